@@ -1,0 +1,143 @@
+import { cdk8s, javascript } from 'projen';
+
+/**
+ * cdk8s-knative-serving: typed cdk8s constructs for Knative Serving plus a bundled,
+ * lightweight controller and ingress.
+ *
+ * Layout (see README "Project layout"):
+ *   src/core      pure, dependency-free rules shared by constructs and runtime (jsii-compiled)
+ *   src/serving   L2 constructs (jsii API)
+ *   src/runtime   controller + ingress (NOT jsii; excluded below, bundled by esbuild)
+ *   examples/     runnable cdk8s apps, one per seed scenario
+ */
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-knative-serving',
+  description: 'Typed cdk8s constructs for Knative Serving (KnService, Configuration, Revision, Route, DomainMapping) with a fluent traffic builder and a bundled lightweight controller and ingress.',
+  author: 'cdk8s-knative-serving maintainers',
+  authorAddress: 'maintainers@cdk8s-knative.dev',
+  repositoryUrl: 'https://github.com/cdk8s-knative/cdk8s-knative-serving.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  keywords: ['cdk8s', 'knative', 'knative-serving', 'kubernetes', 'serverless', 'jsii'],
+  minNodeVersion: '20.18.1',
+
+  // Toolchain: jsii 5.x (the issue pins the 5.x line), TypeScript to match.
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+
+  // cdk8s 2.x, constructs 10.x and cdk8s-plus-28 2.x are peers (the user's app owns them).
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.3.0',
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+
+  devDeps: [
+    // Runtime (bundled by esbuild into the image; never part of the jsii API).
+    '@kubernetes/client-node@1.4.0',
+    'undici@^7.16.0',
+    'ws@^8.18.0',
+    '@types/ws',
+    'esbuild@^0.25.0',
+    // Tests and tools.
+    'fast-check@^4',
+    'kubernetes-models@^4',
+    'yaml@^2',
+    'cdk8s-plus-28@2.5.6',
+  ],
+
+  // The bundled runtime is not a jsii API: keep it out of the jsii closure.
+  excludeTypescript: ['src/runtime/**'],
+
+  // Publishing targets (names documented in README "Packages").
+  publishToPypi: {
+    distName: 'cdk8s-knative-serving',
+    module: 'cdk8s_knative_serving',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8sknative.serving',
+    mavenGroupId: 'io.github.cdk8s-knative',
+    mavenArtifactId: 'cdk8s-knative-serving',
+    mavenServerId: 'central-ossrh',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'Cdk8sKnative.Serving',
+    packageId: 'Cdk8sKnative.Serving',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk8s-knative/cdk8s-knative-serving-go',
+    packageName: 'cdk8sknativeserving',
+  },
+
+  jestOptions: {
+    // Never write snapshots from the test task; a run with no tests fails.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      moduleNameMapper: {
+        // @kubernetes/client-node 1.x is ESM-only; jest runs CommonJS. `vendor:k8s-client`
+        // bundles the real client into one CJS file that tests load instead.
+        '^@kubernetes/client-node$': '<rootDir>/build/vendor/kubernetes-client-node.cjs',
+      },
+      testTimeout: 60_000,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src', 'test', 'examples', 'scripts'],
+  },
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['/build/', '/dist/', '.jsii', 'tsconfig.tsbuildinfo'],
+  githubOptions: { mergify: false },
+  buildWorkflow: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+});
+
+// ---------------------------------------------------------------------------
+// Tasks
+// ---------------------------------------------------------------------------
+
+const vendor = project.addTask('vendor:k8s-client', {
+  description: 'Bundle the ESM-only @kubernetes/client-node into one CJS file for jest',
+  exec: 'node scripts/vendor-k8s-client.mjs',
+});
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check everything jsii does not compile (runtime, tests, examples, scripts)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+
+// test = vendor client, type-check, jest --ci, eslint (projen appends eslint itself).
+project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(vendor);
+
+project.addTask('synth', {
+  description: 'Synthesize every example into dist/manifests/<example>/ and print a traffic table per service/route',
+  exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
+  receiveArgs: true,
+});
+
+project.addTask('build:runtime', {
+  description: 'Bundle the controller and ingress into one JS file each (dist/runtime/*.js)',
+  exec: 'node scripts/build-runtime.mjs',
+});
+
+// Generate python/java/dotnet/go sources on every build; --code-only where the
+// language toolchain is not on the machine (CI has only node).
+project.packageTask.reset();
+project.packageTask.exec('jsii-pacmak -v --target js');
+project.packageTask.exec('jsii-pacmak -v --code-only --target python --target java --target dotnet --target go');
+project.tasks.tryFind('package-all')?.reset();
+project.tasks.tryFind('package-all')?.spawn(project.packageTask);
+
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/scripts/');
+project.addPackageIgnore('/build/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('Dockerfile');
+
+project.synth();
