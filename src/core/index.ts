@@ -1,0 +1,8 @@
+// Internal pure core (NOT exported from src/index.ts).
+export * from './types';
+export * from './config';
+export * from './names';
+export * from './hosts';
+export * from './conditions';
+export * from './traffic';
+export * from './rules';
