@@ -1,0 +1,263 @@
+/**
+ * Annotation rules (reference §10): autoscaling.knative.dev/* (§10.2), rollout-duration and
+ * progress-deadline (§10.1), allowed networking.knative.dev/* template keys (§5.2 R2b) and
+ * queue.sidecar.serving.knative.dev/* (§10.4).
+ */
+import { AdmissionContext, Req, toReq } from './context';
+import { formatGoDuration, parseGoDuration } from '../config';
+import { isQuantity } from './formats';
+import { at, Sink, Violation } from './violation';
+
+export type Annotations = Record<string, string>;
+
+const AS = 'autoscaling.knative.dev/';
+const SERVING = 'serving.knative.dev/';
+const QUEUE = 'queue.sidecar.serving.knative.dev/';
+const KPA = 'kpa.autoscaling.knative.dev';
+const HPA = 'hpa.autoscaling.knative.dev';
+const MAX_INT32 = 2147483647;
+const SECOND = 1;
+const HOUR = 3600 * SECOND;
+
+/** KeyPriority lookup: the first key present wins (value may be empty). */
+export function pick(anns: Annotations, keys: readonly string[]): [string, string] | undefined {
+  for (const k of keys) {
+    if (Object.prototype.hasOwnProperty.call(anns, k)) return [k, anns[k]];
+  }
+  return undefined;
+}
+
+const asKeys = (...names: string[]) => names.map((n) => AS + n);
+
+export const ROLLOUT_DURATION_KEYS = [`${SERVING}rollout-duration`, `${SERVING}rolloutDuration`];
+export const PROGRESS_DEADLINE_KEYS = [`${SERVING}progress-deadline`];
+
+const K = {
+  class: asKeys('class'),
+  metric: asKeys('metric'),
+  target: asKeys('target'),
+  utilization: asKeys('target-utilization-percentage', 'targetUtilizationPercentage'),
+  burst: asKeys('target-burst-capacity', 'targetBurstCapacity'),
+  minScale: asKeys('min-scale', 'minScale'),
+  maxScale: asKeys('max-scale', 'maxScale'),
+  initialScale: asKeys('initial-scale', 'initialScale'),
+  activationScale: asKeys('activation-scale'),
+  scaleDownDelay: asKeys('scale-down-delay', 'scaleDownDelay'),
+  retention: asKeys('scale-to-zero-pod-retention-period', 'scaleToZeroPodRetentionPeriod'),
+  window: asKeys('window'),
+  panicWindow: asKeys('panic-window-percentage', 'panicWindowPercentage'),
+  panicThreshold: asKeys('panic-threshold-percentage', 'panicThresholdPercentage'),
+  algorithm: asKeys('metric-aggregation-algorithm', 'metricAggregationAlgorithm'),
+};
+
+function parseFloatStrict(v: string): number | undefined {
+  if (v.trim() === '' || v.trim() !== v) return undefined;
+  const n = Number(v);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** Go duration → seconds, or undefined when unparsable. */
+function seconds(v: string): number | undefined {
+  try {
+    return parseGoDuration(v);
+  } catch {
+    return undefined;
+  }
+}
+
+function invalid(sink: Sink, path: string, key: string, v: string, fix: string): void {
+  sink.error(at(path, key), `invalid value: ${v}`, v, fix);
+}
+
+/** Float annotations with a closed range. */
+const FLOAT_RANGES: Array<[readonly string[], number, number]> = [
+  [K.utilization, 1, 100],
+  [K.panicWindow, 1, 100],
+  [K.panicThreshold, 110, 1000],
+];
+
+function floats(sink: Sink, anns: Annotations, path: string): void {
+  for (const [keys, lo, hi] of FLOAT_RANGES) {
+    const kv = pick(anns, keys);
+    if (!kv) continue;
+    const n = parseFloatStrict(kv[1]);
+    if (n === undefined) invalid(sink, path, kv[0], kv[1], `Use a number between ${lo} and ${hi}.`);
+    else if (n < lo || n > hi) sink.outOfBounds(at(path, kv[0]), kv[1], lo, hi);
+  }
+  const target = pick(anns, K.target);
+  if (target) {
+    const n = parseFloatStrict(target[1]);
+    if (n === undefined) invalid(sink, path, target[0], target[1], 'Use a number of at least 0.01.');
+    else if (n < 0.01) sink.error(at(path, target[0]), `target ${target[1]} should be at least 0.01`, target[1], 'Use a target of at least 0.01.');
+  }
+  const burst = pick(anns, K.burst);
+  if (burst) {
+    const n = parseFloatStrict(burst[1]);
+    if (n === undefined || (n < 0 && n !== -1)) {
+      invalid(sink, path, burst[0], burst[1], 'Use a number ≥ 0, or -1 for unlimited burst capacity.');
+    }
+  }
+}
+
+/** Base-10 int32 ≥ 0 (min-scale, max-scale, activation-scale). */
+function int32(sink: Sink, anns: Annotations, keys: readonly string[], path: string): [string, number] | undefined {
+  const kv = pick(anns, keys);
+  if (!kv) return undefined;
+  const [k, v] = kv;
+  if (!/^[+-]?\d+$/.test(v)) {
+    invalid(sink, path, k, v, 'Use a whole number, e.g. "1".');
+    return undefined;
+  }
+  const n = Number(v);
+  if (n < 0 || n > MAX_INT32) {
+    sink.outOfBounds(at(path, k), v, 0, MAX_INT32);
+    return undefined;
+  }
+  return [k, n];
+}
+
+function scaleBounds(sink: Sink, anns: Annotations, path: string, req: Req): void {
+  const min = int32(sink, anns, K.minScale, path);
+  const max = int32(sink, anns, K.maxScale, path);
+  const limit = req.s.maxScaleLimit;
+  if (max) {
+    const [mk, mv] = max;
+    if (limit > 0 && (mv < 1 || mv > limit)) {
+      sink.outOfBounds(at(path, mk), mv, 1, limit, `Use a max-scale between 1 and the cluster's max-scale-limit (${limit}).`);
+    }
+    if (min && mv !== 0 && mv < min[1]) {
+      sink.error(at(path, mk), `max-scale=${mv} is less than min-scale=${min[1]}`, mv, 'Make max-scale ≥ min-scale (or 0 for unlimited).');
+    }
+  }
+  const act = pick(anns, K.activationScale);
+  if (act) {
+    const [ak, av] = act;
+    const n = /^[+-]?\d+$/.test(av) ? Number(av) : NaN;
+    if (Number.isNaN(n)) {invalid(sink, path, ak, av, 'Use a whole number ≥ 2.');} else if (n < 2 || n > MAX_INT32) {sink.outOfBounds(at(path, ak), av, 2, MAX_INT32);} else if (min && n < min[1]) {
+      sink.error(at(path, ak), `activation-scale=${n} is less than min-scale=${min[1]}`, n, 'Make activation-scale ≥ min-scale.');
+    } else if (max && max[1] !== 0 && n > max[1]) {
+      sink.error(at(path, ak), `activation-scale=${n} is greater than max-scale=${max[1]}`, n, 'Make activation-scale ≤ max-scale.');
+    }
+  }
+  const init = pick(anns, K.initialScale);
+  if (init) {
+    const [ik, iv] = init;
+    const n = /^[+-]?\d+$/.test(iv) ? Number(iv) : NaN;
+    if (Number.isNaN(n) || n < 0 || n > MAX_INT32 || (n === 0 && !req.s.allowZeroInitialScale)) {
+      invalid(sink, path, ik, iv, n === 0
+        ? 'Use an initial-scale ≥ 1, or set allow-zero-initial-scale: "true" in config-autoscaler.'
+        : 'Use a whole number ≥ 1.');
+    }
+  }
+}
+
+/** Duration annotations: [keys, min ns, max ns, whole seconds required]. */
+const DURATIONS: Array<[readonly string[], number, number, boolean]> = [
+  [K.scaleDownDelay, 0, HOUR, true],
+  [K.retention, 0, HOUR, false],
+  [K.window, 6 * SECOND, HOUR, true],
+];
+
+function durations(sink: Sink, anns: Annotations, path: string): void {
+  for (const [keys, lo, hi, whole] of DURATIONS) {
+    const kv = pick(anns, keys);
+    if (!kv) continue;
+    const [k, v] = kv;
+    const d = seconds(v);
+    const range = `Use a duration between ${formatGoDuration(lo)} and ${formatGoDuration(hi)}`;
+    if (d === undefined) {invalid(sink, path, k, v, `${range}, e.g. "60s".`);} else if (d < lo || d > hi) {sink.outOfBounds(at(path, k), v, formatGoDuration(lo), formatGoDuration(hi), `${range}.`);} else if (whole && !Number.isInteger(d)) {
+      sink.error(at(path, k), 'must be specified with at most second precision', v, 'Use whole seconds, e.g. "60s".');
+    }
+  }
+}
+
+function classAndMetric(sink: Sink, anns: Annotations, path: string, req: Req): void {
+  const cls = pick(anns, K.class);
+  if (cls && cls[1].endsWith('.knative.dev') && cls[1] !== KPA && cls[1] !== HPA) {
+    invalid(sink, path, cls[0], cls[1], `Use "${KPA}", "${HPA}" or a custom class not ending in ".knative.dev".`);
+  }
+  const effective = cls ? cls[1] : req.s.podAutoscalerClass;
+  const metric = pick(anns, K.metric);
+  if (metric) {
+    const [k, v] = metric;
+    if (effective === KPA && v !== 'concurrency' && v !== 'rps') invalid(sink, path, k, v, 'With the KPA class use metric "concurrency" or "rps".');
+    if (effective === HPA && v === '') invalid(sink, path, k, v, 'With the HPA class set a metric such as "cpu" or "memory".');
+  }
+  const algo = pick(anns, K.algorithm);
+  if (algo && cls?.[1] === KPA && !['linear', 'weighted-exponential', 'weightedExponential'].includes(algo[1])) {
+    invalid(sink, path, algo[0], algo[1], 'Use "linear" or "weighted-exponential".');
+  }
+}
+
+/** Internal: all autoscaling.knative.dev/* checks on one annotation map. */
+export function autoscalingRules(sink: Sink, anns: Annotations, path: string, req: Req): void {
+  classAndMetric(sink, anns, path, req);
+  scaleBounds(sink, anns, path, req);
+  floats(sink, anns, path);
+  durations(sink, anns, path);
+}
+
+/**
+ * Validate autoscaling annotations as Knative does on templates and Revisions (§10.2).
+ * `path` is the annotations map path (default `metadata.annotations`).
+ */
+export function validateAutoscalingAnnotations(annotations: Record<string, string>, ctx?: AdmissionContext, path = 'metadata.annotations'): Violation[] {
+  const sink = new Sink();
+  autoscalingRules(sink, annotations ?? {}, path, toReq(ctx));
+  return sink.list;
+}
+
+/** Whole-second, non-negative Go duration annotations (rollout-duration, progress-deadline). */
+export function secondsDuration(sink: Sink, anns: Annotations, keys: readonly string[], label: string, path: string): void {
+  const kv = pick(anns, keys);
+  if (!kv || kv[1] === '') return;
+  const [k, v] = kv;
+  const d = seconds(v);
+  if (d === undefined) invalid(sink, path, k, v, 'Use a Go duration in whole seconds, e.g. "300s".');
+  else if (!Number.isInteger(d)) sink.error(at(path, k), `${label}=${v} is not at second precision`, v, 'Use whole seconds, e.g. "120s".');
+  else if (d < 0) sink.error(at(path, k), `${label}=${v} must be positive`, v, 'Use a duration ≥ 0s.');
+}
+
+/** Rejects autoscaling.knative.dev* keys on Service/Configuration/Route metadata (§2.2). */
+export function noAutoscalingKeys(sink: Sink, anns: Annotations, path: string): void {
+  for (const k of Object.keys(anns)) {
+    if (k.startsWith('autoscaling.knative.dev')) {
+      sink.error(path, `invalid key name "${k}"`, k, 'Move autoscaling annotations to spec.template.metadata.annotations.');
+    }
+  }
+}
+
+const NETWORKING_TEMPLATE_KEYS = [
+  'ingress.class', 'ingress-class', 'certificate.class', 'certificate-class', 'disableAutoTLS', 'disable-auto-tls',
+  'disable-external-domain-tls', 'httpOption', 'http-protocol',
+].map((k) => `networking.knative.dev/${k}`);
+
+const QUEUE_QUANTITY_KEYS = ['cpu', 'memory', 'ephemeral-storage']
+  .flatMap((r) => [`${r}-resource-request`, `${r}-resource-limit`]).map((k) => QUEUE + k);
+const QUEUE_PERCENTAGE_KEYS = [`${QUEUE}resource-percentage`, `${QUEUE}resourcePercentage`];
+
+function queueSidecar(sink: Sink, anns: Annotations, path: string): void {
+  for (const k of QUEUE_QUANTITY_KEYS) {
+    if (k in anns && !isQuantity(anns[k])) invalid(sink, path, k, anns[k], 'Use a Kubernetes quantity such as "100m" or "128Mi".');
+  }
+  const pct = pick(anns, QUEUE_PERCENTAGE_KEYS);
+  if (pct) {
+    const [k, v] = pct;
+    const n = parseFloatStrict(v);
+    if (n === undefined) invalid(sink, path, k, v, 'Use a number between 0.1 and 100.');
+    else if (n < 0.1 || n > 100) sink.outOfBounds(at(path, k), v, 0.1, 100);
+    sink.warn(at(path, k), `${k} is deprecated`, v, 'Use the queue.sidecar.serving.knative.dev/<resource>-resource-request/-limit annotations instead.');
+  }
+}
+
+/** Template annotation rules (§5.2 R2 / R2b). */
+export function templateAnnotationRules(sink: Sink, anns: Annotations, path: string, req: Req): void {
+  autoscalingRules(sink, anns, path, req);
+  queueSidecar(sink, anns, path);
+  secondsDuration(sink, anns, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path);
+  for (const k of Object.keys(anns)) {
+    if (k.startsWith('networking.knative.dev') && !NETWORKING_TEMPLATE_KEYS.includes(k)) {
+      sink.error(path, `invalid key name "${k}"`, k, 'Put networking annotations on the Service/Route metadata; only class/TLS/http-protocol keys are allowed on templates.');
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Admission context and the configuration view the rules read (reference §12).
+ * Everything is resolved once per request into `Settings` so rule code never has to
+ * deal with missing configuration.
+ */
+import { DEFAULT_FEATURE_FLAGS, ServingConfig } from '../config';
+import type { KubeObject } from '../types';
+import { isObj, Obj } from './util';
+
+export interface AdmissionContext {
+  /** Cluster configuration; defaults to `defaultServingConfig()` (Knative 1.17 defaults). */
+  config?: ServingConfig;
+  /** Default 'create'. */
+  operation?: 'create' | 'update';
+  /** The stored object (update only). */
+  old?: KubeObject;
+}
+
+/** Fully resolved configuration used by the rules. */
+export interface Settings {
+  revisionTimeoutSeconds: number;
+  maxRevisionTimeoutSeconds: number;
+  revisionResponseStartTimeoutSeconds: number;
+  revisionIdleTimeoutSeconds: number;
+  containerConcurrency: number;
+  containerConcurrencyMaxLimit: number;
+  allowContainerConcurrencyZero: boolean;
+  enableServiceLinks: boolean | undefined;
+  containerNameTemplate: string;
+  initContainerNameTemplate: string;
+  /** config-defaults revision-<res>-request / -limit, keyed by resource name. */
+  resourceRequests: Record<string, string>;
+  resourceLimits: Record<string, string>;
+  podAutoscalerClass: string;
+  allowZeroInitialScale: boolean;
+  maxScaleLimit: number;
+  clusterDomain: string;
+  /** Raw flag value (e.g. 'AllowRootBounded' for secure-pod-defaults). */
+  flag(name: string): string;
+  /** gate = Enabled */
+  enabled(name: string): boolean;
+  /** gate ≠ Disabled */
+  notDisabled(name: string): boolean;
+}
+
+/** Internal per-request state. */
+export interface Req {
+  s: Settings;
+  op: 'create' | 'update';
+  old?: KubeObject;
+}
+
+const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
+const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
+
+const RESOURCE_KEYS: Array<[string, string]> = [
+  ['cpu', 'Cpu'], ['memory', 'Memory'], ['ephemeral-storage', 'EphemeralStorage'],
+];
+
+function resourceDefaults(d: Obj, kind: 'Request' | 'Limit'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [res, camel] of RESOURCE_KEYS) {
+    const v = d[`revision${camel}${kind}`];
+    if (typeof v === 'string' && v !== '') out[res] = v;
+  }
+  return out;
+}
+
+function canonicalFlag(v: string): string {
+  const l = v.toLowerCase();
+  if (l === 'enabled') return 'Enabled';
+  if (l === 'disabled') return 'Disabled';
+  if (l === 'allowed') return 'Allowed';
+  if (l === 'allowrootbounded') return 'AllowRootBounded';
+  return v;
+}
+
+/**
+ * Resolve a ServingConfig into Settings. Tolerates partial/odd configs (falls back to the 1.17
+ * defaults per field) because admission must never throw.
+ */
+export function resolveSettings(cfg: ServingConfig | undefined): Settings {
+  const d: Obj = isObj(cfg?.defaults) ? cfg!.defaults as Obj : {};
+  const a: Obj = isObj(cfg?.autoscaler) ? cfg!.autoscaler as Obj : {};
+  const features: Record<string, unknown> = isObj(cfg?.features) ? cfg!.features as Obj : {};
+  const timeout = num(d.revisionTimeoutSeconds, 300);
+  const flag = (name: string) => {
+    const v = features[name];
+    return typeof v === 'string' && v !== '' ? canonicalFlag(v) : (DEFAULT_FEATURE_FLAGS[name] ?? 'Disabled');
+  };
+  return {
+    revisionTimeoutSeconds: timeout,
+    maxRevisionTimeoutSeconds: num(d.maxRevisionTimeoutSeconds, 600),
+    revisionResponseStartTimeoutSeconds: num(d.revisionResponseStartTimeoutSeconds, timeout),
+    revisionIdleTimeoutSeconds: num(d.revisionIdleTimeoutSeconds, 0),
+    containerConcurrency: num(d.containerConcurrency, 0),
+    containerConcurrencyMaxLimit: num(d.containerConcurrencyMaxLimit, 1000),
+    allowContainerConcurrencyZero: bool(d.allowContainerConcurrencyZero, true),
+    enableServiceLinks: 'enableServiceLinks' in d ? (typeof d.enableServiceLinks === 'boolean' ? d.enableServiceLinks : undefined) : false,
+    containerNameTemplate: str(d.containerNameTemplate, 'user-container') || 'user-container',
+    initContainerNameTemplate: str(d.initContainerNameTemplate, 'init-container') || 'init-container',
+    resourceRequests: resourceDefaults(d, 'Request'),
+    resourceLimits: resourceDefaults(d, 'Limit'),
+    podAutoscalerClass: str(a.podAutoscalerClass, 'kpa.autoscaling.knative.dev'),
+    allowZeroInitialScale: bool(a.allowZeroInitialScale, false),
+    maxScaleLimit: num(a.maxScaleLimit, 0),
+    clusterDomain: str(cfg?.clusterDomain, 'cluster.local') || 'cluster.local',
+    flag,
+    enabled: (name) => flag(name) === 'Enabled',
+    notDisabled: (name) => flag(name) !== 'Disabled',
+  };
+}
+
+export function toReq(ctx: AdmissionContext | undefined): Req {
+  return {
+    s: resolveSettings(ctx?.config),
+    op: ctx?.operation === 'update' ? 'update' : 'create',
+    old: ctx?.operation === 'update' ? ctx.old : undefined,
+  };
+}
+
+/** Fix sentence for a gated field. */
+export function enableFix(flag: string, exact: boolean): string {
+  return `Set "${flag}: ${exact ? 'enabled' : 'enabled or allowed'}" in the config-features ConfigMap, or remove the field.`;
+}

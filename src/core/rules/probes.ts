@@ -1,0 +1,95 @@
+/**
+ * Probe rules (reference §6.4 U2–U4, SC1–SC2, §6.10).
+ */
+import { checkFields, getInt, getObj, isInt, isObj, isSet, Obj } from './util';
+import { at, Sink } from './violation';
+
+const MAX_INT32 = 2147483647;
+export const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
+export const PROBE_KINDS = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+const PROBE_NUMBERS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
+
+const HANDLER_FIELDS: Record<(typeof HANDLERS)[number], readonly string[]> = {
+  httpGet: ['host', 'path', 'scheme', 'httpHeaders', 'port'],
+  tcpSocket: ['host', 'port'],
+  grpc: ['port', 'service'],
+  exec: ['command'],
+};
+
+export interface ProbeOptions {
+  /** Serving container: string ports must equal this port name (unnamed = "http"). */
+  portName?: string;
+  /** Sidecar (SC2): httpGet/tcpSocket port must be specified. */
+  requirePort?: boolean;
+  /** Apply the readiness numeric rules (U3). */
+  numeric?: boolean;
+}
+
+function checkPort(sink: Sink, handler: Obj, path: string, opts: ProbeOptions): void {
+  const port = handler.port;
+  const p = at(path, 'port');
+  if (port !== undefined && port !== null && typeof port !== 'string' && !isInt(port)) {
+    sink.error(p, `invalid value: ${JSON.stringify(port)}`, port, 'Use a port number or the container port name.');
+    return;
+  }
+  if (opts.requirePort && !isSet(port)) {
+    sink.error(p, 'Probe port must be specified', port ?? null, 'Set an explicit non-zero port (or port name) on sidecar probes.');
+  } else if (opts.portName !== undefined && typeof port === 'string' && port !== '' && port !== opts.portName) {
+    sink.error(p, 'Probe port must match container port', port,
+      `Use the container port name "${opts.portName}" or a number.`);
+  }
+}
+
+function checkHandler(sink: Sink, probe: Obj, path: string, opts: ProbeOptions): void {
+  const present = HANDLERS.filter((h) => isSet(probe[h]));
+  if (present.length === 0) {
+    sink.error(path, 'expected exactly one, got neither', probe,
+      'Give the probe exactly one handler: httpGet, tcpSocket, exec or grpc.');
+    return;
+  }
+  if (present.length > 1) {
+    sink.error(path, 'expected exactly one, got both', present, `Keep only one of ${present.join(', ')}.`);
+  }
+  for (const h of present) {
+    const hp = at(path, h);
+    const handler = getObj(sink, probe, h, path);
+    if (!handler) continue;
+    checkFields(sink, handler, hp, HANDLER_FIELDS[h]);
+    if (h === 'httpGet' || h === 'tcpSocket') checkPort(sink, handler, hp, opts);
+    if (h === 'grpc') getInt(sink, handler, 'port', hp);
+  }
+}
+
+function checkNumbers(sink: Sink, probe: Obj, path: string): void {
+  const n: Record<string, number> = {};
+  for (const k of PROBE_NUMBERS) n[k] = getInt(sink, probe, k, path) ?? 0;
+  const atLeast = (k: string, lo: number) => {
+    if (n[k] < lo) sink.outOfBounds(at(path, k), n[k], lo, MAX_INT32);
+  };
+  atLeast('periodSeconds', 0);
+  atLeast('initialDelaySeconds', 0);
+  atLeast('successThreshold', 1);
+  if (n.periodSeconds === 0) {
+    for (const k of ['failureThreshold', 'timeoutSeconds']) {
+      if (n[k] !== 0) {
+        sink.error(at(path, k), `${k} is disallowed when periodSeconds is zero`, n[k],
+          `Remove ${k}, or set periodSeconds > 0.`);
+      }
+    }
+  } else {
+    atLeast('timeoutSeconds', 1);
+    atLeast('failureThreshold', 1);
+  }
+}
+
+/** Validate one probe of a serving or (probing-enabled) sidecar container. */
+export function validateProbe(sink: Sink, probe: unknown, path: string, opts: ProbeOptions): void {
+  if (!isObj(probe)) {
+    sink.error(path, `invalid value: ${JSON.stringify(probe)}`, probe, 'Make the probe an object.');
+    return;
+  }
+  checkFields(sink, probe, path, [...HANDLERS, ...PROBE_NUMBERS]);
+  checkHandler(sink, probe, path, opts);
+  if (opts.numeric) checkNumbers(sink, probe, path);
+  else for (const k of PROBE_NUMBERS) getInt(sink, probe, k, path);
+}

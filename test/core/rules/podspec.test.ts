@@ -1,0 +1,123 @@
+import { C0, errors, podSvc, SECURE_SC, T, warnings, withFeatures } from './helpers';
+import type { KubeObject } from '../../../src/core/types';
+
+const two = (extra: Record<string, unknown> = {}) => (p: any) => {
+  p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }] }, { image: 'b', ...extra }];
+};
+
+describe('§6.4 pod-level rules', () => {
+  test.each<[string, KubeObject, string[]]>([
+    ['P2 no containers', podSvc((p) => { p.containers = []; }), [`${T}.containers: missing field(s)`]],
+    ['P2 containers absent', podSvc((p) => { delete p.containers; }), [`${T}.containers: missing field(s)`]],
+    ['P4 two ports on one container', podSvc((p) => { p.containers[0].ports = [{ containerPort: 8080 }, { containerPort: 8081 }]; }),
+      [`${T}.containers[*].ports: more than one container port is set`]],
+    ['P4 multi-container without port', podSvc((p) => { p.containers = [{ image: 'a' }, { image: 'b' }]; }), [`${T}.containers[*].ports: missing field(s)`]],
+    ['P4 multi-container with two ports', podSvc((p) => { p.containers = [{ image: 'a', ports: [{}] }, { image: 'b', ports: [{ containerPort: 9000 }] }]; }),
+      [`${T}.containers[*].ports: more than one container port is set`]],
+    ['P5 duplicate names', podSvc((p) => { p.containers = [{ name: 'x', image: 'a', ports: [{}] }, { name: 'x', image: 'b' }]; }),
+      [`${T}.containers[1].name: duplicate container name "x"`]],
+    ['P5 queue-proxy reserved', podSvc((p) => { p.containers[0].name = 'queue-proxy'; }), [`${C0}.name: "queue-proxy" is a reserved container name`]],
+    ['P6 init containers off', podSvc((p) => { p.initContainers = [{ image: 'i' }]; }),
+      [`${T}.initContainers: must not set the field(s)`, `${T}.initContainers: pod spec support for init-containers is off, but found 1 init containers`]],
+    ['P7 serviceAccountName', podSvc((p) => { p.serviceAccountName = 'Bad_SA'; }), [`${T}.serviceAccountName: invalid value: Bad_SA`]],
+    ['P10 timeoutSeconds > max', podSvc((p) => { p.timeoutSeconds = 601; }), [`${T}.timeoutSeconds: expected 0 <= 601 <= 600`]],
+    ['P10 timeoutSeconds < 0', podSvc((p) => { p.timeoutSeconds = -1; }), [`${T}.timeoutSeconds: expected 0 <= -1 <= 600`]],
+    ['P10 timeoutSeconds wrong type', podSvc((p) => { p.timeoutSeconds = '300'; }), [`${T}.timeoutSeconds: invalid value: "300"`]],
+    ['P10 containerConcurrency > limit', podSvc((p) => { p.containerConcurrency = 1001; }), [`${T}.containerConcurrency: expected 0 <= 1001 <= 1000`]],
+    ['P10 containerConcurrency < 0', podSvc((p) => { p.containerConcurrency = -1; }), [`${T}.containerConcurrency: expected 0 <= -1 <= 1000`]],
+    ['automountServiceAccountToken true', podSvc((p) => { p.automountServiceAccountToken = true; }), [`${T}.automountServiceAccountToken: must not set the field(s)`]],
+    ['automountServiceAccountToken false ok', podSvc((p) => { p.automountServiceAccountToken = false; }), []],
+    ['imagePullSecrets extra field', podSvc((p) => { p.imagePullSecrets = [{ name: 'r', x: 1 }]; }), [`${T}.imagePullSecrets[0].x: must not set the field(s)`]],
+  ])('%s', (_n, obj, want) => {
+    expect(errors(obj)).toEqual(want);
+  });
+
+  test('P3 multi-container off', () => {
+    expect(errors(podSvc(two()), withFeatures({ 'multi-container': 'Disabled' }))).toEqual([`${T}.containers: multi-container is off, but found 2 containers`]);
+  });
+  test('P6 init containers Allowed passes the mask but fails P6', () => {
+    expect(errors(podSvc((p) => { p.initContainers = [{ image: 'i' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Allowed' })))
+      .toEqual([`${T}.initContainers: pod spec support for init-containers is off, but found 1 init containers`]);
+  });
+  test('P5 init container name clashing with a container', () => {
+    expect(errors(podSvc((p) => { p.containers[0].name = 'x'; p.initContainers = [{ name: 'x', image: 'i' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' })))
+      .toEqual([`${T}.initContainers[0].name: duplicate container name "x"`]);
+  });
+  test('P10 limits come from config', () => {
+    const ctx = withFeatures({}, (c) => {
+      c.defaults.maxRevisionTimeoutSeconds = 900;
+      c.defaults.allowContainerConcurrencyZero = false;
+      c.defaults.containerConcurrencyMaxLimit = 50;
+    });
+    expect(errors(podSvc((p) => { p.timeoutSeconds = 900; p.containerConcurrency = 0; }), ctx)).toEqual([`${T}.containerConcurrency: expected 1 <= 0 <= 50`]);
+  });
+});
+
+describe('§6.5 PodSpec field allowance', () => {
+  const gated: Array<[string, string, unknown, 'Enabled' | 'Allowed']> = [
+    ['affinity', 'kubernetes.podspec-affinity', {}, 'Allowed'],
+    ['topologySpreadConstraints', 'kubernetes.podspec-topologyspreadconstraints', [], 'Allowed'],
+    ['hostAliases', 'kubernetes.podspec-hostaliases', [], 'Allowed'],
+    ['nodeSelector', 'kubernetes.podspec-nodeselector', { a: 'b' }, 'Allowed'],
+    ['runtimeClassName', 'kubernetes.podspec-runtimeclassname', 'gvisor', 'Allowed'],
+    ['tolerations', 'kubernetes.podspec-tolerations', [], 'Allowed'],
+    ['shareProcessNamespace', 'kubernetes.podspec-shareprocessnamespace', true, 'Allowed'],
+    ['priorityClassName', 'kubernetes.podspec-priorityclassname', 'high', 'Allowed'],
+    ['schedulerName', 'kubernetes.podspec-schedulername', 'custom', 'Allowed'],
+    ['dnsPolicy', 'kubernetes.podspec-dnspolicy', 'None', 'Allowed'],
+    ['dnsConfig', 'kubernetes.podspec-dnsconfig', {}, 'Allowed'],
+    ['hostIPC', 'kubernetes.podspec-hostipc', true, 'Allowed'],
+    ['hostPID', 'kubernetes.podspec-hostpid', true, 'Allowed'],
+    ['hostNetwork', 'kubernetes.podspec-hostnetwork', true, 'Allowed'],
+    ['securityContext', 'kubernetes.podspec-securitycontext', {}, 'Allowed'],
+  ];
+  test.each(gated)('%s rejected by default, accepted when %s is %s', (field, flag, value, state) => {
+    const obj = podSvc((p) => { p[field] = value; });
+    expect(errors(obj)).toEqual([`${T}.${field}: must not set the field(s)`]);
+    expect(errors(obj, withFeatures({ [flag]: state }))).toEqual([]);
+  });
+
+  test.each([
+    'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'nodeName', 'hostname', 'subdomain', 'priority',
+    'readinessGates', 'serviceAccount', 'ephemeralContainers', 'overhead', 'preemptionPolicy', 'os', 'hostUsers', 'setHostnameAsFQDN',
+    'schedulingGates', 'resourceClaims', 'resources', 'madeUpField',
+  ])('forbidden PodSpec field %s', (field) => {
+    expect(errors(podSvc((p) => { p[field] = { x: 1 }; }))).toEqual([`${T}.${field}: must not set the field(s)`]);
+  });
+
+  test('zero values count as unset', () => {
+    expect(errors(podSvc((p) => { p.hostNetwork = false; p.restartPolicy = ''; p.priority = 0; }))).toEqual([]);
+  });
+
+  test('securityContext passes the mask with secure-pod-defaults Enabled', () => {
+    expect(errors(podSvc((p) => { p.securityContext = { seccompProfile: { type: 'RuntimeDefault' } }; }), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).toEqual([]);
+  });
+});
+
+describe('W1 security warnings', () => {
+  const P = `${C0}.securityContext`;
+  test.each<[string, KubeObject, string[]]>([
+    ['all missing', podSvc(() => undefined), [
+      `${P}.runAsNonRoot: missing field(s)`, `${P}.allowPrivilegeEscalation: missing field(s)`,
+      `${P}.seccompProfile: missing field(s)`, `${P}.capabilities: missing field(s)`,
+    ]],
+    ['all set', podSvc((p) => { p.containers[0].securityContext = SECURE_SC; }), []],
+    ['drop missing', podSvc((p) => { p.containers[0].securityContext = { ...SECURE_SC, capabilities: {} }; }), [`${P}.capabilities.drop: missing field(s)`]],
+    ['drop "all" lowercase', podSvc((p) => { p.containers[0].securityContext = { ...SECURE_SC, capabilities: { drop: ['all'] } }; }), [`${P}.capabilities.drop: invalid value: all`]],
+  ])('%s', (_n, obj, want) => {
+    expect(warnings(obj)).toEqual(want);
+  });
+  test('pod-level runAsNonRoot/seccomp satisfy the warning', () => {
+    const obj = podSvc((p) => {
+      p.securityContext = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+      p.containers[0].securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+    });
+    expect(warnings(obj, withFeatures({ 'kubernetes.podspec-securitycontext': 'Enabled' }))).toEqual([]);
+  });
+  test('no warnings when secure-pod-defaults is Enabled', () => {
+    expect(warnings(podSvc(() => undefined), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).toEqual([]);
+  });
+  test('warnings are severity warning and do not block', () => {
+    expect(errors(podSvc(() => undefined))).toEqual([]);
+  });
+});
