@@ -1,2 +1,2 @@
 // Public API: constructs only. src/core and src/runtime are internal.
-export {};
+export * from './serving';

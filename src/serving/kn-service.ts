@@ -1,0 +1,277 @@
+import { Duration } from 'cdk8s';
+import { Volume } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { _hostOf, _tagUrlOf, _urlOf, IAddressableTarget } from './addressable';
+import { KnativeResource, KnativeResourceProps } from './base';
+import { _RevisionHandles } from './configuration';
+import { Container, ContainerProps } from './container';
+import { DomainMapping, DomainMappingOptions } from './domain-mapping';
+import type { IRevision } from './revision';
+import { _applyRouteMetadata, _tagHostErrors, KnativeImportOptions } from './route';
+import { RevisionTemplate, RevisionTemplateProps } from './template';
+import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
+import { SERVING_API_VERSION } from '../core/types';
+
+/**
+ * A Knative Service (`serving.knative.dev/v1`, kind `Service`), created here or imported.
+ */
+export interface IKnService extends IAddressableTarget {
+  /**
+   * The Service's `metadata.name` (also the name of its Configuration and Route).
+   */
+  readonly serviceName: string;
+}
+
+/**
+ * Properties of a `KnService`: the revision template, object metadata and traffic.
+ *
+ * `metadata.labels`/`metadata.annotations` go on the Service object (e.g. ingress class);
+ * `revisionLabels`/`revisionAnnotations` and `autoscaling` go on the revision template.
+ */
+export interface KnServiceProps extends RevisionTemplateProps, KnativeResourceProps {
+  /**
+   * The traffic block. Used by reference: later changes to the split (or `addTraffic()`) are
+   * reflected at synthesis. Entries target this Service's revisions
+   * (`TrafficTarget.latestRevision()`, `TrafficTarget.revision(svc.revision('v1'))`, …);
+   * `TrafficTarget.configuration()` is not allowed in a Service.
+   *
+   * @default - Knative's default, 100% to the latest ready revision (rendered explicitly)
+   */
+  readonly traffic?: TrafficSplit;
+
+  /**
+   * Make the Service reachable only inside the cluster (label
+   * `networking.knative.dev/visibility: cluster-local` on the Service).
+   *
+   * @default false - visibility follows the cluster's `config-domain`
+   */
+  readonly clusterLocal?: boolean;
+
+  /**
+   * Gradual rollout of new latest revisions over this duration (annotation
+   * `serving.knative.dev/rollout-duration` on the Service). Whole seconds.
+   *
+   * @default - the cluster's `config-network: rollout-duration` (0, i.e. immediate)
+   */
+  readonly rolloutDuration?: Duration;
+}
+
+/**
+ * A Knative Service: a revision template plus a traffic block. Knative creates a
+ * Configuration and a Route with the same name from it.
+ *
+ * ```ts
+ * const svc = new KnService(this, 'Hello', {
+ *   metadata: { name: 'hello' },
+ *   image: 'ghcr.io/example/hello',
+ *   revisionName: RevisionName.of('v2'),
+ *   traffic: TrafficSplit.create()
+ *     .toRevision(previous, 90, { tag: 'v1' })
+ *     .remainderTo(TrafficTarget.latestRevision(), { tag: 'v2' }),
+ * });
+ * new KnService(this, 'Client', {
+ *   image: 'ghcr.io/example/client',
+ *   envVariables: { BACKEND: EnvValue.fromValue(svc.clusterLocalUrl) },
+ * });
+ * ```
+ */
+export class KnService extends KnativeResource implements IKnService {
+  /**
+   * Reference a Knative Service created elsewhere (e.g. to map a domain to it or pass its URL).
+   *
+   * @param name the Service's `metadata.name`
+   */
+  public static fromServiceName(scope: Construct, id: string, name: string, options: KnativeImportOptions = {}): IKnService {
+    if (!name) {
+      throw new Error('KnService.fromServiceName(): name must not be empty. Fix: pass the Knative Service name.');
+    }
+    return new ImportedKnService(scope, id, name, options.namespace);
+  }
+
+  /**
+   * The revision template (`spec.template`): `addContainer()`, `addVolume()`,
+   * `addRevisionLabel()`, `addRevisionAnnotation()`.
+   */
+  public readonly template: RevisionTemplate;
+
+  /**
+   * The revision the current template produces, when its name is known before applying
+   * (`revisionName: RevisionName.of(…)` or `RevisionName.contentHash()`). Use it in traffic
+   * targets, e.g. `TrafficTarget.revision(svc.currentRevision!)`.
+   *
+   * @default - undefined when Knative generates the name
+   */
+  public readonly currentRevision?: IRevision;
+
+  private _traffic?: TrafficSplit;
+  private readonly revisions: _RevisionHandles;
+
+  public constructor(scope: Construct, id: string, props: KnServiceProps = {}) {
+    super(scope, id, SERVING_API_VERSION, 'Service', props);
+    this.template = new RevisionTemplate(this, props);
+    this.revisions = new _RevisionHandles(this, () => this.name);
+    this.currentRevision = this.revisions.current(this.template);
+    this._traffic = props.traffic;
+    _applyRouteMetadata(this.metadata, props);
+    this._addKnativeValidation({
+      features: () => this.template._featureList(),
+      checks: () => [
+        ...this.template._checks('spec.template.spec'),
+        ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
+      ],
+    });
+  }
+
+  /** The Service's `metadata.name`. */
+  public get serviceName(): string {
+    return this.name;
+  }
+
+  /**
+   * The traffic split, if one was set (`traffic` prop, `replaceTraffic()` or `addTraffic()`).
+   *
+   * @default - undefined: Knative's default (100% latest) is rendered
+   */
+  public get traffic(): TrafficSplit | undefined {
+    return this._traffic;
+  }
+
+  /**
+   * Replace the traffic split.
+   */
+  public replaceTraffic(split: TrafficSplit): void {
+    this._traffic = split;
+  }
+
+  /**
+   * Append a traffic entry (see `TrafficSplit.to()`). The first call on a Service without a
+   * split starts an empty one, replacing Knative's default of 100% latest.
+   */
+  public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
+    if (!this._traffic) this._traffic = TrafficSplit.create();
+    this._traffic.to(target, percent, options);
+  }
+
+  /**
+   * A revision of this Service created earlier, by its name or by the suffix after
+   * `<service name>-` (`'v1'` → `<name>-v1`, `'00001'` → `<name>-00001`).
+   */
+  public revision(nameOrSuffix: string): IRevision {
+    return this.revisions.get(nameOrSuffix);
+  }
+
+  /**
+   * Add a container to the template.
+   */
+  public addContainer(props: ContainerProps): Container {
+    return this.template.addContainer(props);
+  }
+
+  /**
+   * Add a volume to the template.
+   */
+  public addVolume(volume: Volume): void {
+    this.template.addVolume(volume);
+  }
+
+  /** `serving.knative.dev/v1`. */
+  public get targetApiVersion(): string {
+    return this.apiVersion;
+  }
+
+  /** `Service`. */
+  public get targetKind(): string {
+    return this.kind;
+  }
+
+  /** The Service's `metadata.name`. */
+  public get targetName(): string {
+    return this.name;
+  }
+
+  /** The Service's namespace, if set on the object or its chart. */
+  public get targetNamespace(): string | undefined {
+    return this.metadata.namespace;
+  }
+
+  /** `<name>.<namespace>.svc.cluster.local` */
+  public get clusterLocalHost(): string {
+    return _hostOf(this.name, this.metadata.namespace);
+  }
+
+  /** `http://<name>.<namespace>.svc.cluster.local` */
+  public get clusterLocalUrl(): string {
+    return _urlOf(this.name, this.metadata.namespace);
+  }
+
+  /**
+   * `http://<name>.<namespace>.<domain>` (default domain template).
+   *
+   * @param domain the domain `config-domain` selects for this Service
+   * @default 'svc.cluster.local'
+   */
+  public url(domain?: string): string {
+    return _urlOf(this.name, this.metadata.namespace, domain);
+  }
+
+  /**
+   * `http://<tag>-<name>.<namespace>.<domain>` (default tag and domain templates).
+   *
+   * @param tag a tag of the traffic split
+   * @param domain the domain `config-domain` selects
+   * @default 'svc.cluster.local'
+   */
+  public tagUrl(tag: string, domain?: string): string {
+    return _tagUrlOf(tag, this.name, this.metadata.namespace, domain);
+  }
+
+  /**
+   * Serve this KnService at a custom domain: adds a `DomainMapping` (construct id
+   * `DomainMapping-<domain>`) in this KnService's scope.
+   *
+   * @param domain a fully-qualified domain such as `api.example.com`
+   */
+  public mapDomain(domain: string, options: DomainMappingOptions = {}): DomainMapping {
+    return new DomainMapping(this, `DomainMapping-${domain}`, { ...options, domain, target: this });
+  }
+
+  /**
+   * @internal
+   */
+  public _toKube(): any {
+    const split = this._traffic && this._traffic.length > 0 ? this._traffic : TrafficSplit.latest();
+    return {
+      template: this.template._toKube(this.name),
+      traffic: split._toKube(),
+    };
+  }
+}
+
+class ImportedKnService extends Construct implements IKnService {
+  public readonly targetApiVersion = SERVING_API_VERSION;
+  public readonly targetKind = 'Service';
+
+  public constructor(scope: Construct, id: string, public readonly serviceName: string, public readonly targetNamespace?: string) {
+    super(scope, id);
+  }
+
+  public get targetName(): string {
+    return this.serviceName;
+  }
+
+  public get clusterLocalHost(): string {
+    return _hostOf(this.serviceName, this.targetNamespace);
+  }
+
+  public get clusterLocalUrl(): string {
+    return _urlOf(this.serviceName, this.targetNamespace);
+  }
+
+  public url(domain?: string): string {
+    return _urlOf(this.serviceName, this.targetNamespace, domain);
+  }
+
+  public tagUrl(tag: string, domain?: string): string {
+    return _tagUrlOf(tag, this.serviceName, this.targetNamespace, domain);
+  }
+}

@@ -1,0 +1,263 @@
+import { ApiObjectMetadataDefinition, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { _hostOf, _tagUrlOf, _urlOf, IAddressableTarget } from './addressable';
+import { KnativeResource, KnativeResourceProps } from './base';
+import { DomainMapping, DomainMappingOptions } from './domain-mapping';
+import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
+import { DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE } from '../core/config';
+import { checkHost, renderDomainTemplate, renderTagTemplate, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
+import { SERVING_API_VERSION } from '../core/types';
+
+/** Annotation carrying the gradual-rollout duration (reference §10.1). */
+const ROLLOUT_DURATION_ANNOTATION = 'serving.knative.dev/rollout-duration';
+
+/**
+ * A Knative Route (`serving.knative.dev/v1`), created here or imported.
+ */
+export interface IRoute extends IAddressableTarget {
+  /**
+   * The Route's `metadata.name`.
+   */
+  readonly routeName: string;
+}
+
+/**
+ * Options for `Route.fromRouteName()` and the other `fromXxxName()` imports.
+ */
+export interface KnativeImportOptions {
+  /**
+   * Namespace of the imported object.
+   *
+   * @default - unknown; hosts and URLs assume `default`
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Properties of a Knative `Route`.
+ */
+export interface RouteProps extends KnativeResourceProps {
+  /**
+   * The traffic block. Used by reference: later changes to the split (or `addTraffic()`) are
+   * reflected at synthesis.
+   *
+   * A standalone Route must name its targets: `TrafficTarget.configuration(cfg)` or
+   * `TrafficTarget.revision(rev)` / `TrafficTarget.revisionName(name)`.
+   *
+   * @default - an empty split; add entries with `addTraffic()` (a Route needs entries summing to 100)
+   */
+  readonly traffic?: TrafficSplit;
+
+  /**
+   * Make the Route reachable only inside the cluster (label
+   * `networking.knative.dev/visibility: cluster-local`).
+   *
+   * @default false - visibility follows the cluster's `config-domain`
+   */
+  readonly clusterLocal?: boolean;
+
+  /**
+   * Gradual rollout: when the latest ready revision of a `latestRevision` target changes,
+   * move traffic to it over this duration (annotation `serving.knative.dev/rollout-duration`).
+   * Whole seconds.
+   *
+   * @default - the cluster's `config-network: rollout-duration` (0, i.e. immediate)
+   */
+  readonly rolloutDuration?: Duration;
+}
+
+/**
+ * A Knative Route: a named traffic split across Revisions and Configurations.
+ *
+ * ```ts
+ * new Route(this, 'Route', {
+ *   traffic: TrafficSplit.create()
+ *     .to(TrafficTarget.configuration(cfg), 90)
+ *     .toRevision(previous, 10, { tag: 'previous' }),
+ * });
+ * ```
+ */
+export class Route extends KnativeResource implements IRoute {
+  /**
+   * Reference a Route created elsewhere.
+   *
+   * @param name the Route's `metadata.name`
+   */
+  public static fromRouteName(scope: Construct, id: string, name: string, options: KnativeImportOptions = {}): IRoute {
+    return new ImportedRoute(scope, id, name, options.namespace);
+  }
+
+  private _traffic: TrafficSplit;
+
+  public constructor(scope: Construct, id: string, props: RouteProps = {}) {
+    super(scope, id, SERVING_API_VERSION, 'Route', props);
+    this._traffic = props.traffic ?? TrafficSplit.create();
+    _applyRouteMetadata(this.metadata, props);
+    this._addKnativeValidation({ checks: () => _tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags) });
+  }
+
+  /**
+   * The traffic split (live: changes to it are reflected at synthesis).
+   */
+  public get traffic(): TrafficSplit {
+    return this._traffic;
+  }
+
+  /**
+   * Replace the traffic split.
+   */
+  public replaceTraffic(split: TrafficSplit): void {
+    this._traffic = split;
+  }
+
+  /**
+   * Append a traffic entry (see `TrafficSplit.to()`).
+   */
+  public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
+    this._traffic.to(target, percent, options);
+  }
+
+  /** The Route's `metadata.name`. */
+  public get routeName(): string {
+    return this.name;
+  }
+
+  /** `serving.knative.dev/v1`. */
+  public get targetApiVersion(): string {
+    return this.apiVersion;
+  }
+
+  /** `Route`. */
+  public get targetKind(): string {
+    return this.kind;
+  }
+
+  /** The Route's `metadata.name`. */
+  public get targetName(): string {
+    return this.name;
+  }
+
+  /** The Route's namespace, if set on the object or its chart. */
+  public get targetNamespace(): string | undefined {
+    return this.metadata.namespace;
+  }
+
+  /** `<name>.<namespace>.svc.cluster.local` */
+  public get clusterLocalHost(): string {
+    return _hostOf(this.name, this.metadata.namespace);
+  }
+
+  /** `http://<name>.<namespace>.svc.cluster.local` */
+  public get clusterLocalUrl(): string {
+    return _urlOf(this.name, this.metadata.namespace);
+  }
+
+  /**
+   * `http://<name>.<namespace>.<domain>` (default domain template).
+   *
+   * @param domain the domain `config-domain` selects for this Route
+   * @default 'svc.cluster.local'
+   */
+  public url(domain?: string): string {
+    return _urlOf(this.name, this.metadata.namespace, domain);
+  }
+
+  /**
+   * `http://<tag>-<name>.<namespace>.<domain>` (default tag and domain templates).
+   *
+   * @param tag a tag of the traffic split
+   * @param domain the domain `config-domain` selects
+   * @default 'svc.cluster.local'
+   */
+  public tagUrl(tag: string, domain?: string): string {
+    return _tagUrlOf(tag, this.name, this.metadata.namespace, domain);
+  }
+
+  /**
+   * Serve this Route at a custom domain: adds a `DomainMapping` (construct id
+   * `DomainMapping-<domain>`) in this Route's scope.
+   *
+   * @param domain a fully-qualified domain such as `api.example.com`
+   */
+  public mapDomain(domain: string, options: DomainMappingOptions = {}): DomainMapping {
+    return new DomainMapping(this, `DomainMapping-${domain}`, { ...options, domain, target: this });
+  }
+
+  /**
+   * @internal
+   */
+  public _toKube(): any {
+    return { traffic: this._traffic._toKube() };
+  }
+}
+
+class ImportedRoute extends Construct implements IRoute {
+  public readonly targetApiVersion = SERVING_API_VERSION;
+  public readonly targetKind = 'Route';
+
+  public constructor(scope: Construct, id: string, public readonly routeName: string, public readonly targetNamespace?: string) {
+    super(scope, id);
+  }
+
+  public get targetName(): string {
+    return this.routeName;
+  }
+
+  public get clusterLocalHost(): string {
+    return _hostOf(this.routeName, this.targetNamespace);
+  }
+
+  public get clusterLocalUrl(): string {
+    return _urlOf(this.routeName, this.targetNamespace);
+  }
+
+  public url(domain?: string): string {
+    return _urlOf(this.routeName, this.targetNamespace, domain);
+  }
+
+  public tagUrl(tag: string, domain?: string): string {
+    return _tagUrlOf(tag, this.routeName, this.targetNamespace, domain);
+  }
+}
+
+/**
+ * Visibility label and rollout-duration annotation shared by Route and KnService (both go on
+ * the object's own metadata, never on the revision template).
+ * @internal
+ */
+export function _applyRouteMetadata(metadata: ApiObjectMetadataDefinition, props: { clusterLocal?: boolean; rolloutDuration?: Duration }): void {
+  if (props.clusterLocal) {
+    metadata.addLabel(VISIBILITY_LABEL, VISIBILITY_CLUSTER_LOCAL);
+  }
+  if (props.rolloutDuration !== undefined) {
+    const ms = props.rolloutDuration.toMilliseconds();
+    if (!Number.isInteger(ms / 1000) || ms < 0) {
+      throw new Error(`rolloutDuration must be a non-negative whole number of seconds (got ${ms / 1000}s). Fix: use e.g. Duration.seconds(300) or Duration.minutes(5).`);
+    }
+    metadata.addAnnotation(ROLLOUT_DURATION_ANNOTATION, `${ms / 1000}s`);
+  }
+}
+
+/**
+ * Whole-table tag host check (reference §2.5, §11): each tag's host label
+ * (`{{.Tag}}-{{.Name}}`) must be a DNS label ≤ 63 and the full host, rendered with the default
+ * domain template and the cluster-local domain `svc.cluster.local`, a valid FQDN ≤ 253.
+ * Knative reports these only at reconcile time (`AllTrafficAssigned=False ErrorConfig`).
+ * @internal
+ */
+export function _tagHostErrors(routeName: string, namespace: string | undefined, tags: string[]): string[] {
+  const errors: string[] = [];
+  for (const tag of tags) {
+    const label = renderTagTemplate(DEFAULT_TAG_TEMPLATE, { Tag: tag, Name: routeName });
+    if (label.length > 63) {
+      errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got ${JSON.stringify(tag)}). Fix: shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
+      continue;
+    }
+    const host = renderDomainTemplate(DEFAULT_DOMAIN_TEMPLATE, { Name: label, Namespace: namespace ?? 'default', Domain: 'svc.cluster.local' });
+    const err = checkHost(host);
+    if (err) {
+      errors.push(`spec.traffic.tag: ${err} (got ${JSON.stringify(tag)}). Fix: shorten the tag, the name or the namespace.`);
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,680 @@
+import { Duration } from 'cdk8s';
+import { EnvValue, ISecret, IServiceAccount, Volume } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { Autoscaling, AutoscalingOptions } from './autoscaling';
+import { Container, ContainerProps, PortProtocol } from './container';
+import { KnativeFeature, KnativeFeatures } from './features';
+import { byoRevisionName, contentRevisionName } from '../core/names';
+
+/** Knative's `container-name-template` default. */
+const DEFAULT_CONTAINER_NAME = 'user-container';
+/** Knative's `init-container-name-template` default. */
+const DEFAULT_INIT_CONTAINER_NAME = 'init-container';
+
+/**
+ * How the revision created from a template is named (`spec.template.metadata.name`).
+ */
+export class RevisionName {
+  /**
+   * Let Knative name each revision (`<parent>-00001`, `<parent>-00002`, …). Nothing is emitted.
+   * This is the default.
+   */
+  public static generated(): RevisionName {
+    return new RevisionName('generated');
+  }
+
+  /**
+   * Bring your own name. Knative requires it to start with `<parent name>-`; the prefix is
+   * added unless `name` already has it. Every template change needs a new name (Knative
+   * rejects a changed template under an unchanged name).
+   *
+   * @param name a suffix (`v2` → `<parent>-v2`) or the full name (`<parent>-v2`)
+   */
+  public static of(name: string): RevisionName {
+    if (!name || !/^[a-z0-9-]+$/.test(name) || /^-+$/.test(name)) {
+      throw new Error(`RevisionName.of(): invalid revision name or suffix ${JSON.stringify(name)}. Fix: use lowercase letters, digits and '-', e.g. "v2" (rendered as "<parent>-v2").`);
+    }
+    return new RevisionName('byo', name);
+  }
+
+  /**
+   * Name each revision `<parent>-<hash>`, where the hash is computed from the rendered
+   * template (labels, annotations and spec). Re-synthesizing unchanged code yields the same
+   * name (no new revision); any template change yields a new one. Useful for GitOps: the
+   * revision name is known before applying and can be used in traffic targets.
+   */
+  public static contentHash(): RevisionName {
+    return new RevisionName('hash');
+  }
+
+  private constructor(private readonly mode: string, private readonly value?: string) {}
+
+  /** Whether Knative generates the name (nothing is emitted). */
+  public get isGenerated(): boolean {
+    return this.mode === 'generated';
+  }
+
+  /**
+   * The name for a parent and its rendered template (without name); undefined when generated.
+   * @internal
+   */
+  public _resolve(parentName: string, templateWithoutName: unknown): string | undefined {
+    switch (this.mode) {
+      case 'byo':
+        return byoRevisionName(parentName, this.value!);
+      case 'hash':
+        return contentRevisionName(parentName, templateWithoutName);
+      default:
+        return undefined;
+    }
+  }
+}
+
+/**
+ * Revision settings shared by `KnService`, `Configuration` (through `RevisionTemplateProps`)
+ * and a standalone `Revision`.
+ *
+ * Output contains only what you set plus Knative's config-independent admission defaults
+ * (container name, default readiness probe, `resources: {}`, `readOnly: true` on
+ * secret/configMap mounts, `enableServiceLinks: false`), so what you synthesize is what
+ * Knative stores.
+ */
+export interface RevisionOptions {
+  /**
+   * Image of the single container (shortcut for `containers: [{ image }]`). Use either
+   * `image` or `containers`.
+   * @default - no shortcut container; use `containers` or `addContainer()`
+   */
+  readonly image?: string;
+
+  /**
+   * Serving port of the `image` container (shortcut; only with `image`).
+   * @default - none declared; Knative uses 8080
+   */
+  readonly port?: number;
+
+  /**
+   * Protocol of the `image` container's port (shortcut; only with `image` and `port`).
+   * @default - HTTP/1
+   */
+  readonly portProtocol?: PortProtocol;
+
+  /**
+   * Environment of the `image` container (shortcut; only with `image`).
+   * @default - none
+   */
+  readonly envVariables?: { [name: string]: EnvValue };
+
+  /**
+   * Containers. With more than one, exactly one must declare `port` (the serving container);
+   * the others are sidecars.
+   * @default - none (use `image` or `addContainer()`)
+   */
+  readonly containers?: ContainerProps[];
+
+  /**
+   * Init containers, run to completion before the containers start. Requires
+   * `KnativeFeature.INIT_CONTAINERS` (`kubernetes.podspec-init-containers: Enabled`). Probes
+   * are not allowed on init containers.
+   * @default - none
+   */
+  readonly initContainers?: ContainerProps[];
+
+  /**
+   * Volumes. Volumes mounted by a container are added automatically. Knative accepts
+   * secret, configMap and emptyDir volumes; persistentVolumeClaim and hostPath need
+   * `KnativeFeature.PERSISTENT_VOLUME_CLAIM` / `HOST_PATH`, csi (Knative >= 1.18)
+   * `KnativeFeature.CSI_VOLUMES`; other kinds are rejected.
+   * @default - only the volumes mounted by containers
+   */
+  readonly volumes?: Volume[];
+
+  /**
+   * Service account the revision's pods run as (`serviceAccountName`).
+   * @default - the namespace's `default` service account
+   */
+  readonly serviceAccount?: IServiceAccount;
+
+  /**
+   * Secrets used to pull the images.
+   * @default - none
+   */
+  readonly imagePullSecrets?: ISecret[];
+
+  /**
+   * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited.
+   * Not rendered unless set, so the cluster's `config-defaults: container-concurrency`
+   * applies (0 out of the box).
+   * @default - cluster default (not rendered)
+   */
+  readonly containerConcurrency?: number;
+
+  /**
+   * Maximum request duration (`timeoutSeconds`), whole seconds. Not rendered unless set, so
+   * the cluster's `config-defaults: revision-timeout-seconds` applies (300s out of the box,
+   * at most `max-revision-timeout-seconds`, 600s). With `RevisionName.of()`/`contentHash()`
+   * and replace-style updates (`kubectl replace`), set it explicitly: Knative does not
+   * re-default a template whose name is unchanged.
+   * @default - cluster default (not rendered)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Maximum time until the first response byte (`responseStartTimeoutSeconds`), whole seconds.
+   * @default - cluster default (not rendered)
+   */
+  readonly responseStartTimeout?: Duration;
+
+  /**
+   * Maximum idle time of a request (`idleTimeoutSeconds`), whole seconds.
+   * @default - cluster default (not rendered)
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * Autoscaling settings (rendered as `autoscaling.knative.dev/*` revision annotations).
+   * @default - cluster `config-autoscaler` settings
+   */
+  readonly autoscaling?: AutoscalingOptions;
+
+  /**
+   * Labels of the revision (template metadata; copied to the Revision and its pods). Kept
+   * apart from the labels of the Service/Configuration object itself.
+   * @default - none
+   */
+  readonly revisionLabels?: { [key: string]: string };
+
+  /**
+   * Annotations of the revision (template metadata), e.g. `serving.knative.dev/progress-deadline`.
+   * Use `autoscaling` for `autoscaling.knative.dev/*` keys.
+   * @default - none
+   */
+  readonly revisionAnnotations?: { [key: string]: string };
+
+  /**
+   * Pod `nodeSelector`. Requires `KnativeFeature.NODE_SELECTOR`.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+
+  /**
+   * `enableServiceLinks`. Knative defaults it to `false` on create; it is always rendered so
+   * the output is stable.
+   * @default false
+   */
+  readonly enableServiceLinks?: boolean;
+
+  /**
+   * Set to `false` to not mount the service account token. Knative rejects `true`.
+   * @default - not rendered (Kubernetes default: mounted)
+   */
+  readonly automountServiceAccountToken?: boolean;
+
+  /**
+   * Knative feature gates your cluster enables that this revision may use (in addition to
+   * those declared with `KnativeFeatures.enable()`).
+   * @default - only chart-wide declarations
+   */
+  readonly enabledFeatures?: KnativeFeature[];
+}
+
+/**
+ * The revision template of a `KnService` or `Configuration` (`spec.template`).
+ */
+export interface RevisionTemplateProps extends RevisionOptions {
+  /**
+   * How revisions are named.
+   * @default RevisionName.generated()
+   */
+  readonly revisionName?: RevisionName;
+}
+
+/**
+ * A Knative revision template: containers, volumes and revision settings.
+ *
+ * Created by the L2 constructs (`KnService`, `Configuration`, `Revision`); rendered lazily.
+ */
+export class RevisionTemplate {
+  /** How revisions are named. */
+  public readonly revisionName: RevisionName;
+  /**
+   * `containerConcurrency`.
+   * @default - cluster default
+   */
+  public readonly containerConcurrency?: number;
+  /**
+   * `timeoutSeconds`.
+   * @default - cluster default
+   */
+  public readonly timeout?: Duration;
+  /**
+   * `responseStartTimeoutSeconds`.
+   * @default - cluster default
+   */
+  public readonly responseStartTimeout?: Duration;
+  /**
+   * `idleTimeoutSeconds`.
+   * @default - cluster default
+   */
+  public readonly idleTimeout?: Duration;
+  /**
+   * Service account.
+   * @default - namespace default
+   */
+  public readonly serviceAccount?: IServiceAccount;
+  /**
+   * Autoscaling settings.
+   * @default - cluster defaults
+   */
+  public readonly autoscaling?: AutoscalingOptions;
+
+  private readonly scope: IConstruct;
+  private readonly _containers: Container[] = [];
+  private readonly _initContainers: Container[] = [];
+  private readonly _volumes: Volume[] = [];
+  private readonly _imagePullSecrets: ISecret[];
+  private readonly _labels: Record<string, string> = {};
+  private readonly _annotations: Record<string, string> = {};
+  private readonly _features: Set<string>;
+  private readonly nodeSelector?: Record<string, string>;
+  private readonly enableServiceLinks: boolean;
+  private readonly automountServiceAccountToken?: boolean;
+
+  /**
+   * @param scope the construct owning the template (chart-wide feature declarations are read from it)
+   * @param props template properties
+   */
+  public constructor(scope: IConstruct, props: RevisionTemplateProps = {}) {
+    this.scope = scope;
+    if (props.image !== undefined && props.containers !== undefined) {
+      throw new Error('Use either `image` (single-container shortcut) or `containers`, not both. Fix: move the image into `containers`.');
+    }
+    if (props.image === undefined) {
+      for (const key of ['port', 'portProtocol', 'envVariables'] as const) {
+        if (props[key] !== undefined) {
+          throw new Error(`\`${key}\` is a shortcut for the \`image\` container and needs \`image\`. Fix: set it on the container in \`containers\` (or use \`image\`).`);
+        }
+      }
+    }
+    checkInt('containerConcurrency', props.containerConcurrency);
+    wholeSeconds('timeout', props.timeout);
+    wholeSeconds('responseStartTimeout', props.responseStartTimeout);
+    wholeSeconds('idleTimeout', props.idleTimeout);
+    if (props.automountServiceAccountToken === true) {
+      throw new Error('automountServiceAccountToken: true is not allowed by Knative (only false). Fix: remove it, or set false to disable the token mount.');
+    }
+
+    this.revisionName = props.revisionName ?? RevisionName.generated();
+    this.containerConcurrency = props.containerConcurrency;
+    this.timeout = props.timeout;
+    this.responseStartTimeout = props.responseStartTimeout;
+    this.idleTimeout = props.idleTimeout;
+    this.serviceAccount = props.serviceAccount;
+    this.autoscaling = props.autoscaling;
+    this._imagePullSecrets = [...(props.imagePullSecrets ?? [])];
+    this._features = new Set<string>(props.enabledFeatures ?? []);
+    this.nodeSelector = props.nodeSelector ? { ...props.nodeSelector } : undefined;
+    this.enableServiceLinks = props.enableServiceLinks ?? false;
+    this.automountServiceAccountToken = props.automountServiceAccountToken;
+
+    const scaling = props.autoscaling ? Autoscaling.annotations(props.autoscaling) : {};
+    for (const [k, v] of Object.entries(props.revisionLabels ?? {})) this.addRevisionLabel(k, v);
+    for (const [k, v] of Object.entries(props.revisionAnnotations ?? {})) this.addRevisionAnnotation(k, v);
+    for (const [k, v] of Object.entries(scaling)) {
+      if (k in this._annotations) {
+        throw new Error(`Annotation "${k}" is set both in revisionAnnotations and by autoscaling. Fix: set it only through \`autoscaling\`.`);
+      }
+      this._annotations[k] = v;
+    }
+
+    if (props.image !== undefined) {
+      this.addContainer({ image: props.image, port: props.port, portProtocol: props.portProtocol, envVariables: props.envVariables });
+    }
+    for (const c of props.containers ?? []) {
+      this.addContainer(c);
+    }
+    for (const c of props.initContainers ?? []) {
+      this.addInitContainer(c);
+    }
+    for (const v of props.volumes ?? []) {
+      this.addVolume(v);
+    }
+  }
+
+  /** The containers (a copy; use `addContainer()` to add). */
+  public get containers(): Container[] {
+    return [...this._containers];
+  }
+
+  /** The init containers (a copy; use `addInitContainer()` to add). */
+  public get initContainers(): Container[] {
+    return [...this._initContainers];
+  }
+
+  /** The explicitly added volumes (a copy; mounted volumes are added at synthesis). */
+  public get volumes(): Volume[] {
+    return [...this._volumes];
+  }
+
+  /** Revision labels (a copy). */
+  public get revisionLabels(): { [key: string]: string } {
+    return { ...this._labels };
+  }
+
+  /** Revision annotations, including rendered autoscaling annotations (a copy). */
+  public get revisionAnnotations(): { [key: string]: string } {
+    return { ...this._annotations };
+  }
+
+  /** Feature gates declared for this template (its own plus chart-wide ones), sorted. */
+  public get enabledFeatures(): KnativeFeature[] {
+    return [...this.featureSet()].sort() as KnativeFeature[];
+  }
+
+  /**
+   * Add a container.
+   *
+   * @param props container properties
+   * @returns the new container (mutable: `addEnv()`, `mount()`)
+   */
+  public addContainer(props: ContainerProps): Container {
+    const container = new Container(props);
+    this.checkUniqueName(container);
+    this._containers.push(container);
+    return container;
+  }
+
+  /**
+   * Add an init container (requires `KnativeFeature.INIT_CONTAINERS`).
+   *
+   * @param props container properties (probes are not allowed)
+   * @returns the new init container
+   */
+  public addInitContainer(props: ContainerProps): Container {
+    for (const probe of ['readiness', 'liveness', 'startup'] as const) {
+      if (props[probe] !== undefined) {
+        throw new Error(`Init container${props.name ? ` "${props.name}"` : ''}: ${probe} probes are not allowed on init containers (Knative rejects them). Fix: remove \`${probe}\`.`);
+      }
+    }
+    const container = new Container(props);
+    this.checkUniqueName(container);
+    this._initContainers.push(container);
+    return container;
+  }
+
+  /**
+   * Add a volume (volumes mounted by containers are added automatically).
+   *
+   * @param volume the volume
+   */
+  public addVolume(volume: Volume): void {
+    if (this._volumes.includes(volume)) return;
+    const clash = this._volumes.find(v => v.name === volume.name);
+    if (clash) {
+      throw new Error(`A different volume named "${volume.name}" already exists in this revision template. Fix: give each volume a unique name (\`name\` option of the Volume factory).`);
+    }
+    this._volumes.push(volume);
+  }
+
+  /**
+   * Add a revision label (template metadata).
+   *
+   * @param key label key
+   * @param value label value
+   */
+  public addRevisionLabel(key: string, value: string): void {
+    this._labels[key] = value;
+  }
+
+  /**
+   * Add a revision annotation (template metadata).
+   *
+   * @param key annotation key
+   * @param value annotation value
+   */
+  public addRevisionAnnotation(key: string, value: string): void {
+    this._annotations[key] = value;
+  }
+
+  /**
+   * Synth-time checks of this template that the shared admission rules cannot see:
+   * gated fields used without opt-in (they are left out of the output) and volume kinds
+   * Knative never accepts.
+   * @internal
+   */
+  public _checks(path: string = 'spec.template.spec'): string[] {
+    const enabled = this.featureSet();
+    const errors: string[] = [];
+    const gate = (feature: KnativeFeature, what: string): void => {
+      if (!enabled.has(feature)) errors.push(KnativeFeatures._gateError(what, feature));
+    };
+    if (this._initContainers.length) {
+      gate(KnativeFeature.INIT_CONTAINERS, `${path}.initContainers (${this._initContainers.length})`);
+    }
+    const all: Array<[Container, string]> = [
+      ...this._containers.map((c, i): [Container, string] => [c, `${path}.containers[${i}]`]),
+      ...this._initContainers.map((c, i): [Container, string] => [c, `${path}.initContainers[${i}]`]),
+    ];
+    all.forEach(([c, cpath]) => {
+      for (const [feature, what] of c._featureUses(cpath)) {
+        if (feature === KnativeFeature.ADD_CAPABILITIES && enabled.has(KnativeFeature.SECURE_POD_DEFAULTS)) {
+          const add = c.securityContext?.capabilitiesAdd ?? [];
+          if (add.length === 1 && add[0] === 'NET_BIND_SERVICE') continue;
+        }
+        gate(feature, what);
+      }
+    });
+    for (const v of this.allVolumes()) {
+      const { kind, source } = Container._volumeSource(v);
+      const what = `volume "${v.name}" (${kind})`;
+      switch (kind) {
+        case 'secret':
+        case 'configMap':
+        case 'projected':
+          break;
+        case 'emptyDir':
+          break; // enabled by default in Knative
+        case 'persistentVolumeClaim':
+          gate(KnativeFeature.PERSISTENT_VOLUME_CLAIM, what);
+          if (source.readOnly !== true) gate(KnativeFeature.PERSISTENT_VOLUME_WRITE, `${what} with readOnly: false`);
+          break;
+        case 'hostPath':
+          gate(KnativeFeature.HOST_PATH, what);
+          break;
+        case 'csi':
+          gate(KnativeFeature.CSI_VOLUMES, `${what} (Knative >= 1.18)`);
+          break;
+        default:
+          errors.push(`${what} is not supported by Knative Serving. Fix: use a secret, configMap or emptyDir volume (persistentVolumeClaim/hostPath with the matching KnativeFeature).`);
+      }
+    }
+    if (this.nodeSelector && Object.keys(this.nodeSelector).length) {
+      gate(KnativeFeature.NODE_SELECTOR, `${path}.nodeSelector`);
+    }
+    return errors;
+  }
+
+  /**
+   * Render `{ metadata?, spec }` for `spec.template`.
+   *
+   * @param parentName name of the owning Service/Configuration (for BYO/content names)
+   * @internal
+   */
+  public _toKube(parentName: string): {
+    metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, any>;
+  } {
+    const spec = this._renderSpec();
+    const metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } = {};
+    if (Object.keys(this._labels).length) metadata.labels = sortKeys(this._labels);
+    if (Object.keys(this._annotations).length) metadata.annotations = sortKeys(this._annotations);
+    const unnamed = Object.keys(metadata).length ? { metadata: { ...metadata }, spec } : { spec };
+    const name = this.revisionName._resolve(parentName, unnamed);
+    if (name !== undefined) metadata.name = name;
+    return Object.keys(metadata).length ? { metadata, spec } : { spec };
+  }
+
+  /**
+   * Render the RevisionSpec (`spec.template.spec`, or a standalone Revision's `spec`).
+   * @internal
+   */
+  public _renderSpec(): Record<string, any> {
+    const enabled = this.featureSet();
+    const volumes = this.allVolumes();
+    const skip = new Set<Volume>();
+    const renderedVolumes: Array<Record<string, any>> = [];
+    for (const v of volumes) {
+      const r = renderVolume(v, enabled);
+      if (r) renderedVolumes.push(r);
+      else skip.add(v);
+    }
+
+    const used = new Set<string>([...this._containers, ...this._initContainers].filter(c => c.name !== undefined).map(c => c.name!));
+    const names = defaultNames(this._containers, used, DEFAULT_CONTAINER_NAME);
+    const initNames = defaultNames(this._initContainers, used, DEFAULT_INIT_CONTAINER_NAME);
+    const serving = this._containers.length === 1
+      ? this._containers[0]
+      : this._containers.find(c => c.port !== undefined);
+    const skipNames = new Set([...skip].map(v => v.name));
+    const render = (c: Container, name: string, init: boolean): Record<string, any> => {
+      const rendered = c._toKube({ defaultName: name, serving: c === serving, enabled, init });
+      if (rendered.volumeMounts && skipNames.size) {
+        rendered.volumeMounts = rendered.volumeMounts.filter((m: { name: string }) => !skipNames.has(m.name));
+        if (!rendered.volumeMounts.length) delete rendered.volumeMounts;
+      }
+      return rendered;
+    };
+    const containers = this._containers.map((c, i) => render(c, names[i], false));
+    const initContainers = this._initContainers.map((c, i) => render(c, initNames[i], true));
+
+    const spec: Record<string, any> = { containers };
+    if (initContainers.length && enabled.has(KnativeFeature.INIT_CONTAINERS)) spec.initContainers = initContainers;
+    if (renderedVolumes.length) spec.volumes = renderedVolumes;
+    if (this.serviceAccount) spec.serviceAccountName = this.serviceAccount.name;
+    if (this._imagePullSecrets.length) spec.imagePullSecrets = this._imagePullSecrets.map(s => ({ name: s.name }));
+    spec.enableServiceLinks = this.enableServiceLinks;
+    if (this.automountServiceAccountToken === false) spec.automountServiceAccountToken = false;
+    if (this.nodeSelector && Object.keys(this.nodeSelector).length && enabled.has(KnativeFeature.NODE_SELECTOR)) {
+      spec.nodeSelector = sortKeys(this.nodeSelector);
+    }
+    if (this.containerConcurrency !== undefined) spec.containerConcurrency = this.containerConcurrency;
+    if (this.timeout) spec.timeoutSeconds = this.timeout.toSeconds();
+    if (this.responseStartTimeout) spec.responseStartTimeoutSeconds = this.responseStartTimeout.toSeconds();
+    if (this.idleTimeout) spec.idleTimeoutSeconds = this.idleTimeout.toSeconds();
+    return spec;
+  }
+
+  /**
+   * Gates declared for this template and its scope.
+   * @internal
+   */
+  public _featureList(): string[] {
+    return [...this.featureSet()];
+  }
+
+  private featureSet(): Set<string> {
+    const s = new Set<string>(this._features);
+    for (const f of KnativeFeatures.of(this.scope)) s.add(f);
+    for (const f of KnativeFeatures._ON_BY_DEFAULT) s.add(f);
+    return s;
+  }
+
+  private checkUniqueName(container: Container): void {
+    if (container.name !== undefined && [...this._containers, ...this._initContainers].some(c => c.name === container.name)) {
+      throw new Error(`A container named "${container.name}" already exists in this revision template. Fix: give each container (and init container) a unique name.`);
+    }
+  }
+
+  /** Explicit volumes, then volumes mounted by containers and init containers (each once). */
+  private allVolumes(): Volume[] {
+    const out = [...this._volumes];
+    for (const c of [...this._containers, ...this._initContainers]) {
+      for (const m of c.mounts) {
+        if (!out.includes(m.volume)) out.push(m.volume);
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Knative's default container naming (`applyDefaultContainerNames`): a single unnamed
+ * container gets `base` unless a user-supplied name clashes; otherwise unnamed ones get
+ * `base-0`, `base-1`, … skipping user-supplied names. `used` holds the user-supplied names.
+ */
+function defaultNames(containers: Container[], used: Set<string>, base: string): string[] {
+  let next = 0;
+  return containers.map(c => {
+    if (c.name !== undefined) return c.name;
+    let name = base;
+    if (containers.length > 1 || used.has(name)) {
+      do {
+        name = `${base}-${next++}`;
+      } while (used.has(name));
+    }
+    used.add(name);
+    return name;
+  });
+}
+
+/** Render a volume as Knative accepts it; undefined when it must be left out. */
+function renderVolume(v: Volume, enabled: ReadonlySet<string>): Record<string, any> | undefined {
+  const { kind, source: s } = Container._volumeSource(v);
+  switch (kind) {
+    case 'secret':
+      return { name: v.name, secret: clean({ secretName: s.secretName, items: s.items, defaultMode: s.defaultMode, optional: s.optional }) };
+    case 'configMap':
+      return { name: v.name, configMap: clean({ name: s.name, items: s.items, defaultMode: s.defaultMode, optional: s.optional }) };
+    case 'emptyDir':
+      return {
+        name: v.name,
+        emptyDir: clean({ medium: s.medium ? s.medium : undefined, sizeLimit: unwrap(s.sizeLimit) }),
+      };
+    case 'persistentVolumeClaim':
+      if (!enabled.has(KnativeFeature.PERSISTENT_VOLUME_CLAIM)) return undefined;
+      if (s.readOnly !== true && !enabled.has(KnativeFeature.PERSISTENT_VOLUME_WRITE)) return undefined;
+      return { name: v.name, persistentVolumeClaim: clean({ claimName: s.claimName, readOnly: s.readOnly === true ? true : undefined }) };
+    case 'hostPath':
+      if (!enabled.has(KnativeFeature.HOST_PATH)) return undefined;
+      return { name: v.name, hostPath: clean({ path: s.path, type: s.type ? s.type : undefined }) };
+    case 'csi':
+      if (!enabled.has(KnativeFeature.CSI_VOLUMES)) return undefined;
+      return { name: v.name, csi: clean({ driver: s.driver, fsType: s.fsType, readOnly: s.readOnly, volumeAttributes: s.volumeAttributes }) };
+    default:
+      return undefined;
+  }
+}
+
+function checkInt(prop: string, v: number | undefined): void {
+  if (v !== undefined && !Number.isInteger(v)) {
+    throw new Error(`${prop} must be an integer (got ${v}). Fix: use a whole number such as ${Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0}.`);
+  }
+}
+
+function wholeSeconds(prop: string, d: Duration | undefined): void {
+  if (d === undefined) return;
+  try {
+    d.toSeconds();
+  } catch {
+    throw new Error(`${prop} must be a whole number of seconds (got ${d.toHumanString()}). Fix: use e.g. Duration.seconds(${Math.max(1, Math.round(d.toMilliseconds() / 1000))}).`);
+  }
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function unwrap(v: unknown): unknown {
+  if (v && typeof v === 'object' && 'value' in (v as Record<string, unknown>)) {
+    return (v as Record<string, unknown>).value;
+  }
+  return v;
+}
+
+function clean(o: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-28';
+import { DomainMapping, KnService, Route, TrafficSplit, TrafficTarget } from '../../src';
+
+describe('DomainMapping', () => {
+  test('maps a domain to a KnService (domain becomes metadata.name)', () => {
+    const chart = Testing.chart();
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'hello' }, image: 'img' });
+    const dm = new DomainMapping(chart, 'Dm', { domain: 'hello.example.com', target: svc });
+    expect(dm.domain).toBe('hello.example.com');
+    expect(dm.domainUrl).toBe('http://hello.example.com');
+    expect(dm.node.defaultChild).toBe(ApiObject.of(dm));
+    expect(Testing.synth(chart)[1]).toEqual({
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { name: 'hello.example.com' },
+      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello' } },
+    });
+  });
+
+  test('takes the target namespace and a TLS secret', () => {
+    const chart = Testing.chart();
+    const svc = KnService.fromServiceName(chart, 'Svc', 'payments', { namespace: 'billing' });
+    const tls = Secret.fromSecretName(chart, 'Tls', 'pay-tls');
+    const dm = new DomainMapping(chart, 'Dm', { domain: 'pay.example.com', target: svc, tlsSecret: tls, metadata: { labels: { app: 'pay' } } });
+    expect(dm.domainUrl).toBe('https://pay.example.com');
+    expect(Testing.synth(chart)).toEqual([{
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { name: 'pay.example.com', namespace: 'billing', labels: { app: 'pay' } },
+      spec: {
+        ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'payments', namespace: 'billing' },
+        tls: { secretName: 'pay-tls' },
+      },
+    }]);
+  });
+
+  test('maps a domain to a Route in the chart namespace', () => {
+    const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+    const route = new Route(chart, 'Route', { metadata: { name: 'web' }, traffic: TrafficSplit.create().to(TrafficTarget.revisionName('web-a'), 100) });
+    new DomainMapping(chart, 'Dm', { domain: 'www.example.com', target: route });
+    expect(Testing.synth(chart)[1]).toMatchSnapshot();
+  });
+
+  test('KnService.mapDomain() and Route.mapDomain() add a mapping in the target\'s scope', () => {
+    const chart = Testing.chart();
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'hello', namespace: 'web' }, image: 'img' });
+    const route = new Route(chart, 'Route', { metadata: { name: 'blue', namespace: 'web' }, traffic: TrafficSplit.create().to(TrafficTarget.revisionName('blue-a'), 100) });
+    const dm = svc.mapDomain('hello.example.com', { tlsSecret: Secret.fromSecretName(chart, 'Tls', 'hello-tls') });
+    route.mapDomain('blue.example.com');
+    expect(dm.node.path).toBe('test/Svc/DomainMapping-hello.example.com');
+    const out = Testing.synth(chart);
+    expect(out.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/hello', 'DomainMapping/hello.example.com', 'Route/blue', 'DomainMapping/blue.example.com']);
+    expect(out[1]).toEqual({
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { name: 'hello.example.com', namespace: 'web' },
+      spec: {
+        ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello', namespace: 'web' },
+        tls: { secretName: 'hello-tls' },
+      },
+    });
+    expect(out[3].spec.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'blue', namespace: 'web' });
+  });
+
+  test.each([
+    ['example', /must be a fully-qualified domain name .*\(got "example"\)\. Fix: use a lowercase fully-qualified domain name/],
+    ['Example.com', /must be a fully-qualified domain name/],
+    ['a_b.example.com', /must be a fully-qualified domain name/],
+    [`${'a'.repeat(64)}.example.com`, /must be a fully-qualified domain name/],
+    [`${'a.'.repeat(127)}com`, /must be a fully-qualified domain name/],
+    ['', /a domain is required \(got ""\)/],
+    ['hello.default.svc.cluster.local', /must not be under the cluster domain "\.cluster\.local" \(got "hello\.default\.svc\.cluster\.local"\)\. Fix: map a public domain/],
+  ])('rejects domain %p', (domain, error) => {
+    const chart = Testing.chart();
+    const svc = KnService.fromServiceName(chart, 'Svc', 'hello');
+    expect(() => new DomainMapping(chart, 'Dm', { domain, target: svc })).toThrow(error);
+  });
+
+  test('metadata.name must be the domain', () => {
+    const chart = Testing.chart();
+    const svc = KnService.fromServiceName(chart, 'Svc', 'hello');
+    expect(() => new DomainMapping(chart, 'Dm', { domain: 'a.example.com', target: svc, metadata: { name: 'other' } }))
+      .toThrow('DomainMapping: metadata.name ("other") must be the mapped domain ("a.example.com"). Fix: drop metadata.name; the domain is used as the name.');
+  });
+
+  test('a target in another namespace is reported at synthesis', () => {
+    const chart = Testing.chart();
+    const svc = KnService.fromServiceName(chart, 'Svc', 'hello', { namespace: 'a' });
+    new DomainMapping(chart, 'Dm', { domain: 'a.example.com', target: svc, metadata: { namespace: 'b' } });
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/Dm\] spec\.ref\.namespace: .*mismatched namespaces/);
+  });
+});
