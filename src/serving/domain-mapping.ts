@@ -103,8 +103,11 @@ export class DomainMapping extends KnativeResource {
       kind: this.target.targetKind,
       name: this.target.targetName,
     };
-    if (this.target.targetNamespace !== undefined) {
-      ref.namespace = this.target.targetNamespace;
+    // Knative defaults ref.namespace to the DomainMapping's namespace; render it so the
+    // output is a fixed point of admission (no GitOps diff).
+    const namespace = this.target.targetNamespace ?? this.apiObject.metadata.namespace;
+    if (namespace !== undefined) {
+      ref.namespace = namespace;
     }
     const spec: Record<string, unknown> = { ref };
     if (this.tlsSecret) {

@@ -1,6 +1,7 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
 import { DomainMapping, KnService, Route, TrafficSplit, TrafficTarget } from '../../src';
+import { applyDefaults } from '../../src/core/rules';
 
 describe('DomainMapping', () => {
   test('maps a domain to a KnService (domain becomes metadata.name)', () => {
@@ -90,4 +91,13 @@ describe('DomainMapping', () => {
     new DomainMapping(chart, 'Dm', { domain: 'a.example.com', target: svc, metadata: { namespace: 'b' } });
     expect(() => Testing.synth(chart)).toThrow(/\[test\/Dm\] spec\.ref\.namespace: .*mismatched namespaces/);
   });
+});
+
+test('renders ref.namespace from the chart namespace so the output is a fixed point of Knative defaulting', () => {
+  const app = new App();
+  const chart = new Chart(app, 'dm', { namespace: 'shop' });
+  new DomainMapping(chart, 'Dm', { domain: 'shop.example.org', target: KnService.fromServiceName(chart, 'Shop', 'shop') });
+  const [dm] = chart.toJson();
+  expect(dm.spec.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'shop', namespace: 'shop' });
+  expect(applyDefaults(dm)).toEqual(dm);
 });
