@@ -1,2 +1,3 @@
 // Public API: constructs only. src/core and src/runtime are internal.
 export * from './serving';
+export * from './control-plane';

@@ -1,0 +1,71 @@
+// Bundle the bundled runtime (controller + ingress) into one CommonJS file each:
+//   src/runtime/controller/main.ts -> dist/runtime/controller.js (+ .map)
+//   src/runtime/ingress/main.ts    -> dist/runtime/ingress.js    (+ .map)
+// Everything (including the ESM-only @kubernetes/client-node) is inlined, so the image needs
+// no node_modules. A missing entry point is skipped with a message (exit 0), so the task runs
+// while a component is still being written; a build error fails the task.
+//
+// Usage: node scripts/build-runtime.mjs [controller|ingress ...]
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'runtime');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const ENTRIES = {
+  controller: 'src/runtime/controller/main.ts',
+  ingress: 'src/runtime/ingress/main.ts',
+};
+
+const wanted = process.argv.slice(2);
+for (const w of wanted) {
+  if (!(w in ENTRIES)) {
+    console.error(`build-runtime: unknown component "${w}" (expected one of: ${Object.keys(ENTRIES).join(', ')})`);
+    process.exit(2);
+  }
+}
+const components = wanted.length > 0 ? wanted : Object.keys(ENTRIES);
+
+mkdirSync(outdir, { recursive: true });
+let built = 0;
+let failed = 0;
+for (const name of components) {
+  const entry = join(root, ENTRIES[name]);
+  const outfile = join(outdir, `${name}.js`);
+  if (!existsSync(entry)) {
+    console.warn(`build-runtime: skipping ${name}: entry point ${ENTRIES[name]} does not exist yet`);
+    continue;
+  }
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: false,
+      sourcemap: true,
+      sourcesContent: true,
+      // Optional native accelerators of `ws`; loaded inside try/catch when present.
+      external: ['bufferutil', 'utf-8-validate'],
+      define: { 'process.env.CDK8S_KNATIVE_SERVING_VERSION': JSON.stringify(version) },
+      banner: { js: `// cdk8s-knative-serving ${name} ${version} (bundled by scripts/build-runtime.mjs)` },
+      logLevel: 'warning',
+      metafile: true,
+    });
+    const inputs = Object.keys(result.metafile.inputs).length;
+    const kib = (statSync(outfile).size / 1024).toFixed(0);
+    console.log(`build-runtime: ${ENTRIES[name]} -> ${relative(root, outfile)} (${kib} KiB, ${inputs} inputs)`);
+    built++;
+  } catch (e) {
+    // esbuild already printed the diagnostics.
+    console.error(`build-runtime: ${name} failed: ${e.message.split('\n')[0]}`);
+    failed++;
+  }
+}
+console.log(`build-runtime: ${built} built, ${components.length - built - failed} skipped, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

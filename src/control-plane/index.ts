@@ -1,0 +1,3 @@
+export * from './rbac';
+export * from './settings';
+export * from './serving-control-plane';

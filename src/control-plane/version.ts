@@ -1,0 +1,24 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+let cached: string | undefined;
+
+/**
+ * The version of this npm package, read from its package.json at runtime (never hard-coded),
+ * so the default image tags follow the published package.
+ *
+ * Works from both `src/control-plane` (ts-jest, ts-node) and `lib/control-plane` (compiled):
+ * the package root is two directories up in both layouts.
+
+ */
+export function packageVersion(): string {
+  if (cached === undefined) {
+    const file = path.join(__dirname, '..', '..', 'package.json');
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (typeof pkg.version !== 'string' || pkg.version === '') {
+      throw new Error(`ServingControlPlane: no "version" in ${file}; cannot derive the default image tag. Fix: set controllerImage/ingressImage explicitly.`);
+    }
+    cached = pkg.version;
+  }
+  return cached;
+}

@@ -1,0 +1,596 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import {
+  ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
+} from '../../src/control-plane';
+import { parseServingConfig } from '../../src/core/config';
+import { crdFor, KnativeKind, preserveUnknownPaths } from '../../src/core/schema';
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+}
+
+const PKG_VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+
+function synth(props?: ServingControlPlaneProps, chart: Chart = Testing.chart()): Manifest[] {
+  new ServingControlPlane(chart, 'ControlPlane', props);
+  return Testing.synth(chart) as Manifest[];
+}
+
+function find(out: Manifest[], kind: string, name: string): Manifest {
+  const o = out.find(m => m.kind === kind && m.metadata.name === name);
+  if (!o) throw new Error(`no ${kind} ${name} in ${out.map(m => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+  return o;
+}
+
+function configData(out: Manifest[], name: string): Record<string, string> | undefined {
+  return find(out, 'ConfigMap', name).data;
+}
+
+/** Snapshots must survive a version bump: the package version is asserted separately. */
+function versionless<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).split(`:${PKG_VERSION}"`).join(':<version>"').split(`"${PKG_VERSION}"`).join('"<version>"'));
+}
+
+/** Snapshot helper: CRD schemas are pinned by schema.test.ts, keep them out of the big snapshot. */
+function withoutCrdSchemas(out: Manifest[]): Manifest[] {
+  return versionless(out).map(m => (m.kind !== 'CustomResourceDefinition' ? m : {
+    ...m,
+    spec: { ...m.spec, versions: m.spec.versions.map((v: any) => ({ ...v, schema: '<src/core/schema.ts>' })) },
+  }));
+}
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  Namespace,
+  ConfigMap,
+  ServiceAccount,
+  Service,
+  Deployment,
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+  PodDisruptionBudget,
+  NetworkPolicy,
+  CustomResourceDefinition,
+};
+
+function cpuMillis(q: string): number {
+  return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
+}
+function memMi(q: string): number {
+  const m = /^(\d+)(Mi|Gi|Ki)?$/.exec(q);
+  if (!m) throw new Error(`unexpected memory quantity ${q}`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 : m[2] === 'Ki' ? 1 / 1024 : m[2] === 'Mi' ? 1 : 1 / (1024 * 1024));
+}
+
+describe('ServingControlPlane defaults', () => {
+  const out = synth();
+
+  test('renders the expected objects (reviewed snapshot)', () => {
+    expect(out.map(m => `${m.kind} ${m.metadata.namespace ?? '-'}/${m.metadata.name}`)).toEqual([
+      'Namespace -/knative-serving',
+      'CustomResourceDefinition -/services.serving.knative.dev',
+      'CustomResourceDefinition -/configurations.serving.knative.dev',
+      'CustomResourceDefinition -/revisions.serving.knative.dev',
+      'CustomResourceDefinition -/routes.serving.knative.dev',
+      'CustomResourceDefinition -/domainmappings.serving.knative.dev',
+      'ConfigMap knative-serving/config-defaults',
+      'ConfigMap knative-serving/config-features',
+      'ConfigMap knative-serving/config-autoscaler',
+      'ConfigMap knative-serving/config-network',
+      'ConfigMap knative-serving/config-domain',
+      'ConfigMap knative-serving/config-gc',
+      'ConfigMap knative-serving/config-deployment',
+      'ServiceAccount knative-serving/serving-controller',
+      'ClusterRole -/knative-serving-controller',
+      'ClusterRoleBinding -/knative-serving-controller',
+      'Role knative-serving/serving-controller',
+      'RoleBinding knative-serving/serving-controller',
+      'ServiceAccount knative-serving/serving-ingress',
+      'ClusterRole -/knative-serving-ingress',
+      'ClusterRoleBinding -/knative-serving-ingress',
+      'Role knative-serving/serving-ingress',
+      'RoleBinding knative-serving/serving-ingress',
+      'Deployment knative-serving/serving-controller',
+      'Deployment knative-serving/serving-ingress',
+      'Service knative-serving/serving-ingress',
+      'PodDisruptionBudget knative-serving/serving-controller',
+      'PodDisruptionBudget knative-serving/serving-ingress',
+      'NetworkPolicy knative-serving/serving-ingress',
+      'NetworkPolicy knative-serving/serving-controller',
+    ]);
+    expect(withoutCrdSchemas(out)).toMatchSnapshot();
+  });
+
+  test('every core object validates against the Kubernetes schemas (kubernetes-models)', () => {
+    for (const m of out) {
+      const Model = MODELS[m.kind];
+      expect([m.kind, Model !== undefined]).toEqual([m.kind, true]);
+      expect(() => new Model(m).validate()).not.toThrow();
+    }
+  });
+
+  test('the kubernetes-models check does reject a broken object (guard against a vacuous test)', () => {
+    const d = find(out, 'Deployment', 'serving-controller');
+    expect(() => new Deployment({ ...d, spec: { ...d.spec, replicas: 'two' } } as any).validate()).toThrow();
+  });
+
+  test('CRDs: labels, names, status subresource, printer columns, schema from src/core/schema.ts', () => {
+    const crds = out.filter(m => m.kind === 'CustomResourceDefinition');
+    expect(crds).toHaveLength(5);
+    for (const crd of crds) {
+      const kind = crd.spec.names.kind as KnativeKind;
+      const desc = crdFor(kind);
+      expect(crd.metadata.labels).toEqual({
+        'app.kubernetes.io/part-of': 'cdk8s-knative-serving',
+        'app.kubernetes.io/version': PKG_VERSION,
+        'knative.dev/crd-install': 'true',
+        ...desc.labels,
+      });
+      expect(crd.metadata.namespace).toBeUndefined();
+      expect(crd.spec.scope).toBe('Namespaced');
+      expect(crd.spec.group).toBe('serving.knative.dev');
+      expect(crd.spec.names).toEqual({
+        kind, plural: desc.plural, singular: desc.singular, shortNames: desc.shortNames, categories: ['all', 'knative', 'serving'],
+      });
+      expect(crd.spec.versions).toHaveLength(1);
+      const [v] = crd.spec.versions;
+      expect(v.name).toBe(desc.version);
+      expect(v.served).toBe(true);
+      expect(v.storage).toBe(true);
+      expect(v.subresources).toEqual({ status: {} });
+      expect(v.additionalPrinterColumns).toEqual(desc.printerColumns);
+      // Rendered unchanged (cdk8s sorts keys; compare as data).
+      expect(v.schema.openAPIV3Schema).toEqual(desc.schema);
+      expect(preserveUnknownPaths(v.schema.openAPIV3Schema)).toEqual(preserveUnknownPaths(desc.schema));
+    }
+    expect(crds.map(c => c.spec.names.shortNames)).toEqual([['kservice', 'ksvc'], ['config', 'cfg'], ['rev'], ['rt'], ['dm']]);
+    expect(find(out, 'CustomResourceDefinition', 'domainmappings.serving.knative.dev').spec.versions[0].name).toBe('v1beta1');
+  });
+
+  test('images default to the package version from package.json', () => {
+    expect(PKG_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    expect(ServingControlPlane.packageVersion()).toBe(PKG_VERSION);
+    const img = (name: string): string => find(out, 'Deployment', name).spec.template.spec.containers[0].image;
+    expect(img('serving-controller')).toBe(`ghcr.io/cdk8s-knative/serving-controller:${PKG_VERSION}`);
+    expect(img('serving-ingress')).toBe(`ghcr.io/cdk8s-knative/serving-ingress:${PKG_VERSION}`);
+  });
+
+  test('default requests total ≤ 100m CPU and ≤ 128Mi memory (from the synthesized objects × replicas)', () => {
+    let cpu = 0;
+    let mem = 0;
+    let limitCpu = 0;
+    let limitMem = 0;
+    for (const d of out.filter(m => m.kind === 'Deployment')) {
+      const replicas = d.spec.replicas as number;
+      for (const c of d.spec.template.spec.containers) {
+        cpu += replicas * cpuMillis(c.resources.requests.cpu);
+        mem += replicas * memMi(c.resources.requests.memory);
+        limitCpu += replicas * cpuMillis(c.resources.limits.cpu);
+        limitMem += replicas * memMi(c.resources.limits.memory);
+        expect(cpuMillis(c.resources.limits.cpu)).toBeGreaterThan(cpuMillis(c.resources.requests.cpu));
+        expect(memMi(c.resources.limits.memory)).toBeGreaterThan(memMi(c.resources.requests.memory));
+      }
+    }
+    expect(cpu).toBeLessThanOrEqual(100);
+    expect(mem).toBeLessThanOrEqual(128);
+    expect({ cpu, mem, limitCpu, limitMem }).toEqual({ cpu: 90, mem: 128, limitCpu: 3000, limitMem: 1024 });
+  });
+
+  test('restricted security contexts on every pod and container', () => {
+    for (const d of out.filter(m => m.kind === 'Deployment')) {
+      const pod = d.spec.template.spec;
+      expect(pod.securityContext).toEqual({
+        runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.automountServiceAccountToken).toBe(true);
+      expect(pod.serviceAccountName).toBe(d.metadata.name);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          runAsGroup: 65532,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+      }
+    }
+    expect(find(out, 'Namespace', 'knative-serving').metadata.labels!['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const sa of out.filter(m => m.kind === 'ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
+  });
+
+  test('controller: replicas, leader election env, admin port, probes', () => {
+    const d = find(out, 'Deployment', 'serving-controller');
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } });
+    const c = d.spec.template.spec.containers[0];
+    expect(c.args).toEqual(['/app/controller.js']);
+    expect(c.env).toEqual([
+      { name: 'SYSTEM_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'CLUSTER_DOMAIN', value: 'cluster.local' },
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'LEASE_NAME', value: 'serving-controller-leader' },
+      { name: 'INGRESS_SERVICE', value: 'serving-ingress' },
+    ]);
+    expect(c.ports).toEqual([{ name: 'admin', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'admin' }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+    expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  });
+
+  test('ingress: replicas, ports, probes on admin 9000, ClusterIP Service 80 → 8080', () => {
+    const d = find(out, 'Deployment', 'serving-ingress');
+    expect(d.spec.replicas).toBe(2);
+    const c = d.spec.template.spec.containers[0];
+    expect(c.args).toEqual(['/app/ingress.js']);
+    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL']);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'admin', containerPort: 9000, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
+    expect(c.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
+    const svc = find(out, 'Service', 'serving-ingress');
+    expect(svc.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'serving-ingress' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    });
+  });
+
+  test('PodDisruptionBudgets keep one pod of each component', () => {
+    expect(find(out, 'PodDisruptionBudget', 'serving-controller').spec).toEqual({
+      minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } },
+    });
+    expect(find(out, 'PodDisruptionBudget', 'serving-ingress').spec).toEqual({
+      minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
+    });
+  });
+
+  test('NetworkPolicies: ingress 8080 from anywhere, 9000 from scrapers; controller 8080 from the namespace and scrapers', () => {
+    const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { ports: [{ protocol: 'TCP', port: 8080 }] },
+        { from: [scrapers], ports: [{ protocol: 'TCP', port: 9000 }] },
+      ],
+    });
+    expect(find(out, 'NetworkPolicy', 'serving-controller').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: {} }, scrapers], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    });
+  });
+
+  test('ConfigMaps exist for every config the runtime reads, with no data by default', () => {
+    for (const name of ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment']) {
+      expect(configData(out, name)).toBeUndefined();
+    }
+  });
+});
+
+describe('RBAC', () => {
+  const out = synth();
+  const chart = Testing.chart();
+  const cp = new ServingControlPlane(chart, 'cp');
+  const roles = out.filter(m => m.kind === 'ClusterRole' || m.kind === 'Role');
+
+  test('no wildcard verbs, resources or apiGroups; no nonResourceURLs', () => {
+    expect(roles).toHaveLength(4);
+    for (const r of roles) {
+      for (const rule of r.rules) {
+        for (const field of ['verbs', 'resources', 'apiGroups']) {
+          expect(rule[field].length).toBeGreaterThan(0);
+          expect(rule[field].filter((x: string) => x.includes('*'))).toEqual([]);
+        }
+        expect(rule.nonResourceURLs).toBeUndefined();
+      }
+    }
+  });
+
+  test('every rule has a documented need, listed by describeRules() and in the role annotation', () => {
+    const rules = cp.describeRules();
+    for (const r of rules) expect(r.need.length).toBeGreaterThan(20);
+    for (const role of roles) {
+      const component = role.metadata.labels!['app.kubernetes.io/component'];
+      const scope = role.kind === 'ClusterRole' ? RbacScope.CLUSTER : RbacScope.SYSTEM_NAMESPACE;
+      const mine = rules.filter(r => r.component === component && r.scope === scope);
+      expect(role.rules).toEqual(mine.map(r => ({
+        apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+      })));
+      const lines = role.metadata.annotations!['serving.cdk8s-knative.dev/rule-needs'].split('\n');
+      expect(lines).toHaveLength(mine.length);
+      lines.forEach((line, i) => expect(line).toContain(mine[i].need));
+    }
+  });
+
+  test('controller: Knative kinds + status, deployments, services, HPAs, pods read, events create; config + lease only in the system namespace', () => {
+    const grants = cp.describeRules().filter(r => r.component === 'controller')
+      .map(r => `${r.scope} ${r.apiGroups.join(',') || 'core'} ${r.resources.join(',')} ${r.verbs.join(',')}${r.resourceNames ? ` @${r.resourceNames.join(',')}` : ''}`);
+    expect(grants).toEqual([
+      'Cluster serving.knative.dev services get,list,watch',
+      'Cluster serving.knative.dev configurations,routes get,list,watch,create,update,patch',
+      'Cluster serving.knative.dev revisions get,list,watch,create,update,patch,delete',
+      'Cluster serving.knative.dev domainmappings get,list,watch,update,patch',
+      'Cluster serving.knative.dev services/status,configurations/status,revisions/status,routes/status,domainmappings/status get,update,patch',
+      'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers,domainmappings/finalizers update',
+      'Cluster apps deployments get,list,watch,create,update,patch',
+      'Cluster core services get,list,watch,create,update,patch,delete',
+      'Cluster autoscaling horizontalpodautoscalers get,list,watch,create,update,patch,delete',
+      'Cluster core pods get,list,watch',
+      'Cluster core events create,patch',
+      'SystemNamespace core configmaps get,list,watch',
+      'SystemNamespace coordination.k8s.io leases create',
+      'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
+    ]);
+    // Secrets are never readable.
+    expect(cp.describeRules().some(r => r.resources.includes('secrets'))).toBe(false);
+  });
+
+  test('ingress: read-only routes (cluster) and configmaps (system namespace)', () => {
+    const ingress = cp.describeRules().filter(r => r.component === 'ingress');
+    expect(ingress.map(r => [r.scope, r.apiGroups, r.resources, r.verbs])).toEqual([
+      [RbacScope.CLUSTER, ['serving.knative.dev'], ['routes'], ['get', 'list', 'watch']],
+      [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['get', 'list', 'watch']],
+    ]);
+  });
+
+  test('bindings bind each role to its own service account', () => {
+    for (const role of ['controller', 'ingress']) {
+      const crb = find(out, 'ClusterRoleBinding', `knative-serving-${role}`);
+      expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `knative-serving-${role}` });
+      expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `serving-${role}`, namespace: 'knative-serving' }]);
+      const rb = find(out, 'RoleBinding', `serving-${role}`);
+      expect(rb.metadata.namespace).toBe('knative-serving');
+      expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `serving-${role}` });
+      expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: `serving-${role}`, namespace: 'knative-serving' }]);
+    }
+  });
+
+  test('describeRules() returns copies', () => {
+    const a = cp.describeRules();
+    a[0].verbs.push('escalate');
+    expect(cp.describeRules()[0].verbs).toEqual(['get', 'list', 'watch']);
+  });
+});
+
+describe('knobs', () => {
+  test('namespace: every namespaced object, env, bindings and cluster role names follow it', () => {
+    const out = synth({ namespace: 'kn-system' });
+    expect(find(out, 'Namespace', 'kn-system')).toBeDefined();
+    for (const m of out) {
+      if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind)) {
+        expect(m.metadata.namespace).toBeUndefined();
+      } else {
+        expect([m.kind, m.metadata.name, m.metadata.namespace]).toEqual([m.kind, m.metadata.name, 'kn-system']);
+      }
+    }
+    expect(find(out, 'ClusterRoleBinding', 'kn-system-controller').subjects[0].namespace).toBe('kn-system');
+  });
+
+  test('installCrds: false omits the CRDs', () => {
+    const chart = Testing.chart();
+    const cp = new ServingControlPlane(chart, 'cp', { installCrds: false });
+    expect(cp.customResourceDefinitions).toEqual([]);
+    expect(Testing.synth(chart).some(m => m.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
+  test('createNamespace: false omits the Namespace', () => {
+    expect(synth({ createNamespace: false }).some(m => m.kind === 'Namespace')).toBe(false);
+  });
+
+  test('a chart namespace never leaks onto cluster-scoped objects, and never moves the system namespace', () => {
+    // Testing.chart() has no namespace; use a real one.
+    const app = Testing.app();
+    const nsChart = new Chart(app, 'ns', { namespace: 'apps' });
+    const out = synth({}, nsChart);
+    for (const m of out) {
+      if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind)) {
+        expect([m.kind, m.metadata.namespace]).toEqual([m.kind, undefined]);
+      } else {
+        expect([m.kind, m.metadata.namespace]).toEqual([m.kind, 'knative-serving']);
+      }
+    }
+  });
+
+  test('imageRegistry and explicit images', () => {
+    const out = synth({ imageRegistry: 'registry.example.com:5000/knative/' });
+    expect(find(out, 'Deployment', 'serving-controller').spec.template.spec.containers[0].image)
+      .toBe(`registry.example.com:5000/knative/serving-controller:${PKG_VERSION}`);
+    const out2 = synth({ controllerImage: 'example.com/c@sha256:' + 'a'.repeat(64), ingressImage: 'example.com/i:dev' });
+    expect(find(out2, 'Deployment', 'serving-controller').spec.template.spec.containers[0].image).toBe('example.com/c@sha256:' + 'a'.repeat(64));
+    expect(find(out2, 'Deployment', 'serving-ingress').spec.template.spec.containers[0].image).toBe('example.com/i:dev');
+  });
+
+  test('replicas: 1 → no PDB; 3 → PDB minAvailable 1', () => {
+    const out = synth({ controller: { replicas: 1 }, ingress: { replicas: 3 } });
+    expect(find(out, 'Deployment', 'serving-controller').spec.replicas).toBe(1);
+    expect(find(out, 'Deployment', 'serving-ingress').spec.replicas).toBe(3);
+    expect(out.filter(m => m.kind === 'PodDisruptionBudget').map(m => m.metadata.name)).toEqual(['serving-ingress']);
+  });
+
+  test('resources and log level', () => {
+    const out = synth({
+      controller: {
+        resources: { cpuRequest: Cpu.millis(50), cpuLimit: Cpu.units(1), memoryRequest: Size.mebibytes(64), memoryLimit: Size.gibibytes(1) },
+        logLevel: LogLevel.DEBUG,
+      },
+      ingress: { logLevel: LogLevel.WARN },
+    });
+    const c = find(out, 'Deployment', 'serving-controller').spec.template.spec.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1000m', memory: '1024Mi' } });
+    expect(c.env.find((e: any) => e.name === 'LOG_LEVEL').value).toBe('debug');
+    expect(find(out, 'Deployment', 'serving-ingress').spec.template.spec.containers[0].env.find((e: any) => e.name === 'LOG_LEVEL').value).toBe('warn');
+  });
+
+  test('clusterDomain → env CLUSTER_DOMAIN', () => {
+    const out = synth({ clusterDomain: 'corp.internal' });
+    for (const d of out.filter(m => m.kind === 'Deployment')) {
+      expect(d.spec.template.spec.containers[0].env.find((e: any) => e.name === 'CLUSTER_DOMAIN').value).toBe('corp.internal');
+    }
+  });
+
+  test('ingress Service: NodePort with a fixed node port, custom port and annotations', () => {
+    const out = synth({ ingress: { serviceType: IngressServiceType.NODE_PORT, httpPort: 8081, nodePort: 30080, serviceAnnotations: { a: 'b' } } });
+    const svc = find(out, 'Service', 'serving-ingress');
+    expect(svc.metadata.annotations).toEqual({ a: 'b' });
+    expect(svc.spec).toEqual({
+      type: 'NodePort',
+      selector: { 'app.kubernetes.io/name': 'serving-ingress' },
+      ports: [{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }],
+    });
+    expect(() => new Service(svc).validate()).not.toThrow();
+    expect(find(synth({ ingress: { serviceType: IngressServiceType.LOAD_BALANCER } }), 'Service', 'serving-ingress').spec.type).toBe('LoadBalancer');
+  });
+
+  test('network policies: custom metrics namespace, or disabled', () => {
+    const out = synth({ networkPolicy: { metricsNamespace: 'prometheus' } });
+    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[1].from)
+      .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prometheus' } } }]);
+    expect(synth({ networkPolicy: { enabled: false } }).some(m => m.kind === 'NetworkPolicy')).toBe(false);
+  });
+
+  test('config: every knob renders the ConfigMap key the runtime reads (reviewed snapshot)', () => {
+    const out = synth({
+      defaultDomain: 'example.com',
+      domainSelectors: [{ domain: 'internal.example.com', selector: { 'tier': 'internal', 'example.com/team': 'a' } }],
+      network: {
+        domainTemplate: '{{.Name}}-{{.Namespace}}.{{.Domain}}',
+        tagTemplate: '{{.Name}}-{{.Tag}}',
+        defaultExternalScheme: ExternalScheme.HTTPS,
+        rolloutDuration: Duration.minutes(2),
+      },
+      gc: {
+        retainSinceCreateTime: Duration.hours(24),
+        retainSinceLastActiveTime: Duration.minutes(90),
+        minNonActiveRevisions: 5,
+        maxNonActiveRevisions: 50,
+      },
+      defaults: {
+        revisionTimeout: Duration.minutes(2),
+        maxRevisionTimeout: Duration.minutes(15),
+        containerConcurrency: 10,
+        containerConcurrencyMaxLimit: 500,
+      },
+      features: {
+        tagHeaderBasedRouting: FeatureFlagState.ENABLED,
+        podSpecFieldRef: FeatureFlagState.ENABLED,
+        securePodDefaults: FeatureFlagState.ENABLED,
+        additionalFlags: { 'kubernetes.podspec-dnspolicy': 'Allowed' },
+      },
+    });
+    const data: Record<string, Record<string, string> | undefined> = {};
+    for (const m of out.filter(x => x.kind === 'ConfigMap')) data[m.metadata.name] = m.data;
+    expect(data).toEqual({
+      'config-defaults': {
+        'revision-timeout-seconds': '120',
+        'max-revision-timeout-seconds': '900',
+        'container-concurrency': '10',
+        'container-concurrency-max-limit': '500',
+      },
+      'config-features': {
+        'tag-header-based-routing': 'Enabled',
+        'kubernetes.podspec-fieldref': 'Enabled',
+        'secure-pod-defaults': 'Enabled',
+        'kubernetes.podspec-dnspolicy': 'Allowed',
+      },
+      'config-autoscaler': undefined,
+      'config-network': {
+        'domain-template': '{{.Name}}-{{.Namespace}}.{{.Domain}}',
+        'tag-template': '{{.Name}}-{{.Tag}}',
+        'default-external-scheme': 'https',
+        'rollout-duration': '120',
+      },
+      'config-domain': {
+        'example.com': '',
+        'internal.example.com': 'selector:\n  example.com/team: "a"\n  tier: "internal"\n',
+      },
+      'config-gc': {
+        'retain-since-create-time': '24h0m0s',
+        'retain-since-last-active-time': '1h30m0s',
+        'min-non-active-revisions': '5',
+        'max-non-active-revisions': '50',
+      },
+      'config-deployment': undefined,
+    });
+    // The runtime's parser reads back exactly what was configured.
+    const cfg = parseServingConfig(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v ?? {}])));
+    expect(cfg.domain).toEqual({ 'example.com': {}, 'internal.example.com': { 'tier': 'internal', 'example.com/team': 'a' } });
+    expect(cfg.network.domainTemplate).toBe('{{.Name}}-{{.Namespace}}.{{.Domain}}');
+    expect(cfg.network.tagTemplate).toBe('{{.Name}}-{{.Tag}}');
+    expect(cfg.network.defaultExternalScheme).toBe('https');
+    expect(cfg.network.rolloutDurationSeconds).toBe(120);
+    expect(cfg.gc).toEqual({
+      retainSinceCreateTimeSeconds: 86400, retainSinceLastActiveTimeSeconds: 5400, minNonActiveRevisions: 5, maxNonActiveRevisions: 50,
+    });
+    expect(cfg.defaults.revisionTimeoutSeconds).toBe(120);
+    expect(cfg.defaults.maxRevisionTimeoutSeconds).toBe(900);
+    expect(cfg.defaults.containerConcurrency).toBe(10);
+    expect(cfg.defaults.containerConcurrencyMaxLimit).toBe(500);
+    expect(cfg.features['tag-header-based-routing']).toBe('Enabled');
+    expect(cfg.features['kubernetes.podspec-dnspolicy']).toBe('Allowed');
+    expect(versionless(out.filter(x => x.kind === 'ConfigMap'))).toMatchSnapshot();
+    for (const m of out) expect(() => new MODELS[m.kind](m).validate()).not.toThrow();
+  });
+});
+
+describe('eager errors name the bad value and the fix', () => {
+  const cases: Array<[string, ServingControlPlaneProps, RegExp]> = [
+    ['namespace', { namespace: 'Knative_Serving' }, /invalid namespace "Knative_Serving": is not a valid namespace name.*Fix: use lower-case/],
+    ['clusterDomain', { clusterDomain: 'Cluster Local' }, /invalid clusterDomain "Cluster Local".*Fix:/],
+    ['imageRegistry', { imageRegistry: 'https://ghcr.io/x' }, /invalid imageRegistry "https:\/\/ghcr.io\/x".*no tag, no scheme/],
+    ['controllerImage', { controllerImage: 'Bad Image' }, /invalid controllerImage "Bad Image": is not a valid image reference/],
+    ['replicas', { controller: { replicas: 0 } }, /invalid controller.replicas 0: must be an integer ≥ 1/],
+    ['replicas fraction', { ingress: { replicas: 1.5 } }, /invalid ingress.replicas 1.5/],
+    ['cpu limit < request', { ingress: { resources: { cpuRequest: Cpu.millis(200), cpuLimit: Cpu.millis(100) } } },
+      /invalid ingress.resources.cpuLimit "100m": is below the CPU request \(200m\)\. Fix: raise cpuLimit/],
+    ['memory limit < request', { controller: { resources: { memoryRequest: Size.mebibytes(300) } } },
+      /invalid controller.resources.memoryLimit "256Mi": is below the memory request \(300Mi\)/],
+    ['fractional memory', { controller: { resources: { memoryRequest: Size.kibibytes(100) } } }, /memoryRequest "100Ki": must be a whole number of mebibytes/],
+    ['httpPort', { ingress: { httpPort: 70000 } }, /invalid ingress.httpPort 70000: must be an integer in 1..65535/],
+    ['nodePort on ClusterIP', { ingress: { nodePort: 30080 } }, /invalid ingress.nodePort 30080: is only valid for NodePort or LoadBalancer.*Fix: set ingress.serviceType/],
+    ['nodePort range', { ingress: { serviceType: IngressServiceType.NODE_PORT, nodePort: 80 } }, /invalid ingress.nodePort 80: must be in the default node-port range 30000–32767/],
+    ['metricsNamespace', { networkPolicy: { metricsNamespace: 'Mon' } }, /invalid networkPolicy.metricsNamespace "Mon"/],
+    ['defaultDomain', { defaultDomain: 'Example.COM' }, /invalid defaultDomain "Example.COM": is not a valid DNS-1123 subdomain.*Fix: use a domain such as "example.com"/],
+    ['defaultDomain cluster-local', { defaultDomain: 'svc.cluster.local' }, /invalid defaultDomain "svc.cluster.local": is the cluster-local domain/],
+    ['selector empty', { domainSelectors: [{ domain: 'a.example.com', selector: {} }] }, /invalid domainSelectors\[0\].selector "\{\}": must contain at least one label.*defaultDomain: 'a.example.com'/],
+    ['selector value', { domainSelectors: [{ domain: 'a.example.com', selector: { app: 'no spaces' } }] }, /invalid domainSelectors\[0\].selector\["app"\] "no spaces": is not a valid label value/],
+    ['selector duplicate domain', { defaultDomain: 'a.example.com', domainSelectors: [{ domain: 'a.example.com', selector: { a: 'b' } }] }, /domainSelectors\[0\].domain "a.example.com": is configured twice/],
+    ['domainTemplate path', { network: { domainTemplate: '{{.Name}}.{{.Domain}}/{{.Namespace}}' } },
+      /invalid network.domainTemplate "\{\{.Name\}\}.\{\{.Domain\}\}\/\{\{.Namespace\}\}": .*renders "hello.example.com\/default", which is not a valid host.*Fix: render a bare host name/],
+    ['domainTemplate single label', { network: { domainTemplate: '{{.Name}}' } }, /renders "hello", which is not a valid host .*at least two segments/],
+    ['domainTemplate unknown field', { network: { domainTemplate: '{{.Name}}.{{.Nmspace}}.{{.Domain}}' } }, /invalid network.domainTemplate .*can't evaluate field Nmspace.*Fix: use a template such as/],
+    ['domainTemplate without Name', { network: { domainTemplate: 'app.{{.Domain}}' } }, /does not use \{\{.Name\}\}/],
+    ['tagTemplate with a dot', { network: { tagTemplate: '{{.Tag}}.{{.Name}}' } }, /invalid network.tagTemplate .*renders "candidate.hello", which is not a DNS label/],
+    ['tagTemplate without Tag', { network: { tagTemplate: '{{.Name}}-x' } }, /does not use \{\{.Tag\}\}/],
+    ['rolloutDuration fraction', { network: { rolloutDuration: Duration.millis(1500) } }, /invalid network.rolloutDuration "1500ms": must be a whole number of seconds/],
+    ['gc min > max', { gc: { minNonActiveRevisions: 10, maxNonActiveRevisions: 5 } }, /invalid gc.minNonActiveRevisions 10: must be ≤ gc.maxNonActiveRevisions \(5\)/],
+    ['gc min > default max', { gc: { minNonActiveRevisions: 2000 } }, /must be ≤ gc.maxNonActiveRevisions \(1000\)/],
+    ['gc negative', { gc: { maxNonActiveRevisions: -1 } }, /invalid gc.maxNonActiveRevisions -1: must be an integer ≥ 0/],
+    ['timeout > max', { defaults: { revisionTimeout: Duration.minutes(20) } }, /invalid defaults.revisionTimeout "1200s": must be ≤ defaults.maxRevisionTimeout \(600s\)/],
+    ['timeout zero', { defaults: { revisionTimeout: Duration.seconds(0) } }, /invalid defaults.revisionTimeout "0s": must be at least 1s/],
+    ['concurrency > limit', { defaults: { containerConcurrency: 2000 } }, /invalid defaults.containerConcurrency 2000: must be ≤ defaults.containerConcurrencyMaxLimit \(1000\)/],
+    ['unknown flag', { features: { additionalFlags: { 'tag-header-routing': 'Enabled' } } }, /invalid features.additionalFlags key "tag-header-routing": is not a Knative Serving feature flag.*tag-header-based-routing/],
+    ['bad flag state', { features: { additionalFlags: { 'autodetect-http2': 'on' } } }, /invalid features.additionalFlags\["autodetect-http2"\] "on": is not a flag state.*"Enabled", "Allowed" or "Disabled"/],
+    ['duplicate flag', { features: { tagHeaderBasedRouting: FeatureFlagState.ENABLED, additionalFlags: { 'tag-header-based-routing': 'Disabled' } } },
+      /duplicates features.tagHeaderBasedRouting/],
+  ];
+  test.each(cases)('%s', (_name, props, message) => {
+    expect(() => new ServingControlPlane(Testing.chart(), 'cp', props)).toThrow(message);
+  });
+});
