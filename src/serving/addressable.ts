@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { isDns1035Label } from '../core/names';
 
 /**
@@ -97,4 +97,38 @@ export function _tagUrlOf(tag: string, name: string, namespace: string | undefin
  */
 export function _urlOf(name: string, namespace: string | undefined, domain?: string): string {
   return `http://${_hostOf(name, namespace, domain)}`;
+}
+
+/**
+ * The addressable surface of a Knative object known only by name (imports such as
+ * `KnService.fromServiceName()` and `Route.fromRouteName()`).
+ * @internal
+ */
+export abstract class _ImportedAddressable extends Construct implements IAddressableTarget {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    public readonly targetApiVersion: string,
+    public readonly targetKind: string,
+    public readonly targetName: string,
+    public readonly targetNamespace?: string,
+  ) {
+    super(scope, id);
+  }
+
+  public get clusterLocalHost(): string {
+    return _hostOf(this.targetName, this.targetNamespace);
+  }
+
+  public get clusterLocalUrl(): string {
+    return _urlOf(this.targetName, this.targetNamespace);
+  }
+
+  public url(domain?: string): string {
+    return _urlOf(this.targetName, this.targetNamespace, domain);
+  }
+
+  public tagUrl(tag: string, domain?: string): string {
+    return _tagUrlOf(tag, this.targetName, this.targetNamespace, domain);
+  }
 }

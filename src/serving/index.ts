@@ -7,6 +7,7 @@ export * from './domain-mapping';
 export * from './features';
 export * from './kn-service';
 export * from './revision';
+export * from './routable';
 export * from './route';
 export * from './template';
 export * from './traffic';

@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Volume } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { _hostOf, _tagUrlOf, _urlOf, IAddressableTarget } from './addressable';
-import { KnativeResource, KnativeResourceProps } from './base';
+import { _ImportedAddressable, IAddressableTarget } from './addressable';
+import { KnativeResourceProps } from './base';
 import { _RevisionHandles } from './configuration';
 import { Container, ContainerProps } from './container';
-import { DomainMapping, DomainMappingOptions } from './domain-mapping';
 import type { IRevision } from './revision';
+import { RoutableResource } from './routable';
 import { _applyRouteMetadata, _tagHostErrors, KnativeImportOptions } from './route';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
@@ -75,7 +75,7 @@ export interface KnServiceProps extends RevisionTemplateProps, KnativeResourcePr
  * });
  * ```
  */
-export class KnService extends KnativeResource implements IKnService {
+export class KnService extends RoutableResource implements IKnService {
   /**
    * Reference a Knative Service created elsewhere (e.g. to map a domain to it or pass its URL).
    *
@@ -174,67 +174,6 @@ export class KnService extends KnativeResource implements IKnService {
     this.template.addVolume(volume);
   }
 
-  /** `serving.knative.dev/v1`. */
-  public get targetApiVersion(): string {
-    return this.apiVersion;
-  }
-
-  /** `Service`. */
-  public get targetKind(): string {
-    return this.kind;
-  }
-
-  /** The Service's `metadata.name`. */
-  public get targetName(): string {
-    return this.name;
-  }
-
-  /** The Service's namespace, if set on the object or its chart. */
-  public get targetNamespace(): string | undefined {
-    return this.metadata.namespace;
-  }
-
-  /** `<name>.<namespace>.svc.cluster.local` */
-  public get clusterLocalHost(): string {
-    return _hostOf(this.name, this.metadata.namespace);
-  }
-
-  /** `http://<name>.<namespace>.svc.cluster.local` */
-  public get clusterLocalUrl(): string {
-    return _urlOf(this.name, this.metadata.namespace);
-  }
-
-  /**
-   * `http://<name>.<namespace>.<domain>` (default domain template).
-   *
-   * @param domain the domain `config-domain` selects for this Service
-   * @default 'svc.cluster.local'
-   */
-  public url(domain?: string): string {
-    return _urlOf(this.name, this.metadata.namespace, domain);
-  }
-
-  /**
-   * `http://<tag>-<name>.<namespace>.<domain>` (default tag and domain templates).
-   *
-   * @param tag a tag of the traffic split
-   * @param domain the domain `config-domain` selects
-   * @default 'svc.cluster.local'
-   */
-  public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.name, this.metadata.namespace, domain);
-  }
-
-  /**
-   * Serve this KnService at a custom domain: adds a `DomainMapping` (construct id
-   * `DomainMapping-<domain>`) in this KnService's scope.
-   *
-   * @param domain a fully-qualified domain such as `api.example.com`
-   */
-  public mapDomain(domain: string, options: DomainMappingOptions = {}): DomainMapping {
-    return new DomainMapping(this, `DomainMapping-${domain}`, { ...options, domain, target: this });
-  }
-
   /**
    * @internal
    */
@@ -247,31 +186,8 @@ export class KnService extends KnativeResource implements IKnService {
   }
 }
 
-class ImportedKnService extends Construct implements IKnService {
-  public readonly targetApiVersion = SERVING_API_VERSION;
-  public readonly targetKind = 'Service';
-
-  public constructor(scope: Construct, id: string, public readonly serviceName: string, public readonly targetNamespace?: string) {
-    super(scope, id);
-  }
-
-  public get targetName(): string {
-    return this.serviceName;
-  }
-
-  public get clusterLocalHost(): string {
-    return _hostOf(this.serviceName, this.targetNamespace);
-  }
-
-  public get clusterLocalUrl(): string {
-    return _urlOf(this.serviceName, this.targetNamespace);
-  }
-
-  public url(domain?: string): string {
-    return _urlOf(this.serviceName, this.targetNamespace, domain);
-  }
-
-  public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.serviceName, this.targetNamespace, domain);
+class ImportedKnService extends _ImportedAddressable implements IKnService {
+  public constructor(scope: Construct, id: string, public readonly serviceName: string, namespace?: string) {
+    super(scope, id, SERVING_API_VERSION, 'Service', serviceName, namespace);
   }
 }

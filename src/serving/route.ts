@@ -1,8 +1,8 @@
 import { ApiObjectMetadataDefinition, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { _hostOf, _tagUrlOf, _urlOf, IAddressableTarget } from './addressable';
-import { KnativeResource, KnativeResourceProps } from './base';
-import { DomainMapping, DomainMappingOptions } from './domain-mapping';
+import { _ImportedAddressable, IAddressableTarget } from './addressable';
+import { KnativeResourceProps } from './base';
+import { RoutableResource } from './routable';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
 import { DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE } from '../core/config';
 import { checkHost, renderDomainTemplate, renderTagTemplate, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
@@ -77,7 +77,7 @@ export interface RouteProps extends KnativeResourceProps {
  * });
  * ```
  */
-export class Route extends KnativeResource implements IRoute {
+export class Route extends RoutableResource implements IRoute {
   /**
    * Reference a Route created elsewhere.
    *
@@ -122,67 +122,6 @@ export class Route extends KnativeResource implements IRoute {
     return this.name;
   }
 
-  /** `serving.knative.dev/v1`. */
-  public get targetApiVersion(): string {
-    return this.apiVersion;
-  }
-
-  /** `Route`. */
-  public get targetKind(): string {
-    return this.kind;
-  }
-
-  /** The Route's `metadata.name`. */
-  public get targetName(): string {
-    return this.name;
-  }
-
-  /** The Route's namespace, if set on the object or its chart. */
-  public get targetNamespace(): string | undefined {
-    return this.metadata.namespace;
-  }
-
-  /** `<name>.<namespace>.svc.cluster.local` */
-  public get clusterLocalHost(): string {
-    return _hostOf(this.name, this.metadata.namespace);
-  }
-
-  /** `http://<name>.<namespace>.svc.cluster.local` */
-  public get clusterLocalUrl(): string {
-    return _urlOf(this.name, this.metadata.namespace);
-  }
-
-  /**
-   * `http://<name>.<namespace>.<domain>` (default domain template).
-   *
-   * @param domain the domain `config-domain` selects for this Route
-   * @default 'svc.cluster.local'
-   */
-  public url(domain?: string): string {
-    return _urlOf(this.name, this.metadata.namespace, domain);
-  }
-
-  /**
-   * `http://<tag>-<name>.<namespace>.<domain>` (default tag and domain templates).
-   *
-   * @param tag a tag of the traffic split
-   * @param domain the domain `config-domain` selects
-   * @default 'svc.cluster.local'
-   */
-  public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.name, this.metadata.namespace, domain);
-  }
-
-  /**
-   * Serve this Route at a custom domain: adds a `DomainMapping` (construct id
-   * `DomainMapping-<domain>`) in this Route's scope.
-   *
-   * @param domain a fully-qualified domain such as `api.example.com`
-   */
-  public mapDomain(domain: string, options: DomainMappingOptions = {}): DomainMapping {
-    return new DomainMapping(this, `DomainMapping-${domain}`, { ...options, domain, target: this });
-  }
-
   /**
    * @internal
    */
@@ -191,32 +130,9 @@ export class Route extends KnativeResource implements IRoute {
   }
 }
 
-class ImportedRoute extends Construct implements IRoute {
-  public readonly targetApiVersion = SERVING_API_VERSION;
-  public readonly targetKind = 'Route';
-
-  public constructor(scope: Construct, id: string, public readonly routeName: string, public readonly targetNamespace?: string) {
-    super(scope, id);
-  }
-
-  public get targetName(): string {
-    return this.routeName;
-  }
-
-  public get clusterLocalHost(): string {
-    return _hostOf(this.routeName, this.targetNamespace);
-  }
-
-  public get clusterLocalUrl(): string {
-    return _urlOf(this.routeName, this.targetNamespace);
-  }
-
-  public url(domain?: string): string {
-    return _urlOf(this.routeName, this.targetNamespace, domain);
-  }
-
-  public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.routeName, this.targetNamespace, domain);
+class ImportedRoute extends _ImportedAddressable implements IRoute {
+  public constructor(scope: Construct, id: string, public readonly routeName: string, namespace?: string) {
+    super(scope, id, SERVING_API_VERSION, 'Route', routeName, namespace);
   }
 }
 
