@@ -86,7 +86,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     dirs: ['src', 'test', 'examples', 'scripts', 'bench'],
     tsconfigPath: './tsconfig.dev.json',
   },
-  gitignore: ['/build/', '/dist/', '.jsii', 'tsconfig.tsbuildinfo'],
+  gitignore: ['/build/', '/dist/', '.jsii', 'tsconfig.tsbuildinfo', '/.scratch*/'],
   githubOptions: { mergify: false },
   buildWorkflow: false,
   release: false,
