@@ -1,0 +1,74 @@
+/**
+ * Ingress entry point (bundled by esbuild into dist/runtime/ingress.js).
+ *
+ * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080),
+ * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30).
+ * SIGTERM/SIGINT: /readyz → 503, stop accepting, wait (bounded) for in-flight requests, exit.
+ */
+import { AdminServer } from './admin';
+import { IngressMetrics } from './metrics';
+import { defaultBackendResolver, IngressProxy, LogFn } from './proxy';
+import { TableBuilder, startKubeWatcher } from './watcher';
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+
+export function makeLogger(level: string | undefined): LogFn {
+  const min = LEVELS[(level ?? 'info').toLowerCase() as keyof typeof LEVELS] ?? LEVELS.info;
+  return (lvl, msg, fields) => {
+    if (LEVELS[lvl] < min) return;
+    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, component: 'ingress', msg, ...fields }) + '\n');
+  };
+}
+
+function intEnv(name: string, def: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+export async function main(): Promise<void> {
+  const systemNamespace = process.env.SYSTEM_NAMESPACE || 'knative-serving';
+  const clusterDomain = process.env.CLUSTER_DOMAIN || 'cluster.local';
+  const port = intEnv('PORT', 8080);
+  const adminPort = intEnv('ADMIN_PORT', 9000);
+  const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
+  const log = makeLogger(process.env.LOG_LEVEL);
+
+  const metrics = new IngressMetrics();
+  const proxy = new IngressProxy({ resolver: defaultBackendResolver(clusterDomain), clusterDomain, metrics, log });
+  const admin = new AdminServer(proxy);
+  const builder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
+
+  await admin.listen(adminPort);
+  await proxy.listen(port);
+  log('info', 'ingress listening', { port, adminPort, systemNamespace, clusterDomain });
+
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const watcher = await startKubeWatcher(k8s, kc, builder, { systemNamespace, log });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('info', 'draining', { signal, inFlight: proxy.requestsInFlight });
+    const ok = await proxy.drain(drainTimeoutMs);
+    log(ok ? 'info' : 'warn', ok ? 'drained' : 'drain timed out', { inFlight: proxy.requestsInFlight });
+    await watcher.stop().catch(() => undefined);
+    await proxy.close().catch(() => undefined);
+    await admin.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`ingress: fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * Watches Routes (all namespaces) and the config-features / config-network ConfigMaps with
+ * @kubernetes/client-node informers (list + watch; the informer relists on 410 Gone; other errors
+ * restart it with backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
+ *
+ * @kubernetes/client-node is ESM-only; the module is passed in (`await import(...)` in main.ts,
+ * the jest-mapped CJS bundle in tests) so this file stays loadable from CommonJS.
+ */
+import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { LogFn } from './proxy';
+import { buildRouteTable, IngressConfig, parseIngressConfig, RouteTable } from './table';
+import type { RouteObject } from '../../core/types';
+
+export const FEATURES_CONFIGMAP = 'config-features';
+export const NETWORK_CONFIGMAP = 'config-network';
+
+export interface TableBuilderOptions {
+  clusterDomain?: string;
+  /** Coalescing window (ms) between the first change and the rebuild; default 50. */
+  debounceMs?: number;
+  onTable: (table: RouteTable) => void;
+  log?: LogFn;
+}
+
+/**
+ * Event-driven table state: feed it Route / ConfigMap events; it rebuilds (debounced) and hands
+ * each new table to `onTable`. No table is produced until `markSynced()` (initial lists done).
+ */
+export class TableBuilder {
+  private readonly routes = new Map<string, RouteObject>();
+  private readonly configMaps = new Map<string, Record<string, string>>();
+  private readonly debounceMs: number;
+  private readonly clusterDomain: string;
+  private timer: NodeJS.Timeout | undefined;
+  private synced = false;
+  private last: RouteTable | undefined;
+  private config: IngressConfig;
+  public builds = 0;
+
+  constructor(private readonly opts: TableBuilderOptions) {
+    this.debounceMs = opts.debounceMs ?? 50;
+    this.clusterDomain = opts.clusterDomain ?? 'cluster.local';
+    this.config = parseIngressConfig(undefined, undefined, this.clusterDomain);
+  }
+
+  public get table(): RouteTable | undefined {
+    return this.last;
+  }
+
+  public upsertRoute(route: RouteObject): void {
+    const key = `${route.metadata?.namespace}/${route.metadata?.name}`;
+    this.routes.set(key, route);
+    this.schedule();
+  }
+
+  public deleteRoute(route: RouteObject): void {
+    if (this.routes.delete(`${route.metadata?.namespace}/${route.metadata?.name}`)) this.schedule();
+  }
+
+  public setConfigMap(name: string, data: Record<string, string> | undefined): void {
+    if (name !== FEATURES_CONFIGMAP && name !== NETWORK_CONFIGMAP) return;
+    if (data === undefined) this.configMaps.delete(name);
+    else this.configMaps.set(name, data);
+    this.config = parseIngressConfig(this.configMaps.get(FEATURES_CONFIGMAP), this.configMaps.get(NETWORK_CONFIGMAP), this.clusterDomain);
+    this.schedule();
+  }
+
+  /** Initial lists are complete: allow (and schedule) the first build. */
+  public markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    this.schedule();
+  }
+
+  /** Build now (cancels a pending debounced build). */
+  public flush(): RouteTable | undefined {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.synced) return undefined;
+    const table = buildRouteTable([...this.routes.values()], this.config, { previous: this.last });
+    this.last = table;
+    this.builds++;
+    for (const c of table.conflicts) this.opts.log?.('warn', 'host conflict', { conflict: c });
+    this.opts.log?.('debug', 'routing table built', { generation: table.generation, routes: table.routeCount, hosts: table.hosts.size });
+    this.opts.onTable(table);
+    return table;
+  }
+
+  public stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (!this.synced || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      try {
+        this.flush();
+      } catch (err) {
+        this.opts.log?.('error', 'table build failed', { error: String(err) });
+      }
+    }, this.debounceMs);
+  }
+}
+
+export interface KubeWatcherOptions {
+  systemNamespace?: string;
+  log?: LogFn;
+  /** Restart backoff after informer errors (ms); default 500 doubling to 30 000. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface KubeWatcher {
+  stop(): Promise<void>;
+}
+
+type ListFn<T extends K8s.KubernetesObject> = () => Promise<K8s.KubernetesListObject<T>>;
+
+/** Start Route + ConfigMap informers feeding `builder`. Resolves once both are started. */
+export async function startKubeWatcher(
+  k8s: typeof K8s, kc: K8s.KubeConfig, builder: TableBuilder, opts: KubeWatcherOptions = {},
+): Promise<KubeWatcher> {
+  const ns = opts.systemNamespace ?? 'knative-serving';
+  const log = opts.log ?? (() => undefined);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let routesListed = false;
+  let configListed = false;
+  const maybeSynced = (): void => {
+    if (routesListed && configListed) builder.markSynced();
+  };
+
+  const listRoutes: ListFn<K8s.KubernetesObject> = async () => {
+    const list = await custom.listClusterCustomObject({ group: 'serving.knative.dev', version: 'v1', plural: 'routes' });
+    routesListed = true;
+    queueMicrotask(maybeSynced);
+    return list as K8s.KubernetesListObject<K8s.KubernetesObject>;
+  };
+  const listConfigMaps: ListFn<K8s.V1ConfigMap> = async () => {
+    const list = await core.listNamespacedConfigMap({ namespace: ns });
+    configListed = true;
+    queueMicrotask(maybeSynced);
+    return list;
+  };
+
+  const routeInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1/routes', listRoutes);
+  const cmInformer = k8s.makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, listConfigMaps);
+
+  routeInformer.on('add', (o) => builder.upsertRoute(o as unknown as RouteObject));
+  routeInformer.on('update', (o) => builder.upsertRoute(o as unknown as RouteObject));
+  routeInformer.on('delete', (o) => builder.deleteRoute(o as unknown as RouteObject));
+  const onCm = (o: K8s.V1ConfigMap): void => builder.setConfigMap(o.metadata?.name ?? '', o.data ?? {});
+  cmInformer.on('add', onCm);
+  cmInformer.on('update', onCm);
+  cmInformer.on('delete', (o) => builder.setConfigMap(o.metadata?.name ?? '', undefined));
+
+  let stopped = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const supervise = (name: string, inf: K8s.Informer<any>): void => {
+    let backoff = opts.minBackoffMs ?? 500;
+    const max = opts.maxBackoffMs ?? 30_000;
+    inf.on('connect', () => undefined);
+    inf.on('error', (err: unknown) => {
+      if (stopped) return;
+      log('warn', 'informer error; restarting', { informer: name, error: String((err as Error)?.message ?? err), backoffMs: backoff });
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!stopped) void inf.start().catch(() => undefined);
+      }, backoff);
+      timers.add(t);
+      backoff = Math.min(max, backoff * 2);
+    });
+    // A successful event resets the backoff.
+    inf.on('add', () => { backoff = opts.minBackoffMs ?? 500; });
+    inf.on('update', () => { backoff = opts.minBackoffMs ?? 500; });
+  };
+  supervise('routes', routeInformer);
+  supervise('configmaps', cmInformer);
+
+  await Promise.all([routeInformer.start().catch(() => undefined), cmInformer.start().catch(() => undefined)]);
+
+  return {
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      builder.stop();
+      await Promise.all([routeInformer.stop(), cmInformer.stop()]);
+    },
+  };
+}

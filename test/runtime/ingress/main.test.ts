@@ -1,0 +1,91 @@
+/**
+ * The shipped entry point, bundled with esbuild as in production, run as a real process against the
+ * API emulator: readiness after the first list, routing from Route status, SIGTERM → clean exit.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Pool } from 'undici';
+import { get, routeWithStatus } from './helpers';
+import { KubeApiEmulator } from '../../support/emulator';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('ingress main (bundled, real process)', () => {
+  let api: KubeApiEmulator;
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    api = await KubeApiEmulator.start({ admission: false });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingress-main-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    esbuild.buildSync({
+      entryPoints: [path.resolve(__dirname, '../../../src/runtime/ingress/main.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: path.join(dir, 'ingress.js'),
+      logLevel: 'error',
+    });
+    fs.writeFileSync(path.join(dir, 'kubeconfig'), api.kubeConfigYaml());
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await api.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('ready after the first list; routes; SIGTERM drains and exits 0', async () => {
+    api.seed(routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any);
+    const port = await freePort();
+    const adminPort = await freePort();
+    let stderr = '';
+    child = spawn(process.execPath, [path.join(dir, 'ingress.js')], {
+      env: { ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: 'debug', SYSTEM_NAMESPACE: 'knative-serving' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.on('data', (c) => { stderr += c; });
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+
+    await until(async () => ((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200 ? true : undefined));
+    expect((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status).toBe(200);
+    // unknown host → 404; known host → routed to hello-1.default.svc.cluster.local (unresolvable here → 502)
+    const pool = new Pool(`http://127.0.0.1:${port}`);
+    expect((await get(pool, 'nope.example.com')).status).toBe(404);
+    const routed = await get(pool, 'hello.default.svc.cluster.local');
+    expect(routed.status).toBe(502);
+    expect(routed.body).toMatch(/upstream/);
+    await pool.close();
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/ingress_table_routes 1/);
+    expect(metrics).toMatch(/ingress_upstream_errors_total\{route="default\/hello",revision="hello-1",kind="other"\} 1/);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/"msg":"draining"/);
+    expect(stderr).toMatch(/"msg":"drained"/);
+  });
+});

@@ -1,0 +1,104 @@
+import { routeWithStatus } from './helpers';
+import { buildRouteTable, defaultIngressConfig, lookupHost, parseIngressConfig, selectEntry } from '../../../src/runtime/ingress/table';
+
+const cfg = defaultIngressConfig();
+
+describe('buildRouteTable', () => {
+  const route = routeWithStatus('default', 'hello', [
+    { revision: 'hello-00001', percent: 40, tag: 'v1' },
+    { revision: 'hello-00002', percent: 60 },
+    { revision: 'hello-00002', percent: 0, tag: 'current' },
+    { revision: 'hello-00003', percent: 0, tag: 'next' },
+  ]);
+  const table = buildRouteTable([route], cfg, { generation: 7 });
+
+  test('main, cluster-local and short hosts share one entry with the merged split', () => {
+    const main = lookupHost(table, 'hello.default.example.com')!;
+    expect(main.kind).toBe('main');
+    for (const h of ['hello.default.svc.cluster.local', 'hello.default', 'hello.default.svc', 'hello.default.svc:80', 'HELLO.default.example.com:8080', 'hello.default.example.com.']) {
+      expect(lookupHost(table, h)).toBe(main);
+    }
+    expect(main.balancer.items.map((t) => t.revision)).toEqual(['hello-00001', 'hello-00002']);
+    expect(main.balancer.weights).toEqual([40, 60]);
+    expect(table.generation).toBe(7);
+  });
+
+  test('tag hosts (external and cluster-local) send 100% to the tag revision, including 0% tags', () => {
+    for (const [host, rev] of [
+      ['v1-hello.default.example.com', 'hello-00001'],
+      ['current-hello.default.example.com', 'hello-00002'],
+      ['next-hello.default.example.com', 'hello-00003'],
+      ['next-hello.default', 'hello-00003'],
+      ['next-hello.default.svc', 'hello-00003'],
+      ['next-hello.default.svc.cluster.local', 'hello-00003'],
+    ]) {
+      const e = lookupHost(table, host)!;
+      expect(e.kind).toBe('tag');
+      expect(e.balancer.items.map((t) => t.revision)).toEqual([rev]);
+      expect(e.balancer.pick()!.revision).toBe(rev);
+    }
+    // 0% target is not part of the main split
+    const main = lookupHost(table, 'hello.default.example.com')!;
+    expect(main.balancer.items.some((t) => t.revision === 'hello-00003')).toBe(false);
+  });
+
+  test('unknown host → undefined', () => {
+    expect(lookupHost(table, 'nope.example.com')).toBeUndefined();
+    expect(lookupHost(table, undefined)).toBeUndefined();
+  });
+
+  test('tag header routing only when Enabled', () => {
+    const main = lookupHost(table, 'hello.default.example.com')!;
+    expect(main.tagEntries).toBeUndefined();
+    expect(selectEntry(main, 'next')).toBe(main);
+    expect(main.markDefaultRoute).toBe(false);
+
+    const on = buildRouteTable([route], parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined));
+    const m2 = lookupHost(on, 'hello.default')!;
+    expect(m2.markDefaultRoute).toBe(true);
+    expect(selectEntry(m2, 'next').balancer.pick()!.revision).toBe('hello-00003');
+    expect(selectEntry(m2, 'unknown')).toBe(m2);
+  });
+
+  test('custom tag template and cluster domain are used for cluster-local tag hosts', () => {
+    const c = parseIngressConfig(undefined, { 'tag-template': '{{.Name}}-at-{{.Tag}}' }, 'corp.internal');
+    const r = routeWithStatus('ns1', 'web', [{ revision: 'web-1', percent: 100, tag: 'blue' }], { clusterDomain: 'corp.internal' });
+    const t = buildRouteTable([r], c);
+    expect(lookupHost(t, 'web-at-blue.ns1.svc.corp.internal')?.tag).toBe('blue');
+    expect(lookupHost(t, 'web.ns1.svc.corp.internal')?.kind).toBe('main');
+  });
+
+  test('only Ready routes or routes with status.traffic are served', () => {
+    const notReady = routeWithStatus('default', 'pending', [{ revision: 'p-1', percent: 100 }], { ready: false });
+    const notReadyNoTraffic = { ...notReady, metadata: { ...notReady.metadata, name: 'empty' }, status: { ...notReady.status, traffic: [] } };
+    const t = buildRouteTable([notReady, notReadyNoTraffic], cfg);
+    expect(lookupHost(t, 'pending.default')).toBeDefined();
+    expect(lookupHost(t, 'empty.default')).toBeUndefined();
+    expect(t.routeCount).toBe(1);
+  });
+
+  test('host conflicts: first in namespace/name order wins, conflict reported', () => {
+    const a = routeWithStatus('a', 'x', [{ revision: 'a-1', percent: 100 }]);
+    const b = routeWithStatus('b', 'y', [{ revision: 'b-1', percent: 100 }]);
+    b.status!.url = a.status!.url;
+    const t = buildRouteTable([b, a], cfg);
+    expect(lookupHost(t, 'x.a.example.com')!.routeKey).toBe('a/x');
+    expect(t.conflicts).toEqual(['x.a.example.com claimed by a/x and b/y']);
+  });
+
+  test('balancer state carries over when the split is unchanged', () => {
+    const r = routeWithStatus('default', 's', [{ revision: 's-1', percent: 50 }, { revision: 's-2', percent: 50 }]);
+    const t1 = buildRouteTable([r], cfg);
+    const first = lookupHost(t1, 's.default')!.balancer.pick()!.revision;
+    const t2 = buildRouteTable([r], cfg, { previous: t1 });
+    expect(t2.generation).toBe(t1.generation + 1);
+    expect(lookupHost(t2, 's.default')!.balancer.pick()!.revision).not.toBe(first);
+  });
+
+  test('is pure: the input is not mutated', () => {
+    const r = routeWithStatus('default', 'p', [{ revision: 'p-1', percent: 100, tag: 't' }]);
+    const copy = JSON.parse(JSON.stringify(r));
+    buildRouteTable([r], cfg);
+    expect(r).toEqual(copy);
+  });
+});
