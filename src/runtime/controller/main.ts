@@ -1,0 +1,67 @@
+/**
+ * Controller entry point (bundled to dist/runtime/controller.js).
+ * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), POD_NAME (leader
+ * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (knative-ingress),
+ * WORKERS (4). Uses in-cluster config when available, else the default kubeconfig.
+ */
+import * as os from 'node:os';
+import { Controller } from './controller';
+import { k8s } from './k8s';
+import { createLogger } from './log';
+import { AdminServer } from './server';
+
+export interface Running { controller: Controller; server: AdminServer; shutdown: () => Promise<void> }
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+  const log = createLogger({ level: env.LOG_LEVEL, base: { component: 'controller' } });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const controller = new Controller({
+    kubeConfig: kc,
+    systemNamespace: env.SYSTEM_NAMESPACE || 'knative-serving',
+    clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
+    podName: env.POD_NAME || os.hostname(),
+    leaseName: env.LEASE_NAME || 'cdk8s-knative-serving-controller',
+    ingressServiceName: env.INGRESS_SERVICE || 'knative-ingress',
+    workersPerKind: Number(env.WORKERS) || 4,
+    log,
+  });
+  const server = new AdminServer({
+    port: env.ADMIN_PORT !== undefined && env.ADMIN_PORT !== '' ? Number(env.ADMIN_PORT) : 8080,
+    isReady: () => controller.synced,
+    metrics: () => controller.metrics.render(),
+  });
+  const port = await server.start();
+  server.port = port;
+  log.info('admin server listening', { port });
+  await controller.start();
+  log.info('caches synced', { leaderElection: true });
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
+    log.info('shutting down: stop leading, drain queues, release lease');
+    await controller.stop();
+    await server.stop();
+    log.info('shutdown complete');
+  })());
+  return { controller, server, shutdown };
+}
+
+if (require.main === module) {
+  // Until the controller is up, a signal simply exits (nothing to drain or release yet).
+  const early = () => process.exit(0);
+  process.once('SIGTERM', early);
+  process.once('SIGINT', early);
+  main().then(({ shutdown }) => {
+    process.removeListener('SIGTERM', early);
+    process.removeListener('SIGINT', early);
+    const onSignal = (sig: string) => {
+      void shutdown().then(() => process.exit(0), () => process.exit(1));
+      void sig;
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  }).catch((e) => {
+    process.stderr.write(JSON.stringify({ level: 'error', msg: 'controller failed to start', error: String(e?.stack ?? e) }) + '\n');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,108 @@
+/** Configuration reconciler (reference §4.5) followed by revision GC (§12.5). */
+import { CONFIGURATION_CONDITIONS, READY } from '../../../core/conditions';
+import { isReady } from '../../../core/traffic';
+import type { ConfigurationObject, RevisionObject } from '../../../core/types';
+import { defaulted, invalidMessage } from '../admission';
+import { R, isAlreadyExists } from '../client';
+import { KindReconciler, ReconcilerContext, RequeueError } from './base';
+import { collectRevisions } from './gc';
+import { makeRevision, revisionNameFor } from '../resources/configuration';
+import { L, deepEqual, isControlledBy } from '../resources/meta';
+
+const set = CONFIGURATION_CONDITIONS;
+
+/** Revisions labelled with this configuration (indexed lister when available). */
+function revisionsOf(ctx: ReconcilerContext, ns: string, name: string): RevisionObject[] {
+  try {
+    return ctx.listers.revisions.byIndex('configuration', `${ns}/${name}`);
+  } catch {
+    return ctx.listers.revisions.byLabels(ns, { [L.configuration]: name });
+  }
+}
+
+function generationOf(rev: RevisionObject): number {
+  const n = Number(rev.metadata.labels?.[L.configurationGeneration]);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export const configurationReconciler: KindReconciler<ConfigurationObject> = {
+  kind: 'Configuration',
+  resource: R.configurations,
+  conditions: set,
+  lister: (ctx) => ctx.listers.configurations,
+  async reconcile(ctx: ReconcilerContext, config: ConfigurationObject, now: Date): Promise<void> {
+    const cfg = ctx.config();
+    const st = config.status as any;
+    const bad = invalidMessage(config, cfg);
+    if (bad) {
+      set.markFalse(st, READY, 'InvalidSpec', bad, now);
+      return;
+    }
+    const ns = config.metadata.namespace!;
+    const name = config.metadata.name!;
+    const gen = config.metadata.generation ?? 1;
+    const byo = config.spec.template?.metadata?.name;
+    const revName = revisionNameFor(config);
+
+    // 1. Find or create the Revision of the current generation.
+    let rev: RevisionObject | undefined;
+    let conflict: string | undefined;
+    if (byo) {
+      rev = ctx.listers.revisions.get(ns, byo);
+      if (rev) {
+        if (!isControlledBy(rev, config)) {conflict = `revisions.serving.knative.dev "${byo}" already exists and is not owned by Configuration "${name}"`;} else if (rev.metadata.labels?.[L.configurationGeneration] !== String(gen)) {
+          const want = defaulted(config, cfg).spec.template.spec;
+          if (!deepEqual(rev.spec, config.spec.template.spec) && !deepEqual(rev.spec, want)) {
+            conflict = `revision "${byo}" already exists with a different spec; a new template needs a new revision name`;
+          }
+        }
+      }
+    } else {
+      rev = revisionsOf(ctx, ns, name).find((r) => r.metadata.labels?.[L.configurationGeneration] === String(gen));
+      if (!rev) {
+        const byName = ctx.listers.revisions.get(ns, revName);
+        if (byName && isControlledBy(byName, config)) rev = byName;
+      }
+    }
+    if (conflict) {
+      set.markFalse(st, READY, 'RevisionFailed', `Revision creation failed with message: ${conflict}.`, now);
+      return;
+    }
+    if (!rev) {
+      try {
+        rev = await ctx.client.create(R.revisions, makeRevision(defaulted(config, cfg), now));
+      } catch (e) {
+        if (isAlreadyExists(e)) throw new RequeueError(`revision ${revName} already exists (cache lagging)`);
+        set.markFalse(st, READY, 'RevisionFailed', `Revision creation failed with message: ${(e as Error).message}.`, now);
+        throw e;
+      }
+    }
+
+    // 2. latestCreatedRevisionName
+    st.latestCreatedRevisionName = rev.metadata.name;
+    if (st.latestCreatedRevisionName !== st.latestReadyRevisionName) set.markUnknown(st, READY, '', '', now);
+
+    // 3. Inspect the revision's Ready.
+    const rc = (rev.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+    if (rc?.status === 'False' && (rev.metadata.generation ?? 0) === (rev.status?.observedGeneration ?? 0)) {
+      set.markFalse(st, READY, 'RevisionFailed', `Revision "${rev.metadata.name}" failed with message: ${rc.message ?? ''}.`, now);
+    }
+
+    // 4. Recompute latestReadyRevisionName.
+    const all = revisionsOf(ctx, ns, name);
+    if (!all.some((r) => r.metadata.name === rev!.metadata.name)) all.push(rev);
+    const currentReady = st.latestReadyRevisionName ? all.find((r) => r.metadata.name === st.latestReadyRevisionName) : undefined;
+    const lo = currentReady ? generationOf(currentReady) : -Infinity;
+    const candidates = all
+      .filter((r) => r.metadata.name === byo || (generationOf(r) >= lo && generationOf(r) <= gen))
+      .sort((a, b) => (a.metadata.name === byo ? -1 : b.metadata.name === byo ? 1 : generationOf(b) - generationOf(a)));
+    const ready = candidates.find((r) => isReady(r));
+    if (ready) {
+      st.latestReadyRevisionName = ready.metadata.name;
+      if (ready.metadata.name === st.latestCreatedRevisionName) set.markTrue(st, READY, now);
+    }
+
+    // GC of non-active revisions.
+    await collectRevisions(ctx, config, all, now);
+  },
+};

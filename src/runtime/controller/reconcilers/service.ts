@@ -1,0 +1,124 @@
+/** Service reconciler (reference §3.5). */
+import {
+  SERVICE_CONDITIONS, SERVICE_CONDITION_CONFIGURATIONS_READY as CONFIGS_READY, SERVICE_CONDITION_ROUTES_READY as ROUTES_READY,
+} from '../../../core/conditions';
+import { expectedMigratedTraffic, isTrafficMigrated } from '../../../core/traffic';
+import type { ConfigurationObject, KnServiceObject, RouteObject } from '../../../core/types';
+import { defaulted, invalidMessage } from '../admission';
+import { R } from '../client';
+import { KindReconciler, ReconcilerContext, diffMeta, mirrorReady } from './base';
+import { A, L, deepEqual, isControlledBy } from '../resources/meta';
+import { makeConfiguration, makeRoute } from '../resources/service';
+
+const set = SERVICE_CONDITIONS;
+
+export class NotOwnedError extends Error {}
+
+export const serviceReconciler: KindReconciler<KnServiceObject> = {
+  kind: 'Service',
+  resource: R.services,
+  conditions: set,
+  lister: (ctx) => ctx.listers.services,
+  async reconcile(ctx: ReconcilerContext, svc: KnServiceObject, now: Date): Promise<void> {
+    const cfg = ctx.config();
+    const st = svc.status as any;
+    const bad = invalidMessage(svc, cfg);
+    if (bad) {
+      set.markFalse(st, CONFIGS_READY, 'InvalidSpec', bad, now);
+      return;
+    }
+    const ns = svc.metadata.namespace!;
+    const name = svc.metadata.name!;
+    const dsvc = defaulted(svc, cfg);
+
+    // 1. Configuration
+    let config = ctx.listers.configurations.get(ns, name);
+    if (!config) {
+      config = await ctx.client.create(R.configurations, makeConfiguration(dsvc));
+    } else if (!isControlledBy(config, svc)) {
+      set.markFalse(st, CONFIGS_READY, 'NotOwned', `There is an existing Configuration "${name}" that we do not own.`, now);
+      throw new NotOwnedError(`service ${ns}/${name}: configuration not owned`);
+    } else {
+      const desired = makeConfiguration(dsvc, config);
+      const base = config;
+      const specOf = (spec: any) => defaulted({ ...base, spec }, cfg).spec;
+      const upd = diffMeta(config, desired, (a, b) => deepEqual(specOf(a), specOf(b)));
+      if (upd) config = await ctx.client.update(R.configurations, upd);
+    }
+
+    // 2. Configuration status
+    const byo = svc.spec.template?.metadata?.name;
+    if ((config.metadata.generation ?? 0) !== (config.status?.observedGeneration ?? 0)) {
+      set.markUnknown(st, CONFIGS_READY, 'OutOfDate', 'The Configuration is still working to reflect the latest desired specification.', now);
+      if (byo) return;
+    } else {
+      st.latestCreatedRevisionName = config.status?.latestCreatedRevisionName;
+      st.latestReadyRevisionName = config.status?.latestReadyRevisionName;
+      if (st.latestCreatedRevisionName === undefined) delete st.latestCreatedRevisionName;
+      if (st.latestReadyRevisionName === undefined) delete st.latestReadyRevisionName;
+      mirrorReady(set, st, CONFIGS_READY, config, now);
+    }
+
+    // 3. BYO revision name taken by a conflicting Revision
+    if (byo) {
+      const rev = ctx.listers.revisions.get(ns, byo);
+      if (rev && (!isControlledBy(rev, config) ||
+        (rev.metadata.labels?.[L.configurationGeneration] !== String(config.metadata.generation) &&
+          !deepEqual(rev.spec, config.spec.template.spec)))) {
+        set.markFalse(st, ROUTES_READY, 'RevisionNameTaken', `The revision name "${byo}" is taken by a conflicting Revision, so traffic will not be migrated`, now);
+        return;
+      }
+    }
+
+    // 4. Route
+    let route: RouteObject | undefined = ctx.listers.routes.get(ns, name);
+    if (!route) {
+      route = await ctx.client.create(R.routes, makeRoute(dsvc));
+    } else if (!isControlledBy(route, svc)) {
+      set.markFalse(st, ROUTES_READY, 'NotOwned', `There is an existing Route "${name}" that we do not own.`, now);
+      throw new NotOwnedError(`service ${ns}/${name}: route not owned`);
+    } else {
+      const desired = makeRoute(dsvc);
+      const upd = diffMeta(route, desired, (a, b) => deepEqual(normTraffic(a?.traffic), normTraffic(b?.traffic)));
+      if (upd) route = await ctx.client.update(R.routes, upd);
+    }
+
+    // 5. Route status
+    if ((route.metadata.generation ?? 0) !== (route.status?.observedGeneration ?? 0)) {
+      set.markUnknown(st, ROUTES_READY, 'OutOfDate', 'The Route is still working to reflect the latest desired specification.', now);
+      return;
+    }
+    for (const k of ['url', 'address', 'traffic'] as const) {
+      if (route.status?.[k] !== undefined) st[k] = route.status[k];
+      else delete st[k];
+    }
+    // mirror this runtime's "gradual rollout not supported" note from the Route
+    const note = route.status?.annotations?.[A.rolloutUnsupported];
+    if (note) {st.annotations = { ...(st.annotations ?? {}), [A.rolloutUnsupported]: note };} else if (st.annotations?.[A.rolloutUnsupported]) {
+      delete st.annotations[A.rolloutUnsupported];
+      if (Object.keys(st.annotations).length === 0) delete st.annotations;
+    }
+    mirrorReady(set, st, ROUTES_READY, route, now);
+
+    // 6. Traffic migration check
+    if (set.get(st, ROUTES_READY)?.status === 'True') {
+      const cfgName = (config as ConfigurationObject).metadata.name!;
+      const expected = expectedMigratedTraffic(route.spec?.traffic, cfgName, config.status?.latestReadyRevisionName);
+      if (!isTrafficMigrated(expected, route.status?.traffic)) {
+        set.markUnknown(st, ROUTES_READY, 'TrafficNotMigrated', 'Traffic is not yet migrated to the latest revision.', now);
+      }
+    }
+  },
+};
+
+/** Route traffic as the webhook defaults it (latestRevision / percent filled in). */
+function normTraffic(t: any[] | undefined): any[] {
+  return (t ?? []).map((e) => ({
+    tag: e.tag || undefined,
+    revisionName: e.revisionName || undefined,
+    configurationName: e.configurationName || undefined,
+    latestRevision: e.latestRevision ?? !e.revisionName,
+    percent: e.percent ?? 0,
+    url: e.url || undefined,
+  }));
+}

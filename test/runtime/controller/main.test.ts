@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isReadyObj, ksvc, image } from './harness';
+import { main } from '../../../src/runtime/controller/main';
+import { KubeApiEmulator } from '../../support/emulator';
+
+function get(port: number, p: string): Promise<number> {
+  return new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path: p }, (res) => {
+    res.resume();
+    resolve(res.statusCode!);
+  }).on('error', reject));
+}
+
+test('main(): env wiring, /readyz after sync, leader Lease, reconciles, graceful shutdown releases the Lease', async () => {
+  const emu = await KubeApiEmulator.start({ simulateWorkloads: { delayMs: 5, readyDelayMs: 0 } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kc-'));
+  const kcPath = path.join(dir, 'config');
+  fs.writeFileSync(kcPath, emu.kubeConfigYaml());
+  const prev = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = kcPath;
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  (process.stdout as any).write = (chunk: any, ...rest: any[]) => {
+    lines.push(String(chunk));
+    return true || write(chunk, ...rest);
+  };
+  try {
+    const running = await main({ SYSTEM_NAMESPACE: 'knative-serving', POD_NAME: 'ctl-0', LEASE_NAME: 'ctl-lease', ADMIN_PORT: '0', LOG_LEVEL: 'info' });
+    const port = running.server.port!;
+    expect(await get(port, '/readyz')).toBe(200);
+    expect(await get(port, '/healthz')).toBe(200);
+    emu.seed(ksvc('hello', { template: { spec: image('gcr.io/example/app:1') } }));
+    await emu.waitFor('ksvc', 'default', 'hello', isReadyObj, 15_000);
+    expect(emu.get('leases', 'knative-serving', 'ctl-lease')!.spec.holderIdentity).toBe('ctl-0');
+    await running.shutdown();
+    expect(emu.get('leases', 'knative-serving', 'ctl-lease')!.spec.holderIdentity).toBeFalsy();
+    const logs = lines.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['caches synced', 'became leader', 'shutdown complete']));
+  } finally {
+    (process.stdout as any).write = write;
+    if (prev === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = prev;
+    await emu.stop();
+  }
+});

@@ -1,0 +1,160 @@
+import { TEMPLATE, condOf, owner, runTable, uid, written } from './table';
+import { defaultServingConfig } from '../../../src/core/config';
+import type { KubeObject } from '../../../src/core/types';
+import { makeDeployment, makeRevisionService } from '../../../src/runtime/controller/resources/revision';
+
+const rev = (extra: any = {}): KubeObject => ({
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Revision',
+  metadata: {
+    name: 'web-00001',
+    namespace: 'default',
+    generation: 1,
+    uid: uid('Revision', 'web-00001'),
+    ownerReferences: [owner('Configuration', 'web')],
+    labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': '1', 'serving.knative.dev/service': 'web', 'serving.knative.dev/routingState': 'active' },
+    annotations: extra.annotations ?? {},
+  },
+  spec: extra.spec ?? TEMPLATE.spec,
+  ...(extra.status ? { status: extra.status } : {}),
+});
+
+const depStatus = (available: number, conds: any[] = []) => ({
+  observedGeneration: 1, replicas: available, readyReplicas: available, availableReplicas: available, updatedReplicas: available, conditions: conds,
+});
+
+
+const children = (r: KubeObject, status: any, mutate?: (d: any) => void): KubeObject[] => {
+  const d: any = makeDeployment(r as any, defaultServingConfig());
+  d.status = status;
+  mutate?.(d);
+  return [d, makeRevisionService(r as any)];
+};
+
+const R0 = rev();
+
+runTable('Revision', [
+  {
+    name: 'creates Deployment and ClusterIP Service; conditions Unknown Deploying',
+    objects: [R0],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      const d = written(actions, 'create deployments');
+      expect(d.metadata.ownerReferences).toEqual([{ ...owner('Revision', 'web-00001') }]);
+      expect(d.spec.selector).toEqual({ matchLabels: { 'serving.knative.dev/revisionUID': uid('Revision', 'web-00001') } });
+      expect(d.spec.template.metadata.labels).toMatchObject({ 'serving.knative.dev/revision': 'web-00001', 'app': 'web-00001', 'serving.knative.dev/service': 'web' });
+      expect(d.spec.template.metadata.labels['serving.knative.dev/routingState']).toBeUndefined();
+      expect(d.spec.replicas).toBe(1);
+      expect(d.spec.progressDeadlineSeconds).toBe(600);
+      const c = d.spec.template.spec.containers[0];
+      expect(c.ports).toEqual([{ name: 'user-port', containerPort: 8080, protocol: 'TCP' }]);
+      expect(c.env).toEqual([
+        { name: 'PORT', value: '8080' }, { name: 'K_REVISION', value: 'web-00001' },
+        { name: 'K_CONFIGURATION', value: 'web' }, { name: 'K_SERVICE', value: 'web' },
+      ]);
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+      const s = written(actions, 'create services');
+      expect(s.spec).toMatchObject({ type: 'ClusterIP', selector: { 'serving.knative.dev/revisionUID': uid('Revision', 'web-00001') }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] });
+      const st = written(actions, 'update revisions/status');
+      for (const t of ['ResourcesAvailable', 'ContainerHealthy', 'Ready']) expect(condOf(st, t)).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+      expect(st.status.observedGeneration).toBe(1);
+    },
+  },
+  {
+    name: 'user port 9000 and httpGet probe without port',
+    objects: [rev({ spec: { ...TEMPLATE.spec, containers: [{ ...TEMPLATE.spec.containers[0], ports: [{ containerPort: 9000 }], readinessProbe: { httpGet: { path: '/healthz' } } }] } })],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      const c = written(actions, 'create deployments').spec.template.spec.containers[0];
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 9000 });
+      expect(c.env[0]).toEqual({ name: 'PORT', value: '9000' });
+      expect(written(actions, 'create services').spec.ports[0]).toMatchObject({ port: 80, targetPort: 9000 });
+    },
+  },
+  {
+    name: 'scale annotations: initial-scale 3 capped by max-scale 2',
+    objects: [rev({ annotations: { 'autoscaling.knative.dev/initial-scale': '3', 'autoscaling.knative.dev/max-scale': '2' } })],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      const d = written(actions, 'create deployments');
+      expect(d.spec.replicas).toBe(2);
+      expect(d.metadata.annotations['autoscaling.knative.dev/max-scale']).toBeUndefined();
+    },
+  },
+  {
+    name: 'scale annotations: min-scale 4 floors initial-scale',
+    objects: [rev({ annotations: { 'autoscaling.knative.dev/min-scale': '4' } })],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => expect(written(actions, 'create deployments').spec.replicas).toBe(4),
+  },
+  {
+    name: 'HPA class: creates an autoscaling/v2 HPA (cpu, target, min/max)',
+    objects: [rev({ annotations: { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev', 'autoscaling.knative.dev/metric': 'cpu', 'autoscaling.knative.dev/target': '70', 'autoscaling.knative.dev/min-scale': '2', 'autoscaling.knative.dev/max-scale': '6' } })],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'create horizontalpodautoscalers default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      const hpa = written(actions, 'create horizontalpodautoscalers');
+      expect(hpa.spec).toEqual({
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-00001-deployment' },
+        minReplicas: 2,
+        maxReplicas: 6,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      });
+    },
+  },
+  {
+    name: 'HPA class with memory metric: AverageValue in Mi',
+    objects: [rev({ annotations: { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev', 'autoscaling.knative.dev/metric': 'memory', 'autoscaling.knative.dev/target': '200' } })],
+    key: 'default/web-00001',
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'create horizontalpodautoscalers default/web-00001', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      expect(written(actions, 'create horizontalpodautoscalers').spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '200Mi' } } }]);
+    },
+  },
+  {
+    name: 'Deployment available → Ready True, replicas reported',
+    objects: [R0, ...children(R0, depStatus(1, [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'True' }]))],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      expect(st.status).toMatchObject({ actualReplicas: 1, desiredReplicas: 1, containerStatuses: [{ name: 'user-container' }] });
+      for (const t of ['ResourcesAvailable', 'ContainerHealthy', 'Ready', 'Active']) expect(condOf(st, t)?.status).toBe('True');
+      expect(condOf(st, 'Active').severity).toBe('Info');
+    },
+  },
+  {
+    name: 'Deployment progress deadline exceeded → ResourcesAvailable False',
+    objects: [R0, ...children(R0, depStatus(0, [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "x" has timed out progressing.' }]))],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      expect(condOf(st, 'ResourcesAvailable')).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
+      expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
+    },
+  },
+  {
+    name: 'Deployment not owned → ResourcesAvailable False NotOwned, error',
+    objects: [R0, ...children(R0, depStatus(1), (d) => { d.metadata.ownerReferences = []; })],
+    key: 'default/web-00001',
+    wantErr: /not owned/,
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      expect(condOf(written(actions, 'update revisions/status'), 'ResourcesAvailable')).toMatchObject({
+        status: 'False', reason: 'NotOwned', message: 'There is an existing Deployment "web-00001-deployment" that we do not own.',
+      });
+    },
+  },
+  {
+    name: 'Deployment drifted (image changed out of band) → updated back',
+    objects: [R0, ...children(R0, depStatus(1), (d) => { d.spec.template.spec.containers[0].image = 'evil:1'; })],
+    key: 'default/web-00001',
+    want: ['update deployments default/web-00001-deployment', 'update revisions/status default/web-00001'],
+    check: (actions) => expect(written(actions, 'update deployments').spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1'),
+  },
+]);
