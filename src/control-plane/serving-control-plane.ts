@@ -1,4 +1,5 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
+import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../core/runtime-contract';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RbacRuleDescription, RbacScope } from './rbac';
@@ -219,8 +220,8 @@ export interface ServingControlPlaneProps {
 const DEFAULT_NAMESPACE = 'knative-serving';
 const DEFAULT_REGISTRY = 'ghcr.io/cdk8s-knative';
 const CONTROLLER = 'serving-controller';
-const INGRESS = 'serving-ingress';
-const LEASE_NAME = 'serving-controller-leader';
+const INGRESS = INGRESS_SERVICE_NAME;
+const LEASE_NAME = CONTROLLER_LEASE_NAME;
 const RUN_AS = 65532;
 const CONTROLLER_ADMIN_PORT = 8080;
 const INGRESS_HTTP_PORT = 8080;

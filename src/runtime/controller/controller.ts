@@ -4,6 +4,7 @@
  * metrics. Used by main.ts, scripts/local.ts, the benchmark and the tests.
  */
 import { KubeClient, R, isConflict } from './client';
+import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import { Clock, realClock } from './clock';
 import { Informer, keyOf, splitKey } from './informers';
 import type { KubeConfig } from './k8s';
@@ -142,7 +143,7 @@ export class Controller {
       config: () => this.servingConfig,
       clock: this.clock,
       log: this.log,
-      ingress: { name: opts.ingressServiceName ?? 'knative-ingress', namespace: this.systemNamespace, clusterDomain: this.clusterDomain } as IngressTarget,
+      ingress: { name: opts.ingressServiceName ?? INGRESS_SERVICE_NAME, namespace: this.systemNamespace, clusterDomain: this.clusterDomain } as IngressTarget,
       labelerMemo: new Map(),
     };
     const mk = (r: AnyReconciler): KindRuntime => ({ reconciler: r, queue: new WorkQueue(r.kind), workers: [] });
@@ -166,7 +167,7 @@ export class Controller {
     if (opts.leaderElection ?? true) {
       this.elector = new LeaderElector(this.client, {
         namespace: this.systemNamespace,
-        name: opts.leaseName ?? 'cdk8s-knative-serving-controller',
+        name: opts.leaseName ?? CONTROLLER_LEASE_NAME,
         identity: opts.podName ?? `controller-${process.pid}`,
         leaseDurationMs: opts.leaseDurationMs,
         renewDeadlineMs: opts.renewDeadlineMs,

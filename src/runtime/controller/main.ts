@@ -1,9 +1,10 @@
 /**
  * Controller entry point (bundled to dist/runtime/controller.js).
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), POD_NAME (leader
- * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (knative-ingress),
+ * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (serving-ingress),
  * WORKERS (4). Uses in-cluster config when available, else the default kubeconfig.
  */
+import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import * as os from 'node:os';
 import { Controller } from './controller';
 import { k8s } from './k8s';
@@ -21,8 +22,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     systemNamespace: env.SYSTEM_NAMESPACE || 'knative-serving',
     clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
     podName: env.POD_NAME || os.hostname(),
-    leaseName: env.LEASE_NAME || 'cdk8s-knative-serving-controller',
-    ingressServiceName: env.INGRESS_SERVICE || 'knative-ingress',
+    leaseName: env.LEASE_NAME || CONTROLLER_LEASE_NAME,
+    ingressServiceName: env.INGRESS_SERVICE || INGRESS_SERVICE_NAME,
     workersPerKind: Number(env.WORKERS) || 4,
     log,
   });
