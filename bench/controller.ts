@@ -174,9 +174,17 @@ async function bundleAndRun(): Promise<void> {
   const path = require('node:path') as typeof import('node:path');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const outfile = path.join(__dirname, '..', 'build', 'bench', 'controller.js');
-  await esbuild.build({ entryPoints: [__filename], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'warning', sourcemap: false, external: ['esbuild'] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeBuildOptions } = require('../scripts/runtime-build-options.cjs');
+  // Same options as the shipped controller (minified, client-node trimmed to what we use).
+  await esbuild.build(runtimeBuildOptions({ entryPoints: [__filename], outfile, sourcemap: false, external: ['esbuild', 'bufferutil', 'utf-8-validate'] }));
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const child = fork(outfile, [...process.argv.slice(2), '--bundled'], { execArgv: prof, stdio: 'inherit' });
+  // Run the controller with the V8 flags ServingControlPlane sets for its default memory limit.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
+  const nodeFlags: string[] = runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' ');
+  console.log(`controller node flags (as deployed with a ${DEFAULT_RUNTIME_MEMORY_LIMIT_MIB}Mi limit): ${nodeFlags.join(' ')}`);
+  const child = fork(outfile, [...process.argv.slice(2), '--bundled'], { execArgv: [...prof, ...nodeFlags], stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 1));
 }
 

@@ -309,17 +309,15 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const proxyJs = path.join(dir, 'proxy-runner.js');
-  esbuild.buildSync({
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeBuildOptions } = require('../scripts/runtime-build-options.cjs');
+  await esbuild.build(runtimeBuildOptions({
     entryPoints: [path.join(dir, 'proxy-runner.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     outfile: proxyJs,
-    minify: false,
+    sourcemap: false,
     logLevel: 'error',
     nodePaths: [path.join(ROOT, 'node_modules')],
-  });
+  }));
 
   const backendPorts = [await freePort(), await freePort(), await freePort()];
   const proxyPort = await freePort();

@@ -7,6 +7,7 @@
 //
 // Usage: node scripts/build-runtime.mjs [controller|ingress ...]
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ for (const w of wanted) {
     process.exit(2);
   }
 }
+const { runtimeBuildOptions } = createRequire(import.meta.url)('./runtime-build-options.cjs');
 const components = wanted.length > 0 ? wanted : Object.keys(ENTRIES);
 
 mkdirSync(outdir, { recursive: true });
@@ -41,20 +43,12 @@ for (const name of components) {
   }
   try {
     const result = await build({
+      ...runtimeBuildOptions(),
       entryPoints: [entry],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: false,
-      sourcemap: true,
       sourcesContent: true,
-      // Optional native accelerators of `ws`; loaded inside try/catch when present.
-      external: ['bufferutil', 'utf-8-validate'],
       define: { 'process.env.CDK8S_KNATIVE_SERVING_VERSION': JSON.stringify(version) },
       banner: { js: `// cdk8s-knative-serving ${name} ${version} (bundled by scripts/build-runtime.mjs)` },
-      logLevel: 'warning',
       metafile: true,
     });
     const inputs = Object.keys(result.metafile.inputs).length;

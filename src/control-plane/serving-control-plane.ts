@@ -1,5 +1,5 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
-import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../core/runtime-contract';
+import { CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, INGRESS_SERVICE_NAME, runtimeNodeOptions } from '../core/runtime-contract';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RbacRuleDescription, RbacScope } from './rbac';
@@ -352,9 +352,9 @@ export class ServingControlPlane extends Construct {
     this.controllerReplicas = replicasOf('controller.replicas', props.controller?.replicas);
     this.ingressReplicas = replicasOf('ingress.replicas', props.ingress?.replicas);
     const controllerResources = resolveResources('controller.resources', props.controller?.resources,
-      { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: 256 });
+      { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
     const ingressResources = resolveResources('ingress.resources', props.ingress?.resources,
-      { cpuRequestMillis: 25, cpuLimitMillis: 1000, memoryRequestMi: 32, memoryLimitMi: 256 });
+      { cpuRequestMillis: 25, cpuLimitMillis: 1000, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
 
     const serviceType = props.ingress?.serviceType ?? IngressServiceType.CLUSTER_IP;
     const httpPort = props.ingress?.httpPort ?? 80;
@@ -525,10 +525,12 @@ export class ServingControlPlane extends Construct {
         failureThreshold: 3,
       },
     });
-    const commonEnv = (logLevel: LogLevel | undefined): k8s.EnvVar[] => [
+    const commonEnv = (logLevel: LogLevel | undefined, r: ResolvedResources): k8s.EnvVar[] => [
       { name: 'SYSTEM_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'CLUSTER_DOMAIN', value: clusterDomain },
       { name: 'LOG_LEVEL', value: logLevel ?? LogLevel.INFO },
+      // Heap capped at half the container's memory limit (see runtimeNodeOptions).
+      { name: 'NODE_OPTIONS', value: runtimeNodeOptions(r.memoryLimitMi) },
     ];
     const deployment = (childId: string, component: string, role: string, replicas: number, container: k8s.Container): ApiObject =>
       new k8s.KubeDeployment(this, childId, {
@@ -554,7 +556,7 @@ export class ServingControlPlane extends Construct {
       image: this.controllerImage,
       args: ['/app/controller.js'],
       env: [
-        ...commonEnv(props.controller?.logLevel),
+        ...commonEnv(props.controller?.logLevel, controllerResources),
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'LEASE_NAME', value: LEASE_NAME },
         // Route placeholder Services are ExternalName aliases of the ingress Service.
@@ -570,7 +572,7 @@ export class ServingControlPlane extends Construct {
       name: 'ingress',
       image: this.ingressImage,
       args: ['/app/ingress.js'],
-      env: commonEnv(props.ingress?.logLevel),
+      env: commonEnv(props.ingress?.logLevel, ingressResources),
       ports: [
         { name: 'http', containerPort: INGRESS_HTTP_PORT, protocol: 'TCP' },
         { name: 'admin', containerPort: INGRESS_ADMIN_PORT, protocol: 'TCP' },

@@ -15,3 +15,16 @@ export const CONTROLLER_ADMIN_PORT = 8080;
 export const INGRESS_PROXY_PORT = 8080;
 /** Ingress admin port: /healthz, /readyz, /metrics. */
 export const INGRESS_ADMIN_PORT = 9000;
+
+/** Default memory limit of each runtime container (MiB). */
+export const DEFAULT_RUNTIME_MEMORY_LIMIT_MIB = 256;
+
+/**
+ * V8 flags for a runtime container with the given memory limit: cap the old-generation heap at
+ * half the limit. Without a cap V8 sizes the heap for the whole machine and lets garbage pile
+ * up (bench:controller at 1,000 Services: 187 MB peak RSS uncapped vs 119 MB capped, and faster).
+ * Source maps stay on for readable stack traces (the bundles are minified).
+ */
+export function runtimeNodeOptions(memoryLimitMiB: number): string {
+  return `--enable-source-maps --max-old-space-size=${Math.max(32, Math.floor(memoryLimitMiB / 2))}`;
+}

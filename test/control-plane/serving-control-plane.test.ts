@@ -223,6 +223,7 @@ describe('ServingControlPlane defaults', () => {
       { name: 'SYSTEM_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'CLUSTER_DOMAIN', value: 'cluster.local' },
       { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=128' },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'LEASE_NAME', value: 'serving-controller-leader' },
       { name: 'INGRESS_SERVICE', value: 'serving-ingress' },
@@ -238,7 +239,7 @@ describe('ServingControlPlane defaults', () => {
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
     expect(c.args).toEqual(['/app/ingress.js']);
-    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL']);
+    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS']);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'admin', containerPort: 9000, protocol: 'TCP' }]);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
@@ -593,4 +594,13 @@ describe('eager errors name the bad value and the fix', () => {
   test.each(cases)('%s', (_name, props, message) => {
     expect(() => new ServingControlPlane(Testing.chart(), 'cp', props)).toThrow(message);
   });
+});
+
+test('caps the V8 heap at half of each container memory limit (NODE_OPTIONS)', () => {
+  const chart = Testing.chart();
+  new ServingControlPlane(chart, 'Serving', { controller: { resources: { memoryLimit: Size.mebibytes(512) } } });
+  const out = Testing.synth(chart);
+  const env = (name: string) => out.find((o: any) => o.kind === 'Deployment' && o.metadata.name === name).spec.template.spec.containers[0].env;
+  expect(env('serving-controller').find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--enable-source-maps --max-old-space-size=256');
+  expect(env('serving-ingress').find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--enable-source-maps --max-old-space-size=128');
 });

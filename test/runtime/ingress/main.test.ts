@@ -40,15 +40,14 @@ describe('ingress main (bundled, real process)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingress-main-'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as typeof import('esbuild');
-    esbuild.buildSync({
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runtimeBuildOptions } = require('../../../scripts/runtime-build-options.cjs');
+    // Exactly the production bundle options (scripts/build-runtime.mjs).
+    await esbuild.build(runtimeBuildOptions({
       entryPoints: [path.resolve(__dirname, '../../../src/runtime/ingress/main.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
       outfile: path.join(dir, 'ingress.js'),
       logLevel: 'error',
-    });
+    }));
     fs.writeFileSync(path.join(dir, 'kubeconfig'), api.kubeConfigYaml());
   });
 
