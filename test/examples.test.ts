@@ -13,8 +13,9 @@ import { applyDefaults, formatViolation, validate } from '../src/core/rules';
 import type { KubeObject } from '../src/core/types';
 
 /**
- * The examples this suite owns. examples/full-stack is owned and tested elsewhere; it is only
- * checked for loading here (see `all examples are found`).
+ * The examples this suite owns (snapshots and seed numbers). examples/full-stack is snapshot-tested
+ * in test/control-plane; here its Knative objects are checked for the admission fixed point
+ * (see `example full-stack`).
  */
 const OWNED = [
   'automatic-rollout',
@@ -82,6 +83,28 @@ describe.each(examples.filter((e) => OWNED.includes(e.name)).map((e) => [e.name,
 
   test.each(example.steps.map((s, i) => [i + 1, s.name] as const))('step %i %s: manifest snapshot', (_i, stepName) => {
     expect(synthStep(example, stepName).yaml).toMatchSnapshot();
+  });
+});
+
+describe('example full-stack', () => {
+  const example = byName.get('full-stack')!;
+
+  test.each(example.steps.map((s, i) => [i + 1, s.name] as const))('step %i %s: admission fixed point', (_i, stepName) => {
+    const { objects } = synthStep(example, stepName);
+    const knative = objects.filter(isKnative);
+    expect(knative.length).toBeGreaterThan(0);
+    // The cluster configuration the example installs (config-* ConfigMaps of the control plane).
+    const data: Record<string, Record<string, string>> = {};
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'knative-serving')) {
+      data[cm.metadata.name!] = (cm.data as Record<string, string>) ?? {};
+    }
+    for (const cfg of [undefined, parseServingConfig(data)]) {
+      for (const obj of knative) {
+        const errors = validate(obj, { config: cfg, operation: 'create' }).filter((v) => v.severity !== 'warning').map(formatViolation);
+        expect({ object: `${obj.kind}/${obj.metadata.name}`, errors }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, errors: [] });
+        expect(applyDefaults(obj, { config: cfg, operation: 'create' })).toEqual(obj);
+      }
+    }
   });
 });
 

@@ -8,7 +8,7 @@
  *   STEP=v1 npx ts-node --project tsconfig.dev.json examples/automatic-rollout/main.ts
  *   STEP=v2-new-image npx ts-node --project tsconfig.dev.json examples/automatic-rollout/main.ts
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { KnService, TrafficSplit } from '../../src';
 import { Example, runExample } from '../example';
@@ -23,9 +23,6 @@ function myService(app: App, image: string): void {
       FOO: EnvValue.fromValue('bar'),
       HELLO: EnvValue.fromValue('world'),
     },
-    // Knative's defaults, explicit (reference §14.3): the manifest is what Knative stores.
-    containerConcurrency: 0,
-    timeout: Duration.seconds(300),
     // Knative's default, spelled out: 100% to the latest ready revision.
     traffic: TrafficSplit.latest(),
   });

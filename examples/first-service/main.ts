@@ -7,7 +7,7 @@
  *
  *   npx ts-node --project tsconfig.dev.json examples/first-service/main.ts
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { KnService } from '../../src';
 import { Example, runExample } from '../example';
@@ -29,10 +29,6 @@ export const example: Example = {
             FOO: EnvValue.fromValue('bar'),
             HELLO: EnvValue.fromValue('world'),
           },
-          // Knative's config-defaults values, emitted explicitly so the manifest is exactly what
-          // Knative stores (no server-side defaulting diff; reference §14.3).
-          containerConcurrency: 0,
-          timeout: Duration.seconds(300),
         });
       },
     },

@@ -9,7 +9,7 @@
  *
  *   STEP=candidate-5 npx ts-node --project tsconfig.dev.json examples/managed-release/main.ts
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { IRevision, KnService, RevisionName, TrafficSplit } from '../../src';
 import { Example, ExampleStep, runExample } from '../example';
@@ -33,11 +33,9 @@ function myService(app: App, revision: keyof typeof TEMPLATES, traffic: (svc: Kn
       FOO: EnvValue.fromValue('bar'),
       HELLO: EnvValue.fromValue(TEMPLATES[revision].HELLO),
     },
-    // BYO name: Knative does not re-default a named template on update, so emit it fully
-    // defaulted (reference §14.4).
+    // BYO name: Knative does not re-default a named template on update; the constructs emit it
+    // fully defaulted (reference §14.4).
     revisionName: RevisionName.of(revision),
-    containerConcurrency: 0,
-    timeout: Duration.seconds(300),
   });
   svc.replaceTraffic(traffic(svc));
 }

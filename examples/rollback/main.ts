@@ -8,7 +8,7 @@
  *
  *   npx ts-node --project tsconfig.dev.json examples/rollback/main.ts   # the rollback step
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { KnService, RevisionName, TrafficSplit } from '../../src';
 import { Example, runExample } from '../example';
@@ -28,9 +28,6 @@ function myService(app: App, revision: keyof typeof IMAGES, traffic?: (svc: KnSe
       HELLO: EnvValue.fromValue('world'),
     },
     revisionName: RevisionName.of(revision),
-    // Fully defaulted template (BYO names are not re-defaulted on update; reference §14.4).
-    containerConcurrency: 0,
-    timeout: Duration.seconds(300),
   });
   svc.replaceTraffic(traffic ? traffic(svc) : TrafficSplit.latest());
 }

@@ -30,9 +30,6 @@ function stockService(app: App, version: Version, traffic?: (svc: KnService) => 
         periodSeconds: Duration.seconds(3),
       }),
     }],
-    // Fully defaulted template (BYO names are not re-defaulted on update; reference §14.4).
-    containerConcurrency: 0,
-    timeout: Duration.seconds(300),
   });
   if (traffic) svc.replaceTraffic(traffic(svc));
 }

@@ -5,7 +5,7 @@
  *
  *   npx ts-node --project tsconfig.dev.json examples/with-cdk8s-plus/main.ts
  */
-import { App, Chart, ChartProps, Duration } from 'cdk8s';
+import { App, Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { KnService } from '../../src';
@@ -51,8 +51,6 @@ export class WithCdk8sPlusChart extends Chart {
           seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
         },
       }],
-      containerConcurrency: 0,
-      timeout: Duration.seconds(300),
     });
   }
 }

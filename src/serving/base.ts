@@ -1,9 +1,53 @@
-import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { defaultServingConfig, ServingConfig } from '../core/config';
 import { formatViolation, validate } from '../core/rules';
 import type { KubeObject } from '../core/types';
+
+/** Manifests already checked to be plain JSON (see `_manifestForValidation`). */
+const PLAIN = new WeakSet<object>();
+
+/** `_servingConfig()` results per sorted feature-gate list. */
+const SERVING_CONFIGS = new Map<string, ServingConfig>();
+
+/** Number of resolvers every cdk8s `App` registers itself (Lazy, implicit token, number/string union). */
+const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
+
+function deepFreeze(o: unknown): void {
+  if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return;
+  Object.freeze(o);
+  for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+}
+
+/**
+ * Whether `v` is plain JSON data: strings, finite numbers, booleans, arrays and plain objects
+ * (no undefined, null, NaN, functions or class instances), i.e. `JSON.stringify` is faithful.
+ */
+function isPlainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (v === null) return false;
+      if (Array.isArray(v)) {
+        for (const x of v) if (!isPlainJson(x)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k in v as Record<string, unknown>) {
+        if (!isPlainJson((v as Record<string, unknown>)[k])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
 
 /**
  * A Knative Serving object (Service, Configuration, Revision, Route, DomainMapping).
@@ -41,9 +85,17 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * @internal
    */
   public static _servingConfig(enabled: Iterable<string>): ServingConfig {
-    const config = defaultServingConfig();
-    for (const f of enabled) {
-      config.features[f] = 'Enabled';
+    const sorted = [...new Set(enabled)].sort();
+    const key = sorted.join(',');
+    let config = SERVING_CONFIGS.get(key);
+    if (!config) {
+      config = defaultServingConfig();
+      for (const f of sorted) {
+        config.features[f] = 'Enabled';
+      }
+      // Shared between resources: frozen so no caller can change another's configuration.
+      deepFreeze(config);
+      SERVING_CONFIGS.set(key, config);
     }
     return config;
   }
@@ -117,25 +169,76 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     features?: () => readonly string[];
     checks?: () => readonly string[];
   } = {}): void {
+    // Memo of the last admission run, keyed by content: the exact manifest validated plus the
+    // feature gates. `validate()` is a pure function of those two, so an equal key yields equal
+    // errors whatever was mutated in between (cdk8s validates each construct charts + 1 times).
+    let memo: { key: string; errors: string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
         const errors: string[] = [];
+        // Extra checks read construct state the manifest does not show (e.g. gated fields that
+        // are left out of the output), so they run every time, outside the memo.
         errors.push(...(options.checks?.() ?? []));
         let manifest: KubeObject;
         try {
-          manifest = this.apiObject.toJson() as KubeObject;
+          manifest = this._manifestForValidation();
         } catch (e) {
           errors.push((e as Error).message);
           return errors;
         }
-        const features = new Set<string>([...this._enabledFeatures(), ...(options.features?.() ?? [])]);
-        for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
-          if (v.severity === 'warning') continue;
-          errors.push(formatViolation(v));
+        const features = [...new Set<string>([...this._enabledFeatures(), ...(options.features?.() ?? [])])].sort();
+        // `_manifestForValidation()` returns plain JSON unless cdk8s's own render had to be used;
+        // only plain JSON has a faithful JSON.stringify key (no undefined/null/NaN/class instances).
+        const key = PLAIN.has(manifest) || isPlainJson(manifest) ? `${JSON.stringify(manifest)}|${features.join(',')}` : undefined;
+        let admission: string[];
+        if (key !== undefined && memo !== undefined && memo.key === key) {
+          admission = memo.errors;
+        } else {
+          admission = [];
+          for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
+            if (v.severity === 'warning') continue;
+            admission.push(formatViolation(v));
+          }
+          memo = key === undefined ? undefined : { key, errors: admission };
         }
+        errors.push(...admission);
         return errors;
       },
     });
+  }
+
+  /**
+   * The manifest as synthesized, for validation. Built cheaply from our own rendering when
+   * nothing can change it on the way out; the full cdk8s render (`toJson()`) is used when the
+   * ApiObject has JSON patches (escape hatch), the app registers its own resolvers, or our
+   * rendering is not plain JSON (tokens, undefined, null), so that what is validated is exactly
+   * what is written. A cheaply built manifest is recorded in `PLAIN`.
+   * @internal
+   */
+  protected _manifestForValidation(): KubeObject {
+    const patches: unknown = (this.apiObject as unknown as { patches?: unknown }).patches;
+    const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
+    const cheap = Array.isArray(patches) && patches.length === 0
+      && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
+    if (cheap) {
+      let manifest: KubeObject | undefined;
+      try {
+        manifest = {
+          apiVersion: this.apiObject.apiVersion,
+          kind: this.apiObject.kind,
+          metadata: this.apiObject.metadata.toJson(),
+        };
+        const spec = this._toKube();
+        if (spec !== undefined) manifest.spec = spec;
+      } catch {
+        manifest = undefined; // let toJson() report it the way cdk8s does
+      }
+      if (manifest && isPlainJson(manifest)) {
+        PLAIN.add(manifest);
+        return manifest;
+      }
+    }
+    return this.apiObject.toJson() as KubeObject;
   }
 
   /**

@@ -2,6 +2,7 @@ import { Volume } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
+import { _pathError, _withPath } from './errors';
 import type { IRevision } from './revision';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { byoRevisionName } from '../core/names';
@@ -48,25 +49,30 @@ export class Configuration extends KnativeResource implements IConfiguration {
    */
   public readonly template: RevisionTemplate;
 
+  private readonly revisions: _RevisionHandles;
+
+  public constructor(scope: Construct, id: string, props: ConfigurationProps = {}) {
+    super(scope, id, SERVING_API_VERSION, 'Configuration', props);
+    try {
+      this.template = new RevisionTemplate(this, props);
+      this.revisions = new _RevisionHandles(this, () => this.name);
+    } catch (e) {
+      throw _pathError(this, e);
+    }
+    this._addKnativeValidation({
+      features: () => this.template._featureList(),
+      checks: () => this.template._checks('spec.template.spec'),
+    });
+  }
+
   /**
    * The revision the current template produces, when its name is known before applying
    * (`revisionName: RevisionName.of(…)` or `RevisionName.contentHash()`).
    *
    * @default - undefined when Knative generates the name
    */
-  public readonly currentRevision?: IRevision;
-
-  private readonly revisions: _RevisionHandles;
-
-  public constructor(scope: Construct, id: string, props: ConfigurationProps = {}) {
-    super(scope, id, SERVING_API_VERSION, 'Configuration', props);
-    this.template = new RevisionTemplate(this, props);
-    this.revisions = new _RevisionHandles(this, () => this.name);
-    this.currentRevision = this.revisions.current(this.template);
-    this._addKnativeValidation({
-      features: () => this.template._featureList(),
-      checks: () => this.template._checks('spec.template.spec'),
-    });
+  public get currentRevision(): IRevision | undefined {
+    return this.revisions.current(this.template);
   }
 
   /** The Configuration's `metadata.name`. */
@@ -79,7 +85,7 @@ export class Configuration extends KnativeResource implements IConfiguration {
    * `<configuration name>-` (`'v1'` → `<name>-v1`, `'00001'` → `<name>-00001`).
    */
   public revision(nameOrSuffix: string): IRevision {
-    return this.revisions.get(nameOrSuffix);
+    return _withPath(this, () => this.revisions.get(nameOrSuffix));
   }
 
   /**
@@ -133,15 +139,23 @@ class TemplateRevision extends Construct implements IRevision {
  */
 export class _RevisionHandles {
   private readonly byName = new Map<string, IRevision>();
+  private _current?: IRevision;
 
   public constructor(private readonly scope: Construct, private readonly parentName: () => string) {}
 
-  /** The revision the template names, if its name is known (BYO or content hash). */
+  /**
+   * The revision the template names, if its name is known (BYO or content hash). The handle
+   * construct is created on first use; the name is read at synthesis (without rendering the
+   * template for BYO names).
+   */
   public current(template: RevisionTemplate): IRevision | undefined {
     if (template.revisionName.isGenerated) return undefined;
-    return new TemplateRevision(this.scope, 'CurrentRevision',
-      () => template._toKube(this.parentName()).metadata?.name ?? '',
-      this.parentName);
+    if (!this._current) {
+      this._current = new TemplateRevision(this.scope, 'CurrentRevision',
+        () => template._revisionNameFor(this.parentName()) ?? '',
+        this.parentName);
+    }
+    return this._current;
   }
 
   /** A handle for `<parent>-<suffix>` (or the full name). */

@@ -8,6 +8,8 @@ import {
   SeccompProfile,
   Volume,
 } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { _pathError } from './errors';
 import { KnativeFeature } from './features';
 
 /**
@@ -306,6 +308,13 @@ export class Container {
    */
   public readonly securityContext?: ContainerSecurityContextProps;
 
+  /**
+   * The construct whose revision template holds this container (set when it is added), so
+   * errors from later mutations name its construct path.
+   * @internal
+   */
+  public _owner?: IConstruct;
+
   private readonly _command?: string[];
   private readonly _args?: string[];
   private readonly _env = new Map<string, EnvValue>();
@@ -388,10 +397,10 @@ export class Container {
    */
   public addEnv(name: string, value: EnvValue): void {
     if (!name) {
-      throw new Error('Environment variable name must not be empty. Fix: pass a name such as "LOG_LEVEL".');
+      throw _pathError(this._owner, new Error('Environment variable name must not be empty. Fix: pass a name such as "LOG_LEVEL".'));
     }
     if (this._env.has(name)) {
-      throw new Error(`Environment variable "${name}" is already defined on container ${this.describe()}. Fix: define each variable once.`);
+      throw _pathError(this._owner, new Error(`Environment variable "${name}" is already defined on container ${this.describe()}. Fix: define each variable once.`));
     }
     this._env.set(name, value);
   }
@@ -414,11 +423,11 @@ export class Container {
    */
   public mount(path: string, volume: Volume, options: ContainerMountOptions = {}): void {
     if (!path || !path.startsWith('/')) {
-      throw new Error(`Mount path for volume "${volume.name}" must be absolute (got ${JSON.stringify(path)}). Fix: use a path such as "/etc/config".`);
+      throw _pathError(this._owner, new Error(`Mount path for volume "${volume.name}" must be absolute (got ${JSON.stringify(path)}). Fix: use a path such as "/etc/config".`));
     }
     const clash = this._mounts.find(m => m.path === path);
     if (clash) {
-      throw new Error(`Container ${this.describe()} already mounts volume "${clash.volume.name}" at "${path}". Fix: mount paths must be unique within a container.`);
+      throw _pathError(this._owner, new Error(`Container ${this.describe()} already mounts volume "${clash.volume.name}" at "${path}". Fix: mount paths must be unique within a container.`));
     }
     this._mounts.push({ path, volume, readOnly: options.readOnly, subPath: options.subPath });
   }
@@ -616,9 +625,12 @@ function renderProbe(probe: Probe, defaultPort: number): Record<string, any> {
   return out;
 }
 
-/** Knative's readiness-probe defaulting, applied so the output is a fixed point. */
+/**
+ * Knative's readiness-probe defaulting, applied so the output is a fixed point. Completes the
+ * probe in place (`probe` is a fresh `renderProbe()` result).
+ */
 function renderReadiness(probe: Record<string, any>): Record<string, any> {
-  const out = { ...probe };
+  const out = probe;
   if (!out.successThreshold) out.successThreshold = 1;
   if (out.periodSeconds) {
     if (!out.failureThreshold) out.failureThreshold = 3;

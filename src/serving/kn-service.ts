@@ -5,9 +5,10 @@ import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
 import { _RevisionHandles } from './configuration';
 import { Container, ContainerProps } from './container';
+import { _pathError, _withPath } from './errors';
 import type { IRevision } from './revision';
 import { RoutableResource } from './routable';
-import { _applyRouteMetadata, _tagHostErrors, KnativeImportOptions } from './route';
+import { _applyRouteMetadata, _memoTagHostErrors, KnativeImportOptions } from './route';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
 import { SERVING_API_VERSION } from '../core/types';
@@ -94,6 +95,29 @@ export class KnService extends RoutableResource implements IKnService {
    */
   public readonly template: RevisionTemplate;
 
+  private _traffic?: TrafficSplit;
+  private readonly revisions: _RevisionHandles;
+
+  public constructor(scope: Construct, id: string, props: KnServiceProps = {}) {
+    super(scope, id, SERVING_API_VERSION, 'Service', props);
+    try {
+      this.template = new RevisionTemplate(this, props);
+      this.revisions = new _RevisionHandles(this, () => this.name);
+      this._traffic = props.traffic;
+      _applyRouteMetadata(this.metadata, props);
+    } catch (e) {
+      throw _pathError(this, e);
+    }
+    const tagHostErrors = _memoTagHostErrors();
+    this._addKnativeValidation({
+      features: () => this.template._featureList(),
+      checks: () => [
+        ...this.template._checks('spec.template.spec'),
+        ...tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
+      ],
+    });
+  }
+
   /**
    * The revision the current template produces, when its name is known before applying
    * (`revisionName: RevisionName.of(…)` or `RevisionName.contentHash()`). Use it in traffic
@@ -101,25 +125,8 @@ export class KnService extends RoutableResource implements IKnService {
    *
    * @default - undefined when Knative generates the name
    */
-  public readonly currentRevision?: IRevision;
-
-  private _traffic?: TrafficSplit;
-  private readonly revisions: _RevisionHandles;
-
-  public constructor(scope: Construct, id: string, props: KnServiceProps = {}) {
-    super(scope, id, SERVING_API_VERSION, 'Service', props);
-    this.template = new RevisionTemplate(this, props);
-    this.revisions = new _RevisionHandles(this, () => this.name);
-    this.currentRevision = this.revisions.current(this.template);
-    this._traffic = props.traffic;
-    _applyRouteMetadata(this.metadata, props);
-    this._addKnativeValidation({
-      features: () => this.template._featureList(),
-      checks: () => [
-        ...this.template._checks('spec.template.spec'),
-        ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
-      ],
-    });
+  public get currentRevision(): IRevision | undefined {
+    return this.revisions.current(this.template);
   }
 
   /** The Service's `metadata.name`. */
@@ -148,8 +155,10 @@ export class KnService extends RoutableResource implements IKnService {
    * split starts an empty one, replacing Knative's default of 100% latest.
    */
   public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
-    if (!this._traffic) this._traffic = TrafficSplit.create();
-    this._traffic.to(target, percent, options);
+    _withPath(this, () => {
+      if (!this._traffic) this._traffic = TrafficSplit.create();
+      this._traffic.to(target, percent, options);
+    });
   }
 
   /**
@@ -157,7 +166,7 @@ export class KnService extends RoutableResource implements IKnService {
    * `<service name>-` (`'v1'` → `<name>-v1`, `'00001'` → `<name>-00001`).
    */
   public revision(nameOrSuffix: string): IRevision {
-    return this.revisions.get(nameOrSuffix);
+    return _withPath(this, () => this.revisions.get(nameOrSuffix));
   }
 
   /**
@@ -178,10 +187,10 @@ export class KnService extends RoutableResource implements IKnService {
    * @internal
    */
   public _toKube(): any {
-    const split = this._traffic && this._traffic.length > 0 ? this._traffic : TrafficSplit.latest();
     return {
       template: this.template._toKube(this.name),
-      traffic: split._toKube(),
+      // Knative's default traffic block, rendered explicitly (what TrafficSplit.latest() renders).
+      traffic: this._traffic && this._traffic.length > 0 ? this._traffic._toKube() : [{ latestRevision: true, percent: 100 }],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Volume } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
+import { _pathError } from './errors';
 import { KnativeFeature } from './features';
 import { RevisionOptions, RevisionTemplate } from './template';
 
@@ -67,12 +68,16 @@ export class Revision extends KnativeResource implements IRevision {
 
   public constructor(scope: Construct, id: string, props: RevisionProps = {}) {
     super(scope, id, 'serving.knative.dev/v1', 'Revision', props);
-    this._template = new RevisionTemplate(this, props);
-    for (const [k, v] of Object.entries(this._template.revisionLabels)) {
-      this.metadata.addLabel(k, v);
-    }
-    for (const [k, v] of Object.entries(this._template.revisionAnnotations)) {
-      this.metadata.addAnnotation(k, v);
+    try {
+      this._template = new RevisionTemplate(this, props);
+      for (const [k, v] of Object.entries(this._template.revisionLabels)) {
+        this.metadata.addLabel(k, v);
+      }
+      for (const [k, v] of Object.entries(this._template.revisionAnnotations)) {
+        this.metadata.addAnnotation(k, v);
+      }
+    } catch (e) {
+      throw _pathError(this, e);
     }
     this._addKnativeValidation({
       features: () => this._template._featureList(),

@@ -2,10 +2,10 @@ import { ApiObjectMetadataDefinition, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
+import { _pathError, _withPath } from './errors';
 import { RoutableResource } from './routable';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
-import { DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE } from '../core/config';
-import { checkHost, renderDomainTemplate, renderTagTemplate, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
+import { checkHost, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
 import { SERVING_API_VERSION } from '../core/types';
 
 /** Annotation carrying the gradual-rollout duration (reference §10.1). */
@@ -91,9 +91,20 @@ export class Route extends RoutableResource implements IRoute {
 
   public constructor(scope: Construct, id: string, props: RouteProps = {}) {
     super(scope, id, SERVING_API_VERSION, 'Route', props);
-    this._traffic = props.traffic ?? TrafficSplit.create();
-    _applyRouteMetadata(this.metadata, props);
-    this._addKnativeValidation({ checks: () => _tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags) });
+    try {
+      this._traffic = props.traffic ?? TrafficSplit.create();
+      throwFirst(routeTargetErrors(this._traffic));
+      _applyRouteMetadata(this.metadata, props);
+    } catch (e) {
+      throw _pathError(this, e);
+    }
+    const tagHostErrors = _memoTagHostErrors();
+    this._addKnativeValidation({
+      checks: () => [
+        ...routeTargetErrors(this._traffic),
+        ...tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags),
+      ],
+    });
   }
 
   /**
@@ -107,6 +118,7 @@ export class Route extends RoutableResource implements IRoute {
    * Replace the traffic split.
    */
   public replaceTraffic(split: TrafficSplit): void {
+    _withPath(this, () => throwFirst(routeTargetErrors(split)));
     this._traffic = split;
   }
 
@@ -114,7 +126,10 @@ export class Route extends RoutableResource implements IRoute {
    * Append a traffic entry (see `TrafficSplit.to()`).
    */
   public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
-    this._traffic.to(target, percent, options);
+    _withPath(this, () => {
+      if (target?._isServiceLatest) throw new Error(latestInRouteError(this._traffic.length, options.tag));
+      this._traffic.to(target, percent, options);
+    });
   }
 
   /** The Route's `metadata.name`. */
@@ -155,6 +170,46 @@ export function _applyRouteMetadata(metadata: ApiObjectMetadataDefinition, props
 }
 
 /**
+ * `TrafficTarget.latestRevision()` means "the owning Service's latest revision"; a standalone
+ * Route has no Configuration of its own (Knative: `expected exactly one, got neither`).
+ */
+function latestInRouteError(index: number, tag: string | undefined): string {
+  return `spec.traffic[${index}]: TrafficTarget.latestRevision() is only valid in a KnService traffic split; in a Route use TrafficTarget.configuration(cfg) (got a latest-revision entry${tag !== undefined ? ` tagged "${tag}"` : ''}). Fix: replace it with TrafficTarget.configuration(cfg) to follow a Configuration's latest ready revision, or pin a revision with TrafficTarget.revision(rev).`;
+}
+
+/** Errors for entries a Route cannot use (see `latestInRouteError`). */
+function routeTargetErrors(split: TrafficSplit): string[] {
+  const errors: string[] = [];
+  split._entries().forEach((e, i) => {
+    if (e.target._isServiceLatest) errors.push(latestInRouteError(i, e.tag));
+  });
+  return errors;
+}
+
+function throwFirst(errors: string[]): void {
+  if (errors.length) throw new Error(errors[0]);
+}
+
+/**
+ * `_tagHostErrors` remembering its last result (it is a pure function of its arguments and runs
+ * on every validation pass).
+ * @internal
+ */
+export function _memoTagHostErrors(): (routeName: string, namespace: string | undefined, tags: string[]) => string[] {
+  let lastKey: string | undefined;
+  let last: string[] = [];
+  return (routeName, namespace, tags) => {
+    if (tags.length === 0) return [];
+    const key = JSON.stringify([routeName, namespace ?? null, tags]);
+    if (key !== lastKey) {
+      last = _tagHostErrors(routeName, namespace, tags);
+      lastKey = key;
+    }
+    return [...last];
+  };
+}
+
+/**
  * Whole-table tag host check (reference §2.5, §11): each tag's host label
  * (`{{.Tag}}-{{.Name}}`) must be a DNS label ≤ 63 and the full host, rendered with the default
  * domain template and the cluster-local domain `svc.cluster.local`, a valid FQDN ≤ 253.
@@ -162,14 +217,17 @@ export function _applyRouteMetadata(metadata: ApiObjectMetadataDefinition, props
  * @internal
  */
 export function _tagHostErrors(routeName: string, namespace: string | undefined, tags: string[]): string[] {
+  if (tags.length === 0) return [];
   const errors: string[] = [];
   for (const tag of tags) {
-    const label = renderTagTemplate(DEFAULT_TAG_TEMPLATE, { Tag: tag, Name: routeName });
+    // The default templates, {{.Tag}}-{{.Name}} and {{.Name}}.{{.Namespace}}.{{.Domain}}, by
+    // concatenation (no template rendering on this per-validation path).
+    const label = `${tag}-${routeName}`;
     if (label.length > 63) {
       errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got ${JSON.stringify(tag)}). Fix: shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
       continue;
     }
-    const host = renderDomainTemplate(DEFAULT_DOMAIN_TEMPLATE, { Name: label, Namespace: namespace ?? 'default', Domain: 'svc.cluster.local' });
+    const host = `${label}.${namespace ?? 'default'}.svc.cluster.local`;
     const err = checkHost(host);
     if (err) {
       errors.push(`spec.traffic.tag: ${err} (got ${JSON.stringify(tag)}). Fix: shorten the tag, the name or the namespace.`);

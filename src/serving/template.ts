@@ -3,8 +3,18 @@ import { EnvValue, ISecret, IServiceAccount, Volume } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { Autoscaling, AutoscalingOptions } from './autoscaling';
 import { Container, ContainerProps, PortProtocol } from './container';
+import { _pathError, _withPath } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
+import { defaultServingConfig } from '../core/config';
 import { byoRevisionName, contentRevisionName } from '../core/names';
+
+/** Knative's out-of-the-box `config-defaults` (timeouts, container concurrency). */
+const REVISION_DEFAULTS = defaultServingConfig().defaults;
+
+/** Knative's defaulting of an unset response-start/idle timeout: the default, if non-zero and below the timeout. */
+function defaultedBelow(def: number, timeout: number): number | undefined {
+  return def !== 0 && def < timeout ? def : undefined;
+}
 
 /** Knative's `container-name-template` default. */
 const DEFAULT_CONTAINER_NAME = 'user-container';
@@ -55,7 +65,16 @@ export class RevisionName {
   }
 
   /**
+   * Whether the name depends on the rendered template (content hash).
+   * @internal
+   */
+  public get _needsTemplate(): boolean {
+    return this.mode === 'hash';
+  }
+
+  /**
    * The name for a parent and its rendered template (without name); undefined when generated.
+   * `templateWithoutName` is only read for `contentHash()` (see `_needsTemplate`).
    * @internal
    */
   public _resolve(parentName: string, templateWithoutName: unknown): string | undefined {
@@ -142,32 +161,34 @@ export interface RevisionOptions {
   readonly imagePullSecrets?: ISecret[];
 
   /**
-   * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited.
-   * Not rendered unless set, so the cluster's `config-defaults: container-concurrency`
-   * applies (0 out of the box).
-   * @default - cluster default (not rendered)
+   * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited, at most
+   * `container-concurrency-max-limit` (1000 out of the box).
+   * @default 0 (Knative's default `container-concurrency`, unlimited); rendered explicitly so
+   *   GitOps sees no diff; set it to match a cluster whose config-defaults differ.
    */
   readonly containerConcurrency?: number;
 
   /**
-   * Maximum request duration (`timeoutSeconds`), whole seconds. Not rendered unless set, so
-   * the cluster's `config-defaults: revision-timeout-seconds` applies (300s out of the box,
-   * at most `max-revision-timeout-seconds`, 600s). With `RevisionName.of()`/`contentHash()`
-   * and replace-style updates (`kubectl replace`), set it explicitly: Knative does not
-   * re-default a template whose name is unchanged.
-   * @default - cluster default (not rendered)
+   * Maximum request duration (`timeoutSeconds`), whole seconds, at least 1 and at most
+   * `max-revision-timeout-seconds` (600s out of the box). 0 is rejected (Knative would replace
+   * it with the default): omit `timeout` to use the default.
+   * @default 300 seconds (Knative's default `revision-timeout-seconds`); rendered explicitly so
+   *   GitOps sees no diff; set it to match a cluster whose config-defaults differ.
    */
   readonly timeout?: Duration;
 
   /**
    * Maximum time until the first response byte (`responseStartTimeoutSeconds`), whole seconds.
-   * @default - cluster default (not rendered)
+   * @default - 300 seconds (Knative's default `revision-response-start-timeout-seconds`),
+   *   rendered explicitly only when `timeout` exceeds it (as Knative's defaulting does);
+   *   otherwise not rendered (the request timeout applies)
    */
   readonly responseStartTimeout?: Duration;
 
   /**
    * Maximum idle time of a request (`idleTimeoutSeconds`), whole seconds.
-   * @default - cluster default (not rendered)
+   * @default - not rendered: no idle timeout (Knative's default
+   *   `revision-idle-timeout-seconds` is 0, infinite)
    */
   readonly idleTimeout?: Duration;
 
@@ -238,23 +259,23 @@ export class RevisionTemplate {
   /** How revisions are named. */
   public readonly revisionName: RevisionName;
   /**
-   * `containerConcurrency`.
-   * @default - cluster default
+   * `containerConcurrency` as set by the user.
+   * @default - not set: 0 (Knative's default `container-concurrency`) is rendered
    */
   public readonly containerConcurrency?: number;
   /**
-   * `timeoutSeconds`.
-   * @default - cluster default
+   * `timeoutSeconds` as set by the user.
+   * @default - not set: 300 seconds (Knative's default `revision-timeout-seconds`) is rendered
    */
   public readonly timeout?: Duration;
   /**
-   * `responseStartTimeoutSeconds`.
-   * @default - cluster default
+   * `responseStartTimeoutSeconds` as set by the user.
+   * @default - not set: 300 seconds is rendered when the timeout exceeds it, else nothing
    */
   public readonly responseStartTimeout?: Duration;
   /**
-   * `idleTimeoutSeconds`.
-   * @default - cluster default
+   * `idleTimeoutSeconds` as set by the user.
+   * @default - not set: not rendered (no idle timeout)
    */
   public readonly idleTimeout?: Duration;
   /**
@@ -286,58 +307,65 @@ export class RevisionTemplate {
    */
   public constructor(scope: IConstruct, props: RevisionTemplateProps = {}) {
     this.scope = scope;
-    if (props.image !== undefined && props.containers !== undefined) {
-      throw new Error('Use either `image` (single-container shortcut) or `containers`, not both. Fix: move the image into `containers`.');
-    }
-    if (props.image === undefined) {
-      for (const key of ['port', 'portProtocol', 'envVariables'] as const) {
-        if (props[key] !== undefined) {
-          throw new Error(`\`${key}\` is a shortcut for the \`image\` container and needs \`image\`. Fix: set it on the container in \`containers\` (or use \`image\`).`);
+    try {
+      if (props.image !== undefined && props.containers !== undefined) {
+        throw new Error('Use either `image` (single-container shortcut) or `containers`, not both. Fix: move the image into `containers`.');
+      }
+      if (props.image === undefined) {
+        for (const key of ['port', 'portProtocol', 'envVariables'] as const) {
+          if (props[key] !== undefined) {
+            throw new Error(`\`${key}\` is a shortcut for the \`image\` container and needs \`image\`. Fix: set it on the container in \`containers\` (or use \`image\`).`);
+          }
         }
       }
-    }
-    checkInt('containerConcurrency', props.containerConcurrency);
-    wholeSeconds('timeout', props.timeout);
-    wholeSeconds('responseStartTimeout', props.responseStartTimeout);
-    wholeSeconds('idleTimeout', props.idleTimeout);
-    if (props.automountServiceAccountToken === true) {
-      throw new Error('automountServiceAccountToken: true is not allowed by Knative (only false). Fix: remove it, or set false to disable the token mount.');
-    }
-
-    this.revisionName = props.revisionName ?? RevisionName.generated();
-    this.containerConcurrency = props.containerConcurrency;
-    this.timeout = props.timeout;
-    this.responseStartTimeout = props.responseStartTimeout;
-    this.idleTimeout = props.idleTimeout;
-    this.serviceAccount = props.serviceAccount;
-    this.autoscaling = props.autoscaling;
-    this._imagePullSecrets = [...(props.imagePullSecrets ?? [])];
-    this._features = new Set<string>(props.enabledFeatures ?? []);
-    this.nodeSelector = props.nodeSelector ? { ...props.nodeSelector } : undefined;
-    this.enableServiceLinks = props.enableServiceLinks ?? false;
-    this.automountServiceAccountToken = props.automountServiceAccountToken;
-
-    const scaling = props.autoscaling ? Autoscaling.annotations(props.autoscaling) : {};
-    for (const [k, v] of Object.entries(props.revisionLabels ?? {})) this.addRevisionLabel(k, v);
-    for (const [k, v] of Object.entries(props.revisionAnnotations ?? {})) this.addRevisionAnnotation(k, v);
-    for (const [k, v] of Object.entries(scaling)) {
-      if (k in this._annotations) {
-        throw new Error(`Annotation "${k}" is set both in revisionAnnotations and by autoscaling. Fix: set it only through \`autoscaling\`.`);
+      checkInt('containerConcurrency', props.containerConcurrency);
+      wholeSeconds('timeout', props.timeout);
+      if (props.timeout !== undefined && props.timeout.toMilliseconds() === 0) {
+        throw new Error(`timeout must be at least 1 second (got ${props.timeout.toHumanString()}): Knative replaces timeoutSeconds: 0 with the cluster default, so the output would not be what Knative stores. Fix: omit timeout to use the default (300 seconds), or set e.g. Duration.seconds(60).`);
       }
-      this._annotations[k] = v;
-    }
+      wholeSeconds('responseStartTimeout', props.responseStartTimeout);
+      wholeSeconds('idleTimeout', props.idleTimeout);
+      if (props.automountServiceAccountToken === true) {
+        throw new Error('automountServiceAccountToken: true is not allowed by Knative (only false). Fix: remove it, or set false to disable the token mount.');
+      }
 
-    if (props.image !== undefined) {
-      this.addContainer({ image: props.image, port: props.port, portProtocol: props.portProtocol, envVariables: props.envVariables });
-    }
-    for (const c of props.containers ?? []) {
-      this.addContainer(c);
-    }
-    for (const c of props.initContainers ?? []) {
-      this.addInitContainer(c);
-    }
-    for (const v of props.volumes ?? []) {
-      this.addVolume(v);
+      this.revisionName = props.revisionName ?? RevisionName.generated();
+      this.containerConcurrency = props.containerConcurrency;
+      this.timeout = props.timeout;
+      this.responseStartTimeout = props.responseStartTimeout;
+      this.idleTimeout = props.idleTimeout;
+      this.serviceAccount = props.serviceAccount;
+      this.autoscaling = props.autoscaling;
+      this._imagePullSecrets = [...(props.imagePullSecrets ?? [])];
+      this._features = new Set<string>(props.enabledFeatures ?? []);
+      this.nodeSelector = props.nodeSelector ? { ...props.nodeSelector } : undefined;
+      this.enableServiceLinks = props.enableServiceLinks ?? false;
+      this.automountServiceAccountToken = props.automountServiceAccountToken;
+
+      const scaling = props.autoscaling ? Autoscaling.annotations(props.autoscaling) : {};
+      for (const [k, v] of Object.entries(props.revisionLabels ?? {})) this.addRevisionLabel(k, v);
+      for (const [k, v] of Object.entries(props.revisionAnnotations ?? {})) this.addRevisionAnnotation(k, v);
+      for (const [k, v] of Object.entries(scaling)) {
+        if (k in this._annotations) {
+          throw new Error(`Annotation "${k}" is set both in revisionAnnotations and by autoscaling. Fix: set it only through \`autoscaling\`.`);
+        }
+        this._annotations[k] = v;
+      }
+
+      if (props.image !== undefined) {
+        this.addContainer({ image: props.image, port: props.port, portProtocol: props.portProtocol, envVariables: props.envVariables });
+      }
+      for (const c of props.containers ?? []) {
+        this.addContainer(c);
+      }
+      for (const c of props.initContainers ?? []) {
+        this.addInitContainer(c);
+      }
+      for (const v of props.volumes ?? []) {
+        this.addVolume(v);
+      }
+    } catch (e) {
+      throw _pathError(scope, e);
     }
   }
 
@@ -378,10 +406,13 @@ export class RevisionTemplate {
    * @returns the new container (mutable: `addEnv()`, `mount()`)
    */
   public addContainer(props: ContainerProps): Container {
-    const container = new Container(props);
-    this.checkUniqueName(container);
-    this._containers.push(container);
-    return container;
+    return _withPath(this.scope, () => {
+      const container = new Container(props);
+      this.checkUniqueName(container);
+      container._owner = this.scope;
+      this._containers.push(container);
+      return container;
+    });
   }
 
   /**
@@ -391,15 +422,18 @@ export class RevisionTemplate {
    * @returns the new init container
    */
   public addInitContainer(props: ContainerProps): Container {
-    for (const probe of ['readiness', 'liveness', 'startup'] as const) {
-      if (props[probe] !== undefined) {
-        throw new Error(`Init container${props.name ? ` "${props.name}"` : ''}: ${probe} probes are not allowed on init containers (Knative rejects them). Fix: remove \`${probe}\`.`);
+    return _withPath(this.scope, () => {
+      for (const probe of ['readiness', 'liveness', 'startup'] as const) {
+        if (props[probe] !== undefined) {
+          throw new Error(`Init container${props.name ? ` "${props.name}"` : ''}: ${probe} probes are not allowed on init containers (Knative rejects them). Fix: remove \`${probe}\`.`);
+        }
       }
-    }
-    const container = new Container(props);
-    this.checkUniqueName(container);
-    this._initContainers.push(container);
-    return container;
+      const container = new Container(props);
+      this.checkUniqueName(container);
+      container._owner = this.scope;
+      this._initContainers.push(container);
+      return container;
+    });
   }
 
   /**
@@ -411,7 +445,7 @@ export class RevisionTemplate {
     if (this._volumes.includes(volume)) return;
     const clash = this._volumes.find(v => v.name === volume.name);
     if (clash) {
-      throw new Error(`A different volume named "${volume.name}" already exists in this revision template. Fix: give each volume a unique name (\`name\` option of the Volume factory).`);
+      throw _pathError(this.scope, new Error(`A different volume named "${volume.name}" already exists in this revision template. Fix: give each volume a unique name (\`name\` option of the Volume factory).`));
     }
     this._volumes.push(volume);
   }
@@ -515,6 +549,17 @@ export class RevisionTemplate {
   }
 
   /**
+   * The name of the revision this template produces under `parentName` (`metadata.name` of
+   * `_toKube(parentName)`), rendering the template only for content-hash names.
+   * @internal
+   */
+  public _revisionNameFor(parentName: string): string | undefined {
+    return this.revisionName._needsTemplate
+      ? this._toKube(parentName).metadata?.name
+      : this.revisionName._resolve(parentName, undefined);
+  }
+
+  /**
    * Render the RevisionSpec (`spec.template.spec`, or a standalone Revision's `spec`).
    * @internal
    */
@@ -557,10 +602,17 @@ export class RevisionTemplate {
     if (this.nodeSelector && Object.keys(this.nodeSelector).length && enabled.has(KnativeFeature.NODE_SELECTOR)) {
       spec.nodeSelector = sortKeys(this.nodeSelector);
     }
-    if (this.containerConcurrency !== undefined) spec.containerConcurrency = this.containerConcurrency;
-    if (this.timeout) spec.timeoutSeconds = this.timeout.toSeconds();
-    if (this.responseStartTimeout) spec.responseStartTimeoutSeconds = this.responseStartTimeout.toSeconds();
-    if (this.idleTimeout) spec.idleTimeoutSeconds = this.idleTimeout.toSeconds();
+    // Knative's config-defaults (reference §6.1, §14.3), made explicit so the output is a fixed
+    // point of admission with the out-of-the-box configuration.
+    spec.containerConcurrency = this.containerConcurrency ?? REVISION_DEFAULTS.containerConcurrency;
+    const timeout = this.timeout ? this.timeout.toSeconds() : REVISION_DEFAULTS.revisionTimeoutSeconds;
+    spec.timeoutSeconds = timeout;
+    const responseStart = this.responseStartTimeout
+      ? this.responseStartTimeout.toSeconds()
+      : defaultedBelow(REVISION_DEFAULTS.revisionResponseStartTimeoutSeconds, timeout);
+    if (responseStart !== undefined) spec.responseStartTimeoutSeconds = responseStart;
+    const idle = this.idleTimeout ? this.idleTimeout.toSeconds() : defaultedBelow(REVISION_DEFAULTS.revisionIdleTimeoutSeconds, timeout);
+    if (idle !== undefined) spec.idleTimeoutSeconds = idle;
     return spec;
   }
 

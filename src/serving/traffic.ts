@@ -114,6 +114,14 @@ export class TrafficTarget {
     }
   }
 
+  /**
+   * Whether this is `TrafficTarget.latestRevision()` (the owning Service's latest revision).
+   * @internal
+   */
+  public get _isServiceLatest(): boolean {
+    return this.kind === TargetKind.LATEST;
+  }
+
   private resolvedRevisionName(): string | undefined {
     return this.kind === TargetKind.REVISION ? this.rev!.revisionName : this.name;
   }
@@ -457,6 +465,14 @@ export class TrafficSplit {
    */
   public get length(): number {
     return this.entries.length;
+  }
+
+  /**
+   * The entries' targets and tags, in order.
+   * @internal
+   */
+  public _entries(): Array<{ target: TrafficTarget; tag?: string }> {
+    return this.entries.map(e => ({ target: e.target, tag: e.tag }));
   }
 
   /**

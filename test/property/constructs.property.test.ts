@@ -59,8 +59,8 @@ const secondsFrom = (min: number) => fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 5000 }).map((ms) => ({ s: ms / 1000, d: Duration.millis(ms) })) },
 );
 const seconds = secondsFrom(0);
-/** Revision timeouts; 0 is covered by the KNOWN BUG test at the end of this file. */
-const revisionTimeout = secondsFrom(1);
+/** Revision timeouts, including 0 (rejected eagerly: Knative would re-default it). */
+const revisionTimeout = secondsFrom(0);
 const autoscaling: fc.Arbitrary<AutoscalingOptions | undefined> = fc.option(fc.record({
   autoscalerClass: fc.constantFrom(AutoscalerClass.KPA, AutoscalerClass.HPA),
   metric: fc.constantFrom(AutoscalingMetric.CONCURRENCY, AutoscalingMetric.RPS, AutoscalingMetric.CPU, AutoscalingMetric.MEMORY),
@@ -138,13 +138,6 @@ const serviceCase: fc.Arbitrary<ServiceCase> = fc.record({
 // Checks
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Knative's config-defaults, which the constructs deliberately leave to the cluster when unset
- * (`responseStartTimeoutSeconds` is defaulted only when `timeoutSeconds` exceeds it).
- */
-const CLUSTER_DEFAULTED = { timeoutSeconds: 300, containerConcurrency: 0 };
-const CLUSTER_DEFAULTED_IF_ADDED = { responseStartTimeoutSeconds: 300 };
-
 function synthObjects(app: App): KubeObject[] {
   return app.charts.flatMap((c) => c.toJson() as KubeObject[]);
 }
@@ -169,30 +162,11 @@ function expectClearError(e: unknown, constructPath: string, eager: boolean): vo
   if (!/\(got |"[^"]*"|`[^`]+`|\b[a-zA-Z]+(\.[a-zA-Z]+)* must\b/.test(msg)) throw new Error(`error does not name the bad value/property: ${msg}`);
 }
 
-/** Zero validation errors and a fixed point of Knative defaulting (modulo CLUSTER_DEFAULTED when unset). */
-function expectAdmitted(obj: KubeObject, unsetClusterDefaults: boolean): void {
+/** Zero validation errors and a fixed point of Knative defaulting (no exceptions). */
+function expectAdmitted(obj: KubeObject): void {
   const errors = validate(obj, { operation: 'create' }).filter((v) => v.severity !== 'warning').map(formatViolation);
   expect(errors).toEqual([]);
-  const defaulted = applyDefaults(obj, { operation: 'create' }) as KubeObject;
-  if (unsetClusterDefaults) {
-    const spec = obj.kind === 'Revision' ? defaulted.spec : defaulted.spec?.template?.spec;
-    const own = obj.kind === 'Revision' ? obj.spec : obj.spec?.template?.spec;
-    if (spec && own) {
-      for (const [k, v] of Object.entries(CLUSTER_DEFAULTED)) {
-        if (!(k in own)) {
-          expect(spec[k]).toBe(v);
-          delete spec[k];
-        }
-      }
-      for (const [k, v] of Object.entries(CLUSTER_DEFAULTED_IF_ADDED)) {
-        if (!(k in own) && k in spec) {
-          expect(spec[k]).toBe(v);
-          delete spec[k];
-        }
-      }
-    }
-  }
-  expect(defaulted).toEqual(obj);
+  expect(applyDefaults(obj, { operation: 'create' })).toEqual(obj);
 }
 
 function buildTarget(svc: KnService | undefined, chart: Chart, t: TargetSpec, i: number): TrafficTarget {
@@ -228,22 +202,28 @@ describe('constructs under random props', () => {
       const chart = new Chart(app, 'prop', { namespace: p.namespace });
       const path = 'prop/Svc';
       let svc: KnService;
+      let inConstructor = false;
       try {
         const envVariables = Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, EnvValue.fromValue(v)]));
         const container = { image: p.image, port: p.port, envVariables };
+        const revisionName = p.revisionName === undefined ? undefined : RevisionName.of(p.revisionName);
+        inConstructor = true;
         svc = new KnService(chart, 'Svc', {
           metadata: { name: p.name },
           ...(p.shortcut ? { image: p.image, port: p.port, envVariables } : { containers: [container] }),
           containerConcurrency: p.containerConcurrency,
           timeout: p.timeout?.d,
           autoscaling: p.autoscaling,
-          revisionName: p.revisionName === undefined ? undefined : RevisionName.of(p.revisionName),
+          revisionName,
           revisionLabels: p.revisionLabels,
         });
+        inConstructor = false;
         if (p.traffic) svc.replaceTraffic(buildSplit(svc, chart, p.traffic));
       } catch (e) {
         outcomes.eager++;
         expectClearError(e, path, true);
+        // Errors thrown by the constructor name the construct path.
+        if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
         return;
       }
       let objects: KubeObject[];
@@ -257,7 +237,7 @@ describe('constructs under random props', () => {
       outcomes.ok++;
       expect(objects).toHaveLength(1);
       const obj = objects[0];
-      expectAdmitted(obj, true);
+      expectAdmitted(obj);
 
       // Nothing requested is silently dropped.
       const tpl = obj.spec.template;
@@ -267,8 +247,9 @@ describe('constructs under random props', () => {
       expect(c.env ?? []).toEqual(Object.entries(p.env).map(([name, value]) => ({ name, value })));
       if (p.port !== undefined) expect(c.ports).toEqual([{ containerPort: p.port }]);
       else expect(c.ports).toBeUndefined();
-      if (p.containerConcurrency !== undefined) expect(tpl.spec.containerConcurrency).toBe(p.containerConcurrency);
-      if (p.timeout !== undefined) expect(tpl.spec.timeoutSeconds).toBe(p.timeout.s);
+      // Knative's defaults (300 s, 0) are rendered when unset.
+      expect(tpl.spec.containerConcurrency).toBe(p.containerConcurrency ?? 0);
+      expect(tpl.spec.timeoutSeconds).toBe(p.timeout?.s ?? 300);
       if (p.revisionName !== undefined) expect(tpl.metadata.name).toBe(p.revisionName.startsWith(`${p.name}-`) ? p.revisionName : `${p.name}-${p.revisionName}`);
       for (const [k, v] of Object.entries(p.revisionLabels)) expect(tpl.metadata.labels[k]).toBe(v);
       const annotations = tpl.metadata?.annotations ?? {};
@@ -300,11 +281,15 @@ describe('constructs under random props', () => {
       const app = new App();
       const chart = new Chart(app, 'prop', { namespace: 'default' });
       const path = 'prop/Route';
+      let inConstructor = false;
       try {
-        new Route(chart, 'Route', { metadata: { name: p.name }, clusterLocal: p.clusterLocal, traffic: buildSplit(undefined, chart, p.entries) });
+        const traffic = buildSplit(undefined, chart, p.entries);
+        inConstructor = true;
+        new Route(chart, 'Route', { metadata: { name: p.name }, clusterLocal: p.clusterLocal, traffic });
       } catch (e) {
         outcomes.eager++;
         expectClearError(e, path, true);
+        if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
         return;
       }
       let objects: KubeObject[];
@@ -317,7 +302,7 @@ describe('constructs under random props', () => {
       }
       outcomes.ok++;
       const [route] = objects;
-      expectAdmitted(route, false);
+      expectAdmitted(route);
       expect(route.spec.traffic).toHaveLength(p.entries.length);
       if (p.clusterLocal) expect(route.metadata.labels?.['networking.knative.dev/visibility']).toBe('cluster-local');
       p.entries.forEach((e, i) => {
@@ -339,50 +324,39 @@ describe('constructs under random props', () => {
         metadata: { name: 'my-service' },
         image: 'img',
         revisionName: RevisionName.of('ghi'),
-        containerConcurrency: 0,
-        timeout: Duration.seconds(300),
       });
       const split = TrafficSplit.release({ current: svc.revision('def'), candidate: svc.currentRevision!, candidatePercent: pct });
       svc.replaceTraffic(promote ? split.promote() : split);
       const [obj] = synthObjects(app);
-      expectAdmitted(obj, false);
+      expectAdmitted(obj);
       const byTag = Object.fromEntries((obj.spec.traffic as Array<{ tag: string; percent: number }>).map((t) => [t.tag, t.percent]));
       expect(byTag).toEqual(promote ? { current: 100, latest: 0 } : { current: 100 - pct, candidate: pct, latest: 0 });
     }), { seed: SEED + 2, numRuns: runs(300) });
   });
 });
 
-test('documented gap: timeoutSeconds/containerConcurrency are left to the cluster when unset', () => {
-  // Reference §14.3 asks generators to emit them; the constructs render them only when set
-  // (see RevisionOptions.timeout). This test pins the current behaviour so a change is noticed.
+test('unset timeoutSeconds/containerConcurrency are rendered as Knative\'s defaults (reference §14.3)', () => {
   const app = new App();
-  const chart = new Chart(app, 'gap', { namespace: 'default' });
+  const chart = new Chart(app, 'defaults', { namespace: 'default' });
   new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img' });
-  const [obj] = synthObjects(app);
-  expect(obj.spec.template.spec).not.toHaveProperty('timeoutSeconds');
-  expect((applyDefaults(obj, { operation: 'create' }) as KubeObject).spec.template.spec).toMatchObject(CLUSTER_DEFAULTED);
+  new KnService(chart, 'Long', { metadata: { name: 'long' }, image: 'img', timeout: Duration.seconds(600) });
+  const [svc, long] = synthObjects(app);
+  expect(svc.spec.template.spec).toMatchObject({ timeoutSeconds: 300, containerConcurrency: 0 });
+  expect(svc.spec.template.spec).not.toHaveProperty('responseStartTimeoutSeconds');
+  expect(long.spec.template.spec).toMatchObject({ timeoutSeconds: 600, containerConcurrency: 0, responseStartTimeoutSeconds: 300 });
+  expectAdmitted(svc);
+  expectAdmitted(long);
 });
 
-// KNOWN BUG (src/serving/template.ts, RevisionTemplate): `timeout: Duration.seconds(0)` is
-// rendered as `timeoutSeconds: 0`, which passes validation but Knative's defaulting replaces
-// with the cluster default (300), so the output is not what Knative stores. `test.failing`
-// keeps the suite green while the bug exists and turns red once it is fixed: then make this a
-// plain `test`.
-test.failing('KNOWN BUG: timeout 0s is rejected with a clear error or rendered as a fixed point', () => {
+test('timeout 0s is rejected eagerly with the value and a fix', () => {
   const app = new App();
-  const chart = new Chart(app, 'bug', { namespace: 'default' });
+  const chart = new Chart(app, 'zero', { namespace: 'default' });
+  let error: unknown;
   try {
     new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img', timeout: Duration.seconds(0) });
   } catch (e) {
-    expectClearError(e, 'bug/Svc', true); // fixed by rejecting it eagerly
-    return;
+    error = e;
   }
-  let objects: KubeObject[];
-  try {
-    objects = synthObjects(app);
-  } catch (e) {
-    expectClearError(e, 'bug/Svc', false); // fixed by rejecting it at synth
-    return;
-  }
-  expectAdmitted(objects[0], false); // fixed by rendering a fixed point
+  expectClearError(error, 'zero/Svc', true);
+  expect((error as Error).message).toMatch(/^zero\/Svc: timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
 });

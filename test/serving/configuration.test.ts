@@ -25,6 +25,8 @@ describe('Configuration', () => {
               resources: {},
             }],
             enableServiceLinks: false,
+            containerConcurrency: 0,
+            timeoutSeconds: 300,
           },
         },
       },

@@ -1,6 +1,6 @@
-import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, ResolutionContext, Testing } from 'cdk8s';
 import { EnvValue, Volume } from 'cdk8s-plus-28';
-import { KnService, RevisionName, TrafficSplit, TrafficTarget } from '../../src';
+import { KnativeFeature, KnativeFeatures, KnService, RevisionName, TrafficSplit, TrafficTarget } from '../../src';
 
 describe('KnService', () => {
   test('minimal service: template plus Knative\'s default traffic, nothing else', () => {
@@ -103,6 +103,20 @@ describe('KnService', () => {
     expect(hashed.currentRevision?.revisionName).toMatch(/^hashed-[a-z0-9]+$/);
     const out = Testing.synth(chart);
     expect(out[2].spec.template.metadata.name).toBe(hashed.currentRevision?.revisionName);
+    // One handle per service, created on first use and then reused.
+    expect(byo.currentRevision).toBe(byo.currentRevision);
+    expect(byo.node.tryFindChild('CurrentRevision')).toBe(byo.currentRevision);
+  });
+
+  test('currentRevision handles follow later template changes and are created only when used', () => {
+    const chart = Testing.chart();
+    const unused = new KnService(chart, 'Unused', { metadata: { name: 'unused' }, image: 'img', revisionName: RevisionName.of('v1') });
+    expect(unused.node.tryFindChild('CurrentRevision')).toBeUndefined();
+    const hashed = new KnService(chart, 'Hash', { metadata: { name: 'hashed' }, image: 'img', revisionName: RevisionName.contentHash() });
+    const before = hashed.currentRevision!.revisionName;
+    hashed.template.containers[0].addEnv('A', EnvValue.fromValue('1'));
+    expect(hashed.currentRevision!.revisionName).not.toBe(before);
+    expect(Testing.synth(chart)[1].spec.template.metadata.name).toBe(hashed.currentRevision!.revisionName);
   });
 
   test('seed 000 scenario 3: BYO-named candidate released to 5% next to the current revision', () => {
@@ -201,6 +215,82 @@ describe('KnService', () => {
       const chart = Testing.chart();
       new KnService(chart, 'Hello', { metadata: { name: 'hello' } });
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Hello\] spec\.template\.spec\.containers/);
+    });
+  });
+
+  describe('validation is memoized by content only', () => {
+    const errorsOf = (svc: KnService) => svc.node.validate();
+
+    test('a mutation between two validations is always seen (no stale result)', () => {
+      const chart = Testing.chart();
+      const svc = new KnService(chart, 'Hello', { metadata: { name: 'hello' }, image: 'img' });
+      expect(errorsOf(svc)).toEqual([]);
+      svc.template.containers[0].addEnv('K_SERVICE', EnvValue.fromValue('x'));
+      expect(errorsOf(svc)).toEqual([expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.env\[0\]\.name: "K_SERVICE" is a reserved environment variable/)]);
+      svc.metadata.addAnnotation('autoscaling.knative.dev/min-scale', '1');
+      expect(errorsOf(svc)).toHaveLength(2);
+      expect(errorsOf(svc)).toHaveLength(2);
+    });
+
+    test('the same manifest under different feature gates is validated again', () => {
+      const chart = Testing.chart();
+      const svc = new KnService(chart, 'Hello', { metadata: { name: 'hello' }, image: 'img' });
+      ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/template/spec/tolerations', [{ key: 'gpu', operator: 'Exists' }]));
+      expect(errorsOf(svc).join('\n')).toMatch(/tolerations/);
+      KnativeFeatures.enable(chart, KnativeFeature.TOLERATIONS);
+      expect(errorsOf(svc)).toEqual([]);
+    });
+
+    test('a JSON patch added after a first validation is validated (patched output)', () => {
+      const chart = Testing.chart();
+      const svc = new KnService(chart, 'Hello', { metadata: { name: 'hello' }, image: 'img' });
+      expect(errorsOf(svc)).toEqual([]);
+      ApiObject.of(svc).addJsonPatch(JsonPatch.replace('/spec/template/spec/timeoutSeconds', 900));
+      expect(errorsOf(svc)).toEqual([expect.stringMatching(/^spec\.template\.spec\.timeoutSeconds: expected 0 <= 900 <= 600/)]);
+      expect(() => Testing.synth(chart)).toThrow(/\[test\/Hello\] spec\.template\.spec\.timeoutSeconds: expected 0 <= 900 <= 600/);
+    });
+
+    test('an app with its own resolvers is validated on the resolved output', () => {
+      const app = Testing.app({
+        resolvers: [{
+          resolve: (ctx: ResolutionContext) => {
+            if (ctx.key.join('.') === 'spec.template.spec.containerConcurrency' && ctx.value !== 5000) ctx.replaceValue(5000);
+          },
+        }],
+      });
+      const chart = new Chart(app, 'test');
+      new KnService(chart, 'Hello', { metadata: { name: 'hello' }, image: 'img' });
+      expect(() => app.synthYaml()).toThrow(/\[test\/Hello\] spec\.template\.spec\.containerConcurrency: expected 0 <= 5000 <= 1000/);
+    });
+  });
+
+  describe('eager errors name the construct path', () => {
+    test('constructor misuse: containerConcurrency 2.5 (value and fix kept)', () => {
+      const chart = new Chart(Testing.app(), 'shop');
+      expect(() => new KnService(chart, 'Api', { image: 'img', containerConcurrency: 2.5 }))
+        .toThrow(/^shop\/Api: containerConcurrency must be an integer \(got 2\.5\)\. Fix: use a whole number such as 3\.$/);
+    });
+
+    test('mutator misuse: duplicate env variable, duplicate container name, bad revision suffix', () => {
+      const chart = new Chart(Testing.app(), 'shop');
+      const svc = new KnService(chart, 'Api', { image: 'img', envVariables: { A: EnvValue.fromValue('1') } });
+      expect(() => svc.template.containers[0].addEnv('A', EnvValue.fromValue('2')))
+        .toThrow(/^shop\/Api: Environment variable "A" is already defined on container .*\. Fix: define each variable once\.$/);
+      svc.addContainer({ image: 'side', name: 'side' });
+      expect(() => svc.addContainer({ image: 'side2', name: 'side' }))
+        .toThrow(/^shop\/Api: A container named "side" already exists in this revision template\. Fix: /);
+      expect(() => svc.revision('Bad'))
+        .toThrow(/^shop\/Api: revision\("Bad"\): not a revision name or suffix\. Fix: /);
+      expect(() => svc.addTraffic(TrafficTarget.latestRevision(), 101))
+        .toThrow(/^shop\/Api: Traffic percent must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
+    });
+
+    test('errors are prefixed once, also when a template method is called from the constructor', () => {
+      const chart = new Chart(Testing.app(), 'shop');
+      expect(() => new KnService(chart, 'Api', { containers: [{ image: 'a', name: 'x' }, { image: 'b', name: 'x' }] }))
+        .toThrow(/^shop\/Api: A container named "x" already exists/);
+      expect(() => new KnService(chart, 'Api2', { image: 'img', timeout: Duration.seconds(0) }))
+        .toThrow(/^shop\/Api2: timeout must be at least 1 second \(got 0 seconds\)/);
     });
   });
 });

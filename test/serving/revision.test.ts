@@ -39,6 +39,8 @@ describe('Revision', () => {
           resources: {},
         }],
         enableServiceLinks: false,
+        containerConcurrency: 0,
+        timeoutSeconds: 300,
       },
     }]);
   });

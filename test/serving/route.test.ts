@@ -129,10 +129,22 @@ describe('Route', () => {
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Route\] spec\.traffic: Traffic targets sum to 120, want 100 \(got 120\)\. Fix: Make the traffic percents add up to exactly 100\./);
     });
 
-    test('latestRevision() has no Configuration in a standalone Route', () => {
+    test('latestRevision() has no Configuration in a standalone Route: eager when the split is known', () => {
+      const message = /^test\/Route: spec\.traffic\[0\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry\)\. Fix: /;
+      expect(() => new Route(Testing.chart(), 'Route', { metadata: { name: 'web' }, traffic: TrafficSplit.latest() })).toThrow(message);
+      const route = new Route(Testing.chart(), 'Route', { metadata: { name: 'web' } });
+      expect(() => route.addTraffic(TrafficTarget.latestRevision(), 100)).toThrow(message);
+      expect(() => route.replaceTraffic(TrafficSplit.latest())).toThrow(message);
+      expect(route.traffic.length).toBe(0);
+    });
+
+    test('latestRevision() added to a Route\'s split after construction is reported at synthesis', () => {
       const chart = Testing.chart();
-      new Route(chart, 'Route', { metadata: { name: 'web' }, traffic: TrafficSplit.latest() });
-      expect(() => Testing.synth(chart)).toThrow(/\[test\/Route\] spec\.traffic\[0\]: expected exactly one, got neither\. Fix: Set revisionName or configurationName\./);
+      const split = TrafficSplit.create();
+      new Route(chart, 'Route', { metadata: { name: 'web' }, traffic: split });
+      split.to(TrafficTarget.revisionName('web-a'), 50).toLatest(50, { tag: 'next' });
+      expect(() => Testing.synth(chart)).toThrow(
+        /\[test\/Route\] spec\.traffic\[1\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry tagged "next"\)\. Fix: /);
     });
 
     test('a tag host label over 63 characters', () => {

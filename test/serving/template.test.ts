@@ -41,6 +41,8 @@ describe('rendering', () => {
           resources: {},
         }],
         enableServiceLinks: false,
+        containerConcurrency: 0,
+        timeoutSeconds: 300,
       },
     });
   });
@@ -50,10 +52,11 @@ describe('rendering', () => {
     expect(spec.containers[0]).toMatchObject({ ports: [{ containerPort: 9000, name: 'h2c' }], env: [{ name: 'A', value: '1' }] });
   });
 
-  test('timeouts and containerConcurrency are rendered only when set', () => {
+  test('timeouts and containerConcurrency: Knative\'s defaults rendered when unset, user values otherwise', () => {
     const unset = template({ image: 'img' })._toKube('s').spec;
-    expect(unset).not.toHaveProperty('timeoutSeconds');
-    expect(unset).not.toHaveProperty('containerConcurrency');
+    expect(unset).toMatchObject({ timeoutSeconds: 300, containerConcurrency: 0 });
+    expect(unset).not.toHaveProperty('responseStartTimeoutSeconds');
+    expect(unset).not.toHaveProperty('idleTimeoutSeconds');
     expect(template({
       image: 'img',
       containerConcurrency: 0,
@@ -66,6 +69,27 @@ describe('rendering', () => {
       responseStartTimeoutSeconds: 30,
       idleTimeoutSeconds: 10,
     });
+    expect(template({ image: 'img', containerConcurrency: 10, timeout: Duration.seconds(20) })._toKube('s').spec)
+      .toMatchObject({ containerConcurrency: 10, timeoutSeconds: 20 });
+  });
+
+  test('a timeout above 300s gets responseStartTimeoutSeconds: 300 unless set, as Knative\'s defaulting does', () => {
+    const long = template({ image: 'img', timeout: Duration.seconds(600) })._toKube('s').spec;
+    expect(long).toMatchObject({ timeoutSeconds: 600, responseStartTimeoutSeconds: 300 });
+    expect(long).not.toHaveProperty('idleTimeoutSeconds');
+    expect(applyDefaults({ apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r' }, spec: long } as any, { operation: 'create' }))
+      .toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r' }, spec: long });
+    expect(template({ image: 'img', timeout: Duration.seconds(600), responseStartTimeout: Duration.seconds(500) })._toKube('s').spec)
+      .toMatchObject({ timeoutSeconds: 600, responseStartTimeoutSeconds: 500 });
+    expect(template({ image: 'img', timeout: Duration.seconds(300) })._toKube('s').spec).not.toHaveProperty('responseStartTimeoutSeconds');
+  });
+
+  test('timeout 0 is rejected eagerly (Knative would replace it with the default)', () => {
+    expect(() => template({ image: 'img', timeout: Duration.seconds(0) }))
+      .toThrow(/^test: timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
+    // responseStart/idle 0 are kept by Knative's defaulting (only nil is defaulted), so they stay allowed.
+    expect(template({ image: 'img', responseStartTimeout: Duration.seconds(0), idleTimeout: Duration.seconds(0) })._toKube('s').spec)
+      .toMatchObject({ responseStartTimeoutSeconds: 0, idleTimeoutSeconds: 0 });
   });
 
   test('service account, image pull secrets, enableServiceLinks, automountServiceAccountToken', () => {
@@ -146,7 +170,7 @@ describe('rendering', () => {
     expect(t.revisionLabels).toEqual({ a: '1' });
   });
 
-  test('the output is a fixed point of Knative defaulting (except cluster-configured timeout/concurrency)', () => {
+  test('the output is a fixed point of Knative defaulting', () => {
     const chart = Testing.chart();
     const secret = kplus.Volume.fromSecret(chart, 'S', kplus.Secret.fromSecretName(chart, 'Sec', 'creds'));
     const r = new Revision(chart, 'Rev', {
@@ -160,10 +184,7 @@ describe('rendering', () => {
     });
     r.containers[0].mount('/etc/creds', secret);
     const [manifest] = Testing.synth(chart);
-    const defaulted = applyDefaults(manifest as any, { operation: 'create' }) as any;
-    delete defaulted.spec.timeoutSeconds;
-    delete defaulted.spec.containerConcurrency;
-    expect(defaulted.spec).toEqual(manifest.spec);
+    expect(applyDefaults(manifest as any, { operation: 'create' })).toEqual(manifest);
   });
 });
 
