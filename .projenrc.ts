@@ -72,6 +72,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Never write snapshots from the test task; a run with no tests fails.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
+    coverageText: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       moduleNameMapper: {
@@ -80,6 +81,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         '^@kubernetes/client-node$': '<rootDir>/build/vendor/kubernetes-client-node.cjs',
       },
       testTimeout: 60_000,
+      // A per-file text table is unreadable in CI logs at this size: summary + lcov/json files.
+      coverageReporters: ['text-summary', 'lcov', 'json', 'cobertura'],
     },
   },
   eslintOptions: {

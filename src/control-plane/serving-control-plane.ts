@@ -1,5 +1,4 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
-import { CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, INGRESS_SERVICE_NAME, runtimeNodeOptions } from '../core/runtime-contract';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RbacRuleDescription, RbacScope } from './rbac';
@@ -7,6 +6,7 @@ import { controllerRules, ingressRules } from './rbac-rules';
 import { CONFIG_MAP_NAMES, propError, renderServingConfig } from './render-config';
 import { DomainSelector, FeatureSettings, NetworkSettings, RevisionDefaultsSettings, RevisionGcSettings } from './settings';
 import { packageVersion } from './version';
+import { CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, INGRESS_SERVICE_NAME, runtimeNodeOptions } from '../core/runtime-contract';
 import { knativeCrds } from '../core/schema';
 
 /** Type of the Kubernetes Service in front of the ingress. */

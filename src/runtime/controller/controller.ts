@@ -4,7 +4,6 @@
  * metrics. Used by main.ts, scripts/local.ts, the benchmark and the tests.
  */
 import { KubeClient, R, isConflict } from './client';
-import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import { Clock, realClock } from './clock';
 import { Informer, keyOf, splitKey } from './informers';
 import type { KubeConfig } from './k8s';
@@ -20,6 +19,7 @@ import { L, controllerOf } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
+import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 export const CONFIG_MAP_NAMES = ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment'];
@@ -143,7 +143,11 @@ export class Controller {
       config: () => this.servingConfig,
       clock: this.clock,
       log: this.log,
-      ingress: { name: opts.ingressServiceName ?? INGRESS_SERVICE_NAME, namespace: this.systemNamespace, clusterDomain: this.clusterDomain } as IngressTarget,
+      ingress: {
+        name: opts.ingressServiceName ?? INGRESS_SERVICE_NAME,
+        namespace: this.systemNamespace,
+        clusterDomain: this.clusterDomain,
+      } as IngressTarget,
       labelerMemo: new Map(),
     };
     const mk = (r: AnyReconciler): KindRuntime => ({ reconciler: r, queue: new WorkQueue(r.kind), workers: [] });

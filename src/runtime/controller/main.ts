@@ -4,12 +4,12 @@
  * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (serving-ingress),
  * WORKERS (4). Uses in-cluster config when available, else the default kubeconfig.
  */
-import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import * as os from 'node:os';
 import { Controller } from './controller';
 import { k8s } from './k8s';
 import { createLogger } from './log';
 import { AdminServer } from './server';
+import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 
 export interface Running { controller: Controller; server: AdminServer; shutdown: () => Promise<void> }
 
