@@ -19,10 +19,31 @@ const MAX_INT32 = 2147483647;
 const SECOND = 1;
 const HOUR = 3600 * SECOND;
 
+const hasOwn = Object.prototype.hasOwnProperty;
+const INT_RE = /^[+-]?\d+$/;
+const KPA_ALGORITHMS = ['linear', 'weighted-exponential', 'weightedExponential'];
+
+/**
+ * Own keys of an annotation map built by `getStringMap` (plain object, every own property an
+ * enumerable string): there `own.includes(k)` is exactly `hasOwnProperty(k)`, without a
+ * megamorphic keyed lookup per candidate key. undefined = unknown map (use hasOwnProperty).
+ */
+export type OwnKeys = readonly string[] | undefined;
+
+function pickIn(anns: Annotations, own: OwnKeys, keys: readonly string[]): [string, string] | undefined {
+  if (own === undefined) return pick(anns, keys);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (own.includes(k)) return [k, anns[k]];
+  }
+  return undefined;
+}
+
 /** KeyPriority lookup: the first key present wins (value may be empty). */
 export function pick(anns: Annotations, keys: readonly string[]): [string, string] | undefined {
-  for (const k of keys) {
-    if (Object.prototype.hasOwnProperty.call(anns, k)) return [k, anns[k]];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (hasOwn.call(anns, k)) return [k, anns[k]];
   }
   return undefined;
 }
@@ -76,21 +97,21 @@ const FLOAT_RANGES: Array<[readonly string[], number, number]> = [
   [K.panicThreshold, 110, 1000],
 ];
 
-function floats(sink: Sink, anns: Annotations, path: string): void {
+function floats(sink: Sink, anns: Annotations, own: OwnKeys, path: string): void {
   for (const [keys, lo, hi] of FLOAT_RANGES) {
-    const kv = pick(anns, keys);
+    const kv = pickIn(anns, own, keys);
     if (!kv) continue;
     const n = parseFloatStrict(kv[1]);
     if (n === undefined) invalid(sink, path, kv[0], kv[1], `Use a number between ${lo} and ${hi}.`);
     else if (n < lo || n > hi) sink.outOfBounds(at(path, kv[0]), kv[1], lo, hi);
   }
-  const target = pick(anns, K.target);
+  const target = pickIn(anns, own, K.target);
   if (target) {
     const n = parseFloatStrict(target[1]);
     if (n === undefined) invalid(sink, path, target[0], target[1], 'Use a number of at least 0.01.');
     else if (n < 0.01) sink.error(at(path, target[0]), `target ${target[1]} should be at least 0.01`, target[1], 'Use a target of at least 0.01.');
   }
-  const burst = pick(anns, K.burst);
+  const burst = pickIn(anns, own, K.burst);
   if (burst) {
     const n = parseFloatStrict(burst[1]);
     if (n === undefined || (n < 0 && n !== -1)) {
@@ -100,11 +121,11 @@ function floats(sink: Sink, anns: Annotations, path: string): void {
 }
 
 /** Base-10 int32 ≥ 0 (min-scale, max-scale, activation-scale). */
-function int32(sink: Sink, anns: Annotations, keys: readonly string[], path: string): [string, number] | undefined {
-  const kv = pick(anns, keys);
+function int32(sink: Sink, anns: Annotations, own: OwnKeys, keys: readonly string[], path: string): [string, number] | undefined {
+  const kv = pickIn(anns, own, keys);
   if (!kv) return undefined;
   const [k, v] = kv;
-  if (!/^[+-]?\d+$/.test(v)) {
+  if (!INT_RE.test(v)) {
     invalid(sink, path, k, v, 'Use a whole number, e.g. "1".');
     return undefined;
   }
@@ -116,9 +137,9 @@ function int32(sink: Sink, anns: Annotations, keys: readonly string[], path: str
   return [k, n];
 }
 
-function scaleBounds(sink: Sink, anns: Annotations, path: string, req: Req): void {
-  const min = int32(sink, anns, K.minScale, path);
-  const max = int32(sink, anns, K.maxScale, path);
+function scaleBounds(sink: Sink, anns: Annotations, own: OwnKeys, path: string, req: Req): void {
+  const min = int32(sink, anns, own, K.minScale, path);
+  const max = int32(sink, anns, own, K.maxScale, path);
   const limit = req.s.maxScaleLimit;
   if (max) {
     const [mk, mv] = max;
@@ -129,20 +150,20 @@ function scaleBounds(sink: Sink, anns: Annotations, path: string, req: Req): voi
       sink.error(at(path, mk), `max-scale=${mv} is less than min-scale=${min[1]}`, mv, 'Make max-scale ≥ min-scale (or 0 for unlimited).');
     }
   }
-  const act = pick(anns, K.activationScale);
+  const act = pickIn(anns, own, K.activationScale);
   if (act) {
     const [ak, av] = act;
-    const n = /^[+-]?\d+$/.test(av) ? Number(av) : NaN;
+    const n = INT_RE.test(av) ? Number(av) : NaN;
     if (Number.isNaN(n)) {invalid(sink, path, ak, av, 'Use a whole number ≥ 2.');} else if (n < 2 || n > MAX_INT32) {sink.outOfBounds(at(path, ak), av, 2, MAX_INT32);} else if (min && n < min[1]) {
       sink.error(at(path, ak), `activation-scale=${n} is less than min-scale=${min[1]}`, n, 'Make activation-scale ≥ min-scale.');
     } else if (max && max[1] !== 0 && n > max[1]) {
       sink.error(at(path, ak), `activation-scale=${n} is greater than max-scale=${max[1]}`, n, 'Make activation-scale ≤ max-scale.');
     }
   }
-  const init = pick(anns, K.initialScale);
+  const init = pickIn(anns, own, K.initialScale);
   if (init) {
     const [ik, iv] = init;
-    const n = /^[+-]?\d+$/.test(iv) ? Number(iv) : NaN;
+    const n = INT_RE.test(iv) ? Number(iv) : NaN;
     if (Number.isNaN(n) || n < 0 || n > MAX_INT32 || (n === 0 && !req.s.allowZeroInitialScale)) {
       invalid(sink, path, ik, iv, n === 0
         ? 'Use an initial-scale ≥ 1, or set allow-zero-initial-scale: "true" in config-autoscaler.'
@@ -158,9 +179,9 @@ const DURATIONS: Array<[readonly string[], number, number, boolean]> = [
   [K.window, 6 * SECOND, HOUR, true],
 ];
 
-function durations(sink: Sink, anns: Annotations, path: string): void {
+function durations(sink: Sink, anns: Annotations, own: OwnKeys, path: string): void {
   for (const [keys, lo, hi, whole] of DURATIONS) {
-    const kv = pick(anns, keys);
+    const kv = pickIn(anns, own, keys);
     if (!kv) continue;
     const [k, v] = kv;
     const d = seconds(v);
@@ -171,30 +192,30 @@ function durations(sink: Sink, anns: Annotations, path: string): void {
   }
 }
 
-function classAndMetric(sink: Sink, anns: Annotations, path: string, req: Req): void {
-  const cls = pick(anns, K.class);
+function classAndMetric(sink: Sink, anns: Annotations, own: OwnKeys, path: string, req: Req): void {
+  const cls = pickIn(anns, own, K.class);
   if (cls && cls[1].endsWith('.knative.dev') && cls[1] !== KPA && cls[1] !== HPA) {
     invalid(sink, path, cls[0], cls[1], `Use "${KPA}", "${HPA}" or a custom class not ending in ".knative.dev".`);
   }
   const effective = cls ? cls[1] : req.s.podAutoscalerClass;
-  const metric = pick(anns, K.metric);
+  const metric = pickIn(anns, own, K.metric);
   if (metric) {
     const [k, v] = metric;
     if (effective === KPA && v !== 'concurrency' && v !== 'rps') invalid(sink, path, k, v, 'With the KPA class use metric "concurrency" or "rps".');
     if (effective === HPA && v === '') invalid(sink, path, k, v, 'With the HPA class set a metric such as "cpu" or "memory".');
   }
-  const algo = pick(anns, K.algorithm);
-  if (algo && cls?.[1] === KPA && !['linear', 'weighted-exponential', 'weightedExponential'].includes(algo[1])) {
+  const algo = pickIn(anns, own, K.algorithm);
+  if (algo && cls?.[1] === KPA && !KPA_ALGORITHMS.includes(algo[1])) {
     invalid(sink, path, algo[0], algo[1], 'Use "linear" or "weighted-exponential".');
   }
 }
 
 /** Internal: all autoscaling.knative.dev/* checks on one annotation map. */
-export function autoscalingRules(sink: Sink, anns: Annotations, path: string, req: Req): void {
-  classAndMetric(sink, anns, path, req);
-  scaleBounds(sink, anns, path, req);
-  floats(sink, anns, path);
-  durations(sink, anns, path);
+export function autoscalingRules(sink: Sink, anns: Annotations, own: OwnKeys, path: string, req: Req): void {
+  classAndMetric(sink, anns, own, path, req);
+  scaleBounds(sink, anns, own, path, req);
+  floats(sink, anns, own, path);
+  durations(sink, anns, own, path);
 }
 
 /**
@@ -203,13 +224,13 @@ export function autoscalingRules(sink: Sink, anns: Annotations, path: string, re
  */
 export function validateAutoscalingAnnotations(annotations: Record<string, string>, ctx?: AdmissionContext, path = 'metadata.annotations'): Violation[] {
   const sink = new Sink();
-  autoscalingRules(sink, annotations ?? {}, path, toReq(ctx));
+  autoscalingRules(sink, annotations ?? {}, undefined, path, toReq(ctx));
   return sink.list;
 }
 
 /** Whole-second, non-negative Go duration annotations (rollout-duration, progress-deadline). */
-export function secondsDuration(sink: Sink, anns: Annotations, keys: readonly string[], label: string, path: string): void {
-  const kv = pick(anns, keys);
+export function secondsDuration(sink: Sink, anns: Annotations, own: OwnKeys, keys: readonly string[], label: string, path: string): void {
+  const kv = pickIn(anns, own, keys);
   if (!kv || kv[1] === '') return;
   const [k, v] = kv;
   const d = seconds(v);
@@ -231,16 +252,17 @@ const NETWORKING_TEMPLATE_KEYS = [
   'ingress.class', 'ingress-class', 'certificate.class', 'certificate-class', 'disableAutoTLS', 'disable-auto-tls',
   'disable-external-domain-tls', 'httpOption', 'http-protocol',
 ].map((k) => `networking.knative.dev/${k}`);
+const NETWORKING_TEMPLATE_KEY_SET: ReadonlySet<string> = new Set(NETWORKING_TEMPLATE_KEYS);
 
 const QUEUE_QUANTITY_KEYS = ['cpu', 'memory', 'ephemeral-storage']
   .flatMap((r) => [`${r}-resource-request`, `${r}-resource-limit`]).map((k) => QUEUE + k);
 const QUEUE_PERCENTAGE_KEYS = [`${QUEUE}resource-percentage`, `${QUEUE}resourcePercentage`];
 
-function queueSidecar(sink: Sink, anns: Annotations, path: string): void {
+function queueSidecar(sink: Sink, anns: Annotations, own: OwnKeys, path: string): void {
   for (const k of QUEUE_QUANTITY_KEYS) {
     if (k in anns && !isQuantity(anns[k])) invalid(sink, path, k, anns[k], 'Use a Kubernetes quantity such as "100m" or "128Mi".');
   }
-  const pct = pick(anns, QUEUE_PERCENTAGE_KEYS);
+  const pct = pickIn(anns, own, QUEUE_PERCENTAGE_KEYS);
   if (pct) {
     const [k, v] = pct;
     const n = parseFloatStrict(v);
@@ -251,12 +273,12 @@ function queueSidecar(sink: Sink, anns: Annotations, path: string): void {
 }
 
 /** Template annotation rules (§5.2 R2 / R2b). */
-export function templateAnnotationRules(sink: Sink, anns: Annotations, path: string, req: Req): void {
-  autoscalingRules(sink, anns, path, req);
-  queueSidecar(sink, anns, path);
-  secondsDuration(sink, anns, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path);
-  for (const k of Object.keys(anns)) {
-    if (k.startsWith('networking.knative.dev') && !NETWORKING_TEMPLATE_KEYS.includes(k)) {
+export function templateAnnotationRules(sink: Sink, anns: Annotations, own: OwnKeys, path: string, req: Req): void {
+  autoscalingRules(sink, anns, own, path, req);
+  queueSidecar(sink, anns, own, path);
+  secondsDuration(sink, anns, own, PROGRESS_DEADLINE_KEYS, 'progress-deadline', path);
+  for (const k of own ?? Object.keys(anns)) {
+    if (k.startsWith('networking.knative.dev') && !NETWORKING_TEMPLATE_KEY_SET.has(k)) {
       sink.error(path, `invalid key name "${k}"`, k, 'Put networking annotations on the Service/Route metadata; only class/TLS/http-protocol keys are allowed on templates.');
     }
   }

@@ -5,7 +5,7 @@ import { enableFix, Req } from './context';
 import { isImageReference } from './formats';
 import { PROBE_KINDS, validateProbe } from './probes';
 import { containerSecurityContext } from './security';
-import { checkFields, getArr, getInt, getObj, getStr, isSet, Obj, objItems } from './util';
+import { checkFields, Gates, getArr, getInt, getObj, getStr, isSet, Obj, objItems } from './util';
 import { at, Sink } from './violation';
 import { validateMounts } from './volumes';
 
@@ -22,6 +22,9 @@ const CONTAINER_FIELDS = [
   'securityContext', 'livenessProbe', 'readinessProbe', 'startupProbe', 'terminationMessagePath', 'terminationMessagePolicy',
 ];
 const INIT_FORBIDDEN = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
+const INIT_FIELDS = CONTAINER_FIELDS.filter((f) => !INIT_FORBIDDEN.includes(f)).concat(INIT_FORBIDDEN);
+const STRING_FIELDS = ['imagePullPolicy', 'workingDir', 'terminationMessagePath'];
+const ARRAY_FIELDS = ['command', 'args'];
 
 export interface ContainerScope {
   req: Req;
@@ -44,14 +47,23 @@ const VALUE_FROM: Record<string, [readonly string[], boolean]> = {
   resourceFieldRef: [['containerName', 'resource', 'divisor'], true],
 };
 
-function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): void {
-  const reserved = role === 'serving' ? RESERVED_ENV_SERVING : RESERVED_ENV_ALL;
-  const gated: Record<string, () => string | undefined> = {};
-  for (const [k, [, isGated]] of Object.entries(VALUE_FROM)) {
-    if (isGated) gated[k] = () => (req.s.notDisabled(FIELDREF) ? undefined : enableFix(FIELDREF, false));
+const VALUE_FROM_ENTRIES = Object.entries(VALUE_FROM);
+const ENV_GATES: Gates = (() => {
+  const gated: Record<string, (req: Req) => string | undefined> = {};
+  for (const [k, [, isGated]] of VALUE_FROM_ENTRIES) {
+    if (isGated) gated[k] = (req) => (req.s.notDisabled(FIELDREF) ? undefined : enableFix(FIELDREF, false));
   }
-  for (const [e, , ep] of objItems(sink, getArr(sink, c, 'env', path), at(path, 'env'))) {
-    checkFields(sink, e, ep, ['name', 'value', 'valueFrom']);
+  return gated;
+})();
+const ENV_FIELDS = ['name', 'value', 'valueFrom'];
+const VALUE_FROM_FIELDS = ['configMapKeyRef', 'secretKeyRef'];
+
+function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): void {
+  const list = getArr(sink, c, 'env', path);
+  if (list === undefined) return;
+  const reserved = role === 'serving' ? RESERVED_ENV_SERVING : RESERVED_ENV_ALL;
+  for (const [e, , ep] of objItems(sink, list, at(path, 'env'))) {
+    checkFields(sink, e, ep, ENV_FIELDS);
     const name = getStr(sink, e, 'name', ep);
     if (!name) {sink.missing(at(ep, 'name'));} else if (reserved.includes(name)) {
       sink.error(at(ep, 'name'), `"${name}" is a reserved environment variable`, name, `Rename the variable; Knative sets ${name} itself.`);
@@ -60,8 +72,8 @@ function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): v
     const vf = getObj(sink, e, 'valueFrom', ep);
     if (!vf) continue;
     const vp = at(ep, 'valueFrom');
-    checkFields(sink, vf, vp, ['configMapKeyRef', 'secretKeyRef'], gated);
-    for (const [k, [fields]] of Object.entries(VALUE_FROM)) {
+    checkFields(sink, vf, vp, VALUE_FROM_FIELDS, ENV_GATES, req);
+    for (const [k, [fields]] of VALUE_FROM_ENTRIES) {
       const ref = getObj(sink, vf, k, vp);
       if (ref) checkFields(sink, ref, at(vp, k), fields);
     }
@@ -69,7 +81,9 @@ function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): v
 }
 
 function envFrom(sink: Sink, c: Obj, path: string): void {
-  for (const [e, , ep] of objItems(sink, getArr(sink, c, 'envFrom', path), at(path, 'envFrom'))) {
+  const list = getArr(sink, c, 'envFrom', path);
+  if (list === undefined) return;
+  for (const [e, , ep] of objItems(sink, list, at(path, 'envFrom'))) {
     checkFields(sink, e, ep, ['prefix', 'configMapRef', 'secretRef']);
     const present = ['configMapRef', 'secretRef'].filter((k) => isSet(e[k]));
     if (present.length !== 1) {
@@ -83,18 +97,21 @@ function envFrom(sink: Sink, c: Obj, path: string): void {
   }
 }
 
+const RESOURCE_FIELDS = ['limits', 'requests'];
+const PORT_FIELDS = ['containerPort', 'name', 'protocol'];
+
 function resources(sink: Sink, c: Obj, path: string): void {
   const r = getObj(sink, c, 'resources', path);
   if (!r) return;
   const rp = at(path, 'resources');
-  checkFields(sink, r, rp, ['limits', 'requests']);
+  checkFields(sink, r, rp, RESOURCE_FIELDS);
   getObj(sink, r, 'limits', rp);
   getObj(sink, r, 'requests', rp);
 }
 
 /** C10: field mask, range and reserved ports of one port entry. */
 function basicPort(sink: Sink, p: Obj, pp: string): number | undefined {
-  checkFields(sink, p, pp, ['containerPort', 'name', 'protocol']);
+  checkFields(sink, p, pp, PORT_FIELDS);
   const port = getInt(sink, p, 'containerPort', pp);
   if (port === undefined) return undefined;
   if (port < 0 || port > 65535) {sink.outOfBounds(at(pp, 'containerPort'), port, 0, 65535, 'Use a port between 1 and 65535 (or 0 for 8080).');} else if (RESERVED_PORTS.includes(port)) {
@@ -144,6 +161,14 @@ function probes(sink: Sink, c: Obj, path: string, role: ContainerRole, portName:
   }
 }
 
+/** Whether any own enumerable value of `obj` is set. */
+function anySet(obj: Obj): boolean {
+  for (const k of Object.keys(obj)) {
+    if (isSet(obj[k])) return true;
+  }
+  return false;
+}
+
 /** Validate one container of the given role. */
 export function validateContainer(sink: Sink, c: unknown, path: string, role: ContainerRole, scope: ContainerScope): void {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) {
@@ -151,7 +176,7 @@ export function validateContainer(sink: Sink, c: unknown, path: string, role: Co
     return;
   }
   const obj = c as Obj;
-  if (Object.values(obj).every((v) => !isSet(v))) {
+  if (!anySet(obj)) {
     sink.missing(path, 'Give the container at least an image.');
     return;
   }
@@ -161,11 +186,11 @@ export function validateContainer(sink: Sink, c: unknown, path: string, role: Co
       if (isSet(obj[k])) sink.error(at(path, k), 'field not allowed in an init container', obj[k], `Remove ${k} from the init container.`);
     }
   }
-  checkFields(sink, obj, path, role === 'init' ? CONTAINER_FIELDS.filter((f) => !INIT_FORBIDDEN.includes(f)).concat(INIT_FORBIDDEN) : CONTAINER_FIELDS);
+  checkFields(sink, obj, path, role === 'init' ? INIT_FIELDS : CONTAINER_FIELDS);
   getStr(sink, obj, 'name', path);
   image(sink, obj, path);
-  for (const k of ['imagePullPolicy', 'workingDir', 'terminationMessagePath']) getStr(sink, obj, k, path);
-  for (const k of ['command', 'args']) getArr(sink, obj, k, path);
+  for (const k of STRING_FIELDS) getStr(sink, obj, k, path);
+  for (const k of ARRAY_FIELDS) getArr(sink, obj, k, path);
   const tmp = getStr(sink, obj, 'terminationMessagePolicy', path);
   if (tmp && tmp !== 'File' && tmp !== 'FallbackToLogsOnError') {
     sink.error(at(path, 'terminationMessagePolicy'), `invalid value: ${tmp}`, tmp, 'Use "File" or "FallbackToLogsOnError".');

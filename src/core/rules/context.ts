@@ -85,9 +85,17 @@ export function resolveSettings(cfg: ServingConfig | undefined): Settings {
   const a: Obj = isObj(cfg?.autoscaler) ? cfg!.autoscaler as Obj : {};
   const features: Record<string, unknown> = isObj(cfg?.features) ? cfg!.features as Obj : {};
   const timeout = num(d.revisionTimeoutSeconds, 300);
+  // Flag values are looked up many times per request; memoized for the life of this Settings
+  // object (the configuration is only read, never written, while a request is admitted).
+  const flags = new Map<string, string>();
   const flag = (name: string) => {
-    const v = features[name];
-    return typeof v === 'string' && v !== '' ? canonicalFlag(v) : (DEFAULT_FEATURE_FLAGS[name] ?? 'Disabled');
+    let r = flags.get(name);
+    if (r === undefined) {
+      const v = features[name];
+      r = typeof v === 'string' && v !== '' ? canonicalFlag(v) : (DEFAULT_FEATURE_FLAGS[name] ?? 'Disabled');
+      flags.set(name, r);
+    }
+    return r;
   };
   return {
     revisionTimeoutSeconds: timeout,
@@ -112,11 +120,46 @@ export function resolveSettings(cfg: ServingConfig | undefined): Settings {
   };
 }
 
+/**
+ * Settings (and the 'create' Req) per configuration object, for configurations that cannot
+ * change: the config and every part resolveSettings reads are frozen (the L2 constructs share
+ * deep-frozen configs), and DEFAULT_FEATURE_FLAGS is frozen too. Mutable configs are resolved
+ * per request, as before.
+ */
+const CACHED = new WeakMap<object, { s: Settings; create: Req }>();
+let noConfig: { s: Settings; create: Req } | undefined;
+
+function frozenPart(v: unknown): boolean {
+  return typeof v !== 'object' || v === null || Object.isFrozen(v);
+}
+
+function cachedSettings(cfg: ServingConfig | undefined): { s: Settings; create: Req } | undefined {
+  if (cfg === undefined) {
+    if (!noConfig) {
+      const s = resolveSettings(undefined);
+      noConfig = { s, create: { s, op: 'create', old: undefined } };
+    }
+    return noConfig;
+  }
+  if (typeof cfg !== 'object' || cfg === null) return undefined;
+  let hit = CACHED.get(cfg);
+  if (hit !== undefined) return hit;
+  if (!Object.isFrozen(cfg) || !frozenPart(cfg.defaults) || !frozenPart(cfg.autoscaler) || !frozenPart(cfg.features)) return undefined;
+  const s = resolveSettings(cfg);
+  hit = { s, create: { s, op: 'create', old: undefined } };
+  CACHED.set(cfg, hit);
+  return hit;
+}
+
 export function toReq(ctx: AdmissionContext | undefined): Req {
+  const cfg = ctx?.config;
+  const update = ctx?.operation === 'update';
+  const hit = cachedSettings(cfg);
+  if (hit !== undefined) return update ? { s: hit.s, op: 'update', old: ctx!.old } : hit.create;
   return {
-    s: resolveSettings(ctx?.config),
-    op: ctx?.operation === 'update' ? 'update' : 'create',
-    old: ctx?.operation === 'update' ? ctx.old : undefined,
+    s: resolveSettings(cfg),
+    op: update ? 'update' : 'create',
+    old: update ? ctx!.old : undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import { checkFields, getObj, getStr, isObj } from './util';
 import { at, Sink } from './violation';
 
 const REF_FIELDS = ['apiVersion', 'kind', 'name', 'namespace', 'address'];
+const REF_GATES = { group: () => 'Remove group; use apiVersion instead.' };
 
 function name(sink: Sink, obj: KubeObject, req: Req): string | undefined {
   const m = readMeta(sink, obj.metadata, 'metadata');
@@ -33,7 +34,7 @@ function ref(sink: Sink, spec: Record<string, unknown>, namespace: string | unde
     sink.missing(path, 'Set spec.ref to the Knative Service (apiVersion, kind, name) to map to.');
     return;
   }
-  checkFields(sink, r, path, REF_FIELDS, { group: () => 'Remove group; use apiVersion instead.' });
+  checkFields(sink, r, path, REF_FIELDS, REF_GATES);
   for (const k of ['apiVersion', 'kind', 'name']) {
     if (!getStr(sink, r, k, path)) sink.missing(at(path, k));
   }

@@ -111,6 +111,19 @@ const REGISTRY_RE = /^[A-Za-z0-9.-]+(:\d+)?$/;
  * `.`/`:` or `localhost`), repository of `[a-z0-9_-./]`, ≤ 255 chars.
  */
 export function isImageReference(s: string): boolean {
+  // Pure function of `s`, and manifests repeat the same few images: memoize (bounded).
+  const hit = IMAGE_MEMO.get(s);
+  if (hit !== undefined) return hit;
+  const ok = parseImageReference(s);
+  if (IMAGE_MEMO.size >= IMAGE_MEMO_MAX) IMAGE_MEMO.clear();
+  IMAGE_MEMO.set(s, ok);
+  return ok;
+}
+
+const IMAGE_MEMO = new Map<string, boolean>();
+const IMAGE_MEMO_MAX = 1024;
+
+function parseImageReference(s: string): boolean {
   let rest = s;
   const digestAt = rest.indexOf('@');
   if (digestAt >= 0) {

@@ -27,7 +27,15 @@ export const TOP_LEVEL_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'stat
 export type MetaKind = 'Service' | 'Configuration' | 'Route' | 'Revision';
 
 /** Reads an ObjectMeta, reporting wrong types; returns a normalized view. */
-export interface MetaView { name?: string; generateName?: string; labels: Record<string, string>; annotations: Record<string, string>; raw: Obj }
+export interface MetaView {
+  name?: string;
+  generateName?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  raw: Obj;
+  /** Object.keys(annotations), computed once (annotations is a fresh plain string map). */
+  annotationKeys: string[];
+}
 
 export function readMeta(sink: Sink, meta: unknown, path: string): MetaView {
   if (meta !== undefined && !isObj(meta)) {
@@ -35,13 +43,11 @@ export function readMeta(sink: Sink, meta: unknown, path: string): MetaView {
   }
   const raw = isObj(meta) ? meta : {};
   checkFields(sink, raw, path, OBJECT_META_FIELDS);
-  return {
-    name: getStr(sink, raw, 'name', path),
-    generateName: getStr(sink, raw, 'generateName', path),
-    labels: getStringMap(sink, raw, 'labels', path) ?? {},
-    annotations: getStringMap(sink, raw, 'annotations', path) ?? {},
-    raw,
-  };
+  const name = getStr(sink, raw, 'name', path);
+  const generateName = getStr(sink, raw, 'generateName', path);
+  const labels = getStringMap(sink, raw, 'labels', path) ?? {};
+  const annotations = getStringMap(sink, raw, 'annotations', path) ?? {};
+  return { name, generateName, labels, annotations, raw, annotationKeys: Object.keys(annotations) };
 }
 
 /** DNS-1035 name check (`not a DNS 1035 label: [...]`). */
@@ -94,12 +100,12 @@ export function validateObjectMeta(sink: Sink, obj: KubeObject, kind: MetaKind, 
   checkNames(sink, m, path);
   const annPath = at(path, 'annotations');
   // Revisions carry their template's annotations, so they get the template annotation rules (§10.2, §10.4).
-  if (kind === 'Revision') templateAnnotationRules(sink, m.annotations, annPath, req);
+  if (kind === 'Revision') templateAnnotationRules(sink, m.annotations, m.annotationKeys, annPath, req);
   else noAutoscalingKeys(sink, m.annotations, annPath);
   if (kind === 'Configuration' || kind === 'Route') ownerLabel(sink, m, SERVICE_LABEL, 'Service', path);
   if (kind === 'Revision') ownerLabel(sink, m, CONFIGURATION_LABEL, 'Configuration', path);
   if (kind === 'Service' || kind === 'Route') {
-    secondsDuration(sink, m.annotations, ROLLOUT_DURATION_KEYS, 'rollout-duration', annPath);
+    secondsDuration(sink, m.annotations, m.annotationKeys, ROLLOUT_DURATION_KEYS, 'rollout-duration', annPath);
     visibility(sink, m, path);
   }
   return m;

@@ -5,7 +5,7 @@ import { ContainerRole, validateContainer } from './container';
 import { enableFix, Req } from './context';
 import { dns1123SubdomainErrors } from './formats';
 import { podSecurityContext, podSecurityContextGate, securityWarnings } from './security';
-import { checkFields, getArr, getBool, getInt, getStr, isObj, Obj, objItems } from './util';
+import { checkFields, Gates, getArr, getBool, getInt, getStr, isObj, Obj, objItems } from './util';
 import { at, Sink } from './violation';
 import { checkVolumesMounted, validateVolumes } from './volumes';
 
@@ -33,15 +33,19 @@ const GATED: Array<[string, string, boolean]> = [
   ['hostNetwork', 'kubernetes.podspec-hostnetwork', false],
 ];
 
-function fieldAllowance(sink: Sink, spec: Obj, path: string, req: Req): void {
-  const gated: Record<string, () => string | undefined> = {
-    securityContext: () => podSecurityContextGate(req),
+const POD_GATES: Gates = (() => {
+  const gated: Record<string, (req: Req) => string | undefined> = {
+    securityContext: (req) => podSecurityContextGate(req),
     automountServiceAccountToken: () => 'Remove automountServiceAccountToken or set it to false (only false is allowed).',
   };
   for (const [field, flag, exact] of GATED) {
-    gated[field] = () => ((exact ? req.s.enabled(flag) : req.s.notDisabled(flag)) ? undefined : enableFix(flag, exact));
+    gated[field] = (req) => ((exact ? req.s.enabled(flag) : req.s.notDisabled(flag)) ? undefined : enableFix(flag, exact));
   }
-  checkFields(sink, spec, path, ALWAYS, gated);
+  return gated;
+})();
+
+function fieldAllowance(sink: Sink, spec: Obj, path: string, req: Req): void {
+  checkFields(sink, spec, path, ALWAYS, POD_GATES, req);
   if (spec.automountServiceAccountToken !== undefined) getBool(sink, spec, 'automountServiceAccountToken', path);
 }
 
@@ -53,18 +57,33 @@ function roleOf(containers: unknown[], i: number): ContainerRole {
 }
 
 function portCount(containers: unknown[]): number {
-  return containers.reduce<number>((n, c) => n + (isObj(c) && Array.isArray(c.ports) ? c.ports.length : 0), 0);
+  let n = 0;
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i];
+    if (isObj(c) && Array.isArray(c.ports)) n += c.ports.length;
+  }
+  return n;
 }
 
 function containerNames(sink: Sink, containers: unknown[], inits: unknown[], path: string): void {
-  const seen = new Set<string>();
-  const check = (list: unknown[], field: string) => list.forEach((c, i) => {
-    const name = isObj(c) && typeof c.name === 'string' ? c.name : '';
-    const np = at(`${at(path, field)}[${i}]`, 'name');
-    if (name === 'queue-proxy') sink.error(np, `"${name}" is a reserved container name`, name, 'Pick another container name; queue-proxy is reserved by Knative.');
-    if (name && seen.has(name)) sink.error(np, `duplicate container name "${name}"`, name, 'Give every container and init container a unique name.');
-    if (name) seen.add(name);
-  });
+  // Single container: no duplicate is possible, so only the reserved name needs checking.
+  let seen: Set<string> | undefined;
+  const check = (list: unknown[], field: string) => {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      const name = isObj(c) && typeof c.name === 'string' ? c.name : '';
+      if (!name) continue;
+      if (name === 'queue-proxy') {
+        sink.error(at(`${at(path, field)}[${i}]`, 'name'), `"${name}" is a reserved container name`, name, 'Pick another container name; queue-proxy is reserved by Knative.');
+      }
+      if (seen === undefined) {
+        seen = new Set<string>();
+      } else if (seen.has(name)) {
+        sink.error(at(`${at(path, field)}[${i}]`, 'name'), `duplicate container name "${name}"`, name, 'Give every container and init container a unique name.');
+      }
+      seen.add(name);
+    }
+  };
   check(containers, 'containers');
   check(inits, 'initContainers');
 }
@@ -92,16 +111,31 @@ function containersRules(sink: Sink, spec: Obj, path: string, req: Req): void {
 
   const volumes = validateVolumes(sink, spec, path, req);
   const scope = { req, volumes, mounted: new Set<string>() };
-  containers.forEach((c, i) => validateContainer(sink, c, `${at(path, 'containers')}[${i}]`, roleOf(containers, i), scope));
-  inits.forEach((c, i) => validateContainer(sink, c, `${at(path, 'initContainers')}[${i}]`, 'init', scope));
+  const cPath = at(path, 'containers');
+  const iPath = at(path, 'initContainers');
+  const cPaths: string[] = [];
+  // (index loops skip holes, like the forEach they replace)
+  for (let i = 0; i < containers.length; i++) {
+    const cp = `${cPath}[${i}]`;
+    cPaths.push(cp);
+    if (i in containers) validateContainer(sink, containers[i], cp, roleOf(containers, i), scope);
+  }
+  for (let i = 0; i < inits.length; i++) {
+    if (i in inits) validateContainer(sink, inits[i], `${iPath}[${i}]`, 'init', scope);
+  }
   checkVolumesMounted(sink, spec, path, scope.mounted);
 
-  for (const [list, field] of [[containers, 'containers'], [inits, 'initContainers']] as const) {
-    list.forEach((c, i) => {
-      if (isObj(c)) securityWarnings(sink, spec, c, `${at(path, field)}[${i}]`, req);
-    });
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i];
+    if (isObj(c)) securityWarnings(sink, spec, c, cPaths[i], req);
+  }
+  for (let i = 0; i < inits.length; i++) {
+    const c = inits[i];
+    if (isObj(c)) securityWarnings(sink, spec, c, `${iPath}[${i}]`, req);
   }
 }
+
+const NAME_ONLY = ['name'];
 
 function knativeFields(sink: Sink, spec: Obj, path: string, req: Req): void {
   const timeout = getInt(sink, spec, 'timeoutSeconds', path);
@@ -122,8 +156,10 @@ function knativeFields(sink: Sink, spec: Obj, path: string, req: Req): void {
   if (sa && dns1123SubdomainErrors(sa).length) {
     sink.error(at(path, 'serviceAccountName'), `invalid value: ${sa}`, sa, 'Use a DNS-1123 subdomain (lowercase letters, digits, "-", ".").');
   }
-  for (const [s, , sp] of objItems(sink, getArr(sink, spec, 'imagePullSecrets', path), at(path, 'imagePullSecrets'))) {
-    checkFields(sink, s, sp, ['name']);
+  const secrets = getArr(sink, spec, 'imagePullSecrets', path);
+  if (secrets === undefined) return;
+  for (const [s, , sp] of objItems(sink, secrets, at(path, 'imagePullSecrets'))) {
+    checkFields(sink, s, sp, NAME_ONLY);
     getStr(sink, s, 'name', sp);
   }
 }

@@ -9,6 +9,9 @@ export const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
 export const PROBE_KINDS = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 const PROBE_NUMBERS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
 
+const PROBE_FIELDS: readonly string[] = [...HANDLERS, ...PROBE_NUMBERS];
+const ZERO_PERIOD_FIELDS = ['failureThreshold', 'timeoutSeconds'];
+
 const HANDLER_FIELDS: Record<(typeof HANDLERS)[number], readonly string[]> = {
   httpGet: ['host', 'path', 'scheme', 'httpHeaders', 'port'],
   tcpSocket: ['host', 'port'],
@@ -70,7 +73,7 @@ function checkNumbers(sink: Sink, probe: Obj, path: string): void {
   atLeast('initialDelaySeconds', 0);
   atLeast('successThreshold', 1);
   if (n.periodSeconds === 0) {
-    for (const k of ['failureThreshold', 'timeoutSeconds']) {
+    for (const k of ZERO_PERIOD_FIELDS) {
       if (n[k] !== 0) {
         sink.error(at(path, k), `${k} is disallowed when periodSeconds is zero`, n[k],
           `Remove ${k}, or set periodSeconds > 0.`);
@@ -88,7 +91,7 @@ export function validateProbe(sink: Sink, probe: unknown, path: string, opts: Pr
     sink.error(path, `invalid value: ${JSON.stringify(probe)}`, probe, 'Make the probe an object.');
     return;
   }
-  checkFields(sink, probe, path, [...HANDLERS, ...PROBE_NUMBERS]);
+  checkFields(sink, probe, path, PROBE_FIELDS);
   checkHandler(sink, probe, path, opts);
   if (opts.numeric) checkNumbers(sink, probe, path);
   else for (const k of PROBE_NUMBERS) getInt(sink, probe, k, path);

@@ -13,6 +13,8 @@ import { Sink, Violation } from './violation';
 
 type Rules = (sink: Sink, obj: KubeObject, req: Req) => void;
 
+const SERVICE_SPEC_FIELDS = ['template', 'traffic'];
+
 /** The object's spec after the field allow-list; undefined (reported) when missing or not an object. */
 function specObject(sink: Sink, obj: KubeObject, allowed: readonly string[]): Record<string, unknown> | undefined {
   if (obj.spec === undefined || obj.spec === null) {
@@ -38,7 +40,7 @@ function userInfo(sink: Sink, obj: KubeObject, req: Req): void {
 const serviceRules: Rules = (sink, obj, req) => {
   checkTopLevel(sink, obj);
   const meta = validateObjectMeta(sink, obj, 'Service', req);
-  const spec = specObject(sink, obj, ['template', 'traffic']);
+  const spec = specObject(sink, obj, SERVICE_SPEC_FIELDS);
   if (spec) {
     templateRules(sink, spec.template, meta, 'spec.template', req, oldTemplate(req));
     trafficRules(sink, spec.traffic, { service: true });

@@ -20,11 +20,16 @@ function secureDefaultsOn(req: Req): boolean {
   return f === 'Enabled' || f === 'AllowRootBounded';
 }
 
+const CAPS_FIELDS = ['drop', 'add'];
+const SECCOMP_FIELDS = ['type', 'localhostProfile'];
+const CONTAINER_SC_GATES = { privileged: () => 'Remove privileged (only false is allowed).' };
+const CONTAINER_SC_BOOLS = ['readOnlyRootFilesystem', 'runAsNonRoot', 'allowPrivilegeEscalation', 'privileged'];
+
 function capabilities(sink: Sink, sc: Obj, path: string, req: Req): void {
   const caps = getObj(sink, sc, 'capabilities', path);
   if (!caps) return;
   const cp = at(path, 'capabilities');
-  checkFields(sink, caps, cp, ['drop', 'add']);
+  checkFields(sink, caps, cp, CAPS_FIELDS);
   getArr(sink, caps, 'drop', cp);
   const add = getArr(sink, caps, 'add', cp);
   if (!add || req.s.enabled(ADD_CAPS)) return;
@@ -43,19 +48,17 @@ export function containerSecurityContext(sink: Sink, c: Obj, cpath: string, req:
   const sc = getObj(sink, c, 'securityContext', cpath);
   if (!sc) return;
   const path = at(cpath, 'securityContext');
-  checkFields(sink, sc, path, CONTAINER_SC_FIELDS, {
-    privileged: () => 'Remove privileged (only false is allowed).',
-  });
+  checkFields(sink, sc, path, CONTAINER_SC_FIELDS, CONTAINER_SC_GATES, req);
   capabilities(sink, sc, path, req);
   idRange(sink, sc, 'runAsUser', path);
   idRange(sink, sc, 'runAsGroup', path);
-  for (const b of ['readOnlyRootFilesystem', 'runAsNonRoot', 'allowPrivilegeEscalation', 'privileged']) getBool(sink, sc, b, path);
+  for (const b of CONTAINER_SC_BOOLS) getBool(sink, sc, b, path);
   seccomp(sink, sc, path);
 }
 
 function seccomp(sink: Sink, sc: Obj, path: string): Obj | undefined {
   const sp = getObj(sink, sc, 'seccompProfile', path);
-  if (sp) checkFields(sink, sp, at(path, 'seccompProfile'), ['type', 'localhostProfile']);
+  if (sp) checkFields(sink, sp, at(path, 'seccompProfile'), SECCOMP_FIELDS);
   return sp;
 }
 
@@ -68,7 +71,7 @@ export function podSecurityContext(sink: Sink, spec: Obj, specPath: string, req:
   const path = at(specPath, 'securityContext');
   if (!req.s.notDisabled(POD_SC)) {
     // Only secure-pod-defaults lets the field through: seccompProfile.type RuntimeDefault/Unconfined only.
-    checkFields(sink, sc, path, ['seccompProfile'], {});
+    checkFields(sink, sc, path, ['seccompProfile']);
     const sp = seccomp(sink, sc, path);
     if (sp) {
       checkFields(sink, sp, at(path, 'seccompProfile'), ['type']);
@@ -95,14 +98,16 @@ export function podSecurityContextGate(req: Req): string | undefined {
   return req.s.notDisabled(POD_SC) || req.s.notDisabled(SECURE) ? undefined : enableFix(POD_SC, false);
 }
 
+const nil = (v: unknown) => v === undefined || v === null;
+const seccompType = (o: Obj) => (isObj(o.seccompProfile) ? o.seccompProfile.type : undefined);
+const EMPTY: Obj = Object.freeze({}) as Obj;
+
 /** W1: non-blocking warnings when secure settings are left at insecure defaults. */
 export function securityWarnings(sink: Sink, spec: Obj, c: Obj, cpath: string, req: Req): void {
   if (secureDefaultsOn(req)) return;
-  const psc = isObj(spec.securityContext) ? spec.securityContext : {};
-  const sc = isObj(c.securityContext) ? c.securityContext : {};
+  const psc = isObj(spec.securityContext) ? spec.securityContext : EMPTY;
+  const sc = isObj(c.securityContext) ? c.securityContext : EMPTY;
   const p = at(cpath, 'securityContext');
-  const nil = (v: unknown) => v === undefined || v === null;
-  const seccompType = (o: Obj) => (isObj(o.seccompProfile) ? o.seccompProfile.type : undefined);
   if (nil(psc.runAsNonRoot) && nil(sc.runAsNonRoot)) {
     sink.warn(at(p, 'runAsNonRoot'), 'missing field(s)', undefined, 'Set securityContext.runAsNonRoot: true.');
   }

@@ -8,6 +8,8 @@ import { revisionSpecRules } from './podspec';
 import { checkFields, deepEqual, diffPaths, isObj } from './util';
 import { at, Sink } from './violation';
 
+const TEMPLATE_FIELDS = ['metadata', 'spec'];
+
 /** The BYO revision name of a template (or ''). */
 export function templateName(template: unknown): string {
   if (!isObj(template) || !isObj(template.metadata)) return '';
@@ -36,11 +38,11 @@ export function templateRules(sink: Sink, template: unknown, parent: MetaView, p
     else sink.error(path, `invalid value: ${JSON.stringify(template)}`, template, 'Make the template an object.');
     return;
   }
-  checkFields(sink, template, path, ['metadata', 'spec']);
+  checkFields(sink, template, path, TEMPLATE_FIELDS);
   const mp = at(path, 'metadata');
   const m = readMeta(sink, template.metadata, mp);
   byoName(sink, m, parent, mp);
-  templateAnnotationRules(sink, m.annotations, at(mp, 'annotations'), req);
+  templateAnnotationRules(sink, m.annotations, m.annotationKeys, at(mp, 'annotations'), req);
   revisionSpecRules(sink, template.spec, at(path, 'spec'), req);
   if (req.op === 'update' && oldTemplate !== undefined && m.name && m.name === templateName(oldTemplate) && !deepEqual(oldTemplate, template)) {
     sink.error(at(mp, 'name'), 'Saw the following changes without a name change (-old +new)', diffPaths(oldTemplate, template).map((p) => at(path, p)),

@@ -2,6 +2,7 @@
  * Shape helpers shared by the rule groups: JSON type guards, Knative's "is set" test,
  * table-driven field allow-lists and typed field readers that report wrong types.
  */
+import type { Req } from './context';
 import { at, Sink } from './violation';
 
 export type Obj = Record<string, unknown>;
@@ -19,21 +20,31 @@ export function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
 }
 
+/** Gate predicates of `checkFields`: undefined = allowed right now, else the fix text. */
+export type Gates = Readonly<Record<string, (req: Req) => string | undefined>>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
  * Report every set key of `obj` that is not in `allowed` (`must not set the field(s)`).
- * `gated` maps further keys to a predicate telling whether they are allowed right now.
+ * `gated` maps further keys to a predicate telling whether they are allowed right now
+ * (called with `req`). Allow-lists and gate tables are module constants at every call site.
  */
 export function checkFields(
   sink: Sink,
   obj: Obj,
   path: string,
   allowed: readonly string[],
-  gated: Record<string, () => string | undefined> = {},
+  gated?: Gates,
+  req?: Req,
 ): void {
-  for (const [k, v] of Object.entries(obj)) {
-    if (allowed.includes(k) || !isSet(v)) continue;
-    if (Object.prototype.hasOwnProperty.call(gated, k)) {
-      const blocked = gated[k]();
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = obj[k];
+    if (!isSet(v) || allowed.includes(k)) continue;
+    if (gated !== undefined && hasOwn.call(gated, k)) {
+      const blocked = gated[k](req!);
       if (blocked !== undefined) sink.disallowed(at(path, k), v, blocked);
       continue;
     }
@@ -83,7 +94,10 @@ export function getStringMap(sink: Sink, obj: Obj, key: string, path: string): R
   const m = getObj(sink, obj, key, path);
   if (!m) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m)) {
+  const keys = Object.keys(m);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = m[k];
     if (typeof v === 'string') out[k] = v;
     else wrongType(sink, at(at(path, key), k), v, 'string');
   }
@@ -93,11 +107,14 @@ export function getStringMap(sink: Sink, obj: Obj, key: string, path: string): R
 /** Items of an array field that are objects; non-objects are reported. */
 export function objItems(sink: Sink, arr: unknown[] | undefined, path: string): Array<[Obj, number, string]> {
   const out: Array<[Obj, number, string]> = [];
-  (arr ?? []).forEach((item, i) => {
+  if (arr === undefined) return out;
+  for (let i = 0; i < arr.length; i++) {
+    if (!(i in arr)) continue; // holes are skipped, as forEach does
+    const item = arr[i];
     const p = `${path}[${i}]`;
     if (isObj(item)) out.push([item, i, p]);
     else wrongType(sink, p, item, 'object');
-  });
+  }
   return out;
 }
 

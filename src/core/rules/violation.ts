@@ -15,11 +15,11 @@ export class Sink {
   public readonly list: Violation[] = [];
 
   public error(path: string, message: string, value?: unknown, fix?: string): void {
-    this.list.push(clean({ path, message, value, fix }));
+    this.list.push(record(path, message, value, fix, undefined));
   }
 
   public warn(path: string, message: string, value?: unknown, fix?: string): void {
-    this.list.push(clean({ path, message, value, fix, severity: 'warning' }));
+    this.list.push(record(path, message, value, fix, 'warning'));
   }
 
   /** `must not set the field(s)` on `path`. */
@@ -38,16 +38,19 @@ export class Sink {
   }
 }
 
-function clean(v: Violation): Violation {
-  const out: Violation = { path: v.path, message: v.message };
-  if (v.value !== undefined) out.value = v.value;
-  if (v.fix !== undefined) out.fix = v.fix;
-  if (v.severity !== undefined) out.severity = v.severity;
+/** A Violation without undefined members (same key order as before: path, message, value, fix, severity). */
+function record(path: string, message: string, value: unknown, fix: string | undefined, severity: 'warning' | undefined): Violation {
+  const out: Violation = { path, message };
+  if (value !== undefined) out.value = value;
+  if (fix !== undefined) out.fix = fix;
+  if (severity !== undefined) out.severity = severity;
   return out;
 }
 
+const LAST_SEGMENT_RE = /([^.[\]]+)(\[\d+\])?$/;
+
 function lastSegment(path: string): string {
-  const m = /([^.[\]]+)(\[\d+\])?$/.exec(path);
+  const m = LAST_SEGMENT_RE.exec(path);
   return m ? m[1] : path;
 }
 

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { enableFix, Req } from './context';
 import { dns1123LabelErrors, isQuantity, quantitySign } from './formats';
-import { checkFields, getArr, getBool, getObj, getStr, isSet, Obj, objItems } from './util';
+import { checkFields, Gates, getArr, getBool, getObj, getStr, isSet, Obj, objItems } from './util';
 import { at, Sink } from './violation';
 
 /** Every VolumeSource key of core/v1 Volume. */
@@ -134,8 +134,10 @@ function validateVolume(sink: Sink, v: Obj, path: string, req: Req): void {
 /** P8 part 1: volume list. Returns volumes by name. */
 export function validateVolumes(sink: Sink, spec: Obj, specPath: string, req: Req): Map<string, Obj> {
   const byName = new Map<string, Obj>();
+  const list = getArr(sink, spec, 'volumes', specPath);
+  if (list === undefined) return byName;
   const path = at(specPath, 'volumes');
-  for (const [v, , vp] of objItems(sink, getArr(sink, spec, 'volumes', specPath), path)) {
+  for (const [v, , vp] of objItems(sink, list, path)) {
     const name = getStr(sink, v, 'name', vp);
     if (!name) {sink.missing(at(vp, 'name'));} else {
       const errs = dns1123LabelErrors(name);
@@ -165,15 +167,20 @@ export function writableVolume(v: Obj | undefined): boolean {
   return !!v && WRITABLE.some((k) => isSet(v[k]));
 }
 
+const MOUNT_FIELDS = ['name', 'mountPath', 'readOnly', 'subPath'];
+const MOUNT_GATES: Gates = {
+  mountPropagation: (req) => (req.s.enabled('kubernetes.podspec-volumes-mount-propagation')
+    ? undefined : enableFix('kubernetes.podspec-volumes-mount-propagation', true)),
+};
+
 /** §6.8 volume mounts of one container; adds mounted names to `mounted`. */
 export function validateMounts(sink: Sink, c: Obj, cpath: string, volumes: Map<string, Obj>, mounted: Set<string>, req: Req): void {
+  const list = getArr(sink, c, 'volumeMounts', cpath);
+  if (list === undefined) return;
   const seenPaths = new Set<string>();
   const path = at(cpath, 'volumeMounts');
-  for (const [m, , mp] of objItems(sink, getArr(sink, c, 'volumeMounts', cpath), path)) {
-    checkFields(sink, m, mp, ['name', 'mountPath', 'readOnly', 'subPath'], {
-      mountPropagation: () => (req.s.enabled('kubernetes.podspec-volumes-mount-propagation')
-        ? undefined : enableFix('kubernetes.podspec-volumes-mount-propagation', true)),
-    });
+  for (const [m, , mp] of objItems(sink, list, path)) {
+    checkFields(sink, m, mp, MOUNT_FIELDS, MOUNT_GATES, req);
     const prop = m.mountPropagation;
     if (isSet(prop) && req.s.enabled('kubernetes.podspec-volumes-mount-propagation') && prop !== 'None' && prop !== 'HostToContainer') {
       sink.error(at(mp, 'mountPropagation'), 'mount propagation should be set to None or HostToContainer', prop, 'Use None or HostToContainer.');
