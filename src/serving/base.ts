@@ -6,7 +6,6 @@ import { formatViolation, validate } from '../core/rules';
 import type { KubeObject } from '../core/types';
 
 /** Manifests already checked to be plain JSON (see `_manifestForValidation`). */
-const PLAIN = new WeakSet<object>();
 
 /** `_servingConfig()` results per sorted feature-gate list. */
 const SERVING_CONFIGS = new Map<string, ServingConfig>();
@@ -169,15 +168,11 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     features?: () => readonly string[];
     checks?: () => readonly string[];
   } = {}): void {
-    // Memo of the last admission run, keyed by content: the exact manifest validated plus the
-    // feature gates. `validate()` is a pure function of those two, so an equal key yields equal
-    // errors whatever was mutated in between (cdk8s validates each construct charts + 1 times).
-    let memo: { key: string; errors: string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
         const errors: string[] = [];
         // Extra checks read construct state the manifest does not show (e.g. gated fields that
-        // are left out of the output), so they run every time, outside the memo.
+        // are left out of the output).
         errors.push(...(options.checks?.() ?? []));
         let manifest: KubeObject;
         try {
@@ -187,21 +182,10 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           return errors;
         }
         const features = [...new Set<string>([...this._enabledFeatures(), ...(options.features?.() ?? [])])].sort();
-        // `_manifestForValidation()` returns plain JSON unless cdk8s's own render had to be used;
-        // only plain JSON has a faithful JSON.stringify key (no undefined/null/NaN/class instances).
-        const key = PLAIN.has(manifest) || isPlainJson(manifest) ? `${JSON.stringify(manifest)}|${features.join(',')}` : undefined;
-        let admission: string[];
-        if (key !== undefined && memo !== undefined && memo.key === key) {
-          admission = memo.errors;
-        } else {
-          admission = [];
-          for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
-            if (v.severity === 'warning') continue;
-            admission.push(formatViolation(v));
-          }
-          memo = key === undefined ? undefined : { key, errors: admission };
+        for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
+          if (v.severity === 'warning') continue;
+          errors.push(formatViolation(v));
         }
-        errors.push(...admission);
         return errors;
       },
     });
@@ -212,7 +196,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * nothing can change it on the way out; the full cdk8s render (`toJson()`) is used when the
    * ApiObject has JSON patches (escape hatch), the app registers its own resolvers, or our
    * rendering is not plain JSON (tokens, undefined, null), so that what is validated is exactly
-   * what is written. A cheaply built manifest is recorded in `PLAIN`.
+   * what is written.
    * @internal
    */
   protected _manifestForValidation(): KubeObject {
@@ -234,7 +218,6 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         manifest = undefined; // let toJson() report it the way cdk8s does
       }
       if (manifest && isPlainJson(manifest)) {
-        PLAIN.add(manifest);
         return manifest;
       }
     }
