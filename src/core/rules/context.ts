@@ -3,7 +3,7 @@
  * Everything is resolved once per request into `Settings` so rule code never has to
  * deal with missing configuration.
  */
-import { DEFAULT_FEATURE_FLAGS, ServingConfig } from '../config';
+import { DefaultsConfig, DEFAULT_FEATURE_FLAGS, ServingConfig } from '../config';
 import type { KubeObject } from '../types';
 import { isObj, Obj } from './util';
 
@@ -16,18 +16,14 @@ export interface AdmissionContext {
   old?: KubeObject;
 }
 
+/** The config-defaults values the rules read as they are. */
+type DefaultsSettings = Pick<DefaultsConfig,
+  'revisionTimeoutSeconds' | 'maxRevisionTimeoutSeconds' | 'revisionResponseStartTimeoutSeconds' | 'revisionIdleTimeoutSeconds'
+  | 'containerConcurrency' | 'containerConcurrencyMaxLimit' | 'allowContainerConcurrencyZero' | 'enableServiceLinks'
+  | 'containerNameTemplate' | 'initContainerNameTemplate'>;
+
 /** Fully resolved configuration used by the rules. */
-export interface Settings {
-  revisionTimeoutSeconds: number;
-  maxRevisionTimeoutSeconds: number;
-  revisionResponseStartTimeoutSeconds: number;
-  revisionIdleTimeoutSeconds: number;
-  containerConcurrency: number;
-  containerConcurrencyMaxLimit: number;
-  allowContainerConcurrencyZero: boolean;
-  enableServiceLinks: boolean | undefined;
-  containerNameTemplate: string;
-  initContainerNameTemplate: string;
+export interface Settings extends DefaultsSettings {
   /** config-defaults revision-<res>-request / -limit, keyed by resource name. */
   resourceRequests: Record<string, string>;
   resourceLimits: Record<string, string>;
