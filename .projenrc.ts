@@ -137,6 +137,10 @@ const typecheck = project.addTask('typecheck', {
 project.testTask.prependSpawn(typecheck);
 project.testTask.prependSpawn(vendor);
 
+// Snapshots are only ever rewritten on purpose, by hand: `npx jest -u <test file>`, then read the
+// diff. No task writes them (CI runs `jest --ci`).
+project.tasks.removeTask('test:update');
+
 project.addTask('synth', {
   description: 'Synthesize every example into dist/manifests/<example>/ and print a traffic table per service/route',
   exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
