@@ -333,7 +333,11 @@ async function main(): Promise<void> {
   children.push(backend);
   await new Promise<void>((r) => backend.once('message', () => r()));
 
+  // Run the ingress with the V8 flags ServingControlPlane sets for its default memory limit.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
   const proxy = fork(proxyJs, [], {
+    execArgv: runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '),
     env: { ...process.env, BENCH_CFG: JSON.stringify({ port: proxyPort, backends: backendPorts, weights: WEIGHTS, host: HOST }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
