@@ -158,3 +158,21 @@ runTable('Revision', [
     check: (actions) => expect(written(actions, 'update deployments').spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1'),
   },
 ]);
+
+describe('makeDeployment progress deadline', () => {
+  test.each([
+    ['90s', 90],
+    ['1m30s', 90],
+    ['1h', 3600],
+  ])('serving.knative.dev/progress-deadline %s → %d seconds', (value, seconds) => {
+    const d: any = makeDeployment(rev({ annotations: { 'serving.knative.dev/progress-deadline': value } }) as any, defaultServingConfig());
+    expect(d.spec.progressDeadlineSeconds).toBe(seconds);
+  });
+
+  test('without the annotation the cluster config-deployment default applies', () => {
+    const cfg = defaultServingConfig();
+    cfg.deployment.progressDeadlineSeconds = 120;
+    const d: any = makeDeployment(R0 as any, cfg);
+    expect(d.spec.progressDeadlineSeconds).toBe(120);
+  });
+});

@@ -5,7 +5,7 @@
  * autoscaling/v2 HorizontalPodAutoscaler.
  */
 import { A, HPA_CLASS, L, annotation, clone, ownerRef } from './meta';
-import type { ServingConfig } from '../../../core/config';
+import { parseGoDuration, ServingConfig } from '../../../core/config';
 import { deploymentName, revisionServiceName } from '../../../core/names';
 import type { KubeObject, RevisionObject } from '../../../core/types';
 
@@ -126,10 +126,23 @@ export function makePodSpec(rev: RevisionObject): Record<string, unknown> {
   return spec;
 }
 
+/**
+ * `serving.knative.dev/progress-deadline` (a Go duration such as `90s` or `1m30s`, validated at
+ * admission) or the cluster's config-deployment default.
+ */
+function progressDeadlineSeconds(rev: RevisionObject, cfg: ServingConfig): number {
+  const value = annotation(rev, A.progressDeadline);
+  if (!value) return cfg.deployment.progressDeadlineSeconds;
+  try {
+    return Math.max(1, parseGoDuration(value));
+  } catch {
+    return cfg.deployment.progressDeadlineSeconds;
+  }
+}
+
 export function makeDeployment(rev: RevisionObject, cfg: ServingConfig): KubeObject {
   const labels = workloadLabels(rev);
-  const progress = annotation(rev, A.progressDeadline);
-  const progressSeconds = progress ? Math.max(1, Math.round(parseFloat(progress) * (progress.endsWith('m') ? 60 : 1))) : cfg.deployment.progressDeadlineSeconds;
+  const annotations = workloadAnnotations(rev);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -137,17 +150,17 @@ export function makeDeployment(rev: RevisionObject, cfg: ServingConfig): KubeObj
       name: deploymentName(rev.metadata.name!),
       namespace: rev.metadata.namespace,
       labels,
-      annotations: workloadAnnotations(rev),
+      annotations,
       ownerReferences: [ownerRef(rev)],
     },
     spec: {
       replicas: desiredReplicas(rev, cfg),
       selector: { matchLabels: { [L.revisionUID]: rev.metadata.uid! } },
-      progressDeadlineSeconds: Number.isFinite(progressSeconds) ? progressSeconds : 600,
+      progressDeadlineSeconds: progressDeadlineSeconds(rev, cfg),
       revisionHistoryLimit: 0,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
       template: {
-        metadata: { labels, annotations: workloadAnnotations(rev) },
+        metadata: { labels, annotations },
         spec: makePodSpec(rev),
       },
     },
