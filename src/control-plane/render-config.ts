@@ -5,21 +5,15 @@
  * construct prop and suggest a fix. Internal: not exported from the package.
  */
 import { Duration } from 'cdk8s';
-import { DomainSelector, FeatureSettings, NetworkSettings, RevisionDefaultsSettings, RevisionGcSettings } from './settings';
+import type { ServingControlPlaneProps } from './serving-control-plane';
+import { FeatureSettings } from './settings';
 import { ConfigError, DEFAULT_DOMAIN_TEMPLATE, DEFAULT_FEATURE_FLAGS, DEFAULT_TAG_TEMPLATE, formatGoDuration, parseServingConfig } from '../core/config';
 import { checkHost, renderDomainTemplate, renderTagTemplate } from '../core/hosts';
 import { isDns1123Label, isDns1123Subdomain, isQualifiedName } from '../core/names';
 
-/** Inputs of `renderServingConfig`. */
-export interface ServingConfigInput {
-  readonly defaultDomain?: string;
-  readonly domainSelectors?: DomainSelector[];
-  readonly network?: NetworkSettings;
-  readonly gc?: RevisionGcSettings;
-  readonly defaults?: RevisionDefaultsSettings;
-  readonly features?: FeatureSettings;
-  readonly clusterDomain: string;
-}
+/** Inputs of `renderServingConfig`: the construct's config props plus the resolved cluster domain. */
+export type ServingConfigInput = Pick<ServingControlPlaneProps,
+  'defaultDomain' | 'domainSelectors' | 'network' | 'gc' | 'defaults' | 'features'> & { readonly clusterDomain: string };
 
 /** Names of every ConfigMap the runtime reads, in render order. */
 export const CONFIG_MAP_NAMES = [

@@ -6,7 +6,10 @@ import { controllerRules, ingressRules } from './rbac-rules';
 import { CONFIG_MAP_NAMES, propError, renderServingConfig } from './render-config';
 import { DomainSelector, FeatureSettings, NetworkSettings, RevisionDefaultsSettings, RevisionGcSettings } from './settings';
 import { packageVersion } from './version';
-import { CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, INGRESS_SERVICE_NAME, runtimeNodeOptions } from '../core/runtime-contract';
+import {
+  CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE,
+  INGRESS_ADMIN_PORT, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME, runtimeNodeOptions,
+} from '../core/runtime-contract';
 import { knativeCrds } from '../core/schema';
 
 /** Type of the Kubernetes Service in front of the ingress. */
@@ -217,15 +220,12 @@ export interface ServingControlPlaneProps {
   readonly features?: FeatureSettings;
 }
 
-const DEFAULT_NAMESPACE = 'knative-serving';
 const DEFAULT_REGISTRY = 'ghcr.io/cdk8s-knative';
 const CONTROLLER = 'serving-controller';
 const INGRESS = INGRESS_SERVICE_NAME;
 const LEASE_NAME = CONTROLLER_LEASE_NAME;
 const RUN_AS = 65532;
-const CONTROLLER_ADMIN_PORT = 8080;
-const INGRESS_HTTP_PORT = 8080;
-const INGRESS_ADMIN_PORT = 9000;
+const INGRESS_HTTP_PORT = INGRESS_PROXY_PORT;
 const RULE_NEEDS_ANNOTATION = 'serving.cdk8s-knative.dev/rule-needs';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -331,7 +331,7 @@ export class ServingControlPlane extends Construct {
   constructor(scope: Construct, id: string, props: ServingControlPlaneProps = {}) {
     super(scope, id);
 
-    const ns = props.namespace ?? DEFAULT_NAMESPACE;
+    const ns = props.namespace ?? DEFAULT_SYSTEM_NAMESPACE;
     if (ns.length > 63 || !DNS1123_LABEL.test(ns)) {
       throw propError('namespace', ns, 'is not a valid namespace name (DNS-1123 label, ≤ 63 characters)', 'use lower-case letters, digits and "-", e.g. "knative-serving"');
     }

@@ -19,7 +19,7 @@ import { L, controllerOf } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
-import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
+import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 export const CONFIG_MAP_NAMES = ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment'];
@@ -101,7 +101,7 @@ export class Controller {
     };
     this.log = opts.log ?? silentLogger;
     this.clock = opts.clock ?? realClock;
-    this.systemNamespace = opts.systemNamespace ?? 'knative-serving';
+    this.systemNamespace = opts.systemNamespace ?? DEFAULT_SYSTEM_NAMESPACE;
     this.clusterDomain = opts.clusterDomain ?? 'cluster.local';
     this.servingConfig = defaultServingConfig(this.clusterDomain);
     this.workersPerKind = opts.workersPerKind ?? 4;

@@ -9,7 +9,7 @@ import { Controller } from './controller';
 import { k8s } from './k8s';
 import { createLogger } from './log';
 import { AdminServer } from './server';
-import { CONTROLLER_LEASE_NAME, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
+import { CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 
 export interface Running { controller: Controller; server: AdminServer; shutdown: () => Promise<void> }
 
@@ -19,7 +19,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
   kc.loadFromDefault();
   const controller = new Controller({
     kubeConfig: kc,
-    systemNamespace: env.SYSTEM_NAMESPACE || 'knative-serving',
+    systemNamespace: env.SYSTEM_NAMESPACE || DEFAULT_SYSTEM_NAMESPACE,
     clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
     podName: env.POD_NAME || os.hostname(),
     leaseName: env.LEASE_NAME || CONTROLLER_LEASE_NAME,
@@ -28,7 +28,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     log,
   });
   const server = new AdminServer({
-    port: env.ADMIN_PORT !== undefined && env.ADMIN_PORT !== '' ? Number(env.ADMIN_PORT) : 8080,
+    port: env.ADMIN_PORT !== undefined && env.ADMIN_PORT !== '' ? Number(env.ADMIN_PORT) : CONTROLLER_ADMIN_PORT,
     isReady: () => controller.synced,
     metrics: () => controller.metrics.render(),
   });

@@ -9,6 +9,7 @@ import { AdminServer } from './admin';
 import { IngressMetrics } from './metrics';
 import { defaultBackendResolver, IngressProxy, LogFn } from './proxy';
 import { TableBuilder, startKubeWatcher } from './watcher';
+import { DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_PROXY_PORT } from '../../core/runtime-contract';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -29,10 +30,10 @@ function intEnv(name: string, def: number): number {
 }
 
 export async function main(): Promise<void> {
-  const systemNamespace = process.env.SYSTEM_NAMESPACE || 'knative-serving';
+  const systemNamespace = process.env.SYSTEM_NAMESPACE || DEFAULT_SYSTEM_NAMESPACE;
   const clusterDomain = process.env.CLUSTER_DOMAIN || 'cluster.local';
-  const port = intEnv('PORT', 8080);
-  const adminPort = intEnv('ADMIN_PORT', 9000);
+  const port = intEnv('PORT', INGRESS_PROXY_PORT);
+  const adminPort = intEnv('ADMIN_PORT', INGRESS_ADMIN_PORT);
   const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
   const log = makeLogger(process.env.LOG_LEVEL);
 

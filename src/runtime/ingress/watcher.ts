@@ -9,6 +9,7 @@
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { LogFn } from './proxy';
 import { buildRouteTable, IngressConfig, parseIngressConfig, RouteTable } from './table';
+import { DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
 import type { RouteObject } from '../../core/types';
 
 export const FEATURES_CONFIGMAP = 'config-features';
@@ -122,7 +123,7 @@ type ListFn<T extends K8s.KubernetesObject> = () => Promise<K8s.KubernetesListOb
 export async function startKubeWatcher(
   k8s: typeof K8s, kc: K8s.KubeConfig, builder: TableBuilder, opts: KubeWatcherOptions = {},
 ): Promise<KubeWatcher> {
-  const ns = opts.systemNamespace ?? 'knative-serving';
+  const ns = opts.systemNamespace ?? DEFAULT_SYSTEM_NAMESPACE;
   const log = opts.log ?? (() => undefined);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const core = kc.makeApiClient(k8s.CoreV1Api);
