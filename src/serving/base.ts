@@ -1,17 +1,86 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeFeature, KnativeFeatures } from './features';
+import { _epoch, _touch } from './state';
 import { defaultServingConfig, ServingConfig } from '../core/config';
 import { formatViolation, validate } from '../core/rules';
 import type { KubeObject } from '../core/types';
-
-/** Manifests already checked to be plain JSON (see `_manifestForValidation`). */
 
 /** `_servingConfig()` results per sorted feature-gate list. */
 const SERVING_CONFIGS = new Map<string, ServingConfig>();
 
 /** Number of resolvers every cdk8s `App` registers itself (Lazy, implicit token, number/string union). */
 const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
+
+/**
+ * The public mutators of `ApiObjectMetadataDefinition`, each also bumping the mutation epoch;
+ * installed on the metadata of every Knative resource (shared functions, nothing per instance).
+ */
+const TOUCHING_METADATA_MUTATORS: Record<string, (this: ApiObjectMetadataDefinition, ...a: unknown[]) => unknown> = {};
+for (const name of ['add', 'addAnnotation', 'addFinalizers', 'addLabel', 'addOwnerReference']) {
+  const original = (ApiObjectMetadataDefinition.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+  if (typeof original !== 'function') continue;
+  TOUCHING_METADATA_MUTATORS[name] = function (this: ApiObjectMetadataDefinition, ...a: unknown[]): unknown {
+    _touch();
+    return original.apply(this, a);
+  };
+}
+
+/**
+ * The fields `ApiObjectMetadataDefinition.toJson()` renders from, as found on a fresh instance.
+ * `metadataJson()` reads them directly (the generic cdk8s resolve is the most expensive part of a
+ * validation pass); if a cdk8s release stores metadata differently, `METADATA_FIELDS_OK` is false
+ * and the public `toJson()` is used instead.
+ */
+const METADATA_FIELDS = ['_additionalAttributes', 'annotations', 'apiObject', 'finalizers', 'labels', 'name', 'namespace', 'ownerReferences'];
+const METADATA_FIELDS_OK = ((): boolean => {
+  const probe = new ApiObjectMetadataDefinition({ name: 'n', apiObject: undefined as unknown as ApiObject });
+  return Object.keys(probe).sort().join(',') === METADATA_FIELDS.join(',');
+})();
+
+interface MetadataFields {
+  readonly _additionalAttributes: Record<string, unknown>;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels: Record<string, unknown>;
+  readonly annotations: Record<string, unknown>;
+  readonly finalizers: unknown[];
+  readonly ownerReferences: unknown[];
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/**
+ * `metadata.toJson()` without the generic resolver, for plain values: the same fields, with empty
+ * maps and lists left out like cdk8s does. Anything that is not plain JSON (e.g. a `Lazy`) makes
+ * the caller's `isPlainJson()` check fail, and the manifest is then rendered by cdk8s itself.
+ * @internal
+ */
+export function _metadataJson(meta: ApiObjectMetadataDefinition): Record<string, unknown> {
+  if (!METADATA_FIELDS_OK) return meta.toJson();
+  const m = meta as unknown as MetadataFields;
+  const out: Record<string, unknown> = {};
+  for (const k in m._additionalAttributes) {
+    const v = m._additionalAttributes[k];
+    if (v !== undefined) out[k] = v;
+  }
+  if (m.name !== undefined) out.name = m.name;
+  else delete out.name;
+  if (m.namespace !== undefined) out.namespace = m.namespace;
+  else delete out.namespace;
+  if (hasKeys(m.annotations)) out.annotations = m.annotations;
+  else delete out.annotations;
+  if (m.finalizers.length > 0) out.finalizers = m.finalizers;
+  else delete out.finalizers;
+  if (m.ownerReferences.length > 0) out.ownerReferences = m.ownerReferences;
+  else delete out.ownerReferences;
+  if (hasKeys(m.labels)) out.labels = m.labels;
+  else delete out.labels;
+  return out;
+}
 
 function deepFreeze(o: unknown): void {
   if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return;
@@ -102,6 +171,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /** The underlying API object (escape hatch). */
   public readonly apiObject: ApiObject;
 
+  /** The plain `spec` rendered by the last validation pass, and the mutation epoch it belongs to. */
+  private _validated?: { readonly epoch: number; readonly spec: unknown };
+
   /**
    * @param scope parent construct
    * @param id construct id
@@ -115,9 +187,11 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
       apiVersion,
       kind,
       metadata: props.metadata,
-      spec: Lazy.any({ produce: () => this._toKube() }),
+      spec: Lazy.any({ produce: () => this._specForSynthesis() }),
     });
     this.node.defaultChild = this.apiObject;
+    // Metadata changes must invalidate cached validation results like our own mutators do.
+    Object.assign(this.apiObject.metadata, TOUCHING_METADATA_MUTATORS);
   }
 
   /** The object name (`metadata.name`). */
@@ -168,23 +242,39 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     features?: () => readonly string[];
     checks?: () => readonly string[];
   } = {}): void {
+    let cached: { epoch: number; errors: string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
+        // Nothing changed since the last pass (same synthesis, or another chart of it): same result.
+        if (cached !== undefined && cached.epoch === _epoch() && this._patchCount() === 0) {
+          return [...cached.errors];
+        }
+        cached = undefined;
+        const epoch = _epoch();
         const errors: string[] = [];
         // Extra checks read construct state the manifest does not show (e.g. gated fields that
         // are left out of the output).
         errors.push(...(options.checks?.() ?? []));
         let manifest: KubeObject;
+        let plain: boolean;
         try {
-          manifest = this._manifestForValidation();
+          [manifest, plain] = this._renderForValidation();
         } catch (e) {
           errors.push((e as Error).message);
           return errors;
         }
-        const features = [...new Set<string>([...this._enabledFeatures(), ...(options.features?.() ?? [])])].sort();
+        const own = this._enabledFeatures();
+        const extra = options.features?.() ?? [];
+        const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
         for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
           if (v.severity === 'warning') continue;
           errors.push(formatViolation(v));
+        }
+        // Only results computed from our own plain rendering are reused: a manifest that needed the
+        // cdk8s render (JSON patches, custom resolvers, Lazy values) can change without a mutator call.
+        if (plain && _epoch() === epoch) {
+          cached = { epoch, errors: [...errors] };
+          this._validated = { epoch, spec: manifest.spec };
         }
         return errors;
       },
@@ -200,9 +290,28 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * @internal
    */
   protected _manifestForValidation(): KubeObject {
+    return this._renderForValidation()[0];
+  }
+
+  /**
+   * The `spec` cdk8s writes: the one rendered for this synthesis's validation pass when nothing
+   * changed since (our rendering is deterministic), else a fresh `_toKube()`.
+   */
+  private _specForSynthesis(): unknown {
+    const v = this._validated;
+    return v !== undefined && v.epoch === _epoch() ? v.spec : this._toKube();
+  }
+
+  /** Number of JSON patches on the ApiObject (-1 if cdk8s keeps them where we cannot see). */
+  private _patchCount(): number {
     const patches: unknown = (this.apiObject as unknown as { patches?: unknown }).patches;
+    return Array.isArray(patches) ? patches.length : -1;
+  }
+
+  /** `_manifestForValidation()`, and whether it came from our own plain rendering. */
+  private _renderForValidation(): [KubeObject, boolean] {
     const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
-    const cheap = Array.isArray(patches) && patches.length === 0
+    const cheap = this._patchCount() === 0
       && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
     if (cheap) {
       let manifest: KubeObject | undefined;
@@ -210,7 +319,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         manifest = {
           apiVersion: this.apiObject.apiVersion,
           kind: this.apiObject.kind,
-          metadata: this.apiObject.metadata.toJson(),
+          metadata: _metadataJson(this.apiObject.metadata),
         };
         const spec = this._toKube();
         if (spec !== undefined) manifest.spec = spec;
@@ -218,10 +327,10 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         manifest = undefined; // let toJson() report it the way cdk8s does
       }
       if (manifest && isPlainJson(manifest)) {
-        return manifest;
+        return [manifest, true];
       }
     }
-    return this.apiObject.toJson() as KubeObject;
+    return [this.apiObject.toJson() as KubeObject, false];
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import { IConstruct } from 'constructs';
 import { _pathError } from './errors';
 import { KnativeFeature } from './features';
+import { _touch } from './state';
 
 /**
  * Protocol of the serving port; rendered as the port's `name`, which is how Knative learns
@@ -346,11 +347,12 @@ export class Container {
     this.portProtocol = props.portProtocol;
     this.workingDir = props.workingDir;
     this.imagePullPolicy = props.imagePullPolicy;
-    this.resources = props.resources;
+    // Copies: later changes to the caller's objects must not bypass validation (see state.ts).
+    this.resources = props.resources ? { ...props.resources } : undefined;
     this.readiness = props.readiness;
     this.liveness = props.liveness;
     this.startup = props.startup;
-    this.securityContext = sc;
+    this.securityContext = sc ? { ...sc } : undefined;
     this._command = props.command ? [...props.command] : undefined;
     this._args = props.args ? [...props.args] : undefined;
     for (const [name, value] of Object.entries(props.envVariables ?? {})) {
@@ -402,6 +404,7 @@ export class Container {
     if (this._env.has(name)) {
       throw _pathError(this._owner, new Error(`Environment variable "${name}" is already defined on container ${this.describe()}. Fix: define each variable once.`));
     }
+    _touch();
     this._env.set(name, value);
   }
 
@@ -411,6 +414,7 @@ export class Container {
    * @param source `Env.fromConfigMap()` or `Env.fromSecret()`
    */
   public addEnvFrom(source: EnvFrom): void {
+    _touch();
     this._envFrom.push(source);
   }
 
@@ -429,6 +433,7 @@ export class Container {
     if (clash) {
       throw _pathError(this._owner, new Error(`Container ${this.describe()} already mounts volume "${clash.volume.name}" at "${path}". Fix: mount paths must be unique within a container.`));
     }
+    _touch();
     this._mounts.push({ path, volume, readOnly: options.readOnly, subPath: options.subPath });
   }
 

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { _touch } from './state';
 
 /**
  * Knative Serving feature gates (keys of the cluster's `config-features` ConfigMap in the
@@ -76,6 +77,8 @@ const CONTEXT_KEY = '@cdk8s-knative-serving/enabled-features';
 
 /** Features declared with `KnativeFeatures.enable()`, per construct (order independent). */
 const DECLARED = new WeakMap<IConstruct, Set<string>>();
+/** Whether `enable()` was ever called (a WeakMap cannot tell whether it is empty). */
+let anyDeclared = false;
 
 /**
  * Chart- or app-wide declaration of the Knative feature gates your cluster enables.
@@ -110,6 +113,8 @@ export class KnativeFeatures {
       set = new Set<string>();
       DECLARED.set(scope, set);
     }
+    _touch();
+    anyDeclared = true;
     for (const f of features) {
       set.add(f);
     }
@@ -120,13 +125,14 @@ export class KnativeFeatures {
    * construct context key), sorted.
    */
   public static of(scope: IConstruct): KnativeFeature[] {
+    const ctx: unknown = scope.node.tryGetContext(CONTEXT_KEY);
+    if (!anyDeclared && ctx === undefined) return []; // the common case, without walking the scopes
     const out = new Set<string>();
     for (const s of scope.node.scopes) {
       for (const f of DECLARED.get(s) ?? []) {
         out.add(f);
       }
     }
-    const ctx: unknown = scope.node.tryGetContext(CONTEXT_KEY);
     if (Array.isArray(ctx)) {
       for (const f of ctx) {
         if (typeof f === 'string') out.add(f);

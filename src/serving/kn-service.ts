@@ -9,6 +9,7 @@ import { _pathError, _withPath } from './errors';
 import type { IRevision } from './revision';
 import { RoutableResource } from './routable';
 import { _applyRouteMetadata, _memoTagHostErrors, KnativeImportOptions } from './route';
+import { _touch } from './state';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
 import { SERVING_API_VERSION } from '../core/types';
@@ -147,6 +148,7 @@ export class KnService extends RoutableResource implements IKnService {
    * Replace the traffic split.
    */
   public replaceTraffic(split: TrafficSplit): void {
+    _touch();
     this._traffic = split;
   }
 
@@ -156,7 +158,10 @@ export class KnService extends RoutableResource implements IKnService {
    */
   public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
     _withPath(this, () => {
-      if (!this._traffic) this._traffic = TrafficSplit.create();
+      if (!this._traffic) {
+        _touch();
+        this._traffic = TrafficSplit.create();
+      }
       this._traffic.to(target, percent, options);
     });
   }

@@ -4,6 +4,7 @@ import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
 import { _pathError, _withPath } from './errors';
 import { RoutableResource } from './routable';
+import { _touch } from './state';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
 import { checkHost, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
 import { SERVING_API_VERSION } from '../core/types';
@@ -119,6 +120,7 @@ export class Route extends RoutableResource implements IRoute {
    */
   public replaceTraffic(split: TrafficSplit): void {
     _withPath(this, () => throwFirst(routeTargetErrors(split)));
+    _touch();
     this._traffic = split;
   }
 

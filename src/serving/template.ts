@@ -5,6 +5,7 @@ import { Autoscaling, AutoscalingOptions } from './autoscaling';
 import { Container, ContainerProps, PortProtocol } from './container';
 import { _pathError, _withPath } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
+import { _epoch, _touch } from './state';
 import { defaultServingConfig } from '../core/config';
 import { byoRevisionName, contentRevisionName } from '../core/names';
 
@@ -297,6 +298,7 @@ export class RevisionTemplate {
   private readonly _labels: Record<string, string> = {};
   private readonly _annotations: Record<string, string> = {};
   private readonly _features: Set<string>;
+  private _featureMemo?: { readonly epoch: number; readonly set: ReadonlySet<string> };
   private readonly nodeSelector?: Record<string, string>;
   private readonly enableServiceLinks: boolean;
   private readonly automountServiceAccountToken?: boolean;
@@ -335,7 +337,8 @@ export class RevisionTemplate {
       this.responseStartTimeout = props.responseStartTimeout;
       this.idleTimeout = props.idleTimeout;
       this.serviceAccount = props.serviceAccount;
-      this.autoscaling = props.autoscaling;
+      // A copy: later changes to the caller's object must not bypass validation (see state.ts).
+      this.autoscaling = props.autoscaling ? { ...props.autoscaling } : undefined;
       this._imagePullSecrets = [...(props.imagePullSecrets ?? [])];
       this._features = new Set<string>(props.enabledFeatures ?? []);
       this.nodeSelector = props.nodeSelector ? { ...props.nodeSelector } : undefined;
@@ -410,6 +413,7 @@ export class RevisionTemplate {
       const container = new Container(props);
       this.checkUniqueName(container);
       container._owner = this.scope;
+      _touch();
       this._containers.push(container);
       return container;
     });
@@ -431,6 +435,7 @@ export class RevisionTemplate {
       const container = new Container(props);
       this.checkUniqueName(container);
       container._owner = this.scope;
+      _touch();
       this._initContainers.push(container);
       return container;
     });
@@ -447,6 +452,7 @@ export class RevisionTemplate {
     if (clash) {
       throw _pathError(this.scope, new Error(`A different volume named "${volume.name}" already exists in this revision template. Fix: give each volume a unique name (\`name\` option of the Volume factory).`));
     }
+    _touch();
     this._volumes.push(volume);
   }
 
@@ -457,6 +463,7 @@ export class RevisionTemplate {
    * @param value label value
    */
   public addRevisionLabel(key: string, value: string): void {
+    _touch();
     this._labels[key] = value;
   }
 
@@ -467,6 +474,7 @@ export class RevisionTemplate {
    * @param value annotation value
    */
   public addRevisionAnnotation(key: string, value: string): void {
+    _touch();
     this._annotations[key] = value;
   }
 
@@ -624,10 +632,18 @@ export class RevisionTemplate {
     return [...this.featureSet()];
   }
 
-  private featureSet(): Set<string> {
+  /**
+   * The gates this template may use: its own `enabledFeatures`, the ones declared for its scope
+   * and the ones on by default. Read several times per validation pass, so remembered until the
+   * next mutation (only `KnativeFeatures.enable()` can change it).
+   */
+  private featureSet(): ReadonlySet<string> {
+    const epoch = _epoch();
+    if (this._featureMemo !== undefined && this._featureMemo.epoch === epoch) return this._featureMemo.set;
     const s = new Set<string>(this._features);
     for (const f of KnativeFeatures.of(this.scope)) s.add(f);
     for (const f of KnativeFeatures._ON_BY_DEFAULT) s.add(f);
+    this._featureMemo = { epoch, set: s };
     return s;
   }
 

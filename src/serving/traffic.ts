@@ -1,5 +1,6 @@
 import type { IConfiguration } from './configuration';
 import type { IRevision } from './revision';
+import { _touch } from './state';
 import { isDns1035Label } from '../core/names';
 import type { TrafficTarget as TrafficTargetObject } from '../core/types';
 
@@ -428,6 +429,7 @@ export class TrafficSplit {
     if (!candidate) {
       throw new Error(`TrafficSplit.promote(): no entry is tagged "${candidateTag}" (tags: ${this.tagList()}). Fix: promote a split built with TrafficSplit.release({ candidate, … }), or pass { candidateTag }.`);
     }
+    _touch();
     const current = this.entries.findIndex(e => e.tag === currentTag);
     if (current >= 0) {
       this.entries.splice(current, 1);
@@ -499,11 +501,13 @@ export class TrafficSplit {
         throw new Error(`Traffic tag "${entry.tag}" is already used by the entry for ${clash.target.describe()}; tags must be unique within a traffic split (Knative: Multiple definitions for "${entry.tag}"). Fix: choose another tag for ${entry.target.describe()}.`);
       }
     }
+    _touch();
     this.entries.push(entry);
     return this;
   }
 
   private setOnly(winner: Entry): void {
+    _touch();
     for (const e of this.entries) {
       e.remainder = false;
       e.percent = e === winner ? 100 : 0;
