@@ -8,7 +8,7 @@
  * latest, both tagged). "Synth" = build the constructs + `app.synthYaml()`, which runs every
  * construct's `node.validate()` (our Knative admission rules) before rendering.
  *
- *   node --expose-gc -r ts-node/register/transpile-only bench/synth.ts [--sizes 100,1000,10000] [--runs 5]
+ *   node --expose-gc -r ts-node/register/transpile-only bench/synth.ts [--sizes 100,1000,10000] [--runs 15]
  *
  * Prints a table, then as its LAST line:
  *   RESULT {"n1000_l2_over_raw": x, "n1000_l2_over_plus": y, "n10000_over_n1000": z}
@@ -25,7 +25,7 @@ const argOf = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const SIZES = (argOf('sizes') ?? '100,1000,10000').split(',').map(Number);
-const RUNS = Number(argOf('runs') ?? 7);
+const RUNS = Number(argOf('runs') ?? 15);
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 type Variant = 'l2' | 'raw' | 'plus';

@@ -8,6 +8,8 @@ import type { KubeObject } from '../core/types';
 
 /** `_servingConfig()` results per sorted feature-gate list. */
 const SERVING_CONFIGS = new Map<string, ServingConfig>();
+/** `_servingConfig()` results per frozen feature-list object (see `RevisionTemplate._featureList()`). */
+const CONFIG_BY_LIST = new WeakMap<object, ServingConfig>();
 
 /** Number of resolvers every cdk8s `App` registers itself (Lazy, implicit token, number/string union). */
 const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
@@ -153,6 +155,15 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * @internal
    */
   public static _servingConfig(enabled: Iterable<string>): ServingConfig {
+    // Validation passes hand in the same (frozen, memoized) feature list object until it changes.
+    const known = typeof enabled === 'object' && Object.isFrozen(enabled) ? CONFIG_BY_LIST.get(enabled as object) : undefined;
+    if (known !== undefined) return known;
+    const config = KnativeResource._servingConfigByKey(enabled);
+    if (typeof enabled === 'object' && Object.isFrozen(enabled)) CONFIG_BY_LIST.set(enabled as object, config);
+    return config;
+  }
+
+  private static _servingConfigByKey(enabled: Iterable<string>): ServingConfig {
     const sorted = [...new Set(enabled)].sort();
     const key = sorted.join(',');
     let config = SERVING_CONFIGS.get(key);
@@ -266,7 +277,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         const own = this._enabledFeatures();
         const extra = options.features?.() ?? [];
         const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
-        for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create' })) {
+        for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create', warnings: false })) {
           if (v.severity === 'warning') continue;
           errors.push(formatViolation(v));
         }

@@ -298,7 +298,7 @@ export class RevisionTemplate {
   private readonly _labels: Record<string, string> = {};
   private readonly _annotations: Record<string, string> = {};
   private readonly _features: Set<string>;
-  private _featureMemo?: { readonly epoch: number; readonly set: ReadonlySet<string> };
+  private _featureMemo?: { readonly epoch: number; readonly set: ReadonlySet<string>; readonly list: readonly string[] };
   private readonly nodeSelector?: Record<string, string>;
   private readonly enableServiceLinks: boolean;
   private readonly automountServiceAccountToken?: boolean;
@@ -628,8 +628,9 @@ export class RevisionTemplate {
    * Gates declared for this template and its scope.
    * @internal
    */
-  public _featureList(): string[] {
-    return [...this.featureSet()];
+  public _featureList(): readonly string[] {
+    this.featureSet();
+    return this._featureMemo!.list;
   }
 
   /**
@@ -640,11 +641,18 @@ export class RevisionTemplate {
   private featureSet(): ReadonlySet<string> {
     const epoch = _epoch();
     if (this._featureMemo !== undefined && this._featureMemo.epoch === epoch) return this._featureMemo.set;
-    const s = new Set<string>(this._features);
-    for (const f of KnativeFeatures.of(this.scope)) s.add(f);
-    for (const f of KnativeFeatures._ON_BY_DEFAULT) s.add(f);
-    this._featureMemo = { epoch, set: s };
-    return s;
+    const declared = KnativeFeatures.of(this.scope);
+    if (this._features.size === 0 && declared.length === 0) {
+      // Nothing opted in (the usual case): one shared set for every template.
+      DEFAULT_FEATURES ??= featureMemoOf(new Set(KnativeFeatures._ON_BY_DEFAULT));
+      this._featureMemo = { ...DEFAULT_FEATURES, epoch };
+    } else {
+      const s = new Set<string>(this._features);
+      for (const f of declared) s.add(f);
+      for (const f of KnativeFeatures._ON_BY_DEFAULT) s.add(f);
+      this._featureMemo = { ...featureMemoOf(s), epoch };
+    }
+    return this._featureMemo.set;
   }
 
   private checkUniqueName(container: Container): void {
@@ -726,6 +734,13 @@ function wholeSeconds(prop: string, d: Duration | undefined): void {
   } catch {
     throw new Error(`${prop} must be a whole number of seconds (got ${d.toHumanString()}). Fix: use e.g. Duration.seconds(${Math.max(1, Math.round(d.toMilliseconds() / 1000))}).`);
   }
+}
+
+/** The gate set of a template that declares nothing (shared; see `RevisionTemplate.featureSet()`). */
+let DEFAULT_FEATURES: { readonly set: ReadonlySet<string>; readonly list: readonly string[] } | undefined;
+
+function featureMemoOf(set: ReadonlySet<string>): { readonly set: ReadonlySet<string>; readonly list: readonly string[] } {
+  return { set, list: Object.freeze([...set].sort()) };
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

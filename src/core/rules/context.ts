@@ -14,6 +14,8 @@ export interface AdmissionContext {
   operation?: 'create' | 'update';
   /** The stored object (update only). */
   old?: KubeObject;
+  /** Whether to report warnings (severity 'warning'); default true. Errors are always reported. */
+  warnings?: boolean;
 }
 
 /** The config-defaults values the rules read as they are. */

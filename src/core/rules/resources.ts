@@ -83,7 +83,7 @@ const dmRules: Rules = (sink, obj, req) => {
 };
 
 function run(rules: Rules, obj: KubeObject, ctx?: AdmissionContext): Violation[] {
-  const sink = new Sink();
+  const sink = new Sink(ctx?.warnings !== false);
   if (!isObj(obj)) {
     sink.error('', `invalid value: ${JSON.stringify(obj)}`, obj, 'Pass a Kubernetes object.');
     return sink.list;

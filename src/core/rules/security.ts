@@ -104,7 +104,7 @@ const EMPTY: Obj = Object.freeze({}) as Obj;
 
 /** W1: non-blocking warnings when secure settings are left at insecure defaults. */
 export function securityWarnings(sink: Sink, spec: Obj, c: Obj, cpath: string, req: Req): void {
-  if (secureDefaultsOn(req)) return;
+  if (!sink.warnings || secureDefaultsOn(req)) return;
   const psc = isObj(spec.securityContext) ? spec.securityContext : EMPTY;
   const sc = isObj(c.securityContext) ? c.securityContext : EMPTY;
   const p = at(cpath, 'securityContext');

@@ -14,11 +14,15 @@ export interface Violation {
 export class Sink {
   public readonly list: Violation[] = [];
 
+  /** @param warnings whether to record warnings (callers that only act on errors pass false) */
+  constructor(public readonly warnings = true) {}
+
   public error(path: string, message: string, value?: unknown, fix?: string): void {
     this.list.push(record(path, message, value, fix, undefined));
   }
 
   public warn(path: string, message: string, value?: unknown, fix?: string): void {
+    if (!this.warnings) return;
     this.list.push(record(path, message, value, fix, 'warning'));
   }
 

@@ -1,4 +1,5 @@
 import { C0, errors, podSvc, SECURE_SC, T, warnings, withFeatures } from './helpers';
+import { applyDefaults, validate } from '../../../src/core/rules';
 import type { KubeObject } from '../../../src/core/types';
 
 const two = (extra: Record<string, unknown> = {}) => (p: any) => {
@@ -106,6 +107,14 @@ describe('W1 security warnings', () => {
     ['drop "all" lowercase', podSvc((p) => { p.containers[0].securityContext = { ...SECURE_SC, capabilities: { drop: ['all'] } }; }), [`${P}.capabilities.drop: invalid value: all`]],
   ])('%s', (_n, obj, want) => {
     expect(warnings(obj)).toEqual(want);
+  });
+  test('warnings: false reports the same errors and no warnings', () => {
+    const obj = applyDefaults(podSvc((p) => { p.containers[0].ports = [{ containerPort: 8012 }]; }));
+    const all = validate(obj);
+    const errorsOnly = validate(obj, { warnings: false });
+    expect(all.some((v) => v.severity === 'warning')).toBe(true);
+    expect(errorsOnly.length).toBeGreaterThan(0);
+    expect(errorsOnly).toEqual(all.filter((v) => v.severity !== 'warning'));
   });
   test('pod-level runAsNonRoot/seccomp satisfy the warning', () => {
     const obj = podSvc((p) => {
