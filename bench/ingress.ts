@@ -7,10 +7,19 @@
  * offered load direct vs. through the ingress), and failed requests while the routing table is
  * swapped repeatedly under load.
  *
- * Load generator: wrk (Debian, installed via apt-get when missing); falls back to an undici-based
- * closed-loop generator when wrk can't be had. Prints human lines, then `RESULT {json}` last.
+ * Also, as a reference: nginx's p99 added latency at the same offered rate.
  *
- *   node -r ts-node/register/transpile-only bench/ingress.ts [--duration 6] [--rounds 5] [--connections 64] [--warmup 2]
+ * Load generator: wrk (Debian, installed via apt-get when missing); falls back to an undici-based
+ * closed-loop generator when wrk can't be had. With 2+ cores the generators and the backend run on
+ * CPU 0 and the proxy under test on CPU 1 (`taskset`; `--no-pin` to let the scheduler place them).
+ * Prints human lines, then `RESULT {json}` last.
+ *
+ *   node -r ts-node/register/transpile-only bench/ingress.ts [--duration 6] [--rounds 5] [--connections 64] [--warmup 2] [--no-pin]
+ *
+ * Experiment switches (not used by `npm run bench:ingress`): `--half-rps N` skips the throughput
+ * rounds and measures added latency at N req/s only; `--no-reference` skips the nginx reference;
+ * `--ingress-args "<node flags>"` passes extra flags to the ingress process (e.g. `--cpu-prof`);
+ * `--nice-generator` runs wrk at nice 10.
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,6 +37,27 @@ const WARMUP_S = argOf('warmup', 2);
 const CONNECTIONS = argOf('connections', 64);
 const SWAP_INTERVAL_MS = argOf('swap-interval', 20);
 const ROUNDS = argOf('rounds', 5);
+/** Experiments only: skip the throughput rounds and offer this rate at "half load". */
+const HALF_RPS = argOf('half-rps', 0);
+const NICE_GENERATOR = args.includes('--nice-generator');
+/**
+ * Pin the load generators and the backend to CPU 0 and the proxy under test (ours or nginx) to
+ * CPU 1, so that "one worker each" holds strictly (Node's GC and libuv threads stay on the proxy's
+ * core too) and the generators do not steal the proxy's CPU. `--no-pin` lets the scheduler place
+ * everything (the method before 2026-11-22).
+ */
+const PIN = os.cpus().length >= 2 && !args.includes('--no-pin');
+
+/** Pin every thread of a running process to `cpu` (no-op unless --pin). */
+function pin(pid: number | undefined, cpu: number): void {
+  if (!PIN || pid === undefined) return;
+  execFileSync('taskset', ['-apc', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+/** Experiments only: extra V8/Node flags for the ingress process (space-separated). */
+const INGRESS_ARGS = (() => {
+  const i = args.indexOf('--ingress-args');
+  return i >= 0 && args[i + 1] ? args[i + 1].split(' ').filter(Boolean) : [];
+})();
 const WEIGHTS = [40, 30, 30];
 const HOST = 'bench.default.example.com';
 const ROOT = path.resolve(__dirname, '..');
@@ -160,6 +190,7 @@ process.on('message', (m: any) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0)); // exit normally, so --cpu-prof / --heap-prof output is written
 void proxy.listen(cfg.port, '127.0.0.1').then(() => process.send!({ type: 'ready' }));
 `;
 }
@@ -231,7 +262,9 @@ let luaPath = '';
 
 async function runWrk(port: number, seconds: number, connections: number, delayMs = 0): Promise<LoadResult> {
   const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', luaPath, '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`], {
+    const wrkArgs = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', luaPath, '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`];
+    const cmd = [...(NICE_GENERATOR ? ['nice', '-n', '10'] : []), ...(PIN ? ['taskset', '-c', '0'] : []), 'wrk', ...wrkArgs];
+    const p = spawn(cmd[0], cmd.slice(1), {
       env: { ...process.env, WRK_DELAY_MS: String(delayMs) },
     });
     let s = '';
@@ -290,13 +323,54 @@ function load(port: number, seconds: number, connections: number, delayMs = 0): 
 const fmt = (r: LoadResult): string =>
   `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   (${r.requests} requests, ${r.failed} failed)`;
 
+/**
+ * p99 added latency at a given offered rate (half our max throughput in the real run). The machine is
+ * shared, so latency tails swing with other processes' load; to compare like with like, each round
+ * runs TWO generators AT THE SAME TIME: one through the proxy (wrk: N connections, one request per
+ * ~10 ms each, randomized), and a direct probe to the same backend at 1/4 of that rate. Both see the
+ * same machine state; added = p99(proxy) - p99(direct probe). Result: median over ROUNDS rounds.
+ */
+async function addedLatency(label: string, proxyPort: number, backendPort: number, target: number): Promise<{ p99Added: number; p50Added: number }> {
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const delayMs = 10;
+  const conns = Math.max(1, Math.round((target * delayMs) / 1000));
+  const probeConns = Math.max(1, Math.round(conns / 4));
+  await Promise.all([load(proxyPort, WARMUP_S, conns, delayMs), load(backendPort, WARMUP_S, probeConns, delayMs)]);
+  const diffs: number[] = [];
+  const p50Diffs: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const [i, d] = await Promise.all([load(proxyPort, DURATION_S, conns, delayMs), load(backendPort, DURATION_S, probeConns, delayMs)]);
+    diffs.push(i.p99Ms - d.p99Ms);
+    p50Diffs.push(i.p50Ms - d.p50Ms);
+    log(`half-load round ${round}: ${label} ${i.rps.toFixed(0)} req/s p50 ${i.p50Ms.toFixed(3)} p99 ${i.p99Ms.toFixed(3)} ms | ` +
+      `direct probe ${d.rps.toFixed(0)} req/s p50 ${d.p50Ms.toFixed(3)} p99 ${d.p99Ms.toFixed(3)} ms | p99 added ${(i.p99Ms - d.p99Ms).toFixed(3)} ms`);
+  }
+  const p99Added = median(diffs);
+  const p50Added = median(p50Diffs);
+  log(`${label} at ~${target.toFixed(0)} req/s offered (${conns} connections x 1 req / ~${delayMs} ms; direct probe ${probeConns} connections): ` +
+    `p99 added ${p99Added.toFixed(3)} ms (median of ${ROUNDS}; range ${Math.min(...diffs).toFixed(3)}..${Math.max(...diffs).toFixed(3)}), ` +
+    `p50 added ${p50Added.toFixed(3)} ms`);
+  return { p99Added, p50Added };
+}
+
+/** Added latency through the ingress at `target` req/s, then through nginx at the same rate (reference). */
+async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, target: number): Promise<{ p99Added: number }> {
+  const ours = await addedLatency('ingress', proxyPort, backendPort, target);
+  if (nginxPort !== undefined && !args.includes('--no-reference')) await addedLatency('nginx (reference)', nginxPort, backendPort, target);
+  return ours;
+}
+
+
 // ---------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   if (!which('wrk') || !which('nginx')) aptInstall([...(which('wrk') ? [] : ['wrk']), ...(which('nginx') ? [] : ['nginx'])]);
-  if (!which('wrk')) generator = 'undici';
+  if (!which('wrk')) {
+    generator = 'undici';
+    pin(process.pid, 0); // the fallback generator runs in this process
+  }
   const nginxBin = which('nginx');
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingress-bench-'));
@@ -331,31 +405,35 @@ async function main(): Promise<void> {
 
   const backend = fork(path.join(dir, 'backend.js'), [], { env: { ...process.env, BENCH_PORTS: JSON.stringify(backendPorts) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(backend);
+  pin(backend.pid, 0);
   await new Promise<void>((r) => backend.once('message', () => r()));
 
   // Run the ingress with the V8 flags ServingControlPlane sets for its default memory limit.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
   const proxy = fork(proxyJs, [], {
-    execArgv: runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '),
+    execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
     env: { ...process.env, BENCH_CFG: JSON.stringify({ port: proxyPort, backends: backendPorts, weights: WEIGHTS, host: HOST }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(proxy);
+  pin(proxy.pid, 1);
   await new Promise<void>((r) => proxy.once('message', () => r()));
 
   let nginx: ChildProcess | undefined;
   if (nginxBin) {
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, backendPorts));
-    nginx = spawn(nginxBin, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const nginxCmd = [...(PIN ? ['taskset', '-c', '1'] : []), nginxBin, '-c', path.join(dir, 'nginx.conf'), '-p', dir];
+    nginx = spawn(nginxCmd[0], nginxCmd.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
     children.push(nginx);
     await waitForPort(nginxPort);
   }
 
   log(`ingress bench: ${os.cpus().length} cores, node ${process.version}, generator ${generator === 'wrk' ? 'wrk (1 thread)' : 'undici (fallback: wrk unavailable)'}, ` +
     `${CONNECTIONS} connections, ${DURATION_S}s per run (+${WARMUP_S}s warm-up), split ${WEIGHTS.join('/')}`);
-  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 load generator');
+  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 load generator' +
+    (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx to CPU 1' : '; not pinned'));
 
   // Interleaved rounds (direct, ingress, nginx, direct, …): the machine is shared and the load from
   // other processes varies, so each number is the MEDIAN over ROUNDS interleaved runs (robust to a
@@ -371,6 +449,11 @@ async function main(): Promise<void> {
   const ingressRuns: LoadResult[] = [];
   const nginxRuns: LoadResult[] = [];
   const counts: Record<string, number> = {};
+  if (HALF_RPS > 0) {
+    await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, HALF_RPS);
+    cleanup();
+    process.exit(0);
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     directRuns.push(await load(backendPorts[0], DURATION_S, CONNECTIONS));
     await request(backend, { type: 'reset' }, 'reset');
@@ -403,30 +486,7 @@ async function main(): Promise<void> {
   });
   log(`split over the ingress runs: ${parts.join(', ')}; max error ${splitErr.toFixed(4)} pp`);
 
-  // p99 added latency at half our max throughput. The machine is shared, so latency tails swing with
-  // other processes' load; to compare like with like, each round runs TWO generators AT THE SAME TIME:
-  // one through the ingress at half our max throughput (wrk: N connections, one request per ~10 ms
-  // each, randomized), and a direct probe to the same backend at 1/4 of that rate. Both see the same
-  // machine state; added = p99(ingress) - p99(direct probe). Result: median over ROUNDS rounds.
-  const target = Math.max(100, ingress.rps / 2);
-  const delayMs = 10;
-  const conns = Math.max(1, Math.round((target * delayMs) / 1000));
-  const probeConns = Math.max(1, Math.round(conns / 4));
-  await Promise.all([load(proxyPort, WARMUP_S, conns, delayMs), load(backendPorts[0], WARMUP_S, probeConns, delayMs)]);
-  const diffs: number[] = [];
-  const p50Diffs: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const [i, d] = await Promise.all([load(proxyPort, DURATION_S, conns, delayMs), load(backendPorts[0], DURATION_S, probeConns, delayMs)]);
-    diffs.push(i.p99Ms - d.p99Ms);
-    p50Diffs.push(i.p50Ms - d.p50Ms);
-    log(`half-load round ${round}: ingress ${i.rps.toFixed(0)} req/s p50 ${i.p50Ms.toFixed(3)} p99 ${i.p99Ms.toFixed(3)} ms | ` +
-      `direct probe ${d.rps.toFixed(0)} req/s p50 ${d.p50Ms.toFixed(3)} p99 ${d.p99Ms.toFixed(3)} ms | p99 added ${(i.p99Ms - d.p99Ms).toFixed(3)} ms`);
-  }
-  const p99Added = median(diffs);
-  const p50Added = median(p50Diffs);
-  log(`half load (~${target.toFixed(0)} req/s offered through the ingress: ${conns} connections x 1 req / ~${delayMs} ms; ` +
-    `direct probe ${probeConns} connections): p99 added ${p99Added.toFixed(3)} ms (median of ${ROUNDS}; range ` +
-    `${Math.min(...diffs).toFixed(3)}..${Math.max(...diffs).toFixed(3)}), p50 added ${p50Added.toFixed(3)} ms`);
+  const { p99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, Math.max(100, ingress.rps / 2));
 
   // Failed requests while the table is swapped repeatedly under load.
   proxy.send({ type: 'swap-start', intervalMs: SWAP_INTERVAL_MS });
