@@ -307,9 +307,12 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /**
    * The `spec` cdk8s writes: the one rendered for this synthesis's validation pass when nothing
    * changed since (our rendering is deterministic), else a fresh `_toKube()`.
+   * (A second `toJson()` without a validation pass in between renders afresh.)
    */
   private _specForSynthesis(): unknown {
     const v = this._validated;
+    // Handed over once: cdk8s copies it while resolving, so it need not stay in memory.
+    this._validated = undefined;
     return v !== undefined && v.epoch === _epoch() ? v.spec : this._toKube();
   }
 
