@@ -8,7 +8,7 @@ import { Container, ContainerProps } from './container';
 import { _pathError, _withPath } from './errors';
 import type { IRevision } from './revision';
 import { RoutableResource } from './routable';
-import { _applyRouteMetadata, _memoTagHostErrors, KnativeImportOptions } from './route';
+import { _applyRouteMetadata, _tagHostErrors, KnativeImportOptions } from './route';
 import { _touch } from './state';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
@@ -109,12 +109,11 @@ export class KnService extends RoutableResource implements IKnService {
     } catch (e) {
       throw _pathError(this, e);
     }
-    const tagHostErrors = _memoTagHostErrors();
     this._addKnativeValidation({
       features: () => this.template._featureList(),
       checks: () => [
         ...this.template._checks('spec.template.spec'),
-        ...tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
+        ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
       ],
     });
   }

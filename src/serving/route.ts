@@ -99,11 +99,10 @@ export class Route extends RoutableResource implements IRoute {
     } catch (e) {
       throw _pathError(this, e);
     }
-    const tagHostErrors = _memoTagHostErrors();
     this._addKnativeValidation({
       checks: () => [
         ...routeTargetErrors(this._traffic),
-        ...tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags),
+        ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags),
       ],
     });
   }
@@ -190,25 +189,6 @@ function routeTargetErrors(split: TrafficSplit): string[] {
 
 function throwFirst(errors: string[]): void {
   if (errors.length) throw new Error(errors[0]);
-}
-
-/**
- * `_tagHostErrors` remembering its last result (it is a pure function of its arguments and runs
- * on every validation pass).
- * @internal
- */
-export function _memoTagHostErrors(): (routeName: string, namespace: string | undefined, tags: string[]) => string[] {
-  let lastKey: string | undefined;
-  let last: string[] = [];
-  return (routeName, namespace, tags) => {
-    if (tags.length === 0) return [];
-    const key = JSON.stringify([routeName, namespace ?? null, tags]);
-    if (key !== lastKey) {
-      last = _tagHostErrors(routeName, namespace, tags);
-      lastKey = key;
-    }
-    return [...last];
-  };
 }
 
 /**
