@@ -71,6 +71,14 @@ export function ingressRules(): RbacRuleDescription[] {
     },
     {
       component: 'ingress',
+      scope: RbacScope.CLUSTER,
+      apiGroups: [KNATIVE],
+      resources: ['revisions'],
+      verbs: READ,
+      need: 'per-revision request timeouts (spec.timeoutSeconds, responseStartTimeoutSeconds, idleTimeoutSeconds)',
+    },
+    {
+      component: 'ingress',
       scope: RbacScope.SYSTEM_NAMESPACE,
       apiGroups: [''],
       resources: ['configmaps'],

@@ -343,10 +343,11 @@ describe('RBAC', () => {
     expect(cp.describeRules().some(r => r.resources.includes('secrets'))).toBe(false);
   });
 
-  test('ingress: read-only routes (cluster) and configmaps (system namespace)', () => {
+  test('ingress: read-only routes and revisions (cluster) and configmaps (system namespace)', () => {
     const ingress = cp.describeRules().filter(r => r.component === 'ingress');
     expect(ingress.map(r => [r.scope, r.apiGroups, r.resources, r.verbs])).toEqual([
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['routes'], ['get', 'list', 'watch']],
+      [RbacScope.CLUSTER, ['serving.knative.dev'], ['revisions'], ['get', 'list', 'watch']],
       [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['get', 'list', 'watch']],
     ]);
   });

@@ -38,9 +38,16 @@ export async function main(): Promise<void> {
   const log = makeLogger(process.env.LOG_LEVEL);
 
   const metrics = new IngressMetrics();
-  const proxy = new IngressProxy({ resolver: defaultBackendResolver(clusterDomain), clusterDomain, metrics, log });
+  const builder: TableBuilder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
+  // Asked on every table swap: the revision's Service, plus the timeouts of its watched Revision.
+  const serviceOf = defaultBackendResolver(clusterDomain);
+  const proxy = new IngressProxy({
+    resolver: (ns, rev) => ({ ...serviceOf(ns, rev), ...builder.timeoutsFor(ns, rev) }),
+    clusterDomain,
+    metrics,
+    log,
+  });
   const admin = new AdminServer(proxy);
-  const builder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
 
   await admin.listen(adminPort);
   await proxy.listen(port);

@@ -13,15 +13,23 @@ import { Pool } from 'undici';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { emptyRouteTable, lookupHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
 
-/** Where a revision is reached. */
+/** Where a revision is reached, and its request timeouts (Knative's revision timeout semantics). */
 export interface Backend {
   /** `http://host:port` */
   readonly origin: string;
-  /** Per-revision timeout (ms) for the response to start and between body chunks. */
+  /**
+   * `spec.timeoutSeconds` (ms): the whole request, from receipt until the response is complete;
+   * also bounds the response start and the gaps between body chunks unless those are set.
+   * Default: the proxy's `defaultTimeoutMs`.
+   */
   readonly timeoutMs?: number;
+  /** `spec.responseStartTimeoutSeconds` (ms): until the response headers arrive. */
+  readonly responseStartTimeoutMs?: number;
+  /** `spec.idleTimeoutSeconds` (ms): longest gap between response body chunks. */
+  readonly idleTimeoutMs?: number;
 }
 
-/** Maps a revision to its backend. Called once per revision per table swap, never per request. */
+/** Maps a revision to its backend. Called per revision on every table swap, never per request. */
 export type BackendResolver = (namespace: string, revision: string) => Backend;
 
 /** `http://<rev>.<ns>.svc.<clusterDomain>:80` (the revision's ClusterIP Service). */
@@ -55,9 +63,23 @@ interface BackendState {
   readonly origin: string;
   readonly hostname: string;
   readonly port: number;
-  readonly timeoutMs: number;
+  /** Whole request (ms). */
+  timeoutMs: number;
+  /** Until the response headers (ms). */
+  headersTimeoutMs: number;
+  /** Between response body chunks (ms). */
+  bodyTimeoutMs: number;
   readonly pool: Pool;
   unusedSince: number;
+}
+
+/** The request ran longer than its revision's `timeoutSeconds`. */
+class RequestTimeoutError extends Error {
+  public readonly code = 'INGRESS_REQUEST_TIMEOUT';
+}
+
+function onRequestTimeout(ex: Exchange): void {
+  ex.timedOut();
 }
 
 class BodyTooLargeError extends Error {
@@ -80,6 +102,7 @@ function classify(err: unknown): { status: number; kind: UpstreamErrorKind; text
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
+    case 'INGRESS_REQUEST_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return { status: 504, kind: 'timeout', text: 'upstream timed out' };
@@ -112,6 +135,7 @@ class Exchange {
   private started = false;
   private bodyStarted = false;
   private pending: Buffer | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly proxy: IngressProxy,
@@ -121,9 +145,23 @@ class Exchange {
     private readonly start: number,
   ) {}
 
+  /** Start the whole-request timer (the revision's `timeoutSeconds`). */
+  public startTimer(ms: number): void {
+    this.timer = setTimeout(onRequestTimeout, ms, this);
+  }
+
   public onConnect(abort: (err?: Error) => void): void {
     if (this.done) abort(new Error('client closed'));
     else this.abortFn = abort;
+  }
+
+  /** @internal The whole-request timeout fired: 504 if nothing was sent yet, else cut the response. */
+  public timedOut(): void {
+    this.timer = undefined;
+    if (this.done) return;
+    const err = new RequestTimeoutError('request timed out');
+    this.abortFn?.(err);
+    this.fail(err);
   }
 
   public onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
@@ -233,9 +271,15 @@ class Exchange {
   private finish(status: number): void {
     if (this.done) return;
     this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.series.observe(status, (performance.now() - this.start) / 1000);
     this.proxy.requestDone();
   }
+}
+
+/** `v` if it is a positive finite number (0 and unset mean "not configured"). */
+function positive(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
 function stripConnectionTokens(headers: string[], connection: string): void {
@@ -316,8 +360,12 @@ export class IngressProxy {
     for (const t of table.targets) {
       used.add(t.backendKey);
       const b = this.backends.get(t.backendKey);
-      if (b === undefined) this.backends.set(t.backendKey, this.makeBackend(t));
-      else b.unusedSince = 0;
+      if (b === undefined) {
+        this.backends.set(t.backendKey, this.makeBackend(t));
+      } else {
+        b.unusedSince = 0;
+        this.applyTimeouts(b, this.resolver(t.namespace, t.revision)); // a revision's timeouts may have become known
+      }
       this.metrics.seriesFor(t);
     }
     for (const b of this.backends.values()) if (!used.has(b.key) && b.unusedSince === 0) b.unusedSince = now;
@@ -413,15 +461,27 @@ export class IngressProxy {
       bodyTimeout: 0,
     });
     pool.on('connectionError', () => undefined);
-    return {
+    const state: BackendState = {
       key: t.backendKey,
       origin: u.origin,
       hostname: u.hostname.replace(/^\[|\]$/g, ''),
       port: Number(u.port) || 80,
-      timeoutMs: b.timeoutMs ?? this.defaultTimeoutMs,
+      timeoutMs: 0,
+      headersTimeoutMs: 0,
+      bodyTimeoutMs: 0,
       pool,
       unusedSince: 0,
     };
+    this.applyTimeouts(state, b);
+    return state;
+  }
+
+  /** Knative's three revision timeouts → the whole-request timer and undici's two timeouts. */
+  private applyTimeouts(state: BackendState, b: Backend): void {
+    const total = positive(b.timeoutMs) ?? this.defaultTimeoutMs;
+    state.timeoutMs = total;
+    state.headersTimeoutMs = Math.min(positive(b.responseStartTimeoutMs) ?? total, total);
+    state.bodyTimeoutMs = Math.min(positive(b.idleTimeoutMs) ?? total, total);
   }
 
   private scheduleSweep(): void {
@@ -598,13 +658,14 @@ export class IngressProxy {
 
     const ex = new Exchange(this, req, res, series, start);
     res.once('close', () => ex.clientClosed());
+    ex.startTimer(backend.timeoutMs);
     backend.pool.dispatch({
       path: url,
       method: req.method as string,
       headers: fwd,
       body: body as never,
-      headersTimeout: backend.timeoutMs,
-      bodyTimeout: backend.timeoutMs,
+      headersTimeout: backend.headersTimeoutMs,
+      bodyTimeout: backend.bodyTimeoutMs,
     }, ex as never);
   }
 

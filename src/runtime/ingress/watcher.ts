@@ -1,5 +1,5 @@
 /**
- * Watches Routes (all namespaces) and the config-features / config-network ConfigMaps with
+ * Watches Routes and Revisions (all namespaces) and the config-features / config-network ConfigMaps with
  * @kubernetes/client-node informers (list + watch; the informer relists on 410 Gone; other errors
  * restart it with backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
  *
@@ -15,6 +15,33 @@ import type { RouteObject } from '../../core/types';
 export const FEATURES_CONFIGMAP = 'config-features';
 export const NETWORK_CONFIGMAP = 'config-network';
 
+/** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
+export interface RevisionTimeouts {
+  readonly timeoutMs?: number;
+  readonly responseStartTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+}
+
+/**
+ * The timeouts a Revision declares (`spec.timeoutSeconds`, `responseStartTimeoutSeconds`,
+ * `idleTimeoutSeconds`); absent, zero or malformed values are left unset.
+ */
+export function revisionTimeouts(revision: unknown): RevisionTimeouts {
+  const spec = (revision as { spec?: Record<string, unknown> } | undefined)?.spec;
+  const ms = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v * 1000 : undefined);
+  const out: { timeoutMs?: number; responseStartTimeoutMs?: number; idleTimeoutMs?: number } = {};
+  const t = ms(spec?.timeoutSeconds);
+  const rs = ms(spec?.responseStartTimeoutSeconds);
+  const idle = ms(spec?.idleTimeoutSeconds);
+  if (t !== undefined) out.timeoutMs = t;
+  if (rs !== undefined) out.responseStartTimeoutMs = rs;
+  if (idle !== undefined) out.idleTimeoutMs = idle;
+  return out;
+}
+
+const sameTimeouts = (a: RevisionTimeouts | undefined, b: RevisionTimeouts | undefined): boolean =>
+  a?.timeoutMs === b?.timeoutMs && a?.responseStartTimeoutMs === b?.responseStartTimeoutMs && a?.idleTimeoutMs === b?.idleTimeoutMs;
+
 export interface TableBuilderOptions {
   clusterDomain?: string;
   /** Coalescing window (ms) between the first change and the rebuild; default 50. */
@@ -29,6 +56,7 @@ export interface TableBuilderOptions {
  */
 export class TableBuilder {
   private readonly routes = new Map<string, RouteObject>();
+  private readonly timeouts = new Map<string, RevisionTimeouts>();
   private readonly configMaps = new Map<string, Record<string, string>>();
   private readonly debounceMs: number;
   private readonly clusterDomain: string;
@@ -56,6 +84,24 @@ export class TableBuilder {
 
   public deleteRoute(route: RouteObject): void {
     if (this.routes.delete(`${route.metadata?.namespace}/${route.metadata?.name}`)) this.schedule();
+  }
+
+  /** Record a Revision's timeouts; a change rebuilds the table so the proxy picks them up. */
+  public upsertRevision(revision: { metadata?: { namespace?: string; name?: string } }): void {
+    const key = `${revision.metadata?.namespace}/${revision.metadata?.name}`;
+    const t = revisionTimeouts(revision);
+    if (sameTimeouts(this.timeouts.get(key), t)) return;
+    this.timeouts.set(key, t);
+    this.schedule();
+  }
+
+  public deleteRevision(revision: { metadata?: { namespace?: string; name?: string } }): void {
+    this.timeouts.delete(`${revision.metadata?.namespace}/${revision.metadata?.name}`);
+  }
+
+  /** The timeouts of a revision, if its Revision object has been seen. */
+  public timeoutsFor(namespace: string, revision: string): RevisionTimeouts | undefined {
+    return this.timeouts.get(`${namespace}/${revision}`);
   }
 
   public setConfigMap(name: string, data: Record<string, string> | undefined): void {
@@ -128,14 +174,21 @@ export async function startKubeWatcher(
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   let routesListed = false;
+  let revisionsListed = false;
   let configListed = false;
   const maybeSynced = (): void => {
-    if (routesListed && configListed) builder.markSynced();
+    if (routesListed && revisionsListed && configListed) builder.markSynced();
   };
 
   const listRoutes: ListFn<K8s.KubernetesObject> = async () => {
     const list = await custom.listClusterCustomObject({ group: 'serving.knative.dev', version: 'v1', plural: 'routes' });
     routesListed = true;
+    queueMicrotask(maybeSynced);
+    return list as K8s.KubernetesListObject<K8s.KubernetesObject>;
+  };
+  const listRevisions: ListFn<K8s.KubernetesObject> = async () => {
+    const list = await custom.listClusterCustomObject({ group: 'serving.knative.dev', version: 'v1', plural: 'revisions' });
+    revisionsListed = true;
     queueMicrotask(maybeSynced);
     return list as K8s.KubernetesListObject<K8s.KubernetesObject>;
   };
@@ -147,11 +200,15 @@ export async function startKubeWatcher(
   };
 
   const routeInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1/routes', listRoutes);
+  const revisionInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1/revisions', listRevisions);
   const cmInformer = k8s.makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, listConfigMaps);
 
   routeInformer.on('add', (o) => builder.upsertRoute(o as unknown as RouteObject));
   routeInformer.on('update', (o) => builder.upsertRoute(o as unknown as RouteObject));
   routeInformer.on('delete', (o) => builder.deleteRoute(o as unknown as RouteObject));
+  revisionInformer.on('add', (o) => builder.upsertRevision(o));
+  revisionInformer.on('update', (o) => builder.upsertRevision(o));
+  revisionInformer.on('delete', (o) => builder.deleteRevision(o));
   const onCm = (o: K8s.V1ConfigMap): void => builder.setConfigMap(o.metadata?.name ?? '', o.data ?? {});
   cmInformer.on('add', onCm);
   cmInformer.on('update', onCm);
@@ -178,9 +235,10 @@ export async function startKubeWatcher(
     inf.on('update', () => { backoff = opts.minBackoffMs ?? 500; });
   };
   supervise('routes', routeInformer);
+  supervise('revisions', revisionInformer);
   supervise('configmaps', cmInformer);
 
-  await Promise.all([routeInformer.start().catch(() => undefined), cmInformer.start().catch(() => undefined)]);
+  await Promise.all([routeInformer, revisionInformer, cmInformer].map((i) => i.start().catch(() => undefined)));
 
   return {
     async stop() {
@@ -188,7 +246,7 @@ export async function startKubeWatcher(
       for (const t of timers) clearTimeout(t);
       timers.clear();
       builder.stop();
-      await Promise.all([routeInformer.stop(), cmInformer.stop()]);
+      await Promise.all([routeInformer.stop(), revisionInformer.stop(), cmInformer.stop()]);
     },
   };
 }

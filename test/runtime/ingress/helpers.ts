@@ -16,7 +16,7 @@ export interface TestBackend {
 /**
  * A loopback backend that answers with its own id. Paths:
  *   /slow?ms=N        waits N ms before answering
- *   /stream           chunked response, 3 chunks 150 ms apart
+ *   /stream?n=&every= chunked response: n chunks (default 3), `every` ms apart (default 150)
  *   /headers          JSON of the received headers
  *   /echo             echoes the request body
  * WebSocket upgrades echo messages prefixed with the id.
@@ -35,13 +35,17 @@ export async function startBackend(id: string): Promise<TestBackend> {
       return;
     }
     if (url.pathname === '/stream') {
+      const chunks = Number(url.searchParams.get('n') ?? '3');
+      const every = Number(url.searchParams.get('every') ?? '150');
       res.writeHead(200, { 'content-type': 'text/plain' });
       let n = 0;
+      let t: NodeJS.Timeout | undefined;
       const tick = (): void => {
         res.write(`chunk${n}\n`);
-        if (++n < 3) setTimeout(tick, 150);
+        if (++n < chunks) t = setTimeout(tick, every);
         else res.end();
       };
+      res.on('close', () => clearTimeout(t));
       tick();
       return;
     }

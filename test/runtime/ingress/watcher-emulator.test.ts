@@ -77,6 +77,27 @@ describe('startKubeWatcher against the API emulator', () => {
     await until(() => lookupHost(latest!, 'hello.default')!.tagEntries?.has('next') === true);
   });
 
+  test('Revisions feed per-revision timeouts, from the initial list and from watch events', async () => {
+    const revision = (name: string, timeoutSeconds: number): any => ({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Revision',
+      metadata: { name, namespace: 'default' },
+      spec: { timeoutSeconds, containers: [{ image: 'img' }] },
+    });
+    api.seed(routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any, revision('hello-1', 30));
+    watcher = await startKubeWatcher(k8s, makeKubeConfig(api), builder, { systemNamespace: 'knative-serving' });
+    await until(() => latest !== undefined);
+    // The first table waits for the Revision list, so its timeouts are known from the start.
+    expect(builder.timeoutsFor('default', 'hello-1')).toEqual({ timeoutMs: 30_000 });
+    const before = tables;
+    api.put(revision('hello-2', 45));
+    await until(() => builder.timeoutsFor('default', 'hello-2') !== undefined);
+    expect(builder.timeoutsFor('default', 'hello-2')).toEqual({ timeoutMs: 45_000 });
+    await until(() => tables > before); // rebuilt, so the proxy re-resolves its backends
+    api.remove('revisions', 'default', 'hello-2');
+    await until(() => builder.timeoutsFor('default', 'hello-2') === undefined);
+  });
+
   test('relists after 410 Gone and after dropped watches, picking up changes made meanwhile', async () => {
     api.seed(routeWithStatus('default', 'a', [{ revision: 'a-1', percent: 100 }]) as any);
     watcher = await startKubeWatcher(k8s, makeKubeConfig(api), builder, { minBackoffMs: 20 });
