@@ -82,6 +82,14 @@ function onRequestTimeout(ex: Exchange): void {
   ex.timedOut();
 }
 
+/** The exchange a response belongs to, for the shared 'close' listener (no closure per request). */
+const EXCHANGE = Symbol('exchange');
+type ExchangeCarrier = http.ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onResponseClose(this: ExchangeCarrier): void {
+  this[EXCHANGE]?.clientClosed();
+}
+
 class BodyTooLargeError extends Error {
   public readonly code = 'INGRESS_BODY_TOO_LARGE';
 }
@@ -657,7 +665,8 @@ export class IngressProxy {
     if (entry === found && found.markDefaultRoute) fwd.push('knative-serving-default-route', 'true');
 
     const ex = new Exchange(this, req, res, series, start);
-    res.once('close', () => ex.clientClosed());
+    (res as ExchangeCarrier)[EXCHANGE] = ex;
+    res.on('close', onResponseClose);
     ex.startTimer(backend.timeoutMs);
     backend.pool.dispatch({
       path: url,
