@@ -11,7 +11,18 @@ import {
 import { IConstruct } from 'constructs';
 import { _pathError } from './errors';
 import { KnativeFeature } from './features';
+import { ProjectedVolume } from './projected';
 import { _touch } from './state';
+
+/** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
+type VolumeLike = { readonly name: string; _toKube(): unknown };
+
+/** A mount of either kind of volume (`mounts` / `projectedMounts` expose them by kind). */
+interface AnyMount extends ContainerMountOptions {
+  readonly path: string;
+  readonly volume: VolumeLike;
+  readonly projected: boolean;
+}
 
 /**
  * Protocol of the serving port; rendered as the port's `name`, which is how Knative learns
@@ -118,6 +129,16 @@ export interface ContainerVolumeMount extends ContainerMountOptions {
 }
 
 /**
+ * A projected-volume mount of a Knative container.
+ */
+export interface ContainerProjectedMount extends ContainerMountOptions {
+  /** The projected volume (it is added to the revision's volumes automatically). */
+  readonly volume: ProjectedVolume;
+  /** Absolute path in the container; `/`, `/dev` and `/dev/log` are reserved by Knative. */
+  readonly path: string;
+}
+
+/**
  * Properties of a Knative container.
  *
  * Only fields Knative accepts are offered. Nothing is rendered you did not ask for, except
@@ -214,6 +235,13 @@ export interface ContainerProps {
   readonly volumeMounts?: ContainerVolumeMount[];
 
   /**
+   * Projected-volume mounts (Secrets, ConfigMaps, a service account token and downward API
+   * fields in one directory).
+   * @default - none
+   */
+  readonly projectedMounts?: ContainerProjectedMount[];
+
+  /**
    * Security context (Knative's allowed subset).
    * @default - none rendered
    */
@@ -252,7 +280,7 @@ export class Container {
    * The source kind (`secret`, `configMap`, `emptyDir`, …) and source of a cdk8s-plus volume.
    * @internal
    */
-  public static _volumeSource(v: Volume): { kind: string; source: Record<string, any> } {
+  public static _volumeSource(v: VolumeLike): { kind: string; source: Record<string, any> } {
     return volumeKind(v);
   }
 
@@ -320,7 +348,7 @@ export class Container {
   private readonly _args?: string[];
   private readonly _env = new Map<string, EnvValue>();
   private readonly _envFrom: EnvFrom[] = [];
-  private readonly _mounts: ContainerVolumeMount[] = [];
+  private readonly _mounts: AnyMount[] = [];
 
   public constructor(props: ContainerProps) {
     if (!props.image || typeof props.image !== 'string' || props.image.trim() !== props.image) {
@@ -364,6 +392,9 @@ export class Container {
     for (const m of props.volumeMounts ?? []) {
       this.mount(m.path, m.volume, { readOnly: m.readOnly, subPath: m.subPath });
     }
+    for (const m of props.projectedMounts ?? []) {
+      this.mountProjected(m.path, m.volume, { readOnly: m.readOnly, subPath: m.subPath });
+    }
   }
 
   /** Entrypoint array (a copy). */
@@ -388,7 +419,20 @@ export class Container {
 
   /** Volume mounts (a copy; use `mount()` to add). */
   public get mounts(): ContainerVolumeMount[] {
-    return [...this._mounts];
+    return this._mounts.filter((m) => !m.projected).map((m) => toMount<Volume>(m));
+  }
+
+  /** Projected-volume mounts (a copy; use `mountProjected()` to add). */
+  public get projectedMounts(): ContainerProjectedMount[] {
+    return this._mounts.filter((m) => m.projected).map((m) => toMount<ProjectedVolume>(m));
+  }
+
+  /**
+   * Every mounted volume, of both kinds, in mount order.
+   * @internal
+   */
+  public _mountedVolumes(): VolumeLike[] {
+    return this._mounts.map((m) => m.volume);
   }
 
   /**
@@ -426,6 +470,22 @@ export class Container {
    * @param options mount options
    */
   public mount(path: string, volume: Volume, options: ContainerMountOptions = {}): void {
+    this.addMount(path, volume, options, false);
+  }
+
+  /**
+   * Mount a projected volume into this container (read-only, as Knative requires). The volume
+   * is added to the revision automatically.
+   *
+   * @param path absolute mount path
+   * @param volume the projected volume (`ProjectedVolume.of()`)
+   * @param options mount options
+   */
+  public mountProjected(path: string, volume: ProjectedVolume, options: ContainerMountOptions = {}): void {
+    this.addMount(path, volume, options, true);
+  }
+
+  private addMount(path: string, volume: VolumeLike, options: ContainerMountOptions, projected: boolean): void {
     if (!path || !path.startsWith('/')) {
       throw _pathError(this._owner, new Error(`Mount path for volume "${volume.name}" must be absolute (got ${JSON.stringify(path)}). Fix: use a path such as "/etc/config".`));
     }
@@ -434,7 +494,7 @@ export class Container {
       throw _pathError(this._owner, new Error(`Container ${this.describe()} already mounts volume "${clash.volume.name}" at "${path}". Fix: mount paths must be unique within a container.`));
     }
     _touch();
-    this._mounts.push({ path, volume, readOnly: options.readOnly, subPath: options.subPath });
+    this._mounts.push({ path, volume, readOnly: options.readOnly, subPath: options.subPath, projected });
   }
 
   /**
@@ -545,13 +605,21 @@ export class Container {
 const WRITABLE_KINDS = new Set(['emptyDir', 'persistentVolumeClaim', 'ephemeral']);
 
 /** The source kind of a cdk8s-plus volume (`secret`, `configMap`, `emptyDir`, …). */
-function volumeKind(v: Volume): { kind: string; source: Record<string, any> } {
+function volumeKind(v: VolumeLike): { kind: string; source: Record<string, any> } {
   const k = v._toKube() as unknown as Record<string, any>;
   const kind = Object.keys(k).find(key => key !== 'name' && k[key] !== undefined) ?? 'unknown';
   return { kind, source: k[kind] ?? {} };
 }
 
-function renderMount(m: ContainerVolumeMount): Record<string, any> {
+/** A public mount record of one kind (the volume's type is known from `projected`). */
+function toMount<V>(m: AnyMount): { volume: V; path: string; readOnly?: boolean; subPath?: string } {
+  const out: { volume: V; path: string; readOnly?: boolean; subPath?: string } = { volume: m.volume as unknown as V, path: m.path };
+  if (m.readOnly !== undefined) out.readOnly = m.readOnly;
+  if (m.subPath !== undefined) out.subPath = m.subPath;
+  return out;
+}
+
+function renderMount(m: AnyMount): Record<string, any> {
   const { kind, source } = volumeKind(m.volume);
   let readOnly = m.readOnly;
   if (readOnly === undefined) {

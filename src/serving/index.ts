@@ -11,3 +11,4 @@ export * from './routable';
 export * from './route';
 export * from './template';
 export * from './traffic';
+export * from './projected';

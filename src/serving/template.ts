@@ -574,7 +574,7 @@ export class RevisionTemplate {
   public _renderSpec(): Record<string, any> {
     const enabled = this.featureSet();
     const volumes = this.allVolumes();
-    const skip = new Set<Volume>();
+    const skip = new Set<VolumeLike>();
     const renderedVolumes: Array<Record<string, any>> = [];
     for (const v of volumes) {
       const r = renderVolume(v, enabled);
@@ -662,11 +662,11 @@ export class RevisionTemplate {
   }
 
   /** Explicit volumes, then volumes mounted by containers and init containers (each once). */
-  private allVolumes(): Volume[] {
-    const out = [...this._volumes];
+  private allVolumes(): VolumeLike[] {
+    const out: VolumeLike[] = [...this._volumes];
     for (const c of [...this._containers, ...this._initContainers]) {
-      for (const m of c.mounts) {
-        if (!out.includes(m.volume)) out.push(m.volume);
+      for (const v of c._mountedVolumes()) {
+        if (!out.includes(v)) out.push(v);
       }
     }
     return out;
@@ -694,13 +694,18 @@ function defaultNames(containers: Container[], used: Set<string>, base: string):
 }
 
 /** Render a volume as Knative accepts it; undefined when it must be left out. */
-function renderVolume(v: Volume, enabled: ReadonlySet<string>): Record<string, any> | undefined {
+/** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
+type VolumeLike = { readonly name: string; _toKube(): unknown };
+
+function renderVolume(v: VolumeLike, enabled: ReadonlySet<string>): Record<string, any> | undefined {
   const { kind, source: s } = Container._volumeSource(v);
   switch (kind) {
     case 'secret':
       return { name: v.name, secret: clean({ secretName: s.secretName, items: s.items, defaultMode: s.defaultMode, optional: s.optional }) };
     case 'configMap':
       return { name: v.name, configMap: clean({ name: s.name, items: s.items, defaultMode: s.defaultMode, optional: s.optional }) };
+    case 'projected':
+      return { name: v.name, projected: clean({ sources: s.sources, defaultMode: s.defaultMode }) };
     case 'emptyDir':
       return {
         name: v.name,
