@@ -257,7 +257,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     this.node.addValidation({
       validate: (): string[] => {
         // Nothing changed since the last pass (same synthesis, or another chart of it): same result.
-        if (cached !== undefined && cached.epoch === _epoch() && this._patchCount() === 0) {
+        if (cached !== undefined && cached.epoch === _epoch() && this._ownRenderingIsFinal()) {
           return [...cached.errors];
         }
         cached = undefined;
@@ -322,12 +322,18 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     return Array.isArray(patches) ? patches.length : -1;
   }
 
+  /**
+   * Whether cdk8s writes our rendering as it is: no JSON patches on the ApiObject and no resolvers
+   * beyond the ones every App has (both can be added at any time, without a mutator of ours).
+   */
+  private _ownRenderingIsFinal(): boolean {
+    const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
+    return this._patchCount() === 0 && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
+  }
+
   /** `_manifestForValidation()`, and whether it came from our own plain rendering. */
   private _renderForValidation(): [KubeObject, boolean] {
-    const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
-    const cheap = this._patchCount() === 0
-      && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
-    if (cheap) {
+    if (this._ownRenderingIsFinal()) {
       let manifest: KubeObject | undefined;
       try {
         manifest = {

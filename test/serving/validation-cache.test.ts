@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { KnativeFeature, KnativeFeatures, KnService, Route, TrafficSplit, TrafficTarget } from '../../src';
 import { _metadataJson } from '../../src/serving/base';
@@ -58,6 +58,19 @@ describe('validation result reuse', () => {
     expect(synthErrors(app)).toBe('');
     mutate(svc, app);
     expect(synthErrors(app)).toMatch(error);
+  });
+
+  test('a resolver added to the app after a synthesis is applied and validated on the next one', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'default' });
+    new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img' });
+    expect(synthErrors(app)).toBe('');
+    app.resolvers.unshift({
+      resolve: (ctx: ResolutionContext) => {
+        if (ctx.key[ctx.key.length - 1] === 'containerConcurrency' && ctx.value !== 5000) ctx.replaceValue(5000);
+      },
+    });
+    expect(synthErrors(app)).toMatch(/containerConcurrency/);
   });
 
   test('KnativeFeatures.enable() after a failed synthesis clears the gate error', () => {
