@@ -19,7 +19,8 @@
  * Experiment switches (not used by `npm run bench:ingress`): `--half-rps N` skips the throughput
  * rounds and measures added latency at N req/s only; `--no-reference` skips the nginx reference;
  * `--ingress-args "<node flags>"` passes extra flags to the ingress process (e.g. `--cpu-prof`);
- * `--nice-generator` runs wrk at nice 10.
+ * `--nice-generator` runs wrk at nice 10; `--same-rate` measures the direct path at the same rate and
+ * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe.
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,6 +41,7 @@ const ROUNDS = argOf('rounds', 5);
 /** Experiments only: skip the throughput rounds and offer this rate at "half load". */
 const HALF_RPS = argOf('half-rps', 0);
 const NICE_GENERATOR = args.includes('--nice-generator');
+const SAME_RATE = args.includes('--same-rate');
 /**
  * Pin the load generators and the backend to CPU 0 and the proxy under test (ours or nginx) to
  * CPU 1, so that "one worker each" holds strictly (Node's GC and libuv threads stay on the proxy's
@@ -339,7 +341,21 @@ async function addedLatency(label: string, proxyPort: number, backendPort: numbe
   const diffs: number[] = [];
   const p50Diffs: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const [i, d] = await Promise.all([load(proxyPort, DURATION_S, conns, delayMs), load(backendPort, DURATION_S, probeConns, delayMs)]);
+    let i: LoadResult;
+    let d: LoadResult;
+    if (SAME_RATE) {
+      // Direct and through the proxy at the same rate with the same generator settings, one after
+      // the other (order alternating per round, so drift affects both alike).
+      if (round % 2 === 1) {
+        d = await load(backendPort, DURATION_S, conns, delayMs);
+        i = await load(proxyPort, DURATION_S, conns, delayMs);
+      } else {
+        i = await load(proxyPort, DURATION_S, conns, delayMs);
+        d = await load(backendPort, DURATION_S, conns, delayMs);
+      }
+    } else {
+      [i, d] = await Promise.all([load(proxyPort, DURATION_S, conns, delayMs), load(backendPort, DURATION_S, probeConns, delayMs)]);
+    }
     diffs.push(i.p99Ms - d.p99Ms);
     p50Diffs.push(i.p50Ms - d.p50Ms);
     log(`half-load round ${round}: ${label} ${i.rps.toFixed(0)} req/s p50 ${i.p50Ms.toFixed(3)} p99 ${i.p99Ms.toFixed(3)} ms | ` +
