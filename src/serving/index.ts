@@ -12,3 +12,4 @@ export * from './route';
 export * from './template';
 export * from './traffic';
 export * from './projected';
+export * from './pod';

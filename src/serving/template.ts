@@ -5,6 +5,7 @@ import { Autoscaling, AutoscalingOptions } from './autoscaling';
 import { Container, ContainerProps, PortProtocol } from './container';
 import { _pathError, _withPath } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
+import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig } from '../core/config';
 import { byoRevisionName, contentRevisionName } from '../core/names';
@@ -220,6 +221,45 @@ export interface RevisionOptions {
   readonly nodeSelector?: { [key: string]: string };
 
   /**
+   * Pod `tolerations`. Requires `KnativeFeature.TOLERATIONS`.
+   * @default - none
+   */
+  readonly tolerations?: RevisionToleration[];
+
+  /**
+   * Pod `runtimeClassName` (e.g. a sandboxed runtime such as gVisor). Requires
+   * `KnativeFeature.RUNTIME_CLASS_NAME`.
+   * @default - the cluster's default runtime
+   */
+  readonly runtimeClassName?: string;
+
+  /**
+   * Pod `priorityClassName`. Requires `KnativeFeature.PRIORITY_CLASS_NAME`.
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+
+  /**
+   * Pod `schedulerName`. Requires `KnativeFeature.SCHEDULER_NAME`.
+   * @default - the default scheduler
+   */
+  readonly schedulerName?: string;
+
+  /**
+   * Pod `shareProcessNamespace`. Requires `KnativeFeature.SHARE_PROCESS_NAMESPACE`.
+   * @default - not rendered (not shared)
+   */
+  readonly shareProcessNamespace?: boolean;
+
+  /**
+   * Pod `securityContext` (Knative's allowed subset). Requires
+   * `KnativeFeature.POD_SECURITY_CONTEXT`, or only `seccompProfile` with
+   * `KnativeFeature.SECURE_POD_DEFAULTS`.
+   * @default - none rendered
+   */
+  readonly podSecurityContext?: PodSecurityContextProps;
+
+  /**
    * `enableServiceLinks`. Knative defaults it to `false` on create; it is always rendered so
    * the output is stable.
    * @default false
@@ -300,6 +340,8 @@ export class RevisionTemplate {
   private readonly _features: Set<string>;
   private _featureMemo?: { readonly epoch: number; readonly set: ReadonlySet<string>; readonly list: readonly string[] };
   private readonly nodeSelector?: Record<string, string>;
+  /** Gated pod fields, rendered (and checked) at construction: [gate, field, value]. */
+  private readonly gatedPodFields: Array<[KnativeFeature, string, unknown]> = [];
   private readonly enableServiceLinks: boolean;
   private readonly automountServiceAccountToken?: boolean;
 
@@ -342,6 +384,18 @@ export class RevisionTemplate {
       this._imagePullSecrets = [...(props.imagePullSecrets ?? [])];
       this._features = new Set<string>(props.enabledFeatures ?? []);
       this.nodeSelector = props.nodeSelector ? { ...props.nodeSelector } : undefined;
+      if (props.tolerations?.length) this.gatedPodFields.push([KnativeFeature.TOLERATIONS, 'tolerations', _renderTolerations(props.tolerations)]);
+      for (const [gate, field, value] of [
+        [KnativeFeature.RUNTIME_CLASS_NAME, 'runtimeClassName', props.runtimeClassName],
+        [KnativeFeature.PRIORITY_CLASS_NAME, 'priorityClassName', props.priorityClassName],
+        [KnativeFeature.SCHEDULER_NAME, 'schedulerName', props.schedulerName],
+        [KnativeFeature.SHARE_PROCESS_NAMESPACE, 'shareProcessNamespace', props.shareProcessNamespace],
+      ] as Array<[KnativeFeature, string, unknown]>) {
+        if (value !== undefined) this.gatedPodFields.push([gate, field, value]);
+      }
+      if (props.podSecurityContext) {
+        this.gatedPodFields.push([KnativeFeature.POD_SECURITY_CONTEXT, 'securityContext', _renderPodSecurityContext(props.podSecurityContext)]);
+      }
       this.enableServiceLinks = props.enableServiceLinks ?? false;
       this.automountServiceAccountToken = props.automountServiceAccountToken;
 
@@ -533,6 +587,9 @@ export class RevisionTemplate {
     if (this.nodeSelector && Object.keys(this.nodeSelector).length) {
       gate(KnativeFeature.NODE_SELECTOR, `${path}.nodeSelector`);
     }
+    for (const [feature, field, value] of this.gatedPodFields) {
+      if (!podFieldAllowed(feature, value, enabled)) gate(feature, `${path}.${field}`);
+    }
     return errors;
   }
 
@@ -609,6 +666,9 @@ export class RevisionTemplate {
     if (this.automountServiceAccountToken === false) spec.automountServiceAccountToken = false;
     if (this.nodeSelector && Object.keys(this.nodeSelector).length && enabled.has(KnativeFeature.NODE_SELECTOR)) {
       spec.nodeSelector = sortKeys(this.nodeSelector);
+    }
+    for (const [feature, field, value] of this.gatedPodFields) {
+      if (podFieldAllowed(feature, value, enabled)) spec[field] = value;
     }
     // Knative's config-defaults (reference §6.1, §14.3), made explicit so the output is a fixed
     // point of admission with the out-of-the-box configuration.
@@ -694,6 +754,19 @@ function defaultNames(containers: Container[], used: Set<string>, base: string):
 }
 
 /** Render a volume as Knative accepts it; undefined when it must be left out. */
+/**
+ * Whether a gated pod field may be rendered: its gate is enabled, or, for the pod security
+ * context, `secure-pod-defaults` is and only a RuntimeDefault/Unconfined seccomp profile is set.
+ */
+function podFieldAllowed(feature: KnativeFeature, value: unknown, enabled: ReadonlySet<string>): boolean {
+  if (enabled.has(feature)) return true;
+  if (feature !== KnativeFeature.POD_SECURITY_CONTEXT || !enabled.has(KnativeFeature.SECURE_POD_DEFAULTS)) return false;
+  const sc = value as { seccompProfile?: { type?: string } };
+  const keys = Object.keys(sc);
+  return keys.length === 1 && keys[0] === 'seccompProfile' && Object.keys(sc.seccompProfile ?? {}).length === 1
+    && (sc.seccompProfile?.type === 'RuntimeDefault' || sc.seccompProfile?.type === 'Unconfined');
+}
+
 /** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
 type VolumeLike = { readonly name: string; _toKube(): unknown };
 
