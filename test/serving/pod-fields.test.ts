@@ -60,8 +60,9 @@ describe('gated pod fields', () => {
     ]);
     expect(spec).toMatchObject({ runtimeClassName: 'gvisor', priorityClassName: 'high', schedulerName: 'custom-scheduler', shareProcessNamespace: true });
     expect(spec.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true, fsGroup: 2000, supplementalGroups: [4000], seccompProfile: { type: 'RuntimeDefault' } });
-    const config = { features: Object.fromEntries(GATES.map((g) => [g, 'Enabled'])) };
-    const ctx = { config: { ...defaultServingConfig(), ...config } };
+    const config = defaultServingConfig();
+    for (const g of GATES) config.features[g] = 'Enabled';
+    const ctx = { config };
     expect(applyDefaults(manifest as any, { ...ctx, operation: 'create' })).toEqual(manifest);
     expect(validate(manifest as any, ctx).filter((v) => v.severity !== 'warning')).toEqual([]);
   });
