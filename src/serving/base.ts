@@ -156,10 +156,11 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    */
   public static _servingConfig(enabled: Iterable<string>): ServingConfig {
     // Validation passes hand in the same (frozen, memoized) feature list object until it changes.
-    const known = typeof enabled === 'object' && Object.isFrozen(enabled) ? CONFIG_BY_LIST.get(enabled as object) : undefined;
+    const memoizable = typeof enabled === 'object' && Object.isFrozen(enabled);
+    const known = memoizable ? CONFIG_BY_LIST.get(enabled as object) : undefined;
     if (known !== undefined) return known;
     const config = KnativeResource._servingConfigByKey(enabled);
-    if (typeof enabled === 'object' && Object.isFrozen(enabled)) CONFIG_BY_LIST.set(enabled as object, config);
+    if (memoizable) CONFIG_BY_LIST.set(enabled as object, config);
     return config;
   }
 
@@ -293,18 +294,6 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   }
 
   /**
-   * The manifest as synthesized, for validation. Built cheaply from our own rendering when
-   * nothing can change it on the way out; the full cdk8s render (`toJson()`) is used when the
-   * ApiObject has JSON patches (escape hatch), the app registers its own resolvers, or our
-   * rendering is not plain JSON (tokens, undefined, null), so that what is validated is exactly
-   * what is written.
-   * @internal
-   */
-  protected _manifestForValidation(): KubeObject {
-    return this._renderForValidation()[0];
-  }
-
-  /**
    * The `spec` cdk8s writes: the one rendered for this synthesis's validation pass when nothing
    * changed since (our rendering is deterministic), else a fresh `_toKube()`.
    * (A second `toJson()` without a validation pass in between renders afresh.)
@@ -316,22 +305,24 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     return v !== undefined && v.epoch === _epoch() ? v.spec : this._toKube();
   }
 
-  /** Number of JSON patches on the ApiObject (-1 if cdk8s keeps them where we cannot see). */
-  private _patchCount(): number {
-    const patches: unknown = (this.apiObject as unknown as { patches?: unknown }).patches;
-    return Array.isArray(patches) ? patches.length : -1;
-  }
-
   /**
    * Whether cdk8s writes our rendering as it is: no JSON patches on the ApiObject and no resolvers
    * beyond the ones every App has (both can be added at any time, without a mutator of ours).
    */
   private _ownRenderingIsFinal(): boolean {
+    const patches: unknown = (this.apiObject as unknown as { patches?: unknown }).patches;
     const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
-    return this._patchCount() === 0 && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
+    return Array.isArray(patches) && patches.length === 0
+      && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
   }
 
-  /** `_manifestForValidation()`, and whether it came from our own plain rendering. */
+  /**
+   * The manifest as synthesized, for validation, and whether it came from our own plain
+   * rendering. That cheap rendering is used when nothing can change it on the way out; the full
+   * cdk8s render (`toJson()`) is used when the ApiObject has JSON patches (escape hatch), the app
+   * registers its own resolvers, or our rendering is not plain JSON (tokens, undefined, null), so
+   * that what is validated is exactly what is written.
+   */
   private _renderForValidation(): [KubeObject, boolean] {
     if (this._ownRenderingIsFinal()) {
       let manifest: KubeObject | undefined;

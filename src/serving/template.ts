@@ -767,8 +767,8 @@ function podFieldAllowed(feature: KnativeFeature, value: unknown, enabled: Reado
     && (sc.seccompProfile?.type === 'RuntimeDefault' || sc.seccompProfile?.type === 'Unconfined');
 }
 
-/** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
-type VolumeLike = { readonly name: string; _toKube(): unknown };
+/** What the rendering needs of a volume (cdk8s-plus `Volume`s and our `ProjectedVolume`s). */
+type VolumeLike = Parameters<typeof Container._volumeSource>[0];
 
 function renderVolume(v: VolumeLike, enabled: ReadonlySet<string>): Record<string, any> | undefined {
   const { kind, source: s } = Container._volumeSource(v);
