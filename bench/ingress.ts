@@ -7,7 +7,8 @@
  * offered load direct vs. through the ingress), and failed requests while the routing table is
  * swapped repeatedly under load.
  *
- * Also, as a reference: nginx's p99 added latency at the same offered rate.
+ * Also, as references: the p99 added latency of nginx and of a plain Node TCP relay (no HTTP work:
+ * the floor of one more Node process hop on this machine) at the same offered rate.
  *
  * Load generator: wrk (Debian, installed via apt-get when missing); falls back to an undici-based
  * closed-loop generator when wrk can't be had. With 2+ cores the generators and the backend run on
@@ -17,10 +18,13 @@
  *   node -r ts-node/register/transpile-only bench/ingress.ts [--duration 6] [--rounds 5] [--connections 64] [--warmup 2] [--no-pin]
  *
  * Experiment switches (not used by `npm run bench:ingress`): `--half-rps N` skips the throughput
- * rounds and measures added latency at N req/s only; `--no-reference` skips the nginx reference;
+ * rounds and measures added latency at N req/s only; `--no-reference` skips the nginx and TCP-relay references;
  * `--ingress-args "<node flags>"` passes extra flags to the ingress process (e.g. `--cpu-prof`);
  * `--nice-generator` runs wrk at nice 10; `--same-rate` measures the direct path at the same rate and
- * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe.
+ * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe;
+ * `--proxy-js <file>` runs another proxy program in the ingress's place (it gets `BENCH_CFG` and must
+ * send `{ type: 'ready' }` over IPC), to measure a floor such as a plain TCP relay; `--no-minify`
+ * bundles the ingress unminified (readable function names in profiles).
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -59,6 +63,11 @@ function pin(pid: number | undefined, cpu: number): void {
 const INGRESS_ARGS = (() => {
   const i = args.indexOf('--ingress-args');
   return i >= 0 && args[i + 1] ? args[i + 1].split(' ').filter(Boolean) : [];
+})();
+/** Experiments only: run this JS file as the proxy under test instead of the bundled ingress (gets BENCH_CFG; must send {type:'ready'}). */
+const PROXY_JS = (() => {
+  const i = args.indexOf('--proxy-js');
+  return i >= 0 && args[i + 1] ? path.resolve(args[i + 1]) : undefined;
 })();
 const WEIGHTS = [40, 30, 30];
 const HOST = 'bench.default.example.com';
@@ -148,6 +157,24 @@ process.on('message', (m) => {
   if (m.type === 'counts') process.send({ type: 'counts', counts: Object.assign({}, counts) });
   if (m.type === 'reset') { for (const k of Object.keys(counts)) counts[k] = 0; process.send({ type: 'reset' }); }
 });
+process.on('disconnect', () => process.exit(0));
+`;
+
+/**
+ * Reference floor: a plain Node TCP relay (one upstream connection per client connection, no HTTP
+ * parsing, no routing) in the proxy's place. Whatever it adds at the same rate is what one more
+ * Node process hop costs on this machine before any HTTP work.
+ */
+const RELAY_JS = `
+const net = require('net');
+const cfg = JSON.parse(process.env.BENCH_CFG);
+const s = net.createServer({ noDelay: true }, (c) => {
+  const u = net.connect({ port: cfg.backend, host: '127.0.0.1', noDelay: true });
+  c.pipe(u); u.pipe(c);
+  c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
+  c.on('close', () => u.destroy()); u.on('close', () => c.destroy());
+});
+s.listen(cfg.port, '127.0.0.1', () => process.send({ type: 'ready' }));
 process.on('disconnect', () => process.exit(0));
 `;
 
@@ -369,10 +396,17 @@ async function addedLatency(label: string, proxyPort: number, backendPort: numbe
   return { p99Added, p50Added };
 }
 
-/** Added latency through the ingress at `target` req/s, then through nginx at the same rate (reference). */
-async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, target: number): Promise<{ p99Added: number }> {
+/**
+ * Added latency through the ingress at `target` req/s, then, as references at the same rate, through
+ * nginx and through a plain Node TCP relay (the floor of one more Node process hop on this machine).
+ */
+async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
+  target: number): Promise<{ p99Added: number }> {
   const ours = await addedLatency('ingress', proxyPort, backendPort, target);
-  if (nginxPort !== undefined && !args.includes('--no-reference')) await addedLatency('nginx (reference)', nginxPort, backendPort, target);
+  if (!args.includes('--no-reference')) {
+    if (nginxPort !== undefined) await addedLatency('nginx (reference)', nginxPort, backendPort, target);
+    if (relayPort !== undefined) await addedLatency('node TCP relay (floor)', relayPort, backendPort, target);
+  }
   return ours;
 }
 
@@ -393,6 +427,7 @@ async function main(): Promise<void> {
   luaPath = path.join(dir, 'stats.lua');
   fs.writeFileSync(luaPath, WRK_LUA);
   fs.writeFileSync(path.join(dir, 'backend.js'), BACKEND_JS);
+  fs.writeFileSync(path.join(dir, 'relay.js'), RELAY_JS);
   fs.writeFileSync(path.join(dir, 'proxy-runner.ts'), proxyRunnerTs());
 
   // Bundle the ingress the way it ships (esbuild, one file).
@@ -405,6 +440,7 @@ async function main(): Promise<void> {
     entryPoints: [path.join(dir, 'proxy-runner.ts')],
     outfile: proxyJs,
     sourcemap: false,
+    ...(args.includes('--no-minify') ? { minify: false } : {}),
     logLevel: 'error',
     nodePaths: [path.join(ROOT, 'node_modules')],
   }));
@@ -412,6 +448,7 @@ async function main(): Promise<void> {
   const backendPorts = [await freePort(), await freePort(), await freePort()];
   const proxyPort = await freePort();
   const nginxPort = await freePort();
+  const relayPort = await freePort();
   const children: ChildProcess[] = [];
   // SIGTERM (not SIGKILL): nginx's master then stops its worker, which would otherwise outlive it.
   const cleanup = (): void => {
@@ -427,7 +464,7 @@ async function main(): Promise<void> {
   // Run the ingress with the V8 flags ServingControlPlane sets for its default memory limit.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
-  const proxy = fork(proxyJs, [], {
+  const proxy = fork(PROXY_JS ?? proxyJs, [], {
     execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
     env: { ...process.env, BENCH_CFG: JSON.stringify({ port: proxyPort, backends: backendPorts, weights: WEIGHTS, host: HOST }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -435,6 +472,15 @@ async function main(): Promise<void> {
   children.push(proxy);
   pin(proxy.pid, 1);
   await new Promise<void>((r) => proxy.once('message', () => r()));
+
+  // The TCP relay floor, placed like the proxy under test.
+  const relay = fork(path.join(dir, 'relay.js'), [], {
+    env: { ...process.env, BENCH_CFG: JSON.stringify({ port: relayPort, backend: backendPorts[0] }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(relay);
+  pin(relay.pid, 1);
+  await new Promise<void>((r) => relay.once('message', () => r()));
 
   let nginx: ChildProcess | undefined;
   if (nginxBin) {
@@ -448,8 +494,8 @@ async function main(): Promise<void> {
 
   log(`ingress bench: ${os.cpus().length} cores, node ${process.version}, generator ${generator === 'wrk' ? 'wrk (1 thread)' : 'undici (fallback: wrk unavailable)'}, ` +
     `${CONNECTIONS} connections, ${DURATION_S}s per run (+${WARMUP_S}s warm-up), split ${WEIGHTS.join('/')}`);
-  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 load generator' +
-    (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx to CPU 1' : '; not pinned'));
+  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 node TCP relay (floor reference), 1 load generator' +
+    (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx / relay to CPU 1' : '; not pinned'));
 
   // Interleaved rounds (direct, ingress, nginx, direct, …): the machine is shared and the load from
   // other processes varies, so each number is the MEDIAN over ROUNDS interleaved runs (robust to a
@@ -466,8 +512,9 @@ async function main(): Promise<void> {
   const nginxRuns: LoadResult[] = [];
   const counts: Record<string, number> = {};
   if (HALF_RPS > 0) {
-    await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, HALF_RPS);
+    await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort, HALF_RPS);
     cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   }
   for (let round = 1; round <= ROUNDS; round++) {
@@ -502,7 +549,7 @@ async function main(): Promise<void> {
   });
   log(`split over the ingress runs: ${parts.join(', ')}; max error ${splitErr.toFixed(4)} pp`);
 
-  const { p99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, Math.max(100, ingress.rps / 2));
+  const { p99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort, Math.max(100, ingress.rps / 2));
 
   // Failed requests while the table is swapped repeatedly under load.
   proxy.send({ type: 'swap-start', intervalMs: SWAP_INTERVAL_MS });
