@@ -23,7 +23,8 @@
  * `--nice-generator` runs wrk at nice 10; `--same-rate` measures the direct path at the same rate and
  * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe;
  * `--proxy-js <file>` runs another proxy program in the ingress's place (it gets `BENCH_CFG` and must
- * send `{ type: 'ready' }` over IPC), to measure a floor such as a plain TCP relay; `--no-minify`
+ * send `{ type: 'ready' }` over IPC), e.g. `bench/minimal-proxy.cjs` (the smallest node:http + undici
+ * proxy, to separate the stack's cost from ours); `--no-minify`
  * bundles the ingress unminified (readable function names in profiles).
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
