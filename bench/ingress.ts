@@ -24,8 +24,8 @@
  * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe;
  * `--proxy-js <file>` runs another proxy program in the ingress's place (it gets `BENCH_CFG` and must
  * send `{ type: 'ready' }` over IPC), e.g. `bench/minimal-proxy.cjs` (the smallest node:http + undici
- * proxy, to separate the stack's cost from ours); `--no-minify`
- * bundles the ingress unminified (readable function names in profiles).
+ * proxy, to separate the stack's cost from ours); `--no-minify` bundles the ingress unminified
+ * (readable function names in profiles).
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
