@@ -1,5 +1,5 @@
 import { NOW } from './harness';
-import { TEMPLATE, condOf, owner, readyStatus, runTable, uid, written } from './table';
+import { READY_REVISION_STATUS, TEMPLATE, condOf, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
 import type { KubeObject } from '../../../src/core/types';
 import { revisionsToCollect } from '../../../src/runtime/controller/reconcilers/gc';
 
@@ -19,24 +19,9 @@ const config = (extra: any = {}): KubeObject => ({
   ...(extra.status ? { status: extra.status } : {}),
 });
 
-const rev = (name: string, gen: number, status?: any, extra: any = {}): KubeObject => ({
-  apiVersion: 'serving.knative.dev/v1',
-  kind: 'Revision',
-  metadata: {
-    name,
-    namespace: 'default',
-    generation: 1,
-    uid: uid('Revision', name),
-    ownerReferences: extra.ownerReferences ?? [owner('Configuration', 'web')],
-    labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': String(gen), ...(extra.labels ?? {}) },
-    annotations: extra.annotations,
-    creationTimestamp: extra.creationTimestamp,
-  },
-  spec: extra.spec ?? TEMPLATE.spec,
-  ...(status ? { status } : {}),
-});
+const rev = (name: string, gen: number, status?: any, extra: any = {}): KubeObject => revisionFixture(name, { ...extra, gen, status });
 
-const READY_REV = readyStatus(1, ['ResourcesAvailable', 'ContainerHealthy']);
+const READY_REV = READY_REVISION_STATUS;
 const FAILED_REV = { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'ExitCode1', message: 'Container failed with: boom' }] };
 
 runTable('Configuration', [

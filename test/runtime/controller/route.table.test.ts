@@ -1,5 +1,5 @@
 import { NOW, domainConfigMap } from './harness';
-import { condOf, owner, readyStatus, runTable, uid, written, TEMPLATE } from './table';
+import { READY_REVISION_STATUS, condOf, owner, readyStatus, revisionFixture, runTable, uid, written, TEMPLATE } from './table';
 import type { KubeObject } from '../../../src/core/types';
 
 const route = (traffic: any[], extra: any = {}): KubeObject => ({
@@ -24,20 +24,10 @@ const config = (latestReady?: string, ready: 'True' | 'False' | 'Unknown' = 'Tru
   spec: { template: TEMPLATE },
   status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: ready }], ...(latestReady ? { latestReadyRevisionName: latestReady, latestCreatedRevisionName: latestReady } : {}) },
 });
-const rev = (name: string, ready = true, extra: any = {}): KubeObject => ({
-  apiVersion: 'serving.knative.dev/v1',
-  kind: 'Revision',
-  metadata: {
-    name,
-    namespace: 'default',
-    generation: 1,
-    uid: uid('Revision', name),
-    ownerReferences: [owner('Configuration', 'web')],
-    labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': '1', ...(extra.labels ?? {}) },
-    annotations: extra.annotations,
-  },
-  spec: TEMPLATE.spec,
-  status: ready ? readyStatus(1, ['ResourcesAvailable', 'ContainerHealthy']) : { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown' }] },
+const rev = (name: string, ready = true, extra: any = {}): KubeObject => revisionFixture(name, {
+  labels: extra.labels,
+  annotations: extra.annotations,
+  status: ready ? READY_REVISION_STATUS : { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown' }] },
 });
 
 const LATEST = [{ configurationName: 'web', latestRevision: true, percent: 100 }];

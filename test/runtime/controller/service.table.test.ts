@@ -1,4 +1,4 @@
-import { TEMPLATE, condOf, owner, readyStatus, runTable, uid, written } from './table';
+import { READY_REVISION_STATUS, TEMPLATE, condOf, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
 import type { KubeObject } from '../../../src/core/types';
 import { makeConfiguration, makeRoute } from '../../../src/runtime/controller/resources/service';
 
@@ -26,20 +26,8 @@ const route = (s: KubeObject, status?: any, mutate?: (r: any) => void): KubeObje
   mutate?.(r);
   return r;
 };
-const rev = (name: string, gen: number, ready = true): KubeObject => ({
-  apiVersion: 'serving.knative.dev/v1',
-  kind: 'Revision',
-  metadata: {
-    name,
-    namespace: 'default',
-    generation: 1,
-    uid: uid('Revision', name),
-    ownerReferences: [owner('Configuration', 'web')],
-    labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': String(gen), 'serving.knative.dev/service': 'web' },
-  },
-  spec: TEMPLATE.spec,
-  ...(ready ? { status: readyStatus(1, ['ResourcesAvailable', 'ContainerHealthy']) } : {}),
-});
+const rev = (name: string, gen: number, ready = true): KubeObject =>
+  revisionFixture(name, { gen, labels: { 'serving.knative.dev/service': 'web' }, status: ready ? READY_REVISION_STATUS : undefined });
 
 const S = svc();
 const cfgReady = readyStatus(1, [], { latestCreatedRevisionName: 'web-00001', latestReadyRevisionName: 'web-00001' });

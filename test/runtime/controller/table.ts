@@ -91,6 +91,44 @@ export function readyStatus(gen: number, conds: string[], extra: any = {}): any 
   };
 }
 
+/** A Revision's status once its Deployment is available and its containers are healthy. */
+export const READY_REVISION_STATUS = readyStatus(1, ['ResourcesAvailable', 'ContainerHealthy']);
+
+export interface RevisionFixture {
+  /** `serving.knative.dev/configurationGeneration`; default 1. */
+  readonly gen?: number;
+  /** Omitted when unset. */
+  readonly status?: any;
+  /** Added to the configuration labels. */
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  /** Default: owned by Configuration `web`. */
+  readonly ownerReferences?: any[];
+  readonly creationTimestamp?: string;
+  /** Default: `TEMPLATE.spec`. */
+  readonly spec?: any;
+}
+
+/** A Revision of Configuration `web` in `default`, as the Configuration reconciler creates it. */
+export function revisionFixture(name: string, o: RevisionFixture = {}): KubeObject {
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Revision',
+    metadata: {
+      name,
+      namespace: 'default',
+      generation: 1,
+      uid: uid('Revision', name),
+      ownerReferences: o.ownerReferences ?? [owner('Configuration', 'web')],
+      labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': String(o.gen ?? 1), ...o.labels },
+      annotations: o.annotations,
+      creationTimestamp: o.creationTimestamp,
+    },
+    spec: o.spec ?? TEMPLATE.spec,
+    ...(o.status ? { status: o.status } : {}),
+  };
+}
+
 export const TEMPLATE = {
   spec: {
     containers: [{ image: 'gcr.io/example/app:1', name: 'user-container', resources: {}, readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 } }],
