@@ -162,6 +162,36 @@ function expectClearError(e: unknown, constructPath: string, eager: boolean): vo
   if (!/\(got |"[^"]*"|`[^`]+`|\b[a-zA-Z]+(\.[a-zA-Z]+)* must\b/.test(msg)) throw new Error(`error does not name the bad value/property: ${msg}`);
 }
 
+/**
+ * Runs `build` (props, constructor, fluent calls), then synthesizes, and counts the outcome:
+ * `eager` (build threw), `synth` (synthesis threw) or `ok`. Every error must be a clear one; an
+ * error thrown while `build` has marked the constructor as running must start with the construct
+ * path. Returns the synthesized objects only when both steps succeed.
+ */
+function synthOrClassify(outcomes: Record<string, number>, app: App, path: string,
+  build: (inConstructor: (running: boolean) => void) => void): KubeObject[] | undefined {
+  let inConstructor = false;
+  try {
+    build((running) => { inConstructor = running; });
+  } catch (e) {
+    outcomes.eager++;
+    expectClearError(e, path, true);
+    // Errors thrown by the constructor name the construct path.
+    if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
+    return undefined;
+  }
+  let objects: KubeObject[];
+  try {
+    objects = synthObjects(app);
+  } catch (e) {
+    outcomes.synth++;
+    expectClearError(e, path, false);
+    return undefined;
+  }
+  outcomes.ok++;
+  return objects;
+}
+
 /** Zero validation errors and a fixed point of Knative defaulting (no exceptions). */
 function expectAdmitted(obj: KubeObject): void {
   const errors = validate(obj, { operation: 'create' }).filter((v) => v.severity !== 'warning').map(formatViolation);
@@ -201,13 +231,12 @@ describe('constructs under random props', () => {
       const app = new App();
       const chart = new Chart(app, 'prop', { namespace: p.namespace });
       const path = 'prop/Svc';
-      let svc: KnService;
-      let inConstructor = false;
-      try {
+      let svc!: KnService;
+      const objects = synthOrClassify(outcomes, app, path, (inConstructor) => {
         const envVariables = Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, EnvValue.fromValue(v)]));
         const container = { image: p.image, port: p.port, envVariables };
         const revisionName = p.revisionName === undefined ? undefined : RevisionName.of(p.revisionName);
-        inConstructor = true;
+        inConstructor(true);
         svc = new KnService(chart, 'Svc', {
           metadata: { name: p.name },
           ...(p.shortcut ? { image: p.image, port: p.port, envVariables } : { containers: [container] }),
@@ -217,24 +246,10 @@ describe('constructs under random props', () => {
           revisionName,
           revisionLabels: p.revisionLabels,
         });
-        inConstructor = false;
+        inConstructor(false);
         if (p.traffic) svc.replaceTraffic(buildSplit(svc, chart, p.traffic));
-      } catch (e) {
-        outcomes.eager++;
-        expectClearError(e, path, true);
-        // Errors thrown by the constructor name the construct path.
-        if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
-        return;
-      }
-      let objects: KubeObject[];
-      try {
-        objects = synthObjects(app);
-      } catch (e) {
-        outcomes.synth++;
-        expectClearError(e, path, false);
-        return;
-      }
-      outcomes.ok++;
+      });
+      if (objects === undefined) return;
       expect(objects).toHaveLength(1);
       const obj = objects[0];
       expectAdmitted(obj);
@@ -281,26 +296,12 @@ describe('constructs under random props', () => {
       const app = new App();
       const chart = new Chart(app, 'prop', { namespace: 'default' });
       const path = 'prop/Route';
-      let inConstructor = false;
-      try {
+      const objects = synthOrClassify(outcomes, app, path, (inConstructor) => {
         const traffic = buildSplit(undefined, chart, p.entries);
-        inConstructor = true;
+        inConstructor(true);
         new Route(chart, 'Route', { metadata: { name: p.name }, clusterLocal: p.clusterLocal, traffic });
-      } catch (e) {
-        outcomes.eager++;
-        expectClearError(e, path, true);
-        if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
-        return;
-      }
-      let objects: KubeObject[];
-      try {
-        objects = synthObjects(app);
-      } catch (e) {
-        outcomes.synth++;
-        expectClearError(e, path, false);
-        return;
-      }
-      outcomes.ok++;
+      });
+      if (objects === undefined) return;
       const [route] = objects;
       expectAdmitted(route);
       expect(route.spec.traffic).toHaveLength(p.entries.length);
