@@ -10,22 +10,17 @@ const svc = (extra: any = {}, status?: any): KubeObject => ({
   ...(status ? { status } : {}),
 });
 
-const config = (s: KubeObject, status?: any, mutate?: (c: any) => void): KubeObject => {
-  const c: any = makeConfiguration(s as any);
-  c.metadata.uid = uid('Configuration', 'web');
-  c.metadata.generation = 1;
-  if (status) c.status = status;
-  mutate?.(c);
-  return c;
+/** The child the Service reconciler would create (`make`), as stored: uid, generation 1, optional status. */
+const child = (make: (s: any) => KubeObject) => (s: KubeObject, status?: any, mutate?: (o: any) => void): KubeObject => {
+  const o: any = make(s);
+  o.metadata.uid = uid(o.kind, 'web');
+  o.metadata.generation = 1;
+  if (status) o.status = status;
+  mutate?.(o);
+  return o;
 };
-const route = (s: KubeObject, status?: any, mutate?: (r: any) => void): KubeObject => {
-  const r: any = makeRoute(s as any);
-  r.metadata.uid = uid('Route', 'web');
-  r.metadata.generation = 1;
-  if (status) r.status = status;
-  mutate?.(r);
-  return r;
-};
+const config = child(makeConfiguration);
+const route = child(makeRoute);
 const rev = (name: string, gen: number, ready = true): KubeObject =>
   revisionFixture(name, { gen, labels: { 'serving.knative.dev/service': 'web' }, status: ready ? READY_REVISION_STATUS : undefined });
 
