@@ -3,62 +3,51 @@
  */
 import { RbacRuleDescription, RbacScope } from './rbac';
 
-const READ = ['get', 'list', 'watch'];
+const LIST_WATCH = ['list', 'watch'];
 const KNATIVE = 'serving.knative.dev';
 
-/** The controller's rules (cluster-wide and system-namespace). */
+/**
+ * The controller's rules (cluster-wide and system-namespace).
+ *
+ * Each rule grants exactly what the controller's code calls today, and each `need` names the
+ * module that calls it. Reads go through informers (list + watch), never single gets; writes are
+ * create/update/delete (the controller never patches). `test/control-plane/rbac-least-privilege.test.ts`
+ * runs the controller and the ingress under these rules and fails on a denied request and on a
+ * granted verb no request used, so a rule cannot outlive its call site.
+ */
 export function controllerRules(leaseName: string): RbacRuleDescription[] {
   const c = (scope: RbacScope, apiGroups: string[], resources: string[], verbs: string[], need: string,
     resourceNames?: string[]): RbacRuleDescription =>
     ({ component: 'controller', scope, apiGroups, resources, verbs, need, ...(resourceNames ? { resourceNames } : {}) });
   return [
-    // Service reconciler input.
-    c(RbacScope.CLUSTER, [KNATIVE], ['services'], READ,
-      'watch Knative Services to reconcile each into its Configuration and Route'),
-    // Service → Configuration + Route (create, clobber drift, labeler annotations).
-    c(RbacScope.CLUSTER, [KNATIVE], ['configurations', 'routes'], [...READ, 'create', 'update', 'patch'],
-      'create and keep in sync the Configuration and Route owned by each Service; the labeler patches routing annotations'),
-    // Configuration → Revisions, routingState labels, revision GC (config-gc).
-    c(RbacScope.CLUSTER, [KNATIVE], ['revisions'], [...READ, 'create', 'update', 'patch', 'delete'],
-      'create one Revision per Configuration generation, label routingState, and delete revisions garbage-collected per config-gc'),
-    // DomainMapping reconciler (finalizer).
-    c(RbacScope.CLUSTER, [KNATIVE], ['domainmappings'], [...READ, 'update', 'patch'],
-      'reconcile DomainMappings (add/remove the domainmappings.serving.knative.dev finalizer)'),
-    // Status is written through the /status subresource only.
-    c(RbacScope.CLUSTER, [KNATIVE], ['services/status', 'configurations/status', 'revisions/status', 'routes/status', 'domainmappings/status'],
-      ['get', 'update', 'patch'],
-      'write observedGeneration, conditions, URLs and traffic through the status subresource'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['services'], LIST_WATCH,
+      'informer on Knative Services, the input of the Service reconciler (controller.ts, reconcilers/service.ts)'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['configurations', 'routes'], [...LIST_WATCH, 'create', 'update'],
+      'create the Configuration and Route owned by each Service and repair drift (reconcilers/service.ts); the labeler updates routing annotations (reconcilers/labeler.ts)'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['revisions'], [...LIST_WATCH, 'create', 'update', 'delete'],
+      'create one Revision per Configuration generation (reconcilers/configuration.ts), label routingState (reconcilers/labeler.ts), delete revisions collected per config-gc (reconcilers/gc.ts)'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['services/status', 'configurations/status', 'revisions/status', 'routes/status'], ['update'],
+      'write observedGeneration, conditions, URLs and traffic through the status subresource (reconcilers/base.ts)'),
     // blockOwnerDeletion on controller owner references needs update on <owner>/finalizers.
-    c(RbacScope.CLUSTER, [KNATIVE], ['services/finalizers', 'configurations/finalizers', 'revisions/finalizers', 'routes/finalizers', 'domainmappings/finalizers'],
-      ['update'],
-      'set controller ownerReferences with blockOwnerDeletion on children (OwnerReferencesPermissionEnforcement admission)'),
-    // Revision → Deployment.
-    c(RbacScope.CLUSTER, ['apps'], ['deployments'], [...READ, 'create', 'update', 'patch'],
-      'run each Revision as a Deployment and read its rollout status for ResourcesAvailable'),
-    // Revision → ClusterIP Service; Route → cluster-local/placeholder Services (deleted when a tag goes away).
-    c(RbacScope.CLUSTER, [''], ['services'], [...READ, 'create', 'update', 'patch', 'delete'],
-      'ClusterIP Service per Revision and per Route/tag (status.address); delete the Service of a removed tag'),
-    // HPA autoscaling class.
-    c(RbacScope.CLUSTER, ['autoscaling'], ['horizontalpodautoscalers'], [...READ, 'create', 'update', 'patch', 'delete'],
-      'min/max scale with the HPA class: one HorizontalPodAutoscaler per Revision, removed when the class changes'),
-    // ContainerHealthy / ResourcesAvailable diagnostics.
-    c(RbacScope.CLUSTER, [''], ['pods'], READ,
-      'inspect Revision pods for ContainerHealthy and ResourcesAvailable reasons (exit codes, ImagePullBackOff, unschedulable)'),
-    // Events.
-    c(RbacScope.CLUSTER, [''], ['events'], ['create', 'patch'],
-      'record Kubernetes Events for reconcile results in the namespaces of the reconciled objects'),
-    // Cluster configuration (namespaced).
-    c(RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], READ,
-      'read and watch the config-* ConfigMaps (config-defaults, config-features, config-network, config-domain, config-gc, …)'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['services/finalizers', 'configurations/finalizers', 'revisions/finalizers', 'routes/finalizers'], ['update'],
+      'set controller ownerReferences with blockOwnerDeletion on the children of Services, Configurations, Revisions and Routes (resources/meta.ts ownerRef; OwnerReferencesPermissionEnforcement admission)'),
+    c(RbacScope.CLUSTER, ['apps'], ['deployments'], [...LIST_WATCH, 'create', 'update'],
+      'run each Revision as a Deployment, repair drift and read its rollout status for ResourcesAvailable (reconcilers/revision.ts)'),
+    c(RbacScope.CLUSTER, [''], ['services'], [...LIST_WATCH, 'create', 'update', 'delete'],
+      'ClusterIP Service per Revision (reconcilers/revision.ts) and placeholder Service per Route/tag, deleted when a tag goes away (reconcilers/route.ts)'),
+    c(RbacScope.CLUSTER, ['autoscaling'], ['horizontalpodautoscalers'], [...LIST_WATCH, 'create', 'update', 'delete'],
+      'min/max scale with the HPA class: one HorizontalPodAutoscaler per Revision, deleted when the class changes (reconcilers/revision.ts)'),
+    c(RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], LIST_WATCH,
+      'informer on the config-* ConfigMaps (config-defaults, config-features, config-network, config-domain, config-gc, …) (controller.ts)'),
     // Leader election: create cannot be limited by name; get/update only on our Lease.
     c(RbacScope.SYSTEM_NAMESPACE, ['coordination.k8s.io'], ['leases'], ['create'],
-      'leader election: create the Lease on first start'),
+      'leader election: create the Lease on first start (leader.ts)'),
     c(RbacScope.SYSTEM_NAMESPACE, ['coordination.k8s.io'], ['leases'], ['get', 'update'],
-      'leader election: read and renew/acquire the controller Lease', [leaseName]),
+      'leader election: read and renew/acquire the controller Lease (leader.ts)', [leaseName]),
   ];
 }
 
-/** The ingress's rules: read-only. */
+/** The ingress's rules: read-only informers (ingress/watcher.ts). */
 export function ingressRules(): RbacRuleDescription[] {
   return [
     {
@@ -66,24 +55,24 @@ export function ingressRules(): RbacRuleDescription[] {
       scope: RbacScope.CLUSTER,
       apiGroups: [KNATIVE],
       resources: ['routes'],
-      verbs: READ,
-      need: 'build the host → weighted-targets table from Route status (url, address, traffic, tag URLs)',
+      verbs: LIST_WATCH,
+      need: 'informer on Routes: the host → weighted-targets table from Route status (url, address, traffic, tag URLs) (ingress/watcher.ts)',
     },
     {
       component: 'ingress',
       scope: RbacScope.CLUSTER,
       apiGroups: [KNATIVE],
       resources: ['revisions'],
-      verbs: READ,
-      need: 'per-revision request timeouts (spec.timeoutSeconds, responseStartTimeoutSeconds, idleTimeoutSeconds)',
+      verbs: LIST_WATCH,
+      need: 'informer on Revisions: per-revision request timeouts (spec.timeoutSeconds, responseStartTimeoutSeconds, idleTimeoutSeconds) (ingress/watcher.ts)',
     },
     {
       component: 'ingress',
       scope: RbacScope.SYSTEM_NAMESPACE,
       apiGroups: [''],
       resources: ['configmaps'],
-      verbs: READ,
-      need: 'read and watch the config-* ConfigMaps (domain, network and feature settings such as tag-header-based-routing)',
+      verbs: LIST_WATCH,
+      need: 'informer on the config-* ConfigMaps (domain, network and feature settings such as tag-header-based-routing) (ingress/watcher.ts)',
     },
   ];
 }

@@ -13,7 +13,7 @@ import {
   ApiError, apiError, badRequest, conflict, gone, internal, methodNotAllowed, notFound, reasonFor, status, StatusBody,
 } from './errors';
 import { deepClone, isPlainObject, jsonPatch, mergePatch } from './patch';
-import { apiVersionOf, findByPath, KNATIVE_GROUP, ResourceType, RESOURCES, resolveType, typeKey } from './resources';
+import { apiVersionOf, findByApiVersionKind, findByPath, KNATIVE_GROUP, ResourceType, RESOURCES, resolveType, typeKey } from './resources';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { AdmissionHook, DeleteOptions, Store, StoreEvent } from './store';
 import { WorkloadOptions, WorkloadSimulator } from './workloads';
@@ -66,6 +66,29 @@ export interface EmulatorOptions {
   recordActions?: 'full' | 'light' | false;
   /** Log each request (method, path, status) through this function. */
   log?: (line: string) => void;
+  /**
+   * Authorization (like kube-apiserver's RBAC authorizer): asked for every resource request and,
+   * as the OwnerReferencesPermissionEnforcement admission plugin does, for `update` on
+   * `<owner>/finalizers` of every owner reference with `blockOwnerDeletion: true` that a create
+   * or update sets. Return a reason to answer 403 Forbidden, or undefined to allow.
+   * Default: everything is allowed.
+   */
+  authorize?: (request: AccessRequest) => string | undefined;
+}
+
+/** What an authorizer is asked (kube-apiserver's authorization attributes). */
+export interface AccessRequest {
+  user: string;
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+  group: string;
+  /** Plural resource name, e.g. `deployments`. */
+  resource: string;
+  /** `status`, `scale` or (owner-reference enforcement) `finalizers`. */
+  subresource?: string;
+  /** Empty for cluster-scoped requests and for lists/watches across all namespaces. */
+  namespace: string;
+  /** Object name, when the request names one. */
+  name?: string;
 }
 
 export interface RecordedAction {
@@ -649,6 +672,7 @@ export class KubeApiEmulator {
         throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
       }
     }
+    if (this.opts.authorize) this.authorize(this.opts.authorize, method, user, t, ns, name, subresource, isWatch, body);
 
     if (method === 'GET') {
       if (name === undefined || isWatch) {
@@ -760,6 +784,50 @@ export class KubeApiEmulator {
       }
       default:
         throw methodNotAllowed();
+    }
+  }
+
+  /** RBAC-style authorization of one request, plus owner-reference permission enforcement. */
+  private authorize(
+    authorize: (r: AccessRequest) => string | undefined, method: string, user: string, t: ResourceType, ns: string,
+    name: string | undefined, subresource: string | undefined, isWatch: boolean, body: unknown,
+  ): void {
+    let verb: AccessRequest['verb'];
+    switch (method) {
+      case 'GET': verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get'; break;
+      case 'POST': verb = 'create'; break;
+      case 'PUT': verb = 'update'; break;
+      case 'PATCH': verb = 'patch'; break;
+      case 'DELETE': verb = name === undefined ? 'deletecollection' : 'delete'; break;
+      default: return;
+    }
+    const check = (r: AccessRequest): void => {
+      const reason = authorize(r);
+      if (reason === undefined) return;
+      const what = `${r.resource}${r.subresource ? `/${r.subresource}` : ''}${r.group ? `.${r.group}` : ''}`;
+      throw apiError(403, `${r.subresource === 'finalizers' ? 'cannot set blockOwnerDeletion: ' : ''}` +
+        `User "${r.user}" cannot ${r.verb} resource "${what}" in API group "${r.group}"` +
+        `${r.namespace ? ` in the namespace "${r.namespace}"` : ' at the cluster scope'}: ${reason}`, 'Forbidden');
+    };
+    check({ user, verb, group: t.group, resource: t.plural, subresource, namespace: ns, name: name ?? undefined });
+    if ((verb !== 'create' && verb !== 'update') || subresource || !isPlainObject(body)) return;
+    // OwnerReferencesPermissionEnforcement: blockOwnerDeletion needs update on <owner>/finalizers
+    // (on update, only for references that did not already block deletion).
+    let before: KubeObject | undefined;
+    if (verb === 'update' && name !== undefined) {
+      try {
+        before = this.store.get(t, ns, name);
+      } catch {
+        before = undefined;
+      }
+    }
+    const blocking = (o: KubeObject | undefined): any[] => (o?.metadata?.ownerReferences ?? []).filter((r: any) => r?.blockOwnerDeletion === true);
+    const had = new Set(blocking(before).map((r) => r.uid));
+    for (const ref of blocking(body as KubeObject)) {
+      if (had.has(ref.uid)) continue;
+      const owner = findByApiVersionKind(String(ref.apiVersion ?? ''), String(ref.kind ?? ''));
+      if (!owner) continue;
+      check({ user, verb: 'update', group: owner.group, resource: owner.plural, subresource: 'finalizers', namespace: owner.namespaced ? ns : '', name: ref.name });
     }
   }
 
