@@ -33,7 +33,38 @@ export function renderTagTemplate(tpl: string, v: { Tag: string; Name: string })
 
 /** `svc.<clusterDomain>`: the cluster-local domain. */
 export function clusterLocalDomain(cfg: ServingConfig): string {
-  return `svc.${cfg.clusterDomain}`;
+  return clusterLocalDomainOf(cfg.clusterDomain);
+}
+
+/** `svc.<clusterDomain>` for a bare cluster domain (the runtime knows only `CLUSTER_DOMAIN`). */
+export function clusterLocalDomainOf(clusterDomain: string): string {
+  return `svc.${clusterDomain}`;
+}
+
+/**
+ * The hosts of a name (a Route, or a tag's host name such as `<tag>-<route>`) in Knative's
+ * ClusterLocal ingress rule (§11.4): `<name>.<ns>`, `<name>.<ns>.svc`, `<name>.<ns>.svc.<cd>`.
+ * Every traffic name gets them, public or not; they are cluster-local by definition.
+ */
+export function clusterLocalHostForms(name: string, namespace: string, clusterDomain: string): string[] {
+  const short = `${name}.${namespace}`;
+  return [short, `${short}.svc`, `${short}.${clusterLocalDomainOf(clusterDomain)}`];
+}
+
+/**
+ * Whether a host from a Route's status (`status.url`, `status.traffic[].url`) is cluster-local,
+ * i.e. must be served only inside the cluster. Cluster-local Routes and tags (visibility label,
+ * config-domain selecting `svc.<cd>`, or a tag's labelled placeholder Service) get hosts rendered
+ * with the default domain template under `svc.<cd>` (§11.3, §11.4), so the host is cluster-local
+ * exactly when it is `svc.<cd>` or a subdomain of it. Case-insensitive; a trailing dot is ignored.
+ * (A config-domain entry such as `x.svc.<cd>` would give upstream an external host in that domain;
+ * here it stays cluster-local: names under `svc.<cd>` only resolve inside the cluster.)
+ */
+export function isClusterLocalHost(host: string, clusterDomain: string): boolean {
+  let h = host.toLowerCase();
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  const domain = clusterLocalDomainOf(clusterDomain.toLowerCase());
+  return h === domain || h.endsWith(`.${domain}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { defaultServingConfig, parseServingConfig, ServingConfig } from '../../src/core/config';
 import {
-  checkHost, isClusterLocal, renderDomainTemplate, renderTagTemplate, routeHosts, RouteHostsError, selectDomain,
+  checkHost, clusterLocalHostForms, isClusterLocal, isClusterLocalHost, renderDomainTemplate, renderTagTemplate, routeHosts,
+  RouteHostsError, selectDomain,
 } from '../../src/core/hosts';
 
 const exampleCom = (extra: Record<string, Record<string, string>> = {}): ServingConfig =>
@@ -117,5 +118,41 @@ describe('checkHost', () => {
     expect(checkHost('Hello.example.com')).toMatch(/lower case/);
     expect(checkHost(`${'a.'.repeat(127)}com`)).toMatch(/no more than 253/);
     expect(checkHost('')).toMatch(/empty/);
+  });
+});
+
+describe('cluster-local hosts (what the ingress keeps off its external listener)', () => {
+  test('the three short forms of a name', () => {
+    expect(clusterLocalHostForms('hello', 'default', 'cluster.local')).toEqual(['hello.default', 'hello.default.svc', 'hello.default.svc.cluster.local']);
+    expect(clusterLocalHostForms('v1-hello', 'ns', 'corp.internal')).toEqual(['v1-hello.ns', 'v1-hello.ns.svc', 'v1-hello.ns.svc.corp.internal']);
+  });
+
+  test('a host is cluster-local when it is in svc.<clusterDomain>', () => {
+    expect(isClusterLocalHost('hello.default.svc.cluster.local', 'cluster.local')).toBe(true);
+    expect(isClusterLocalHost('Hello.Default.SVC.cluster.local.', 'cluster.local')).toBe(true);
+    expect(isClusterLocalHost('hello.default.svc.corp.internal', 'corp.internal')).toBe(true);
+    expect(isClusterLocalHost('hello.default.svc.cluster.local', 'corp.internal')).toBe(false);
+    expect(isClusterLocalHost('hello.default.example.com', 'cluster.local')).toBe(false);
+    // suffix match on labels, not characters
+    expect(isClusterLocalHost('hello.default.mysvc.cluster.local', 'cluster.local')).toBe(false);
+    expect(isClusterLocalHost('hello.default.svc.cluster.local.example.com', 'cluster.local')).toBe(false);
+  });
+
+  test.each([
+    ['public Route, public tag', {}, [] as string[], { main: false, a: false }],
+    ['public Route, tag made private by its placeholder Service', {}, ['a'], { main: false, a: true }],
+    ['Route labelled cluster-local: its tags too', { 'networking.knative.dev/visibility': 'cluster-local' }, [], { main: true, a: true }],
+  ])('agrees with routeHosts on every URL: %s', (_name, labels, localTags, want) => {
+    for (const cfg of [
+      exampleCom(),
+      exampleCom({ 'config-network': { 'domain-template': '{{.Name}}-{{.Namespace}}.{{.Domain}}', 'tag-template': '{{.Name}}-{{.Tag}}' } }),
+      parseServingConfig({ 'config-domain': { 'example.com': '' } }, 'corp.internal'),
+    ]) {
+      const h = routeHosts({ name: 'hello', namespace: 'default', labels }, ['a'], cfg, localTags);
+      expect(isClusterLocalHost(new URL(h.url).hostname, cfg.clusterDomain)).toBe(want.main);
+      expect(isClusterLocalHost(new URL(h.tags.a.url).hostname, cfg.clusterDomain)).toBe(want.a);
+      expect(isClusterLocalHost(new URL(h.addressUrl).hostname, cfg.clusterDomain)).toBe(true);
+      expect(clusterLocalHostForms('hello', 'default', cfg.clusterDomain)[2]).toBe(h.clusterLocalHost);
+    }
   });
 });
