@@ -81,6 +81,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         '^@kubernetes/client-node$': '<rootDir>/build/vendor/kubernetes-client-node.cjs',
       },
       testTimeout: 60_000,
+      // Temp-dir hygiene: each run gets its own TMPDIR root, each test file a directory below it
+      // that is removed after the file; the teardown fails the run if anything leaked.
+      globalSetup: '<rootDir>/test/support/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/jest/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest/per-file.ts'],
+      // Jest's transform cache stays in the project, not in the system temp dir.
+      cacheDirectory: '<rootDir>/node_modules/.cache/jest',
       // A per-file text table is unreadable in CI logs at this size: summary + lcov/json files.
       coverageReporters: ['text-summary', 'lcov', 'json', 'cobertura'],
     },
