@@ -8,7 +8,8 @@
  * If the directory contains sub-directories (e.g. 01-pin-current/, 02-deploy-candidate/ …) they
  * are applied one after another in name order, waiting for convergence after each step; YAML
  * files directly in the directory are applied as one step. Objects the emulator does not serve
- * (CRDs, RBAC, …) are skipped with a note. Exit code 0 when every Knative Service ends Ready.
+ * (CRDs, RBAC, …) are skipped with a note. Exit code 0 when every object applied and every Knative
+ * Service ends Ready.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -145,6 +146,7 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
   await ctl.start();
   console.log(`local API emulator at ${emu.url}; controller running (Ctrl-C to stop)`);
   let allReady = true;
+  let applyErrors = 0;
   try {
     for (const step of steps(dir)) {
       console.log(`\n== ${step.name}`);
@@ -154,6 +156,7 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
         try {
           console.log('  ' + (await apply(ctl, o)));
         } catch (e) {
+          applyErrors++;
           console.log(`  ERROR applying ${o.kind} ${o.metadata?.name}: ${(e as Error).message}`);
         }
       }
@@ -161,7 +164,8 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
       if (!ok) console.log('  (still converging after the timeout)');
       printStatus(emu);
     }
-    allReady = emu.list('ksvc').every((s) => cond(s)?.status === 'True' && s.status?.observedGeneration === s.metadata.generation);
+    allReady = applyErrors === 0 &&
+      emu.list('ksvc').every((s) => cond(s)?.status === 'True' && s.status?.observedGeneration === s.metadata.generation);
   } finally {
     await ctl.stop();
     await emu.stop();

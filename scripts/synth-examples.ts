@@ -16,7 +16,7 @@
 import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { App } from 'cdk8s';
-import { Example } from '../examples/example';
+import { Example, ExampleStep } from '../examples/example';
 import { parseServingConfig, routeHosts, ServingConfig } from '../src/core';
 import { applyDefaults, formatViolation, validate } from '../src/core/rules';
 import { KubeObject, TrafficTarget } from '../src/core/types';
@@ -116,6 +116,29 @@ function diffPaths(before: unknown, after: unknown, path: string): string[] {
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${path}=${JSON.stringify(after)}`];
 }
 
+/** One synthesized step of an example. */
+export interface SynthesizedStep {
+  readonly step: ExampleStep;
+  readonly index: number;
+  /** `<outRoot>/<example>/` for single-step examples, `<outRoot>/<example>/<NN>-<step>/` otherwise. */
+  readonly outdir: string;
+  readonly objects: KubeObject[];
+  /** Number of manifest files written (one per chart). */
+  readonly charts: number;
+}
+
+/** Synthesize every step of an example into its directory under `outRoot` (the layout `npm run local` reads). */
+export function synthesizeExample(example: Example, outRootDir: string): SynthesizedStep[] {
+  return example.steps.map((step, index) => {
+    const stepDir = example.steps.length === 1 ? '' : `${String(index + 1).padStart(2, '0')}-${step.name}`;
+    const outdir = join(outRootDir, example.name, stepDir);
+    const app = new App({ outdir });
+    step.build(app);
+    app.synth();
+    return { step, index, outdir, objects: app.charts.flatMap((c) => c.toJson() as KubeObject[]), charts: app.charts.length };
+  });
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const strict = argv.includes('--strict') || process.env.SYNTH_STRICT === '1';
@@ -130,14 +153,8 @@ function main(): void {
   for (const example of examples) {
     console.log(`\n=== ${example.name}: ${example.title}`);
     console.log(`    scenario: ${example.scenario}`);
-    example.steps.forEach((step, i) => {
-      const stepDir = example.steps.length === 1 ? '' : `${String(i + 1).padStart(2, '0')}-${step.name}`;
-      const outdir = join(outRoot, example.name, stepDir);
-      const app = new App({ outdir });
-      step.build(app);
-      app.synth();
-      const objects = app.charts.flatMap((c) => c.toJson() as KubeObject[]);
-      files += app.charts.length;
+    synthesizeExample(example, outRoot).forEach(({ step, index: i, outdir, objects, charts }) => {
+      files += charts;
       const label = example.steps.length === 1 ? '' : `step ${i + 1}/${example.steps.length} ${step.name}: `;
       console.log(`\n--- ${label}${step.description}`);
       const problems = objects.flatMap(admissionProblems);

@@ -6,16 +6,17 @@ import { admit, parseServingConfig } from '../../src/core';
 import { schemaViolations } from '../../src/core/schema';
 import { KubeObject } from '../../src/core/types';
 
-function synthExample(): KubeObject[] {
-  const app = new App({ outdir: '/tmp/cdk8s-knative-serving-full-stack-test' });
+function synthExample(): { charts: string[]; objects: KubeObject[] } {
+  const app = new App();
   example.steps[example.steps.length - 1].build(app);
-  return app.charts.flatMap(c => c.toJson() as KubeObject[]);
+  return { charts: app.charts.map(c => c.node.id), objects: app.charts.flatMap(c => c.toJson() as KubeObject[]) };
 }
 
 describe('examples/full-stack', () => {
-  const objects = synthExample();
+  const { charts, objects } = synthExample();
 
-  test('one chart: the control plane plus the stock-service Service', () => {
+  test('the last step: the control-plane chart plus the stock-service chart', () => {
+    expect(charts).toEqual(['full-stack', 'stock-service-gray-release']);
     const knative = objects.filter(o => o.apiVersion.startsWith('serving.knative.dev/'));
     expect(knative.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/stock-service-example']);
     expect(objects.filter(o => o.kind === 'CustomResourceDefinition')).toHaveLength(5);
