@@ -194,5 +194,11 @@ project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/build/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('Dockerfile');
+// Contributor and CI files: users get lib/, .jsii, README.md, API.md, LICENSE and package.json only
+// (test/package-contents.test.ts pins the list).
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/.dockerignore');
+project.addPackageIgnore('/tsconfig.dev.json');
+project.addPackageIgnore('/docs/');
 
 project.synth();
