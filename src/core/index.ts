@@ -6,3 +6,5 @@ export * from './hosts';
 export * from './conditions';
 export * from './traffic';
 export * from './rules';
+export * from './quantity';
+export * from './go-json';
