@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig, ServingConfig } from '../core/config';
+import { goJsonRoundTripSpec } from '../core/go-json';
 import { formatViolation, validate } from '../core/rules';
 import type { KubeObject } from '../core/types';
 
@@ -302,7 +303,17 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     const v = this._validated;
     // Handed over once: cdk8s copies it while resolving, so it need not stay in memory.
     this._validated = undefined;
-    return v !== undefined && v.epoch === _epoch() ? v.spec : this._toKube();
+    return v !== undefined && v.epoch === _epoch() ? v.spec : this._storedSpec();
+  }
+
+  /**
+   * `_toKube()` as Knative stores it: every renderer's output goes through the Go JSON round
+   * trip of Knative's defaulting webhook (`src/core/go-json`), without its additions, so
+   * zero values Go drops (`initialDelaySeconds: 0`, `readOnly: false`, `value: ""`, empty lists
+   * and maps) never reach the output and quantities are canonical (`1024Mi` → `1Gi`).
+   */
+  private _storedSpec(): unknown {
+    return goJsonRoundTripSpec(this.apiObject, this._toKube(), { fillAbsent: false });
   }
 
   /**
@@ -332,7 +343,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           kind: this.apiObject.kind,
           metadata: _metadataJson(this.apiObject.metadata),
         };
-        const spec = this._toKube();
+        const spec = this._storedSpec();
         if (spec !== undefined) manifest.spec = spec;
       } catch {
         manifest = undefined; // let toJson() report it the way cdk8s does

@@ -8,6 +8,7 @@ import { KnativeFeature, KnativeFeatures } from './features';
 import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig } from '../core/config';
+import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
 
 /** Knative's out-of-the-box `config-defaults` (timeouts, container concurrency). */
@@ -608,7 +609,9 @@ export class RevisionTemplate {
     if (Object.keys(this._labels).length) metadata.labels = sortKeys(this._labels);
     if (Object.keys(this._annotations).length) metadata.annotations = sortKeys(this._annotations);
     const unnamed = Object.keys(metadata).length ? { metadata: { ...metadata }, spec } : { spec };
-    const name = this.revisionName._resolve(parentName, unnamed);
+    // A content hash covers the template as emitted (after the Go round trip, see KnativeResource).
+    const name = this.revisionName._resolve(parentName,
+      this.revisionName._needsTemplate ? goJsonRoundTripAs('RevisionTemplateSpec', unnamed, { fillAbsent: false }) : undefined);
     if (name !== undefined) metadata.name = name;
     return Object.keys(metadata).length ? { metadata, spec } : { spec };
   }
