@@ -7,8 +7,9 @@
  * URLs assume the cluster's config-domain is `example.com` (override with KN_DOMAIN) and the
  * default domain/tag templates; cluster-local services get `svc.cluster.local` hosts.
  *
- * Every serving.knative.dev object is also checked against Knative admission (src/core/rules):
- * it must be unchanged by defaulting and have no validation errors. Problems are reported as
+ * Every serving.knative.dev object is also checked against Knative admission (src/core/rules,
+ * src/core/go-json.ts): its Go JSON round trip must drop or rewrite nothing, defaulting must
+ * change nothing, and validation must report no errors. Problems are reported as
  * warnings; `--strict` (or SYNTH_STRICT=1) makes them fatal.
  *
  *   npx ts-node --project tsconfig.dev.json scripts/synth-examples.ts [--strict] [example …]
@@ -17,7 +18,7 @@ import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { App } from 'cdk8s';
 import { Example, ExampleStep } from '../examples/example';
-import { parseServingConfig, routeHosts, ServingConfig } from '../src/core';
+import { goJsonRoundTripChanges, parseServingConfig, routeHosts, ServingConfig } from '../src/core';
 import { applyDefaults, formatViolation, validate } from '../src/core/rules';
 import { KubeObject, TrafficTarget } from '../src/core/types';
 
@@ -88,13 +89,21 @@ export function loadExamples(dir = join(root, 'examples')): Example[] {
 }
 
 /**
- * Knative admission problems of one synthesized object: fields the defaulting webhook would
- * add or change (the object is not a fixed point of `applyDefaults`) and validation errors.
+ * Knative admission problems of one synthesized object: fields its Go JSON round trip would drop
+ * or rewrite (`goJsonRoundTripChanges`; fields Go only adds are no problem), fields the defaulting
+ * webhook would add or change (the object is not a fixed point of `applyDefaults`) and validation
+ * errors.
  */
 export function admissionProblems(obj: KubeObject): string[] {
   const problems: string[] = [];
   // Knative's webhooks only see serving.knative.dev objects.
   if (!obj.apiVersion.startsWith('serving.knative.dev/')) return problems;
+  const lost = goJsonRoundTripChanges(obj).flatMap((c) => {
+    if (c.change === 'removed') return [`drop ${c.path}=${JSON.stringify(c.before)}`];
+    if (c.change === 'changed') return [`rewrite ${c.path}=${JSON.stringify(c.before)} as ${JSON.stringify(c.after)}`];
+    return [];
+  });
+  if (lost.length) problems.push(`${obj.kind} ${obj.metadata.name}: Knative's Go round trip would ${lost.join(', ')}`);
   const defaulted = applyDefaults(obj, { operation: 'create' });
   const changes = diffPaths(obj, defaulted, '');
   if (changes.length) {
@@ -163,7 +172,7 @@ function main(): void {
       for (const o of objects) kindCounts.set(o.kind, (kindCounts.get(o.kind) ?? 0) + 1);
       const kinds = [...kindCounts].map(([k, c]) => (c > 1 ? `${k} x${c}` : k)).join(', ');
       console.log(`    ${objects.length} objects (${kinds}) -> ${relative(root, outdir)}/`);
-      console.log(problems.length ? problems.map((p) => `    ✗ ${p}`).join('\n') : '    ✓ admission: unchanged by Knative defaulting, no validation errors');
+      console.log(problems.length ? problems.map((p) => `    ✗ ${p}`).join('\n') : '    ✓ admission: unchanged by Knative\'s Go round trip and defaulting, no validation errors');
       for (const obj of objects) {
         if (obj.apiVersion !== 'serving.knative.dev/v1' || (obj.kind !== 'Service' && obj.kind !== 'Route')) continue;
         const t = trafficRows(obj, config);

@@ -1,14 +1,16 @@
 /**
  * Every example (examples/<name>/main.ts) synthesizes, step by step, through cdk8s validation
  * (our Knative admission checks run as construct validations), and every emitted object is a
- * fixed point of Knative admission: defaulting changes nothing and validation reports no
- * errors. Each step's YAML is snapshot-tested; the traffic tables match the seeds' numbers.
+ * fixed point of Knative admission: its Go JSON round trip drops and rewrites nothing, defaulting
+ * changes nothing and validation reports no errors. Each step's YAML is snapshot-tested; the
+ * traffic tables match the seeds' numbers.
  */
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import type { Example } from '../examples/example';
 import { loadExamples, trafficRows } from '../scripts/synth-examples';
 import { parseServingConfig } from '../src/core/config';
+import { goJsonRoundTripChanges } from '../src/core/go-json';
 import { applyDefaults, formatViolation, validate } from '../src/core/rules';
 import type { KubeObject } from '../src/core/types';
 
@@ -108,6 +110,29 @@ describe('example full-stack', () => {
   });
 });
 
+/**
+ * The README's fixed-point claim. Knative's defaulting webhook first decodes every object into its
+ * Go types and encodes it again (src/core/go-json.ts models that round trip): nothing we emit may
+ * be dropped (a zero value with `omitempty`) or rewritten (a non-canonical quantity). Go also
+ * writes fields the object leaves out; for our output those are only an empty `status` (owned by
+ * the API server) and an empty `spec.template.metadata` when the template has no labels,
+ * annotations or name.
+ */
+describe('Knative\'s Go JSON round trip removes and rewrites nothing (every example)', () => {
+  const ALLOWED_ADDITIONS = new Set(['status', 'spec.template.metadata']);
+  const steps = examples.flatMap((e) => e.steps.map((s) => [e.name, s.name, e] as const));
+
+  test.each(steps)('%s step %s', (_name, stepName, example) => {
+    const knative = synthStep(example, stepName).objects.filter(isKnative);
+    expect(knative.length).toBeGreaterThan(0);
+    for (const obj of knative) {
+      const changes = goJsonRoundTripChanges(obj)
+        .filter((c) => !(c.change === 'added' && ALLOWED_ADDITIONS.has(c.path) && JSON.stringify(c.after) === '{}'));
+      expect({ object: `${obj.kind}/${obj.metadata.name}`, changes }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, changes: [] });
+    }
+  });
+});
+
 describe('seed numbers', () => {
   test('automatic rollout: only the image changes, 100% to the latest revision', () => {
     const [v1, v2] = ['v1', 'v2-new-image'].map((s) => serviceOf(synthStep(byName.get('automatic-rollout')!, s).objects, 'my-service'));
@@ -191,7 +216,8 @@ describe('seed numbers', () => {
     const v1 = serviceOf(synthStep(ex, 'v1').objects, 'stock-service-example');
     expect(v1.spec.template.metadata.name).toBe('stock-service-example-v1');
     // The seed's `initialDelaySeconds: 0` is Go's zero value: left out, as Knative's admission would drop it.
-    expect(v1.spec.template.spec.containers[0].readinessProbe).toEqual({ httpGet: { path: '/', port: 0 }, periodSeconds: 3, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
+    expect(v1.spec.template.spec.containers[0].readinessProbe)
+      .toEqual({ httpGet: { path: '/', port: 0 }, periodSeconds: 3, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
     expect(v1.spec.template.spec.containers[0].env).toEqual([{ name: 'RESOURCE', value: 'v1' }]);
     expect(table('stock-service-gray-release', 'v1', 'stock-service-example')).toEqual([['-', '100%', 'stock-service-example-v1']]);
     expect(table('stock-service-gray-release', 'v2-50-50', 'stock-service-example')).toEqual([
