@@ -11,7 +11,7 @@ afterEach(async () => {
 const G = 'serving.knative.dev';
 const create = (body: any, ns = 'default', plural = 'services') => c.custom.createNamespacedCustomObject({ group: G, version: 'v1', namespace: ns, plural, body });
 
-describe('default admission (src/core/rules)', () => {
+describe('default admission (src/core/go-json, src/core/rules)', () => {
   beforeEach(async () => {
     c = await startWithClients({}, 'alice@example.com');
   });
@@ -62,6 +62,29 @@ describe('default admission (src/core/rules)', () => {
     const r = await failure(() => c.custom.replaceNamespacedCustomObject({ group: G, version: 'v1', namespace: 'default', plural: 'services', name: 'hello', body: dropped }));
     expect(r.code).toBe(422);
     expect(r.body.details.causes.map((x: any) => x.field).join(' ')).toContain('serving.knative.dev/creator');
+  });
+
+  test('the Go JSON round trip comes first: zero values with omitempty are dropped, quantities canonical, no status', async () => {
+    const created = await create(knService('zeros', 'default', {
+      spec: {
+        template: {
+          spec: {
+            containers: [{
+              image: 'ghcr.io/example/hello:1',
+              env: [{ name: 'EMPTY', value: '' }],
+              resources: { limits: { memory: '1024Mi' } },
+              readinessProbe: { httpGet: { path: '/' }, initialDelaySeconds: 0, periodSeconds: 3 },
+            }],
+          },
+        },
+      },
+    }));
+    const container = created.spec.template.spec.containers[0];
+    expect(container.env).toEqual([{ name: 'EMPTY' }]);
+    expect(container.resources).toEqual({ limits: { memory: '1Gi' } });
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/', port: 0 }, periodSeconds: 3, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
+    expect(created.spec.template.metadata).toEqual({});
+    expect(created.status).toBeUndefined();
   });
 
   test('config-features in knative-serving changes what admission accepts', async () => {

@@ -1,12 +1,14 @@
 /**
  * Default admission chain for serving.knative.dev kinds: exactly what Knative's webhooks do on
- * every create/update, using the shared core rules (src/core/rules): SetDefaults, creator /
- * lastModifier annotations, then validation. The cluster configuration comes from the
- * config-* ConfigMaps in the system namespace (parsed with src/core/config).
+ * every create/update, using the shared core rules: the Go JSON round trip (src/core/go-json.ts),
+ * SetDefaults, creator / lastModifier annotations, then validation (src/core/rules). The cluster
+ * configuration comes from the config-* ConfigMaps in the system namespace (parsed with
+ * src/core/config).
  */
 import type { StatusCause } from './errors';
 import type { AdmissionHook, AdmissionRequest, AdmissionResult } from './store';
 import { ConfigError, parseServingConfig, ServingConfig } from '../../src/core/config';
+import { goJsonRoundTrip } from '../../src/core/go-json';
 import { applyDefaults, applyUserInfo, AdmissionContext, validate } from '../../src/core/rules';
 import type { KubeObject } from '../../src/core/types';
 
@@ -44,8 +46,9 @@ export function configFromConfigMaps(cms: KubeObject[]): ServingConfig | undefin
 const VALIDATE_ON_STATUS = new Set(['Route']);
 
 /**
- * The admission hook the emulator installs by default. On create/update: applyDefaults →
- * applyUserInfo(user) → validate. On /status writes: no defaulting; Route is still validated.
+ * The admission hook the emulator installs by default. On create/update: goJsonRoundTrip →
+ * applyDefaults → applyUserInfo(user) → validate. On /status writes: no defaulting; Route is
+ * still validated.
  */
 export function defaultAdmission(): AdmissionHook {
   return (obj: KubeObject, req: AdmissionRequest): AdmissionResult => {
@@ -55,7 +58,12 @@ export function defaultAdmission(): AdmissionHook {
       if (!VALIDATE_ON_STATUS.has(obj.kind)) return { object: obj, violations: [] };
       return { object: obj, violations: validate(obj, ctx) };
     }
-    let object = applyDefaults(obj, ctx);
+    // Knative's defaulting webhook: the Go JSON round trip (roundTripPatch), then SetDefaults. The
+    // round trip's `status: {}` is not kept: the API server resets status on create and keeps the
+    // stored one on update (status subresource).
+    let object = goJsonRoundTrip(obj);
+    if (obj.status === undefined) delete object.status;
+    object = applyDefaults(object, ctx);
     object = applyUserInfo(object, req.user, ctx);
     return { object, violations: validate(object, ctx) };
   };
