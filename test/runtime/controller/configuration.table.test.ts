@@ -117,7 +117,7 @@ runTable('Configuration', [
     want: [],
   },
   {
-    name: 'GC: old reserve revisions beyond config-gc limits are deleted; routed and latest kept',
+    name: 'GC (retain 1h, min-non-active 1): the two oldest reserve revisions are deleted; the newest reserve one and the active latest are kept',
     objects: [
       {
         apiVersion: 'v1',
@@ -159,7 +159,7 @@ describe('revisionsToCollect (config-gc)', () => {
     const out = revisionsToCollect(cfg, revs, gc(48 * 3600, 15 * 3600, 0, null), now);
     expect(out.map((x) => x.metadata.name)).toEqual(['c-00001', 'c-00004']);
   });
-  test('max 1 with time windows disabled: only the newest non-active survives', () => {
+  test('max 1 with time windows disabled: of the collectable reserve revisions only the newest survives; no-gc, active and latest ready/created ones are never collected', () => {
     const out = revisionsToCollect(cfg, revs, gc(null, null, 0, 1), now);
     expect(out.map((x) => x.metadata.name)).toEqual(['c-00001', 'c-00004']);
   });

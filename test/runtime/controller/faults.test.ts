@@ -29,7 +29,7 @@ describe('faults', () => {
     h = undefined;
   });
 
-  test('409 conflicts on every kind of write are retried via requeue', async () => {
+  test('409 conflicts on status writes and on Revision/Deployment creates are retried until every Service is Ready with one Revision', async () => {
     h = await startHarness();
     h.emu.inject({ verb: 'status', code: 409, times: 6 });
     h.emu.inject({ verb: 'create', resource: 'revisions', code: 409, times: 2, reason: 'Conflict' });
@@ -42,7 +42,7 @@ describe('faults', () => {
     expect(conflicts.length).toBeGreaterThanOrEqual(10);
   });
 
-  test('500s on creates and status writes back off and converge', async () => {
+  test('500s on creates and Revision status writes count as reconcile errors and are retried until everything converges', async () => {
     h = await startHarness();
     h.emu.inject({ verb: 'create', resource: 'configurations', code: 500, times: 2 });
     h.emu.inject({ verb: 'create', resource: 'routes', code: 500, times: 2 });
@@ -150,7 +150,7 @@ describe('faults', () => {
     h.stop = async () => { await b.stop(); await emu.stop(); };
   });
 
-  test('invalid objects get Ready=False with a clear message (no crash)', async () => {
+  test('an invalid Service (no containers, traffic summing to 50) gets Ready=False InvalidSpec naming the bad field, and no Configuration', async () => {
     h = await startHarness({ admission: false });
     const bad: KubeObject = ksvc('bad', { template: { spec: { containers: [] } }, traffic: [{ latestRevision: true, percent: 50 }] });
     h.emu.seed(bad);

@@ -63,7 +63,7 @@ describe('WorkQueue', () => {
 });
 
 describe('metrics, health server, logging, clock', () => {
-  test('Prometheus text exposition', () => {
+  test('ControllerMetrics renders counters, the duration histogram and gauges in Prometheus text format; percentileMs(99)', () => {
     const m = new ControllerMetrics();
     m.recordReconcile('Service', 0.003, true);
     m.recordReconcile('Service', 0.2, false);
@@ -101,7 +101,7 @@ describe('metrics, health server, logging, clock', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ ts: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'hello', component: 'c', key: 'default/x', error: { message: 'boom', name: 'Error' } }]);
   });
 
-  test('time formats', () => {
+  test('rfc3339 drops the fraction; microTime keeps six fractional digits', () => {
     const c = fixedClock('2026-01-01T00:00:00.123Z');
     expect(rfc3339(c.now())).toBe('2026-01-01T00:00:00Z');
     expect(microTime(c.now())).toBe('2026-01-01T00:00:00.123000Z');
@@ -172,7 +172,7 @@ describe('leader election', () => {
 });
 
 describe('controller lifecycle', () => {
-  test('graceful stop drains in-flight work; /metrics counts reconciles per kind', async () => {
+  test('after a Service converges, the metrics count successful reconciles of Service, Configuration, Revision and Route, and the controller is synced', async () => {
     const h = await startHarness();
     await applyService(h, ksvc('m', { template: { spec: image('gcr.io/example/app:1') } }));
     await h.emu.waitFor('ksvc', 'default', 'm', isReadyObj, 10_000);

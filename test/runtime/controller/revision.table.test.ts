@@ -62,7 +62,7 @@ runTable('Revision', [
     },
   },
   {
-    name: 'user port 9000 and httpGet probe without port',
+    name: 'user port 9000: PORT env, the port-less httpGet probe and the Service targetPort all use 9000',
     objects: [rev({ spec: { ...TEMPLATE.spec, containers: [{ ...TEMPLATE.spec.containers[0], ports: [{ containerPort: 9000 }], readinessProbe: { httpGet: { path: '/healthz' } } }] } })],
     key: 'default/web-00001',
     want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
@@ -74,7 +74,7 @@ runTable('Revision', [
     },
   },
   {
-    name: 'scale annotations: initial-scale 3 capped by max-scale 2',
+    name: 'scale annotations: initial-scale 3 capped by max-scale 2 → 2 replicas; max-scale not copied to the Deployment',
     objects: [rev({ annotations: { 'autoscaling.knative.dev/initial-scale': '3', 'autoscaling.knative.dev/max-scale': '2' } })],
     key: 'default/web-00001',
     want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
@@ -85,7 +85,7 @@ runTable('Revision', [
     },
   },
   {
-    name: 'scale annotations: min-scale 4 floors initial-scale',
+    name: 'scale annotations: min-scale 4 floors initial-scale → 4 replicas',
     objects: [rev({ annotations: { 'autoscaling.knative.dev/min-scale': '4' } })],
     key: 'default/web-00001',
     want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],

@@ -52,7 +52,7 @@ runTable('Service', [
     },
   },
   {
-    name: 'labels and annotations propagate (rollout-duration and last-applied filtered from the Configuration)',
+    name: 'labels and annotations propagate to Configuration and Route; last-applied is dropped from both, rollout-duration kept only on the Route',
     objects: [svc({ metadata: { labels: { team: 'a' }, annotations: { 'serving.knative.dev/rollout-duration': '60s', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'note': 'x' } } })],
     key: 'default/web',
     want: ['create configurations default/web', 'create routes default/web', 'update services/status default/web'],
@@ -88,7 +88,7 @@ runTable('Service', [
     },
   },
   {
-    name: 'out-of-band Configuration edit is clobbered',
+    name: 'an out-of-band Configuration edit (image, extra label) is overwritten from the Service',
     objects: [S, config(S, cfgReady, (c) => { c.spec.template.spec.containers[0].image = 'evil:1'; c.metadata.labels.extra = 'x'; }), route(S, routeReady)],
     key: 'default/web',
     want: ['update configurations default/web', 'update services/status default/web'],

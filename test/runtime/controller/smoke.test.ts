@@ -4,7 +4,7 @@ describe('controller smoke', () => {
   let h: Harness;
   afterEach(async () => h?.stop());
 
-  test('service becomes ready', async () => {
+  test('a Service becomes Ready with url http://hello.default.example.com under config-domain example.com', async () => {
     h = await startHarness();
     h.emu.seed(domainConfigMap('example.com'));
     await applyService(h, ksvc('hello', { template: { spec: image('gcr.io/x/hello:v1', { TARGET: 'world' }) } }));
