@@ -166,6 +166,12 @@ interface Field extends GoField {
   readonly goType: GoType;
 }
 
+/** A struct's fields by JSON name, and the ones Go writes even when absent (in table order). */
+interface Struct {
+  readonly fields: ReadonlyMap<string, Field>;
+  readonly alwaysWritten: readonly Field[];
+}
+
 const PRIMITIVES = new Set(['string', 'int', 'bool', 'quantity', 'intstr', 'time', 'any', 'object']);
 
 function parseType(t: string): GoType {
@@ -177,16 +183,21 @@ function parseType(t: string): GoType {
   return { kind: 'struct', name: t };
 }
 
-const STRUCTS = new Map<string, ReadonlyMap<string, Field>>();
+/** Whether the zero value of a type is "empty" for `omitempty` (structs and struct-like types never are). */
+function zeroIsEmpty(t: GoType): boolean {
+  return !['quantity', 'intstr', 'time', 'object', 'struct'].includes(t.kind);
+}
+
+const STRUCTS = new Map<string, Struct>();
 
 /** The fields of a struct, embedded structs flattened in (parsed once). */
-function structFields(name: string): ReadonlyMap<string, Field> {
+function structOf(name: string): Struct {
   const known = STRUCTS.get(name);
   if (known) return known;
   const fields = new Map<string, Field>();
   for (const entry of GO_TYPES[name].split(';').map((e) => e.trim())) {
     if (entry.startsWith('...')) {
-      for (const [k, f] of structFields(entry.substring(3))) fields.set(k, f);
+      for (const [k, f] of structOf(entry.substring(3)).fields) fields.set(k, f);
       continue;
     }
     const [json, spec] = entry.split(' ');
@@ -194,12 +205,14 @@ function structFields(name: string): ReadonlyMap<string, Field> {
     if (!m) throw new Error(`go-json table: bad entry "${entry}" in ${name}`);
     fields.set(json, { json, type: m[1], goType: parseType(m[1]), omitempty: m[2] !== undefined, omitzero: m[2] === '?z' });
   }
-  STRUCTS.set(name, fields);
-  return fields;
+  const alwaysWritten = [...fields.values()].filter((f) => !f.omitzero && !(f.omitempty && zeroIsEmpty(f.goType)));
+  const struct: Struct = { fields, alwaysWritten };
+  STRUCTS.set(name, struct);
+  return struct;
 }
 
 // Parse the whole table at load, so a typo fails every test at once.
-for (const name of Object.keys(GO_TYPES)) structFields(name);
+for (const name of Object.keys(GO_TYPES)) structOf(name);
 
 // ---------------------------------------------------------------------------
 // decode + encode
@@ -216,14 +229,6 @@ export interface GoJsonOptions {
   readonly fillAbsent?: boolean;
 }
 
-/** What encoding a decoded value yields: the JSON, and whether `omitempty`/`omitzero` drop it. */
-interface Encoded {
-  readonly value: unknown;
-  readonly empty: boolean;
-  readonly zero: boolean;
-}
-
-const kept = (value: unknown): Encoded => ({ value, empty: false, zero: false });
 /** A plain JSON object (class instances, e.g. cdk8s tokens, are values we do not look into). */
 function isObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -231,117 +236,168 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** Go's zero time.Time (0001-01-01T00:00:00Z), in milliseconds since the epoch. */
 const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 
-/** metav1.Time: parsed as RFC 3339, written in UTC without fractional seconds. */
-function encodeTime(v: string): Encoded {
+/** metav1.Time: parsed as RFC 3339, written in UTC without fractional seconds (`null` when zero). */
+function encodeTime(v: string): unknown {
   const ms = RFC3339.test(v) ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) return kept(v);
+  if (Number.isNaN(ms)) return v;
   const whole = Math.floor(ms / 1000) * 1000;
-  if (whole === ZERO_TIME) return { value: null, empty: false, zero: true };
+  if (whole === ZERO_TIME) return null;
   const d = new Date(whole);
-  if (d.getUTCFullYear() > 9999) return kept(v);
-  return kept(d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  if (d.getUTCFullYear() > 9999) return v;
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The value Go decodes for an absent or `null` field, encoded. */
-function zeroOf(t: GoType, options: GoJsonOptions): Encoded {
+/** The encoding of the value Go decodes for an absent or `null` field. */
+function zeroValue(t: GoType, options: GoJsonOptions): unknown {
   switch (t.kind) {
     case 'string':
-      return { value: '', empty: true, zero: true };
+      return '';
     case 'int':
-      return { value: 0, empty: true, zero: true };
-    case 'bool':
-      return { value: false, empty: true, zero: true };
-    case 'quantity':
-      return { value: '0', empty: false, zero: true };
     case 'intstr':
-      return { value: 0, empty: false, zero: true };
-    case 'time':
-      return { value: null, empty: false, zero: true };
+      return 0;
+    case 'bool':
+      return false;
+    case 'quantity':
+      return '0';
     case 'object':
-      return { value: {}, empty: false, zero: true };
+      return {};
     case 'struct':
-      return { value: encodeStruct(t.name, {}, options), empty: false, zero: true };
-    default: // ptr, slice, map, any: nil
-      return { value: null, empty: true, zero: true };
+      return encodeStruct(t.name, {}, options);
+    default: // ptr, slice, map, any: nil; time: zero
+      return null;
   }
 }
 
-function encodeStruct(name: string, input: Record<string, unknown>, options: GoJsonOptions): Record<string, unknown> {
-  const fields = structFields(name);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    const v = input[key];
-    if (v === undefined) continue;
-    const f = fields.get(key);
-    if (!f) {
-      out[key] = v; // not in the table: kept (see the module comment)
-      continue;
+/** Marks a field Go leaves out. */
+const OMIT = Symbol('omit');
+
+/**
+ * The JSON Go writes for a struct field read from `v` (present, possibly `null`), or OMIT.
+ * `omitempty` drops false, 0, "", nil pointers and nil or empty slices and maps (judged by the
+ * decoded value: a non-nil pointer is never empty); `omitzero` drops zero values (only used on
+ * metav1.Time, whose zero value is written as `null`).
+ */
+function encodeField(f: Field, v: unknown, options: GoJsonOptions): unknown {
+  const t = f.goType;
+  const e = v === null ? zeroValue(t, options) : decodeEncode(t, v, options);
+  if (f.omitzero && e === null) return OMIT;
+  if (f.omitempty) {
+    switch (t.kind) {
+      case 'string':
+        if (e === '') return OMIT;
+        break;
+      case 'int':
+        if (e === 0) return OMIT;
+        break;
+      case 'bool':
+        if (e === false) return OMIT;
+        break;
+      case 'ptr':
+      case 'any':
+        if (v === null) return OMIT;
+        break;
+      case 'slice':
+        if (e === null || (Array.isArray(e) && e.length === 0)) return OMIT;
+        break;
+      case 'map':
+        if (e === null || (isObject(e) && !hasKeys(e))) return OMIT;
+        break;
     }
-    const e = decodeEncode(f.goType, v, options);
-    if ((f.omitempty && e.empty) || (f.omitzero && e.zero)) continue;
-    out[key] = e.value;
+  }
+  return e;
+}
+
+/**
+ * A struct, decoded and encoded. Copy on write: returns `input` itself when Go would write it
+ * unchanged, else a new object (input key order, then the fields Go adds).
+ */
+function encodeStruct(name: string, input: Record<string, unknown>, options: GoJsonOptions): Record<string, unknown> {
+  const { fields, alwaysWritten } = structOf(name);
+  let out: Record<string, unknown> | undefined;
+  for (const key in input) {
+    const v = input[key];
+    const f = fields.get(key);
+    // Keys the table does not know are kept (see the module comment).
+    const e = v === undefined ? OMIT : f === undefined ? v : encodeField(f, v, options);
+    if (out === undefined) {
+      if (e === v) continue;
+      out = {};
+      for (const k in input) {
+        if (k === key) break;
+        out[k] = input[k];
+      }
+    }
+    if (e !== OMIT) out[key] = e;
   }
   if (options.fillAbsent !== false) {
-    for (const f of fields.values()) {
-      if (f.json in out || (input[f.json] !== undefined)) continue;
-      const e = zeroOf(f.goType, options);
-      if ((f.omitempty && e.empty) || (f.omitzero && e.zero)) continue;
-      out[f.json] = e.value;
+    for (const f of alwaysWritten) {
+      if (input[f.json] !== undefined) continue;
+      out ??= { ...input };
+      out[f.json] = zeroValue(f.goType, options);
     }
   }
-  return out;
+  return out ?? input;
 }
 
-/** Decode `v` (present in the JSON, possibly `null`) into `t` and encode it again. */
-function decodeEncode(t: GoType, v: unknown, options: GoJsonOptions): Encoded {
-  if (v === null) {
-    // A pointer, slice, map or unmodelled value becomes nil; a plain value keeps its zero value.
-    return zeroOf(t, options);
-  }
+/** Decode `v` (present and not `null`) into `t` and encode it again; `v` itself when unchanged. */
+function decodeEncode(t: GoType, v: unknown, options: GoJsonOptions): unknown {
   switch (t.kind) {
-    case 'string':
-      return typeof v === 'string' ? { value: v, empty: v === '', zero: v === '' } : kept(v);
-    case 'int':
-      return typeof v === 'number' && Number.isInteger(v) ? { value: v, empty: v === 0, zero: v === 0 } : kept(v);
-    case 'bool':
-      return typeof v === 'boolean' ? { value: v, empty: !v, zero: !v } : kept(v);
     case 'quantity': {
       const text = typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
       const q = text === undefined ? undefined : canonicalQuantity(text);
-      return q === undefined ? kept(v) : { value: q, empty: false, zero: q === '0' };
+      return q === undefined || q === v ? v : q;
     }
-    case 'intstr': // written back as the int or string it was read as
-      return kept(v);
     case 'time':
-      return typeof v === 'string' ? encodeTime(v) : kept(v);
-    case 'any':
-    case 'object':
-      return kept(v);
-    case 'ptr': {
-      const e = decodeEncode(t.elem, v, options);
-      return kept(e.value); // a non-nil pointer is never empty
-    }
-    case 'slice':
-      if (!Array.isArray(v)) return kept(v);
-      return {
-        value: v.map((x) => (x === undefined ? null : decodeEncode(t.elem, x, options).value)),
-        empty: v.length === 0,
-        zero: false,
-      };
-    case 'map': {
-      if (!isObject(v)) return kept(v);
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
-        if (v[k] !== undefined) out[k] = decodeEncode(t.elem, v[k], options).value;
+      return typeof v === 'string' ? encodeTime(v) : v;
+    case 'ptr':
+      return decodeEncode(t.elem, v, options);
+    case 'slice': {
+      if (!Array.isArray(v)) return v;
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        const e = x === null || x === undefined ? (x === null ? zeroValue(t.elem, options) : null) : decodeEncode(t.elem, x, options);
+        if (out === undefined) {
+          if (e === x) continue;
+          out = v.slice(0, i);
+        }
+        out.push(e);
       }
-      return { value: out, empty: Object.keys(out).length === 0, zero: false };
+      return out ?? v;
+    }
+    case 'map': {
+      if (!isObject(v)) return v;
+      let out: Record<string, unknown> | undefined;
+      for (const key in v) {
+        const x = v[key];
+        const e = x === undefined ? OMIT : x === null ? zeroValue(t.elem, options) : decodeEncode(t.elem, x, options);
+        if (out === undefined) {
+          if (e === x) continue;
+          out = {};
+          for (const k in v) {
+            if (k === key) break;
+            out[k] = v[k];
+          }
+        }
+        if (e !== OMIT) out[key] = e;
+      }
+      return out ?? v;
     }
     case 'struct':
-      return isObject(v) ? kept(encodeStruct(t.name, v, options)) : kept(v);
+      return isObject(v) ? encodeStruct(t.name, v, options) : v;
+    default:
+      // string, int, bool, intstr, any, object: written back as read (a value of the wrong JSON
+      // type is kept: Go would reject the object).
+      return v;
   }
 }
 
@@ -356,12 +412,13 @@ export function goTypeOf(obj: { apiVersion?: unknown; kind?: unknown }): string 
 
 /**
  * `json.Marshal(json.Unmarshal(value))` for a value of the named Go type (`ServiceSpec`,
- * `RevisionSpec`, `Container`, …). Returns a new value; never mutates, never throws on odd input.
+ * `RevisionSpec`, `Container`, …). Never mutates its input (parts Go writes unchanged are
+ * shared with it, and so is the whole value when nothing changes); never throws on odd input.
  */
 export function goJsonRoundTripAs(typeName: string, value: unknown, options: GoJsonOptions = {}): unknown {
   if (!(typeName in GO_TYPES)) throw new Error(`goJsonRoundTripAs: unknown Go type "${typeName}" (known: ${Object.keys(GO_TYPES).join(', ')})`);
   if (value === undefined) return undefined;
-  return decodeEncode({ kind: 'struct', name: typeName }, value, options).value;
+  return value === null ? zeroValue({ kind: 'struct', name: typeName }, options) : decodeEncode({ kind: 'struct', name: typeName }, value, options);
 }
 
 /**
@@ -382,7 +439,7 @@ export function goJsonRoundTrip<T>(manifest: T, options: GoJsonOptions = {}): T 
  */
 export function goJsonRoundTripSpec(obj: { apiVersion?: unknown; kind?: unknown }, spec: unknown, options: GoJsonOptions = {}): unknown {
   const typeName = goTypeOf(obj);
-  const field = typeName === undefined ? undefined : structFields(typeName).get('spec');
+  const field = typeName === undefined ? undefined : structOf(typeName).fields.get('spec');
   if (!field || field.goType.kind !== 'struct') return spec;
   return goJsonRoundTripAs(field.goType.name, spec, options);
 }
@@ -442,7 +499,7 @@ export function goFieldAt(typeName: string, path: readonly string[]): GoField | 
       continue;
     }
     if (t.kind !== 'struct') return undefined;
-    field = structFields(t.name).get(step);
+    field = structOf(t.name).fields.get(step);
     if (!field) return undefined;
     t = field.goType;
   }
