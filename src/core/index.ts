@@ -8,3 +8,4 @@ export * from './traffic';
 export * from './rules';
 export * from './quantity';
 export * from './go-json';
+export * from './runtime-support';

@@ -13,8 +13,11 @@ export type Annotations = Record<string, string>;
 const AS = 'autoscaling.knative.dev/';
 const SERVING = 'serving.knative.dev/';
 const QUEUE = 'queue.sidecar.serving.knative.dev/';
-const KPA = 'kpa.autoscaling.knative.dev';
-const HPA = 'hpa.autoscaling.knative.dev';
+/** The autoscaler classes Knative itself implements (`autoscaling.knative.dev/class`). */
+export const KPA_CLASS = 'kpa.autoscaling.knative.dev';
+export const HPA_CLASS = 'hpa.autoscaling.knative.dev';
+const KPA = KPA_CLASS;
+const HPA = HPA_CLASS;
 const MAX_INT32 = 2147483647;
 const SECOND = 1;
 const HOUR = 3600 * SECOND;
@@ -53,7 +56,8 @@ const asKeys = (...names: string[]) => names.map((n) => AS + n);
 export const ROLLOUT_DURATION_KEYS = [`${SERVING}rollout-duration`, `${SERVING}rolloutDuration`];
 export const PROGRESS_DEADLINE_KEYS = [`${SERVING}progress-deadline`];
 
-const K = {
+/** Every `autoscaling.knative.dev/*` key Knative reads (§10.2), canonical key first, then its alias. */
+export const AUTOSCALING_KEYS = {
   class: asKeys('class'),
   metric: asKeys('metric'),
   target: asKeys('target'),
@@ -70,6 +74,7 @@ const K = {
   panicThreshold: asKeys('panic-threshold-percentage', 'panicThresholdPercentage'),
   algorithm: asKeys('metric-aggregation-algorithm', 'metricAggregationAlgorithm'),
 };
+const K = AUTOSCALING_KEYS;
 
 function parseFloatStrict(v: string): number | undefined {
   if (v.trim() === '' || v.trim() !== v) return undefined;

@@ -1,0 +1,252 @@
+/**
+ * Settings the bundled runtime (src/runtime) accepts but does not honour yet, found in a rendered
+ * manifest or in the cluster configuration. Upstream Knative Serving honours every one of them.
+ *
+ * Pure (no I/O): the constructs turn the result into synth-time warnings when the app contains a
+ * `ServingControlPlane`; an admission webhook of the bundled runtime can return the same list as
+ * admission warnings. Each entry is a `Violation` with severity `warning`, so `formatViolation`
+ * prints it like an error: `<path>: <message> (got <value>).`
+ *
+ * Keep this list true: when the runtime starts honouring a setting, remove its check here (the
+ * tests in test/core/runtime-support.test.ts name the runtime code each check stands for).
+ */
+import { ConfigMapData, parseGoDuration, parseServingConfig, ServingConfig } from './config';
+import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, ROLLOUT_DURATION_KEYS } from './rules/annotations';
+import type { Violation } from './rules/violation';
+import type { KubeObject } from './types';
+
+/** What the bundled runtime does with a KPA-class revision (src/runtime/controller/resources/revision.ts). */
+const FIXED_REPLICAS = 'the Deployment keeps max(initial-scale, min-scale) replicas, capped by max-scale';
+
+/** KPA annotations the bundled runtime reads none of: it runs no KPA (no metrics, no autoscaler, no activator). */
+const KPA_ONLY_KEYS: ReadonlyArray<readonly string[]> = [
+  AUTOSCALING_KEYS.metric,
+  AUTOSCALING_KEYS.target,
+  AUTOSCALING_KEYS.utilization,
+  AUTOSCALING_KEYS.burst,
+  AUTOSCALING_KEYS.activationScale,
+  AUTOSCALING_KEYS.window,
+  AUTOSCALING_KEYS.panicWindow,
+  AUTOSCALING_KEYS.panicThreshold,
+  AUTOSCALING_KEYS.scaleDownDelay,
+  AUTOSCALING_KEYS.retention,
+  AUTOSCALING_KEYS.algorithm,
+];
+
+/** Metrics the bundled runtime's HorizontalPodAutoscaler maps (anything else scales on CPU). */
+const HPA_METRICS = ['cpu', 'memory'];
+
+function warning(path: string, value: unknown, message: string): Violation {
+  return { path, message, value, severity: 'warning' };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isRecord(v)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** Seconds of a rollout-duration value as the runtime reads it (Go duration, or bare seconds); undefined if unreadable. */
+function rolloutSeconds(v: string): number | undefined {
+  if (/^\d+$/.test(v)) return Number(v);
+  try {
+    return parseGoDuration(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `serving.knative.dev/rollout-duration` > 0 on a Service or Route (src/runtime/controller/reconcilers/route.ts). */
+function rolloutDuration(out: Violation[], annotations: Record<string, string>): void {
+  const kv = pick(annotations, ROLLOUT_DURATION_KEYS);
+  if (!kv) return;
+  const s = rolloutSeconds(kv[1]);
+  if (s === undefined || s <= 0) return;
+  out.push(warning(`metadata.annotations.${kv[0]}`, kv[1],
+    'gradual rollout is not supported by the bundled runtime: a new traffic split is applied at once and the Route reports '
+    + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)'));
+}
+
+/** `autoscaling.knative.dev/*` of a revision template or Revision (src/runtime/controller/resources/revision.ts). */
+function autoscaling(out: Violation[], annotations: Record<string, string>, path: string, config: ServingConfig | undefined): void {
+  const cls = pick(annotations, AUTOSCALING_KEYS.class);
+  const effective = cls ? cls[1] : config?.autoscaler.podAutoscalerClass ?? KPA_CLASS;
+  const at = (key: string): string => `${path}.${key}`;
+  if (effective === HPA_CLASS) {
+    const metric = pick(annotations, AUTOSCALING_KEYS.metric);
+    if (metric && !HPA_METRICS.includes(metric[1])) {
+      out.push(warning(at(metric[0]), metric[1],
+        'the bundled runtime\'s HorizontalPodAutoscaler supports only the metrics "cpu" and "memory" and scales on CPU utilization instead '
+        + '(autoscaling.knative.dev/target read as a CPU percentage); upstream Knative creates a Pods metric of this name'));
+    }
+    const window = pick(annotations, AUTOSCALING_KEYS.window);
+    if (window) {
+      out.push(warning(at(window[0]), window[1],
+        'ignored by the bundled runtime\'s HorizontalPodAutoscaler, which sets no stabilization window '
+        + '(upstream Knative uses it as the HPA\'s scale-up and scale-down stabilization window)'));
+    }
+    return;
+  }
+  if (effective !== KPA_CLASS) {
+    if (cls) {
+      out.push(warning(at(cls[0]), cls[1],
+        `the bundled runtime creates no PodAutoscaler, so no autoscaler of this class acts on the revision: ${FIXED_REPLICAS} `
+        + '(upstream Knative hands the revision to the autoscaler of this class)'));
+    }
+    return;
+  }
+  for (const keys of KPA_ONLY_KEYS) {
+    const kv = pick(annotations, keys);
+    if (!kv) continue;
+    out.push(warning(at(kv[0]), kv[1],
+      `ignored by the bundled runtime, which does not autoscale KPA-class revisions: ${FIXED_REPLICAS} (upstream Knative's autoscaler honours it)`));
+  }
+  const min = pick(annotations, AUTOSCALING_KEYS.minScale);
+  if (min && min[1].trim() === '0') {
+    out.push(warning(at(min[0]), min[1],
+      `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales an idle revision to zero)`));
+  }
+}
+
+/** Revision spec fields (src/runtime/controller/resources/revision.ts makePodSpec, src/runtime/ingress). */
+function revisionSpec(out: Violation[], spec: unknown, path: string): void {
+  if (!isRecord(spec)) return;
+  const cc = spec.containerConcurrency;
+  if (typeof cc === 'number' && cc > 0) {
+    out.push(warning(`${path}.containerConcurrency`, cc,
+      'not enforced by the bundled runtime: its ingress does not limit in-flight requests per pod '
+      + '(upstream Knative\'s queue-proxy and activator do)'));
+  }
+  const containers = Array.isArray(spec.containers) ? spec.containers : [];
+  containers.forEach((c: unknown, i: number) => {
+    const ports = isRecord(c) && Array.isArray(c.ports) ? c.ports : [];
+    ports.forEach((p: unknown, j: number) => {
+      if (isRecord(p) && p.name === 'h2c') {
+        out.push(warning(`${path}.containers[${i}].ports[${j}].name`, 'h2c',
+          'the bundled ingress speaks HTTP/1.1 only, to clients and to the container, so an h2c (HTTP/2 cleartext, e.g. gRPC) '
+          + 'server is not reachable through it (upstream Knative proxies HTTP/2 end to end)'));
+      }
+    });
+  });
+}
+
+function template(out: Violation[], tpl: unknown, config: ServingConfig | undefined): void {
+  if (!isRecord(tpl)) return;
+  const meta = isRecord(tpl.metadata) ? tpl.metadata : {};
+  autoscaling(out, stringMap(meta.annotations), 'spec.template.metadata.annotations', config);
+  revisionSpec(out, tpl.spec, 'spec.template.spec');
+}
+
+/**
+ * The settings in a rendered Knative manifest (Service, Configuration, Revision, Route,
+ * DomainMapping) that the bundled runtime accepts but does not honour, in a fixed order:
+ * metadata, then the revision template's annotations (in Knative's key order), then its spec.
+ *
+ * @param obj the manifest, as `cdk8s synth` writes it or the API server stores it
+ * @param config cluster configuration (only `autoscaler.podAutoscalerClass` is read, the class of
+ *   revisions without an `autoscaling.knative.dev/class` annotation); default: Knative's (KPA)
+ * @returns warnings (severity `warning`) with the field path, its value and what the runtime does instead
+ */
+export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Violation[] {
+  const out: Violation[] = [];
+  if (!isRecord(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('serving.knative.dev/')) return out;
+  const meta = isRecord(obj.metadata) ? obj.metadata : {};
+  const annotations = stringMap(meta.annotations);
+  const spec: Record<string, unknown> = isRecord(obj.spec) ? obj.spec : {};
+  switch (obj.kind) {
+    case 'Service':
+      rolloutDuration(out, annotations);
+      template(out, spec.template, config);
+      break;
+    case 'Configuration':
+      template(out, spec.template, config);
+      break;
+    case 'Revision':
+      autoscaling(out, annotations, 'metadata.annotations', config);
+      revisionSpec(out, spec, 'spec');
+      break;
+    case 'Route':
+      rolloutDuration(out, annotations);
+      break;
+    case 'DomainMapping': {
+      out.push(warning('metadata.name', meta.name,
+        'DomainMappings are not served by the bundled runtime: no controller reconciles them and its ingress does not route this domain '
+        + '(upstream Knative serves the target at it)'));
+      const tls = isRecord(spec.tls) ? spec.tls : undefined;
+      if (tls && tls.secretName !== undefined) {
+        out.push(warning('spec.tls.secretName', tls.secretName,
+          'the bundled runtime does not terminate TLS (upstream Knative serves https with this certificate)'));
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+/** A cluster-configuration value the bundled runtime does not honour. */
+export interface UnsupportedConfigSetting {
+  /** ConfigMap name, e.g. `config-network`. */
+  readonly configMap: string;
+  /** Key in its `data`, as written (canonical or legacy spelling). */
+  readonly key: string;
+  /** The value as written. */
+  readonly value: string;
+  /** What the bundled runtime does instead. */
+  readonly message: string;
+}
+
+/** `config-features` flags whose effect lives in parts of upstream Knative the bundled runtime does not have. */
+const UNSUPPORTED_FLAGS: ReadonlyArray<[string, string]> = [
+  ['autodetect-http2', 'the bundled ingress speaks HTTP/1.1 only, so it never detects or uses HTTP/2 backends (upstream Knative\'s activator and ingress do)'],
+];
+
+/**
+ * The settings in Knative's ConfigMaps (data keyed by ConfigMap name, as `parseServingConfig`
+ * takes them) that the bundled runtime accepts but does not honour. Values the runtime's parser
+ * rejects are not reported here (`parseServingConfig` reports them).
+ */
+export function unsupportedConfigSettings(data: ConfigMapData, clusterDomain?: string): UnsupportedConfigSetting[] {
+  let cfg: ServingConfig;
+  try {
+    cfg = parseServingConfig(data, clusterDomain);
+  } catch {
+    return [];
+  }
+  const out: UnsupportedConfigSetting[] = [];
+  const raw = (configMap: string, ...keys: string[]): [string, string] | undefined => {
+    const d = data?.[configMap];
+    return d ? pick(d, keys) : undefined;
+  };
+  const rollout = raw('config-network', 'rollout-duration', 'rolloutDuration');
+  if (rollout && cfg.network.rolloutDurationSeconds > 0) {
+    out.push({
+      configMap: 'config-network',
+      key: rollout[0],
+      value: rollout[1],
+      message: 'gradual rollout is not supported by the bundled runtime: a new traffic split is applied at once and each Route reports '
+        + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)',
+    });
+  }
+  const cc = raw('config-defaults', 'container-concurrency');
+  if (cc && cfg.defaults.containerConcurrency > 0) {
+    out.push({
+      configMap: 'config-defaults',
+      key: cc[0],
+      value: cc[1],
+      message: 'revisions get this containerConcurrency, but the bundled runtime does not enforce it: its ingress does not limit '
+        + 'in-flight requests per pod (upstream Knative\'s queue-proxy and activator do)',
+    });
+  }
+  for (const [flag, message] of UNSUPPORTED_FLAGS) {
+    const f = raw('config-features', flag);
+    if (f && cfg.features[flag] !== 'Disabled') out.push({ configMap: 'config-features', key: f[0], value: f[1], message });
+  }
+  return out;
+}
