@@ -69,6 +69,24 @@ function checkDomain(prop: string, domain: string, clusterDomain: string): void 
 }
 
 /**
+ * The construct prop that renders `key` of `configMap`, and the value as that prop shows it
+ * (e.g. `config-network: rollout-duration "300"` → `network.rolloutDuration`, `300s`), for
+ * messages about rendered settings.
+ */
+export function propOfConfigKey(configMap: string, key: string, value: string): { prop: string; value: unknown } {
+  switch (`${configMap}/${key}`) {
+    case 'config-network/rollout-duration': return { prop: 'network.rolloutDuration', value: `${value}s` };
+    case 'config-defaults/container-concurrency': return { prop: 'defaults.containerConcurrency', value: Number(value) };
+    default: break;
+  }
+  if (configMap === 'config-features') {
+    const typed = FLAG_KEYS.find(([, k]) => k === key);
+    return { prop: typed ? `features.${typed[0]}` : `features.additionalFlags["${key}"]`, value };
+  }
+  return { prop: `${configMap}: ${key}`, value };
+}
+
+/**
  * Render the ConfigMap `data` maps (keyed by ConfigMap name) for the given settings, rendering only
  * keys that were set. Throws an Error naming the prop, the value and a fix on bad input.
  */

@@ -3,14 +3,17 @@ import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RbacRuleDescription, RbacScope } from './rbac';
 import { controllerRules, ingressRules } from './rbac-rules';
-import { CONFIG_MAP_NAMES, propError, renderServingConfig } from './render-config';
+import { CONFIG_MAP_NAMES, propError, propOfConfigKey, renderServingConfig } from './render-config';
 import { DomainSelector, FeatureSettings, NetworkSettings, RevisionDefaultsSettings, RevisionGcSettings } from './settings';
 import { packageVersion } from './version';
+import { formatViolation } from '../core/rules';
 import {
   CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE,
   INGRESS_ADMIN_PORT, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME, runtimeNodeOptions,
 } from '../core/runtime-contract';
+import { unsupportedConfigSettings } from '../core/runtime-support';
 import { knativeCrds } from '../core/schema';
+import { _registerBundledRuntime, _reportRuntimeWarnings } from '../serving/runtime-warnings';
 
 /** Type of the Kubernetes Service in front of the ingress. */
 export enum IngressServiceType {
@@ -384,6 +387,20 @@ export class ServingControlPlane extends Construct {
       defaults: props.defaults,
       features: props.features,
       clusterDomain,
+    });
+
+    // Settings the runtime accepts but ignores: warned about at synth, here and on every Knative
+    // construct of this app (see BundledRuntimeWarnings).
+    _registerBundledRuntime(this);
+    const runtimeWarnings = unsupportedConfigSettings(configData, clusterDomain).map((u) => {
+      const { prop, value } = propOfConfigKey(u.configMap, u.key, u.value);
+      return formatViolation({ path: prop, message: u.message, value });
+    });
+    this.node.addValidation({
+      validate: (): string[] => {
+        _reportRuntimeWarnings(this, runtimeWarnings);
+        return [];
+      },
     });
 
     const chartNamespace = Chart.of(this).namespace;

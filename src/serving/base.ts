@@ -1,10 +1,12 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeFeature, KnativeFeatures } from './features';
+import { _reportRuntimeWarnings, _usesBundledRuntime } from './runtime-warnings';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig, ServingConfig } from '../core/config';
 import { goJsonRoundTripSpec } from '../core/go-json';
 import { formatViolation, validate } from '../core/rules';
+import { unsupportedSettings } from '../core/runtime-support';
 import type { KubeObject } from '../core/types';
 
 /** `_servingConfig()` results per sorted feature-gate list. */
@@ -245,6 +247,11 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * feature gates reflect what the user opted into, and report every error (warnings are
    * not errors). cdk8s prefixes each message with the construct path.
    *
+   * When the app contains a `ServingControlPlane`, the same manifest is also checked for
+   * settings the bundled runtime does not honour (`unsupportedSettings` in
+   * src/core/runtime-support.ts); those are reported as warnings (see `BundledRuntimeWarnings`),
+   * never as errors.
+   *
    * @param options.features extra gates declared on this resource (e.g. a template's
    *   `enabledFeatures`), evaluated at validation time
    * @param options.checks extra checks returning error strings (e.g. feature-gate errors,
@@ -255,11 +262,15 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     features?: () => readonly string[];
     checks?: () => readonly string[];
   } = {}): void {
-    let cached: { epoch: number; errors: string[] } | undefined;
+    let cached: { epoch: number; errors: string[]; warnings?: readonly string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
+        const wantWarnings = _usesBundledRuntime(this);
         // Nothing changed since the last pass (same synthesis, or another chart of it): same result.
-        if (cached !== undefined && cached.epoch === _epoch() && this._ownRenderingIsFinal()) {
+        // (A ServingControlPlane added since changes nothing we render, but asks for warnings.)
+        if (cached !== undefined && cached.epoch === _epoch() && this._ownRenderingIsFinal()
+          && (!wantWarnings || cached.warnings !== undefined)) {
+          if (wantWarnings) _reportRuntimeWarnings(this, cached.warnings!);
           return [...cached.errors];
         }
         cached = undefined;
@@ -274,6 +285,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           [manifest, plain] = this._renderForValidation();
         } catch (e) {
           errors.push((e as Error).message);
+          if (wantWarnings) _reportRuntimeWarnings(this, []);
           return errors;
         }
         const own = this._enabledFeatures();
@@ -283,10 +295,15 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           if (v.severity === 'warning') continue;
           errors.push(formatViolation(v));
         }
+        let warnings: readonly string[] | undefined;
+        if (wantWarnings) {
+          warnings = unsupportedSettings(manifest).map(formatViolation);
+          _reportRuntimeWarnings(this, warnings);
+        }
         // Only results computed from our own plain rendering are reused: a manifest that needed the
         // cdk8s render (JSON patches, custom resolvers, Lazy values) can change without a mutator call.
         if (plain && _epoch() === epoch) {
-          cached = { epoch, errors: [...errors] };
+          cached = { epoch, errors: [...errors], warnings };
           this._validated = { epoch, spec: manifest.spec };
         }
         return errors;

@@ -13,3 +13,4 @@ export * from './template';
 export * from './traffic';
 export * from './projected';
 export * from './pod';
+export * from './runtime-warnings';

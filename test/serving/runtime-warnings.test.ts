@@ -1,0 +1,171 @@
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-28';
+import {
+  AutoscalerClass, AutoscalingMetric, BundledRuntimeWarnings, Configuration, DomainMapping, FeatureFlagState, KnService, PortProtocol,
+  Revision, Route, ServingControlPlane, TrafficSplit, TrafficTarget,
+} from '../../src';
+
+/** Lines written to stderr while `fn` runs. */
+function stderrOf(fn: () => void): string[] {
+  const lines: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array): boolean => {
+    lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
+    return true;
+  });
+  try {
+    fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines;
+}
+
+/** Let the current synchronous run end (the printed-once set is reset after it). */
+const nextRun = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function appWith(controlPlane: boolean): { app: App; chart: Chart } {
+  const app = Testing.app();
+  const chart = new Chart(app, 'apps', { namespace: 'default' });
+  if (controlPlane) new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
+  return { app, chart };
+}
+
+const TARGET = 'spec.template.metadata.annotations.autoscaling.knative.dev/target';
+
+describe('without a ServingControlPlane (upstream Knative honours everything)', () => {
+  test('nothing is printed or recorded', () => {
+    const { app, chart } = appWith(false);
+    new KnService(chart, 'Svc', { image: 'img', containerConcurrency: 4, autoscaling: { target: 10 }, rolloutDuration: Duration.seconds(60) });
+    new DomainMapping(chart, 'Dm', { domain: 'api.example.com', target: KnService.fromServiceName(chart, 'Ref', 'svc') });
+    expect(stderrOf(() => app.synthYaml())).toEqual([]);
+    expect(BundledRuntimeWarnings.of(app)).toEqual([]);
+  });
+});
+
+describe('with a ServingControlPlane', () => {
+  test('a warning is printed once per synthesis in the error format, however many charts', async () => {
+    const app = Testing.app();
+    for (const id of ['a', 'b', 'c']) {
+      new KnService(new Chart(app, id, { namespace: 'default' }), 'Svc', { metadata: { name: `svc-${id}` }, image: 'img', autoscaling: { target: 10 } });
+    }
+    // Constructed after the services: still counts.
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
+    const expected = ['a', 'b', 'c'].map((id) =>
+      `Warning: [${id}/Svc] ${TARGET}: ignored by the bundled runtime, which does not autoscale KPA-class revisions: `
+      + 'the Deployment keeps max(initial-scale, min-scale) replicas, capped by max-scale (upstream Knative\'s autoscaler honours it) (got "10").');
+    // 4 validation passes (app + 3 charts): each warning once.
+    expect(stderrOf(() => app.synthYaml())).toEqual(expected);
+    await nextRun();
+    // The next synthesis (cached validation results, nothing changed) prints them again, once.
+    expect(stderrOf(() => app.synthYaml())).toEqual(expected);
+    expect(BundledRuntimeWarnings.of(app)).toEqual(expected.map((l) => l.replace(/^Warning: /, '')));
+  });
+
+  test('a control plane added after a synthesis: the cached validation still yields the warnings', async () => {
+    const { app, chart } = appWith(false);
+    new KnService(chart, 'Svc', { image: 'img', autoscaling: { target: 10 } });
+    expect(stderrOf(() => app.synthYaml())).toEqual([]);
+    await nextRun();
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
+    expect(stderrOf(() => app.synthYaml())).toEqual([expect.stringContaining(`Warning: [apps/Svc] ${TARGET}:`)]);
+  });
+
+  test('warnings follow mutations, and never fail the synthesis', async () => {
+    const { app, chart } = appWith(true);
+    const svc = new KnService(chart, 'Svc', { image: 'img' });
+    app.synthYaml();
+    expect(BundledRuntimeWarnings.of(chart)).toEqual([]);
+    await nextRun();
+    svc.template.addRevisionAnnotation('autoscaling.knative.dev/window', '90s');
+    const printed = stderrOf(() => app.synthYaml());
+    expect(printed).toEqual([expect.stringContaining('[apps/Svc] spec.template.metadata.annotations.autoscaling.knative.dev/window:')]);
+    expect(BundledRuntimeWarnings.of(chart)).toEqual([printed[0].replace(/^Warning: /, '')]);
+  });
+
+  test('order is construct-tree order, then the order of unsupportedSettings; the same on every synthesis', async () => {
+    const { app, chart } = appWith(true);
+    new KnService(chart, 'B', {
+      image: 'img',
+      containerConcurrency: 3,
+      autoscaling: { window: Duration.seconds(90), metric: AutoscalingMetric.RPS, target: 5 },
+      rolloutDuration: Duration.minutes(2),
+    });
+    new KnService(chart, 'A', { image: 'img', autoscaling: { minScale: 0 } });
+    app.synthYaml();
+    const first = BundledRuntimeWarnings.of(app);
+    expect(first.map((w) => w.replace(/:.*$/s, ''))).toEqual([
+      '[apps/B] metadata.annotations.serving.knative.dev/rollout-duration',
+      '[apps/B] spec.template.metadata.annotations.autoscaling.knative.dev/metric',
+      `[apps/B] ${TARGET}`,
+      '[apps/B] spec.template.metadata.annotations.autoscaling.knative.dev/window',
+      '[apps/B] spec.template.spec.containerConcurrency',
+      '[apps/A] spec.template.metadata.annotations.autoscaling.knative.dev/min-scale',
+    ]);
+    await nextRun();
+    app.synthYaml();
+    expect(BundledRuntimeWarnings.of(app)).toEqual(first);
+    // of(scope) narrows to the scope.
+    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[5]]);
+  });
+
+  test('every kind of unsupported setting, through the constructs', () => {
+    const { app, chart } = appWith(true);
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img', port: 9000, portProtocol: PortProtocol.H2C });
+    new KnService(chart, 'Hpa', {
+      image: 'img',
+      autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.custom('queue_depth'), target: 10, window: Duration.seconds(60) },
+    });
+    new KnService(chart, 'HpaCpu', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.CPU, target: 70, maxScale: 5 } });
+    new KnService(chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.custom('my.autoscaler.example.com') } });
+    const cfg = new Configuration(chart, 'Cfg', { metadata: { name: 'cfg' }, image: 'img', containerConcurrency: 1 });
+    new Revision(chart, 'Rev', { metadata: { name: 'cfg-v1' }, image: 'img', autoscaling: { scaleDownDelay: Duration.seconds(30) } });
+    new Route(chart, 'Route', { traffic: TrafficSplit.create().to(TrafficTarget.configuration(cfg), 100), rolloutDuration: Duration.seconds(30) });
+    svc.mapDomain('api.example.com', { tlsSecret: Secret.fromSecretName(chart, 'Tls', 'api-tls') });
+    app.synthYaml();
+    const heads = BundledRuntimeWarnings.of(chart).map((w) => w.replace(/: .*\(got (.*)\)\.$/s, ' = $1'));
+    expect(heads).toEqual([
+      '[apps/Svc] spec.template.spec.containers[0].ports[0].name = "h2c"',
+      // svc.mapDomain(): a child of the service
+      '[apps/Svc/DomainMapping-api.example.com] metadata.name = "api.example.com"',
+      '[apps/Svc/DomainMapping-api.example.com] spec.tls.secretName = "api-tls"',
+      '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/metric = "queue_depth"',
+      '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/window = "60s"',
+      '[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/class = "my.autoscaler.example.com"',
+      '[apps/Cfg] spec.template.spec.containerConcurrency = 1',
+      '[apps/Rev] metadata.annotations.autoscaling.knative.dev/scale-down-delay = "30s"',
+      '[apps/Route] metadata.annotations.serving.knative.dev/rollout-duration = "30s"',
+    ].map((h) => expect.stringMatching(new RegExp(`^${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))));
+  });
+
+  test('the control plane\'s own props: rollout duration, default containerConcurrency, autodetect-http2', async () => {
+    const app = Testing.app();
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving', {
+      network: { rolloutDuration: Duration.seconds(120) },
+      defaults: { containerConcurrency: 10 },
+      features: { tagHeaderBasedRouting: FeatureFlagState.ENABLED, additionalFlags: { 'autodetect-http2': 'Enabled' } },
+    });
+    const printed = stderrOf(() => app.synthYaml());
+    expect(printed).toEqual([
+      expect.stringMatching(/^Warning: \[infra\/Serving\] network\.rolloutDuration: gradual rollout is not supported .* \(got "120s"\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] defaults\.containerConcurrency: .*does not enforce it.* \(got 10\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] features\.additionalFlags\["autodetect-http2"\]: .*HTTP\/1\.1 only.* \(got "Enabled"\)\.$/),
+    ]);
+    expect(BundledRuntimeWarnings.of(app)).toEqual(printed.map((l) => l.replace(/^Warning: /, '')));
+  });
+
+  test('a control plane at its defaults and Knative constructs at theirs: no warnings', () => {
+    const { app, chart } = appWith(true);
+    const svc = new KnService(chart, 'Svc', { image: 'img', autoscaling: { minScale: 1, maxScale: 3, initialScale: 2 }, containerConcurrency: 0 });
+    new Route(chart, 'Route', { traffic: TrafficSplit.create().to(TrafficTarget.revisionName('svc-00001'), 100), rolloutDuration: Duration.seconds(0) });
+    void svc;
+    expect(stderrOf(() => app.synthYaml())).toEqual([]);
+    expect(BundledRuntimeWarnings.of(app)).toEqual([]);
+  });
+
+  test('a control plane in another app does not count', () => {
+    const { chart } = appWith(false);
+    appWith(true);
+    new KnService(chart, 'Svc', { image: 'img', autoscaling: { target: 10 } });
+    expect(stderrOf(() => Testing.synth(chart))).toEqual([]);
+  });
+});
