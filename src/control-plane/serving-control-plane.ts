@@ -296,11 +296,21 @@ function checkImage(prop: string, image: string): string {
 }
 
 /**
- * The bundled Knative Serving control plane: CRDs, namespace, RBAC, the controller and the ingress,
+ * The bundled Knative Serving runtime: CRDs, namespace, RBAC, the controller and the ingress,
  * and the cluster configuration the runtime reads.
  *
- * Two small Deployments (2 replicas each by default, 90m CPU / 128Mi memory requested in total)
- * replace upstream's controller, webhook, activator, autoscaler and Kourier gateway.
+ * Two small Deployments (2 replicas each by default, 90m CPU / 128Mi memory requested in total):
+ * a controller that reconciles Services, Configurations, Revisions and Routes into Deployments and
+ * ClusterIP Services (plus a HorizontalPodAutoscaler for the HPA class), and an HTTP/1.1 ingress
+ * that routes by host, tag and weighted split. They stand in for upstream's controller and Kourier
+ * gateway only: there is no admission webhook, no activator and no request-driven autoscaler (a
+ * KPA-class revision keeps a fixed replica count, never scales to zero, and its
+ * `containerConcurrency` is not enforced), and DomainMappings, TLS, h2c/gRPC, gradual rollout,
+ * tag-to-digest resolution and Kubernetes Events are not implemented.
+ *
+ * When an app contains this construct, synthesis warns about each setting of its Knative
+ * constructs and of these props that the runtime accepts but does not honour (see
+ * `BundledRuntimeWarnings`).
  */
 export class ServingControlPlane extends Construct {
   /** Version of this package (used as the default image tag). */

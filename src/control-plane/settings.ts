@@ -50,6 +50,9 @@ export interface NetworkSettings {
   readonly defaultExternalScheme?: ExternalScheme;
   /**
    * Cluster-wide gradual rollout duration for `latestRevision` targets (whole seconds).
+   *
+   * Upstream Knative only: the bundled runtime applies a new split at once and reports
+   * `GradualRolloutNotSupported` on the Route (synthesis warns when this is above zero).
    * @default - no gradual rollout (key not rendered)
    */
   readonly rolloutDuration?: Duration;
@@ -93,6 +96,9 @@ export interface RevisionDefaultsSettings {
   readonly maxRevisionTimeout?: Duration;
   /**
    * Default `containerConcurrency` (0 = unlimited).
+   *
+   * The bundled runtime copies it into new revisions but does not enforce it (synthesis warns
+   * when this is above zero).
    * @default 0 (Knative's default; key not rendered)
    */
   readonly containerConcurrency?: number;

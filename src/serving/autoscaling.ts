@@ -7,7 +7,10 @@ const PREFIX = 'autoscaling.knative.dev/';
  * The autoscaler implementation for a revision (`autoscaling.knative.dev/class`).
  */
 export class AutoscalerClass {
-  /** Knative Pod Autoscaler (the default; supports scale to zero; metrics concurrency and rps). */
+  /**
+   * Knative Pod Autoscaler (the default; supports scale to zero; metrics concurrency and rps).
+   * The bundled runtime does not implement it: such revisions keep a fixed replica count.
+   */
   public static readonly KPA: AutoscalerClass = new AutoscalerClass('kpa.autoscaling.knative.dev');
 
   /** Kubernetes Horizontal Pod Autoscaler (no scale to zero; metrics cpu, memory or custom). */
@@ -80,6 +83,13 @@ export enum MetricAggregationAlgorithm {
  * Every setting is optional; anything left unset is decided by the cluster's
  * `config-autoscaler` ConfigMap. Value ranges are checked at synth time (together with all
  * other Knative admission rules), so you see every problem at once.
+ *
+ * The descriptions below are upstream Knative's behaviour. The bundled runtime
+ * (`ServingControlPlane`) runs no autoscaler for the KPA class: a revision gets
+ * max(`initialScale`, `minScale`) replicas, capped by `maxScale`, and every other KPA setting
+ * is ignored. For the HPA class it creates a HorizontalPodAutoscaler from `minScale`,
+ * `maxScale`, `target` and the metrics CPU or MEMORY. Synthesis warns about each setting it
+ * ignores when the app contains a `ServingControlPlane` (see `BundledRuntimeWarnings`).
  *
  * @see https://knative.dev/docs/serving/autoscaling/
  */

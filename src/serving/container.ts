@@ -31,7 +31,10 @@ interface AnyMount extends ContainerMountOptions {
 export enum PortProtocol {
   /** HTTP/1.1 (Knative's default when the port has no name). */
   HTTP1 = 'http1',
-  /** Cleartext HTTP/2 (e.g. gRPC). */
+  /**
+   * Cleartext HTTP/2 (e.g. gRPC). Upstream Knative only: the bundled runtime's ingress speaks
+   * HTTP/1.1 (synthesis warns when the app contains a `ServingControlPlane`).
+   */
   H2C = 'h2c',
 }
 
@@ -249,7 +252,7 @@ export interface ContainerProps {
 
   /**
    * Image pull policy.
-   * @default - Kubernetes default (`IfNotPresent`, or `Always` for `:latest`); Knative resolves tags to digests anyway
+   * @default - Kubernetes default (`IfNotPresent`, or `Always` for `:latest`); upstream Knative resolves tags to digests anyway (the bundled runtime does not)
    */
   readonly imagePullPolicy?: ImagePullPolicy;
 }

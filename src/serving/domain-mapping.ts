@@ -12,7 +12,7 @@ import { DOMAIN_MAPPING_API_VERSION } from '../core/types';
 export interface DomainMappingOptions {
   /**
    * An existing TLS secret (same namespace) with the certificate for the domain
-   * (`spec.tls.secretName`); the mapping then serves `https`.
+   * (`spec.tls.secretName`); upstream Knative then serves `https` (the bundled runtime has no TLS).
    *
    * @default - no TLS secret (cluster-managed certificate, if configured, else plain http)
    */
@@ -47,6 +47,9 @@ export interface DomainMappingProps extends DomainMappingOptions {
 /**
  * A Knative DomainMapping (`serving.knative.dev/v1beta1`): serve a Knative Service or Route at
  * a custom domain.
+ *
+ * Served by upstream Knative; the bundled runtime (`ServingControlPlane`) installs the CRD but
+ * does not serve DomainMappings yet (synthesis warns when the app contains one).
  *
  * ```ts
  * new DomainMapping(this, 'Api', { domain: 'api.example.com', target: svc });

@@ -53,6 +53,10 @@ export interface KnServiceProps extends RevisionTemplateProps, KnativeResourcePr
    * Gradual rollout of new latest revisions over this duration (annotation
    * `serving.knative.dev/rollout-duration` on the Service). Whole seconds.
    *
+   * Upstream Knative only: the bundled runtime applies the split at once and reports
+   * `GradualRolloutNotSupported` on the Route (synthesis warns when the app contains a
+   * `ServingControlPlane`).
+   *
    * @default - the cluster's `config-network: rollout-duration` (0, i.e. immediate)
    */
   readonly rolloutDuration?: Duration;

@@ -165,7 +165,9 @@ export interface RevisionOptions {
 
   /**
    * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited, at most
-   * `container-concurrency-max-limit` (1000 out of the box).
+   * `container-concurrency-max-limit` (1000 out of the box). Enforced by upstream Knative; the
+   * bundled runtime does not enforce it (synthesis warns about values above 0 when the app
+   * contains a `ServingControlPlane`).
    * @default 0 (Knative's default `container-concurrency`, unlimited); rendered explicitly so
    *   GitOps sees no diff; set it to match a cluster whose config-defaults differ.
    */
