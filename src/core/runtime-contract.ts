@@ -5,14 +5,21 @@
 
 /** Namespace of the runtime and of Knative's config-* ConfigMaps. */
 export const DEFAULT_SYSTEM_NAMESPACE = 'knative-serving';
-/** The ingress Service that placeholder Route Services point at (ExternalName). */
+/** The external ingress Service (type configurable, e.g. LoadBalancer): the ingress's external listener only. */
 export const INGRESS_SERVICE_NAME = 'serving-ingress';
+/**
+ * The internal (ClusterIP) ingress Service: the ingress's cluster-local listener, which serves
+ * cluster-local hosts as well as external ones. Route placeholder Services point at it (ExternalName).
+ */
+export const INGRESS_INTERNAL_SERVICE_NAME = 'serving-ingress-internal';
 /** Lease the controller replicas elect a leader on. */
 export const CONTROLLER_LEASE_NAME = 'serving-controller-leader';
 /** Controller admin port: /healthz, /readyz, /metrics. */
 export const CONTROLLER_ADMIN_PORT = 8080;
-/** Ingress proxy port (HTTP). */
+/** Ingress proxy port (HTTP), external listener: external hosts only. */
 export const INGRESS_PROXY_PORT = 8080;
+/** Ingress proxy port (HTTP), internal listener: cluster-local and external hosts. */
+export const INGRESS_INTERNAL_PORT = 8081;
 /** Ingress admin port: /healthz, /readyz, /metrics. */
 export const INGRESS_ADMIN_PORT = 9000;
 

@@ -1,15 +1,17 @@
 /**
  * Ingress entry point (bundled by esbuild into dist/runtime/ingress.js).
  *
- * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080),
+ * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
+ * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
  * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30).
- * SIGTERM/SIGINT: /readyz → 503, stop accepting, wait (bounded) for in-flight requests, exit.
+ * SIGTERM/SIGINT: /readyz → 503, both listeners stop accepting, wait (bounded) for in-flight
+ * requests, exit.
  */
 import { AdminServer } from './admin';
 import { IngressMetrics } from './metrics';
 import { defaultBackendResolver, IngressProxy, LogFn } from './proxy';
 import { TableBuilder, startKubeWatcher } from './watcher';
-import { DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_PROXY_PORT } from '../../core/runtime-contract';
+import { DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT } from '../../core/runtime-contract';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -33,7 +35,11 @@ export async function main(): Promise<void> {
   const systemNamespace = process.env.SYSTEM_NAMESPACE || DEFAULT_SYSTEM_NAMESPACE;
   const clusterDomain = process.env.CLUSTER_DOMAIN || 'cluster.local';
   const port = intEnv('PORT', INGRESS_PROXY_PORT);
+  const internalPort = intEnv('INTERNAL_PORT', INGRESS_INTERNAL_PORT);
   const adminPort = intEnv('ADMIN_PORT', INGRESS_ADMIN_PORT);
+  if (port !== 0 && port === internalPort) {
+    throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
+  }
   const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
   const log = makeLogger(process.env.LOG_LEVEL);
 
@@ -50,8 +56,9 @@ export async function main(): Promise<void> {
   const admin = new AdminServer(proxy);
 
   await admin.listen(adminPort);
-  await proxy.listen(port);
-  log('info', 'ingress listening', { port, adminPort, systemNamespace, clusterDomain });
+  const externalBound = await proxy.listen(port);
+  const internalBound = await proxy.listenInternal(internalPort);
+  log('info', 'ingress listening', { port: externalBound, internalPort: internalBound, adminPort, systemNamespace, clusterDomain });
 
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();

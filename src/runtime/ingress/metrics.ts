@@ -52,6 +52,7 @@ export class IngressMetrics {
   public tableGeneration = 0;
   public tableSwaps = 0;
   public hosts = 0;
+  public externalHosts = 0;
   public routes = 0;
   /** Requests for which no route matched (404) or no target was ready (503 without a revision). */
   public readonly unrouted = new Series('', '');
@@ -104,9 +105,12 @@ export class IngressMetrics {
     out.push('# HELP ingress_table_swaps_total Routing table swaps.');
     out.push('# TYPE ingress_table_swaps_total counter');
     out.push(`ingress_table_swaps_total ${this.tableSwaps}`);
-    out.push('# HELP ingress_table_hosts Hosts in the routing table.');
+    out.push('# HELP ingress_table_hosts Hosts in the routing table (all served on the internal listener).');
     out.push('# TYPE ingress_table_hosts gauge');
     out.push(`ingress_table_hosts ${this.hosts}`);
+    out.push('# HELP ingress_table_external_hosts Hosts served on the external listener (the rest are cluster-local).');
+    out.push('# TYPE ingress_table_external_hosts gauge');
+    out.push(`ingress_table_external_hosts ${this.externalHosts}`);
     out.push('# HELP ingress_table_routes Routes in the routing table.');
     out.push('# TYPE ingress_table_routes gauge');
     out.push(`ingress_table_routes ${this.routes}`);

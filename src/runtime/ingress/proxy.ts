@@ -2,8 +2,14 @@
  * HTTP/1.1 reverse proxy: node:http in front, undici connection pools (keep-alive) per revision
  * backend behind. Bodies stream in both directions; WebSocket (and other) upgrades are tunnelled.
  *
- * Hot path: one table read, one pass over the raw request headers, one Map lookup for the host,
- * one smooth-WRR pick, one Map lookup for the backend pool and one for the metrics series.
+ * Two listeners, like Kourier's two gateways: the external one (`listen`, behind the external
+ * Service) serves only external hosts; the internal one (`listenInternal`, behind the ClusterIP
+ * Service that Route placeholder Services point at) serves cluster-local and external hosts. A
+ * cluster-local host on the external listener gets exactly the unknown-host 404.
+ *
+ * Hot path: one table read, one pass over the raw request headers, one Map lookup for the host
+ * (in the listener's host map), one smooth-WRR pick, one Map lookup for the backend pool and one
+ * for the metrics series.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -11,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
-import { emptyRouteTable, lookupHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
+import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
 
 /** Where a revision is reached, and its request timeouts (Knative's revision timeout semantics). */
 export interface Backend {
@@ -301,6 +307,24 @@ function stripConnectionTokens(headers: string[], connection: string): void {
   }
 }
 
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+/** Stop accepting; resolves once the server's connections are gone (at once if it never listened). */
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((r) => {
+    if (!server.listening) return r();
+    server.close(() => r());
+  });
+}
+
 /** Names (lowercase) never forwarded upstream: hop-by-hop, plus headers undici manages itself. */
 const REQUEST_DROP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
@@ -309,7 +333,10 @@ const REQUEST_DROP = new Set([
 const DROP_LENGTHS = new Set([...REQUEST_DROP].map((h) => h.length));
 
 export class IngressProxy {
+  /** The external listener: external hosts only. */
   public readonly server: http.Server;
+  /** The internal (cluster-local) listener: every host. */
+  public readonly internalServer: http.Server;
   public readonly metrics: IngressMetrics;
   public draining = false;
   private table: RouteTable;
@@ -335,17 +362,27 @@ export class IngressProxy {
     this.metrics = opts.metrics ?? new IngressMetrics();
     this.log = opts.log ?? (() => undefined);
     this.table = emptyRouteTable();
-    this.server = http.createServer({
+    this.server = this.createServer(opts, false);
+    this.internalServer = this.createServer(opts, true);
+  }
+
+  private createServer(opts: ProxyOptions, internal: boolean): http.Server {
+    const server = http.createServer({
       maxHeaderSize: opts.maxHeaderBytes ?? 16 * 1024,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 75_000,
       requestTimeout: 0, // per-revision timeouts apply instead
       headersTimeout: 60_000,
       noDelay: true,
-    }, (req, res) => this.onRequest(req, res));
+    }, (req, res) => this.onRequest(req, res, internal));
     // Let one more header through than allowed so that "too many" is detectable (Node truncates silently).
-    this.server.maxHeadersCount = this.maxHeaderCount + 1;
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    server.maxHeadersCount = this.maxHeaderCount + 1;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head, internal));
+    return server;
+  }
+
+  private get servers(): http.Server[] {
+    return [this.server, this.internalServer];
   }
 
   /** True once a table has been installed. */
@@ -382,30 +419,31 @@ export class IngressProxy {
     this.metrics.tableGeneration = table.generation;
     this.metrics.tableSwaps++;
     this.metrics.hosts = table.hosts.size;
+    this.metrics.externalHosts = table.externalHosts.size;
     this.metrics.routes = table.routeCount;
     this.log('debug', 'routing table installed', { generation: table.generation, hosts: table.hosts.size, backends: this.backends.size });
     this.scheduleSweep();
   }
 
+  /** Start the external listener (external hosts only). Resolves with the bound port. */
   public listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as net.AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
+  }
+
+  /** Start the internal (cluster-local) listener (every host). Resolves with the bound port. */
+  public listenInternal(port: number, host = '0.0.0.0'): Promise<number> {
+    return listenOn(this.internalServer, port, host);
   }
 
   /**
-   * Graceful drain: stop accepting, close idle keep-alive connections, let in-flight requests finish
-   * (their responses carry `Connection: close`), bounded by `timeoutMs`. Resolves true if everything
-   * finished in time.
+   * Graceful drain of both listeners: stop accepting, close idle keep-alive connections, let
+   * in-flight requests finish (their responses carry `Connection: close`), bounded by `timeoutMs`.
+   * Resolves true if everything finished in time.
    */
   public async drain(timeoutMs = 30_000): Promise<boolean> {
     this.draining = true;
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
-    this.server.closeIdleConnections();
+    const closed = Promise.all(this.servers.map(closeServer));
+    for (const s of this.servers) s.closeIdleConnections();
     const idle = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => this.idleWaiters.push(r));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((r) => {
@@ -413,7 +451,7 @@ export class IngressProxy {
     });
     const ok = await Promise.race([idle.then(() => true), timedOut]);
     clearTimeout(timer);
-    this.server.closeAllConnections();
+    for (const s of this.servers) s.closeAllConnections();
     for (const s of this.upgrades) s.destroy();
     await closed;
     return ok;
@@ -423,11 +461,9 @@ export class IngressProxy {
   public async close(): Promise<void> {
     this.draining = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
-    if (this.server.listening) {
-      const closed = new Promise<void>((r) => this.server.close(() => r()));
-      this.server.closeAllConnections();
-      await closed;
-    }
+    const closed = Promise.all(this.servers.map(closeServer));
+    for (const s of this.servers) s.closeAllConnections();
+    await closed;
     for (const s of this.upgrades) s.destroy();
     await Promise.all([...this.backends.values()].map((b) => b.pool.destroy().catch(() => undefined)));
     this.backends.clear();
@@ -550,7 +586,7 @@ export class IngressProxy {
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
   }
 
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, internal: boolean): void {
     const start = performance.now();
     const table = this.table; // the one table read for this request
     this.inFlight++;
@@ -643,7 +679,8 @@ export class IngressProxy {
       if (n > 0) body = req;
     }
 
-    const found = lookupHost(table, host);
+    // A cluster-local host is absent from the external map: the same 404 as an unknown host.
+    const found = findHost(internal ? table.hosts : table.externalHosts, host);
     if (found === undefined) {
       this.reject(req, res, unrouted, start, 404, 'no route for this host', false);
       return;
@@ -685,7 +722,7 @@ export class IngressProxy {
     this.requestDone();
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, internal: boolean): void {
     const table = this.table;
     const refuse = (status: string, text: string): void => {
       const body = text + '\n';
@@ -693,7 +730,7 @@ export class IngressProxy {
     };
     socket.on('error', () => socket.destroy());
     if (this.draining) return refuse('503 Service Unavailable', 'shutting down');
-    const found = lookupHost(table, req.headers.host);
+    const found = findHost(internal ? table.hosts : table.externalHosts, req.headers.host);
     if (found === undefined) return refuse('404 Not Found', 'no route for this host');
     const tagHeader = req.headers['knative-serving-tag'];
     const entry = typeof tagHeader === 'string' ? selectEntry(found, tagHeader) : found;

@@ -4,8 +4,14 @@
  * The table is immutable once built (apart from each entry's balancer state, which only the
  * proxy advances). The proxy reads a single table reference per request, so swapping the whole
  * table is atomic: a request sees either the old or the new table, never a mix.
+ *
+ * Visibility (like Kourier's two gateways): the internal listener serves every host (`hosts`), the
+ * external listener only the external ones (`externalHosts`). Cluster-local hosts are the short
+ * forms of every traffic name, `status.address.url`, and status URLs in `svc.<clusterDomain>`
+ * (`isClusterLocalHost` in core/hosts); both maps are built here, once per table.
  */
 import { SmoothWeightedBalancer } from './balancer';
+import { clusterLocalHostForms, isClusterLocalHost } from '../../core/hosts';
 import type { Condition, RouteObject, TrafficTarget } from '../../core/types';
 
 /** The subset of cluster configuration the ingress needs. */
@@ -65,7 +71,9 @@ export interface RouteEntry {
   readonly balancer: SmoothWeightedBalancer<Target>;
   /**
    * Tag header routing (`Knative-Serving-Tag: <tag>`) on a main host: tag → tag entry.
-   * Undefined unless the feature is Enabled and the route has tags.
+   * Undefined unless the feature is Enabled and the route has tags. The main entry in
+   * `externalHosts` lists only the external tags: a cluster-local tag named in the header on the
+   * external listener is treated like an unknown tag (the main split serves the request).
    */
   readonly tagEntries: ReadonlyMap<string, RouteEntry> | undefined;
   /** True for main entries when tag-header-based routing is Enabled (adds `Knative-Serving-Default-Route: true`). */
@@ -75,8 +83,10 @@ export interface RouteEntry {
 export interface RouteTable {
   readonly generation: number;
   readonly config: IngressConfig;
-  /** Lowercase host without port → entry. */
+  /** Every host, lowercase without port → entry: what the internal (cluster-local) listener serves. */
   readonly hosts: ReadonlyMap<string, RouteEntry>;
+  /** The external hosts only → entry: what the external listener serves. A subset of `hosts`' keys. */
+  readonly externalHosts: ReadonlyMap<string, RouteEntry>;
   /** Every distinct target referenced by the table (for pre-warming backends and metrics). */
   readonly targets: readonly Target[];
   /** Number of routes served. */
@@ -92,7 +102,7 @@ export interface BuildOptions {
 }
 
 export function emptyRouteTable(config: IngressConfig = defaultIngressConfig(), generation = 0): RouteTable {
-  return Object.freeze({ generation, config, hosts: new Map(), targets: [], routeCount: 0, conflicts: [] });
+  return Object.freeze({ generation, config, hosts: new Map(), externalHosts: new Map(), targets: [], routeCount: 0, conflicts: [] });
 }
 
 function hostOf(url: string | undefined): string | undefined {
@@ -117,10 +127,6 @@ export function isServable(route: RouteObject): boolean {
 
 function renderTagHost(tpl: string, tag: string, name: string): string {
   return tpl.replace(/\{\{\s*\.Tag\s*\}\}/g, tag).replace(/\{\{\s*\.Name\s*\}\}/g, name).toLowerCase();
-}
-
-function clusterLocalForms(name: string, ns: string, cd: string): string[] {
-  return [`${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${cd}`];
 }
 
 const targetId = (t: Target): string => t.id;
@@ -154,10 +160,13 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     return b;
   };
 
+  const cd = config.clusterDomain;
   const hosts = new Map<string, RouteEntry>();
+  const externalHosts = new Map<string, RouteEntry>();
   const owner = new Map<string, string>();
   const conflicts: string[] = [];
-  const claim = (host: string | undefined, entry: RouteEntry): void => {
+  /** `external`: what the external listener serves for this host; undefined for a cluster-local host. */
+  const claim = (host: string | undefined, entry: RouteEntry, external: RouteEntry | undefined): void => {
     if (!host) return;
     const prevOwner = owner.get(host);
     if (prevOwner !== undefined) {
@@ -166,7 +175,10 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     }
     owner.set(host, entry.routeKey);
     hosts.set(host, entry);
+    if (external !== undefined) externalHosts.set(host, external);
   };
+  /** A status URL's host if it is external (served on both listeners), else undefined. */
+  const externalHost = (host: string | undefined): string | undefined => (host !== undefined && !isClusterLocalHost(host, cd) ? host : undefined);
 
   const sorted = routes.filter(isServable).sort((a, b) => {
     const ka = `${a.metadata.namespace}/${a.metadata.name}`;
@@ -214,6 +226,9 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
 
     // Tag entries: a single target gets 100%; several (a rollout) split by percent.
     const tagEntries = new Map<string, RouteEntry>();
+    const externalTagEntries = new Map<string, RouteEntry>();
+    const tagHosts = new Map<string, string | undefined>();
+    for (const tt of traffic) if (tt.tag && !tagHosts.has(tt.tag)) tagHosts.set(tt.tag, hostOf(tt.url));
     for (const [tag, g] of tagged) {
       let weights = g.weights;
       if (g.items.length === 1 || !weights.some((w) => w > 0)) weights = g.items.map((_, i) => (i === 0 ? 100 : 0));
@@ -228,6 +243,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
         markDefaultRoute: false,
       });
       tagEntries.set(tag, entry);
+      if (externalHost(tagHosts.get(tag)) !== undefined) externalTagEntries.set(tag, entry);
     }
 
     const main: RouteEntry = Object.freeze({
@@ -240,17 +256,23 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
       tagEntries: config.tagHeaderBasedRouting && tagEntries.size > 0 ? tagEntries : undefined,
       markDefaultRoute: config.tagHeaderBasedRouting,
     });
+    // The same route on the external listener: same balancer, header routing to external tags only.
+    const mainExternal: RouteEntry = main.tagEntries === undefined || externalTagEntries.size === tagEntries.size
+      ? main
+      : Object.freeze({ ...main, tagEntries: externalTagEntries.size > 0 ? externalTagEntries : undefined });
 
-    claim(hostOf(route.status?.url), main);
-    claim(hostOf(route.status?.address?.url), main);
-    for (const h of clusterLocalForms(name, ns, config.clusterDomain)) claim(h, main);
+    const mainHost = hostOf(route.status?.url);
+    claim(mainHost, main, externalHost(mainHost) !== undefined ? mainExternal : undefined);
+    claim(hostOf(route.status?.address?.url), main, undefined);
+    for (const h of clusterLocalHostForms(name, ns, cd)) claim(h, main, undefined);
 
     for (const tt of traffic) {
       if (!tt.tag) continue;
       const entry = tagEntries.get(tt.tag);
       if (!entry) continue;
-      claim(hostOf(tt.url), entry);
-      for (const h of clusterLocalForms(renderTagHost(config.tagTemplate, tt.tag, name), ns, config.clusterDomain)) claim(h, entry);
+      const tagHost = hostOf(tt.url);
+      claim(tagHost, entry, externalHost(tagHost) !== undefined ? entry : undefined);
+      for (const h of clusterLocalHostForms(renderTagHost(config.tagTemplate, tt.tag, name), ns, cd)) claim(h, entry, undefined);
     }
   }
 
@@ -258,6 +280,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     generation,
     config,
     hosts,
+    externalHosts,
     targets: Object.freeze([...targets.values()]),
     routeCount,
     conflicts: Object.freeze(conflicts),
@@ -265,19 +288,24 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
 }
 
 /**
- * Find the entry for a Host header value: exact match first (no allocation for the common case),
- * then lowercased without `:port` and trailing dot.
+ * Find the entry for a Host header value in one of a table's host maps: exact match first (no
+ * allocation for the common case), then lowercased without `:port` and trailing dot.
  */
-export function lookupHost(table: RouteTable, host: string | undefined): RouteEntry | undefined {
+export function findHost(hosts: ReadonlyMap<string, RouteEntry>, host: string | undefined): RouteEntry | undefined {
   if (!host) return undefined;
-  const hit = table.hosts.get(host);
+  const hit = hosts.get(host);
   if (hit !== undefined) return hit;
   let h = host;
   const colon = h.lastIndexOf(':');
   if (colon !== -1 && h.indexOf(']') < colon) h = h.slice(0, colon);
   if (h.endsWith('.')) h = h.slice(0, -1);
   h = h.toLowerCase();
-  return h === host ? undefined : table.hosts.get(h);
+  return h === host ? undefined : hosts.get(h);
+}
+
+/** `findHost` on the internal listener's hosts (every host), or on the external listener's with `external`. */
+export function lookupHost(table: RouteTable, host: string | undefined, external = false): RouteEntry | undefined {
+  return findHost(external ? table.externalHosts : table.hosts, host);
 }
 
 /** Resolve an entry and an optional `Knative-Serving-Tag` header value to the entry that serves the request. */

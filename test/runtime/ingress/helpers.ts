@@ -81,19 +81,28 @@ export interface RouteOpts {
   domain?: string;
   ready?: boolean;
   clusterDomain?: string;
+  /** A cluster-local Route: its URL and every tag URL are under `svc.<clusterDomain>`. */
+  clusterLocal?: boolean;
+  /** Tags made cluster-local on their own (labelled placeholder Service): URL under `svc.<clusterDomain>`. */
+  clusterLocalTags?: string[];
 }
 
-/** A Route with a resolved status as the controller writes it (reference §7.3, §11). */
+/**
+ * A Route with a resolved status as the controller writes it (reference §7.3, §11): external URLs
+ * `<name>.<ns>.<domain>`, cluster-local ones `<name>.<ns>.svc.<clusterDomain>`.
+ */
 export function routeWithStatus(
   ns: string, name: string, traffic: Array<{ revision: string; percent?: number; tag?: string }>, opts: RouteOpts = {},
 ): RouteObject {
   const domain = opts.domain ?? 'example.com';
   const cd = opts.clusterDomain ?? 'cluster.local';
+  const local = `svc.${cd}`;
+  const tagDomain = (tag: string): string => (opts.clusterLocal || opts.clusterLocalTags?.includes(tag) ? local : domain);
   const st: TrafficTarget[] = traffic.map((t) => ({
     revisionName: t.revision,
     percent: t.percent ?? 0,
     latestRevision: false,
-    ...(t.tag ? { tag: t.tag, url: `http://${t.tag}-${name}.${ns}.${domain}` } : {}),
+    ...(t.tag ? { tag: t.tag, url: `http://${t.tag}-${name}.${ns}.${tagDomain(t.tag)}` } : {}),
   }));
   return {
     apiVersion: 'serving.knative.dev/v1',
@@ -102,7 +111,7 @@ export function routeWithStatus(
     spec: { traffic: traffic.map((t) => ({ revisionName: t.revision, percent: t.percent ?? 0, ...(t.tag ? { tag: t.tag } : {}) })) },
     status: {
       observedGeneration: 1,
-      url: `http://${name}.${ns}.${domain}`,
+      url: `http://${name}.${ns}.${opts.clusterLocal ? local : domain}`,
       address: { url: `http://${name}.${ns}.svc.${cd}` },
       traffic: st,
       conditions: [{ type: 'Ready', status: opts.ready === false ? 'Unknown' : 'True' }],

@@ -60,10 +60,14 @@ describe('ingress main (bundled, real process)', () => {
   test('ready after the first list; routes; SIGTERM drains and exits 0', async () => {
     api.seed(routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any);
     const port = await freePort();
+    const internalPort = await freePort();
     const adminPort = await freePort();
     let stderr = '';
     child = spawn(process.execPath, [path.join(dir, 'ingress.js')], {
-      env: { ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: 'debug', SYSTEM_NAMESPACE: 'knative-serving' },
+      env: {
+        ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), PORT: String(port), INTERNAL_PORT: String(internalPort),
+        ADMIN_PORT: String(adminPort), LOG_LEVEL: 'debug', SYSTEM_NAMESPACE: 'knative-serving',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (c) => { stderr += c; });
@@ -72,19 +76,41 @@ describe('ingress main (bundled, real process)', () => {
     await until(async () => ((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200 ? true : undefined));
     expect((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status).toBe(200);
     // unknown host → 404; known host → routed to hello-1.default.svc.cluster.local (unresolvable here → 502)
+    // on both listeners for the external host; the cluster-local host only on the internal one.
     const pool = new Pool(`http://127.0.0.1:${port}`);
-    expect((await get(pool, 'nope.example.com')).status).toBe(404);
-    const routed = await get(pool, 'hello.default.svc.cluster.local');
+    const internal = new Pool(`http://127.0.0.1:${internalPort}`);
+    const unknown = await get(pool, 'nope.example.com');
+    expect(unknown.status).toBe(404);
+    expect((await get(internal, 'nope.example.com')).status).toBe(404);
+    const hidden = await get(pool, 'hello.default.svc.cluster.local');
+    expect([hidden.status, hidden.body]).toEqual([unknown.status, unknown.body]);
+    const routed = await get(internal, 'hello.default.svc.cluster.local');
     expect(routed.status).toBe(502);
     expect(routed.body).toMatch(/upstream/);
+    for (const p of [pool, internal]) expect((await get(p, 'hello.default.example.com')).status).toBe(502);
     await pool.close();
+    await internal.close();
     const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     expect(metrics).toMatch(/ingress_table_routes 1/);
-    expect(metrics).toMatch(/ingress_upstream_errors_total\{route="default\/hello",revision="hello-1",kind="other"\} 1/);
+    expect(metrics).toMatch(/ingress_table_external_hosts 1/);
+    expect(metrics).toMatch(/ingress_upstream_errors_total\{route="default\/hello",revision="hello-1",kind="other"\} 3/);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(stderr).toMatch(new RegExp(`"msg":"ingress listening","port":${port},"internalPort":${internalPort}`));
     expect(stderr).toMatch(/"msg":"draining"/);
     expect(stderr).toMatch(/"msg":"drained"/);
+  });
+
+  test('PORT equal to INTERNAL_PORT is refused at startup (one listener would serve cluster-local hosts externally)', async () => {
+    const port = await freePort();
+    const p = spawn(process.execPath, [path.join(dir, 'ingress.js')], {
+      env: { ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), PORT: String(port), INTERNAL_PORT: String(port), ADMIN_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr!.on('data', (c) => { stderr += c; });
+    expect(await new Promise<number | null>((r) => p.once('exit', (code) => r(code)))).toBe(1);
+    expect(stderr).toMatch(new RegExp(`PORT and INTERNAL_PORT must differ \\(both ${port}\\)`));
   });
 });

@@ -27,7 +27,9 @@ describe('IngressProxy', () => {
       maxHeaderBytes: 4096,
       maxHeaderCount: 30,
     });
-    port = await proxy.listen(0, '127.0.0.1');
+    // The internal listener serves every host (the cluster-local short hosts used below too);
+    // which listener serves which host is tested in visibility.test.ts.
+    port = await proxy.listenInternal(0, '127.0.0.1');
     pool = new Pool(`http://127.0.0.1:${port}`, { connections: 16 });
   });
 
@@ -272,7 +274,7 @@ describe('IngressProxy', () => {
 });
 
 describe('drain (SIGTERM behaviour)', () => {
-  test('readyz goes 503, in-flight requests complete, new connections are refused', async () => {
+  test('readyz goes 503, in-flight requests on both listeners complete, new connections to either are refused', async () => {
     const backend = await startBackend('d-1');
     const proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${backend.port}` }) });
     const admin = new AdminServer(proxy);
@@ -281,17 +283,26 @@ describe('drain (SIGTERM behaviour)', () => {
     proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-1', percent: 100 }])], defaultIngressConfig()));
     expect((await fetch(`http://127.0.0.1:${aport}/readyz`)).status).toBe(200);
     const port = await proxy.listen(0, '127.0.0.1');
+    const internalPort = await proxy.listenInternal(0, '127.0.0.1');
     const client = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
-    const inflight = Array.from({ length: 3 }, () => get(client, 'd.default', '/slow?ms=400'));
+    const internalClient = new Pool(`http://127.0.0.1:${internalPort}`, { connections: 4 });
+    const inflight = [
+      ...Array.from({ length: 3 }, () => get(client, 'd.default.example.com', '/slow?ms=400')),
+      ...Array.from({ length: 2 }, () => get(internalClient, 'd.default', '/slow?ms=400')),
+    ];
     await new Promise((r) => setTimeout(r, 100));
-    expect(proxy.requestsInFlight).toBe(3);
+    expect(proxy.requestsInFlight).toBe(5);
     const drained = proxy.drain(5000);
     expect((await fetch(`http://127.0.0.1:${aport}/readyz`)).status).toBe(503);
     const results = await Promise.all(inflight);
-    expect(results.map((r) => [r.status, r.body])).toEqual([[200, 'd-1'], [200, 'd-1'], [200, 'd-1']]);
+    expect(results.map((r) => [r.status, r.body])).toEqual(Array.from({ length: 5 }, () => [200, 'd-1']));
     expect(await drained).toBe(true);
-    await expect(rawRequest(port, 'GET / HTTP/1.1\r\nHost: d.default\r\n\r\n', 500)).resolves.toBe('');
+    expect(proxy.server.listening).toBe(false);
+    expect(proxy.internalServer.listening).toBe(false);
+    await expect(rawRequest(port, 'GET / HTTP/1.1\r\nHost: d.default.example.com\r\n\r\n', 500)).resolves.toBe('');
+    await expect(rawRequest(internalPort, 'GET / HTTP/1.1\r\nHost: d.default\r\n\r\n', 500)).resolves.toBe('');
     await client.destroy();
+    await internalClient.destroy();
     await proxy.close();
     await admin.close();
     await backend.close();
@@ -303,7 +314,7 @@ describe('drain (SIGTERM behaviour)', () => {
     proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-2', percent: 100 }])], defaultIngressConfig()));
     const port = await proxy.listen(0, '127.0.0.1');
     const client = new Pool(`http://127.0.0.1:${port}`);
-    const p = get(client, 'd.default', '/slow?ms=5000').catch(() => 'aborted');
+    const p = get(client, 'd.default.example.com', '/slow?ms=5000').catch(() => 'aborted');
     await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     expect(await proxy.drain(200)).toBe(false);

@@ -42,6 +42,30 @@ describe('buildRouteTable', () => {
     expect(main.balancer.items.some((t) => t.revision === 'hello-00003')).toBe(false);
   });
 
+  test('visibility: the external map holds only the external status URLs; every host is in the internal map', () => {
+    const mixed = buildRouteTable([
+      routeWithStatus('default', 'pub', [{ revision: 'p-1', percent: 100 }, { revision: 'p-2', tag: 'open' }, { revision: 'p-3', tag: 'secret' }], { clusterLocalTags: ['secret'] }),
+      routeWithStatus('default', 'priv', [{ revision: 'q-1', percent: 100 }, { revision: 'q-2', tag: 't' }], { clusterLocal: true }),
+    ], parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined));
+    expect([...mixed.externalHosts.keys()].sort()).toEqual(['open-pub.default.example.com', 'pub.default.example.com']);
+    expect([...mixed.hosts.keys()].sort()).toEqual([
+      'open-pub.default', 'open-pub.default.example.com', 'open-pub.default.svc', 'open-pub.default.svc.cluster.local',
+      'priv.default', 'priv.default.svc', 'priv.default.svc.cluster.local',
+      'pub.default', 'pub.default.example.com', 'pub.default.svc', 'pub.default.svc.cluster.local',
+      'secret-pub.default', 'secret-pub.default.svc', 'secret-pub.default.svc.cluster.local',
+      't-priv.default', 't-priv.default.svc', 't-priv.default.svc.cluster.local',
+    ]);
+    expect(lookupHost(mixed, 'priv.default.svc.cluster.local', true)).toBeUndefined();
+    expect(lookupHost(mixed, 'PUB.default.example.com:80', true)?.route).toBe('pub');
+    // Tag header on the external main entry: external tags only; the internal one has all tags.
+    const ext = lookupHost(mixed, 'pub.default.example.com', true)!;
+    const int = lookupHost(mixed, 'pub.default.example.com')!;
+    expect([...ext.tagEntries!.keys()]).toEqual(['open']);
+    expect([...int.tagEntries!.keys()].sort()).toEqual(['open', 'secret']);
+    expect(selectEntry(ext, 'secret')).toBe(ext);
+    expect(ext.balancer).toBe(int.balancer); // one route, one split state
+  });
+
   test('unknown host → undefined', () => {
     expect(lookupHost(table, 'nope.example.com')).toBeUndefined();
     expect(lookupHost(table, undefined)).toBeUndefined();

@@ -43,7 +43,7 @@ describe('per-revision timeouts in the proxy', () => {
     });
     proxy.setTable(buildRouteTable(['total-1', 'start-1', 'idle-1', 'late-1'].map((rev) =>
       routeWithStatus(NS, rev.replace('-1', ''), [{ revision: rev, percent: 100 }])), defaultIngressConfig()));
-    const port = await proxy.listen(0, '127.0.0.1');
+    const port = await proxy.listenInternal(0, '127.0.0.1'); // serves the cluster-local hosts used below
     pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
   });
 
