@@ -19,7 +19,7 @@ import { L, controllerOf } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
-import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
+import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 export const CONFIG_MAP_NAMES = ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment'];
@@ -40,7 +40,7 @@ export interface ControllerOptions {
   log?: Logger;
   workersPerKind?: number;
   resyncMs?: number;
-  /** Name of the ingress Service placeholder Services point at (in the system namespace). */
+  /** Name of the internal ingress Service placeholder Services point at (in the system namespace). */
   ingressServiceName?: string;
   /** Restrict informers to one namespace (default: all). */
   namespace?: string;
@@ -144,7 +144,7 @@ export class Controller {
       clock: this.clock,
       log: this.log,
       ingress: {
-        name: opts.ingressServiceName ?? INGRESS_SERVICE_NAME,
+        name: opts.ingressServiceName ?? INGRESS_INTERNAL_SERVICE_NAME,
         namespace: this.systemNamespace,
         clusterDomain: this.clusterDomain,
       } as IngressTarget,

@@ -1,7 +1,8 @@
 /**
  * Controller entry point (bundled to dist/runtime/controller.js).
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), POD_NAME (leader
- * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (serving-ingress),
+ * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (serving-ingress-internal:
+ * the internal ingress Service that Route placeholder Services alias),
  * WORKERS (4). Uses in-cluster config when available, else the default kubeconfig.
  */
 import * as os from 'node:os';
@@ -9,7 +10,7 @@ import { Controller } from './controller';
 import { k8s } from './k8s';
 import { createLogger } from './log';
 import { AdminServer } from './server';
-import { CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
+import { CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 
 export interface Running { controller: Controller; server: AdminServer; shutdown: () => Promise<void> }
 
@@ -23,7 +24,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
     podName: env.POD_NAME || os.hostname(),
     leaseName: env.LEASE_NAME || CONTROLLER_LEASE_NAME,
-    ingressServiceName: env.INGRESS_SERVICE || INGRESS_SERVICE_NAME,
+    ingressServiceName: env.INGRESS_SERVICE || INGRESS_INTERNAL_SERVICE_NAME,
     workersPerKind: Number(env.WORKERS) || 4,
     log,
   });

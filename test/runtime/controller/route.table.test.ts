@@ -35,7 +35,7 @@ const placeholder = (name: string, routeOwner = true): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name, namespace: 'default', labels: { 'serving.knative.dev/route': 'web' }, annotations: {}, ownerReferences: routeOwner ? [owner('Route', 'web')] : [] },
-  spec: { type: 'ExternalName', externalName: 'serving-ingress.knative-serving.svc.cluster.local', ports: [{ name: 'http2', port: 80, protocol: 'TCP', targetPort: 80, appProtocol: 'kubernetes.io/h2c' }] },
+  spec: { type: 'ExternalName', externalName: 'serving-ingress-internal.knative-serving.svc.cluster.local', ports: [{ name: 'http2', port: 80, protocol: 'TCP', targetPort: 80, appProtocol: 'kubernetes.io/h2c' }] },
 } as any);
 
 runTable('Route', [
@@ -71,7 +71,7 @@ runTable('Route', [
     want: ['create services default/web', 'update revisions default/web-00001', 'update routes/status default/web'],
     check: (actions) => {
       const p = written(actions, 'create services');
-      expect(p.spec).toMatchObject({ type: 'ExternalName', externalName: 'serving-ingress.knative-serving.svc.cluster.local', ports: [{ name: 'http2', port: 80, appProtocol: 'kubernetes.io/h2c' }] });
+      expect(p.spec).toMatchObject({ type: 'ExternalName', externalName: 'serving-ingress-internal.knative-serving.svc.cluster.local', ports: [{ name: 'http2', port: 80, appProtocol: 'kubernetes.io/h2c' }] });
       expect(p.metadata.ownerReferences).toEqual([owner('Route', 'web')]);
       const r = written(actions, 'update revisions');
       expect(r.metadata.labels['serving.knative.dev/routingState']).toBe('active');

@@ -73,7 +73,7 @@ describe('seed 000 — Knative sample API usage', () => {
     const revSvc = h.emu.get('services', NS, 'my-service-00001')!;
     expect(revSvc.spec).toMatchObject({ type: 'ClusterIP', ports: [expect.objectContaining({ port: 80, targetPort: 8080 })] });
     const placeholder = h.emu.get('services', NS, 'my-service')!;
-    expect(placeholder.spec).toMatchObject({ type: 'ExternalName', externalName: 'serving-ingress.knative-serving.svc.cluster.local' });
+    expect(placeholder.spec).toMatchObject({ type: 'ExternalName', externalName: 'serving-ingress-internal.knative-serving.svc.cluster.local' });
     expect(h.emu.list('revisions', NS)).toHaveLength(1);
   });
 

@@ -3,7 +3,7 @@ import { L, ownerRef } from './meta';
 import type { KubeObject, RouteObject } from '../../../core/types';
 
 export interface IngressTarget {
-  /** Name of the ingress Service. */
+  /** Name of the internal ingress Service (the listener that serves cluster-local hosts). */
   name: string;
   namespace: string;
   clusterDomain: string;
@@ -11,8 +11,9 @@ export interface IngressTarget {
 
 /**
  * `name` is the route name (default traffic name) or the tag host name (`<tag>-<route>`).
- * It is an ExternalName Service pointing at the ingress Service, so `<name>.<ns>.svc.<cd>`
- * resolves in-cluster to the ingress, which routes by Host header from the Route status.
+ * It is an ExternalName Service pointing at the internal ingress Service, so `<name>.<ns>.svc.<cd>`
+ * resolves in-cluster to the ingress's cluster-local listener, which routes by Host header from the
+ * Route status (the external listener does not serve these hosts).
  */
 export function makePlaceholderService(route: RouteObject, name: string, ingress: IngressTarget, tag?: string): KubeObject {
   const labels: Record<string, string> = { [L.route]: route.metadata.name! };
