@@ -38,7 +38,7 @@ describe('SmoothWeightedBalancer', () => {
     expect(maxRun).toBeLessThanOrEqual(2);
   });
 
-  test('any 100-window (not just aligned) is within ±1 of the weight', () => {
+  test('95/5: every sliding window of 100 picks (not just aligned ones) has 5 ± 1 picks of the 5% target', () => {
     const b = new SmoothWeightedBalancer([0, 1], [95, 5]);
     const seq: number[] = [];
     for (let i = 0; i < 1000; i++) seq.push(b.pick()!);
@@ -55,13 +55,18 @@ describe('SmoothWeightedBalancer', () => {
     expect([one.pick(), one.pick()]).toEqual(['b', 'b']);
   });
 
-  test('state can be adopted to keep the sequence across a swap', () => {
+  test('adopting the state continues the exact pick sequence across a swap', () => {
+    const one = new SmoothWeightedBalancer(['x', 'y'], [40, 60]);
+    const uninterrupted: string[] = [];
+    for (let i = 0; i < 100; i++) uninterrupted.push(one.pick()!);
     const a = new SmoothWeightedBalancer(['x', 'y'], [40, 60]);
     const seq: string[] = [];
     for (let i = 0; i < 37; i++) seq.push(a.pick()!);
     const b = new SmoothWeightedBalancer(['x', 'y'], [40, 60]);
     b.adoptStateFrom(a);
     for (let i = 0; i < 63; i++) seq.push(b.pick()!);
+    // (The 40/60 count alone would also hold without adoption; the sequence would not.)
+    expect(seq).toEqual(uninterrupted);
     expect(seq.filter((s) => s === 'x').length).toBe(40);
   });
 });

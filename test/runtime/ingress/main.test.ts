@@ -57,7 +57,7 @@ describe('ingress main (bundled, real process)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('ready after the first list; routes; SIGTERM drains and exits 0', async () => {
+  test('ready after the first list; unknown hosts 404; the external host is routed on both listeners, the cluster-local host only on the internal one (502 here: unresolvable), counted in the metrics; SIGTERM drains and exits 0', async () => {
     api.seed(routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any);
     const port = await freePort();
     const internalPort = await freePort();

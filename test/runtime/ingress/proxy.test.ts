@@ -248,7 +248,7 @@ describe('IngressProxy', () => {
     expect(proxy.metrics.tableSwaps).toBeGreaterThanOrEqual(100);
   });
 
-  test('metrics and admin endpoints', async () => {
+  test('admin server: /healthz, /readyz, and /metrics with per-route request counts and durations, 4xx for unknown hosts, upstream errors, in-flight and swaps', async () => {
     install([routeWithStatus(NS, 'm', [{ revision: 'b-1', percent: 100 }])]);
     await get(pool, 'm.default');
     const admin = new AdminServer(proxy);
@@ -308,7 +308,7 @@ describe('drain (SIGTERM behaviour)', () => {
     await backend.close();
   });
 
-  test('drain is bounded', async () => {
+  test('drain(200) gives up after its bound (returns false) and the in-flight request is aborted', async () => {
     const backend = await startBackend('d-2');
     const proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${backend.port}` }) });
     proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-2', percent: 100 }])], defaultIngressConfig()));

@@ -92,7 +92,7 @@ describe('buildRouteTable', () => {
     expect(lookupHost(t, 'web.ns1.svc.corp.internal')?.kind).toBe('main');
   });
 
-  test('only Ready routes or routes with status.traffic are served', () => {
+  test('a not-Ready Route is still served from its status.traffic; one with empty status.traffic is not', () => {
     const notReady = routeWithStatus('default', 'pending', [{ revision: 'p-1', percent: 100 }], { ready: false });
     const notReadyNoTraffic = { ...notReady, metadata: { ...notReady.metadata, name: 'empty' }, status: { ...notReady.status, traffic: [] } };
     const t = buildRouteTable([notReady, notReadyNoTraffic], cfg);

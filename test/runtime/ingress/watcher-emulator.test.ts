@@ -115,7 +115,7 @@ describe('startKubeWatcher against the API emulator', () => {
     await until(() => api.watchCount === open);
   });
 
-  test('list errors are retried with backoff; no table (not ready) until the first successful list', async () => {
+  test('route list errors (two 500s) are retried; the first table comes from the first successful list', async () => {
     api.seed(routeWithStatus('default', 'c', [{ revision: 'c-1', percent: 100 }]) as any);
     api.inject({ verb: 'list', resource: 'routes', code: 500, times: 2 });
     watcher = await startKubeWatcher(k8s, makeKubeConfig(api), builder, { minBackoffMs: 20 });

@@ -61,7 +61,7 @@ describe('TableBuilder (fake event source)', () => {
     b.stop();
   });
 
-  test('flush builds synchronously', () => {
+  test('flush() returns undefined before sync, then builds and installs the table synchronously', () => {
     const tables: RouteTable[] = [];
     const b = new TableBuilder({ onTable: (t) => tables.push(t) });
     expect(b.flush()).toBeUndefined();
