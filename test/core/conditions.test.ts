@@ -113,7 +113,7 @@ describe('ConditionSet basics', () => {
     expect(ROUTE_CONDITIONS.get(st, 'Ready')).toEqual({ type: 'Ready', status: 'True', lastTransitionTime: T1 });
   });
 
-  test('markUnknown on dependent while another is False keeps/sets Ready False with the new reason', () => {
+  test('markUnknown on a dependent while another is False: a False Ready is kept as is; an Unknown Ready becomes False with the markUnknown reason', () => {
     const st: { conditions?: Condition[] } = {};
     ROUTE_CONDITIONS.initialize(st, T0);
     ROUTE_CONDITIONS.markFalse(st, 'AllTrafficAssigned', 'RevisionMissing', 'm1', T1);
@@ -177,7 +177,7 @@ describe('Revision Active (non-dependent)', () => {
 });
 
 describe('per-kind sets and readiness', () => {
-  test('dependents', () => {
+  test('each kind\'s ConditionSet has Knative\'s dependents', () => {
     expect(SERVICE_CONDITIONS.dependents).toEqual(['ConfigurationsReady', 'RoutesReady']);
     expect(CONFIGURATION_CONDITIONS.dependents).toEqual([]);
     expect(REVISION_CONDITIONS.dependents).toEqual(['ResourcesAvailable', 'ContainerHealthy']);
@@ -200,7 +200,7 @@ describe('per-kind sets and readiness', () => {
     expect(SERVICE_CONDITIONS.isReady(obj)).toBe(true);
     expect(SERVICE_CONDITIONS.isFailed(obj)).toBe(false);
   });
-  test('beginReconcile / endReconcile', () => {
+  test('beginReconcile on a new generation sets Ready Unknown NewObservedGenFailure; endReconcile sets observedGeneration', () => {
     const obj: any = { metadata: { generation: 3 }, status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: T0 }] } };
     SERVICE_CONDITIONS.beginReconcile(obj, T1);
     expect(SERVICE_CONDITIONS.get(obj.status, 'Ready')).toEqual({

@@ -42,7 +42,7 @@ describe('parseGoDuration', () => {
   test.each(['', '10', '5d', 's', '1h 2m', 'abc', '-'])('rejects %j', (s) => {
     expect(() => parseGoDuration(s)).toThrow(/time: /);
   });
-  test('formatGoDuration', () => {
+  test('formatGoDuration writes Go duration strings', () => {
     expect(formatGoDuration(3723)).toBe('1h2m3s');
     expect(formatGoDuration(600)).toBe('10m0s');
     expect(formatGoDuration(30)).toBe('30s');
@@ -113,7 +113,7 @@ describe('defaults', () => {
 });
 
 describe('config-defaults', () => {
-  test('values parsed', () => {
+  test('values parsed; _example ignored; response-start timeout follows revision-timeout-seconds; unknown enable-service-links → unset', () => {
     const c = parseServingConfig({
       'config-defaults': {
         '_example': 'ignored: true',
@@ -134,7 +134,7 @@ describe('config-defaults', () => {
     expect(c.defaults.revisionCpuRequest).toBe('100m');
     expect(parseServingConfig({ 'config-defaults': { 'enable-service-links': 'true' } }).defaults.enableServiceLinks).toBe(true);
   });
-  test('errors', () => {
+  test('bad values throw ConfigError naming map, key, value and fix; allow-container-concurrency-zero=false alone is accepted', () => {
     expectConfigError(() => parseServingConfig({ 'config-defaults': { 'revision-timeout-seconds': 'abc' } }),
       'config-defaults', 'revision-timeout-seconds', 'abc');
     expectConfigError(() => parseServingConfig({ 'config-defaults': { 'revision-timeout-seconds': '700' } }),
@@ -195,7 +195,7 @@ describe('config-autoscaler', () => {
     expect(c.autoscaler.scaleDownDelaySeconds).toBe(900);
     expect(c.autoscaler.containerConcurrencyTargetPercentage).toBe(80);
   });
-  test('errors', () => {
+  test('bad values throw ConfigError naming map, key, value and fix', () => {
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'initial-scale': '0' } }), 'config-autoscaler', 'initial-scale', '0');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'stable-window': '2h' } }), 'config-autoscaler', 'stable-window', '2h');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'stable-window': 'soon' } }), 'config-autoscaler', 'stable-window', 'soon');
@@ -211,7 +211,7 @@ describe('config-autoscaler', () => {
 });
 
 describe('config-network', () => {
-  test('kebab keys', () => {
+  test('kebab-case keys are read and enum values normalized', () => {
     const c = parseServingConfig({
       'config-network': {
         'domain-template': '{{.Name}}-{{.Namespace}}.{{.Domain}}',
@@ -251,7 +251,7 @@ describe('config-network', () => {
     const both = parseServingConfig({ 'config-network': { 'domainTemplate': '{{.Name}}.{{.Domain}}', 'domain-template': '{{.Name}}.x.{{.Domain}}' } });
     expect(both.network.domainTemplate).toBe('{{.Name}}.x.{{.Domain}}');
   });
-  test('errors', () => {
+  test('bad values throw ConfigError naming map, key, value and fix; an empty http-protocol keeps the default', () => {
     expectConfigError(() => parseServingConfig({ 'config-network': { 'rollout-duration': '-1' } }), 'config-network', 'rollout-duration', '-1');
     expectConfigError(() => parseServingConfig({ 'config-network': { 'rollout-duration': '5m' } }), 'config-network', 'rollout-duration', '5m');
     expectConfigError(() => parseServingConfig({ 'config-network': { 'domain-template': '{{.Name}}.{{.Domain}}/path' } }),
@@ -318,7 +318,7 @@ describe('config-gc and config-deployment', () => {
       maxNonActiveRevisions: null,
     });
   });
-  test('gc errors', () => {
+  test('gc: bad values throw ConfigError naming map, key, value and fix', () => {
     expectConfigError(() => parseServingConfig({ 'config-gc': { 'retain-since-create-time': '2 days' } }),
       'config-gc', 'retain-since-create-time', '2 days');
     expectConfigError(() => parseServingConfig({ 'config-gc': { 'retain-since-create-time': '-1h' } }),
@@ -328,7 +328,7 @@ describe('config-gc and config-deployment', () => {
     expectConfigError(() => parseServingConfig({ 'config-gc': { 'max-non-active-revisions': '-3' } }),
       'config-gc', 'max-non-active-revisions', '-3');
   });
-  test('progress-deadline', () => {
+  test('progress-deadline is parsed; 0s, sub-second and unit-less values throw ConfigError', () => {
     expect(parseServingConfig({ 'config-deployment': { 'progress-deadline': '5m' } }).deployment.progressDeadlineSeconds).toBe(300);
     expectConfigError(() => parseServingConfig({ 'config-deployment': { 'progress-deadline': '0s' } }),
       'config-deployment', 'progress-deadline', '0s');

@@ -55,7 +55,7 @@ describe('pointer fields keep their zero values', () => {
       .toEqual({ template: { metadata: {}, spec: { containers: [] } }, traffic: [{ percent: 0, latestRevision: false }] });
   });
 
-  test('security contexts, volume sources and selectors', () => {
+  test('security contexts, volume sources, env key selectors and tolerations: pointer fields keep zero values, plain ones are dropped', () => {
     const sc = {
       privileged: false,
       runAsNonRoot: false,
@@ -194,7 +194,7 @@ describe('whole objects', () => {
     expect(goJsonRoundTripChanges({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} })).toEqual([]);
   });
 
-  test('goTypeOf and goFieldAt', () => {
+  test('goTypeOf maps apiVersion and kind to a Go type; goFieldAt finds a field (JSON name, type, omitempty) by path', () => {
     expect(goTypeOf({ apiVersion: 'serving.knative.dev/v1beta1', kind: 'DomainMapping' })).toBe('DomainMapping');
     expect(goTypeOf({ apiVersion: 'serving.knative.dev/v1', kind: 'DomainMapping' })).toBeUndefined();
     expect(goFieldAt('Service', ['spec', 'template', 'spec', 'containerConcurrency'])).toEqual({ json: 'containerConcurrency', type: '*int', omitempty: true, omitzero: false });

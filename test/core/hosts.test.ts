@@ -80,7 +80,7 @@ describe('routeHosts', () => {
     expect(h.tags.v1.url).toBe('http://v1-stock-service-example.default.example.com');
     expect(h.url).toBe('http://stock-service-example.default.example.com');
   });
-  test('custom templates apply to external hosts only; scheme', () => {
+  test('custom domain/tag templates and the https scheme apply to external hosts only; cluster-local ones keep the standard form and http', () => {
     const cfg = exampleCom({
       'config-network': {
         'domain-template': '{{.Name}}-{{.Namespace}}.{{.Domain}}',

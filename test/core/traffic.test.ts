@@ -43,7 +43,7 @@ const hostsFor = (r: RouteObject) => routeHosts({ name: r.metadata.name!, namesp
   (r.spec.traffic ?? []).map(t => t.tag).filter((t): t is string => !!t), cfgExample);
 
 describe('readiness helpers', () => {
-  test('isReady requires observed generation', () => {
+  test('isReady requires Ready True at the observed generation; isFailed on Ready False', () => {
     expect(isReady(rev('a', 'True'))).toBe(true);
     expect(isRevisionReady(rev('a', 'True', {}, { g: 2, o: 1 }))).toBe(false);
     expect(isReady(rev('a', 'Unknown'))).toBe(false);
@@ -186,7 +186,7 @@ describe('TrafficNotMigrated check', () => {
     { configurationName: 'hello', latestRevision: true, percent: 90 },
     { tag: 'v1', revisionName: 'hello-00001', latestRevision: false, percent: 10 },
   ];
-  test('expectedMigratedTraffic', () => {
+  test('expectedMigratedTraffic replaces the configuration target with the latest ready revision', () => {
     expect(expectedMigratedTraffic(spec, 'hello', 'hello-00002')).toEqual([
       { revisionName: 'hello-00002', latestRevision: true, percent: 90 },
       { tag: 'v1', revisionName: 'hello-00001', latestRevision: false, percent: 10 },

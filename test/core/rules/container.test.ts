@@ -128,7 +128,7 @@ describe('sidecars (SC1–SC2)', () => {
   test('sidecar may use PORT env', () => {
     expect(errors(sidecar((c) => { c.env = [{ name: 'PORT', value: '1' }]; }))).toEqual([]);
   });
-  test('sidecar port-less and K_REVISION reserved', () => {
+  test('a sidecar may not set K_REVISION (reserved)', () => {
     expect(errors(sidecar((c) => { c.env = [{ name: 'K_REVISION', value: '1' }]; }))).toEqual([`${C1}.env[0].name: "K_REVISION" is a reserved environment variable`]);
   });
 });

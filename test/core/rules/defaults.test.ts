@@ -95,7 +95,7 @@ describe('applyDefaults — rules', () => {
     expect(tspec(applyDefaults(service(), { config })).containers[0].name).toBe('hello');
   });
 
-  test('readiness probe numbers when periodSeconds ≠ 0', () => {
+  test('a readiness probe with periodSeconds 5 gets successThreshold 1, failureThreshold 3, timeoutSeconds 1', () => {
     const out = applyDefaults(podSvc((p) => { p.containers[0].readinessProbe = { periodSeconds: 5, httpGet: { path: '/' } }; }));
     expect(tspec(out).containers[0].readinessProbe).toStrictEqual({ periodSeconds: 5, httpGet: { path: '/' }, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
   });
@@ -136,7 +136,7 @@ describe('applyDefaults — rules', () => {
     expect(tspec(applyDefaults(service(), { config })).containerConcurrency).toBe(10);
   });
 
-  test('enableServiceLinks only on create', () => {
+  test('enableServiceLinks is not defaulted on update', () => {
     const old = applyDefaults(service());
     const out = applyDefaults(service(), { operation: 'update', old });
     expect(tspec(out).enableServiceLinks).toBeUndefined();
@@ -166,7 +166,7 @@ describe('applyDefaults — rules', () => {
     expect(c.resources).toStrictEqual({ requests: { cpu: '1' }, limits: { memory: '1Gi' } });
   });
 
-  test('secure-pod-defaults Enabled', () => {
+  test('secure-pod-defaults Enabled: runAsNonRoot, RuntimeDefault seccomp, no privilege escalation, drop ALL, add NET_BIND_SERVICE (port 80)', () => {
     const c = tspec(applyDefaults(podSvc((p) => { p.containers[0].ports = [{ containerPort: 80 }]; }), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).containers[0];
     expect(c.securityContext).toStrictEqual({
       allowPrivilegeEscalation: false,

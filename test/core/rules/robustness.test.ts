@@ -45,7 +45,7 @@ describe('wrong types are violations, never exceptions', () => {
       .toEqual(['apiVersion: invalid value: "serving.knative.dev/v1alpha1"']);
   });
 
-  test('arbitrary JSON never throws (property)', () => {
+  test('arbitrary JSON never throws, and applyDefaults is idempotent on the admitted object (property)', () => {
     const kinds = fc.constantFrom('Service', 'Configuration', 'Revision', 'Route', 'DomainMapping');
     fc.assert(fc.property(kinds, fc.jsonValue(), fc.jsonValue(), (kind, metadata, spec) => {
       const obj = { apiVersion: kind === 'DomainMapping' ? 'serving.knative.dev/v1beta1' : 'serving.knative.dev/v1', kind, metadata, spec } as unknown as KubeObject;
@@ -77,7 +77,7 @@ describe('per-kind entry points agree with validate()', () => {
     expect(got).toEqual(validate(obj));
     expect(got.filter((v) => v.path === 'metadata.name').length).toBe(1);
   });
-  test('non-object input', () => {
+  test('non-object input: validateService(null) reports invalid value: null', () => {
     expect(validateService(null as unknown as KubeObject).map((v) => v.message)).toEqual(['invalid value: null']);
   });
 });

@@ -100,7 +100,7 @@ describe('update rules (R4 / S7, §6.2)', () => {
   });
 });
 
-test('validateRevisionTemplate entry point', () => {
+test('validateRevisionTemplate reports a BYO name without the parent prefix, with value and fix', () => {
   expect(validateRevisionTemplate({ metadata: { name: 'x-1' }, spec: { containers: [{ image: 'a', readinessProbe: { tcpSocket: {}, successThreshold: 1 } }] } }, { name: 'hello' })
     .filter((v) => v.severity !== 'warning')).toEqual([{
     path: 'spec.template.metadata.name', message: '"x-1" must have prefix "hello-"', value: 'x-1', fix: 'Name the revision "hello-<suffix>".',
