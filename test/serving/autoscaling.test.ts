@@ -90,7 +90,7 @@ describe('eager errors', () => {
     expect(() => Autoscaling.annotations({ scaleDownDelay: Duration.millis(10) })).toThrow(/autoscaling.scaleDownDelay must be a whole number of seconds/);
   });
 
-  test('throws on empty custom names', () => {
+  test('throws on empty or malformed custom class and metric names', () => {
     expect(() => AutoscalerClass.custom('')).toThrow(/invalid class name ""/);
     expect(() => AutoscalingMetric.custom(' cpu')).toThrow(/invalid metric name " cpu"/);
   });

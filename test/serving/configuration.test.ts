@@ -59,7 +59,7 @@ describe('Configuration', () => {
     expect(spec.containers[0].volumeMounts).toEqual([{ name: 'scratch', mountPath: '/scratch' }]);
   });
 
-  test('currentRevision and revision() handles', () => {
+  test('currentRevision is set only for a BYO name (with the configuration prefix); revision() builds handles', () => {
     const chart = Testing.chart();
     const generated = new Configuration(chart, 'Gen', { metadata: { name: 'gen' }, image: 'img' });
     const byo = new Configuration(chart, 'Byo', { metadata: { name: 'blue' }, image: 'img', revisionName: RevisionName.of('v3') });
@@ -85,14 +85,14 @@ describe('Configuration', () => {
     ]);
   });
 
-  test('fromConfigurationName()', () => {
+  test('fromConfigurationName() references by name and renders nothing; an empty name throws', () => {
     const chart = Testing.chart();
     expect(Configuration.fromConfigurationName(chart, 'C', 'green').configurationName).toBe('green');
     expect(() => Configuration.fromConfigurationName(chart, 'D', '')).toThrow(/name must not be empty/);
     expect(Testing.synth(chart)).toEqual([]);
   });
 
-  test('validation: the template is checked with the construct path', () => {
+  test('synthesis reports a Configuration-level autoscaling annotation and the missing containers with the construct path', () => {
     const chart = Testing.chart();
     new Configuration(chart, 'Cfg', { metadata: { name: 'blue', annotations: { 'autoscaling.knative.dev/max-scale': '3' } } });
     let message = '';

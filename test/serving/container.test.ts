@@ -39,7 +39,7 @@ describe('rendering', () => {
     expect(rev.spec.containers[0].resources).toEqual({});
   });
 
-  test('serving port and protocol', () => {
+  test('serving port renders as containerPort, with the protocol as port name (h2c, http1)', () => {
     expect(render({ image: 'img', port: 9000 }).ports).toEqual([{ containerPort: 9000 }]);
     expect(render({ image: 'img', port: 9000, portProtocol: PortProtocol.H2C }).ports).toEqual([{ containerPort: 9000, name: 'h2c' }]);
     expect(render({ image: 'img', port: 9000, portProtocol: PortProtocol.HTTP1 }).ports).toEqual([{ containerPort: 9000, name: 'http1' }]);
@@ -256,6 +256,8 @@ describe('synth-time validation', () => {
   test('secure-pod-defaults allows exactly NET_BIND_SERVICE', () => {
     const props = { image: 'img', securityContext: { capabilitiesAdd: [kplus.Capability.NET_BIND_SERVICE] } };
     expect(synthContainer(props, [KnativeFeature.SECURE_POD_DEFAULTS]).securityContext).toEqual({ capabilities: { add: ['NET_BIND_SERVICE'] } });
+    expect(() => synthContainer({ image: 'img', securityContext: { capabilitiesAdd: [kplus.Capability.NET_ADMIN] } }, [KnativeFeature.SECURE_POD_DEFAULTS]))
+      .toThrow(/securityContext.capabilities.add/);
   });
 
   test('fails for a readiness timeout without a period (Knative probe rule)', () => {

@@ -205,13 +205,13 @@ describe('KnService', () => {
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Hello\] metadata\.annotations.*autoscaling\.knative\.dev\/min-scale/);
     });
 
-    test('a name that is not a DNS-1035 label', () => {
+    test('a name that is not a DNS-1035 label is reported with the construct path', () => {
       const chart = Testing.chart();
       new KnService(chart, 'Hello', { metadata: { name: '1hello' }, image: 'img' });
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Hello\] metadata\.name: .*DNS 1035/);
     });
 
-    test('a service without containers', () => {
+    test('a service without containers is reported with the construct path', () => {
       const chart = Testing.chart();
       new KnService(chart, 'Hello', { metadata: { name: 'hello' } });
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Hello\] spec\.template\.spec\.containers/);
@@ -271,7 +271,7 @@ describe('KnService', () => {
         .toThrow(/^shop\/Api: containerConcurrency must be an integer \(got 2\.5\)\. Fix: use a whole number such as 3\.$/);
     });
 
-    test('mutator misuse: duplicate env variable, duplicate container name, bad revision suffix', () => {
+    test('mutator misuse: duplicate env variable, duplicate container name, bad revision suffix, traffic percent 101', () => {
       const chart = new Chart(Testing.app(), 'shop');
       const svc = new KnService(chart, 'Api', { image: 'img', envVariables: { A: EnvValue.fromValue('1') } });
       expect(() => svc.template.containers[0].addEnv('A', EnvValue.fromValue('2')))

@@ -46,7 +46,10 @@ describe('gated pod fields', () => {
     for (const field of ['tolerations', 'runtimeClassName', 'priorityClassName', 'schedulerName', 'shareProcessNamespace', 'securityContext']) {
       expect(message).toContain(`[test/Svc] spec.template.spec.${field} requires the Knative feature gate`);
     }
-    expect(svc.template._renderSpec()).not.toHaveProperty('tolerations');
+    const rendered = svc.template._renderSpec();
+    for (const field of ['tolerations', 'runtimeClassName', 'priorityClassName', 'schedulerName', 'shareProcessNamespace', 'securityContext']) {
+      expect(rendered).not.toHaveProperty(field);
+    }
   });
 
   test('with the gates, rendered as Kubernetes fields and accepted by Knative admission unchanged', () => {
@@ -67,15 +70,17 @@ describe('gated pod fields', () => {
     expect(validate(manifest as any, ctx).filter((v) => v.severity !== 'warning')).toEqual([]);
   });
 
-  test('secure-pod-defaults alone allows only a RuntimeDefault/Unconfined seccomp profile', () => {
-    const ok = Testing.chart();
-    new KnService(ok, 'Svc', {
-      metadata: { name: 'svc' },
-      image: 'app',
-      enabledFeatures: [KnativeFeature.SECURE_POD_DEFAULTS],
-      podSecurityContext: { seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } },
-    });
-    expect(Testing.synth(ok)[0].spec.template.spec.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+  test('secure-pod-defaults alone allows a pod securityContext with only a RuntimeDefault/Unconfined seccomp profile; runAsUser needs the securitycontext gate', () => {
+    for (const [type, rendered] of [[kplus.SeccompProfileType.RUNTIME_DEFAULT, 'RuntimeDefault'], [kplus.SeccompProfileType.UNCONFINED, 'Unconfined']] as const) {
+      const ok = Testing.chart();
+      new KnService(ok, 'Svc', {
+        metadata: { name: 'svc' },
+        image: 'app',
+        enabledFeatures: [KnativeFeature.SECURE_POD_DEFAULTS],
+        podSecurityContext: { seccompProfile: { type } },
+      });
+      expect(Testing.synth(ok)[0].spec.template.spec.securityContext).toEqual({ seccompProfile: { type: rendered } });
+    }
     const bad = Testing.chart();
     new KnService(bad, 'Svc', {
       metadata: { name: 'svc' },

@@ -24,7 +24,7 @@ class TemplateOwner extends KnativeResource {
 }
 
 describe('Revision', () => {
-  test('minimal revision', () => {
+  test('minimal revision: the image plus Knative admission defaults only', () => {
     const chart = Testing.chart();
     new Revision(chart, 'Rev', { metadata: { name: 'hello-v1' }, image: 'ghcr.io/x/hello' });
     expect(Testing.synth(chart)).toEqual([{
@@ -66,7 +66,7 @@ describe('Revision', () => {
     expect(rev.configurationName).toBeUndefined();
   });
 
-  test('synthesizes lazily', () => {
+  test('synthesizes lazily: env, containers and volumes added after construction are rendered', () => {
     const chart = Testing.chart();
     const rev = new Revision(chart, 'Rev', { image: 'img', port: 8080 });
     rev.containers[0].addEnv('A', kplus.EnvValue.fromValue('1'));
@@ -100,7 +100,7 @@ describe('Revision', () => {
     });
   });
 
-  test('spec settings', () => {
+  test('containerConcurrency and timeout render as spec.containerConcurrency and spec.timeoutSeconds', () => {
     const chart = Testing.chart();
     new Revision(chart, 'Rev', { image: 'img', containerConcurrency: 10, timeout: Duration.seconds(120) });
     expect(Testing.synth(chart)[0].spec).toMatchObject({ containerConcurrency: 10, timeoutSeconds: 120 });
@@ -129,14 +129,14 @@ describe('Revision', () => {
     expect(Testing.synth(build([KnativeFeature.TOLERATIONS]))[0].spec.tolerations).toEqual([{ key: 'gpu', operator: 'Exists' }]);
   });
 
-  test('warnings are not errors', () => {
+  test('a container without securityContext (Knative only warns) synthesizes without error', () => {
     // no securityContext at all: Knative only warns
     const chart = Testing.chart();
     new Revision(chart, 'Rev', { image: 'img' });
     expect(() => Testing.synth(chart)).not.toThrow();
   });
 
-  test('composite revision', () => {
+  test('composite revision (two containers, secret env and mount, probe, service account, autoscaling) matches the reviewed snapshot', () => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'Sec', 'db');
     const rev = new Revision(chart, 'Rev', {

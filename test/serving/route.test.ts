@@ -114,7 +114,7 @@ describe('Route', () => {
   });
 
   describe('validation at synthesis', () => {
-    test('an empty Route has no traffic summing to 100', () => {
+    test('an empty Route fails synthesis: traffic sums to 0, want 100', () => {
       const chart = Testing.chart();
       new Route(chart, 'Route', { metadata: { name: 'web' } });
       expect(() => Testing.synth(chart)).toThrow(/\[test\/Route\] spec\.traffic: Traffic targets sum to 0, want 100/);
@@ -147,7 +147,7 @@ describe('Route', () => {
         /\[test\/Route\] spec\.traffic\[1\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry tagged "next"\)\. Fix: /);
     });
 
-    test('a tag host label over 63 characters', () => {
+    test('a tag whose host label would exceed 63 characters is reported with a fix', () => {
       const chart = Testing.chart();
       new Route(chart, 'Route', {
         metadata: { name: 'r'.repeat(56) },
@@ -166,7 +166,7 @@ describe('Route', () => {
       expect(Testing.synth(chart)[0].spec.traffic[0].tag).toBe('preview');
     });
 
-    test('a tag host that is not a valid FQDN', () => {
+    test('a tag host that is not a valid FQDN is reported with a fix', () => {
       const chart = Testing.chart();
       new Route(chart, 'Route', {
         metadata: { name: 'web', namespace: 'my_ns' },

@@ -234,13 +234,15 @@ describe('feature gates', () => {
   });
 
   test('csi needs CSI_VOLUMES', () => {
-    expect(synthError(chart => {
-      const r = new Revision(chart, 'Rev', { image: 'img' });
+    const build = (features: KnativeFeature[]) => (chart: Construct): void => {
+      const r = new Revision(chart, 'Rev', { image: 'img', enabledFeatures: features });
       r.containers[0].mount('/secrets', kplus.Volume.fromCsi(chart, 'Csi', 'secrets-store.csi.k8s.io', { name: 'store', readOnly: true }));
-    })).toMatch(/volume "store" \(csi\) \(Knative >= 1.18\) requires the Knative feature gate "kubernetes.podspec-volumes-csi"/);
+    };
+    expect(synthError(build([]))).toMatch(/volume "store" \(csi\) \(Knative >= 1.18\) requires the Knative feature gate "kubernetes.podspec-volumes-csi"/);
+    expect(synthSpec(build([KnativeFeature.CSI_VOLUMES])).volumes).toEqual([{ name: 'store', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true } }]);
   });
 
-  test('volume kinds Knative never accepts fail', () => {
+  test('an nfs volume (a kind Knative never accepts) fails synthesis', () => {
     expect(synthError(chart => {
       const r = new Revision(chart, 'Rev', { image: 'img' });
       r.containers[0].mount('/nfs', kplus.Volume.fromNfs(chart, 'N', 'share', { server: 'nfs.local', path: '/export' }));
@@ -350,7 +352,7 @@ describe('RevisionName', () => {
     expect(build({ revisionLabels: { team: 'a' } }, t => t.addRevisionAnnotation('x', 'y'))).toBe(build({ revisionAnnotations: { x: 'y' } }));
   });
 
-  test('contentHash() changes on any template change', () => {
+  test('contentHash() changes with each template change: image, port, env, autoscaling, labels, annotations, timeout, containerConcurrency, containers', () => {
     const base = build();
     const variants = [
       build({ image: 'ghcr.io/x/hello:2' }),

@@ -45,7 +45,7 @@ describe('TrafficTarget', () => {
     expect(() => TrafficTarget.configuration(undefined as any)).toThrow(/no configuration given \(got undefined\)/);
   });
 
-  test('describe() names the target', () => {
+  test('describe() names the target; isLatest only for latestRevision()', () => {
     const chart = Testing.chart();
     expect(TrafficTarget.latestRevision().describe()).toBe('latest revision');
     expect(TrafficTarget.revision(rev(chart, 'abc')).describe()).toBe('revision "abc"');
@@ -258,7 +258,7 @@ describe('stock-service gray release (seed 002)', () => {
 });
 
 describe('fluent and declarative forms', () => {
-  test('produce the same YAML', () => {
+  test('produce the same spec.traffic', () => {
     const fluent = serviceTraffic(c => TrafficSplit.create()
       .toRevision(rev(c, 'v1'), 40, { tag: 'v1' })
       .to(TrafficTarget.revisionName('v2'), 30, { tag: 'v2' })
