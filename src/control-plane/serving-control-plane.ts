@@ -9,7 +9,7 @@ import { packageVersion } from './version';
 import { formatViolation } from '../core/rules';
 import {
   CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE,
-  INGRESS_ADMIN_PORT, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME, runtimeNodeOptions,
+  INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME, runtimeNodeOptions,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
 import { knativeCrds } from '../core/schema';
@@ -98,16 +98,17 @@ export interface IngressOptions {
    */
   readonly logLevel?: LogLevel;
   /**
-   * Type of the ingress Service.
+   * Type of the external ingress Service (`serving-ingress`), which serves external hosts only.
+   * The internal Service (`serving-ingress-internal`, for cluster-local hosts) is always ClusterIP.
    * @default IngressServiceType.CLUSTER_IP
    */
   readonly serviceType?: IngressServiceType;
   /**
-   * Service port for HTTP (forwarded to the ingress's port 8080).
+   * Port of the external ingress Service (`serving-ingress`), forwarded to the ingress's external
+   * listener (8080).
    *
-   * Route addresses (`http://<route>.<ns>.svc.<clusterDomain>`) are ExternalName aliases of the
-   * ingress Service and use port 80, so in-cluster callers need port 80; change this only when
-   * something else (e.g. an external load balancer) fronts the ingress.
+   * Cluster-local addresses (`http://<route>.<ns>.svc.<clusterDomain>`) are ExternalName aliases
+   * of the internal Service (`serving-ingress-internal`, port 80), so this port does not affect them.
    * @default 80
    */
   readonly httpPort?: number;
@@ -117,7 +118,7 @@ export interface IngressOptions {
    */
   readonly nodePort?: number;
   /**
-   * Annotations of the ingress Service (e.g. cloud load-balancer settings).
+   * Annotations of the external ingress Service (e.g. cloud load-balancer settings).
    * @default - none
    */
   readonly serviceAnnotations?: { [key: string]: string };
@@ -228,6 +229,7 @@ const CONTROLLER = 'serving-controller';
 const INGRESS = INGRESS_SERVICE_NAME;
 const LEASE_NAME = CONTROLLER_LEASE_NAME;
 const RUN_AS = 65532;
+const INGRESS_INTERNAL = INGRESS_INTERNAL_SERVICE_NAME;
 const INGRESS_HTTP_PORT = INGRESS_PROXY_PORT;
 const RULE_NEEDS_ANNOTATION = 'serving.cdk8s-knative.dev/rule-needs';
 
@@ -328,14 +330,21 @@ export class ServingControlPlane extends Construct {
   public readonly controllerReplicas: number;
   /** Ingress replicas. */
   public readonly ingressReplicas: number;
-  /** Name of the ingress Service (in the system namespace). */
+  /** Name of the external ingress Service (in the system namespace): external hosts only. */
   public readonly ingressServiceName: string;
+  /**
+   * Name of the internal (ClusterIP) ingress Service (in the system namespace): cluster-local and
+   * external hosts; Route placeholder Services point at it.
+   */
+  public readonly ingressInternalServiceName: string;
   /** The controller Deployment (escape hatch: `addJsonPatch`). */
   public readonly controllerDeployment: ApiObject;
   /** The ingress Deployment. */
   public readonly ingressDeployment: ApiObject;
-  /** The ingress Service. */
+  /** The external ingress Service (type `ingress.serviceType`). */
   public readonly ingressService: ApiObject;
+  /** The internal ingress Service (ClusterIP, port 80). */
+  public readonly ingressInternalService: ApiObject;
   /** The five Knative CRDs (empty when `installCrds` is false). */
   public readonly customResourceDefinitions: ApiObject[];
 
@@ -586,8 +595,9 @@ export class ServingControlPlane extends Construct {
         ...commonEnv(props.controller?.logLevel, controllerResources),
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'LEASE_NAME', value: LEASE_NAME },
-        // Route placeholder Services are ExternalName aliases of the ingress Service.
-        { name: 'INGRESS_SERVICE', value: INGRESS },
+        // Route placeholder Services are ExternalName aliases of the internal ingress Service
+        // (their names are the cluster-local hosts, which only the internal listener serves).
+        { name: 'INGRESS_SERVICE', value: INGRESS_INTERNAL },
       ],
       ports: [{ name: 'admin', containerPort: CONTROLLER_ADMIN_PORT, protocol: 'TCP' }],
       resources: resources(controllerResources),
@@ -601,7 +611,9 @@ export class ServingControlPlane extends Construct {
       args: ['/app/ingress.js'],
       env: commonEnv(props.ingress?.logLevel, ingressResources),
       ports: [
+        // External listener: external hosts only. Internal listener: cluster-local hosts too.
         { name: 'http', containerPort: INGRESS_HTTP_PORT, protocol: 'TCP' },
+        { name: 'http-internal', containerPort: INGRESS_INTERNAL_PORT, protocol: 'TCP' },
         { name: 'admin', containerPort: INGRESS_ADMIN_PORT, protocol: 'TCP' },
       ],
       resources: resources(ingressResources),
@@ -630,6 +642,16 @@ export class ServingControlPlane extends Construct {
       },
     });
 
+    this.ingressInternalServiceName = INGRESS_INTERNAL;
+    this.ingressInternalService = new k8s.KubeService(this, 'ingress-internal-service', {
+      metadata: { name: INGRESS_INTERNAL, namespace: ns, labels: labelsOf(INGRESS, 'ingress') },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorOf(INGRESS),
+        ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http-internal'), protocol: 'TCP' }],
+      },
+    });
+
     // ---------------------------------------------------------------- availability
     for (const [component, role, replicas] of [[CONTROLLER, 'controller', this.controllerReplicas], [INGRESS, 'ingress', this.ingressReplicas]] as Array<[string, string, number]>) {
       if (replicas > 1) {
@@ -653,8 +675,11 @@ export class ServingControlPlane extends Construct {
           podSelector: { matchLabels: selectorOf(INGRESS) },
           policyTypes: ['Ingress'],
           ingress: [
-            // Proxy port: client traffic from anywhere (in and outside the cluster).
+            // External listener: client traffic from anywhere (in and outside the cluster).
             { ports: [tcp(INGRESS_HTTP_PORT)] },
+            // Internal listener (cluster-local hosts): from pods only, in any namespace; callers on
+            // the host network (or outside the cluster) are not pods and are refused.
+            { from: [{ namespaceSelector: {} }], ports: [tcp(INGRESS_INTERNAL_PORT)] },
             // Admin port (/metrics): only from the metrics scrapers' namespace.
             { from: [scrapers], ports: [tcp(INGRESS_ADMIN_PORT)] },
           ],

@@ -106,6 +106,7 @@ describe('ServingControlPlane defaults', () => {
       'Deployment knative-serving/serving-controller',
       'Deployment knative-serving/serving-ingress',
       'Service knative-serving/serving-ingress',
+      'Service knative-serving/serving-ingress-internal',
       'PodDisruptionBudget knative-serving/serving-controller',
       'PodDisruptionBudget knative-serving/serving-ingress',
       'NetworkPolicy knative-serving/serving-ingress',
@@ -226,7 +227,7 @@ describe('ServingControlPlane defaults', () => {
       { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=128' },
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'LEASE_NAME', value: 'serving-controller-leader' },
-      { name: 'INGRESS_SERVICE', value: 'serving-ingress' },
+      { name: 'INGRESS_SERVICE', value: 'serving-ingress-internal' },
     ]);
     expect(c.ports).toEqual([{ name: 'admin', containerPort: 8080, protocol: 'TCP' }]);
     expect(c.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'admin' }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
@@ -234,13 +235,17 @@ describe('ServingControlPlane defaults', () => {
     expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
   });
 
-  test('ingress: replicas, ports, probes on admin 9000, ClusterIP Service 80 → 8080', () => {
+  test('ingress: replicas, ports, probes on admin 9000; external Service 80 → 8080 only, internal ClusterIP Service 80 → 8081', () => {
     const d = find(out, 'Deployment', 'serving-ingress');
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
     expect(c.args).toEqual(['/app/ingress.js']);
     expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS']);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'admin', containerPort: 9000, protocol: 'TCP' }]);
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'http-internal', containerPort: 8081, protocol: 'TCP' },
+      { name: 'admin', containerPort: 9000, protocol: 'TCP' },
+    ]);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
     expect(c.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
@@ -249,6 +254,13 @@ describe('ServingControlPlane defaults', () => {
       type: 'ClusterIP',
       selector: { 'app.kubernetes.io/name': 'serving-ingress' },
       ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    });
+    const internal = find(out, 'Service', 'serving-ingress-internal');
+    expect(internal.metadata.labels).toEqual(svc.metadata.labels);
+    expect(internal.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'serving-ingress' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http-internal', protocol: 'TCP' }],
     });
   });
 
@@ -261,13 +273,14 @@ describe('ServingControlPlane defaults', () => {
     });
   });
 
-  test('NetworkPolicies: ingress 8080 from anywhere, 9000 from scrapers; controller 8080 from the namespace and scrapers', () => {
+  test('NetworkPolicies: ingress 8080 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers', () => {
     const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
       policyTypes: ['Ingress'],
       ingress: [
         { ports: [{ protocol: 'TCP', port: 8080 }] },
+        { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 8081 }] },
         { from: [scrapers], ports: [{ protocol: 'TCP', port: 9000 }] },
       ],
     });
@@ -446,7 +459,7 @@ describe('knobs', () => {
     }
   });
 
-  test('ingress Service: NodePort with a fixed node port, custom port and annotations', () => {
+  test('ingress Service: NodePort with a fixed node port, custom port and annotations; the internal Service stays ClusterIP 80 without them', () => {
     const out = synth({ ingress: { serviceType: IngressServiceType.NODE_PORT, httpPort: 8081, nodePort: 30080, serviceAnnotations: { a: 'b' } } });
     const svc = find(out, 'Service', 'serving-ingress');
     expect(svc.metadata.annotations).toEqual({ a: 'b' });
@@ -456,12 +469,22 @@ describe('knobs', () => {
       ports: [{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }],
     });
     expect(() => new Service(svc).validate()).not.toThrow();
-    expect(find(synth({ ingress: { serviceType: IngressServiceType.LOAD_BALANCER } }), 'Service', 'serving-ingress').spec.type).toBe('LoadBalancer');
+    const internal = find(out, 'Service', 'serving-ingress-internal');
+    expect(internal.metadata.annotations).toBeUndefined();
+    expect(internal.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'serving-ingress' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http-internal', protocol: 'TCP' }],
+    });
+    const lb = synth({ ingress: { serviceType: IngressServiceType.LOAD_BALANCER } });
+    expect(find(lb, 'Service', 'serving-ingress').spec.type).toBe('LoadBalancer');
+    expect(find(lb, 'Service', 'serving-ingress').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
+    expect(find(lb, 'Service', 'serving-ingress-internal').spec.type).toBe('ClusterIP');
   });
 
   test('network policies: custom metrics namespace, or disabled', () => {
     const out = synth({ networkPolicy: { metricsNamespace: 'prometheus' } });
-    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[1].from)
+    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[2].from)
       .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prometheus' } } }]);
     expect(synth({ networkPolicy: { enabled: false } }).some(m => m.kind === 'NetworkPolicy')).toBe(false);
   });
