@@ -87,7 +87,7 @@ describe('CRD schemas are structural', () => {
     expect(nodeAt(spec, 'containers[].ports').items!.properties!.protocol.default).toBe('TCP');
   });
 
-  test('required fields', () => {
+  test('required fields: containers; DomainMapping ref, ref.kind/name and tls.secretName', () => {
     expect(crdFor('Revision').schema.properties!.spec.required).toEqual(['containers']);
     expect(nodeAt(crdFor('Service').schema, 'spec.template.spec').required).toEqual(['containers']);
     expect(nodeAt(crdFor('Configuration').schema, 'spec.template.spec').required).toEqual(['containers']);
@@ -97,7 +97,7 @@ describe('CRD schemas are structural', () => {
     expect(dm.properties!.tls.required).toEqual(['secretName']);
   });
 
-  test('numeric formats', () => {
+  test('integer fields carry Knative\'s int64/int32 formats', () => {
     const spec = crdFor('Revision').schema.properties!.spec;
     for (const p of ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds',
       'containers[].securityContext.runAsUser', 'containers[].securityContext.runAsGroup']) {
@@ -112,7 +112,7 @@ describe('CRD schemas are structural', () => {
     expect(nodeAt(crdFor('Revision').schema, 'status.actualReplicas').format).toBe('int32');
   });
 
-  test('status schemas', () => {
+  test('status schemas list exactly Knative\'s status fields per kind', () => {
     expect(Object.keys(crdFor('Service').schema.properties!.status.properties!).sort()).toEqual(
       ['address', 'annotations', 'conditions', 'latestCreatedRevisionName', 'latestReadyRevisionName', 'observedGeneration', 'traffic', 'url']);
     expect(Object.keys(crdFor('Configuration').schema.properties!.status.properties!).sort()).toEqual(

@@ -384,7 +384,7 @@ describe('RBAC', () => {
 });
 
 describe('knobs', () => {
-  test('namespace: every namespaced object, env, bindings and cluster role names follow it', () => {
+  test('namespace: every namespaced object, the binding subjects and the cluster role binding names follow it', () => {
     const out = synth({ namespace: 'kn-system' });
     expect(find(out, 'Namespace', 'kn-system')).toBeDefined();
     for (const m of out) {
@@ -422,7 +422,7 @@ describe('knobs', () => {
     }
   });
 
-  test('imageRegistry and explicit images', () => {
+  test('imageRegistry prefixes the default images; controllerImage and ingressImage replace them', () => {
     const out = synth({ imageRegistry: 'registry.example.com:5000/knative/' });
     expect(find(out, 'Deployment', 'serving-controller').spec.template.spec.containers[0].image)
       .toBe(`registry.example.com:5000/knative/serving-controller:${PKG_VERSION}`);
@@ -436,9 +436,10 @@ describe('knobs', () => {
     expect(find(out, 'Deployment', 'serving-controller').spec.replicas).toBe(1);
     expect(find(out, 'Deployment', 'serving-ingress').spec.replicas).toBe(3);
     expect(out.filter(m => m.kind === 'PodDisruptionBudget').map(m => m.metadata.name)).toEqual(['serving-ingress']);
+    expect(find(out, 'PodDisruptionBudget', 'serving-ingress').spec.minAvailable).toBe(1);
   });
 
-  test('resources and log level', () => {
+  test('controller resources and per-component log levels render into the Deployments', () => {
     const out = synth({
       controller: {
         resources: { cpuRequest: Cpu.millis(50), cpuLimit: Cpu.units(1), memoryRequest: Size.mebibytes(64), memoryLimit: Size.gibibytes(1) },

@@ -188,7 +188,7 @@ describe('unsupportedSettings: other kinds', () => {
 });
 
 describe('unsupportedConfigSettings', () => {
-  test('rollout-duration, container-concurrency and autodetect-http2', () => {
+  test('non-default rollout-duration, container-concurrency and autodetect-http2 are reported with map, key, value and reason', () => {
     expect(unsupportedConfigSettings({
       'config-network': { 'rollout-duration': '300' },
       'config-defaults': { 'container-concurrency': '10' },

@@ -340,7 +340,7 @@ describe('constructs under random props', () => {
   });
 });
 
-test('unset timeoutSeconds/containerConcurrency are rendered as Knative\'s defaults (reference §14.3)', () => {
+test('unset timeoutSeconds/containerConcurrency are rendered as Knative\'s defaults (reference §14.3); a 600s timeout also gets responseStartTimeoutSeconds 300', () => {
   const app = new App();
   const chart = new Chart(app, 'defaults', { namespace: 'default' });
   new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img' });
