@@ -1,7 +1,6 @@
 /** Strict admission: the shared Knative rules on every write, pluggable hooks, built-in structure checks. */
 import { Clients, failure, knService, merge, startWithClients } from './helpers';
 import type { KubeObject } from '../../src/core/types';
-import { KubeApiEmulator } from '../support/emulator';
 
 let c: Clients;
 afterEach(async () => {
@@ -117,6 +116,17 @@ describe('default admission (src/core/go-json, src/core/rules)', () => {
     }, merge);
     expect(st.status.observedGeneration).toBe(1);
     expect(st.metadata.resourceVersion).not.toBe(created.metadata.resourceVersion);
+    expect(st.spec).toEqual(created.spec);
+    expect(st.metadata.annotations).toEqual(created.metadata.annotations);
+    // A stored Service that admission would reject (seeded past it) still takes status writes.
+    c.api.seed(knService('invalid', 'default', {
+      spec: { template: { spec: { containers: [{ image: 'ghcr.io/example/hello:1' }] } }, traffic: [{ latestRevision: true, percent: 90 }] },
+    }) as KubeObject);
+    const invalid = await c.custom.patchNamespacedCustomObjectStatus({
+      group: G, version: 'v1', namespace: 'default', plural: 'services', name: 'invalid', body: { status: { observedGeneration: 1 } },
+    }, merge);
+    expect(invalid.status.observedGeneration).toBe(1);
+    expect(invalid.spec.traffic).toEqual([{ latestRevision: true, percent: 90 }]);
   });
 
   test('a Revision written by a controller is validated too (strict like Knative fake clients)', async () => {
@@ -226,11 +236,15 @@ describe('built-in structural validation', () => {
   });
 
   test('apiVersion/kind must match the endpoint', async () => {
-    const api = c.api;
-    const res = await fetch(`${api.url}/api/v1/namespaces/default/configmaps`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }),
+    const post = (body: unknown): Promise<Response> => fetch(`${c.api.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
     });
-    expect(res.status).toBe(400);
-    expect(api).toBeInstanceOf(KubeApiEmulator);
+    const kind = await post({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } });
+    expect(kind.status).toBe(400);
+    expect(((await kind.json()) as any).message).toContain('the kind in the data (Secret) does not match the expected kind (ConfigMap)');
+    const version = await post({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    expect(version.status).toBe(400);
+    expect(((await version.json()) as any).message).toContain('does not match the expected API version');
+    expect(c.api.get('configmaps', 'default', 'x')).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { k8s } from './helpers';
 import { loadManifests, parseArgs, startFromArgs } from '../support/emulator-cli';
 
-test('parseArgs', () => {
+test('parseArgs reads port, flags, seeds and kubeconfig; rejects unknown arguments and a bad port', () => {
   const o = parseArgs(['--port', '8001', '--simulate-workloads', '--no-admission', '--seed=a.yaml', '--kubeconfig', '/tmp/k']);
   expect(o.emulator.port).toBe(8001);
   expect(o.emulator.simulateWorkloads).toBeTruthy();

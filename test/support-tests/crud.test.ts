@@ -183,7 +183,7 @@ describe('apps/v1 deployments', () => {
 });
 
 describe('other built-in groups', () => {
-  test('HPA, Lease, NetworkPolicy, PDB round-trip', async () => {
+  test('HPA, Lease, NetworkPolicy and PDB can be created; server defaults HPA minReplicas 1 and policyTypes [Ingress]; HPA and PDB start at generation 1', async () => {
     const kc = c.kc;
     const hpa = await kc.makeApiClient(k8s.AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
       namespace: 'default',

@@ -95,7 +95,7 @@ test('orphan: dependents survive and lose the owner reference', async () => {
   expect(dep.metadata.ownerReferences).toBeUndefined();
 });
 
-test('delete preconditions and 404', async () => {
+test('delete with a wrong uid precondition is 409, with the right one succeeds; deleting again is 404', async () => {
   const cm = await c.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
   const pre = await failure(() => c.core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default', body: { preconditions: { uid: 'nope' } } }));
   expect(pre.code).toBe(409);
@@ -104,7 +104,7 @@ test('delete preconditions and 404', async () => {
   expect(nf.code).toBe(404);
 });
 
-test('deletecollection with a label selector', async () => {
+test('deletecollection deletes only the objects matching the label selector', async () => {
   for (const [n, app] of [['a', 'x'], ['b', 'x'], ['c', 'y']]) {
     await c.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: n, labels: { app } } } });
   }

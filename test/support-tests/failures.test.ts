@@ -11,7 +11,7 @@ afterEach(async () => {
 
 const G = 'serving.knative.dev';
 
-test('injected 500 then success', async () => {
+test('an injection with times: 2 fails two creates with a 500 Status, then the create succeeds; all three are recorded', async () => {
   const h = c.api.inject({ verb: 'create', resource: 'configmaps', code: 500, times: 2 });
   const body = { metadata: { name: 'a' } };
   const first = await failure(() => c.core.createNamespacedConfigMap({ namespace: 'default', body }));
@@ -71,7 +71,7 @@ test('recorded actions: ordered writes with subresource, request object, result'
   expect(c.api.actions()).toEqual([]);
 });
 
-test('recordActions light/false for benchmarks', async () => {
+test('recordActions: light records only the request identity; false records nothing but still counts', async () => {
   await c.api.stop();
   c = await startWithClients({ recordActions: 'light' });
   await c.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
@@ -126,7 +126,7 @@ test('admission warnings come back as Warning headers and do not block', async (
   expect(res.headers.get('warning')).toBe('299 - "spec: deprecated thing."');
 });
 
-test('reactors: fail the second status update of a Revision, then remove the reactor', async () => {
+test('reactors: fail the second status update of a Revision; after remove() the reactor is no longer called', async () => {
   const body = {
     apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r' }, spec: { containers: [{ image: 'x/y:1' }] },
   };
@@ -143,5 +143,7 @@ test('reactors: fail the second status update of a Revision, then remove the rea
   expect((await failure(write)).code).toBe(409);
   await write();
   remove();
-  expect(c.api.actions({ resource: 'revisions', subresource: 'status' }).map((a) => a.error?.code ?? 200)).toEqual([200, 409, 200]);
+  await write();
+  expect(statusWrites).toBe(3);
+  expect(c.api.actions({ resource: 'revisions', subresource: 'status' }).map((a) => a.error?.code ?? 200)).toEqual([200, 409, 200, 200]);
 });

@@ -58,17 +58,27 @@ test('deepEqual ignores undefined members', () => {
 
 describe('selectors', () => {
   test('label selector syntax errors are 400', () => {
-    expect(() => parseLabelSelector('a in b')).toThrow(ApiError);
-    expect(() => parseLabelSelector('a/b/c=1')).toThrow(ApiError);
+    for (const bad of ['a in b', 'a/b/c=1']) {
+      expect(() => parseLabelSelector(bad)).toThrow(ApiError);
+      try {
+        parseLabelSelector(bad);
+      } catch (e) {
+        expect([bad, (e as ApiError).code]).toEqual([bad, 400]);
+      }
+    }
   });
-  test('matching', () => {
+  test('label and field selectors match and reject', () => {
     expect(matchesLabels({ a: '1' }, parseLabelSelector('a,b!=2,c notin (x)'))).toBe(true);
+    expect(matchesLabels({ a: '1', b: '2' }, parseLabelSelector('a,b!=2'))).toBe(false);
+    expect(matchesLabels({ c: 'x' }, parseLabelSelector('c notin (x)'))).toBe(false);
     expect(matchesLabels(undefined, parseLabelSelector('!a'))).toBe(true);
+    expect(matchesLabels({ a: '1' }, parseLabelSelector('!a'))).toBe(false);
     expect(matchesFields({ metadata: { name: 'n', namespace: 'ns' } }, parseFieldSelector('metadata.name==n,metadata.namespace=ns'))).toBe(true);
+    expect(matchesFields({ metadata: { name: 'n', namespace: 'ns' } }, parseFieldSelector('metadata.name=other'))).toBe(false);
   });
 });
 
-test('resolveType', () => {
+test('resolveType resolves plural, short, group-qualified, path and kind names; unknown → undefined', () => {
   expect(resolveType('services')!.group).toBe('');
   expect(resolveType('ksvc')!.group).toBe('serving.knative.dev');
   expect(resolveType('services.serving.knative.dev')!.kind).toBe('Service');

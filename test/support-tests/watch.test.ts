@@ -109,15 +109,18 @@ test('bounded history: old resourceVersions expire on their own', async () => {
   expect(seen[0].obj.code).toBe(410);
 });
 
-test('timeoutSeconds ends the stream cleanly; bookmarks when allowed', async () => {
+test('timeoutSeconds ends the stream cleanly (no error); bookmarks when allowed', async () => {
   await c.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
   const seen: Seen[] = [];
   let ended = false;
+  let endErr: unknown = 'pending';
   const started = Date.now();
-  await watch('/api/v1/namespaces/default/pods', { resourceVersion: c.api.resourceVersion, timeoutSeconds: 1, allowWatchBookmarks: true }, seen, () => {
+  await watch('/api/v1/namespaces/default/pods', { resourceVersion: c.api.resourceVersion, timeoutSeconds: 1, allowWatchBookmarks: true }, seen, (err) => {
     ended = true;
+    endErr = err;
   });
   await eventually(() => ended, 3000, 'timeout');
+  expect(endErr).toBeNull();
   expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   expect(seen.some((s) => s.type === 'BOOKMARK' && Number(s.rv) > 0)).toBe(true);
 });
@@ -190,7 +193,7 @@ describe('informer (makeInformer)', () => {
     await informer.stop();
   });
 
-  test('informer on a typed built-in list (CoreV1Api) gets updates', async () => {
+  test('informer on a typed built-in list (CoreV1Api) sees an object created after start', async () => {
     const informer = k8s.makeInformer(c.kc, '/api/v1/namespaces/default/configmaps', () => c.core.listNamespacedConfigMap({ namespace: 'default' }));
     const names: string[] = [];
     informer.on('add', (o: any) => names.push(o.metadata.name));
@@ -200,7 +203,7 @@ describe('informer (makeInformer)', () => {
     await informer.stop();
   });
 
-  test('watch on an unknown resource fails with 404', async () => {
+  test('listing an unknown resource fails with 404', async () => {
     const r = await failure(() => c.custom.listNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: 'default', plural: 'widgets' }));
     expect(r.code).toBe(404);
   });

@@ -51,7 +51,7 @@ test('a crash-looping image never becomes available; its pod carries the waiting
   expect(late!.status.conditions.find((x: any) => x.type === 'Available').status).toBe('False');
 });
 
-test('custom failure decisions (image pull)', async () => {
+test('a custom failure decision (ErrImagePull for :missing images) shows on the pod and keeps the Deployment unavailable', async () => {
   c = await startWithClients({ simulateWorkloads: { delayMs: 5, readyDelayMs: 5, failure: (img) => (img.endsWith(':missing') ? { reason: 'ErrImagePull', message: 'not found' } : undefined) } });
   await c.apps.createNamespacedDeployment({ namespace: 'default', body: deployment('x', 'default', 'repo/app:missing') });
   await c.api.waitFor('deployments', 'default', 'x', (d) => d?.status?.observedGeneration === 1, 2000);
