@@ -65,8 +65,13 @@ describe('ingress main (bundled, real process)', () => {
     let stderr = '';
     child = spawn(process.execPath, [path.join(dir, 'ingress.js')], {
       env: {
-        ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig'), PORT: String(port), INTERNAL_PORT: String(internalPort),
-        ADMIN_PORT: String(adminPort), LOG_LEVEL: 'debug', SYSTEM_NAMESPACE: 'knative-serving',
+        ...process.env,
+        KUBECONFIG: path.join(dir, 'kubeconfig'),
+        PORT: String(port),
+        INTERNAL_PORT: String(internalPort),
+        ADMIN_PORT: String(adminPort),
+        LOG_LEVEL: 'debug',
+        SYSTEM_NAMESPACE: 'knative-serving',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
