@@ -126,7 +126,7 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
       retryPeriodMs: 100,
     });
     await controller.start();
-    const builder = new TableBuilder({ debounceMs: 10 });
+    const builder = new TableBuilder({ debounceMs: 10, onTable: () => undefined });
     const watcher = await startKubeWatcher(k8s, makeKubeConfig(emu, userOf('ingress')), builder, { systemNamespace: SYSTEM_NS });
     stopWatcher = () => watcher.stop();
   });
