@@ -268,29 +268,29 @@ describe('KnService', () => {
     test('constructor misuse: containerConcurrency 2.5 (value and fix kept)', () => {
       const chart = new Chart(Testing.app(), 'shop');
       expect(() => new KnService(chart, 'Api', { image: 'img', containerConcurrency: 2.5 }))
-        .toThrow(/^shop\/Api: containerConcurrency must be an integer \(got 2\.5\)\. Fix: use a whole number such as 3\.$/);
+        .toThrow(/^\[shop\/Api\] containerConcurrency must be an integer \(got 2\.5\)\. Fix: use a whole number such as 3\.$/);
     });
 
     test('mutator misuse: duplicate env variable, duplicate container name, bad revision suffix, traffic percent 101', () => {
       const chart = new Chart(Testing.app(), 'shop');
       const svc = new KnService(chart, 'Api', { image: 'img', envVariables: { A: EnvValue.fromValue('1') } });
       expect(() => svc.template.containers[0].addEnv('A', EnvValue.fromValue('2')))
-        .toThrow(/^shop\/Api: Environment variable "A" is already defined on container .*\. Fix: define each variable once\.$/);
+        .toThrow(/^\[shop\/Api\] Environment variable "A" is already defined on container .*\. Fix: define each variable once\.$/);
       svc.addContainer({ image: 'side', name: 'side' });
       expect(() => svc.addContainer({ image: 'side2', name: 'side' }))
-        .toThrow(/^shop\/Api: A container named "side" already exists in this revision template\. Fix: /);
+        .toThrow(/^\[shop\/Api\] A container named "side" already exists in this revision template\. Fix: /);
       expect(() => svc.revision('Bad'))
-        .toThrow(/^shop\/Api: revision\("Bad"\): not a revision name or suffix\. Fix: /);
+        .toThrow(/^\[shop\/Api\] revision\("Bad"\): not a revision name or suffix\. Fix: /);
       expect(() => svc.addTraffic(TrafficTarget.latestRevision(), 101))
-        .toThrow(/^shop\/Api: Traffic percent must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
+        .toThrow(/^\[shop\/Api\] Traffic percent must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
     });
 
     test('errors are prefixed once, also when a template method is called from the constructor', () => {
       const chart = new Chart(Testing.app(), 'shop');
       expect(() => new KnService(chart, 'Api', { containers: [{ image: 'a', name: 'x' }, { image: 'b', name: 'x' }] }))
-        .toThrow(/^shop\/Api: A container named "x" already exists/);
+        .toThrow(/^\[shop\/Api\] A container named "x" already exists/);
       expect(() => new KnService(chart, 'Api2', { image: 'img', timeout: Duration.seconds(0) }))
-        .toThrow(/^shop\/Api2: timeout must be at least 1 second \(got 0 seconds\)/);
+        .toThrow(/^\[shop\/Api2\] timeout must be at least 1 second \(got 0 seconds\)/);
     });
   });
 });

@@ -100,6 +100,6 @@ describe('gated pod fields', () => {
   ])('%s fails at construction with the path and a fix', (_name, props, message) => {
     const chart = Testing.chart();
     expect(() => new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'app', ...props })).toThrow(message);
-    expect(() => new KnService(Testing.chart(), 'Svc', { metadata: { name: 'svc' }, image: 'app', ...props })).toThrow(/^test\/Svc: .*Fix:/);
+    expect(() => new KnService(Testing.chart(), 'Svc', { metadata: { name: 'svc' }, image: 'app', ...props })).toThrow(/^\[test\/Svc\] .*Fix:/);
   });
 });

@@ -130,7 +130,7 @@ describe('Route', () => {
     });
 
     test('latestRevision() has no Configuration in a standalone Route: eager when the split is known', () => {
-      const message = /^test\/Route: spec\.traffic\[0\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry\)\. Fix: /;
+      const message = /^\[test\/Route\] spec\.traffic\[0\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry\)\. Fix: /;
       expect(() => new Route(Testing.chart(), 'Route', { metadata: { name: 'web' }, traffic: TrafficSplit.latest() })).toThrow(message);
       const route = new Route(Testing.chart(), 'Route', { metadata: { name: 'web' } });
       expect(() => route.addTraffic(TrafficTarget.latestRevision(), 100)).toThrow(message);

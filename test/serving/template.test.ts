@@ -86,7 +86,7 @@ describe('rendering', () => {
 
   test('timeout 0 is rejected eagerly (Knative would replace it with the default)', () => {
     expect(() => template({ image: 'img', timeout: Duration.seconds(0) }))
-      .toThrow(/^test: timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
+      .toThrow(/^\[test\] timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
     // responseStart/idle 0 are kept by Knative's defaulting (only nil is defaulted), so they stay allowed.
     expect(template({ image: 'img', responseStartTimeout: Duration.seconds(0), idleTimeout: Duration.seconds(0) })._toKube('s').spec)
       .toMatchObject({ responseStartTimeoutSeconds: 0, idleTimeoutSeconds: 0 });

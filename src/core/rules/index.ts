@@ -12,7 +12,7 @@ import { isObj } from './util';
 import { Sink, Violation } from './violation';
 
 export type { Violation } from './violation';
-export { formatViolation } from './violation';
+export { formatProblem, formatViolation, safeJson } from './violation';
 export type { AdmissionContext } from './context';
 export { applyDefaults, applyUserInfo } from './defaults';
 export {

@@ -60,14 +60,25 @@ function lastSegment(path: string): string {
 
 /** "<path>: <message> (got <json value>). Fix: <fix>" — parts without data are left out. */
 export function formatViolation(v: Violation): string {
-  let s = `${v.path}: ${v.message}`;
-  if (v.value !== undefined) s += ` (got ${safeJson(v.value)})`;
+  return formatProblem(v.path, v.message, v.value === undefined ? undefined : safeJson(v.value), v.fix);
+}
+
+/**
+ * The one error shape shared by admission, synth-time validation and the constructs' thrown
+ * errors: `<field>: <message> (got <shown>). Fix: <fix>`. `shown` is the bad value as text
+ * (left out when undefined: never report a value the user did not write); `fix` is left out
+ * when empty.
+ */
+export function formatProblem(field: string, message: string, shown: string | undefined, fix: string | undefined): string {
+  let s = field ? `${field}: ${message}` : message;
+  if (shown !== undefined) s += ` (got ${shown})`;
   s += '.';
-  if (v.fix) s += ` Fix: ${v.fix}`;
+  if (fix) s += ` Fix: ${fix}`;
   return s;
 }
 
-function safeJson(v: unknown): string {
+/** A value as error messages show it: JSON (strings quoted), or `String(v)` when not JSON-able. */
+export function safeJson(v: unknown): string {
   try {
     const s = JSON.stringify(v);
     return s === undefined ? String(v) : s;
