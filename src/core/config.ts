@@ -126,6 +126,7 @@ export class ConfigError extends Error {
   public readonly configMap: string;
   public readonly key: string;
   public readonly value: string;
+  public readonly problem: string;
   public readonly fix: string;
   constructor(configMap: string, key: string, value: string, problem: string, fix: string) {
     super(`${configMap}: invalid value ${JSON.stringify(value)} for key "${key}": ${problem}. Fix: ${fix}`);
@@ -133,6 +134,7 @@ export class ConfigError extends Error {
     this.configMap = configMap;
     this.key = key;
     this.value = value;
+    this.problem = problem;
     this.fix = fix;
   }
 }
