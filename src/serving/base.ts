@@ -1,11 +1,11 @@
-import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, App, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, ApiObjectProps, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _reportRuntimeWarnings, _usesBundledRuntime } from './runtime-warnings';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig, ServingConfig } from '../core/config';
 import { goJsonRoundTripSpec } from '../core/go-json';
-import { formatViolation, validate } from '../core/rules';
+import { AdmissionContext, formatViolation, storedByKnative, validate } from '../core/rules';
 import { unsupportedSettings } from '../core/runtime-support';
 import type { KubeObject } from '../core/types';
 
@@ -122,6 +122,42 @@ function isPlainJson(v: unknown): boolean {
   }
 }
 
+/** Objects with keys sorted recursively, as cdk8s writes them (unless `CDK8S_DISABLE_SORT` is set). */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedKeys((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * The ApiObject of a Knative resource. When cdk8s renders the manifest itself (JSON patches added
+ * through the escape hatch, resolvers of the app), the result is written as Knative stores it
+ * (`storedByKnative`: the Go JSON round trip, then the admission defaults of the resource's
+ * cluster configuration). A probe patched in without Knative's defaults is then written and
+ * validated with them, and the output stays a fixed point of admission. Our own rendering
+ * already is that stored form and is written unchanged.
+ */
+class KnativeApiObject extends ApiObject {
+  public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly stored: (json: KubeObject) => KubeObject | undefined) {
+    super(scope, id, props);
+  }
+
+  public toJson(): any {
+    const json = super.toJson() as KubeObject;
+    const stored = this.stored(json);
+    if (stored === undefined) return json;
+    const sorted = (process.env.CDK8S_DISABLE_SORT ? stored : sortedKeys(stored)) as Record<string, unknown>;
+    // Like cdk8s: apiVersion, kind and metadata first.
+    const out: Record<string, unknown> = {};
+    for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(sorted)]) {
+      if (k in sorted) out[k] = sorted[k];
+    }
+    return out;
+  }
+}
+
 /**
  * A Knative Serving object (Service, Configuration, Revision, Route, DomainMapping).
  */
@@ -189,6 +225,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /** The plain `spec` rendered by the last validation pass, and the mutation epoch it belongs to. */
   private _validated?: { readonly epoch: number; readonly spec: unknown };
 
+  /** Extra gates declared on this resource (`_addKnativeValidation({ features })`). */
+  private _extraFeatures?: () => readonly string[];
+
   /**
    * @param scope parent construct
    * @param id construct id
@@ -198,12 +237,12 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    */
   protected constructor(scope: Construct, id: string, apiVersion: string, kind: string, props: KnativeResourceProps = {}) {
     super(scope, id);
-    this.apiObject = new ApiObject(this, 'Resource', {
+    this.apiObject = new KnativeApiObject(this, 'Resource', {
       apiVersion,
       kind,
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this._specForSynthesis() }),
-    });
+    }, (json) => (this._ownRenderingIsFinal() ? undefined : storedByKnative(json, this._admissionContext())));
     this.node.defaultChild = this.apiObject;
     // Metadata changes must invalidate cached validation results like our own mutators do.
     Object.assign(this.apiObject.metadata, TOUCHING_METADATA_MUTATORS);
@@ -262,6 +301,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     features?: () => readonly string[];
     checks?: () => readonly string[];
   } = {}): void {
+    this._extraFeatures = options.features;
     let cached: { epoch: number; errors: string[]; warnings?: readonly string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
@@ -288,10 +328,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           if (wantWarnings) _reportRuntimeWarnings(this, []);
           return errors;
         }
-        const own = this._enabledFeatures();
-        const extra = options.features?.() ?? [];
-        const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
-        for (const v of validate(manifest, { config: KnativeResource._servingConfig(features), operation: 'create', warnings: false })) {
+        for (const v of validate(manifest, { ...this._admissionContext(), warnings: false })) {
           if (v.severity === 'warning') continue;
           errors.push(formatViolation(v));
         }
@@ -309,6 +346,18 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         return errors;
       },
     });
+  }
+
+  /**
+   * The admission request synth-time validation (and the stored form of patched manifests)
+   * assumes: a create, under a cluster configuration whose feature gates are the ones declared
+   * for this resource.
+   */
+  private _admissionContext(): AdmissionContext {
+    const own = this._enabledFeatures();
+    const extra = this._extraFeatures?.() ?? [];
+    const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
+    return { config: KnativeResource._servingConfig(features), operation: 'create' };
   }
 
   /**

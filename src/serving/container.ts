@@ -9,10 +9,12 @@ import {
   Volume,
 } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { _pathError } from './errors';
+import { _pathError, KnativeError } from './errors';
 import { KnativeFeature } from './features';
+import { KnativeProbe } from './probe';
 import { ProjectedVolume } from './projected';
 import { _touch } from './state';
+import { probeDefaults } from '../core/rules';
 
 /** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
 type VolumeLike = { readonly name: string; _toKube(): unknown };
@@ -372,6 +374,10 @@ export class Container {
         throw new Error(`Container securityContext.${k} must be an integer id (got ${v}). Fix: pass a whole number such as 1000.`);
       }
     }
+    for (const prop of ['readiness', 'liveness', 'startup'] as const) {
+      const problem = props[prop] && KnativeProbe._grpcOf(props[prop]!)?.problem;
+      if (problem) throw new KnativeError(undefined, { ...problem, field: `${prop}.${problem.field}` });
+    }
     this.image = props.image;
     this.name = props.name;
     this.port = props.port;
@@ -544,14 +550,17 @@ export class Container {
     const resources = renderResources(this.resources);
     if (!ctx.init || Object.keys(resources).length) c.resources = resources;
 
+    // An unset port: 0 where Knative fills in the serving port (readiness probes, which the
+    // queue-proxy runs, and httpGet/tcpSocket liveness probes), the serving port where the kubelet
+    // probes the container as written (startup probes, gRPC liveness probes).
     const userPort = this.port ?? 8080;
     if (this.readiness) {
-      c.readinessProbe = renderReadiness(renderProbe(this.readiness, 0));
+      c.readinessProbe = renderProbe('readinessProbe', this.readiness, 0, 0);
     } else if (ctx.serving && !ctx.init) {
       c.readinessProbe = { tcpSocket: { port: 0 }, successThreshold: 1 };
     }
-    if (this.liveness) c.livenessProbe = renderProbe(this.liveness, 0);
-    if (this.startup) c.startupProbe = renderProbe(this.startup, userPort);
+    if (this.liveness) c.livenessProbe = renderProbe('livenessProbe', this.liveness, 0, userPort);
+    if (this.startup) c.startupProbe = renderProbe('startupProbe', this.startup, userPort, userPort);
 
     const sc = this.renderSecurityContext(ctx.enabled);
     if (sc) c.securityContext = sc;
@@ -678,19 +687,29 @@ function renderResources(res: ContainerResources | undefined): Record<string, an
   return out;
 }
 
-function renderProbe(probe: Probe, defaultPort: number): Record<string, any> {
+/**
+ * A probe as Knative stores it: the handler (a port left unset is `defaultPort`, for gRPC
+ * `grpcDefaultPort`), the timing options, and Knative's defaults for this kind of probe
+ * (`probeDefaults`, shared with admission), so the output is a fixed point.
+ */
+function renderProbe(kind: 'readinessProbe' | 'livenessProbe' | 'startupProbe', probe: Probe, defaultPort: number, grpcDefaultPort: number): Record<string, any> {
   const p = probe as unknown as ProbeInternals;
   const out: Record<string, any> = {};
-  if (p.commandOptions) {
-    out.exec = { command: [...p.commandOptions.command] };
-  }
-  if (p.httpGetOptions) {
-    const h = p.httpGetOptions;
-    out.httpGet = clean({ path: h.path, port: h.port ?? defaultPort, host: h.host, scheme: h.scheme });
-  }
-  if (p.tcpSocketOptions) {
-    const t = p.tcpSocketOptions;
-    out.tcpSocket = clean({ port: t.port ?? defaultPort, host: t.host });
+  const grpc = KnativeProbe._grpcOf(probe);
+  if (grpc) {
+    out.grpc = { port: grpc.port ?? grpcDefaultPort, service: grpc.service };
+  } else {
+    if (p.commandOptions) {
+      out.exec = { command: [...p.commandOptions.command] };
+    }
+    if (p.httpGetOptions) {
+      const h = p.httpGetOptions;
+      out.httpGet = clean({ path: h.path, port: h.port ?? defaultPort, host: h.host, scheme: h.scheme });
+    }
+    if (p.tcpSocketOptions) {
+      const t = p.tcpSocketOptions;
+      out.tcpSocket = clean({ port: t.port ?? defaultPort, host: t.host });
+    }
   }
   const o = p.probeOptions ?? {};
   if (o.initialDelaySeconds !== undefined) out.initialDelaySeconds = o.initialDelaySeconds.toSeconds();
@@ -698,20 +717,7 @@ function renderProbe(probe: Probe, defaultPort: number): Record<string, any> {
   if (o.timeoutSeconds !== undefined) out.timeoutSeconds = o.timeoutSeconds.toSeconds();
   if (o.successThreshold !== undefined) out.successThreshold = o.successThreshold;
   if (o.failureThreshold !== undefined) out.failureThreshold = o.failureThreshold;
-  return out;
-}
-
-/**
- * Knative's readiness-probe defaulting, applied so the output is a fixed point. Completes the
- * probe in place (`probe` is a fresh `renderProbe()` result).
- */
-function renderReadiness(probe: Record<string, any>): Record<string, any> {
-  const out = probe;
-  if (!out.successThreshold) out.successThreshold = 1;
-  if (out.periodSeconds) {
-    if (!out.failureThreshold) out.failureThreshold = 3;
-    if (!out.timeoutSeconds) out.timeoutSeconds = 1;
-  }
+  probeDefaults(kind, out);
   return out;
 }
 

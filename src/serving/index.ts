@@ -14,3 +14,4 @@ export * from './traffic';
 export * from './projected';
 export * from './pod';
 export * from './runtime-warnings';
+export * from './probe';

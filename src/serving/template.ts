@@ -6,10 +6,12 @@ import { Container, ContainerProps, PortProtocol } from './container';
 import { _pathError, _withPath } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
+import { KnativeProbe } from './probe';
 import { _epoch, _touch } from './state';
 import { defaultServingConfig } from '../core/config';
 import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
+import { formatViolation } from '../core/rules';
 
 /** Knative's out-of-the-box `config-defaults` (timeouts, container concurrency). */
 const REVISION_DEFAULTS = defaultServingConfig().defaults;
@@ -554,6 +556,20 @@ export class RevisionTemplate {
       ...this._containers.map((c, i): [Container, string] => [c, `${path}.containers[${i}]`]),
       ...this._initContainers.map((c, i): [Container, string] => [c, `${path}.initContainers[${i}]`]),
     ];
+    const serving = this.servingContainer();
+    this._containers.forEach((c, i) => {
+      if (c === serving) return;
+      for (const [prop, kind] of [['readiness', 'readinessProbe'], ['liveness', 'livenessProbe'], ['startup', 'startupProbe']] as const) {
+        const probe = c[prop];
+        if (probe && KnativeProbe._grpcOf(probe) && KnativeProbe._grpcOf(probe)!.port === undefined) {
+          errors.push(formatViolation({
+            path: `${path}.containers[${i}].${kind}.grpc.port`,
+            message: 'a sidecar\'s gRPC probe needs an explicit port (Knative cannot build the Deployment without one, and the serving port is another container\'s)',
+            fix: 'Pass the port of the sidecar\'s gRPC health service: KnativeProbe.fromGrpc({ port: ... }).',
+          }));
+        }
+      }
+    });
     all.forEach(([c, cpath]) => {
       for (const [feature, what] of c._featureUses(cpath)) {
         if (feature === KnativeFeature.ADD_CAPABILITIES && enabled.has(KnativeFeature.SECURE_POD_DEFAULTS)) {
@@ -647,9 +663,7 @@ export class RevisionTemplate {
     const used = new Set<string>([...this._containers, ...this._initContainers].filter(c => c.name !== undefined).map(c => c.name!));
     const names = defaultNames(this._containers, used, DEFAULT_CONTAINER_NAME);
     const initNames = defaultNames(this._initContainers, used, DEFAULT_INIT_CONTAINER_NAME);
-    const serving = this._containers.length === 1
-      ? this._containers[0]
-      : this._containers.find(c => c.port !== undefined);
+    const serving = this.servingContainer();
     const skipNames = new Set([...skip].map(v => v.name));
     const render = (c: Container, name: string, init: boolean): Record<string, any> => {
       const rendered = c._toKube({ defaultName: name, serving: c === serving, enabled, init });
@@ -724,6 +738,11 @@ export class RevisionTemplate {
     if (container.name !== undefined && [...this._containers, ...this._initContainers].some(c => c.name === container.name)) {
       throw new Error(`A container named "${container.name}" already exists in this revision template. Fix: give each container (and init container) a unique name.`);
     }
+  }
+
+  /** The container that receives the traffic: the only one, else the one with a port. */
+  private servingContainer(): Container | undefined {
+    return this._containers.length === 1 ? this._containers[0] : this._containers.find(c => c.port !== undefined);
   }
 
   /** Explicit volumes, then volumes mounted by containers and init containers (each once). */

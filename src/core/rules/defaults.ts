@@ -3,6 +3,7 @@
  * creator/lastModifier stamping of §2.3 (`applyUserInfo`, for the API emulator).
  */
 import { renderTemplate } from '../config';
+import { goJsonRoundTrip } from '../go-json';
 import { childName } from '../names';
 import type { KubeObject } from '../types';
 import { AdmissionContext, Req, Settings, toReq } from './context';
@@ -57,25 +58,33 @@ function hasHandler(probe: Obj): boolean {
   return HANDLERS.some((h) => isObj(probe[h]));
 }
 
-function readinessDefaults(c: Obj, serving: boolean): void {
+/**
+ * Knative's defaults for one probe of a regular container, in place: a readiness probe gets
+ * `successThreshold: 1` when 0/unset and, when `periodSeconds` is set, `failureThreshold: 3` and
+ * `timeoutSeconds: 1` when 0/unset; a gRPC handler of any probe gets `service: ""` when nil.
+ * Shared with the constructs, which render these defaults so their output is a fixed point.
+ */
+export function probeDefaults(kind: (typeof PROBE_KINDS)[number], p: Obj): void {
+  if (kind === 'readinessProbe') {
+    if (!isSet(p.successThreshold)) p.successThreshold = 1;
+    if (isSet(p.periodSeconds)) {
+      if (!isSet(p.failureThreshold)) p.failureThreshold = 3;
+      if (!isSet(p.timeoutSeconds)) p.timeoutSeconds = 1;
+    }
+  }
+  if (isObj(p.grpc) && (p.grpc.service === undefined || p.grpc.service === null)) p.grpc.service = '';
+}
+
+/** The serving container's readiness probe (a TCP probe of the user port unless it has a handler), then every probe's defaults. */
+function probesDefaults(c: Obj, serving: boolean): void {
   if (serving) {
     if (!isObj(c.readinessProbe)) c.readinessProbe = {};
     const p = c.readinessProbe as Obj;
     if (!hasHandler(p)) p.tcpSocket = { port: 0 };
   }
-  const p = c.readinessProbe;
-  if (!isObj(p)) return;
-  if (!isSet(p.successThreshold)) p.successThreshold = 1;
-  if (isSet(p.periodSeconds)) {
-    if (!isSet(p.failureThreshold)) p.failureThreshold = 3;
-    if (!isSet(p.timeoutSeconds)) p.timeoutSeconds = 1;
-  }
-}
-
-function grpcDefaults(c: Obj): void {
   for (const kind of PROBE_KINDS) {
     const p = c[kind];
-    if (isObj(p) && isObj(p.grpc) && (p.grpc.service === undefined || p.grpc.service === null)) p.grpc.service = '';
+    if (isObj(p)) probeDefaults(kind, p);
   }
 }
 
@@ -149,8 +158,7 @@ function revisionSpecDefaults(spec: unknown, parent: Meta, req: Req): void {
   for (const c of containers) {
     resourceDefaults(c, req.s);
     mountDefaults(c, volumes);
-    readinessDefaults(c, total === 1 || (Array.isArray(c.ports) && c.ports.length > 0));
-    grpcDefaults(c);
+    probesDefaults(c, total === 1 || (Array.isArray(c.ports) && c.ports.length > 0));
     secureDefaults(spec, c, req.s);
   }
   for (const c of inits) secureDefaults(spec, c, req.s);
@@ -207,6 +215,17 @@ export function applyDefaults<T extends KubeObject>(obj: T, ctx?: AdmissionConte
     }
   }
   return out;
+}
+
+/**
+ * What Knative stores for `obj` (before the API server's own fields): its defaulting webhook's
+ * Go JSON round trip (zero values with `omitempty` dropped, quantities canonical; fields the
+ * object leaves out are not filled in) followed by `applyDefaults`. For manifests this library
+ * did not render itself (JSON patches, see src/serving/base.ts), so they are written, and
+ * validated, as Knative will store them. Returns a NEW object; never mutates.
+ */
+export function storedByKnative<T extends KubeObject>(obj: T, ctx?: AdmissionContext): T {
+  return applyDefaults(goJsonRoundTrip(obj, { fillAbsent: false }), ctx);
 }
 
 /**

@@ -14,7 +14,7 @@ import { Sink, Violation } from './violation';
 export type { Violation } from './violation';
 export { formatProblem, formatViolation, safeJson } from './violation';
 export type { AdmissionContext } from './context';
-export { applyDefaults, applyUserInfo } from './defaults';
+export { applyDefaults, applyUserInfo, probeDefaults, storedByKnative } from './defaults';
 export {
   validate, validateService, validateConfiguration, validateRevision, validateRoute, validateDomainMapping,
 } from './resources';
