@@ -1,4 +1,3 @@
-import { Volume } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
@@ -44,8 +43,8 @@ export class Configuration extends KnativeResource implements IConfiguration {
   }
 
   /**
-   * The revision template (`spec.template`): `addContainer()`, `addVolume()`,
-   * `addRevisionLabel()`, `addRevisionAnnotation()`.
+   * The revision template (`spec.template`): `addContainer()` (mount volumes on the
+   * returned container), `addRevisionLabel()`, `addRevisionAnnotation()`.
    */
   public readonly template: RevisionTemplate;
 
@@ -93,13 +92,6 @@ export class Configuration extends KnativeResource implements IConfiguration {
    */
   public addContainer(props: ContainerProps): Container {
     return this.template.addContainer(props);
-  }
-
-  /**
-   * Add a volume to the template.
-   */
-  public addVolume(volume: Volume): void {
-    this.template.addVolume(volume);
   }
 
   /**

@@ -1,5 +1,4 @@
 import { Duration } from 'cdk8s';
-import { Volume } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
@@ -95,8 +94,8 @@ export class KnService extends RoutableResource implements IKnService {
   }
 
   /**
-   * The revision template (`spec.template`): `addContainer()`, `addVolume()`,
-   * `addRevisionLabel()`, `addRevisionAnnotation()`.
+   * The revision template (`spec.template`): `addContainer()` (mount volumes on the
+   * returned container), `addRevisionLabel()`, `addRevisionAnnotation()`.
    */
   public readonly template: RevisionTemplate;
 
@@ -182,13 +181,6 @@ export class KnService extends RoutableResource implements IKnService {
    */
   public addContainer(props: ContainerProps): Container {
     return this.template.addContainer(props);
-  }
-
-  /**
-   * Add a volume to the template.
-   */
-  public addVolume(volume: Volume): void {
-    this.template.addVolume(volume);
   }
 
   /**

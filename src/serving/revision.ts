@@ -1,4 +1,3 @@
-import { Volume } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
@@ -100,11 +99,6 @@ export class Revision extends KnativeResource implements IRevision {
     return this._template.initContainers;
   }
 
-  /** The explicitly added volumes (a copy). */
-  public get volumes(): Volume[] {
-    return this._template.volumes;
-  }
-
   /** Feature gates declared for this revision (own and chart-wide). */
   public get enabledFeatures(): KnativeFeature[] {
     return this._template.enabledFeatures;
@@ -126,15 +120,6 @@ export class Revision extends KnativeResource implements IRevision {
    */
   public addInitContainer(props: ContainerProps): Container {
     return this._template.addInitContainer(props);
-  }
-
-  /**
-   * Add a volume (volumes mounted by containers are added automatically).
-   *
-   * @param volume the volume
-   */
-  public addVolume(volume: Volume): void {
-    this._template.addVolume(volume);
   }
 
   /**

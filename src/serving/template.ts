@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { EnvValue, ISecret, IServiceAccount, Volume } from 'cdk8s-plus-28';
+import { EnvValue, ISecret, IServiceAccount } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { Autoscaling, AutoscalingOptions } from './autoscaling';
 import { Container, ContainerProps, PortProtocol } from './container';
@@ -143,15 +143,6 @@ export interface RevisionOptions {
    * @default - none
    */
   readonly initContainers?: ContainerProps[];
-
-  /**
-   * Volumes. Volumes mounted by a container are added automatically. Knative accepts
-   * secret, configMap and emptyDir volumes; persistentVolumeClaim and hostPath need
-   * `KnativeFeature.PERSISTENT_VOLUME_CLAIM` / `HOST_PATH`, csi (Knative >= 1.18)
-   * `KnativeFeature.CSI_VOLUMES`; other kinds are rejected.
-   * @default - only the volumes mounted by containers
-   */
-  readonly volumes?: Volume[];
 
   /**
    * Service account the revision's pods run as (`serviceAccountName`).
@@ -338,7 +329,6 @@ export class RevisionTemplate {
   private readonly scope: IConstruct;
   private readonly _containers: Container[] = [];
   private readonly _initContainers: Container[] = [];
-  private readonly _volumes: Volume[] = [];
   private readonly _imagePullSecrets: ISecret[];
   private readonly _labels: Record<string, string> = {};
   private readonly _annotations: Record<string, string> = {};
@@ -423,9 +413,6 @@ export class RevisionTemplate {
       for (const c of props.initContainers ?? []) {
         this.addInitContainer(c);
       }
-      for (const v of props.volumes ?? []) {
-        this.addVolume(v);
-      }
     } catch (e) {
       throw _pathError(scope, e);
     }
@@ -439,11 +426,6 @@ export class RevisionTemplate {
   /** The init containers (a copy; use `addInitContainer()` to add). */
   public get initContainers(): Container[] {
     return [...this._initContainers];
-  }
-
-  /** The explicitly added volumes (a copy; mounted volumes are added at synthesis). */
-  public get volumes(): Volume[] {
-    return [...this._volumes];
   }
 
   /** Revision labels (a copy). */
@@ -498,21 +480,6 @@ export class RevisionTemplate {
       this._initContainers.push(container);
       return container;
     });
-  }
-
-  /**
-   * Add a volume (volumes mounted by containers are added automatically).
-   *
-   * @param volume the volume
-   */
-  public addVolume(volume: Volume): void {
-    if (this._volumes.includes(volume)) return;
-    const clash = this._volumes.find(v => v.name === volume.name);
-    if (clash) {
-      throw _pathError(this.scope, new Error(`A different volume named "${volume.name}" already exists in this revision template. Fix: give each volume a unique name (\`name\` option of the Volume factory).`));
-    }
-    _touch();
-    this._volumes.push(volume);
   }
 
   /**
@@ -745,9 +712,9 @@ export class RevisionTemplate {
     return this._containers.length === 1 ? this._containers[0] : this._containers.find(c => c.port !== undefined);
   }
 
-  /** Explicit volumes, then volumes mounted by containers and init containers (each once). */
+  /** The volumes mounted by containers and init containers, in mount order (each once). */
   private allVolumes(): VolumeLike[] {
-    const out: VolumeLike[] = [...this._volumes];
+    const out: VolumeLike[] = [];
     for (const c of [...this._containers, ...this._initContainers]) {
       for (const v of c._mountedVolumes()) {
         if (!out.includes(v)) out.push(v);

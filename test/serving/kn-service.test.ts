@@ -37,13 +37,11 @@ describe('KnService', () => {
     expect(svc.traffic?.tags).toEqual(['v1']);
   });
 
-  test('addVolume() adds a template volume', () => {
+  test('a volume mounted on a container is added to the template', () => {
     const chart = Testing.chart();
     const res = new KnService(chart, 'Res', { metadata: { name: 'vol' }, image: 'img' });
     const scratch = Volume.fromEmptyDir(chart, 'Scratch', 'scratch');
-    res.addVolume(scratch);
     res.template.containers[0].mount('/scratch', scratch);
-    expect(res.template.volumes.map(v => v.name)).toEqual(['scratch']);
     const spec = Testing.synth(chart)[0].spec.template.spec;
     expect(spec.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
     expect(spec.containers[0].volumeMounts).toEqual([{ name: 'scratch', mountPath: '/scratch' }]);

@@ -72,8 +72,7 @@ describe('Revision', () => {
     rev.containers[0].addEnv('A', kplus.EnvValue.fromValue('1'));
     const side = rev.addContainer({ image: 'sidecar', name: 'side' });
     side.mount('/cache', kplus.Volume.fromEmptyDir(chart, 'Cache', 'cache'));
-    rev.addVolume(kplus.Volume.fromSecret(chart, 'S', kplus.Secret.fromSecretName(chart, 'Sec', 'creds')));
-    rev.containers[0].mount('/creds', rev.volumes[0]);
+    rev.containers[0].mount('/creds', kplus.Volume.fromSecret(chart, 'S', kplus.Secret.fromSecretName(chart, 'Sec', 'creds')));
     const spec = Testing.synth(chart)[0].spec;
     expect(spec.containers.map((c: any) => c.name)).toEqual(['user-container-0', 'side']);
     expect(spec.containers[0].env).toEqual([{ name: 'A', value: '1' }]);

@@ -5,6 +5,7 @@ import { applyDefaults } from '../../src/core/rules';
 import { AutoscalerClass } from '../../src/serving/autoscaling';
 import { PortProtocol } from '../../src/serving/container';
 import { KnativeFeature, KnativeFeatures } from '../../src/serving/features';
+import { KnService } from '../../src/serving/kn-service';
 import { Revision } from '../../src/serving/revision';
 import { RevisionName, RevisionTemplate, RevisionTemplateProps } from '../../src/serving/template';
 
@@ -136,21 +137,20 @@ describe('rendering', () => {
     expect(spec.containers[1].readinessProbe).toEqual({ tcpSocket: { port: 0 }, successThreshold: 1 });
   });
 
-  test('volumes: explicit first, then mounted ones, each once', () => {
+  test('volumes: the mounted ones, in mount order, each once', () => {
     const chart = Testing.chart();
     const secret = kplus.Volume.fromSecret(chart, 'S', kplus.Secret.fromSecretName(chart, 'Sec', 'creds'), { items: { 'tls.crt': { path: 'cert.pem' } } });
     const cm = kplus.Volume.fromConfigMap(chart, 'C', kplus.ConfigMap.fromConfigMapName(chart, 'Cm', 'settings'), { defaultMode: 0o444 });
     const tmp = kplus.Volume.fromEmptyDir(chart, 'E', 'tmp', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(64) });
-    const t = template({ image: 'img', volumes: [cm] }, chart);
+    const t = template({ image: 'img' }, chart);
     t.containers[0].mount('/etc/creds', secret);
     t.containers[0].mount('/etc/settings', cm);
     const side = t.addContainer({ image: 'side' });
     side.mount('/tmp', tmp);
     side.mount('/creds', secret);
-    t.addVolume(cm);
     expect(t._toKube('s').spec.volumes).toEqual([
-      { name: 'configmap-settings', configMap: { name: 'settings', defaultMode: 0o444 } },
       { name: 'secret-creds', secret: { secretName: 'creds', items: [{ key: 'tls.crt', path: 'cert.pem' }] } },
+      { name: 'configmap-settings', configMap: { name: 'settings', defaultMode: 0o444 } },
       { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
     ]);
   });
@@ -419,11 +419,12 @@ describe('eager errors', () => {
       .toThrow(/liveness probes are not allowed on init containers/);
   });
 
-  test('throws on a different volume with the same name', () => {
+  test('two different volumes with the same name fail synthesis (duplicate volume name)', () => {
     const chart = Testing.chart();
-    const t = template({ image: 'a' }, chart);
-    t.addVolume(kplus.Volume.fromEmptyDir(chart, 'A', 'cache'));
-    expect(() => t.addVolume(kplus.Volume.fromEmptyDir(chart, 'B', 'cache'))).toThrow(/A different volume named "cache" already exists/);
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'a' });
+    svc.template.containers[0].mount('/a', kplus.Volume.fromEmptyDir(chart, 'A', 'cache'));
+    svc.template.containers[0].mount('/b', kplus.Volume.fromEmptyDir(chart, 'B', 'cache'));
+    expect(() => Testing.synth(chart)).toThrow(/spec\.template\.spec\.volumes\[1\]\.name: duplicate volume name/);
   });
 });
 
