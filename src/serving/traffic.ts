@@ -190,9 +190,10 @@ export interface TrafficPinOptions {
  */
 export interface TrafficRollbackOptions {
   /**
-   * Tag for the 0% latest-revision entry that keeps the latest ready revision reachable.
+   * Also add a 0% entry for the latest ready revision under this tag, so the revision rolled
+   * back from stays reachable at its tag URL (e.g. to debug it).
    *
-   * @default - the latest-revision entry is untagged
+   * @default - no latest-revision entry (an untagged 0% entry would give no URL and route nothing)
    */
   readonly latestTag?: string;
 }
@@ -342,13 +343,13 @@ export class TrafficSplit {
   }
 
   /**
-   * Roll back to a known-good revision: 100% to `rev` and a 0% latest-revision entry, so the
-   * latest ready revision stays available (at its tag URL when `latestTag` is given).
+   * Roll back to a known-good revision: 100% to `rev`, as `kn service update --traffic <rev>=100`
+   * does. New revisions get no traffic until the split changes. With `latestTag`, the latest
+   * ready revision also stays reachable at 0% under that tag; without it, no latest-revision
+   * entry is written. The same split as `pin(rev, options)`.
    */
   public static rollback(rev: IRevision, options: TrafficRollbackOptions = {}): TrafficSplit {
-    return new TrafficSplit()
-      .toRevision(rev, 100)
-      .toLatest(0, { tag: options.latestTag });
+    return TrafficSplit.pin(rev, { latestTag: options.latestTag });
   }
 
   /**

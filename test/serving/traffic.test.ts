@@ -148,10 +148,9 @@ describe('TrafficSplit helpers', () => {
   });
 
   // Seed 000, scenario 4: roll back to a known-good revision.
-  test('rollback(): 100% to the known-good revision, latest kept at 0%', () => {
+  test('rollback() without latestTag: only 100% to the known-good revision, no untagged latest entry', () => {
     expect(serviceTraffic(c => TrafficSplit.rollback(rev(c, 'abc')))).toEqual([
       { revisionName: 'abc', latestRevision: false, percent: 100 },
-      { latestRevision: true, percent: 0 },
     ]);
   });
 
