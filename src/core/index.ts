@@ -9,3 +9,4 @@ export * from './rules';
 export * from './quantity';
 export * from './go-json';
 export * from './runtime-support';
+export * from './versions';

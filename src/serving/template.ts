@@ -12,6 +12,7 @@ import { defaultServingConfig } from '../core/config';
 import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
 import { formatViolation } from '../core/rules';
+import { featureFlagSince } from '../core/versions';
 
 /** Knative's out-of-the-box `config-defaults` (timeouts, container concurrency). */
 const REVISION_DEFAULTS = defaultServingConfig().defaults;
@@ -564,7 +565,7 @@ export class RevisionTemplate {
           gate(KnativeFeature.HOST_PATH, what);
           break;
         case 'csi':
-          gate(KnativeFeature.CSI_VOLUMES, `${what} (Knative >= 1.18)`);
+          gate(KnativeFeature.CSI_VOLUMES, `${what} (Knative >= ${featureFlagSince(KnativeFeature.CSI_VOLUMES)})`);
           break;
         default:
           errors.push(`${what} is not supported by Knative Serving. Fix: use a secret, configMap or emptyDir volume (persistentVolumeClaim/hostPath with the matching KnativeFeature).`);
