@@ -552,9 +552,13 @@ function parseAutoscaler(data: Record<string, string>): AutoscalerConfig {
       'use a positive initial-scale, or set allow-zero-initial-scale: "true" to allow 0');
   }
   if (a.maxScaleLimit < 0) bad('max-scale-limit', a.maxScaleLimit, 'must be ≥ 0', 'use 0 (no limit) or a positive limit');
-  if (a.maxScale < 0 || (a.maxScaleLimit > 0 && a.maxScale > a.maxScaleLimit)) {
-    bad('max-scale', a.maxScale, `must be ≥ 0${a.maxScaleLimit > 0 ? ` and ≤ max-scale-limit (${a.maxScaleLimit})` : ''}`,
-      'use 0 (unlimited) or a value within max-scale-limit');
+  // Knative: max-scale in [limit > 0 ? 1 : 0, limit]; min-scale in [0, max-scale] when max-scale > 0.
+  if (a.maxScale < 0 || (a.maxScaleLimit > 0 && (a.maxScale < 1 || a.maxScale > a.maxScaleLimit))) {
+    bad('max-scale', a.maxScale, a.maxScaleLimit > 0 ? `must be between 1 and max-scale-limit (${a.maxScaleLimit})` : 'must be ≥ 0',
+      a.maxScaleLimit > 0 ? `set max-scale to a value from 1 to ${a.maxScaleLimit} (0, unlimited, is not allowed under a limit)` : 'use 0 (unlimited) or a positive value');
+  }
+  if (a.minScale < 0 || (a.maxScale > 0 && a.minScale > a.maxScale)) {
+    bad('min-scale', a.minScale, `must be ≥ 0${a.maxScale > 0 ? ` and ≤ max-scale (${a.maxScale})` : ''}`, 'lower min-scale or raise max-scale');
   }
   if (a.containerConcurrencyTargetPercentage > 0 && a.containerConcurrencyTargetPercentage <= 100 &&
       a.containerConcurrencyTargetDefault * a.containerConcurrencyTargetPercentage / 100 < 0.01) {
@@ -576,6 +580,14 @@ function parseAutoscaler(data: Record<string, string>): AutoscalerConfig {
   }
   if (a.panicWindowPercentage < 1 || a.panicWindowPercentage > 100) {
     bad('panic-window-percentage', a.panicWindowPercentage, 'must be in [1, 100]', 'use e.g. "10"');
+  }
+  // Knative: the panic window (stable-window × percentage) must be at least one 1s bucket.
+  if (a.stableWindowSeconds * a.panicWindowPercentage / 100 < 1) {
+    const window = `a panic window of ${a.stableWindowSeconds * a.panicWindowPercentage / 100}s (stable-window ${formatGoDuration(a.stableWindowSeconds)} × `
+      + `panic-window-percentage ${a.panicWindowPercentage} / 100), below 1s`;
+    // Blame the key that was written (the percentage if both were).
+    if (r.raw('panic-window-percentage')) bad('panic-window-percentage', a.panicWindowPercentage, `gives ${window}`, 'raise panic-window-percentage or stable-window');
+    bad('stable-window', formatGoDuration(a.stableWindowSeconds), `gives ${window}`, 'raise stable-window or panic-window-percentage');
   }
   if (a.scaleToZeroGracePeriodSeconds < 6) {
     bad('scale-to-zero-grace-period', formatGoDuration(a.scaleToZeroGracePeriodSeconds), 'must be at least 6s', 'use e.g. "30s"');

@@ -203,6 +203,14 @@ describe('config-autoscaler', () => {
       'config-autoscaler', 'enable-scale-to-zero', 'yes');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'max-scale-limit': '5', 'max-scale': '6' } }),
       'config-autoscaler', 'max-scale', '6');
+    // Under a limit the default max-scale 0 (unlimited) is rejected, as Knative does.
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'max-scale-limit': '5' } }), 'config-autoscaler', 'max-scale', '0');
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'max-scale': '3', 'min-scale': '4' } }), 'config-autoscaler', 'min-scale', '4');
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'min-scale': '-1' } }), 'config-autoscaler', 'min-scale', '-1');
+    // 6s × 10 % = 0.6s: below the 1s bucket; the key the user wrote is named.
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'stable-window': '6s' } }), 'config-autoscaler', 'stable-window', '6s');
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'stable-window': '60s', 'panic-window-percentage': '1' } }),
+      'config-autoscaler', 'panic-window-percentage', '1');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'container-concurrency-target-percentage': '150' } }),
       'config-autoscaler', 'container-concurrency-target-percentage', '150');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'scale-to-zero-grace-period': '5s' } }),

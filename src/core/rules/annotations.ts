@@ -3,7 +3,7 @@
  * progress-deadline (§10.1), allowed networking.knative.dev/* template keys (§5.2 R2b) and
  * queue.sidecar.serving.knative.dev/* (§10.4).
  */
-import { AdmissionContext, Req, toReq } from './context';
+import { AdmissionContext, Req, settingFix, toReq } from './context';
 import { formatGoDuration, parseGoDuration } from '../config';
 import { isQuantity } from './formats';
 import { at, Sink, Violation } from './violation';
@@ -149,7 +149,8 @@ function scaleBounds(sink: Sink, anns: Annotations, own: OwnKeys, path: string, 
   if (max) {
     const [mk, mv] = max;
     if (limit > 0 && (mv < 1 || mv > limit)) {
-      sink.outOfBounds(at(path, mk), mv, 1, limit, `Use a max-scale between 1 and the cluster's max-scale-limit (${limit}).`);
+      sink.outOfBounds(at(path, mk), mv, 1, limit, `Use a max-scale between 1 and the cluster's max-scale-limit (${limit})`
+        + (mv > limit ? `, or raise the limit: ${settingFix(req, 'config-autoscaler', 'max-scale-limit', String(mv))}.` : '.'));
     }
     if (min && mv !== 0 && mv < min[1]) {
       sink.error(at(path, mk), `max-scale=${mv} is less than min-scale=${min[1]}`, mv, 'Make max-scale ≥ min-scale (or 0 for unlimited).');
@@ -171,7 +172,7 @@ function scaleBounds(sink: Sink, anns: Annotations, own: OwnKeys, path: string, 
     const n = INT_RE.test(iv) ? Number(iv) : NaN;
     if (Number.isNaN(n) || n < 0 || n > MAX_INT32 || (n === 0 && !req.s.allowZeroInitialScale)) {
       invalid(sink, path, ik, iv, n === 0
-        ? 'Use an initial-scale ≥ 1, or set allow-zero-initial-scale: "true" in config-autoscaler.'
+        ? `Use an initial-scale ≥ 1, or allow 0: ${settingFix(req, 'config-autoscaler', 'allow-zero-initial-scale', 'true')}.`
         : 'Use a whole number ≥ 1.');
     }
   }

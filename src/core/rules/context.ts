@@ -16,6 +16,14 @@ export interface AdmissionContext {
   old?: KubeObject;
   /** Whether to report warnings (severity 'warning'); default true. Errors are always reported. */
   warnings?: boolean;
+  /**
+   * How fixes name a cluster setting: returns the clause (after "or …") that gives `key` of the
+   * `configMap` ConfigMap the value `value`. Default (`defaultSettingFix`):
+   * `set <key>: "<value>" in the <configMap> ConfigMap`. Synth-time validation names the
+   * declaration API of the constructs instead (`KnativeCluster.configure()` or the
+   * `ServingControlPlane` prop).
+   */
+  clusterSetting?: (configMap: string, key: string, value: string) => string;
 }
 
 /** The config-defaults values the rules read as they are. */
@@ -46,6 +54,8 @@ export interface Req {
   s: Settings;
   op: 'create' | 'update';
   old?: KubeObject;
+  /** `AdmissionContext.clusterSetting`, when given. */
+  setting?: (configMap: string, key: string, value: string) => string;
 }
 
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
@@ -152,16 +162,32 @@ function cachedSettings(cfg: ServingConfig | undefined): { s: Settings; create: 
 export function toReq(ctx: AdmissionContext | undefined): Req {
   const cfg = ctx?.config;
   const update = ctx?.operation === 'update';
+  const setting = ctx?.clusterSetting;
   const hit = cachedSettings(cfg);
-  if (hit !== undefined) return update ? { s: hit.s, op: 'update', old: ctx!.old } : hit.create;
+  if (hit !== undefined) {
+    if (update) return { s: hit.s, op: 'update', old: ctx!.old, setting };
+    return setting === undefined ? hit.create : { ...hit.create, setting };
+  }
   return {
     s: resolveSettings(cfg),
     op: update ? 'update' : 'create',
     old: update ? ctx!.old : undefined,
+    setting,
   };
 }
 
+/** The default `AdmissionContext.clusterSetting`: `set <key>: "<value>" in the <configMap> ConfigMap`. */
+export function defaultSettingFix(configMap: string, key: string, value: string): string {
+  return `set ${key}: "${value}" in the ${configMap} ConfigMap`;
+}
+
+/** The clause that gives a cluster setting a value, as the request's context names it (see `AdmissionContext.clusterSetting`). */
+export function settingFix(req: Req, configMap: string, key: string, value: string): string {
+  return (req.setting ?? defaultSettingFix)(configMap, key, value);
+}
+
 /** Fix sentence for a gated field. */
-export function enableFix(flag: string, exact: boolean): string {
-  return `Set "${flag}: ${exact ? 'enabled' : 'enabled or allowed'}" in the config-features ConfigMap, or remove the field.`;
+export function enableFix(flag: string, exact: boolean, req?: Req): string {
+  const how = req ? settingFix(req, 'config-features', flag, 'Enabled') : defaultSettingFix('config-features', flag, 'Enabled');
+  return `Remove the field, or enable the gate: ${how}${exact ? '' : ' ("Allowed" also works)'}.`;
 }

@@ -2,9 +2,9 @@
  * RevisionSpec / PodSpec rules (reference §6.1, §6.4 P1–P10, W1, §6.5).
  */
 import { ContainerRole, validateContainer } from './container';
-import { enableFix, Req } from './context';
+import { enableFix, Req, settingFix } from './context';
 import { dns1123SubdomainErrors } from './formats';
-import { podSecurityContext, podSecurityContextGate, securityWarnings } from './security';
+import { podSecurityContext, podSecurityContextAllowed, podSecurityContextGate, securityWarnings } from './security';
 import { checkFields, Gates, getArr, getBool, getInt, getStr, isObj, Obj, objItems } from './util';
 import { at, Sink } from './violation';
 import { checkVolumesMounted, validateVolumes } from './volumes';
@@ -39,7 +39,7 @@ const POD_GATES: Gates = (() => {
     automountServiceAccountToken: () => 'Remove automountServiceAccountToken or set it to false (only false is allowed).',
   };
   for (const [field, flag, exact] of GATED) {
-    gated[field] = (req) => ((exact ? req.s.enabled(flag) : req.s.notDisabled(flag)) ? undefined : enableFix(flag, exact));
+    gated[field] = (req) => ((exact ? req.s.enabled(flag) : req.s.notDisabled(flag)) ? undefined : enableFix(flag, exact, req));
   }
   return gated;
 })();
@@ -95,7 +95,7 @@ function containersRules(sink: Sink, spec: Obj, path: string, req: Req): void {
   if (containers.length === 0) sink.missing(at(path, 'containers'), 'Add at least one container with an image.');
   if (containers.length > 1 && !req.s.enabled('multi-container')) {
     sink.error(at(path, 'containers'), `multi-container is off, but found ${containers.length} containers`, containers.length,
-      'Use a single container, or enable multi-container in config-features.');
+      `Use a single container, or enable multi-container: ${settingFix(req, 'config-features', 'multi-container', 'Enabled')}.`);
   }
   const ports = portCount(containers);
   if (ports > 1) {
@@ -105,7 +105,7 @@ function containersRules(sink: Sink, spec: Obj, path: string, req: Req): void {
   }
   if (inits.length > 0 && !req.s.enabled('kubernetes.podspec-init-containers')) {
     sink.error(at(path, 'initContainers'), `pod spec support for init-containers is off, but found ${inits.length} init containers`, inits.length,
-      enableFix('kubernetes.podspec-init-containers', true));
+      enableFix('kubernetes.podspec-init-containers', true, req));
   }
   containerNames(sink, containers, inits, path);
 
@@ -141,13 +141,17 @@ function knativeFields(sink: Sink, spec: Obj, path: string, req: Req): void {
   const timeout = getInt(sink, spec, 'timeoutSeconds', path);
   const max = req.s.maxRevisionTimeoutSeconds;
   if (timeout !== undefined && timeout !== 0 && (timeout < 0 || timeout > max)) {
-    sink.outOfBounds(at(path, 'timeoutSeconds'), timeout, 0, max, `Use a timeout between 1 and ${max} seconds (max-revision-timeout-seconds).`);
+    sink.outOfBounds(at(path, 'timeoutSeconds'), timeout, 0, max, `Use a timeout between 0 (the cluster default) and ${max} seconds`
+      + (timeout > max ? `, or raise the cluster's limit: ${settingFix(req, 'config-defaults', 'max-revision-timeout-seconds', String(timeout))}.` : '.'));
   }
   const cc = getInt(sink, spec, 'containerConcurrency', path);
   const min = req.s.allowContainerConcurrencyZero ? 0 : 1;
   const limit = req.s.containerConcurrencyMaxLimit;
   if (cc !== undefined && (cc < min || cc > limit)) {
-    sink.outOfBounds(at(path, 'containerConcurrency'), cc, min, limit, `Use a containerConcurrency between ${min} and ${limit}.`);
+    const cluster = cc > limit
+      ? `, or raise the cluster's limit: ${settingFix(req, 'config-defaults', 'container-concurrency-max-limit', String(cc))}`
+      : cc === 0 ? `, or allow 0 (unlimited): ${settingFix(req, 'config-defaults', 'allow-container-concurrency-zero', 'true')}` : '';
+    sink.outOfBounds(at(path, 'containerConcurrency'), cc, min, limit, `Use a containerConcurrency between ${min} and ${limit}${cluster}.`);
   }
   getInt(sink, spec, 'responseStartTimeoutSeconds', path);
   getInt(sink, spec, 'idleTimeoutSeconds', path);
@@ -174,5 +178,5 @@ export function revisionSpecRules(sink: Sink, spec: unknown, path: string, req: 
   fieldAllowance(sink, spec, path, req);
   knativeFields(sink, spec, path, req);
   containersRules(sink, spec, path, req);
-  if (podSecurityContextGate(req) === undefined) podSecurityContext(sink, spec, path, req);
+  if (podSecurityContextAllowed(req)) podSecurityContext(sink, spec, path, req);
 }

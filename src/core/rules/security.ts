@@ -37,7 +37,7 @@ function capabilities(sink: Sink, sc: Obj, path: string, req: Req): void {
   if (!(secureDefaultsOn(req) && onlyNetBind)) {
     sink.disallowed(at(cp, 'add'), add, secureDefaultsOn(req)
       ? 'Only ["NET_BIND_SERVICE"] may be added unless kubernetes.containerspec-addcapabilities is enabled.'
-      : enableFix(ADD_CAPS, true));
+      : enableFix(ADD_CAPS, true, req));
   }
 }
 
@@ -95,7 +95,12 @@ export function podSecurityContext(sink: Sink, spec: Obj, specPath: string, req:
 
 /** Whether the pod securityContext passes the PodSpec mask; undefined = allowed, else a fix text. */
 export function podSecurityContextGate(req: Req): string | undefined {
-  return req.s.notDisabled(POD_SC) || req.s.notDisabled(SECURE) ? undefined : enableFix(POD_SC, false);
+  return podSecurityContextAllowed(req) ? undefined : enableFix(POD_SC, false, req);
+}
+
+/** Whether the pod securityContext passes the PodSpec mask. */
+export function podSecurityContextAllowed(req: Req): boolean {
+  return req.s.notDisabled(POD_SC) || req.s.notDisabled(SECURE);
 }
 
 const nil = (v: unknown) => v === undefined || v === null;

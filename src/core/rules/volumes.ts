@@ -121,7 +121,7 @@ function validateVolume(sink: Sink, v: Obj, path: string, req: Req): void {
     }
     const [fields, flag] = def;
     if (flag && !req.s.enabled(flag)) {
-      sink.disallowed(p, v[kind], enableFix(flag, true));
+      sink.disallowed(p, v[kind], enableFix(flag, true, req));
       continue;
     }
     const src = getObj(sink, v, kind, path);
@@ -170,7 +170,7 @@ export function writableVolume(v: Obj | undefined): boolean {
 const MOUNT_FIELDS = ['name', 'mountPath', 'readOnly', 'subPath'];
 const MOUNT_GATES: Gates = {
   mountPropagation: (req) => (req.s.enabled('kubernetes.podspec-volumes-mount-propagation')
-    ? undefined : enableFix('kubernetes.podspec-volumes-mount-propagation', true)),
+    ? undefined : enableFix('kubernetes.podspec-volumes-mount-propagation', true, req)),
 };
 
 /** §6.8 volume mounts of one container; adds mounted names to `mounted`. */
