@@ -179,7 +179,7 @@ function synthOrClassify(outcomes: Record<string, number>, app: App, path: strin
     outcomes.eager++;
     expectClearError(e, path, true);
     // Errors thrown by the constructor name the construct path.
-    if (inConstructor) expect((e as Error).message.startsWith(`${path}: `)).toBe(true);
+    if (inConstructor) expect((e as Error).message.startsWith(`[${path}] `)).toBe(true);
     return undefined;
   }
   let objects: KubeObject[];
@@ -363,5 +363,5 @@ test('timeout 0s is rejected eagerly with the value and a fix', () => {
     error = e;
   }
   expectClearError(error, 'zero/Svc', true);
-  expect((error as Error).message).toMatch(/^zero\/Svc: timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
+  expect((error as Error).message).toMatch(/^\[zero\/Svc\] timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
 });

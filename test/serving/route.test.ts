@@ -126,7 +126,7 @@ describe('Route', () => {
         metadata: { name: 'web' },
         traffic: TrafficSplit.create().to(TrafficTarget.revisionName('web-a'), 60).to(TrafficTarget.revisionName('web-b'), 60),
       });
-      expect(() => Testing.synth(chart)).toThrow(/\[test\/Route\] spec\.traffic: Traffic targets sum to 120, want 100 \(got 120\)\. Fix: Make the traffic percents add up to exactly 100\./);
+      expect(() => Testing.synth(chart)).toThrow(/\[test\/Route\] spec\.traffic: Traffic targets sum to 120, want 100 \(got \[60,60\]\)\. Fix: Make the traffic percents add up to exactly 100\./);
     });
 
     test('latestRevision() has no Configuration in a standalone Route: eager when the split is known', () => {

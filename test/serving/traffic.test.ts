@@ -359,7 +359,7 @@ describe('whole-table checks (reported at synthesis with the construct path)', (
   test('percents must sum to 100', () => {
     const chart = Testing.chart();
     new KnService(chart, 'Svc', { metadata: { name: 'my-service' }, image: 'img', traffic: TrafficSplit.create().toLatest(60).toRevision(rev(chart, 'abc'), 30) });
-    expect(() => Testing.synth(chart)).toThrow(/\[test\/Svc\] spec\.traffic: Traffic targets sum to 90, want 100 \(got 90\)\. Fix: Make the traffic percents add up to exactly 100\./);
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/Svc\] spec\.traffic: Traffic targets sum to 90, want 100 \(got \[60,30\]\)\. Fix: Make the traffic percents add up to exactly 100\./);
   });
 
   test('a remainder that cannot be satisfied shows the real sum', () => {

@@ -114,7 +114,7 @@ function basicPort(sink: Sink, p: Obj, pp: string): number | undefined {
   checkFields(sink, p, pp, PORT_FIELDS);
   const port = getInt(sink, p, 'containerPort', pp);
   if (port === undefined) return undefined;
-  if (port < 0 || port > 65535) {sink.outOfBounds(at(pp, 'containerPort'), port, 0, 65535, 'Use a port between 1 and 65535 (or 0 for 8080).');} else if (RESERVED_PORTS.includes(port)) {
+  if (port < 0 || port > 65535) {sink.outOfBounds(at(pp, 'containerPort'), port, 0, 65535, 'Use a port between 0 and 65535 (0 means Knative\'s default, 8080).');} else if (RESERVED_PORTS.includes(port)) {
     sink.error(at(pp, 'containerPort'), `${port} is a reserved port`, port, `Use a port other than ${RESERVED_PORTS.join(', ')}.`);
   }
   return port;

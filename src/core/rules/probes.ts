@@ -36,7 +36,7 @@ function checkPort(sink: Sink, handler: Obj, path: string, opts: ProbeOptions): 
     return;
   }
   if (opts.requirePort && !isSet(port)) {
-    sink.error(p, 'Probe port must be specified', port ?? null, 'Set an explicit non-zero port (or port name) on sidecar probes.');
+    sink.error(p, 'Probe port must be specified', port, 'Set an explicit non-zero port (or port name) on sidecar probes.');
   } else if (opts.portName !== undefined && typeof port === 'string' && port !== '' && port !== opts.portName) {
     sink.error(p, 'Probe port must match container port', port,
       `Use the container port name "${opts.portName}" or a number.`);
@@ -63,18 +63,25 @@ function checkHandler(sink: Sink, probe: Obj, path: string, opts: ProbeOptions):
   }
 }
 
+/**
+ * U3. Only numbers the probe sets are range-checked: an unset number is one Knative's defaulting
+ * fills in with a valid value before validating (successThreshold 1; with periodSeconds > 0,
+ * failureThreshold 3 and timeoutSeconds 1; the rest 0), so reporting it would show a value
+ * (`got 0`) nobody wrote.
+ */
 function checkNumbers(sink: Sink, probe: Obj, path: string): void {
-  const n: Record<string, number> = {};
-  for (const k of PROBE_NUMBERS) n[k] = getInt(sink, probe, k, path) ?? 0;
+  const n: Record<string, number | undefined> = {};
+  for (const k of PROBE_NUMBERS) n[k] = getInt(sink, probe, k, path);
   const atLeast = (k: string, lo: number) => {
-    if (n[k] < lo) sink.outOfBounds(at(path, k), n[k], lo, MAX_INT32);
+    const v = n[k];
+    if (v !== undefined && v < lo) sink.outOfBounds(at(path, k), v, lo, MAX_INT32);
   };
   atLeast('periodSeconds', 0);
   atLeast('initialDelaySeconds', 0);
   atLeast('successThreshold', 1);
-  if (n.periodSeconds === 0) {
+  if (!n.periodSeconds) {
     for (const k of ZERO_PERIOD_FIELDS) {
-      if (n[k] !== 0) {
+      if (n[k] !== undefined && n[k] !== 0) {
         sink.error(at(path, k), `${k} is disallowed when periodSeconds is zero`, n[k],
           `Remove ${k}, or set periodSeconds > 0.`);
       }

@@ -65,6 +65,9 @@ export function trafficRules(sink: Sink, traffic: unknown, opts: TrafficOptions 
   }
   const list = (traffic ?? []) as unknown[];
   const tags = new Map<string, number>();
+  // The percents as written (unset ones count 0), shown with a wrong sum: the sum itself is not
+  // a value the user wrote.
+  const percents: number[] = [];
   let sum = 0;
   list.forEach((t, i) => {
     const p = ix(path, i);
@@ -74,6 +77,7 @@ export function trafficRules(sink: Sink, traffic: unknown, opts: TrafficOptions 
     }
     const { tag, percent } = target(sink, t, p, !!opts.service);
     sum += percent;
+    if (typeof t.percent === 'number') percents.push(t.percent);
     if (!tag) return;
     const first = tags.get(tag);
     if (first === undefined) {tags.set(tag, i);} else {
@@ -83,7 +87,7 @@ export function trafficRules(sink: Sink, traffic: unknown, opts: TrafficOptions 
     }
   });
   if (sum !== 100) {
-    sink.error(path, `Traffic targets sum to ${sum}, want 100`, sum, 'Make the traffic percents add up to exactly 100.');
+    sink.error(path, `Traffic targets sum to ${sum}, want 100`, list.length > 0 ? percents : undefined, 'Make the traffic percents add up to exactly 100.');
   }
 }
 

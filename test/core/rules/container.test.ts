@@ -110,6 +110,20 @@ describe('serving container (U1–U4)', () => {
       `${C0}.readinessProbe.timeoutSeconds: expected 1 <= 0 <= 2147483647`,
     ]);
   });
+
+  test('U3 unset probe numbers are not range-checked (Knative defaults them to valid values), so no error shows a "got 0" nobody wrote', () => {
+    const probe = (readinessProbe: object) => {
+      const obj = ctrSvc((c) => { c.readinessProbe = readinessProbe; });
+      (obj.spec as any).traffic = [{ percent: 100, latestRevision: true }];
+      return validate(obj).filter((v) => v.severity !== 'warning');
+    };
+    expect(probe({ tcpSocket: {}, periodSeconds: 5 })).toEqual([]);
+    expect(probe({ grpc: { port: 8080 } })).toEqual([]);
+    // Set to 0 explicitly: reported, with the value as written.
+    expect(probe({ tcpSocket: {}, periodSeconds: 5, successThreshold: 0 })).toEqual([expect.objectContaining({
+      path: `${C0}.readinessProbe.successThreshold`, message: 'expected 1 <= 0 <= 2147483647', value: 0,
+    })]);
+  });
 });
 
 describe('sidecars (SC1–SC2)', () => {

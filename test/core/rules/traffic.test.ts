@@ -1,5 +1,5 @@
 import { errors, route, service } from './helpers';
-import { validateTraffic } from '../../../src/core/rules';
+import { formatViolation, validateTraffic } from '../../../src/core/rules';
 
 const routeErrs = (traffic: unknown) => errors(route((r) => { r.spec.traffic = traffic; }));
 const svcErrs = (traffic: unknown) => errors(service((s) => { s.spec.traffic = traffic; }));
@@ -56,6 +56,14 @@ describe('§3.2 Service traffic (S4, S5)', () => {
 test('validateTraffic entry point reports value and fix', () => {
   expect(validateTraffic([{ configurationName: 'c', percent: 120 }], { path: 'traffic' })).toEqual([
     { path: 'traffic[0].percent', message: 'expected 0 <= 120 <= 100', value: 120, fix: 'Use a value between 0 and 100.' },
-    { path: 'traffic', message: 'Traffic targets sum to 120, want 100', value: 120, fix: 'Make the traffic percents add up to exactly 100.' },
+    { path: 'traffic', message: 'Traffic targets sum to 120, want 100', value: [120], fix: 'Make the traffic percents add up to exactly 100.' },
   ]);
+});
+
+test('a wrong sum shows the percents as written, none for absent traffic or unset percents', () => {
+  const sumError = (traffic: unknown) => validateTraffic(traffic).find((v) => v.path === 'spec.traffic');
+  expect(sumError([{ configurationName: 'c', percent: 50 }, { revisionName: 'r', percent: 40 }, { revisionName: 's' }]))
+    .toMatchObject({ message: 'Traffic targets sum to 90, want 100', value: [50, 40] });
+  expect(sumError(undefined)).not.toHaveProperty('value');
+  expect(formatViolation(sumError(undefined)!)).toBe('spec.traffic: Traffic targets sum to 0, want 100. Fix: Make the traffic percents add up to exactly 100.');
 });
