@@ -248,5 +248,53 @@ export function unsupportedConfigSettings(data: ConfigMapData, clusterDomain?: s
     const f = raw('config-features', flag);
     if (f && cfg.features[flag] !== 'Disabled') out.push({ configMap: 'config-features', key: f[0], value: f[1], message });
   }
+  autoscalerConfig(out, raw, cfg);
   return out;
+}
+
+/**
+ * `config-autoscaler` keys the bundled runtime reads none of: it runs no request-driven
+ * autoscaler (no metrics, no panic mode, no activator), so these only tune upstream Knative's.
+ */
+const KPA_TUNING_KEYS = [
+  'container-concurrency-target-default', 'container-concurrency-target-percentage', 'requests-per-second-target-default',
+  'target-burst-capacity', 'stable-window', 'panic-window-percentage', 'panic-threshold-percentage', 'scale-down-delay',
+  'max-scale-up-rate', 'max-scale-down-rate',
+];
+
+/** `config-autoscaler` keys about scaling to zero and the activator, which the bundled runtime does not have. */
+const SCALE_TO_ZERO_KEYS = ['scale-to-zero-grace-period', 'scale-to-zero-pod-retention-period', 'activator-capacity'];
+
+/**
+ * `config-autoscaler` (src/runtime/controller/resources/revision.ts reads only pod-autoscaler-class,
+ * initial-scale, allow-zero-initial-scale, min-scale, max-scale and max-scale-limit).
+ */
+type RawLookup = (configMap: string, ...keys: string[]) => [string, string] | undefined;
+
+function autoscalerConfig(out: UnsupportedConfigSetting[], raw: RawLookup, cfg: ServingConfig): void {
+  const cm = 'config-autoscaler';
+  const push = (kv: [string, string], message: string): void => {
+    out.push({ configMap: cm, key: kv[0], value: kv[1], message });
+  };
+  const cls = raw(cm, 'pod-autoscaler-class');
+  if (cls && cfg.autoscaler.podAutoscalerClass !== KPA_CLASS && cfg.autoscaler.podAutoscalerClass !== HPA_CLASS) {
+    push(cls, `the bundled runtime creates no PodAutoscaler, so no autoscaler of this class acts on revisions without a class annotation: ${FIXED_REPLICAS} `
+      + '(upstream Knative hands them to the autoscaler of this class)');
+  }
+  for (const key of KPA_TUNING_KEYS) {
+    const kv = raw(cm, key);
+    if (kv) push(kv, `ignored by the bundled runtime, which runs no request-driven autoscaler: ${FIXED_REPLICAS} (upstream Knative's autoscaler honours it)`);
+  }
+  const toZero = raw(cm, 'enable-scale-to-zero');
+  if (toZero && cfg.autoscaler.enableScaleToZero) {
+    push(toZero, `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales idle revisions to zero)`);
+  }
+  const min = raw(cm, 'min-scale');
+  if (min && cfg.autoscaler.minScale === 0) {
+    push(min, `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales idle revisions to zero)`);
+  }
+  for (const key of SCALE_TO_ZERO_KEYS) {
+    const kv = raw(cm, key);
+    if (kv) push(kv, 'ignored by the bundled runtime, which has no activator and does not scale to zero (upstream Knative honours it)');
+  }
 }

@@ -1,18 +1,23 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, ApiObjectProps, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { _clusterOf, _knativeDefaultConfig } from './cluster';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _reportRuntimeWarnings, _usesBundledRuntime } from './runtime-warnings';
 import { _epoch, _touch } from './state';
-import { defaultServingConfig, ServingConfig } from '../core/config';
+import { ServingConfig } from '../core/config';
 import { goJsonRoundTripSpec } from '../core/go-json';
 import { AdmissionContext, formatViolation, storedByKnative, validate } from '../core/rules';
 import { unsupportedSettings } from '../core/runtime-support';
 import type { KubeObject } from '../core/types';
 
-/** `_servingConfig()` results per sorted feature-gate list. */
-const SERVING_CONFIGS = new Map<string, ServingConfig>();
-/** `_servingConfig()` results per frozen feature-list object (see `RevisionTemplate._featureList()`). */
-const CONFIG_BY_LIST = new WeakMap<object, ServingConfig>();
+/** `_servingConfig()` results per cluster configuration (frozen, shared; see `_clusterOf`). */
+interface ConfigMemo {
+  /** Per sorted feature-gate list. */
+  readonly byKey: Map<string, ServingConfig>;
+  /** Per frozen feature-list object (see `RevisionTemplate._featureList()`). */
+  readonly byList: WeakMap<object, ServingConfig>;
+}
+const CONFIG_MEMO = new WeakMap<ServingConfig, ConfigMemo>();
 
 /** Number of resolvers every cdk8s `App` registers itself (Lazy, implicit token, number/string union). */
 const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
@@ -190,31 +195,39 @@ export interface KnativeResourceProps {
  */
 export abstract class KnativeResource extends Construct implements IKnativeResource {
   /**
-   * A default cluster configuration with the given gates set to `Enabled`.
+   * A cluster configuration (`base`, default: Knative's, or the one in effect for a construct,
+   * see `_clusterOf`) with the given gates set to `Enabled` (gates Knative turns on by default are
+   * left as `base` has them).
    * @internal
    */
-  public static _servingConfig(enabled: Iterable<string>): ServingConfig {
+  public static _servingConfig(enabled: Iterable<string>, base: ServingConfig = _knativeDefaultConfig()): ServingConfig {
+    let memo = CONFIG_MEMO.get(base);
+    if (memo === undefined) {
+      memo = { byKey: new Map(), byList: new WeakMap() };
+      CONFIG_MEMO.set(base, memo);
+    }
     // Validation passes hand in the same (frozen, memoized) feature list object until it changes.
     const memoizable = typeof enabled === 'object' && Object.isFrozen(enabled);
-    const known = memoizable ? CONFIG_BY_LIST.get(enabled as object) : undefined;
+    const known = memoizable ? memo.byList.get(enabled as object) : undefined;
     if (known !== undefined) return known;
-    const config = KnativeResource._servingConfigByKey(enabled);
-    if (memoizable) CONFIG_BY_LIST.set(enabled as object, config);
+    const config = KnativeResource._servingConfigByKey(enabled, base, memo);
+    if (memoizable) memo.byList.set(enabled as object, config);
     return config;
   }
 
-  private static _servingConfigByKey(enabled: Iterable<string>): ServingConfig {
-    const sorted = [...new Set(enabled)].sort();
+  private static _servingConfigByKey(enabled: Iterable<string>, base: ServingConfig, memo: ConfigMemo): ServingConfig {
+    const sorted = [...new Set(enabled)].filter((f) => !KnativeFeatures._ON_BY_DEFAULT.has(f) && base.features[f] !== 'Enabled').sort();
+    if (sorted.length === 0) return base;
     const key = sorted.join(',');
-    let config = SERVING_CONFIGS.get(key);
+    let config = memo.byKey.get(key);
     if (!config) {
-      config = defaultServingConfig();
+      config = { ...base, features: { ...base.features } };
       for (const f of sorted) {
         config.features[f] = 'Enabled';
       }
       // Shared between resources: frozen so no caller can change another's configuration.
       deepFreeze(config);
-      SERVING_CONFIGS.set(key, config);
+      memo.byKey.set(key, config);
     }
     return config;
   }
@@ -334,7 +347,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         }
         let warnings: readonly string[] | undefined;
         if (wantWarnings) {
-          warnings = unsupportedSettings(manifest).map(formatViolation);
+          warnings = unsupportedSettings(manifest, _clusterOf(this).config).map(formatViolation);
           _reportRuntimeWarnings(this, warnings);
         }
         // Only results computed from our own plain rendering are reused: a manifest that needed the
@@ -350,14 +363,17 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
 
   /**
    * The admission request synth-time validation (and the stored form of patched manifests)
-   * assumes: a create, under a cluster configuration whose feature gates are the ones declared
-   * for this resource.
+   * assumes: a create, under the cluster configuration in effect for this resource
+   * (`KnativeCluster.configure()`, a `ServingControlPlane` in the app, or Knative's defaults) with
+   * the feature gates declared for this resource on top; fixes that need a cluster setting name
+   * the declaration API.
    */
   private _admissionContext(): AdmissionContext {
+    const cluster = _clusterOf(this);
     const own = this._enabledFeatures();
     const extra = this._extraFeatures?.() ?? [];
     const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
-    return { config: KnativeResource._servingConfig(features), operation: 'create' };
+    return { config: KnativeResource._servingConfig(features, cluster.config), operation: 'create', clusterSetting: cluster.settingFix };
   }
 
   /**

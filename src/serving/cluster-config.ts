@@ -138,7 +138,9 @@ export interface SettingsOwner {
 
 /** Error for a bad settings prop: the owner's path, the prop, the value and the fix. */
 export function propError(owner: SettingsOwner, prop: string, value: unknown, problem: string, fix: string): KnativeError {
-  return new KnativeError(owner.scope, { field: `${owner.fieldPrefix}${prop}`, message: problem, value, fix: fixSentence(fix) });
+  // JSON would show Infinity and NaN as null.
+  const shown = typeof value === 'number' && !Number.isFinite(value) ? String(value) : undefined;
+  return new KnativeError(owner.scope, { field: `${owner.fieldPrefix}${prop}`, message: problem, value, fix: fixSentence(fix), ...(shown ? { shown } : {}) });
 }
 
 /** `use e.g. 5` → `Use e.g. 5.` */

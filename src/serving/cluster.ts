@@ -30,6 +30,11 @@ export interface _Cluster {
   readonly settingFix: (configMap: string, key: string, value: string) => string;
 }
 
+/** A construct's path for messages; the app (root, empty path) is shown as `(app)`. */
+function displayPath(scope: IConstruct): string {
+  return scope.node.path === '' ? '(app)' : scope.node.path;
+}
+
 function deepFreeze<T>(o: T): T {
   if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return o;
   Object.freeze(o);
@@ -72,6 +77,14 @@ function clusterOf(config: ServingConfig, source: ClusterSource, path: string): 
 
 /** Knative's out-of-the-box configuration (nothing declared, no control plane in the app). */
 const DEFAULT_CLUSTER: _Cluster = clusterOf(defaultServingConfig(), 'default', '');
+
+/**
+ * Knative's out-of-the-box configuration (deep-frozen, shared).
+ * @internal
+ */
+export function _knativeDefaultConfig(): ServingConfig {
+  return DEFAULT_CLUSTER.config;
+}
 
 /** Declarations made with `KnativeCluster.configure()`, per scope. */
 const DECLARED = new WeakMap<IConstruct, _Cluster>();
@@ -129,10 +142,10 @@ export class KnativeCluster {
       defaults: settings.defaults,
       features: settings.features,
       autoscaler: settings.autoscaler,
-    }, { scope: scope.node.path === '' ? '(app)' : scope, fieldPrefix: 'KnativeCluster.configure().' });
+    }, { scope: displayPath(scope), fieldPrefix: 'KnativeCluster.configure().' });
     _touch();
     anyDeclared = true;
-    DECLARED.set(scope, clusterOf(config, 'declared', scope.node.path));
+    DECLARED.set(scope, clusterOf(config, 'declared', displayPath(scope)));
   }
 
   /**
@@ -173,5 +186,5 @@ export function _registerControlPlaneConfig(controlPlane: IConstruct, config: Se
   const root = controlPlane.node.root;
   if (CONTROL_PLANES.has(root)) return;
   _touch();
-  CONTROL_PLANES.set(root, clusterOf(config, 'control-plane', controlPlane.node.path));
+  CONTROL_PLANES.set(root, clusterOf(config, 'control-plane', displayPath(controlPlane)));
 }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { _clusterOf } from './cluster';
 import { _touch } from './state';
 
 /**
@@ -155,8 +156,16 @@ export class KnativeFeatures {
    * The standard synth error for a gated field used without opt-in.
    * @internal
    */
-  public static _gateError(what: string, feature: KnativeFeature): string {
+  public static _gateError(what: string, feature: KnativeFeature, scope?: IConstruct): string {
     const member = Object.entries(KnativeFeature).find(([, v]) => v === feature)?.[0] ?? feature;
+    const cluster = scope !== undefined ? _clusterOf(scope) : undefined;
+    if (cluster !== undefined && cluster.source !== 'default') {
+      // The cluster configuration is known: the fix is to enable the gate there (and in the cluster).
+      const where = cluster.source === 'control-plane'
+        ? `the ServingControlPlane "${cluster.path}"` : `the KnativeCluster.configure() declaration on "${cluster.path}"`;
+      return `${what} requires the Knative feature gate "${feature}", which ${where} leaves "${cluster.config.features[feature] ?? 'Disabled'}". `
+        + `To use it, ${cluster.settingFix('config-features', feature, 'Enabled')}; otherwise remove it.`;
+    }
     return `${what} requires the Knative feature gate "${feature}", which is disabled by default. `
       + `If your cluster enables it (set "${feature}: Enabled" in the config-features ConfigMap in knative-serving), `
       + `declare it with \`enabledFeatures: [KnativeFeature.${member}]\` or \`KnativeFeatures.enable(scope, KnativeFeature.${member})\`; `

@@ -15,3 +15,5 @@ export * from './projected';
 export * from './pod';
 export * from './runtime-warnings';
 export * from './probe';
+export * from './cluster';
+export * from './settings';

@@ -2,20 +2,18 @@ import { Duration } from 'cdk8s';
 import { EnvValue, ISecret, IServiceAccount } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { Autoscaling, AutoscalingOptions } from './autoscaling';
+import { _clusterOf } from './cluster';
 import { Container, ContainerProps, PortProtocol } from './container';
 import { _pathError, _withPath } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
 import { KnativeProbe } from './probe';
 import { _epoch, _touch } from './state';
-import { defaultServingConfig } from '../core/config';
 import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
 import { formatViolation } from '../core/rules';
 import { featureFlagSince } from '../core/versions';
 
-/** Knative's out-of-the-box `config-defaults` (timeouts, container concurrency). */
-const REVISION_DEFAULTS = defaultServingConfig().defaults;
 
 /** Knative's defaulting of an unset response-start/idle timeout: the default, if non-zero and below the timeout. */
 function defaultedBelow(def: number, timeout: number): number | undefined {
@@ -439,7 +437,11 @@ export class RevisionTemplate {
     return { ...this._annotations };
   }
 
-  /** Feature gates declared for this template (its own plus chart-wide ones), sorted. */
+  /**
+   * Feature gates this template may use, sorted: its own, the ones declared for its scope with
+   * `KnativeFeatures.enable()`, and the ones the cluster configuration in effect sets to `Enabled`
+   * or `Allowed` (`KnativeCluster.configure()` or a `ServingControlPlane` in the app).
+   */
   public get enabledFeatures(): KnativeFeature[] {
     return [...this.featureSet()].sort() as KnativeFeature[];
   }
@@ -515,7 +517,7 @@ export class RevisionTemplate {
     const enabled = this.featureSet();
     const errors: string[] = [];
     const gate = (feature: KnativeFeature, what: string): void => {
-      if (!enabled.has(feature)) errors.push(KnativeFeatures._gateError(what, feature));
+      if (!enabled.has(feature)) errors.push(KnativeFeatures._gateError(what, feature, this.scope));
     };
     if (this._initContainers.length) {
       gate(KnativeFeature.INIT_CONTAINERS, `${path}.initContainers (${this._initContainers.length})`);
@@ -657,16 +659,18 @@ export class RevisionTemplate {
     for (const [feature, field, value] of this.gatedPodFields) {
       if (podFieldAllowed(feature, value, enabled)) spec[field] = value;
     }
-    // Knative's config-defaults (reference §6.1, §14.3), made explicit so the output is a fixed
-    // point of admission with the out-of-the-box configuration.
-    spec.containerConcurrency = this.containerConcurrency ?? REVISION_DEFAULTS.containerConcurrency;
-    const timeout = this.timeout ? this.timeout.toSeconds() : REVISION_DEFAULTS.revisionTimeoutSeconds;
+    // The cluster's config-defaults (reference §6.1, §14.3; Knative's out of the box unless
+    // declared, see KnativeCluster), made explicit so the output is a fixed point of admission
+    // (and content-hash names follow them).
+    const defaults = _clusterOf(this.scope).config.defaults;
+    spec.containerConcurrency = this.containerConcurrency ?? defaults.containerConcurrency;
+    const timeout = this.timeout ? this.timeout.toSeconds() : defaults.revisionTimeoutSeconds;
     spec.timeoutSeconds = timeout;
     const responseStart = this.responseStartTimeout
       ? this.responseStartTimeout.toSeconds()
-      : defaultedBelow(REVISION_DEFAULTS.revisionResponseStartTimeoutSeconds, timeout);
+      : defaultedBelow(defaults.revisionResponseStartTimeoutSeconds, timeout);
     if (responseStart !== undefined) spec.responseStartTimeoutSeconds = responseStart;
-    const idle = this.idleTimeout ? this.idleTimeout.toSeconds() : defaultedBelow(REVISION_DEFAULTS.revisionIdleTimeoutSeconds, timeout);
+    const idle = this.idleTimeout ? this.idleTimeout.toSeconds() : defaultedBelow(defaults.revisionIdleTimeoutSeconds, timeout);
     if (idle !== undefined) spec.idleTimeoutSeconds = idle;
     return spec;
   }
@@ -689,7 +693,8 @@ export class RevisionTemplate {
     const epoch = _epoch();
     if (this._featureMemo !== undefined && this._featureMemo.epoch === epoch) return this._featureMemo.set;
     const declared = KnativeFeatures.of(this.scope);
-    if (this._features.size === 0 && declared.length === 0) {
+    const cluster = _clusterOf(this.scope).gates;
+    if (this._features.size === 0 && declared.length === 0 && cluster.length === 0) {
       // Nothing opted in (the usual case): one shared set for every template.
       DEFAULT_FEATURES ??= featureMemoOf(new Set(KnativeFeatures._ON_BY_DEFAULT));
       this._featureMemo = { ...DEFAULT_FEATURES, epoch };
@@ -697,7 +702,11 @@ export class RevisionTemplate {
       const s = new Set<string>(this._features);
       for (const f of declared) s.add(f);
       for (const f of KnativeFeatures._ON_BY_DEFAULT) s.add(f);
-      this._featureMemo = { ...featureMemoOf(s), epoch };
+      // The list handed to validation forces the declared gates to Enabled; gates the cluster
+      // configuration enables (or allows) keep the state it gives them.
+      const list = featureMemoOf(s).list;
+      for (const f of cluster) s.add(f);
+      this._featureMemo = { set: s, list, epoch };
     }
     return this._featureMemo.set;
   }

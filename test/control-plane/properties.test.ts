@@ -37,7 +37,7 @@ describe('properties', () => {
       const r = attempt({ defaultDomain: domain, network: { domainTemplate, tagTemplate } });
       if (r.error !== undefined) {
         rejected++;
-        expect(r.error).toMatch(/^ServingControlPlane: (invalid network\.(domainTemplate|tagTemplate) |the rendered ConfigMap)/);
+        expect(r.error).toMatch(/^\[test\/cp\] network\.(domainTemplate|tagTemplate): .*\(got ".*"\)\. Fix: /);
         expect(r.error).toMatch(/Fix: /);
         return;
       }
@@ -67,7 +67,7 @@ describe('properties', () => {
           },
         });
         if (r.error !== undefined) {
-          expect(r.error).toMatch(/^ServingControlPlane: invalid (gc|defaults)\.[a-zA-Z]+ .*Fix: /);
+          expect(r.error).toMatch(/^\[test\/cp\] (gc|defaults)\.[a-zA-Z]+: .*\(got .*\)\. Fix: /);
           return;
         }
         const cfg = parseServingConfig(r.data!);
@@ -75,5 +75,50 @@ describe('properties', () => {
         expect([cfg.defaults.containerConcurrency, cfg.defaults.containerConcurrencyMaxLimit]).toEqual([cc, ccMax]);
         expect([cfg.defaults.revisionTimeoutSeconds, cfg.defaults.maxRevisionTimeoutSeconds]).toEqual([timeout, maxTimeout]);
       }), { numRuns: 300 });
+  });
+
+  test('random autoscaler settings either fail eagerly naming the prop or round-trip through the runtime parser', () => {
+    let ok = 0;
+    let bad = 0;
+    // Each setting is unset half of the time; values lie mostly in range, sometimes just outside.
+    const opt = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined, freq: 2 });
+    const mostly = (lo: number, hi: number, outLo: number, outHi: number): fc.Arbitrary<number> =>
+      fc.oneof({ arbitrary: fc.integer({ min: lo, max: hi }), weight: 4 }, { arbitrary: fc.integer({ min: outLo, max: outHi }), weight: 1 });
+    fc.assert(fc.property(
+      opt(fc.boolean()), opt(mostly(1, 4, -1, 0)), opt(mostly(0, 6, -1, 12)), opt(mostly(0, 12, -1, 12)),
+      opt(mostly(0, 0, -1, 12)), opt(fc.oneof(fc.double({ min: 1, max: 100, noNaN: true }), fc.double({ min: -1, max: 120, noNaN: true }))),
+      opt(mostly(6, 80, 1, 5)), opt(mostly(2, 100, 0, 120)), opt(mostly(110, 1000, 0, 1200)),
+      (allowZero, initial, min, max, limit, utilization, stableS, panicPct, threshold) => {
+        const r = attempt({
+          autoscaler: {
+            allowZeroInitialScale: allowZero,
+            initialScale: initial,
+            minScale: min,
+            maxScale: max,
+            maxScaleLimit: limit,
+            targetUtilizationPercentage: utilization,
+            stableWindow: stableS === undefined ? undefined : Duration.seconds(stableS),
+            panicWindowPercentage: panicPct,
+            panicThresholdPercentage: threshold,
+          },
+        });
+        if (r.error !== undefined) {
+          bad++;
+          expect(r.error).toMatch(/^\[test\/cp\] autoscaler\.[a-zA-Z]+: .*\(got .*\)\. Fix: /);
+          return;
+        }
+        ok++;
+        // Accepted: the runtime's parser reads back exactly the values set (Knative's defaults for the rest).
+        const a = parseServingConfig(r.data!).autoscaler;
+        expect(a.allowZeroInitialScale).toBe(allowZero ?? false);
+        expect(a.initialScale).toBe(initial ?? 1);
+        expect([a.minScale, a.maxScale, a.maxScaleLimit]).toEqual([min ?? 0, max ?? 0, limit ?? 0]);
+        expect(a.containerConcurrencyTargetPercentage).toBeCloseTo(utilization ?? 70, 9);
+        expect(a.stableWindowSeconds).toBe(stableS ?? 60);
+        expect(a.panicWindowPercentage).toBe(panicPct ?? 10);
+        expect(a.panicThresholdPercentage).toBe(threshold ?? 200);
+      }), { numRuns: 400, seed: 424242 });
+    expect(ok).toBeGreaterThan(20);
+    expect(bad).toBeGreaterThan(20);
   });
 });

@@ -8,6 +8,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { AutoscalerClass } from '../../src';
 import {
   ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
 } from '../../src/control-plane';
@@ -574,6 +575,91 @@ describe('knobs', () => {
   });
 });
 
+describe('config-autoscaler', () => {
+  test('every autoscaler prop renders its key and round-trips through the runtime parser', () => {
+    const out = synth({
+      autoscaler: {
+        podAutoscalerClass: AutoscalerClass.HPA,
+        enableScaleToZero: false,
+        allowZeroInitialScale: true,
+        initialScale: 0,
+        minScale: 1,
+        maxScale: 8,
+        maxScaleLimit: 20,
+        containerConcurrencyTargetDefault: 50,
+        targetUtilizationPercentage: 80,
+        requestsPerSecondTargetDefault: 150.5,
+        targetBurstCapacity: -1,
+        stableWindow: Duration.minutes(2),
+        panicWindowPercentage: 5,
+        panicThresholdPercentage: 300,
+        scaleToZeroGracePeriod: Duration.seconds(45),
+        scaleToZeroPodRetentionPeriod: Duration.millis(1500),
+        scaleDownDelay: Duration.minutes(5),
+        maxScaleUpRate: 10,
+        maxScaleDownRate: 4,
+        activatorCapacity: 50,
+      },
+    });
+    const data = configData(out, 'config-autoscaler')!;
+    expect(data).toEqual({
+      'pod-autoscaler-class': 'hpa.autoscaling.knative.dev',
+      'enable-scale-to-zero': 'false',
+      'allow-zero-initial-scale': 'true',
+      'initial-scale': '0',
+      'min-scale': '1',
+      'max-scale': '8',
+      'max-scale-limit': '20',
+      'container-concurrency-target-default': '50',
+      'container-concurrency-target-percentage': '80',
+      'requests-per-second-target-default': '150.5',
+      'target-burst-capacity': '-1',
+      'stable-window': '2m0s',
+      'panic-window-percentage': '5',
+      'panic-threshold-percentage': '300',
+      'scale-to-zero-grace-period': '45s',
+      'scale-to-zero-pod-retention-period': '1.5s',
+      'scale-down-delay': '5m0s',
+      'max-scale-up-rate': '10',
+      'max-scale-down-rate': '4',
+      'activator-capacity': '50',
+    });
+    expect(parseServingConfig({ 'config-autoscaler': data }).autoscaler).toEqual({
+      podAutoscalerClass: 'hpa.autoscaling.knative.dev',
+      enableScaleToZero: false,
+      allowZeroInitialScale: true,
+      initialScale: 0,
+      minScale: 1,
+      maxScale: 8,
+      maxScaleLimit: 20,
+      containerConcurrencyTargetDefault: 50,
+      containerConcurrencyTargetPercentage: 80,
+      requestsPerSecondTargetDefault: 150.5,
+      targetBurstCapacity: -1,
+      stableWindowSeconds: 120,
+      panicWindowPercentage: 5,
+      panicThresholdPercentage: 300,
+      scaleToZeroGracePeriodSeconds: 45,
+      scaleToZeroPodRetentionPeriodSeconds: 1.5,
+      scaleDownDelaySeconds: 300,
+      maxScaleUpRate: 10,
+      maxScaleDownRate: 4,
+      activatorCapacity: 50,
+    });
+    expect(new ConfigMap(find(out, 'ConfigMap', 'config-autoscaler') as any).validate()).toBeUndefined();
+  });
+
+  test('a 1 % target utilization is written as the fraction 0.01 (Knative reads values up to 1 as fractions)', () => {
+    const data = configData(synth({ autoscaler: { targetUtilizationPercentage: 1 } }), 'config-autoscaler')!;
+    expect(data).toEqual({ 'container-concurrency-target-percentage': '0.01' });
+    expect(parseServingConfig({ 'config-autoscaler': data }).autoscaler.containerConcurrencyTargetPercentage).toBe(1);
+  });
+
+  test('unset props render no key (Knative\'s defaults)', () => {
+    expect(configData(synth({ autoscaler: {} }), 'config-autoscaler')).toBeUndefined();
+  });
+});
+
 describe('eager errors name the bad value and the fix', () => {
   // [path] field: problem (got value). Fix: ...
   const cases: Array<[string, ServingControlPlaneProps, RegExp]> = [
@@ -620,6 +706,28 @@ describe('eager errors name the bad value and the fix', () => {
     ['bad flag state', { features: { additionalFlags: { 'autodetect-http2': 'on' } } }, /features.additionalFlags\["autodetect-http2"\]: is not a flag state \(got "on"\).*"Enabled", "Allowed" or "Disabled"/],
     ['duplicate flag', { features: { tagHeaderBasedRouting: FeatureFlagState.ENABLED, additionalFlags: { 'tag-header-based-routing': 'Disabled' } } },
       /duplicates features.tagHeaderBasedRouting/],
+    ['initialScale 0 not allowed', { autoscaler: { initialScale: 0 } },
+      /autoscaler.initialScale: may be 0 only when autoscaler.allowZeroInitialScale is true \(got 0\)\. Fix: Set allowZeroInitialScale: true/],
+    ['initialScale fraction', { autoscaler: { initialScale: 1.5 } }, /autoscaler.initialScale: must be an integer ≥ 0 \(got 1.5\)/],
+    ['maxScaleLimit without maxScale', { autoscaler: { maxScaleLimit: 10 } },
+      /autoscaler.maxScaleLimit: needs a default autoscaler.maxScale between 1 and the limit.*\(got 10\)\. Fix: Set maxScale too, e.g. maxScale: 10/],
+    ['maxScale above the limit', { autoscaler: { maxScale: 20, maxScaleLimit: 10 } }, /autoscaler.maxScale: must be between 1 and autoscaler.maxScaleLimit \(10\) \(got 20\)/],
+    ['minScale above maxScale', { autoscaler: { minScale: 5, maxScale: 3 } }, /autoscaler.minScale: must be ≤ autoscaler.maxScale \(3\) \(got 5\)/],
+    ['utilization out of range', { autoscaler: { targetUtilizationPercentage: 0.5 } }, /autoscaler.targetUtilizationPercentage: must be a number in \[1, 100\] \(got 0.5\)/],
+    ['target default not positive', { autoscaler: { containerConcurrencyTargetDefault: 0 } }, /autoscaler.containerConcurrencyTargetDefault: must be a number > 0 \(got 0\)/],
+    ['rps target too small', { autoscaler: { requestsPerSecondTargetDefault: 0.001 } }, /autoscaler.requestsPerSecondTargetDefault: must be a number ≥ 0.01 \(got 0.001\)/],
+    ['non-finite number', { autoscaler: { activatorCapacity: Number.POSITIVE_INFINITY } }, /autoscaler.activatorCapacity: must be a number ≥ 1 \(got Infinity\)/],
+    ['burst capacity', { autoscaler: { targetBurstCapacity: -2 } }, /autoscaler.targetBurstCapacity: must be a number ≥ 0, or -1 \(unlimited\) \(got -2\)/],
+    ['stable window too long', { autoscaler: { stableWindow: Duration.hours(2) } }, /autoscaler.stableWindow: must be at most 1h0m0s \(got "7200s"\)/],
+    ['stable window fraction', { autoscaler: { stableWindow: Duration.millis(6500) } }, /autoscaler.stableWindow: must be a whole number of seconds \(got "6500ms"\)/],
+    ['panic window below 1s', { autoscaler: { stableWindow: Duration.seconds(6), panicWindowPercentage: 10 } },
+      /autoscaler.panicWindowPercentage: gives a panic window of 0.6s .*below the minimum 1s \(got 10\)/],
+    ['panic threshold', { autoscaler: { panicThresholdPercentage: 100 } }, /autoscaler.panicThresholdPercentage: must be a number in \[110, 1000\] \(got 100\)/],
+    ['grace period', { autoscaler: { scaleToZeroGracePeriod: Duration.seconds(5) } }, /autoscaler.scaleToZeroGracePeriod: must be at least 6s \(got "5s"\)/],
+    ['scale-down delay fraction', { autoscaler: { scaleDownDelay: Duration.millis(1500) } }, /autoscaler.scaleDownDelay: must be a whole number of seconds/],
+    ['scale-up rate', { autoscaler: { maxScaleUpRate: 1 } }, /autoscaler.maxScaleUpRate: must be a number > 1 \(got 1\)/],
+    ['custom class in knative.dev', { autoscaler: { podAutoscalerClass: AutoscalerClass.custom('my.knative.dev') } },
+      /autoscaler.podAutoscalerClass: is not a Knative autoscaler class.*\(got "my.knative.dev"\)\. Fix: Use AutoscalerClass.KPA/],
   ];
   test.each(cases)('%s', (_name, props, message) => {
     expect(() => new ServingControlPlane(Testing.chart(), 'cp', props)).toThrow(message);

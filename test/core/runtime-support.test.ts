@@ -210,3 +210,39 @@ describe('unsupportedConfigSettings', () => {
     expect(unsupportedConfigSettings({ 'config-network': { 'rollout-duration': 'soon' } })).toEqual([]);
   });
 });
+
+describe('unsupportedConfigSettings: config-autoscaler', () => {
+  const AS = 'config-autoscaler';
+  test('request-driven tuning, scale to zero and the activator are reported; the scale bounds the runtime reads are not', () => {
+    const data = {
+      [AS]: {
+        'pod-autoscaler-class': 'kpa.autoscaling.knative.dev',
+        'initial-scale': '0',
+        'allow-zero-initial-scale': 'true',
+        'min-scale': '1',
+        'max-scale': '5',
+        'max-scale-limit': '10',
+        'container-concurrency-target-default': '50',
+        'stable-window': '90s',
+        'panic-threshold-percentage': '300',
+        'enable-scale-to-zero': 'true',
+        'scale-to-zero-grace-period': '45s',
+        'activator-capacity': '50',
+      },
+    };
+    const got = unsupportedConfigSettings(data);
+    expect(got.map((u) => u.key)).toEqual([
+      'container-concurrency-target-default', 'stable-window', 'panic-threshold-percentage', 'enable-scale-to-zero', 'scale-to-zero-grace-period', 'activator-capacity',
+    ]);
+    expect(got[1]).toEqual({ configMap: AS, key: 'stable-window', value: '90s', message: expect.stringContaining('runs no request-driven autoscaler') });
+    expect(got[3].message).toContain('does not scale to zero');
+    expect(got[5].message).toContain('no activator');
+  });
+
+  test('min-scale 0 and a custom default class are reported; scale to zero turned off and the HPA class are not', () => {
+    expect(unsupportedConfigSettings({ [AS]: { 'min-scale': '0', 'pod-autoscaler-class': 'autoscaler.example.com' } }).map((u) => [u.key, u.value])).toEqual([
+      ['pod-autoscaler-class', 'autoscaler.example.com'], ['min-scale', '0'],
+    ]);
+    expect(unsupportedConfigSettings({ [AS]: { 'enable-scale-to-zero': 'false', 'pod-autoscaler-class': 'hpa.autoscaling.knative.dev' } })).toEqual([]);
+  });
+});

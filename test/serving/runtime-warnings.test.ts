@@ -153,6 +153,39 @@ describe('with a ServingControlPlane', () => {
     expect(BundledRuntimeWarnings.of(app)).toEqual(printed.map((l) => l.replace(/^Warning: /, '')));
   });
 
+  test('the control plane\'s autoscaler props: each one the runtime ignores is named by its prop; the scale bounds are not', () => {
+    const app = Testing.app();
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving', {
+      autoscaler: {
+        allowZeroInitialScale: true,
+        initialScale: 0,
+        maxScale: 5,
+        maxScaleLimit: 10,
+        stableWindow: Duration.seconds(90),
+        targetBurstCapacity: -1,
+        scaleToZeroGracePeriod: Duration.seconds(45),
+      },
+    });
+    const printed = stderrOf(() => app.synthYaml());
+    expect(printed).toEqual([
+      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.targetBurstCapacity: ignored by the bundled runtime, which runs no request-driven autoscaler.* \(got -1\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.stableWindow: ignored .* \(got "1m30s"\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.scaleToZeroGracePeriod: .*no activator.* \(got "45s"\)\.$/),
+    ]);
+  });
+
+  test('the control plane\'s default autoscaler class decides which warnings a revision gets', () => {
+    const app = Testing.app();
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving', { autoscaler: { podAutoscalerClass: AutoscalerClass.HPA } });
+    const chart = new Chart(app, 'apps', { namespace: 'default' });
+    new KnService(chart, 'Svc', { image: 'img', autoscaling: { window: Duration.seconds(60), metric: AutoscalingMetric.MEMORY, target: 80 } });
+    app.synthYaml();
+    // HPA: only the window is ignored (a KPA-class revision would get three warnings).
+    expect(BundledRuntimeWarnings.of(chart)).toEqual([
+      expect.stringMatching(/^\[apps\/Svc\] spec\.template\.metadata\.annotations\.autoscaling\.knative\.dev\/window: ignored by the bundled runtime's HorizontalPodAutoscaler/),
+    ]);
+  });
+
   test('a control plane at its defaults and Knative constructs at theirs: no warnings', () => {
     const { app, chart } = appWith(true);
     const svc = new KnService(chart, 'Svc', { image: 'img', autoscaling: { minScale: 1, maxScale: 3, initialScale: 2 }, containerConcurrency: 0 });
