@@ -157,27 +157,28 @@ export interface RevisionOptions {
 
   /**
    * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited, at most
-   * `container-concurrency-max-limit` (1000 out of the box). Enforced by upstream Knative; the
-   * bundled runtime does not enforce it (synthesis warns about values above 0 when the app
-   * contains a `ServingControlPlane`).
-   * @default 0 (Knative's default `container-concurrency`, unlimited); rendered explicitly so
-   *   GitOps sees no diff; set it to match a cluster whose config-defaults differ.
+   * `container-concurrency-max-limit` (1000 out of the box; see `KnativeCluster`). Enforced by
+   * upstream Knative; the bundled runtime does not enforce it (synthesis warns about values above
+   * 0 when the app contains a `ServingControlPlane`).
+   * @default - the cluster's `container-concurrency` (`KnativeCluster` settings, else Knative's 0,
+   *   unlimited); rendered explicitly so GitOps sees no diff
    */
   readonly containerConcurrency?: number;
 
   /**
    * Maximum request duration (`timeoutSeconds`), whole seconds, at least 1 and at most
-   * `max-revision-timeout-seconds` (600s out of the box). 0 is rejected (Knative would replace
-   * it with the default): omit `timeout` to use the default.
-   * @default 300 seconds (Knative's default `revision-timeout-seconds`); rendered explicitly so
-   *   GitOps sees no diff; set it to match a cluster whose config-defaults differ.
+   * `max-revision-timeout-seconds` (600s out of the box; see `KnativeCluster`). 0 is rejected
+   * (Knative would replace it with the default): omit `timeout` to use the default.
+   * @default - the cluster's `revision-timeout-seconds` (`KnativeCluster` settings, else Knative's
+   *   300 seconds); rendered explicitly so GitOps sees no diff
    */
   readonly timeout?: Duration;
 
   /**
    * Maximum time until the first response byte (`responseStartTimeoutSeconds`), whole seconds.
-   * @default - 300 seconds (Knative's default `revision-response-start-timeout-seconds`),
-   *   rendered explicitly only when `timeout` exceeds it (as Knative's defaulting does);
+   * @default - the cluster's `revision-response-start-timeout-seconds` (its revision timeout,
+   *   300 seconds out of the box), rendered explicitly only when `timeout` exceeds it (as
+   *   Knative's defaulting does);
    *   otherwise not rendered (the request timeout applies)
    */
   readonly responseStartTimeout?: Duration;
