@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { KnativeError, KnativeErrorDetails } from './errors';
 
 /** Annotation prefix of Knative's per-revision autoscaling settings. */
 const PREFIX = 'autoscaling.knative.dev/';
@@ -22,16 +23,27 @@ export class AutoscalerClass {
    * @param name the class name, e.g. `my.autoscaler.example.com`
    */
   public static custom(name: string): AutoscalerClass {
-    if (!name || name.trim() !== name) {
-      throw new Error(`AutoscalerClass.custom(): invalid class name ${JSON.stringify(name)}. Fix: pass a non-empty name without surrounding spaces, e.g. "my.autoscaler.example.com".`);
-    }
-    return new AutoscalerClass(name);
+    // Not attached yet: the problem is thrown, with the construct path, where it is used.
+    return new AutoscalerClass(name, validName(name) ? undefined : {
+      field: 'autoscaling.autoscalerClass',
+      message: 'AutoscalerClass.custom() needs a non-empty class name without surrounding spaces',
+      value: name,
+      fix: 'Pass e.g. "my.autoscaler.example.com".',
+    });
   }
 
   /**
    * @param value the annotation value
    */
-  private constructor(public readonly value: string) {}
+  private constructor(public readonly value: string, private readonly problem?: KnativeErrorDetails) {}
+
+  /**
+   * The factory misuse this class records, if any (see src/serving/errors.ts: deferral).
+   * @internal
+   */
+  public get _problem(): KnativeErrorDetails | undefined {
+    return this.problem;
+  }
 }
 
 /**
@@ -53,16 +65,31 @@ export class AutoscalingMetric {
    * @param name the metric name
    */
   public static custom(name: string): AutoscalingMetric {
-    if (!name || name.trim() !== name) {
-      throw new Error(`AutoscalingMetric.custom(): invalid metric name ${JSON.stringify(name)}. Fix: pass a non-empty name without surrounding spaces.`);
-    }
-    return new AutoscalingMetric(name);
+    // Not attached yet: the problem is thrown, with the construct path, where it is used.
+    return new AutoscalingMetric(name, validName(name) ? undefined : {
+      field: 'autoscaling.metric',
+      message: 'AutoscalingMetric.custom() needs a non-empty metric name without surrounding spaces',
+      value: name,
+      fix: 'Pass the metric name your autoscaler knows, e.g. "requests-per-pod".',
+    });
   }
 
   /**
    * @param value the annotation value
    */
-  private constructor(public readonly value: string) {}
+  private constructor(public readonly value: string, private readonly problem?: KnativeErrorDetails) {}
+
+  /**
+   * The factory misuse this metric records, if any (see src/serving/errors.ts: deferral).
+   * @internal
+   */
+  public get _problem(): KnativeErrorDetails | undefined {
+    return this.problem;
+  }
+}
+
+function validName(name: string): boolean {
+  return typeof name === 'string' && name !== '' && name.trim() === name;
 }
 
 /**
@@ -192,8 +219,9 @@ export interface AutoscalingOptions {
  * Renders `AutoscalingOptions` as Knative's canonical annotation keys.
  *
  * Throws eagerly for values that cannot be written as the annotation type (non-integer
- * replica counts, non-finite numbers, durations that are not whole seconds); range rules are
- * left to synth-time validation.
+ * replica counts, non-finite numbers, durations that are not whole seconds) and for an invalid
+ * `AutoscalerClass.custom()` / `AutoscalingMetric.custom()` name; range rules are left to
+ * synth-time validation. Called by a revision template, the error carries its construct path.
  */
 export class Autoscaling {
   /** The annotation prefix `autoscaling.knative.dev/`. */
@@ -209,6 +237,9 @@ export class Autoscaling {
     const put = (key: string, value: string | undefined): void => {
       if (value !== undefined) out[PREFIX + key] = value;
     };
+    for (const problem of [options.autoscalerClass?._problem, options.metric?._problem]) {
+      if (problem) throw new KnativeError(undefined, problem);
+    }
     put('class', options.autoscalerClass?.value);
     put('metric', options.metric?.value);
     put('target', num('target', options.target));
@@ -233,7 +264,7 @@ export class Autoscaling {
 function num(prop: string, v: number | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new Error(`autoscaling.${prop} must be a finite number (got ${String(v)}). Fix: pass a number such as 10 or 0.5.`);
+    throw new KnativeError(undefined, { field: `autoscaling.${prop}`, message: 'must be a finite number', value: v, shown: String(v), fix: 'Pass a number such as 10 or 0.5.' });
   }
   return String(v);
 }
@@ -241,7 +272,13 @@ function num(prop: string, v: number | undefined): string | undefined {
 function int(prop: string, v: number | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new Error(`autoscaling.${prop} must be a whole number of replicas (got ${String(v)}). Fix: use an integer such as ${Number.isFinite(v) ? Math.max(0, Math.round(v)) : 1}.`);
+    throw new KnativeError(undefined, {
+      field: `autoscaling.${prop}`,
+      message: 'must be a whole number of replicas',
+      value: v,
+      shown: String(v),
+      fix: `Use an integer such as ${Number.isFinite(v) ? Math.max(0, Math.round(v)) : 1}.`,
+    });
   }
   return String(v);
 }
@@ -252,7 +289,12 @@ function seconds(prop: string, d: Duration | undefined): string | undefined {
   try {
     s = d.toSeconds();
   } catch {
-    throw new Error(`autoscaling.${prop} must be a whole number of seconds (got ${d.toHumanString()}). Fix: use e.g. Duration.seconds(${Math.max(0, Math.round(d.toMilliseconds() / 1000))}).`);
+    throw new KnativeError(undefined, {
+      field: `autoscaling.${prop}`,
+      message: 'must be a whole number of seconds',
+      value: d,
+      fix: `Use e.g. Duration.seconds(${Math.max(0, Math.round(d.toMilliseconds() / 1000))}).`,
+    });
   }
   return `${s}s`;
 }

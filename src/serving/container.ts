@@ -491,6 +491,9 @@ export class Container {
    * @param options mount options
    */
   public mountProjected(path: string, volume: ProjectedVolume, options: ContainerMountOptions = {}): void {
+    // Problems the volume and its sources recorded when built, now with a construct path.
+    const problem = volume._problems.all[0];
+    if (problem) throw _pathError(this._owner, problem);
     this.addMount(path, volume, options, true);
   }
 

@@ -146,9 +146,17 @@ export class ProblemList {
     return this.list;
   }
 
-  /** Throw the first problem located at `scope` (field under `fieldPrefix`), if any. */
-  public throwFirst(scope: IConstruct, fieldPrefix?: string): void {
-    if (this.list.length > 0) throw this.list[0].located(scope, fieldPrefix);
+  /** Number of recorded problems. */
+  public get length(): number {
+    return this.list.length;
+  }
+
+  /**
+   * Throw the first problem (from index `from`: e.g. only those a mutator call added) located at
+   * `scope` (field under `fieldPrefix`), if any.
+   */
+  public throwFirst(scope: IConstruct, fieldPrefix?: string, from = 0): void {
+    if (this.list.length > from) throw this.list[from].located(scope, fieldPrefix);
   }
 
   /** Every problem as synth-time validation reports it (`field: … Fix: …`, cdk8s adds the path). */

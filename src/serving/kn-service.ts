@@ -108,6 +108,7 @@ export class KnService extends RoutableResource implements IKnService {
       this.template = new RevisionTemplate(this, props);
       this.revisions = new _RevisionHandles(this, () => this.name);
       this._traffic = props.traffic;
+      props.traffic?._problems.throwFirst(this);
       _applyRouteMetadata(this.metadata, props);
     } catch (e) {
       throw _pathError(this, e);
@@ -117,6 +118,8 @@ export class KnService extends RoutableResource implements IKnService {
       checks: () => [
         ...this.template._checks('spec.template.spec'),
         ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic?.tags ?? []),
+        // Problems recorded in the split after it was attached (earlier ones were thrown then).
+        ...(this._traffic?._problems.bodies('spec') ?? []),
       ],
     });
   }
@@ -150,6 +153,7 @@ export class KnService extends RoutableResource implements IKnService {
    * Replace the traffic split.
    */
   public replaceTraffic(split: TrafficSplit): void {
+    split._problems.throwFirst(this);
     _touch();
     this._traffic = split;
   }
@@ -164,7 +168,9 @@ export class KnService extends RoutableResource implements IKnService {
         _touch();
         this._traffic = TrafficSplit.create();
       }
+      const before = this._traffic._problems.length;
       this._traffic.to(target, percent, options);
+      this._traffic._problems.throwFirst(this, undefined, before);
     });
   }
 

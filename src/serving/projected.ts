@@ -1,5 +1,14 @@
 import { Duration } from 'cdk8s';
 import { IConfigMap, ISecret, PathMapping } from 'cdk8s-plus-28';
+import { KnativeErrorDetails, ProblemList } from './errors';
+
+/**
+ * Projected volumes and their sources are built before they are mounted, so a bad option is
+ * recorded (not thrown) and thrown by the container that mounts the volume, with its construct
+ * path (see src/serving/errors.ts: deferral). Fields name the call the user wrote, e.g.
+ * `ProjectedVolume.of("tokens").sources[0].serviceAccountToken.expiration`.
+ */
+type Problem = KnativeErrorDetails;
 
 /**
  * Options for a Secret or ConfigMap projected into a projected volume.
@@ -83,7 +92,8 @@ export class ProjectedVolumeSource {
    * @param options which keys, and whether it may be missing
    */
   public static fromSecret(secret: ISecret, options: ProjectedKeysOptions = {}): ProjectedVolumeSource {
-    return new ProjectedVolumeSource({ secret: keysSource(secret.name, options) });
+    const problems: Problem[] = [];
+    return new ProjectedVolumeSource({ secret: keysSource(secret.name, options, 'fromSecret', problems) }, problems);
   }
 
   /**
@@ -93,7 +103,8 @@ export class ProjectedVolumeSource {
    * @param options which keys, and whether it may be missing
    */
   public static fromConfigMap(configMap: IConfigMap, options: ProjectedKeysOptions = {}): ProjectedVolumeSource {
-    return new ProjectedVolumeSource({ configMap: keysSource(configMap.name, options) });
+    const problems: Problem[] = [];
+    return new ProjectedVolumeSource({ configMap: keysSource(configMap.name, options, 'fromConfigMap', problems) }, problems);
   }
 
   /**
@@ -103,17 +114,23 @@ export class ProjectedVolumeSource {
    * @param options path, audience and lifetime of the token
    */
   public static serviceAccountToken(options: ServiceAccountTokenProjectionOptions): ProjectedVolumeSource {
-    checkRelativePath(options.path, 'serviceAccountToken');
+    const problems: Problem[] = [];
+    checkRelativePath(options.path, 'serviceAccountToken.path', problems);
     const token: Record<string, unknown> = { path: options.path };
     if (options.audience !== undefined) token.audience = options.audience;
     if (options.expiration !== undefined) {
-      const seconds = options.expiration.toSeconds();
-      if (!Number.isInteger(seconds) || seconds < 600) {
-        throw new Error(`serviceAccountToken expiration must be a whole number of seconds, at least 10 minutes (got ${seconds}s). Fix: use e.g. Duration.hours(1).`);
+      const ms = options.expiration.toMilliseconds();
+      if (!Number.isInteger(ms / 1000) || ms < 600_000) {
+        problems.push({
+          field: 'serviceAccountToken.expiration',
+          message: 'must be a whole number of seconds, at least 10 minutes',
+          value: options.expiration,
+          fix: 'Use e.g. Duration.hours(1).',
+        });
       }
-      token.expirationSeconds = seconds;
+      token.expirationSeconds = ms / 1000;
     }
-    return new ProjectedVolumeSource({ serviceAccountToken: token });
+    return new ProjectedVolumeSource({ serviceAccountToken: token }, problems);
   }
 
   /**
@@ -122,15 +139,28 @@ export class ProjectedVolumeSource {
    * @param items the files to create
    */
   public static downwardApi(items: DownwardApiProjectionItem[]): ProjectedVolumeSource {
+    const problems: Problem[] = [];
     if (items.length === 0) {
-      throw new Error('downwardApi() needs at least one item. Fix: pass e.g. [{ path: \'labels\', fieldPath: \'metadata.labels\' }].');
+      problems.push({
+        field: 'downwardApi',
+        message: 'needs at least one item',
+        value: items,
+        fix: 'Pass e.g. [{ path: \'labels\', fieldPath: \'metadata.labels\' }].',
+      });
     }
-    const rendered = items.map((item) => {
-      checkRelativePath(item.path, 'downwardApi');
+    const rendered = items.map((item, i) => {
+      const at = `downwardApi[${i}]`;
+      checkRelativePath(item.path, `${at}.path`, problems);
       if ((item.fieldPath === undefined) === (item.resource === undefined)) {
-        throw new Error(`downwardApi item "${item.path}": set exactly one of fieldPath and resource (Knative: expected exactly one, got ${item.fieldPath === undefined ? 'neither' : 'both'}). Fix: e.g. { path: '${item.path}', fieldPath: 'metadata.labels' }.`);
+        const both = item.fieldPath !== undefined;
+        problems.push({
+          field: at,
+          message: `set exactly one of fieldPath and resource (Knative: expected exactly one, got ${both ? 'both' : 'neither'})`,
+          ...(both ? { value: { fieldPath: item.fieldPath, resource: item.resource } } : {}),
+          fix: `Use e.g. { path: '${item.path}', fieldPath: 'metadata.labels' }.`,
+        });
       }
-      checkMode(item.mode, `downwardApi item "${item.path}"`);
+      checkMode(item.mode, `${at}.mode`, problems);
       const out: Record<string, unknown> = { path: item.path };
       if (item.fieldPath !== undefined) out.fieldRef = { fieldPath: item.fieldPath };
       else if (item.containerName !== undefined) out.resourceFieldRef = { containerName: item.containerName, resource: item.resource };
@@ -138,10 +168,18 @@ export class ProjectedVolumeSource {
       if (item.mode !== undefined) out.mode = item.mode;
       return out;
     });
-    return new ProjectedVolumeSource({ downwardAPI: { items: rendered } });
+    return new ProjectedVolumeSource({ downwardAPI: { items: rendered } }, problems);
   }
 
-  private constructor(private readonly source: Record<string, unknown>) {}
+  private constructor(private readonly source: Record<string, unknown>, private readonly problems: Problem[]) {}
+
+  /**
+   * Problems recorded by the factory, fields relative to this source.
+   * @internal
+   */
+  public get _problems(): readonly KnativeErrorDetails[] {
+    return this.problems;
+  }
 
   /**
    * The `projected.sources[]` entry.
@@ -177,14 +215,26 @@ export class ProjectedVolume {
    * @param options file modes
    */
   public static of(name: string, sources: ProjectedVolumeSource[], options: ProjectedVolumeOptions = {}): ProjectedVolume {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-      throw new Error(`Projected volume name ${JSON.stringify(name)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters). Fix: use e.g. "tokens".`);
+    const problems = new ProblemList();
+    const base = `ProjectedVolume.of(${JSON.stringify(name)})`;
+    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+      problems.add({
+        field: 'ProjectedVolume.of().name',
+        message: 'is not a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters)',
+        value: name,
+        fix: 'Use e.g. "tokens".',
+      });
     }
     if (sources.length === 0) {
-      throw new Error(`Projected volume "${name}" needs at least one source. Fix: pass e.g. [ProjectedVolumeSource.fromSecret(secret)].`);
+      problems.add({ field: `${base}.sources`, message: 'needs at least one source', value: sources, fix: 'Pass e.g. [ProjectedVolumeSource.fromSecret(secret)].' });
     }
-    checkMode(options.defaultMode, `projected volume "${name}" defaultMode`);
-    return new ProjectedVolume(name, [...sources], options.defaultMode);
+    sources.forEach((src, i) => {
+      for (const p of src._problems) problems.add({ ...p, field: `${base}.sources[${i}].${p.field}` });
+    });
+    const modeProblems: Problem[] = [];
+    checkMode(options.defaultMode, `${base}.defaultMode`, modeProblems);
+    for (const p of modeProblems) problems.add(p);
+    return new ProjectedVolume(name, [...sources], options.defaultMode, problems);
   }
 
   private constructor(
@@ -192,7 +242,16 @@ export class ProjectedVolume {
     public readonly name: string,
     private readonly sources: ProjectedVolumeSource[],
     private readonly defaultMode: number | undefined,
+    private readonly problems: ProblemList,
   ) {}
+
+  /**
+   * Problems recorded by `of()` and its sources, thrown by the container that mounts the volume.
+   * @internal
+   */
+  public get _problems(): ProblemList {
+    return this.problems;
+  }
 
   /**
    * The pod volume.
@@ -205,13 +264,13 @@ export class ProjectedVolume {
   }
 }
 
-function keysSource(name: string, options: ProjectedKeysOptions): Record<string, unknown> {
+function keysSource(name: string, options: ProjectedKeysOptions, factory: string, problems: Problem[]): Record<string, unknown> {
   const out: Record<string, unknown> = { name };
   const items = Object.entries(options.items ?? {});
   if (items.length) {
     out.items = items.map(([key, m]) => {
-      checkRelativePath(m.path, `key "${key}"`);
-      checkMode(m.mode, `key "${key}"`);
+      checkRelativePath(m.path, `${factory}.items[${JSON.stringify(key)}].path`, problems);
+      checkMode(m.mode, `${factory}.items[${JSON.stringify(key)}].mode`, problems);
       return m.mode !== undefined ? { key, path: m.path, mode: m.mode } : { key, path: m.path };
     });
   }
@@ -219,14 +278,20 @@ function keysSource(name: string, options: ProjectedKeysOptions): Record<string,
   return out;
 }
 
-function checkRelativePath(path: string, what: string): void {
-  if (!path || path.startsWith('/') || path.split('/').includes('..')) {
-    throw new Error(`${what}: path ${JSON.stringify(path)} must be a relative path without "..". Fix: use e.g. "token".`);
+function checkRelativePath(path: string, field: string, problems: Problem[]): void {
+  if (!path || typeof path !== 'string' || path.startsWith('/') || path.split('/').includes('..')) {
+    problems.push({ field, message: 'must be a relative path without ".."', value: path, fix: 'Use e.g. "token".' });
   }
 }
 
-function checkMode(mode: number | undefined, what: string): void {
+function checkMode(mode: number | undefined, field: string, problems: Problem[]): void {
   if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o777)) {
-    throw new Error(`${what}: mode ${mode} is not between 0 and 0777 (octal; 511 decimal). Fix: use e.g. 0o440.`);
+    problems.push({
+      field,
+      message: 'must be between 0 and 0o777 (octal; 511 decimal)',
+      value: mode,
+      shown: Number.isInteger(mode) && mode >= 0 ? `${mode} (0o${mode.toString(8)})` : String(mode),
+      fix: 'Use a mode between 0 and 0o777, e.g. 0o440.',
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { ApiObjectMetadataDefinition, Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
-import { _pathError, _withPath } from './errors';
+import { _pathError, KnativeError } from './errors';
 import { RoutableResource } from './routable';
 import { _touch } from './state';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
@@ -98,15 +98,18 @@ export class Route extends RoutableResource implements IRoute {
     super(scope, id, SERVING_API_VERSION, 'Route', props);
     try {
       this._traffic = props.traffic ?? TrafficSplit.create();
-      throwFirst(routeTargetErrors(this._traffic));
+      this._traffic._problems.throwFirst(this);
+      throwFirst(this, routeTargetErrors(this._traffic));
       _applyRouteMetadata(this.metadata, props);
     } catch (e) {
       throw _pathError(this, e);
     }
     this._addKnativeValidation({
       checks: () => [
-        ...routeTargetErrors(this._traffic),
+        ...routeTargetErrors(this._traffic).map(e => e.located('-', 'spec').body),
         ..._tagHostErrors(this.name, this.metadata.namespace, this._traffic.tags),
+        // Problems recorded in the split after it was attached (earlier ones were thrown then).
+        ...this._traffic._problems.bodies('spec'),
       ],
     });
   }
@@ -122,7 +125,8 @@ export class Route extends RoutableResource implements IRoute {
    * Replace the traffic split.
    */
   public replaceTraffic(split: TrafficSplit): void {
-    _withPath(this, () => throwFirst(routeTargetErrors(split)));
+    split._problems.throwFirst(this);
+    throwFirst(this, routeTargetErrors(split));
     _touch();
     this._traffic = split;
   }
@@ -131,10 +135,10 @@ export class Route extends RoutableResource implements IRoute {
    * Append a traffic entry (see `TrafficSplit.to()`).
    */
   public addTraffic(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): void {
-    _withPath(this, () => {
-      if (target?._isServiceLatest) throw new Error(latestInRouteError(this._traffic.length, options.tag));
-      this._traffic.to(target, percent, options);
-    });
+    if (target?._isServiceLatest) throw latestInRouteError(this._traffic.length, options.tag).located(this);
+    const before = this._traffic._problems.length;
+    this._traffic.to(target, percent, options);
+    this._traffic._problems.throwFirst(this, undefined, before);
   }
 
   /** The Route's `metadata.name`. */
@@ -178,21 +182,27 @@ export function _applyRouteMetadata(metadata: ApiObjectMetadataDefinition, props
  * `TrafficTarget.latestRevision()` means "the owning Service's latest revision"; a standalone
  * Route has no Configuration of its own (Knative: `expected exactly one, got neither`).
  */
-function latestInRouteError(index: number, tag: string | undefined): string {
-  return `spec.traffic[${index}]: TrafficTarget.latestRevision() is only valid in a KnService traffic split; in a Route use TrafficTarget.configuration(cfg) (got a latest-revision entry${tag !== undefined ? ` tagged "${tag}"` : ''}). Fix: replace it with TrafficTarget.configuration(cfg) to follow a Configuration's latest ready revision, or pin a revision with TrafficTarget.revision(rev).`;
+function latestInRouteError(index: number, tag: string | undefined): KnativeError {
+  return new KnativeError(undefined, {
+    field: `traffic[${index}]`,
+    message: 'TrafficTarget.latestRevision() is only valid in a KnService traffic split; in a Route use TrafficTarget.configuration(cfg)',
+    value: tag !== undefined ? { latestRevision: true, tag } : { latestRevision: true },
+    shown: `TrafficTarget.latestRevision()${tag !== undefined ? ` tagged "${tag}"` : ''}`,
+    fix: 'Replace it with TrafficTarget.configuration(cfg) to follow a Configuration\'s latest ready revision, or pin a revision with TrafficTarget.revision(rev).',
+  });
 }
 
-/** Errors for entries a Route cannot use (see `latestInRouteError`). */
-function routeTargetErrors(split: TrafficSplit): string[] {
-  const errors: string[] = [];
+/** Errors for entries a Route cannot use (see `latestInRouteError`), path-less. */
+function routeTargetErrors(split: TrafficSplit): KnativeError[] {
+  const errors: KnativeError[] = [];
   split._entries().forEach((e, i) => {
     if (e.target._isServiceLatest) errors.push(latestInRouteError(i, e.tag));
   });
   return errors;
 }
 
-function throwFirst(errors: string[]): void {
-  if (errors.length) throw new Error(errors[0]);
+function throwFirst(scope: IConstruct, errors: KnativeError[]): void {
+  if (errors.length) throw errors[0].located(scope);
 }
 
 /**

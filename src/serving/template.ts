@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { Autoscaling, AutoscalingOptions } from './autoscaling';
 import { _clusterOf } from './cluster';
 import { Container, ContainerProps, PortProtocol } from './container';
-import { _pathError, _withPath } from './errors';
+import { _pathError, _withPath, KnativeError, KnativeErrorDetails } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
 import { KnativeProbe } from './probe';
@@ -45,10 +45,14 @@ export class RevisionName {
    * @param name a suffix (`v2` → `<parent>-v2`) or the full name (`<parent>-v2`)
    */
   public static of(name: string): RevisionName {
-    if (!name || !/^[a-z0-9-]+$/.test(name) || /^-+$/.test(name)) {
-      throw new Error(`RevisionName.of(): invalid revision name or suffix ${JSON.stringify(name)}. Fix: use lowercase letters, digits and '-', e.g. "v2" (rendered as "<parent>-v2").`);
-    }
-    return new RevisionName('byo', name);
+    // Not attached yet: the problem is thrown, with the construct path, by the template using it.
+    const problem: KnativeErrorDetails | undefined = typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name) || /^-+$/.test(name) ? {
+      field: 'revisionName',
+      message: 'RevisionName.of() needs a revision name or suffix of lowercase letters, digits and \'-\'',
+      value: name,
+      fix: 'Use e.g. "v2" (rendered as "<parent>-v2").',
+    } : undefined;
+    return new RevisionName('byo', name, problem);
   }
 
   /**
@@ -61,7 +65,15 @@ export class RevisionName {
     return new RevisionName('hash');
   }
 
-  private constructor(private readonly mode: string, private readonly value?: string) {}
+  private constructor(private readonly mode: string, private readonly value?: string, private readonly problem?: KnativeErrorDetails) {}
+
+  /**
+   * The factory misuse this name records, if any (see src/serving/errors.ts: deferral).
+   * @internal
+   */
+  public get _problem(): KnativeErrorDetails | undefined {
+    return this.problem;
+  }
 
   /** Whether Knative generates the name (nothing is emitted). */
   public get isGenerated(): boolean {
@@ -368,6 +380,8 @@ export class RevisionTemplate {
         throw new Error('automountServiceAccountToken: true is not allowed by Knative (only false). Fix: remove it, or set false to disable the token mount.');
       }
 
+      const revisionNameProblem = props.revisionName?._problem;
+      if (revisionNameProblem) throw new KnativeError(scope, revisionNameProblem);
       this.revisionName = props.revisionName ?? RevisionName.generated();
       this.containerConcurrency = props.containerConcurrency;
       this.timeout = props.timeout;

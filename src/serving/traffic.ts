@@ -1,4 +1,5 @@
 import type { IConfiguration } from './configuration';
+import { KnativeErrorDetails, ProblemList } from './errors';
 import type { IRevision } from './revision';
 import { _touch } from './state';
 import { isDns1035Label } from '../core/names';
@@ -41,7 +42,11 @@ export class TrafficTarget {
    */
   public static revision(rev: IRevision): TrafficTarget {
     if (!rev) {
-      throw new Error(`TrafficTarget.revision(): no revision given (got ${rev}). Fix: \`currentRevision\` is only defined when the template names its revision (revisionName: RevisionName.of(...) or RevisionName.contentHash()); otherwise use svc.revision('<suffix>') or TrafficTarget.latestRevision().`);
+      return new TrafficTarget(TargetKind.REVISION, undefined, undefined, undefined, {
+        message: 'TrafficTarget.revision() needs a revision',
+        value: rev,
+        fix: '`currentRevision` is only defined when the template names its revision (revisionName: RevisionName.of(...) or RevisionName.contentHash()); otherwise use svc.revision(\'<suffix>\') or TrafficTarget.latestRevision().',
+      });
     }
     return new TrafficTarget(TargetKind.REVISION, rev);
   }
@@ -53,7 +58,11 @@ export class TrafficTarget {
    */
   public static revisionName(name: string): TrafficTarget {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new Error(`TrafficTarget.revisionName(): a revision name is required (got ${JSON.stringify(name)}). Fix: pass the full Revision name, e.g. 'my-service-00001', or use TrafficTarget.latestRevision().`);
+      return new TrafficTarget(TargetKind.REVISION_NAME, undefined, undefined, undefined, {
+        message: 'TrafficTarget.revisionName() needs a revision name',
+        value: name,
+        fix: 'Pass the full Revision name, e.g. \'my-service-00001\', or use TrafficTarget.latestRevision().',
+      });
     }
     return new TrafficTarget(TargetKind.REVISION_NAME, undefined, name);
   }
@@ -65,7 +74,11 @@ export class TrafficTarget {
    */
   public static configuration(cfg: IConfiguration): TrafficTarget {
     if (!cfg) {
-      throw new Error(`TrafficTarget.configuration(): no configuration given (got ${cfg}). Fix: pass a Configuration or Configuration.fromConfigurationName(...).`);
+      return new TrafficTarget(TargetKind.CONFIGURATION, undefined, undefined, undefined, {
+        message: 'TrafficTarget.configuration() needs a configuration',
+        value: cfg,
+        fix: 'Pass a Configuration or Configuration.fromConfigurationName(...).',
+      });
     }
     return new TrafficTarget(TargetKind.CONFIGURATION, undefined, undefined, cfg);
   }
@@ -75,6 +88,8 @@ export class TrafficTarget {
     private readonly rev?: IRevision,
     private readonly name?: string,
     private readonly cfg?: IConfiguration,
+    /** A factory misuse, reported (with the field of its entry) where the target is used. */
+    private readonly problem?: Omit<KnativeErrorDetails, 'field'>,
   ) {}
 
   /**
@@ -90,7 +105,7 @@ export class TrafficTarget {
   public describe(): string {
     switch (this.kind) {
       case TargetKind.LATEST: return 'latest revision';
-      case TargetKind.CONFIGURATION: return `configuration "${this.cfg!.configurationName}"`;
+      case TargetKind.CONFIGURATION: return `configuration "${this.cfg?.configurationName ?? ''}"`;
       default: return `revision "${this.resolvedRevisionName() ?? ''}"`;
     }
   }
@@ -105,7 +120,7 @@ export class TrafficTarget {
       case TargetKind.LATEST:
         return { latestRevision: true };
       case TargetKind.CONFIGURATION:
-        return { configurationName: this.cfg!.configurationName, latestRevision: true };
+        return this.cfg ? { configurationName: this.cfg.configurationName, latestRevision: true } : { latestRevision: true };
       default: {
         const revisionName = this.resolvedRevisionName();
         // An empty name is rendered as-is (latestRevision: false without revisionName) so that
@@ -123,8 +138,16 @@ export class TrafficTarget {
     return this.kind === TargetKind.LATEST;
   }
 
+  /**
+   * The factory misuse this target records, if any (see src/serving/errors.ts: deferral).
+   * @internal
+   */
+  public get _problem(): Omit<KnativeErrorDetails, 'field'> | undefined {
+    return this.problem;
+  }
+
   private resolvedRevisionName(): string | undefined {
-    return this.kind === TargetKind.REVISION ? this.rev!.revisionName : this.name;
+    return this.kind === TargetKind.REVISION ? this.rev?.revisionName : this.name;
   }
 }
 
@@ -291,9 +314,12 @@ interface Entry {
  * `rollbackTo()`.
  *
  * Each entry is checked when added (percent a whole number 0–100, tag a DNS-1035 label, tags
- * unique). Checks on the whole table (percents sum to 100, tag host lengths, targets allowed
- * by the owning resource) run at synthesis on the Service or Route that uses the split, so
- * all problems are reported together with construct paths.
+ * unique), and so are the helpers' preconditions; a split is not attached to a construct yet, so
+ * a problem is recorded rather than thrown, and the Service or Route that receives the split
+ * (`traffic` prop, `replaceTraffic()`, `addTraffic()`) throws it with its construct path
+ * (`[chart/Svc] traffic[1].percent: … Fix: …`). Problems recorded after that are reported at
+ * synthesis, with the checks on the whole table (percents sum to 100, tag host lengths, targets
+ * allowed by the owning resource).
  */
 export class TrafficSplit {
   /**
@@ -329,13 +355,25 @@ export class TrafficSplit {
    * 0% under tag `latest`. Call it with 0, 5, 50 and 100 to walk a release; `promote()` finishes it.
    */
   public static release(options: TrafficReleaseOptions): TrafficSplit {
-    const candidatePercent = options.candidatePercent ?? 0;
-    checkPercent(candidatePercent, 'candidatePercent');
-    if (!options.candidate && candidatePercent !== 0) {
-      throw new Error(`TrafficSplit.release(): candidatePercent is ${candidatePercent} but no candidate revision was given. Fix: pass 'candidate', or set candidatePercent to 0.`);
+    const split = new TrafficSplit();
+    let candidatePercent = options.candidatePercent ?? 0;
+    if (!isPercent(candidatePercent)) {
+      split.problems.add({
+        field: 'traffic',
+        message: 'TrafficSplit.release(): candidatePercent must be a whole number from 0 to 100',
+        value: candidatePercent,
+        fix: 'Use an integer between 0 and 100.',
+      });
+      candidatePercent = 0;
+    } else if (!options.candidate && candidatePercent !== 0) {
+      split.problems.add({
+        field: 'traffic',
+        message: 'TrafficSplit.release(): candidatePercent is set but no candidate revision was given',
+        value: candidatePercent,
+        fix: 'Pass \'candidate\', or set candidatePercent to 0.',
+      });
     }
-    const split = new TrafficSplit()
-      .toRevision(options.current, 100 - candidatePercent, { tag: options.currentTag ?? 'current' });
+    split.toRevision(options.current, 100 - candidatePercent, { tag: options.currentTag ?? 'current' });
     if (options.candidate) {
       split.toRevision(options.candidate, candidatePercent, { tag: options.candidateTag ?? 'candidate' });
     }
@@ -361,7 +399,12 @@ export class TrafficSplit {
     for (const e of entries) {
       if (e.remainder) {
         if (e.percent !== undefined) {
-          throw new Error(`TrafficSplit.fromEntries(): the remainder entry for ${e.target.describe()} also sets percent ${e.percent}. Fix: drop percent (the remainder is computed) or drop remainder.`);
+          split.problems.add({
+            field: `traffic[${split.entries.length}].percent`,
+            message: `TrafficSplit.fromEntries(): the remainder entry for ${e.target.describe()} also sets percent`,
+            value: e.percent,
+            fix: 'Drop percent (the remainder is computed) or drop remainder.',
+          });
         }
         split.remainderTo(e.target, { tag: e.tag });
       } else {
@@ -372,6 +415,7 @@ export class TrafficSplit {
   }
 
   private readonly entries = new Array<Entry>();
+  private readonly problems = new ProblemList();
 
   private constructor() {}
 
@@ -382,7 +426,14 @@ export class TrafficSplit {
    * @param percent whole number 0–100
    */
   public to(target: TrafficTarget, percent: number, options: TrafficTagOptions = {}): TrafficSplit {
-    checkPercent(percent, 'percent');
+    if (!isPercent(percent)) {
+      this.problems.add({
+        field: `traffic[${this.entries.length}].percent`,
+        message: 'must be a whole number from 0 to 100',
+        value: percent,
+        fix: 'Use an integer between 0 and 100.',
+      });
+    }
     return this.add({ target, percent, tag: options.tag, remainder: false });
   }
 
@@ -414,7 +465,14 @@ export class TrafficSplit {
   public remainderTo(target: TrafficTarget, options: TrafficTagOptions = {}): TrafficSplit {
     const existing = this.entries.find(e => e.remainder);
     if (existing) {
-      throw new Error(`TrafficSplit.remainderTo(${target.describe()}): the split already sends the remainder to ${existing.target.describe()}. Fix: use to() with an explicit percent for one of them.`);
+      this.problems.add({
+        field: 'traffic',
+        message: `TrafficSplit.remainderTo(): the split already sends the remainder to ${existing.target.describe()}`,
+        value: target,
+        shown: target.describe(),
+        fix: 'Use to() with an explicit percent for one of them.',
+      });
+      return this;
     }
     return this.add({ target, tag: options.tag, remainder: true });
   }
@@ -428,7 +486,13 @@ export class TrafficSplit {
     const candidateTag = options.candidateTag ?? 'candidate';
     const candidate = this.entries.find(e => e.tag === candidateTag);
     if (!candidate) {
-      throw new Error(`TrafficSplit.promote(): no entry is tagged "${candidateTag}" (tags: ${this.tagList()}). Fix: promote a split built with TrafficSplit.release({ candidate, … }), or pass { candidateTag }.`);
+      this.problems.add({
+        field: 'traffic',
+        message: `TrafficSplit.promote(): no entry is tagged "${candidateTag}" (tags: ${this.tagList()})`,
+        ...(options.candidateTag !== undefined ? { value: options.candidateTag } : {}),
+        fix: 'Promote a split built with TrafficSplit.release({ candidate, … }), or pass { candidateTag }.',
+      });
+      return this;
     }
     _touch();
     const current = this.entries.findIndex(e => e.tag === currentTag);
@@ -450,7 +514,13 @@ export class TrafficSplit {
   public rollbackTo(tag: string): TrafficSplit {
     const entry = this.entries.find(e => e.tag === tag);
     if (!entry) {
-      throw new Error(`TrafficSplit.rollbackTo("${tag}"): no entry is tagged "${tag}" (tags: ${this.tagList()}). Fix: use one of the tags of this split, or TrafficSplit.rollback(revision).`);
+      this.problems.add({
+        field: 'traffic',
+        message: `TrafficSplit.rollbackTo(): no entry has this tag (tags: ${this.tagList()})`,
+        value: tag,
+        fix: 'Use one of the tags of this split, or TrafficSplit.rollback(revision).',
+      });
+      return this;
     }
     this.setOnly(entry);
     return this;
@@ -468,6 +538,15 @@ export class TrafficSplit {
    */
   public get length(): number {
     return this.entries.length;
+  }
+
+  /**
+   * Problems recorded while building the split (see src/serving/errors.ts: deferral), raised by
+   * the construct the split is attached to.
+   * @internal
+   */
+  public get _problems(): ProblemList {
+    return this.problems;
   }
 
   /**
@@ -495,11 +574,26 @@ export class TrafficSplit {
   }
 
   private add(entry: Entry): TrafficSplit {
+    const field = `traffic[${this.entries.length}]`;
+    const problem = entry.target._problem;
+    if (problem) this.problems.add({ ...problem, field });
     if (entry.tag !== undefined) {
-      checkTag(entry.tag);
+      if (typeof entry.tag !== 'string' || !isDns1035Label(entry.tag)) {
+        this.problems.add({
+          field: `${field}.tag`,
+          message: 'is not a DNS-1035 label',
+          value: entry.tag,
+          fix: 'Use 1-63 lowercase letters, digits or \'-\', starting with a letter and ending with a letter or digit (e.g. \'v2\', \'candidate\').',
+        });
+      }
       const clash = this.entries.find(e => e.tag === entry.tag);
       if (clash) {
-        throw new Error(`Traffic tag "${entry.tag}" is already used by the entry for ${clash.target.describe()}; tags must be unique within a traffic split (Knative: Multiple definitions for "${entry.tag}"). Fix: choose another tag for ${entry.target.describe()}.`);
+        this.problems.add({
+          field: `${field}.tag`,
+          message: `is already used by the entry for ${clash.target.describe()}; tags must be unique within a traffic split (Knative: Multiple definitions for "${entry.tag}")`,
+          value: entry.tag,
+          fix: `Choose another tag for ${entry.target.describe()}.`,
+        });
       }
     }
     _touch();
@@ -521,14 +615,6 @@ export class TrafficSplit {
   }
 }
 
-function checkPercent(percent: number, what: string): void {
-  if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
-    throw new Error(`Traffic ${what} must be a whole number from 0 to 100 (got ${percent}). Fix: use an integer between 0 and 100.`);
-  }
-}
-
-function checkTag(tag: string): void {
-  if (typeof tag !== 'string' || !isDns1035Label(tag)) {
-    throw new Error(`Traffic tag ${JSON.stringify(tag)} is not a DNS-1035 label. Fix: use 1-63 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit (e.g. 'v2', 'candidate').`);
-  }
+function isPercent(percent: number): boolean {
+  return typeof percent === 'number' && Number.isInteger(percent) && percent >= 0 && percent <= 100;
 }

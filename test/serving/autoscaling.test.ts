@@ -5,6 +5,7 @@ import {
   AutoscalingMetric,
   MetricAggregationAlgorithm,
 } from '../../src/serving/autoscaling';
+import { KnService } from '../../src/serving/kn-service';
 import { Revision } from '../../src/serving/revision';
 import { RevisionTemplate } from '../../src/serving/template';
 
@@ -78,21 +79,29 @@ describe('eager errors', () => {
     ['initialScale', { initialScale: 0.5 }],
     ['activationScale', { activationScale: Number.NaN }],
   ])('throws on a non-integer %s', (prop, options) => {
-    expect(() => Autoscaling.annotations(options)).toThrow(new RegExp(`autoscaling.${prop} must be a whole number of replicas \\(got .*\\). Fix: use an integer`));
+    expect(() => Autoscaling.annotations(options)).toThrow(new RegExp(`^autoscaling\\.${prop}: must be a whole number of replicas \\(got .*\\)\\. Fix: Use an integer`));
   });
 
   test('throws on non-finite numbers', () => {
-    expect(() => Autoscaling.annotations({ target: Number.POSITIVE_INFINITY })).toThrow(/autoscaling.target must be a finite number \(got Infinity\)/);
+    expect(() => Autoscaling.annotations({ target: Number.POSITIVE_INFINITY })).toThrow(/^autoscaling\.target: must be a finite number \(got Infinity\)\. Fix: /);
   });
 
   test('throws on durations that are not whole seconds', () => {
-    expect(() => Autoscaling.annotations({ window: Duration.millis(6500) })).toThrow(/autoscaling.window must be a whole number of seconds \(got 6 seconds 500 millis\). Fix: use e.g. Duration.seconds\(7\)/);
-    expect(() => Autoscaling.annotations({ scaleDownDelay: Duration.millis(10) })).toThrow(/autoscaling.scaleDownDelay must be a whole number of seconds/);
+    expect(() => Autoscaling.annotations({ window: Duration.millis(6500) })).toThrow('autoscaling.window: must be a whole number of seconds (got 6 seconds 500 millis). Fix: Use e.g. Duration.seconds(7).');
+    expect(() => Autoscaling.annotations({ scaleDownDelay: Duration.millis(10) })).toThrow(/autoscaling\.scaleDownDelay: must be a whole number of seconds/);
   });
 
-  test('throws on empty or malformed custom class and metric names', () => {
-    expect(() => AutoscalerClass.custom('')).toThrow(/invalid class name ""/);
-    expect(() => AutoscalingMetric.custom(' cpu')).toThrow(/invalid metric name " cpu"/);
+  test('empty or malformed custom class and metric names: recorded, thrown with the construct path where they are used', () => {
+    const badClass = AutoscalerClass.custom('');
+    const badMetric = AutoscalingMetric.custom(' cpu');
+    expect(badClass.value).toBe('');
+    const chart = Testing.chart();
+    expect(() => new KnService(chart, 'Svc', { image: 'img', autoscaling: { autoscalerClass: badClass } })).toThrow(
+      '[test/Svc] autoscaling.autoscalerClass: AutoscalerClass.custom() needs a non-empty class name without surrounding spaces (got ""). Fix: Pass e.g. "my.autoscaler.example.com".');
+    expect(() => new KnService(chart, 'Svc2', { image: 'img', autoscaling: { metric: badMetric } })).toThrow(
+      /^\[test\/Svc2\] autoscaling\.metric: AutoscalingMetric\.custom\(\) needs a non-empty metric name without surrounding spaces \(got " cpu"\)\. Fix: /);
+    // Without a construct (the annotations map cannot be attached later): path-less, same shape.
+    expect(() => Autoscaling.annotations({ metric: badMetric })).toThrow(/^autoscaling\.metric: .*\(got " cpu"\)\. Fix: /);
   });
 
   test('throws when revisionAnnotations and autoscaling set the same key', () => {

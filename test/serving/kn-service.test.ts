@@ -280,7 +280,7 @@ describe('KnService', () => {
       expect(() => svc.revision('Bad'))
         .toThrow(/^\[shop\/Api\] revision\("Bad"\): not a revision name or suffix\. Fix: /);
       expect(() => svc.addTraffic(TrafficTarget.latestRevision(), 101))
-        .toThrow(/^\[shop\/Api\] Traffic percent must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
+        .toThrow(/^\[shop\/Api\] traffic\[0\]\.percent: must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
     });
 
     test('errors are prefixed once, also when a template method is called from the constructor', () => {

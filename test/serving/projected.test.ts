@@ -70,18 +70,33 @@ describe('projected volumes', () => {
     expect(() => Testing.synth(chart)).toThrow(/\[test\/Svc\].*volumeMounts\[0\]\.readOnly/);
   });
 
-  test.each<[string, () => unknown, RegExp]>([
-    ['bad volume name', () => ProjectedVolume.of('Tokens', [ProjectedVolumeSource.serviceAccountToken({ path: 't' })]), /"Tokens" is not a DNS-1123 label/],
-    ['no sources', () => ProjectedVolume.of('p', []), /at least one source/],
-    ['defaultMode out of range', () => ProjectedVolume.of('p', [ProjectedVolumeSource.serviceAccountToken({ path: 't' })], { defaultMode: 0o1000 }), /not between 0 and 0777/],
-    ['absolute token path', () => ProjectedVolumeSource.serviceAccountToken({ path: '/t' }), /relative path/],
-    ['token path with ..', () => ProjectedVolumeSource.serviceAccountToken({ path: 'a/../t' }), /relative path/],
-    ['short token lifetime', () => ProjectedVolumeSource.serviceAccountToken({ path: 't', expiration: Duration.minutes(5) }), /at least 10 minutes \(got 300s\)/],
-    ['downward item with neither', () => ProjectedVolumeSource.downwardApi([{ path: 'x' }]), /exactly one of fieldPath and resource.*neither/],
-    ['downward item with both', () => ProjectedVolumeSource.downwardApi([{ path: 'x', fieldPath: 'metadata.name', resource: 'limits.cpu' }]), /got both/],
-    ['no downward items', () => ProjectedVolumeSource.downwardApi([]), /at least one item/],
-  ])('%s fails with a fix', (_name, make, message) => {
-    expect(make).toThrow(message);
-    expect(make).toThrow(/Fix:/);
+  // Volumes and sources are built before they are mounted: the problem is recorded, and the
+  // container that mounts the volume throws it with its construct path.
+  const token = (o: Partial<Parameters<typeof ProjectedVolumeSource.serviceAccountToken>[0]> = {}) => ProjectedVolumeSource.serviceAccountToken({ path: 't', ...o });
+  const vol = (...sources: ProjectedVolumeSource[]) => ProjectedVolume.of('p', sources);
+  test.each<[string, () => ProjectedVolume, string]>([
+    ['bad volume name', () => ProjectedVolume.of('Tokens', [token()]),
+      'ProjectedVolume.of().name: is not a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters) (got "Tokens"). Fix: Use e.g. "tokens".'],
+    ['no sources', () => vol(), 'ProjectedVolume.of("p").sources: needs at least one source (got []). Fix: Pass e.g. [ProjectedVolumeSource.fromSecret(secret)].'],
+    ['defaultMode out of range', () => ProjectedVolume.of('p', [token()], { defaultMode: 0o1000 }),
+      'ProjectedVolume.of("p").defaultMode: must be between 0 and 0o777 (octal; 511 decimal) (got 512 (0o1000)). Fix: Use a mode between 0 and 0o777, e.g. 0o440.'],
+    ['absolute token path', () => vol(token({ path: '/t' })),
+      'ProjectedVolume.of("p").sources[0].serviceAccountToken.path: must be a relative path without ".." (got "/t"). Fix: Use e.g. "token".'],
+    ['token path with ..', () => vol(token({ path: 'a/../t' })), 'sources[0].serviceAccountToken.path: must be a relative path without ".." (got "a/../t")'],
+    ['short token lifetime', () => vol(token(), token({ expiration: Duration.minutes(5) })),
+      'ProjectedVolume.of("p").sources[1].serviceAccountToken.expiration: must be a whole number of seconds, at least 10 minutes (got 5 minutes). Fix: Use e.g. Duration.hours(1).'],
+    ['downward item with neither', () => vol(ProjectedVolumeSource.downwardApi([{ path: 'x' }])),
+      'sources[0].downwardApi[0]: set exactly one of fieldPath and resource (Knative: expected exactly one, got neither). Fix: Use e.g. { path: \'x\', fieldPath: \'metadata.labels\' }.'],
+    ['downward item with both', () => vol(ProjectedVolumeSource.downwardApi([{ path: 'x', fieldPath: 'metadata.name', resource: 'limits.cpu' }])),
+      'got both) (got {"fieldPath":"metadata.name","resource":"limits.cpu"})'],
+    ['no downward items', () => vol(ProjectedVolumeSource.downwardApi([])), 'sources[0].downwardApi: needs at least one item (got [])'],
+  ])('%s: nothing thrown while building; mounting throws it with the construct path', (_name, make, message) => {
+    const v = make();
+    const chart = Testing.chart();
+    expect(() => new KnService(chart, 'Svc', { containers: [{ image: 'app', projectedMounts: [{ volume: v, path: '/p' }] }] }))
+      .toThrow(`[test/Svc] ${message.startsWith('ProjectedVolume') ? message : ''}`);
+    expect(() => new KnService(chart, 'Svc2', { containers: [{ image: 'app', projectedMounts: [{ volume: v, path: '/p' }] }] })).toThrow(message);
+    const svc = new KnService(chart, 'Svc3', { image: 'app' });
+    expect(() => svc.template.containers[0].mountProjected('/p', v)).toThrow(/^\[test\/Svc3\] ProjectedVolume\.of.*\. Fix: /);
   });
 });

@@ -130,7 +130,7 @@ describe('Route', () => {
     });
 
     test('latestRevision() has no Configuration in a standalone Route: eager when the split is known', () => {
-      const message = /^\[test\/Route\] spec\.traffic\[0\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry\)\. Fix: /;
+      const message = /^\[test\/Route\] traffic\[0\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got TrafficTarget\.latestRevision\(\)\)\. Fix: /;
       expect(() => new Route(Testing.chart(), 'Route', { metadata: { name: 'web' }, traffic: TrafficSplit.latest() })).toThrow(message);
       const route = new Route(Testing.chart(), 'Route', { metadata: { name: 'web' } });
       expect(() => route.addTraffic(TrafficTarget.latestRevision(), 100)).toThrow(message);
@@ -144,7 +144,7 @@ describe('Route', () => {
       new Route(chart, 'Route', { metadata: { name: 'web' }, traffic: split });
       split.to(TrafficTarget.revisionName('web-a'), 50).toLatest(50, { tag: 'next' });
       expect(() => Testing.synth(chart)).toThrow(
-        /\[test\/Route\] spec\.traffic\[1\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got a latest-revision entry tagged "next"\)\. Fix: /);
+        /\[test\/Route\] spec\.traffic\[1\]: TrafficTarget\.latestRevision\(\) is only valid in a KnService traffic split; in a Route use TrafficTarget\.configuration\(cfg\) \(got TrafficTarget\.latestRevision\(\) tagged "next"\)\. Fix: /);
     });
 
     test('a tag whose host label would exceed 63 characters is reported with a fix', () => {

@@ -323,10 +323,13 @@ describe('RevisionName', () => {
     expect(template({ image: 'img', revisionName: RevisionName.of('hello') })._toKube('hello').metadata).toEqual({ name: 'hello-hello' });
   });
 
-  test('of() throws on invalid names', () => {
-    expect(() => RevisionName.of('')).toThrow(/invalid revision name or suffix ""/);
-    expect(() => RevisionName.of('V2')).toThrow(/invalid revision name or suffix "V2"/);
-    expect(() => RevisionName.of('a_b')).toThrow(/lowercase letters, digits and '-'/);
+  test('of() with an invalid name: recorded, thrown with the construct path by the template using it', () => {
+    const chart = Testing.chart();
+    for (const name of ['', 'V2', 'a_b', '--']) {
+      const revisionName = RevisionName.of(name);
+      expect(() => new KnService(chart, `Svc-${name}`, { image: 'img', revisionName })).toThrow(
+        `[test/Svc-${name}] revisionName: RevisionName.of() needs a revision name or suffix of lowercase letters, digits and '-' (got ${JSON.stringify(name)}). Fix: Use e.g. "v2" (rendered as "<parent>-v2").`);
+    }
   });
 
   const build = (extra: Partial<RevisionTemplateProps> = {}, mutate?: (t: RevisionTemplate) => void): string => {

@@ -6,6 +6,7 @@ import {
   IRevision,
   KnService,
   Revision,
+  Route,
   RevisionName,
   TrafficSplit,
   TrafficTarget,
@@ -16,6 +17,19 @@ function serviceTraffic(build: (chart: Chart) => TrafficSplit | undefined): any[
   const chart = Testing.chart();
   new KnService(chart, 'Svc', { metadata: { name: 'my-service' }, image: 'gcr.io/x/app', traffic: build(chart) });
   return Testing.synth(chart)[0].spec.traffic;
+}
+
+/**
+ * Attach `split` to a new Service `test/Svc` and return the error thrown, if any: problems
+ * recorded while building a split are thrown where it is attached, with the construct path.
+ */
+function attachError(split: TrafficSplit): string {
+  try {
+    new KnService(Testing.chart(), 'Svc', { image: 'img', traffic: split });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(no error)';
 }
 
 /** An imported revision (names as in the seed scenarios: abc, def, ghi). */
@@ -33,16 +47,22 @@ describe('TrafficTarget', () => {
     expect(TrafficTarget.configuration(cfg)._toKube()).toEqual({ configurationName: 'my-config', latestRevision: true });
   });
 
-  test('revisionName() requires a name', () => {
-    expect(() => TrafficTarget.revisionName('')).toThrow(/a revision name is required \(got ""\)\. Fix: pass the full Revision name/);
+  test('revisionName() requires a name: reported with the path and entry where the target is used', () => {
+    const target = TrafficTarget.revisionName('');
+    expect(attachError(TrafficSplit.create().toLatest(100).to(target, 0, { tag: 'x' })))
+      .toBe('[test/Svc] traffic[1]: TrafficTarget.revisionName() needs a revision name (got ""). Fix: Pass the full Revision name, e.g. \'my-service-00001\', or use TrafficTarget.latestRevision().');
   });
 
   test('revision() and configuration() require an object (e.g. currentRevision of a generated name)', () => {
     const chart = Testing.chart();
     const svc = new KnService(chart, 'Svc', { image: 'img' });
-    expect(() => TrafficTarget.revision(svc.currentRevision!)).toThrow(/no revision given \(got undefined\)\. Fix: `currentRevision` is only defined when the template names its revision/);
-    expect(() => TrafficSplit.pin(svc.currentRevision!)).toThrow(/no revision given/);
-    expect(() => TrafficTarget.configuration(undefined as any)).toThrow(/no configuration given \(got undefined\)/);
+    expect(attachError(TrafficSplit.create().to(TrafficTarget.revision(svc.currentRevision!), 100)))
+      .toMatch(/^\[test\/Svc\] traffic\[0\]: TrafficTarget\.revision\(\) needs a revision \(got undefined\)\. Fix: `currentRevision` is only defined when the template names its revision/);
+    expect(attachError(TrafficSplit.pin(svc.currentRevision!))).toMatch(/^\[test\/Svc\] traffic\[0\]: TrafficTarget\.revision\(\) needs a revision/);
+    // A standalone Route is where configuration targets are used.
+    const route = new Route(chart, 'Route', { traffic: TrafficSplit.create().to(TrafficTarget.revisionName('r'), 100) });
+    expect(() => route.addTraffic(TrafficTarget.configuration(undefined as any), 0))
+      .toThrow('[test/Route] traffic[1]: TrafficTarget.configuration() needs a configuration (got undefined). Fix: Pass a Configuration or Configuration.fromConfigurationName(...).');
   });
 
   test('describe() names the target; isLatest only for latestRevision()', () => {
@@ -295,16 +315,17 @@ describe('fluent and declarative forms', () => {
   });
 
   test('a remainder entry must not set percent', () => {
-    expect(() => TrafficSplit.fromEntries([{ target: TrafficTarget.latestRevision(), remainder: true, percent: 10 }]))
-      .toThrow('TrafficSplit.fromEntries(): the remainder entry for latest revision also sets percent 10. Fix: drop percent (the remainder is computed) or drop remainder.');
+    expect(attachError(TrafficSplit.fromEntries([{ target: TrafficTarget.latestRevision(), remainder: true, percent: 10 }])))
+      .toBe('[test/Svc] traffic[0].percent: TrafficSplit.fromEntries(): the remainder entry for latest revision also sets percent (got 10). Fix: Drop percent (the remainder is computed) or drop remainder.');
   });
 
-  test('fromEntries() applies the same eager checks', () => {
-    expect(() => TrafficSplit.fromEntries([{ target: TrafficTarget.latestRevision(), percent: 101 }])).toThrow(/got 101/);
-    expect(() => TrafficSplit.fromEntries([
+  test('fromEntries() applies the same entry checks', () => {
+    expect(attachError(TrafficSplit.fromEntries([{ target: TrafficTarget.latestRevision(), percent: 101 }])))
+      .toMatch(/^\[test\/Svc\] traffic\[0\]\.percent: .*\(got 101\)/);
+    expect(attachError(TrafficSplit.fromEntries([
       { target: TrafficTarget.latestRevision(), percent: 100, tag: 'a' },
       { target: TrafficTarget.revisionName('x'), tag: 'a' },
-    ])).toThrow(/Traffic tag "a" is already used/);
+    ]))).toMatch(/^\[test\/Svc\] traffic\[1\]\.tag: is already used by the entry for latest revision/);
   });
 
   test('tags and length reflect the entries', () => {
@@ -314,44 +335,64 @@ describe('fluent and declarative forms', () => {
   });
 });
 
-describe('eager checks (thrown when the entry is added)', () => {
+describe('entry checks (recorded when the entry is added, thrown with the path where the split is attached)', () => {
+  test('building a bad split throws nothing; attaching it throws the first problem', () => {
+    const split = TrafficSplit.create().toLatest(101).toLatest(0, { tag: 'V1' });
+    expect(split._problems.length).toBe(2);
+    expect(attachError(split)).toBe('[test/Svc] traffic[0].percent: must be a whole number from 0 to 100 (got 101). Fix: Use an integer between 0 and 100.');
+  });
+
   test.each([101, -1, 1.5, NaN])('percent %p is rejected with the value and a fix', (percent) => {
-    expect(() => TrafficSplit.create().toLatest(percent)).toThrow(
-      new RegExp(`Traffic percent must be a whole number from 0 to 100 \\(got ${percent}\\)\\. Fix: use an integer between 0 and 100\\.`));
+    expect(attachError(TrafficSplit.create().toLatest(percent))).toBe(
+      `[test/Svc] traffic[0].percent: must be a whole number from 0 to 100 (got ${Number.isNaN(percent) ? 'null' : percent}). Fix: Use an integer between 0 and 100.`);
   });
 
   test.each(['V1', '1abc', 'a_b', 'a-', 'a'.repeat(64), ''])('tag %p is not a DNS-1035 label', (tag) => {
-    expect(() => TrafficSplit.create().toLatest(100, { tag })).toThrow(/is not a DNS-1035 label\. Fix: use 1-63 lowercase letters/);
+    expect(attachError(TrafficSplit.create().toLatest(100, { tag }))).toBe(
+      `[test/Svc] traffic[0].tag: is not a DNS-1035 label (got ${JSON.stringify(tag)}). Fix: Use 1-63 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit (e.g. 'v2', 'candidate').`);
   });
 
   test('duplicate tag names the other entry', () => {
-    expect(() => TrafficSplit.create()
+    expect(attachError(TrafficSplit.create()
       .toRevision(rev(Testing.chart(), 'abc'), 50, { tag: 'current' })
       .toLatest(50, { tag: 'current' }),
-    ).toThrow('Traffic tag "current" is already used by the entry for revision "abc"; tags must be unique within a traffic split (Knative: Multiple definitions for "current"). Fix: choose another tag for latest revision.');
+    )).toBe('[test/Svc] traffic[1].tag: is already used by the entry for revision "abc"; tags must be unique within a traffic split (Knative: Multiple definitions for "current") (got "current"). Fix: Choose another tag for latest revision.');
   });
 
   test('only one remainder entry', () => {
-    expect(() => TrafficSplit.create().remainderTo(TrafficTarget.latestRevision()).remainderTo(TrafficTarget.revisionName('x')))
-      .toThrow('TrafficSplit.remainderTo(revision "x"): the split already sends the remainder to latest revision. Fix: use to() with an explicit percent for one of them.');
+    expect(attachError(TrafficSplit.create().remainderTo(TrafficTarget.latestRevision()).remainderTo(TrafficTarget.revisionName('x'))))
+      .toBe('[test/Svc] traffic: TrafficSplit.remainderTo(): the split already sends the remainder to latest revision (got revision "x"). Fix: Use to() with an explicit percent for one of them.');
   });
 
   test('release() checks candidatePercent', () => {
     const c = Testing.chart();
-    expect(() => TrafficSplit.release({ current: rev(c, 'a'), candidatePercent: 5 }))
-      .toThrow(/candidatePercent is 5 but no candidate revision was given\. Fix: pass 'candidate'/);
-    expect(() => TrafficSplit.release({ current: rev(c, 'b'), candidate: rev(c, 'c'), candidatePercent: 150 }))
-      .toThrow(/Traffic candidatePercent must be a whole number from 0 to 100 \(got 150\)/);
+    expect(attachError(TrafficSplit.release({ current: rev(c, 'a'), candidatePercent: 5 })))
+      .toBe('[test/Svc] traffic: TrafficSplit.release(): candidatePercent is set but no candidate revision was given (got 5). Fix: Pass \'candidate\', or set candidatePercent to 0.');
+    expect(attachError(TrafficSplit.release({ current: rev(c, 'b'), candidate: rev(c, 'c'), candidatePercent: 150 })))
+      .toBe('[test/Svc] traffic: TrafficSplit.release(): candidatePercent must be a whole number from 0 to 100 (got 150). Fix: Use an integer between 0 and 100.');
   });
 
-  test('promote() needs a candidate entry', () => {
-    expect(() => TrafficSplit.pin(rev(Testing.chart(), 'a'), { latestTag: 'latest' }).promote())
-      .toThrow('TrafficSplit.promote(): no entry is tagged "candidate" (tags: "latest"). Fix: promote a split built with TrafficSplit.release({ candidate, … }), or pass { candidateTag }.');
+  test('promote() needs a candidate entry; the default tag is not shown as a value the user wrote', () => {
+    expect(attachError(TrafficSplit.pin(rev(Testing.chart(), 'a'), { latestTag: 'latest' }).promote()))
+      .toBe('[test/Svc] traffic: TrafficSplit.promote(): no entry is tagged "candidate" (tags: "latest"). Fix: Promote a split built with TrafficSplit.release({ candidate, … }), or pass { candidateTag }.');
+    expect(attachError(TrafficSplit.pin(rev(Testing.chart(), 'a'), { latestTag: 'latest' }).promote({ candidateTag: 'next' })))
+      .toMatch(/no entry is tagged "next" \(tags: "latest"\) \(got "next"\)\. Fix: /);
   });
 
   test('rollbackTo() needs a known tag', () => {
-    expect(() => TrafficSplit.latest().rollbackTo('stable'))
-      .toThrow('TrafficSplit.rollbackTo("stable"): no entry is tagged "stable" (tags: none). Fix: use one of the tags of this split, or TrafficSplit.rollback(revision).');
+    expect(attachError(TrafficSplit.latest().rollbackTo('stable')))
+      .toBe('[test/Svc] traffic: TrafficSplit.rollbackTo(): no entry has this tag (tags: none) (got "stable"). Fix: Use one of the tags of this split, or TrafficSplit.rollback(revision).');
+  });
+
+  test('replaceTraffic() and addTraffic() throw at the call with the path; a problem added after attaching fails synthesis', () => {
+    const chart = Testing.chart();
+    const split = TrafficSplit.latest();
+    const svc = new KnService(chart, 'Svc', { image: 'img', traffic: split });
+    expect(() => svc.replaceTraffic(TrafficSplit.create().toLatest(100, { tag: 'Bad' })))
+      .toThrow(/^\[test\/Svc\] traffic\[0\]\.tag: is not a DNS-1035 label \(got "Bad"\)/);
+    expect(() => svc.addTraffic(TrafficTarget.revisionName('x'), 200)).toThrow(/^\[test\/Svc\] traffic\[1\]\.percent: .*\(got 200\)/);
+    split.rollbackTo('nope');
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/Svc\] spec\.traffic: TrafficSplit\.rollbackTo\(\): no entry has this tag .*\(got "nope"\)\. Fix: /);
   });
 });
 
