@@ -272,11 +272,18 @@ function resolveResources(prop: string, r: ComponentResources | undefined, defau
     memoryRequestMi: r?.memoryRequest ? mebibytes(`${prop}.memoryRequest`, r.memoryRequest) : defaults.memoryRequestMi,
     memoryLimitMi: r?.memoryLimit ? mebibytes(`${prop}.memoryLimit`, r.memoryLimit) : defaults.memoryLimitMi,
   };
+  // Name the prop the user set (a default they did not write is not shown as "got").
   if (out.cpuLimitMillis < out.cpuRequestMillis) {
-    throw propError(`${prop}.cpuLimit`, `${out.cpuLimitMillis}m`, `is below the CPU request (${out.cpuRequestMillis}m)`, 'raise cpuLimit or lower cpuRequest');
+    if (r?.cpuLimit) {
+      throw propError(`${prop}.cpuLimit`, `${out.cpuLimitMillis}m`, `is below the CPU request (${out.cpuRequestMillis}m${r.cpuRequest ? '' : ', the default'})`, 'raise cpuLimit or lower cpuRequest');
+    }
+    throw propError(`${prop}.cpuRequest`, `${out.cpuRequestMillis}m`, `is above the default CPU limit (${out.cpuLimitMillis}m)`, 'lower cpuRequest, or also set cpuLimit');
   }
   if (out.memoryLimitMi < out.memoryRequestMi) {
-    throw propError(`${prop}.memoryLimit`, `${out.memoryLimitMi}Mi`, `is below the memory request (${out.memoryRequestMi}Mi)`, 'raise memoryLimit or lower memoryRequest');
+    if (r?.memoryLimit) {
+      throw propError(`${prop}.memoryLimit`, `${out.memoryLimitMi}Mi`, `is below the memory request (${out.memoryRequestMi}Mi${r.memoryRequest ? '' : ', the default'})`, 'raise memoryLimit or lower memoryRequest');
+    }
+    throw propError(`${prop}.memoryRequest`, `${out.memoryRequestMi}Mi`, `is above the default memory limit (${out.memoryLimitMi}Mi)`, 'lower memoryRequest, or also set memoryLimit');
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KnativeError } from '../serving/errors';
 
 let cached: string | undefined;
 
@@ -16,7 +17,12 @@ export function packageVersion(): string {
     const file = path.join(__dirname, '..', '..', 'package.json');
     const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
     if (typeof pkg.version !== 'string' || pkg.version === '') {
-      throw new Error(`ServingControlPlane: no "version" in ${file}; cannot derive the default image tag. Fix: set controllerImage/ingressImage explicitly.`);
+      // Path-less: the ServingControlPlane constructor locates it.
+      throw new KnativeError(undefined, {
+        field: 'controllerImage',
+        message: `has no default: there is no "version" in ${file} to derive the image tag from`,
+        fix: 'Set controllerImage and ingressImage explicitly.',
+      });
     }
     cached = pkg.version;
   }

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { KnativeError } from './errors';
 import { isDns1035Label } from '../core/names';
 
 /**
@@ -84,9 +85,14 @@ export function _hostOf(name: string, namespace: string | undefined, domain?: st
  * `http://<tag>-<name>.<namespace>.<domain>` (default tag template `{{.Tag}}-{{.Name}}`).
  * @internal
  */
-export function _tagUrlOf(tag: string, name: string, namespace: string | undefined, domain?: string): string {
-  if (!isDns1035Label(tag)) {
-    throw new Error(`tagUrl(): ${JSON.stringify(tag)} is not a valid traffic tag. Fix: use a DNS-1035 label such as 'latest' or 'v2'.`);
+export function _tagUrlOf(scope: IConstruct, tag: string, name: string, namespace: string | undefined, domain?: string): string {
+  if (typeof tag !== 'string' || !isDns1035Label(tag)) {
+    throw new KnativeError(scope, {
+      field: 'tagUrl(tag)',
+      message: 'is not a valid traffic tag (a DNS-1035 label)',
+      value: tag,
+      fix: 'Use a tag of the traffic split, such as \'latest\' or \'v2\'.',
+    });
   }
   return _urlOf(`${tag}-${name}`, namespace, domain);
 }
@@ -129,6 +135,6 @@ export abstract class _ImportedAddressable extends Construct implements IAddress
   }
 
   public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.targetName, this.targetNamespace, domain);
+    return _tagUrlOf(this, tag, this.targetName, this.targetNamespace, domain);
   }
 }

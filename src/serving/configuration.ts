@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
-import { _pathError, _withPath } from './errors';
+import { _childPath, _pathError, _withPath, KnativeError } from './errors';
 import type { IRevision } from './revision';
 import { RevisionTemplate, RevisionTemplateProps } from './template';
 import { byoRevisionName } from '../core/names';
@@ -37,7 +37,9 @@ export class Configuration extends KnativeResource implements IConfiguration {
    */
   public static fromConfigurationName(scope: Construct, id: string, name: string): IConfiguration {
     if (!name) {
-      throw new Error('Configuration.fromConfigurationName(): name must not be empty. Fix: pass the Configuration name.');
+      throw new KnativeError(_childPath(scope, id), {
+        field: 'Configuration.fromConfigurationName(name)', message: 'must not be empty', value: name, fix: 'Pass the Configuration\'s metadata.name.',
+      });
     }
     return new ImportedConfiguration(scope, id, name);
   }
@@ -153,7 +155,13 @@ export class _RevisionHandles {
   /** A handle for `<parent>-<suffix>` (or the full name). */
   public get(nameOrSuffix: string): IRevision {
     if (typeof nameOrSuffix !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(nameOrSuffix)) {
-      throw new Error(`revision(${JSON.stringify(nameOrSuffix)}): not a revision name or suffix. Fix: pass the suffix after "${this.parentName()}-" (e.g. 'v1', '00001') or the full revision name.`);
+      // Path-less: revision() locates it at its construct.
+      throw new KnativeError(undefined, {
+        field: 'revision(nameOrSuffix)',
+        message: 'is not a revision name or suffix (a DNS-1123 label)',
+        value: nameOrSuffix,
+        fix: `Pass the suffix after "${this.parentName()}-" (e.g. 'v1', '00001') or the full revision name.`,
+      });
     }
     const name = byoRevisionName(this.parentName(), nameOrSuffix);
     let rev = this.byName.get(name);

@@ -9,7 +9,7 @@ import {
   Volume,
 } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { _pathError, KnativeError } from './errors';
+import { KnativeError, KnativeErrorDetails } from './errors';
 import { KnativeFeature } from './features';
 import { KnativeProbe } from './probe';
 import { ProjectedVolume } from './projected';
@@ -349,6 +349,13 @@ export class Container {
    */
   public _owner?: IConstruct;
 
+  /**
+   * Where the template holds this container (`containers[1]`, `initContainers[0]`; '' for the
+   * `image` shortcut container), for the fields of errors from later mutations.
+   * @internal
+   */
+  public _field?: string;
+
   private readonly _command?: string[];
   private readonly _args?: string[];
   private readonly _env = new Map<string, EnvValue>();
@@ -356,22 +363,41 @@ export class Container {
   private readonly _mounts: AnyMount[] = [];
 
   public constructor(props: ContainerProps) {
+    // Path-less errors: the template adding the container locates them (construct path and
+    // `containers[i]`); a Container built on its own has no construct to name.
     if (!props.image || typeof props.image !== 'string' || props.image.trim() !== props.image) {
-      throw new Error(`Container image must be a non-empty image reference without surrounding spaces (got ${JSON.stringify(props.image)}). Fix: pass e.g. image: "ghcr.io/org/app:1.0".`);
+      throw new KnativeError(undefined, {
+        field: 'image',
+        message: 'must be a non-empty image reference without surrounding spaces',
+        value: props.image,
+        fix: 'Pass e.g. image: "ghcr.io/org/app:1.0".',
+      });
     }
     if (props.port !== undefined && (!Number.isInteger(props.port))) {
-      throw new Error(`Container port must be an integer (got ${props.port}). Fix: pass the port number the app listens on, e.g. 8080.`);
+      throw new KnativeError(undefined, {
+        field: 'port',
+        message: 'must be an integer',
+        value: props.port,
+        shown: String(props.port),
+        fix: 'Pass the port number the app listens on, e.g. 8080.',
+      });
     }
     if (props.portProtocol !== undefined && props.port === undefined) {
-      throw new Error(`Container${props.name ? ` "${props.name}"` : ''}: portProtocol (${props.portProtocol}) requires port. Fix: also set port (Knative's default is 8080).`);
+      throw new KnativeError(undefined, {
+        field: 'portProtocol', message: 'requires port', value: props.portProtocol, fix: 'Also set port (Knative\'s default is 8080).',
+      });
     }
     const sc = props.securityContext;
     if (sc?.privileged === true) {
-      throw new Error('Container securityContext.privileged: true is not allowed by Knative. Fix: remove privileged (or set it to false).');
+      throw new KnativeError(undefined, {
+        field: 'securityContext.privileged', message: 'true is not allowed by Knative', value: true, fix: 'Remove privileged (or set it to false).',
+      });
     }
     for (const [k, v] of [['runAsUser', sc?.runAsUser], ['runAsGroup', sc?.runAsGroup]] as const) {
       if (v !== undefined && !Number.isInteger(v)) {
-        throw new Error(`Container securityContext.${k} must be an integer id (got ${v}). Fix: pass a whole number such as 1000.`);
+        throw new KnativeError(undefined, {
+          field: `securityContext.${k}`, message: 'must be an integer id', value: v, shown: String(v), fix: 'Pass a whole number such as 1000.',
+        });
       }
     }
     for (const prop of ['readiness', 'liveness', 'startup'] as const) {
@@ -452,10 +478,12 @@ export class Container {
    */
   public addEnv(name: string, value: EnvValue): void {
     if (!name) {
-      throw _pathError(this._owner, new Error('Environment variable name must not be empty. Fix: pass a name such as "LOG_LEVEL".'));
+      throw this.error({ field: 'env', message: 'a variable name must not be empty', value: name, fix: 'Pass a name such as "LOG_LEVEL".' });
     }
     if (this._env.has(name)) {
-      throw _pathError(this._owner, new Error(`Environment variable "${name}" is already defined on container ${this.describe()}. Fix: define each variable once.`));
+      throw this.error({
+        field: `env["${name}"]`, message: `is already defined on container ${this.describe()}`, value: name, fix: 'Define each variable once.',
+      });
     }
     _touch();
     this._env.set(name, value);
@@ -493,17 +521,24 @@ export class Container {
   public mountProjected(path: string, volume: ProjectedVolume, options: ContainerMountOptions = {}): void {
     // Problems the volume and its sources recorded when built, now with a construct path.
     const problem = volume._problems.all[0];
-    if (problem) throw _pathError(this._owner, problem);
+    if (problem) throw this.error(problem.details, problem);
     this.addMount(path, volume, options, true);
   }
 
   private addMount(path: string, volume: VolumeLike, options: ContainerMountOptions, projected: boolean): void {
-    if (!path || !path.startsWith('/')) {
-      throw _pathError(this._owner, new Error(`Mount path for volume "${volume.name}" must be absolute (got ${JSON.stringify(path)}). Fix: use a path such as "/etc/config".`));
+    if (!path || typeof path !== 'string' || !path.startsWith('/')) {
+      throw this.error({
+        field: `volumeMounts["${volume.name}"].path`, message: 'must be absolute', value: path, fix: 'Use a path such as "/etc/config".',
+      });
     }
     const clash = this._mounts.find(m => m.path === path);
     if (clash) {
-      throw _pathError(this._owner, new Error(`Container ${this.describe()} already mounts volume "${clash.volume.name}" at "${path}". Fix: mount paths must be unique within a container.`));
+      throw this.error({
+        field: `volumeMounts["${volume.name}"].path`,
+        message: `is already the mount path of volume "${clash.volume.name}" in container ${this.describe()}`,
+        value: path,
+        fix: 'Mount paths must be unique within a container.',
+      });
     }
     _touch();
     this._mounts.push({ path, volume, readOnly: options.readOnly, subPath: options.subPath, projected });
@@ -609,6 +644,17 @@ export class Container {
     if (sc.runAsUser !== undefined) out.runAsUser = sc.runAsUser;
     if (sc.seccompProfile) out.seccompProfile = clean({ type: sc.seccompProfile.type, localhostProfile: sc.seccompProfile.localhostProfile });
     return Object.keys(out).length ? out : undefined;
+  }
+
+  /**
+   * An error about this container: at its owner's construct path and under its field in the
+   * template (path-less while the container is not in a template: the template adding it
+   * locates it, or it has no construct at all).
+   */
+  private error(details: KnativeErrorDetails, cause?: unknown): KnativeError {
+    const prefix = this._field;
+    const field = prefix ? `${prefix}.${details.field}` : details.field;
+    return new KnativeError(this._owner, { ...details, field }, cause !== undefined ? { cause } : {});
   }
 
   private describe(): string {

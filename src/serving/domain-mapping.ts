@@ -3,6 +3,7 @@ import { ISecret } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IAddressableTarget } from './addressable';
 import { KnativeResource } from './base';
+import { _childPath, KnativeError } from './errors';
 import { isDns1123Subdomain } from '../core/names';
 import { DOMAIN_MAPPING_API_VERSION } from '../core/types';
 
@@ -72,9 +73,16 @@ export class DomainMapping extends KnativeResource {
   public readonly tlsSecret?: ISecret;
 
   public constructor(scope: Construct, id: string, props: DomainMappingProps) {
-    checkDomain(props.domain);
+    // Checked before super() (the domain is the object's name): located at the path it will have.
+    const path = _childPath(scope, id);
+    checkDomain(path, props.domain);
     if (props.metadata?.name !== undefined && props.metadata.name !== props.domain) {
-      throw new Error(`DomainMapping: metadata.name (${JSON.stringify(props.metadata.name)}) must be the mapped domain (${JSON.stringify(props.domain)}). Fix: drop metadata.name; the domain is used as the name.`);
+      throw new KnativeError(path, {
+        field: 'metadata.name',
+        message: `must be the mapped domain (${JSON.stringify(props.domain)})`,
+        value: props.metadata.name,
+        fix: 'Drop metadata.name; the domain is used as the name.',
+      });
     }
     super(scope, id, DOMAIN_MAPPING_API_VERSION, 'DomainMapping', {
       metadata: {
@@ -120,15 +128,25 @@ export class DomainMapping extends KnativeResource {
   }
 }
 
-function checkDomain(domain: string): void {
-  const fix = 'Fix: use a lowercase fully-qualified domain name such as "api.example.com".';
+function checkDomain(path: string, domain: string): void {
+  const fix = 'Use a lowercase fully-qualified domain name such as "api.example.com".';
   if (typeof domain !== 'string' || domain.length === 0) {
-    throw new Error(`DomainMapping: a domain is required (got ${JSON.stringify(domain)}). ${fix}`);
+    throw new KnativeError(path, { field: 'domain', message: 'is required', value: domain, fix });
   }
   if (domain.length > 253 || !isDns1123Subdomain(domain) || domain.split('.').length < 2 || domain.split('.').some(l => l.length > 63)) {
-    throw new Error(`DomainMapping: domain must be a fully-qualified domain name (lowercase DNS labels of at most 63 characters, at least two labels, at most 253 characters) (got ${JSON.stringify(domain)}). ${fix}`);
+    throw new KnativeError(path, {
+      field: 'domain',
+      message: 'must be a fully-qualified domain name (lowercase DNS labels of at most 63 characters, at least two labels, at most 253 characters)',
+      value: domain,
+      fix,
+    });
   }
   if (domain === 'cluster.local' || domain.endsWith('.cluster.local')) {
-    throw new Error(`DomainMapping: domain must not be under the cluster domain ".cluster.local" (got ${JSON.stringify(domain)}). Fix: map a public domain; in-cluster hosts are already served by the target.`);
+    throw new KnativeError(path, {
+      field: 'domain',
+      message: 'must not be under the cluster domain ".cluster.local"',
+      value: domain,
+      fix: 'Map a public domain; in-cluster hosts are already served by the target.',
+    });
   }
 }

@@ -193,6 +193,15 @@ export function _pathError(scope: IConstruct | undefined, e: unknown, fieldPrefi
   return new KnativeError(scope, { field: fieldPrefix ?? '', message: stripPeriod(message), fix: '' }, { cause: e });
 }
 
+/**
+ * The path a construct `id` under `scope` will have: for errors thrown before `super()` (or by
+ * an import factory) about the construct being created.
+ * @internal
+ */
+export function _childPath(scope: IConstruct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
+}
+
 /** A value as shown after `got`: a cdk8s Duration by its human string, otherwise JSON. */
 export function showValue(v: unknown): string {
   if (isDuration(v)) return v.toHumanString();

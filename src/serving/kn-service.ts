@@ -4,7 +4,7 @@ import { _ImportedAddressable, IAddressableTarget } from './addressable';
 import { KnativeResourceProps } from './base';
 import { _RevisionHandles } from './configuration';
 import { Container, ContainerProps } from './container';
-import { _pathError, _withPath } from './errors';
+import { _childPath, _pathError, _withPath, KnativeError } from './errors';
 import type { IRevision } from './revision';
 import { RoutableResource } from './routable';
 import { _applyRouteMetadata, _tagHostErrors, KnativeImportOptions } from './route';
@@ -88,7 +88,9 @@ export class KnService extends RoutableResource implements IKnService {
    */
   public static fromServiceName(scope: Construct, id: string, name: string, options: KnativeImportOptions = {}): IKnService {
     if (!name) {
-      throw new Error('KnService.fromServiceName(): name must not be empty. Fix: pass the Knative Service name.');
+      throw new KnativeError(_childPath(scope, id), {
+        field: 'KnService.fromServiceName(name)', message: 'must not be empty', value: name, fix: 'Pass the Knative Service\'s metadata.name.',
+      });
     }
     return new ImportedKnService(scope, id, name, options.namespace);
   }

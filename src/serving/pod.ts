@@ -1,4 +1,5 @@
 import { SeccompProfile } from 'cdk8s-plus-28';
+import { KnativeError } from './errors';
 
 /**
  * How a toleration matches a taint.
@@ -102,7 +103,8 @@ export interface PodSecurityContextProps {
 const MAX_ID = 2147483647;
 
 /**
- * Render tolerations, checking what Kubernetes would reject.
+ * Render tolerations, checking what Kubernetes would reject. Errors are path-less; the template
+ * constructor calling this locates them at its construct.
  * @internal
  */
 export function _renderTolerations(tolerations: readonly RevisionToleration[]): Array<Record<string, unknown>> {
@@ -110,17 +112,39 @@ export function _renderTolerations(tolerations: readonly RevisionToleration[]): 
     const at = `tolerations[${i}]`;
     const operator = t.operator ?? TolerationOperator.EQUAL;
     if (operator === TolerationOperator.EXISTS && t.value !== undefined && t.value !== '') {
-      throw new Error(`${at}: value ${JSON.stringify(t.value)} must be empty with operator Exists (Kubernetes rejects it). Fix: remove value, or use TolerationOperator.EQUAL.`);
+      throw new KnativeError(undefined, {
+        field: `${at}.value`,
+        message: 'must be empty with operator Exists (Kubernetes rejects it)',
+        value: t.value,
+        fix: 'Remove value, or use TolerationOperator.EQUAL.',
+      });
     }
     if (t.key === undefined && operator !== TolerationOperator.EXISTS) {
-      throw new Error(`${at}: a toleration without key must use operator Exists (Kubernetes rejects it). Fix: set key, or operator: TolerationOperator.EXISTS.`);
+      throw new KnativeError(undefined, {
+        field: `${at}.operator`,
+        message: 'a toleration without key must use operator Exists (Kubernetes rejects it)',
+        // The operator only when written (Equal is the default).
+        ...(t.operator !== undefined ? { value: t.operator } : {}),
+        fix: 'Set key, or operator: TolerationOperator.EXISTS.',
+      });
     }
     if (t.tolerationSeconds !== undefined) {
       if (!Number.isInteger(t.tolerationSeconds)) {
-        throw new Error(`${at}: tolerationSeconds must be a whole number (got ${t.tolerationSeconds}). Fix: e.g. 300.`);
+        throw new KnativeError(undefined, {
+          field: `${at}.tolerationSeconds`,
+          message: 'must be a whole number of seconds',
+          value: t.tolerationSeconds,
+          shown: String(t.tolerationSeconds),
+          fix: 'Use e.g. 300.',
+        });
       }
       if (t.effect !== TolerationEffect.NO_EXECUTE) {
-        throw new Error(`${at}: tolerationSeconds only applies to effect NoExecute (got ${t.effect ?? 'every effect'}). Fix: set effect: TolerationEffect.NO_EXECUTE, or remove tolerationSeconds.`);
+        throw new KnativeError(undefined, {
+          field: `${at}.tolerationSeconds`,
+          message: `only applies to effect NoExecute (the toleration has ${t.effect === undefined ? 'no effect, i.e. every effect' : `effect ${t.effect}`})`,
+          value: t.tolerationSeconds,
+          fix: 'Set effect: TolerationEffect.NO_EXECUTE, or remove tolerationSeconds.',
+        });
       }
     }
     const out: Record<string, unknown> = {};
@@ -134,13 +158,19 @@ export function _renderTolerations(tolerations: readonly RevisionToleration[]): 
 }
 
 /**
- * Render a pod security context, checking ids.
+ * Render a pod security context, checking ids (path-less errors, located by the template).
  * @internal
  */
 export function _renderPodSecurityContext(sc: PodSecurityContextProps): Record<string, unknown> {
   const id = (name: string, v: number | undefined): void => {
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > MAX_ID)) {
-      throw new Error(`podSecurityContext.${name} must be an id between 0 and ${MAX_ID} (got ${v}). Fix: e.g. 1000.`);
+      throw new KnativeError(undefined, {
+        field: `podSecurityContext.${name}`,
+        message: `must be a whole number between 0 and ${MAX_ID}`,
+        value: v,
+        shown: String(v),
+        fix: `Use an id between 0 and ${MAX_ID}, e.g. 1000.`,
+      });
     }
   };
   id('runAsUser', sc.runAsUser);

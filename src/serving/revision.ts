@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { KnativeResource, KnativeResourceProps } from './base';
 import { Container, ContainerProps } from './container';
-import { _pathError } from './errors';
+import { _pathError, KnativeError } from './errors';
 import { KnativeFeature } from './features';
 import { RevisionOptions, RevisionTemplate } from './template';
 
@@ -137,7 +137,9 @@ class ImportedRevision extends Construct implements IRevision {
   public constructor(scope: Construct, id: string, name: string, configurationName?: string) {
     super(scope, id);
     if (!name) {
-      throw new Error('Revision.fromRevisionName(): name must not be empty. Fix: pass the revision name, e.g. "hello-00001".');
+      throw new KnativeError(this, {
+        field: 'Revision.fromRevisionName(name)', message: 'must not be empty', value: name, fix: 'Pass the revision name, e.g. "hello-00001".',
+      });
     }
     this.revisionName = name;
     this.configurationName = configurationName;

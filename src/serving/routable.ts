@@ -55,7 +55,7 @@ export abstract class RoutableResource extends KnativeResource implements IAddre
    * @default 'svc.cluster.local'
    */
   public tagUrl(tag: string, domain?: string): string {
-    return _tagUrlOf(tag, this.name, this.metadata.namespace, domain);
+    return _tagUrlOf(this, tag, this.name, this.metadata.namespace, domain);
   }
 
   /**

@@ -172,7 +172,13 @@ export function _applyRouteMetadata(metadata: ApiObjectMetadataDefinition, props
   if (props.rolloutDuration !== undefined) {
     const ms = props.rolloutDuration.toMilliseconds();
     if (!Number.isInteger(ms / 1000) || ms < 0) {
-      throw new Error(`rolloutDuration must be a non-negative whole number of seconds (got ${ms / 1000}s). Fix: use e.g. Duration.seconds(300) or Duration.minutes(5).`);
+      // Path-less: the constructor calling this locates it.
+      throw new KnativeError(undefined, {
+        field: 'rolloutDuration',
+        message: 'must be a non-negative whole number of seconds',
+        value: props.rolloutDuration,
+        fix: 'Use e.g. Duration.seconds(300) or Duration.minutes(5).',
+      });
     }
     metadata.addAnnotation(ROLLOUT_DURATION_ANNOTATION, `${ms / 1000}s`);
   }

@@ -360,24 +360,44 @@ export class RevisionTemplate {
     this.scope = scope;
     try {
       if (props.image !== undefined && props.containers !== undefined) {
-        throw new Error('Use either `image` (single-container shortcut) or `containers`, not both. Fix: move the image into `containers`.');
+        throw new KnativeError(scope, {
+          field: 'image',
+          message: 'is the single-container shortcut and cannot be combined with `containers`',
+          value: props.image,
+          fix: 'Move the image into `containers`, or drop `containers`.',
+        });
       }
       if (props.image === undefined) {
         for (const key of ['port', 'portProtocol', 'envVariables'] as const) {
           if (props[key] !== undefined) {
-            throw new Error(`\`${key}\` is a shortcut for the \`image\` container and needs \`image\`. Fix: set it on the container in \`containers\` (or use \`image\`).`);
+            throw new KnativeError(scope, {
+              field: key,
+              message: 'is a shortcut for the `image` container and needs `image`',
+              value: props[key],
+              fix: 'Set it on the container in `containers` (or use `image`).',
+            });
           }
         }
       }
       checkInt('containerConcurrency', props.containerConcurrency);
       wholeSeconds('timeout', props.timeout);
       if (props.timeout !== undefined && props.timeout.toMilliseconds() === 0) {
-        throw new Error(`timeout must be at least 1 second (got ${props.timeout.toHumanString()}): Knative replaces timeoutSeconds: 0 with the cluster default, so the output would not be what Knative stores. Fix: omit timeout to use the default (300 seconds), or set e.g. Duration.seconds(60).`);
+        throw new KnativeError(scope, {
+          field: 'timeout',
+          value: props.timeout,
+          message: 'must be at least 1 second (Knative replaces timeoutSeconds: 0 with the cluster default, so the output would not be what Knative stores)',
+          fix: 'Omit timeout to use the cluster default, or set e.g. Duration.seconds(60).',
+        });
       }
       wholeSeconds('responseStartTimeout', props.responseStartTimeout);
       wholeSeconds('idleTimeout', props.idleTimeout);
       if (props.automountServiceAccountToken === true) {
-        throw new Error('automountServiceAccountToken: true is not allowed by Knative (only false). Fix: remove it, or set false to disable the token mount.');
+        throw new KnativeError(scope, {
+          field: 'automountServiceAccountToken',
+          message: 'may only be false in Knative',
+          value: true,
+          fix: 'Remove it, or set false to disable the token mount.',
+        });
       }
 
       const revisionNameProblem = props.revisionName?._problem;
@@ -413,13 +433,19 @@ export class RevisionTemplate {
       for (const [k, v] of Object.entries(props.revisionAnnotations ?? {})) this.addRevisionAnnotation(k, v);
       for (const [k, v] of Object.entries(scaling)) {
         if (k in this._annotations) {
-          throw new Error(`Annotation "${k}" is set both in revisionAnnotations and by autoscaling. Fix: set it only through \`autoscaling\`.`);
+          throw new KnativeError(scope, {
+            field: `revisionAnnotations["${k}"]`,
+            message: 'is also set by `autoscaling`',
+            value: this._annotations[k],
+            fix: 'Set it only through `autoscaling`.',
+          });
         }
         this._annotations[k] = v;
       }
 
       if (props.image !== undefined) {
-        this.addContainer({ image: props.image, port: props.port, portProtocol: props.portProtocol, envVariables: props.envVariables });
+        // The shortcut container's fields are the template's own props (`image`, `port`, …).
+        this.add({ image: props.image, port: props.port, portProtocol: props.portProtocol, envVariables: props.envVariables }, false, '');
       }
       for (const c of props.containers ?? []) {
         this.addContainer(c);
@@ -468,14 +494,7 @@ export class RevisionTemplate {
    * @returns the new container (mutable: `addEnv()`, `mount()`)
    */
   public addContainer(props: ContainerProps): Container {
-    return _withPath(this.scope, () => {
-      const container = new Container(props);
-      this.checkUniqueName(container);
-      container._owner = this.scope;
-      _touch();
-      this._containers.push(container);
-      return container;
-    });
+    return this.add(props, false, `containers[${this._containers.length}]`);
   }
 
   /**
@@ -485,19 +504,32 @@ export class RevisionTemplate {
    * @returns the new init container
    */
   public addInitContainer(props: ContainerProps): Container {
+    return this.add(props, true, `initContainers[${this._initContainers.length}]`);
+  }
+
+  /**
+   * Add a (init) container whose errors name `field` (`containers[1]`; '' for the `image`
+   * shortcut container, whose props are the template's own) under the construct path.
+   */
+  private add(props: ContainerProps, init: boolean, field: string): Container {
     return _withPath(this.scope, () => {
-      for (const probe of ['readiness', 'liveness', 'startup'] as const) {
-        if (props[probe] !== undefined) {
-          throw new Error(`Init container${props.name ? ` "${props.name}"` : ''}: ${probe} probes are not allowed on init containers (Knative rejects them). Fix: remove \`${probe}\`.`);
+      if (init) {
+        for (const probe of ['readiness', 'liveness', 'startup'] as const) {
+          if (props[probe] !== undefined) {
+            throw new KnativeError(undefined, {
+              field: probe, message: 'probes are not allowed on init containers (Knative rejects them)', fix: `Remove \`${probe}\`.`,
+            });
+          }
         }
       }
       const container = new Container(props);
       this.checkUniqueName(container);
       container._owner = this.scope;
+      container._field = field;
       _touch();
-      this._initContainers.push(container);
+      (init ? this._initContainers : this._containers).push(container);
       return container;
-    });
+    }, field || undefined);
   }
 
   /**
@@ -728,7 +760,13 @@ export class RevisionTemplate {
 
   private checkUniqueName(container: Container): void {
     if (container.name !== undefined && [...this._containers, ...this._initContainers].some(c => c.name === container.name)) {
-      throw new Error(`A container named "${container.name}" already exists in this revision template. Fix: give each container (and init container) a unique name.`);
+      // Path-less: `add()` locates it at the new container's field.
+      throw new KnativeError(undefined, {
+        field: 'name',
+        message: 'is already used by another container of this revision template',
+        value: container.name,
+        fix: 'Give each container (and init container) a unique name.',
+      });
     }
   }
 
@@ -817,7 +855,13 @@ function renderVolume(v: VolumeLike, enabled: ReadonlySet<string>): Record<strin
 
 function checkInt(prop: string, v: number | undefined): void {
   if (v !== undefined && !Number.isInteger(v)) {
-    throw new Error(`${prop} must be an integer (got ${v}). Fix: use a whole number such as ${Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0}.`);
+    throw new KnativeError(undefined, {
+      field: prop,
+      message: 'must be an integer',
+      value: v,
+      shown: String(v),
+      fix: `Use a whole number such as ${Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0}.`,
+    });
   }
 }
 
@@ -826,7 +870,12 @@ function wholeSeconds(prop: string, d: Duration | undefined): void {
   try {
     d.toSeconds();
   } catch {
-    throw new Error(`${prop} must be a whole number of seconds (got ${d.toHumanString()}). Fix: use e.g. Duration.seconds(${Math.max(1, Math.round(d.toMilliseconds() / 1000))}).`);
+    throw new KnativeError(undefined, {
+      field: prop,
+      message: 'must be a whole number of seconds',
+      value: d,
+      fix: `Use e.g. Duration.seconds(${Math.max(1, Math.round(d.toMilliseconds() / 1000))}).`,
+    });
   }
 }
 

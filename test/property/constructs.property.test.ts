@@ -21,6 +21,7 @@ import {
 import { goJsonRoundTripChanges } from '../../src/core/go-json';
 import { applyDefaults, formatViolation, validate } from '../../src/core/rules';
 import type { KubeObject } from '../../src/core/types';
+import { KnativeError } from '../../src/serving/errors';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261121);
 const SCALE = Number(process.env.PROPERTY_RUNS_SCALE ?? 1);
@@ -159,9 +160,10 @@ function expectClearError(e: unknown, constructPath: string, eager: boolean): vo
     }
     return;
   }
-  // Eager errors (construction / fluent traffic calls): a fix and the offending value or property.
-  if (!/Fix:|fix/.test(msg)) throw new Error(`error without a fix: ${msg}`);
-  if (!/\(got |"[^"]*"|`[^`]+`|\b[a-zA-Z]+(\.[a-zA-Z]+)* must\b/.test(msg)) throw new Error(`error does not name the bad value/property: ${msg}`);
+  // Eager errors (construction / mutator calls): the shared error type and format
+  // `[<construct path>] <field>: <message> (got <value>). Fix: <fix>` (the value when one was written).
+  if (!KnativeError.is(e)) throw new Error(`eager error is not a KnativeError: ${msg}`);
+  if (!/^\[[^\]]+\] [^:]+: .+\. Fix: \S/s.test(msg)) throw new Error(`eager error not in the shared format: ${msg}`);
 }
 
 /**
@@ -179,7 +181,7 @@ function synthOrClassify(outcomes: Record<string, number>, app: App, path: strin
     outcomes.eager++;
     expectClearError(e, path, true);
     // Errors thrown by the constructor name the construct path.
-    if (inConstructor) expect((e as Error).message.startsWith(`[${path}] `)).toBe(true);
+    if (inConstructor) expect((e as KnativeError).constructPath).toBe(path);
     return undefined;
   }
   let objects: KubeObject[];
@@ -363,5 +365,5 @@ test('timeout 0s is rejected eagerly with the value and a fix', () => {
     error = e;
   }
   expectClearError(error, 'zero/Svc', true);
-  expect((error as Error).message).toMatch(/^\[zero\/Svc\] timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
+  expect((error as Error).message).toMatch(/^\[zero\/Svc\] timeout: must be at least 1 second .*\(got 0 seconds\)\. Fix: Omit timeout to use the cluster default/);
 });

@@ -110,7 +110,7 @@ describe('eager errors', () => {
       image: 'img',
       autoscaling: { minScale: 1 },
       revisionAnnotations: { 'autoscaling.knative.dev/min-scale': '2' },
-    })).toThrow(/Annotation "autoscaling.knative.dev\/min-scale" is set both in revisionAnnotations and by autoscaling/);
+    })).toThrow('[test] revisionAnnotations["autoscaling.knative.dev/min-scale"]: is also set by `autoscaling` (got "2"). Fix: Set it only through `autoscaling`.');
   });
 });
 

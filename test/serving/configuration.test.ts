@@ -86,7 +86,7 @@ describe('Configuration', () => {
   test('fromConfigurationName() references by name and renders nothing; an empty name throws', () => {
     const chart = Testing.chart();
     expect(Configuration.fromConfigurationName(chart, 'C', 'green').configurationName).toBe('green');
-    expect(() => Configuration.fromConfigurationName(chart, 'D', '')).toThrow(/name must not be empty/);
+    expect(() => Configuration.fromConfigurationName(chart, 'D', '')).toThrow('[test/D] Configuration.fromConfigurationName(name): must not be empty (got ""). Fix: Pass the Configuration\'s metadata.name.');
     expect(Testing.synth(chart)).toEqual([]);
   });
 

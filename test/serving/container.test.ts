@@ -196,38 +196,40 @@ describe('rendering', () => {
 
 describe('eager errors', () => {
   test('throws on an empty image', () => {
-    expect(() => new Container({ image: '' })).toThrow(/Container image must be a non-empty image reference/);
+    expect(() => new Container({ image: '' })).toThrow('image: must be a non-empty image reference without surrounding spaces (got ""). Fix: Pass e.g. image: "ghcr.io/org/app:1.0".');
   });
 
   test('throws on a non-integer port', () => {
-    expect(() => new Container({ image: 'img', port: 80.5 })).toThrow(/Container port must be an integer \(got 80.5\)/);
+    expect(() => new Container({ image: 'img', port: 80.5 })).toThrow(/^port: must be an integer \(got 80\.5\)\. Fix: /);
   });
 
   test('throws when portProtocol is set without port', () => {
-    expect(() => new Container({ image: 'img', portProtocol: PortProtocol.H2C })).toThrow(/portProtocol \(h2c\) requires port/);
+    expect(() => new Container({ image: 'img', portProtocol: PortProtocol.H2C })).toThrow('portProtocol: requires port (got "h2c"). Fix: Also set port (Knative\'s default is 8080).');
   });
 
   test('throws on privileged: true', () => {
-    expect(() => new Container({ image: 'img', securityContext: { privileged: true } })).toThrow(/privileged: true is not allowed by Knative/);
+    expect(() => new Container({ image: 'img', securityContext: { privileged: true } })).toThrow(/^securityContext\.privileged: true is not allowed by Knative \(got true\)\. Fix: /);
   });
 
   test('throws on non-integer runAsUser', () => {
-    expect(() => new Container({ image: 'img', securityContext: { runAsUser: 1.5 } })).toThrow(/securityContext.runAsUser must be an integer id \(got 1.5\)/);
+    expect(() => new Container({ image: 'img', securityContext: { runAsUser: 1.5 } })).toThrow(/^securityContext\.runAsUser: must be an integer id \(got 1\.5\)\. Fix: /);
   });
 
   test('throws on a duplicate env variable', () => {
     const c = new Container({ image: 'img', name: 'app', envVariables: { A: kplus.EnvValue.fromValue('1') } });
-    expect(() => c.addEnv('A', kplus.EnvValue.fromValue('2'))).toThrow(/Environment variable "A" is already defined on container "app"/);
-    expect(() => c.addEnv('', kplus.EnvValue.fromValue('2'))).toThrow(/must not be empty/);
+    // A container outside a template has no construct path; in a template it has one (kn-service tests).
+    expect(() => c.addEnv('A', kplus.EnvValue.fromValue('2'))).toThrow('env["A"]: is already defined on container "app" (got "A"). Fix: Define each variable once.');
+    expect(() => c.addEnv('', kplus.EnvValue.fromValue('2'))).toThrow(/^env: a variable name must not be empty \(got ""\)\. Fix: /);
   });
 
   test('throws on relative or duplicate mount paths', () => {
     const chart = Testing.chart();
     const v = kplus.Volume.fromEmptyDir(chart, 'E', 'tmp');
     const c = new Container({ image: 'img' });
-    expect(() => c.mount('tmp', v)).toThrow(/Mount path for volume "tmp" must be absolute \(got "tmp"\)/);
+    expect(() => c.mount('tmp', v)).toThrow('volumeMounts["tmp"].path: must be absolute (got "tmp"). Fix: Use a path such as "/etc/config".');
     c.mount('/tmp', v);
-    expect(() => c.mount('/tmp', kplus.Volume.fromEmptyDir(chart, 'E2', 'other'))).toThrow(/already mounts volume "tmp" at "\/tmp"/);
+    expect(() => c.mount('/tmp', kplus.Volume.fromEmptyDir(chart, 'E2', 'other')))
+      .toThrow('volumeMounts["other"].path: is already the mount path of volume "tmp" in container (image img) (got "/tmp"). Fix: Mount paths must be unique within a container.');
   });
 });
 

@@ -65,13 +65,13 @@ describe('DomainMapping', () => {
   });
 
   test.each([
-    ['example', /must be a fully-qualified domain name .*\(got "example"\)\. Fix: use a lowercase fully-qualified domain name/],
+    ['example', /^\[test\/Dm\] domain: must be a fully-qualified domain name .*\(got "example"\)\. Fix: Use a lowercase fully-qualified domain name/],
     ['Example.com', /must be a fully-qualified domain name/],
     ['a_b.example.com', /must be a fully-qualified domain name/],
     [`${'a'.repeat(64)}.example.com`, /must be a fully-qualified domain name/],
     [`${'a.'.repeat(127)}com`, /must be a fully-qualified domain name/],
-    ['', /a domain is required \(got ""\)/],
-    ['hello.default.svc.cluster.local', /must not be under the cluster domain "\.cluster\.local" \(got "hello\.default\.svc\.cluster\.local"\)\. Fix: map a public domain/],
+    ['', /^\[test\/Dm\] domain: is required \(got ""\)\. Fix: /],
+    ['hello.default.svc.cluster.local', /^\[test\/Dm\] domain: must not be under the cluster domain "\.cluster\.local" \(got "hello\.default\.svc\.cluster\.local"\)\. Fix: Map a public domain/],
   ])('rejects domain %p', (domain, error) => {
     const chart = Testing.chart();
     const svc = KnService.fromServiceName(chart, 'Svc', 'hello');
@@ -82,7 +82,7 @@ describe('DomainMapping', () => {
     const chart = Testing.chart();
     const svc = KnService.fromServiceName(chart, 'Svc', 'hello');
     expect(() => new DomainMapping(chart, 'Dm', { domain: 'a.example.com', target: svc, metadata: { name: 'other' } }))
-      .toThrow('DomainMapping: metadata.name ("other") must be the mapped domain ("a.example.com"). Fix: drop metadata.name; the domain is used as the name.');
+      .toThrow('[test/Dm] metadata.name: must be the mapped domain ("a.example.com") (got "other"). Fix: Drop metadata.name; the domain is used as the name.');
   });
 
   test('a target in another namespace is reported at synthesis', () => {

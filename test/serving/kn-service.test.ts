@@ -157,7 +157,7 @@ describe('KnService', () => {
     expect(svc.tagUrl('latest', 'example.com')).toBe('http://latest-stock-service-example.default.example.com');
     expect(svc.tagUrl('v1')).toBe('http://v1-stock-service-example.default.svc.cluster.local');
     expect(KnService.fromServiceName(chart, 'I', 'api', { namespace: 'x' }).tagUrl('v2')).toBe('http://v2-api.x.svc.cluster.local');
-    expect(() => svc.tagUrl('V1')).toThrow('tagUrl(): "V1" is not a valid traffic tag. Fix: use a DNS-1035 label such as \'latest\' or \'v2\'.');
+    expect(() => svc.tagUrl('V1')).toThrow('[test/Stock] tagUrl(tag): is not a valid traffic tag (a DNS-1035 label) (got "V1"). Fix: Use a tag of the traffic split, such as \'latest\' or \'v2\'.');
   });
 
   test('without a namespace, hosts assume "default"', () => {
@@ -176,7 +176,8 @@ describe('KnService', () => {
     expect(svc.url('example.com')).toBe('http://payments.billing.example.com');
     expect([svc.targetApiVersion, svc.targetKind, svc.targetName, svc.targetNamespace]).toEqual(['serving.knative.dev/v1', 'Service', 'payments', 'billing']);
     expect(Testing.synth(chart)).toEqual([]);
-    expect(() => KnService.fromServiceName(chart, 'Empty', '')).toThrow(/name must not be empty/);
+    expect(() => KnService.fromServiceName(chart, 'Empty', ''))
+      .toThrow('[test/Empty] KnService.fromServiceName(name): must not be empty (got ""). Fix: Pass the Knative Service\'s metadata.name.');
   });
 
   test('output never contains controller-owned labels or annotations', () => {
@@ -266,19 +267,19 @@ describe('KnService', () => {
     test('constructor misuse: containerConcurrency 2.5 (value and fix kept)', () => {
       const chart = new Chart(Testing.app(), 'shop');
       expect(() => new KnService(chart, 'Api', { image: 'img', containerConcurrency: 2.5 }))
-        .toThrow(/^\[shop\/Api\] containerConcurrency must be an integer \(got 2\.5\)\. Fix: use a whole number such as 3\.$/);
+        .toThrow(/^\[shop\/Api\] containerConcurrency: must be an integer \(got 2\.5\)\. Fix: Use a whole number such as 3\.$/);
     });
 
     test('mutator misuse: duplicate env variable, duplicate container name, bad revision suffix, traffic percent 101', () => {
       const chart = new Chart(Testing.app(), 'shop');
       const svc = new KnService(chart, 'Api', { image: 'img', envVariables: { A: EnvValue.fromValue('1') } });
       expect(() => svc.template.containers[0].addEnv('A', EnvValue.fromValue('2')))
-        .toThrow(/^\[shop\/Api\] Environment variable "A" is already defined on container .*\. Fix: define each variable once\.$/);
+        .toThrow(/^\[shop\/Api\] env\["A"\]: is already defined on container \(image img\) \(got "A"\)\. Fix: Define each variable once\.$/);
       svc.addContainer({ image: 'side', name: 'side' });
       expect(() => svc.addContainer({ image: 'side2', name: 'side' }))
-        .toThrow(/^\[shop\/Api\] A container named "side" already exists in this revision template\. Fix: /);
+        .toThrow(/^\[shop\/Api\] containers\[2\]\.name: is already used by another container of this revision template \(got "side"\)\. Fix: /);
       expect(() => svc.revision('Bad'))
-        .toThrow(/^\[shop\/Api\] revision\("Bad"\): not a revision name or suffix\. Fix: /);
+        .toThrow(/^\[shop\/Api\] revision\(nameOrSuffix\): is not a revision name or suffix \(a DNS-1123 label\) \(got "Bad"\)\. Fix: /);
       expect(() => svc.addTraffic(TrafficTarget.latestRevision(), 101))
         .toThrow(/^\[shop\/Api\] traffic\[0\]\.percent: must be a whole number from 0 to 100 \(got 101\)\. Fix: /);
     });
@@ -286,9 +287,9 @@ describe('KnService', () => {
     test('errors are prefixed once, also when a template method is called from the constructor', () => {
       const chart = new Chart(Testing.app(), 'shop');
       expect(() => new KnService(chart, 'Api', { containers: [{ image: 'a', name: 'x' }, { image: 'b', name: 'x' }] }))
-        .toThrow(/^\[shop\/Api\] A container named "x" already exists/);
+        .toThrow(/^\[shop\/Api\] containers\[1\]\.name: is already used by another container/);
       expect(() => new KnService(chart, 'Api2', { image: 'img', timeout: Duration.seconds(0) }))
-        .toThrow(/^\[shop\/Api2\] timeout must be at least 1 second \(got 0 seconds\)/);
+        .toThrow(/^\[shop\/Api2\] timeout: must be at least 1 second .*\(got 0 seconds\)/);
     });
   });
 });

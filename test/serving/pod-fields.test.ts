@@ -92,11 +92,11 @@ describe('gated pod fields', () => {
   });
 
   test.each<[string, Partial<KnServiceProps>, RegExp]>([
-    ['Exists with a value', { tolerations: [{ key: 'k', operator: TolerationOperator.EXISTS, value: 'v' }] }, /tolerations\[0\]: value "v" must be empty with operator Exists/],
-    ['no key without Exists', { tolerations: [{ value: 'v' }] }, /without key must use operator Exists/],
-    ['tolerationSeconds without NoExecute', { tolerations: [{ key: 'k', tolerationSeconds: 5 }] }, /only applies to effect NoExecute \(got every effect\)/],
-    ['negative runAsUser', { podSecurityContext: { runAsUser: -1 } }, /podSecurityContext\.runAsUser must be an id between 0 and 2147483647 \(got -1\)/],
-    ['fractional supplemental group', { podSecurityContext: { supplementalGroups: [1.5] } }, /supplementalGroups\[0\]/],
+    ['Exists with a value', { tolerations: [{ key: 'k', operator: TolerationOperator.EXISTS, value: 'v' }] }, /tolerations\[0\]\.value: must be empty with operator Exists \(Kubernetes rejects it\) \(got "v"\)/],
+    ['no key without Exists', { tolerations: [{ value: 'v' }] }, /tolerations\[0\]\.operator: a toleration without key must use operator Exists \(Kubernetes rejects it\)\. Fix: /],
+    ['tolerationSeconds without NoExecute', { tolerations: [{ key: 'k', tolerationSeconds: 5 }] }, /tolerations\[0\]\.tolerationSeconds: only applies to effect NoExecute \(the toleration has no effect, i\.e\. every effect\) \(got 5\)/],
+    ['negative runAsUser', { podSecurityContext: { runAsUser: -1 } }, /podSecurityContext\.runAsUser: must be a whole number between 0 and 2147483647 \(got -1\)\. Fix: Use an id between 0 and 2147483647/],
+    ['fractional supplemental group', { podSecurityContext: { supplementalGroups: [1.5] } }, /podSecurityContext\.supplementalGroups\[0\]: must be a whole number between 0 and 2147483647 \(got 1\.5\)/],
   ])('%s fails at construction with the path and a fix', (_name, props, message) => {
     const chart = Testing.chart();
     expect(() => new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'app', ...props })).toThrow(message);

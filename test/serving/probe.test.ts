@@ -62,9 +62,9 @@ describe('KnativeProbe.fromGrpc()', () => {
     const probe = KnativeProbe.fromGrpc({ port });
     const chart = Testing.chart();
     expect(() => new KnService(chart, 'Svc', { metadata: { name: 'svc' }, containers: [{ image: 'img', readiness: probe }] }))
-      .toThrow(`[test/Svc] readiness.grpc.port: expected a port number between 1 and 65535 (got ${port}). Fix: Use the port the gRPC health service listens on, or leave port unset for the serving port.`);
+      .toThrow(`[test/Svc] containers[0].readiness.grpc.port: expected a port number between 1 and 65535 (got ${port}). Fix: Use the port the gRPC health service listens on, or leave port unset for the serving port.`);
     const svc = new KnService(chart, 'Other', { metadata: { name: 'other' }, image: 'img' });
-    expect(() => svc.addContainer({ image: 'side', liveness: probe })).toThrow(`[test/Other] liveness.grpc.port: expected a port number between 1 and 65535 (got ${port}).`);
+    expect(() => svc.addContainer({ image: 'side', liveness: probe })).toThrow(`[test/Other] containers[1].liveness.grpc.port: expected a port number between 1 and 65535 (got ${port}).`);
   });
 
   test('a sidecar gRPC probe needs an explicit port (synthesis names the field); with one it validates', () => {

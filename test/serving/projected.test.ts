@@ -94,7 +94,7 @@ describe('projected volumes', () => {
     const v = make();
     const chart = Testing.chart();
     expect(() => new KnService(chart, 'Svc', { containers: [{ image: 'app', projectedMounts: [{ volume: v, path: '/p' }] }] }))
-      .toThrow(`[test/Svc] ${message.startsWith('ProjectedVolume') ? message : ''}`);
+      .toThrow(`[test/Svc] containers[0].${message.startsWith('ProjectedVolume') ? message : ''}`);
     expect(() => new KnService(chart, 'Svc2', { containers: [{ image: 'app', projectedMounts: [{ volume: v, path: '/p' }] }] })).toThrow(message);
     const svc = new KnService(chart, 'Svc3', { image: 'app' });
     expect(() => svc.template.containers[0].mountProjected('/p', v)).toThrow(/^\[test\/Svc3\] ProjectedVolume\.of.*\. Fix: /);

@@ -170,7 +170,7 @@ describe('Revision.fromRevisionName', () => {
   });
 
   test('throws on an empty name', () => {
-    expect(() => Revision.fromRevisionName(Testing.chart(), 'X', '')).toThrow(/name must not be empty/);
+    expect(() => Revision.fromRevisionName(Testing.chart(), 'X', '')).toThrow('[test/X] Revision.fromRevisionName(name): must not be empty (got ""). Fix: Pass the revision name, e.g. "hello-00001".');
   });
 });
 

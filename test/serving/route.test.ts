@@ -86,7 +86,7 @@ describe('Route', () => {
   test('rolloutDuration must be whole seconds', () => {
     const chart = Testing.chart();
     expect(() => new Route(chart, 'Route', { rolloutDuration: Duration.millis(1500) }))
-      .toThrow('rolloutDuration must be a non-negative whole number of seconds (got 1.5s). Fix: use e.g. Duration.seconds(300) or Duration.minutes(5).');
+      .toThrow('[test/Route] rolloutDuration: must be a non-negative whole number of seconds (got 1 second 500 millis). Fix: Use e.g. Duration.seconds(300) or Duration.minutes(5).');
   });
 
   test('addressable: hosts and URLs', () => {

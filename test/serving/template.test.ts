@@ -87,7 +87,7 @@ describe('rendering', () => {
 
   test('timeout 0 is rejected eagerly (Knative would replace it with the default)', () => {
     expect(() => template({ image: 'img', timeout: Duration.seconds(0) }))
-      .toThrow(/^\[test\] timeout must be at least 1 second \(got 0 seconds\).*Fix: omit timeout to use the default/);
+      .toThrow(/^\[test\] timeout: must be at least 1 second \(Knative replaces timeoutSeconds: 0 with the cluster default.*\) \(got 0 seconds\)\. Fix: Omit timeout to use the cluster default/);
     // responseStart/idle 0 are kept by Knative's defaulting (only nil is defaulted), so they stay allowed.
     expect(template({ image: 'img', responseStartTimeout: Duration.seconds(0), idleTimeout: Duration.seconds(0) })._toKube('s').spec)
       .toMatchObject({ responseStartTimeoutSeconds: 0, idleTimeoutSeconds: 0 });
@@ -386,40 +386,41 @@ describe('RevisionName', () => {
 
 describe('eager errors', () => {
   test('throws when both image and containers are given', () => {
-    expect(() => template({ image: 'a', containers: [{ image: 'b' }] })).toThrow(/Use either `image` \(single-container shortcut\) or `containers`, not both/);
+    expect(() => template({ image: 'a', containers: [{ image: 'b' }] })).toThrow('[test] image: is the single-container shortcut and cannot be combined with `containers` (got "a"). Fix: Move the image into `containers`, or drop `containers`.');
   });
 
   test.each(['port', 'portProtocol', 'envVariables'])('throws on %s without image', key => {
     const values: Record<string, unknown> = { port: 8080, portProtocol: PortProtocol.H2C, envVariables: {} };
-    expect(() => template({ containers: [{ image: 'b' }], [key]: values[key] })).toThrow(new RegExp(`\`${key}\` is a shortcut for the \`image\` container`));
+    expect(() => template({ containers: [{ image: 'b' }], [key]: values[key] })).toThrow(new RegExp(`^\\[test\\] ${key}: is a shortcut for the \`image\` container and needs \`image\` \\(got .*\\)\\. Fix: `));
   });
 
   test('throws on a non-integer containerConcurrency', () => {
-    expect(() => template({ image: 'a', containerConcurrency: 2.5 })).toThrow(/containerConcurrency must be an integer \(got 2.5\)/);
+    expect(() => template({ image: 'a', containerConcurrency: 2.5 })).toThrow('[test] containerConcurrency: must be an integer (got 2.5). Fix: Use a whole number such as 3.');
   });
 
   test('throws on timeouts that are not whole seconds', () => {
-    expect(() => template({ image: 'a', timeout: Duration.millis(1500) })).toThrow(/timeout must be a whole number of seconds/);
-    expect(() => template({ image: 'a', idleTimeout: Duration.millis(1) })).toThrow(/idleTimeout must be a whole number of seconds/);
-    expect(() => template({ image: 'a', responseStartTimeout: Duration.millis(1) })).toThrow(/responseStartTimeout must be a whole number of seconds/);
+    expect(() => template({ image: 'a', timeout: Duration.millis(1500) })).toThrow('[test] timeout: must be a whole number of seconds (got 1 second 500 millis). Fix: Use e.g. Duration.seconds(2).');
+    expect(() => template({ image: 'a', idleTimeout: Duration.millis(1) })).toThrow(/^\[test\] idleTimeout: must be a whole number of seconds \(got 1 milli\)/);
+    expect(() => template({ image: 'a', responseStartTimeout: Duration.millis(1) })).toThrow(/^\[test\] responseStartTimeout: must be a whole number of seconds/);
   });
 
   test('throws on automountServiceAccountToken: true', () => {
-    expect(() => template({ image: 'a', automountServiceAccountToken: true })).toThrow(/automountServiceAccountToken: true is not allowed by Knative/);
+    expect(() => template({ image: 'a', automountServiceAccountToken: true })).toThrow('[test] automountServiceAccountToken: may only be false in Knative (got true). Fix: Remove it, or set false to disable the token mount.');
   });
 
   test('throws on duplicate container names', () => {
     const t = template({ containers: [{ image: 'a', name: 'app' }] });
-    expect(() => t.addContainer({ image: 'b', name: 'app' })).toThrow(/A container named "app" already exists/);
-    expect(() => t.addInitContainer({ image: 'b', name: 'app' })).toThrow(/A container named "app" already exists/);
+    expect(() => t.addContainer({ image: 'b', name: 'app' }))
+      .toThrow('[test] containers[1].name: is already used by another container of this revision template (got "app"). Fix: Give each container (and init container) a unique name.');
+    expect(() => t.addInitContainer({ image: 'b', name: 'app' })).toThrow(/^\[test\] initContainers\[0\]\.name: is already used/);
   });
 
   test('throws on probes on init containers', () => {
     const t = template({ image: 'a' });
     expect(() => t.addInitContainer({ image: 'b', name: 'init', readiness: kplus.Probe.fromTcpSocket() }))
-      .toThrow(/Init container "init": readiness probes are not allowed on init containers/);
+      .toThrow('[test] initContainers[0].readiness: probes are not allowed on init containers (Knative rejects them). Fix: Remove `readiness`.');
     expect(() => template({ image: 'a', initContainers: [{ image: 'b', liveness: kplus.Probe.fromCommand(['true']) }] }))
-      .toThrow(/liveness probes are not allowed on init containers/);
+      .toThrow(/^\[test\] initContainers\[0\]\.liveness: probes are not allowed on init containers/);
   });
 
   test('two different volumes with the same name fail synthesis (duplicate volume name)', () => {

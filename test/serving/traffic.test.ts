@@ -272,7 +272,7 @@ describe('stock-service gray release (seed 002)', () => {
     expect(svc.revision('v1')).toBe(svc.revision('stock-service-example-v1'));
     expect(svc.revision('00001').revisionName).toBe('stock-service-example-00001');
     expect(svc.revision('v1').configurationName).toBe('stock-service-example');
-    expect(() => svc.revision('V1')).toThrow(/revision\("V1"\): not a revision name or suffix\. Fix: pass the suffix after "stock-service-example-"/);
+    expect(() => svc.revision('V1')).toThrow(/^\[test\/Stock\] revision\(nameOrSuffix\): is not a revision name or suffix \(a DNS-1123 label\) \(got "V1"\)\. Fix: Pass the suffix after "stock-service-example-"/);
   });
 });
 
