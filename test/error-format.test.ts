@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { EnvValue } from 'cdk8s-plus-28';
+import { EnvFieldPaths, EnvValue } from 'cdk8s-plus-28';
 import { DomainMapping, KnService, Route, ServingControlPlane, TrafficSplit, TrafficTarget } from '../src';
 import { KnativeError } from '../src/serving/errors';
 
@@ -134,5 +134,23 @@ describe('one error format', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(FORMAT);
     expect(lines[0]).toMatch(/^\[test\/Api\] spec\.template\.spec\.timeoutSeconds: expected 0 <= 900 <= 600 \(got 900\)\. Fix: Use a timeout between 0 \(the cluster default\) and 600 seconds/);
+  });
+
+  test('synth-time checks of our own (feature gates, traffic tags) have the same shape (no "got" when the field itself is the problem)', () => {
+    const chart = Testing.chart();
+    new KnService(chart, 'Api', {
+      metadata: { name: 'a'.repeat(60) },
+      image: 'img',
+      nodeSelector: { disk: 'ssd' },
+      envVariables: { POD: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME) },
+      traffic: TrafficSplit.create().toLatest(100, { tag: 'preview' }),
+    });
+    const lines = (thrown(() => Testing.synth(chart)) as Error).message.split('\n').slice(1).map((l) => l.trim());
+    const shape = /^\[test\/Api\] ([^:]+?): (.+?)(?: \(got (.+)\))?\. Fix: [A-Z]\S*/s;
+    expect(lines.map((l) => shape.exec(l)?.[1])).toEqual([
+      'spec.template.spec.containers[0].env["POD"].valueFrom.fieldRef',
+      'spec.template.spec.nodeSelector',
+      'spec.traffic.tag',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, ApiObjectProps, App, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { _clusterOf, _knativeDefaultConfig } from './cluster';
+import { KnativeError } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _reportRuntimeWarnings, _usesBundledRuntime } from './runtime-warnings';
 import { _epoch, _touch } from './state';
@@ -337,7 +338,8 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         try {
           [manifest, plain] = this._renderForValidation();
         } catch (e) {
-          errors.push((e as Error).message);
+          // cdk8s prefixes the construct path: a KnativeError's message without its own.
+          errors.push(KnativeError.is(e) ? e.body : (e as Error).message);
           if (wantWarnings) _reportRuntimeWarnings(this, []);
           return errors;
         }

@@ -545,15 +545,15 @@ export class Container {
   }
 
   /**
-   * Gated features this container uses, as `[feature, what]` pairs.
+   * Gated features this container uses, as `[feature, field]` pairs.
    * @internal
    */
   public _featureUses(path: string): Array<[KnativeFeature, string]> {
     const uses: Array<[KnativeFeature, string]> = [];
     for (const [name, v] of this._env) {
       const from = v.valueFrom as Record<string, unknown> | undefined;
-      if (from?.fieldRef) uses.push([KnativeFeature.FIELD_REF, `${path}.env "${name}" (fieldRef)`]);
-      if (from?.resourceFieldRef) uses.push([KnativeFeature.FIELD_REF, `${path}.env "${name}" (resourceFieldRef)`]);
+      if (from?.fieldRef) uses.push([KnativeFeature.FIELD_REF, `${path}.env["${name}"].valueFrom.fieldRef`]);
+      if (from?.resourceFieldRef) uses.push([KnativeFeature.FIELD_REF, `${path}.env["${name}"].valueFrom.resourceFieldRef`]);
     }
     if (this.securityContext?.capabilitiesAdd?.length) {
       uses.push([KnativeFeature.ADD_CAPABILITIES, `${path}.securityContext.capabilities.add`]);

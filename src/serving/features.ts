@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { _clusterOf } from './cluster';
 import { _touch } from './state';
+import { formatProblem } from '../core/rules';
 
 /**
  * Knative Serving feature gates (keys of the cluster's `config-features` ConfigMap in the
@@ -153,23 +154,29 @@ export class KnativeFeatures {
 
 
   /**
-   * The standard synth error for a gated field used without opt-in.
+   * The standard synth error for a gated field used without opt-in, in the shared format
+   * (`<field>: <detail>requires the Knative feature gate "…", which …. Fix: …`; cdk8s adds the
+   * construct path).
+   *
+   * @param field the field that needs the gate (`spec.template.spec.nodeSelector`)
+   * @param detail what about the field needs it, e.g. `a writable claim ` (default: the field itself)
    * @internal
    */
-  public static _gateError(what: string, feature: KnativeFeature, scope?: IConstruct): string {
+  public static _gateError(field: string, feature: KnativeFeature, scope?: IConstruct, detail: string = ''): string {
     const member = Object.entries(KnativeFeature).find(([, v]) => v === feature)?.[0] ?? feature;
     const cluster = scope !== undefined ? _clusterOf(scope) : undefined;
+    const needs = `${detail}requires the Knative feature gate "${feature}"`;
     if (cluster !== undefined && cluster.source !== 'default') {
       // The cluster configuration is known: the fix is to enable the gate there (and in the cluster).
       const where = cluster.source === 'control-plane'
         ? `the ServingControlPlane "${cluster.path}"` : `the KnativeCluster.configure() declaration on "${cluster.path}"`;
-      return `${what} requires the Knative feature gate "${feature}", which ${where} leaves "${cluster.config.features[feature] ?? 'Disabled'}". `
-        + `To use it, ${cluster.settingFix('config-features', feature, 'Enabled')}; otherwise remove it.`;
+      return formatProblem(field, `${needs}, which ${where} leaves "${cluster.config.features[feature] ?? 'Disabled'}"`, undefined,
+        `To use it, ${cluster.settingFix('config-features', feature, 'Enabled')}; otherwise remove it.`);
     }
-    return `${what} requires the Knative feature gate "${feature}", which is disabled by default. `
-      + `If your cluster enables it (set "${feature}: Enabled" in the config-features ConfigMap in knative-serving), `
+    return formatProblem(field, `${needs}, which is disabled by default`, undefined,
+      `If your cluster enables it (set "${feature}: Enabled" in the config-features ConfigMap in knative-serving), `
       + `declare it with \`enabledFeatures: [KnativeFeature.${member}]\` or \`KnativeFeatures.enable(scope, KnativeFeature.${member})\`; `
-      + 'otherwise remove it.';
+      + 'otherwise remove it.');
   }
 
   private constructor() {}

@@ -226,13 +226,13 @@ export function _tagHostErrors(routeName: string, namespace: string | undefined,
     // concatenation (no template rendering on this per-validation path).
     const label = `${tag}-${routeName}`;
     if (label.length > 63) {
-      errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got ${JSON.stringify(tag)}). Fix: shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
+      errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got ${JSON.stringify(tag)}). Fix: Shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
       continue;
     }
     const host = `${label}.${namespace ?? 'default'}.svc.cluster.local`;
     const err = checkHost(host);
     if (err) {
-      errors.push(`spec.traffic.tag: ${err} (got ${JSON.stringify(tag)}). Fix: shorten the tag, the name or the namespace.`);
+      errors.push(`spec.traffic.tag: ${err} (got ${JSON.stringify(tag)}). Fix: Use a shorter tag or name, and a namespace that is a DNS label.`);
     }
   }
   return errors;

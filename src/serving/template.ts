@@ -11,7 +11,7 @@ import { KnativeProbe } from './probe';
 import { _epoch, _touch } from './state';
 import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
-import { formatViolation } from '../core/rules';
+import { formatProblem, formatViolation } from '../core/rules';
 import { featureFlagSince } from '../core/versions';
 
 
@@ -563,11 +563,11 @@ export class RevisionTemplate {
   public _checks(path: string = 'spec.template.spec'): string[] {
     const enabled = this.featureSet();
     const errors: string[] = [];
-    const gate = (feature: KnativeFeature, what: string): void => {
-      if (!enabled.has(feature)) errors.push(KnativeFeatures._gateError(what, feature, this.scope));
+    const gate = (feature: KnativeFeature, field: string, detail?: string): void => {
+      if (!enabled.has(feature)) errors.push(KnativeFeatures._gateError(field, feature, this.scope, detail));
     };
     if (this._initContainers.length) {
-      gate(KnativeFeature.INIT_CONTAINERS, `${path}.initContainers (${this._initContainers.length})`);
+      gate(KnativeFeature.INIT_CONTAINERS, `${path}.initContainers`);
     }
     const all: Array<[Container, string]> = [
       ...this._containers.map((c, i): [Container, string] => [c, `${path}.containers[${i}]`]),
@@ -588,17 +588,17 @@ export class RevisionTemplate {
       }
     });
     all.forEach(([c, cpath]) => {
-      for (const [feature, what] of c._featureUses(cpath)) {
+      for (const [feature, field] of c._featureUses(cpath)) {
         if (feature === KnativeFeature.ADD_CAPABILITIES && enabled.has(KnativeFeature.SECURE_POD_DEFAULTS)) {
           const add = c.securityContext?.capabilitiesAdd ?? [];
           if (add.length === 1 && add[0] === 'NET_BIND_SERVICE') continue;
         }
-        gate(feature, what);
+        gate(feature, field);
       }
     });
     for (const v of this.allVolumes()) {
       const { kind, source } = Container._volumeSource(v);
-      const what = `volume "${v.name}" (${kind})`;
+      const field = `${path}.volumes["${v.name}"].${kind}`;
       switch (kind) {
         case 'secret':
         case 'configMap':
@@ -607,17 +607,18 @@ export class RevisionTemplate {
         case 'emptyDir':
           break; // enabled by default in Knative
         case 'persistentVolumeClaim':
-          gate(KnativeFeature.PERSISTENT_VOLUME_CLAIM, what);
-          if (source.readOnly !== true) gate(KnativeFeature.PERSISTENT_VOLUME_WRITE, `${what} with readOnly: false`);
+          gate(KnativeFeature.PERSISTENT_VOLUME_CLAIM, field);
+          if (source.readOnly !== true) gate(KnativeFeature.PERSISTENT_VOLUME_WRITE, field, 'a claim that is not read-only ');
           break;
         case 'hostPath':
-          gate(KnativeFeature.HOST_PATH, what);
+          gate(KnativeFeature.HOST_PATH, field);
           break;
         case 'csi':
-          gate(KnativeFeature.CSI_VOLUMES, `${what} (Knative >= ${featureFlagSince(KnativeFeature.CSI_VOLUMES)})`);
+          gate(KnativeFeature.CSI_VOLUMES, field, `a CSI volume (Knative >= ${featureFlagSince(KnativeFeature.CSI_VOLUMES)}) `);
           break;
         default:
-          errors.push(`${what} is not supported by Knative Serving. Fix: use a secret, configMap or emptyDir volume (persistentVolumeClaim/hostPath with the matching KnativeFeature).`);
+          errors.push(formatProblem(field, 'is a volume kind Knative Serving does not support', undefined,
+            'Use a secret, configMap, projected or emptyDir volume (persistentVolumeClaim/hostPath/csi with the matching KnativeFeature).'));
       }
     }
     if (this.nodeSelector && Object.keys(this.nodeSelector).length) {

@@ -86,5 +86,5 @@ test('using a CSI volume without the opt-in fails synthesis naming the gate and 
   const chart = Testing.chart();
   const rev = new Revision(chart, 'Rev', { image: 'img' });
   rev.containers[0].mount('/secrets', kplus.Volume.fromCsi(chart, 'Store', 'secrets-store.csi.k8s.io'));
-  expect(() => Testing.synth(chart)).toThrow(/volume "[^"]+" \(csi\) \(Knative >= 1\.18\) requires the Knative feature gate "kubernetes\.podspec-volumes-csi"/);
+  expect(() => Testing.synth(chart)).toThrow(/\.volumes\["[^"]+"\]\.csi: a CSI volume \(Knative >= 1\.18\) requires the Knative feature gate "kubernetes\.podspec-volumes-csi"/);
 });

@@ -187,7 +187,7 @@ describe('what the configuration changes', () => {
     const chart = new Chart(app, 'apps', { namespace: 'default' });
     new KnService(chart, 'Svc', { image: 'img', envVariables: { POD: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME) } });
     expect(synthErrors(app)).toContain('requires the Knative feature gate "kubernetes.podspec-fieldref", which the ServingControlPlane "infra/Serving" '
-      + 'leaves "Disabled". To use it, set features.podSpecFieldRef: FeatureFlagState.ENABLED on the ServingControlPlane "infra/Serving"');
+      + 'leaves "Disabled". Fix: To use it, set features.podSpecFieldRef: FeatureFlagState.ENABLED on the ServingControlPlane "infra/Serving"');
   });
 
   test('an Allowed gate lets the field render, and validation follows the declared state', () => {

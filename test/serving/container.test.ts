@@ -244,14 +244,14 @@ describe('synth-time validation', () => {
 
   test('fails for fieldRef env without FIELD_REF, naming the feature and the config-features key', () => {
     expect(() => synthContainer({ image: 'img', envVariables: { POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }))
-      .toThrow(/spec.containers\[0\].env "POD" \(fieldRef\) requires the Knative feature gate "kubernetes.podspec-fieldref".*kubernetes.podspec-fieldref: Enabled.*KnativeFeature.FIELD_REF/);
+      .toThrow(/spec\.containers\[0\]\.env\["POD"\]\.valueFrom\.fieldRef: requires the Knative feature gate "kubernetes\.podspec-fieldref".*kubernetes\.podspec-fieldref: Enabled.*KnativeFeature\.FIELD_REF/);
     expect(synthContainer({ image: 'img', envVariables: { POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }, [KnativeFeature.FIELD_REF]).env)
       .toEqual([{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
   });
 
   test('fails for capabilities.add without ADD_CAPABILITIES', () => {
     const props = { image: 'img', securityContext: { capabilitiesAdd: [kplus.Capability.NET_ADMIN] } };
-    expect(() => synthContainer(props)).toThrow(/securityContext.capabilities.add requires the Knative feature gate "kubernetes.containerspec-addcapabilities"/);
+    expect(() => synthContainer(props)).toThrow(/securityContext\.capabilities\.add: requires the Knative feature gate "kubernetes\.containerspec-addcapabilities"/);
     expect(synthContainer(props, [KnativeFeature.ADD_CAPABILITIES]).securityContext).toEqual({ capabilities: { add: ['NET_ADMIN'] } });
   });
 

@@ -44,7 +44,7 @@ describe('gated pod fields', () => {
     }
     for (const gate of GATES) expect(message).toContain(`"${gate}"`);
     for (const field of ['tolerations', 'runtimeClassName', 'priorityClassName', 'schedulerName', 'shareProcessNamespace', 'securityContext']) {
-      expect(message).toContain(`[test/Svc] spec.template.spec.${field} requires the Knative feature gate`);
+      expect(message).toContain(`[test/Svc] spec.template.spec.${field}: requires the Knative feature gate`);
     }
     const rendered = svc.template._renderSpec();
     for (const field of ['tolerations', 'runtimeClassName', 'priorityClassName', 'schedulerName', 'shareProcessNamespace', 'securityContext']) {
@@ -88,7 +88,7 @@ describe('gated pod fields', () => {
       enabledFeatures: [KnativeFeature.SECURE_POD_DEFAULTS],
       podSecurityContext: { runAsUser: 1000, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } },
     });
-    expect(() => Testing.synth(bad)).toThrow(/spec\.template\.spec\.securityContext requires the Knative feature gate "kubernetes\.podspec-securitycontext"/);
+    expect(() => Testing.synth(bad)).toThrow(/spec\.template\.spec\.securityContext: requires the Knative feature gate "kubernetes\.podspec-securitycontext"/);
   });
 
   test.each<[string, Partial<KnServiceProps>, RegExp]>([

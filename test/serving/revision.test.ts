@@ -114,7 +114,7 @@ describe('Revision', () => {
   test('feature gate errors carry the construct path', () => {
     const chart = Testing.chart();
     new Revision(chart, 'Rev', { image: 'img', envVariables: { POD: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } });
-    expect(() => Testing.synth(chart)).toThrow(/\[test\/Rev\] spec.containers\[0\].env "POD" \(fieldRef\) requires the Knative feature gate "kubernetes.podspec-fieldref"/);
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/Rev\] spec\.containers\[0\]\.env\["POD"\]\.valueFrom\.fieldRef: requires the Knative feature gate "kubernetes\.podspec-fieldref", which is disabled by default\. Fix: /);
   });
 
   test('escape-hatch fields behind a gate pass validation only when declared', () => {

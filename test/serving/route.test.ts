@@ -154,7 +154,7 @@ describe('Route', () => {
         traffic: TrafficSplit.create().to(TrafficTarget.revisionName('x'), 100, { tag: 'preview' }),
       });
       expect(() => Testing.synth(chart)).toThrow(
-        /\[test\/Route\] spec\.traffic\.tag: tag "preview" makes the host label "preview-r{56}" 64 characters long \(tag template \{\{\.Tag\}\}-\{\{\.Name\}\}\), more than 63 \(got "preview"\)\. Fix: shorten the tag to at most 6 characters/);
+        /\[test\/Route\] spec\.traffic\.tag: tag "preview" makes the host label "preview-r{56}" 64 characters long \(tag template \{\{\.Tag\}\}-\{\{\.Name\}\}\), more than 63 \(got "preview"\)\. Fix: Shorten the tag to at most 6 characters/);
     });
 
     test('a tag host label of exactly 63 characters is fine', () => {
@@ -173,7 +173,7 @@ describe('Route', () => {
         traffic: TrafficSplit.create().to(TrafficTarget.revisionName('x'), 100, { tag: 'preview' }),
       });
       expect(() => Testing.synth(chart)).toThrow(
-        /\[test\/Route\] spec\.traffic\.tag: host "preview-web\.my_ns\.svc\.cluster\.local": label "my_ns" must consist of lower case alphanumeric characters.* \(got "preview"\)\. Fix: shorten the tag, the name or the namespace\./);
+        /\[test\/Route\] spec\.traffic\.tag: host "preview-web\.my_ns\.svc\.cluster\.local": label "my_ns" must consist of lower case alphanumeric characters.* \(got "preview"\)\. Fix: Use a shorter tag or name, and a namespace that is a DNS label\./);
     });
 
     test('autoscaling annotations are rejected on Route metadata', () => {

@@ -197,7 +197,7 @@ describe('feature gates', () => {
       const r = new Revision(chart, 'Rev', { image: 'img' });
       r.containers[0].mount('/data', pvc(chart, true));
     });
-    expect(message).toMatch(/volume "pvc-data" \(persistentVolumeClaim\) requires the Knative feature gate "kubernetes.podspec-persistent-volume-claim"/);
+    expect(message).toMatch(/spec\.volumes\["pvc-data"\]\.persistentVolumeClaim: requires the Knative feature gate "kubernetes\.podspec-persistent-volume-claim"/);
     expect(message).toMatch(/KnativeFeature.PERSISTENT_VOLUME_CLAIM/);
     expect(message).not.toMatch(/no matching volume/);
   });
@@ -215,7 +215,7 @@ describe('feature gates', () => {
     expect(synthError(chart => {
       const r = new Revision(chart, 'Rev', { image: 'img', enabledFeatures: [KnativeFeature.PERSISTENT_VOLUME_CLAIM] });
       r.containers[0].mount('/data', pvc(chart, false));
-    })).toMatch(/with readOnly: false requires the Knative feature gate "kubernetes.podspec-persistent-volume-write"/);
+    })).toMatch(/\.persistentVolumeClaim: a claim that is not read-only requires the Knative feature gate "kubernetes\.podspec-persistent-volume-write"/);
     const spec = synthSpec(chart => {
       const r = new Revision(chart, 'Rev', { image: 'img', enabledFeatures: [KnativeFeature.PERSISTENT_VOLUME_CLAIM, KnativeFeature.PERSISTENT_VOLUME_WRITE] });
       r.containers[0].mount('/data', pvc(chart, false));
@@ -229,7 +229,7 @@ describe('feature gates', () => {
       const r = new Revision(chart, 'Rev', { image: 'img', enabledFeatures: features });
       r.containers[0].mount('/host', kplus.Volume.fromHostPath(chart, 'H', 'host', { path: '/var/log' }));
     };
-    expect(synthError(build([]))).toMatch(/volume "host" \(hostPath\) requires the Knative feature gate "kubernetes.podspec-volumes-hostpath"/);
+    expect(synthError(build([]))).toMatch(/spec\.volumes\["host"\]\.hostPath: requires the Knative feature gate "kubernetes\.podspec-volumes-hostpath"/);
     expect(synthSpec(build([KnativeFeature.HOST_PATH])).volumes).toEqual([{ name: 'host', hostPath: { path: '/var/log' } }]);
   });
 
@@ -238,7 +238,7 @@ describe('feature gates', () => {
       const r = new Revision(chart, 'Rev', { image: 'img', enabledFeatures: features });
       r.containers[0].mount('/secrets', kplus.Volume.fromCsi(chart, 'Csi', 'secrets-store.csi.k8s.io', { name: 'store', readOnly: true }));
     };
-    expect(synthError(build([]))).toMatch(/volume "store" \(csi\) \(Knative >= 1.18\) requires the Knative feature gate "kubernetes.podspec-volumes-csi"/);
+    expect(synthError(build([]))).toMatch(/spec\.volumes\["store"\]\.csi: a CSI volume \(Knative >= 1\.18\) requires the Knative feature gate "kubernetes\.podspec-volumes-csi"/);
     expect(synthSpec(build([KnativeFeature.CSI_VOLUMES])).volumes).toEqual([{ name: 'store', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true } }]);
   });
 
@@ -246,12 +246,12 @@ describe('feature gates', () => {
     expect(synthError(chart => {
       const r = new Revision(chart, 'Rev', { image: 'img' });
       r.containers[0].mount('/nfs', kplus.Volume.fromNfs(chart, 'N', 'share', { server: 'nfs.local', path: '/export' }));
-    })).toMatch(/volume "share" \(nfs\) is not supported by Knative Serving/);
+    })).toMatch(/spec\.volumes\["share"\]\.nfs: is a volume kind Knative Serving does not support\. Fix: Use a secret, configMap, projected or emptyDir volume/);
   });
 
   test('nodeSelector needs NODE_SELECTOR', () => {
     expect(synthError(chart => new Revision(chart, 'Rev', { image: 'img', nodeSelector: { disk: 'ssd' } })))
-      .toMatch(/spec.nodeSelector requires the Knative feature gate "kubernetes.podspec-nodeselector"/);
+      .toMatch(/spec\.nodeSelector: requires the Knative feature gate "kubernetes\.podspec-nodeselector"/);
     expect(synthSpec(chart => new Revision(chart, 'Rev', { image: 'img', nodeSelector: { disk: 'ssd' }, enabledFeatures: [KnativeFeature.NODE_SELECTOR] })).nodeSelector)
       .toEqual({ disk: 'ssd' });
   });
@@ -266,7 +266,7 @@ describe('feature gates', () => {
       });
       r.addInitContainer({ image: 'fetch', volumeMounts: [{ volume: secret, path: '/creds' }] });
     };
-    expect(synthError(build([]))).toMatch(/spec.initContainers \(2\) requires the Knative feature gate "kubernetes.podspec-init-containers"/);
+    expect(synthError(build([]))).toMatch(/spec\.initContainers: requires the Knative feature gate "kubernetes\.podspec-init-containers"/);
     const spec = synthSpec(build([KnativeFeature.INIT_CONTAINERS]));
     expect(spec.initContainers).toEqual([
       { name: 'init-container-0', image: 'migrate', command: ['/migrate'] },

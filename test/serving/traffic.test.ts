@@ -416,7 +416,7 @@ describe('whole-table checks (reported at synthesis with the construct path)', (
     const tag = 'a-twenty-character-t'; // 20 chars → label of 64
     new KnService(chart, 'Svc', { metadata: { name }, image: 'img', traffic: TrafficSplit.latest().tag(tag, TrafficTarget.latestRevision()) });
     expect(() => Testing.synth(chart)).toThrow(
-      `[test/Svc] spec.traffic.tag: tag "${tag}" makes the host label "${tag}-${name}" 64 characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got "${tag}"). Fix: shorten the tag to at most 19 characters or the name "${name}".`);
+      `[test/Svc] spec.traffic.tag: tag "${tag}" makes the host label "${tag}-${name}" 64 characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got "${tag}"). Fix: Shorten the tag to at most 19 characters or the name "${name}".`);
   });
 
   test('latestRevision: false without a revision name', () => {
