@@ -28,7 +28,7 @@
  *    `creationTimestamp: null` there).
  *
  * Deliberately not modelled (documented limits): keys the table does not know are KEPT (Knative
- * decodes with unknown fields disallowed and rejects the object; `schemaViolations` reports
+ * decodes with unknown fields disallowed and rejects the object; `schemaViolations` (test/support/schema-validator.ts) reports
  * them), values of the wrong JSON type are kept (Go rejects the object), Go's case-insensitive
  * key matching, and the Go types marked `any` (unused PodSpec fields, ephemeral-volume
  * templates, cloud volume sources, status internals).

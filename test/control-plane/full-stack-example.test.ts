@@ -3,7 +3,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { example } from '../../examples/full-stack/main';
 import { ServingControlPlane } from '../../src/control-plane';
 import { admit, parseServingConfig } from '../../src/core';
-import { schemaViolations } from '../../src/core/schema';
+import { schemaViolations } from '../support/schema-validator';
 import { KubeObject } from '../../src/core/types';
 
 function synthExample(): { charts: string[]; objects: KubeObject[] } {

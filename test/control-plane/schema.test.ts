@@ -1,4 +1,5 @@
-import { crdFor, JsonSchema, KnativeKind, knativeCrds, preserveUnknownPaths, schemaViolations } from '../../src/core/schema';
+import { crdFor, JsonSchema, KnativeKind, knativeCrds } from '../../src/core/schema';
+import { preserveUnknownPaths, schemaViolations } from '../support/schema-validator';
 
 const KINDS: KnativeKind[] = ['Service', 'Configuration', 'Revision', 'Route', 'DomainMapping'];
 

@@ -13,7 +13,8 @@ import {
   ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
 } from '../../src/control-plane';
 import { parseServingConfig } from '../../src/core/config';
-import { crdFor, KnativeKind, preserveUnknownPaths } from '../../src/core/schema';
+import { crdFor, KnativeKind } from '../../src/core/schema';
+import { preserveUnknownPaths } from '../support/schema-validator';
 
 interface Manifest {
   apiVersion: string;
