@@ -20,7 +20,7 @@ import { App } from 'cdk8s';
 import { Example, ExampleStep } from '../examples/example';
 import { goJsonRoundTripChanges, parseServingConfig, routeHosts, ServingConfig } from '../src/core';
 import { applyDefaults, formatViolation, validate } from '../src/core/rules';
-import { KubeObject, TrafficTarget } from '../src/core/types';
+import { KubeObject, WireTrafficTarget } from '../src/core/types';
 
 const root = join(__dirname, '..');
 const outRoot = join(root, 'dist', 'manifests');
@@ -39,7 +39,7 @@ export function trafficRows(obj: KubeObject, cfg: ServingConfig): { header: stri
   const isService = obj.kind === 'Service';
   const name = obj.metadata.name ?? '(generated)';
   const namespace = obj.metadata.namespace ?? 'default';
-  const traffic: TrafficTarget[] = obj.spec?.traffic ?? (isService ? [{ latestRevision: true, percent: 100 }] : []);
+  const traffic: WireTrafficTarget[] = obj.spec?.traffic ?? (isService ? [{ latestRevision: true, percent: 100 }] : []);
   const tags = traffic.map((t) => t.tag).filter((t): t is string => !!t);
   const hosts = routeHosts({ name, namespace, labels: obj.metadata.labels, annotations: obj.metadata.annotations }, tags, cfg);
   const templateName: string | undefined = isService ? obj.spec?.template?.metadata?.name : undefined;

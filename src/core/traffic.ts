@@ -3,7 +3,7 @@
  */
 import { ServingConfig } from './config';
 import { RouteHosts, routeHosts, RouteHostsError } from './hosts';
-import { ConfigurationObject, Condition, KubeObject, RevisionObject, RouteObject, TrafficTarget } from './types';
+import { ConfigurationObject, Condition, KubeObject, RevisionObject, RouteObject, WireTrafficTarget } from './types';
 
 export const CONFIGURATION_LABEL = 'serving.knative.dev/configuration';
 export const SERVICE_LABEL = 'serving.knative.dev/service';
@@ -14,7 +14,7 @@ export interface TrafficLookup {
 }
 
 export type TrafficResult =
-  | { ok: true; traffic: TrafficTarget[] }
+  | { ok: true; traffic: WireTrafficTarget[] }
   | { ok: false; status: 'False' | 'Unknown'; reason: string; message: string };
 
 export interface ResolveTrafficOptions {
@@ -73,9 +73,9 @@ export function resolveTraffic(route: RouteObject, lookup: TrafficLookup, hosts:
   const crossService = opts.crossServiceCheck ?? true;
   const routeService = route.metadata?.labels?.[SERVICE_LABEL];
   let deferred: TargetError | undefined;
-  const out: TrafficTarget[] = [];
+  const out: WireTrafficTarget[] = [];
 
-  const resolveEntry = (tt: TrafficTarget): string | TargetError => {
+  const resolveEntry = (tt: WireTrafficTarget): string | TargetError => {
     if (tt.revisionName) {
       const rev = lookup.revision(tt.revisionName);
       if (!rev) return revisionMissing(tt.revisionName);
@@ -128,7 +128,7 @@ export function resolveTraffic(route: RouteObject, lookup: TrafficLookup, hosts:
       existing.percent = (existing.percent ?? 0) + percent;
       continue;
     }
-    const entry: TrafficTarget = {};
+    const entry: WireTrafficTarget = {};
     if (tag) entry.tag = tag;
     entry.revisionName = r;
     entry.latestRevision = latestRevision;
@@ -147,7 +147,7 @@ export function resolveTraffic(route: RouteObject, lookup: TrafficLookup, hosts:
 }
 
 /** Distinct non-empty tags of a traffic list, in order. */
-export function trafficTags(traffic: TrafficTarget[] | undefined): string[] {
+export function trafficTags(traffic: WireTrafficTarget[] | undefined): string[] {
   const tags: string[] = [];
   for (const t of traffic ?? []) if (t.tag && !tags.includes(t.tag)) tags.push(t.tag);
   return tags;
@@ -182,10 +182,10 @@ export function resolveRouteTraffic(
  * Service `spec.traffic` → Route `spec.traffic` (§3.3): empty/absent → `[{percent: 100,
  * latestRevision: true}]`; every entry without `revisionName` gets `configurationName: <svc>`.
  */
-export function serviceRouteTraffic(serviceName: string, traffic: TrafficTarget[] | undefined): TrafficTarget[] {
+export function serviceRouteTraffic(serviceName: string, traffic: WireTrafficTarget[] | undefined): WireTrafficTarget[] {
   const src = traffic && traffic.length > 0 ? traffic : [{ latestRevision: true, percent: 100 }];
   return src.map(tt => {
-    const out: TrafficTarget = {};
+    const out: WireTrafficTarget = {};
     if (tt.tag !== undefined) out.tag = tt.tag;
     if (tt.revisionName) out.revisionName = tt.revisionName;
     if (!tt.revisionName) out.configurationName = serviceName;
@@ -203,12 +203,12 @@ export function serviceRouteTraffic(serviceName: string, traffic: TrafficTarget[
  * (configurationName cleared).
  */
 export function expectedMigratedTraffic(
-  routeSpecTraffic: TrafficTarget[] | undefined,
+  routeSpecTraffic: WireTrafficTarget[] | undefined,
   configurationName: string,
   latestReadyRevisionName: string | undefined,
-): TrafficTarget[] {
+): WireTrafficTarget[] {
   return (routeSpecTraffic ?? []).map(tt => {
-    const out: TrafficTarget = { ...tt };
+    const out: WireTrafficTarget = { ...tt };
     if (tt.configurationName === configurationName) {
       out.revisionName = latestReadyRevisionName ?? '';
       delete out.configurationName;
@@ -222,7 +222,7 @@ export function expectedMigratedTraffic(
  * and `latestRevision`: same length, and per position equal tag, revisionName,
  * configurationName and percent. False → Service `RoutesReady=Unknown TrafficNotMigrated`.
  */
-export function isTrafficMigrated(expected: TrafficTarget[], statusTraffic: TrafficTarget[] | undefined): boolean {
+export function isTrafficMigrated(expected: WireTrafficTarget[], statusTraffic: WireTrafficTarget[] | undefined): boolean {
   const got = statusTraffic ?? [];
   if (got.length !== expected.length) return false;
   return expected.every((w, i) => {

@@ -65,7 +65,11 @@ export interface Addressable {
   url?: string;
 }
 
-export interface TrafficTarget {
+/**
+ * One `spec.traffic[]` / `status.traffic[]` entry as it is on the wire (JSON). Not the jsii class
+ * `TrafficTarget` in serving/traffic.ts, which renders to this shape.
+ */
+export interface WireTrafficTarget {
   tag?: string;
   revisionName?: string;
   configurationName?: string;
@@ -88,10 +92,14 @@ export interface ConfigurationStatusFields {
 export interface RouteStatusFields {
   url?: string;
   address?: Addressable;
-  traffic?: TrafficTarget[];
+  traffic?: WireTrafficTarget[];
 }
 
-export interface RevisionTemplate {
+/**
+ * `spec.template` of a Service or Configuration as it is on the wire (JSON). Not the construct
+ * `RevisionTemplate` in serving/template.ts, which renders to this shape.
+ */
+export interface WireRevisionTemplate {
   metadata?: ObjectMeta;
   spec: RevisionSpec;
 }
@@ -112,12 +120,12 @@ export interface RevisionSpec {
 }
 
 export interface KnServiceObject extends KubeObject {
-  spec: { template: RevisionTemplate; traffic?: TrafficTarget[] };
+  spec: { template: WireRevisionTemplate; traffic?: WireTrafficTarget[] };
   status?: KnStatus & ConfigurationStatusFields & RouteStatusFields;
 }
 
 export interface ConfigurationObject extends KubeObject {
-  spec: { template: RevisionTemplate };
+  spec: { template: WireRevisionTemplate };
   status?: KnStatus & ConfigurationStatusFields;
 }
 
@@ -132,7 +140,7 @@ export interface RevisionObject extends KubeObject {
 }
 
 export interface RouteObject extends KubeObject {
-  spec: { traffic?: TrafficTarget[] };
+  spec: { traffic?: WireTrafficTarget[] };
   status?: KnStatus & RouteStatusFields;
 }
 

@@ -3,7 +3,7 @@ import { KnativeErrorDetails, ProblemList } from './errors';
 import type { IRevision } from './revision';
 import { _touch } from './state';
 import { isDns1035Label } from '../core/names';
-import type { TrafficTarget as TrafficTargetObject } from '../core/types';
+import type { WireTrafficTarget } from '../core/types';
 
 /** What a traffic entry points at (internal discriminator). */
 enum TargetKind {
@@ -115,7 +115,7 @@ export class TrafficTarget {
    * explicit `latestRevision`, as Knative's defaulting webhook would fill it in).
    * @internal
    */
-  public _toKube(): TrafficTargetObject {
+  public _toKube(): WireTrafficTarget {
     switch (this.kind) {
       case TargetKind.LATEST:
         return { latestRevision: true };
@@ -562,10 +562,10 @@ export class TrafficSplit {
    * (`latestRevision` and `percent` always present), so the output is a fixed point of admission.
    * @internal
    */
-  public _toKube(): TrafficTargetObject[] {
+  public _toKube(): WireTrafficTarget[] {
     const fixed = this.entries.filter(e => !e.remainder).reduce((sum, e) => sum + (e.percent ?? 0), 0);
     return this.entries.map(e => {
-      const out: TrafficTargetObject = {};
+      const out: WireTrafficTarget = {};
       if (e.tag !== undefined) out.tag = e.tag;
       Object.assign(out, e.target._toKube());
       out.percent = e.remainder ? Math.max(0, 100 - fixed) : e.percent;

@@ -4,7 +4,7 @@ import {
   expectedMigratedTraffic, isFailed, isReady, isRevisionReady, isTrafficMigrated, resolveRouteTraffic, resolveTraffic, serviceRouteTraffic,
   TrafficLookup,
 } from '../../src/core/traffic';
-import { ConditionStatus, ConfigurationObject, RevisionObject, RouteObject, TrafficTarget } from '../../src/core/types';
+import { ConditionStatus, ConfigurationObject, RevisionObject, RouteObject, WireTrafficTarget } from '../../src/core/types';
 
 const cfgExample = parseServingConfig({ 'config-domain': { 'example.com': '' } });
 
@@ -35,7 +35,7 @@ function lookupOf(revs: RevisionObject[], confs: ConfigurationObject[]): Traffic
   };
 }
 
-function route(traffic: TrafficTarget[], labels: Record<string, string> = {}, name = 'hello'): RouteObject {
+function route(traffic: WireTrafficTarget[], labels: Record<string, string> = {}, name = 'hello'): RouteObject {
   return { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name, namespace: 'default', labels }, spec: { traffic } };
 }
 
@@ -111,7 +111,7 @@ describe('resolveTraffic', () => {
       rev('pending-1', 'Unknown'),
       rev('orphan-1', 'True', { 'serving.knative.dev/configuration': 'gone' }),
     ], [conf('waiting', undefined, 'Unknown'), conf('broken', undefined, 'False'), conf('noready', undefined)]);
-    const one = (tt: TrafficTarget) => resolveTraffic(route([{ ...tt, percent: 100 }]), l, routeHosts({ name: 'hello', namespace: 'default' }, [], cfgExample));
+    const one = (tt: WireTrafficTarget) => resolveTraffic(route([{ ...tt, percent: 100 }]), l, routeHosts({ name: 'hello', namespace: 'default' }, [], cfgExample));
     expect(one({ revisionName: 'nope' })).toEqual({ ok: false, status: 'False', reason: 'RevisionMissing', message: 'Revision "nope" referenced in traffic not found.' });
     expect(one({ configurationName: 'nope' })).toEqual({ ok: false, status: 'False', reason: 'ConfigurationMissing', message: 'Configuration "nope" referenced in traffic not found.' });
     expect(one({ configurationName: 'broken' })).toEqual({ ok: false, status: 'False', reason: 'RevisionMissing', message: 'Configuration "broken" does not have any ready Revision.' });

@@ -12,7 +12,7 @@
  */
 import { SmoothWeightedBalancer } from './balancer';
 import { clusterLocalHostForms, isClusterLocalHost } from '../../core/hosts';
-import type { Condition, RouteObject, TrafficTarget } from '../../core/types';
+import type { Condition, RouteObject, WireTrafficTarget } from '../../core/types';
 
 /** The subset of cluster configuration the ingress needs. */
 export interface IngressConfig {
@@ -191,7 +191,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     const ns = route.metadata.namespace as string;
     const name = route.metadata.name as string;
     const routeKey = `${ns}/${name}`;
-    const traffic: TrafficTarget[] = route.status?.traffic ?? [];
+    const traffic: WireTrafficTarget[] = route.status?.traffic ?? [];
     routeCount++;
 
     // Main split: entries with percent > 0, merged by revision, in status order.

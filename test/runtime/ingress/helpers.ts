@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { WebSocketServer } from 'ws';
-import type { RouteObject, TrafficTarget } from '../../../src/core/types';
+import type { RouteObject, WireTrafficTarget } from '../../../src/core/types';
 
 export interface TestBackend {
   id: string;
@@ -98,7 +98,7 @@ export function routeWithStatus(
   const cd = opts.clusterDomain ?? 'cluster.local';
   const local = `svc.${cd}`;
   const tagDomain = (tag: string): string => (opts.clusterLocal || opts.clusterLocalTags?.includes(tag) ? local : domain);
-  const st: TrafficTarget[] = traffic.map((t) => ({
+  const st: WireTrafficTarget[] = traffic.map((t) => ({
     revisionName: t.revision,
     percent: t.percent ?? 0,
     latestRevision: false,
