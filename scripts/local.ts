@@ -15,10 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../src/core/types';
+import { createLogger, silentLogger } from '../src/runtime/common/log';
 import { R, Resource } from '../src/runtime/controller/client';
 import { Controller } from '../src/runtime/controller/controller';
 import { k8s } from '../src/runtime/controller/k8s';
-import { createLogger, silentLogger } from '../src/runtime/controller/log';
 import { KubeApiEmulator } from '../test/support/emulator';
 
 const KIND_TO_RESOURCE: Record<string, Resource> = {

@@ -8,7 +8,7 @@ import { Clock, realClock } from './clock';
 import { Informer, keyOf, splitKey } from './informers';
 import type { KubeConfig } from './k8s';
 import { LeaderElector } from './leader';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import { ControllerMetrics } from './metrics';
 import { KindReconciler, Listers, ReconcilerContext, RequeueError, reconcileKey } from './reconcilers/base';
 import { configurationReconciler } from './reconcilers/configuration';

@@ -9,7 +9,7 @@
  *  - handlers get (old, new) / obj so controllers can enqueue themselves or their owners.
  */
 import { KubeClient, Resource, WatchHandle, isGone, resourceId } from './client';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import type { KubeObject } from '../../core/types';
 
 export interface EventHandler<T> {

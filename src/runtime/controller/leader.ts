@@ -7,7 +7,7 @@
  */
 import { KubeClient, R, isConflict } from './client';
 import { Clock, microTime, realClock } from './clock';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import type { KubeObject } from '../../core/types';
 
 export interface LeaderElectorOptions {

@@ -4,13 +4,14 @@
  * identity), LEASE_NAME, LOG_LEVEL, ADMIN_PORT (8080), INGRESS_SERVICE (serving-ingress-internal:
  * the internal ingress Service that Route placeholder Services alias),
  * WORKERS (4). Uses in-cluster config when available, else the default kubeconfig.
+ * Logs JSON lines on stdout (src/runtime/common/log.ts); admin server on ADMIN_PORT (common/admin.ts).
  */
 import * as os from 'node:os';
 import { Controller } from './controller';
 import { k8s } from './k8s';
-import { createLogger } from './log';
-import { AdminServer } from './server';
 import { CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
+import { AdminServer } from '../common/admin';
+import { createLogger, logStartupFailure } from '../common/log';
 
 export interface Running { controller: Controller; server: AdminServer; shutdown: () => Promise<void> }
 
@@ -29,12 +30,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     log,
   });
   const server = new AdminServer({
-    port: env.ADMIN_PORT !== undefined && env.ADMIN_PORT !== '' ? Number(env.ADMIN_PORT) : CONTROLLER_ADMIN_PORT,
-    isReady: () => controller.synced,
+    notReadyReason: () => (controller.synced ? undefined : 'caches not synced'),
     metrics: () => controller.metrics.render(),
   });
-  const port = await server.start();
-  server.port = port;
+  const port = await server.listen(env.ADMIN_PORT !== undefined && env.ADMIN_PORT !== '' ? Number(env.ADMIN_PORT) : CONTROLLER_ADMIN_PORT);
   log.info('admin server listening', { port });
   await controller.start();
   log.info('caches synced', { leaderElection: true });
@@ -42,7 +41,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
   const shutdown = () => (stopping ??= (async () => {
     log.info('shutting down: stop leading, drain queues, release lease');
     await controller.stop();
-    await server.stop();
+    await server.close();
     log.info('shutdown complete');
   })());
   return { controller, server, shutdown };
@@ -63,7 +62,7 @@ if (require.main === module) {
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   }).catch((e) => {
-    process.stderr.write(JSON.stringify({ level: 'error', msg: 'controller failed to start', error: String(e?.stack ?? e) }) + '\n');
+    logStartupFailure('controller', e);
     process.exit(1);
   });
 }

@@ -4,24 +4,16 @@
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
  * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
  * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30).
+ * Logs JSON lines on stderr (src/runtime/common/log.ts); admin server on ADMIN_PORT (admin.ts).
  * SIGTERM/SIGINT: /readyz → 503, both listeners stop accepting, wait (bounded) for in-flight
  * requests, exit.
  */
-import { AdminServer } from './admin';
+import { ingressAdminServer } from './admin';
 import { IngressMetrics } from './metrics';
-import { defaultBackendResolver, IngressProxy, LogFn } from './proxy';
+import { defaultBackendResolver, IngressProxy } from './proxy';
 import { TableBuilder, startKubeWatcher } from './watcher';
 import { DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT } from '../../core/runtime-contract';
-
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-
-export function makeLogger(level: string | undefined): LogFn {
-  const min = LEVELS[(level ?? 'info').toLowerCase() as keyof typeof LEVELS] ?? LEVELS.info;
-  return (lvl, msg, fields) => {
-    if (LEVELS[lvl] < min) return;
-    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, component: 'ingress', msg, ...fields }) + '\n');
-  };
-}
+import { createLogger, logFn, logStartupFailure, stderrSink } from '../common/log';
 
 function intEnv(name: string, def: number): number {
   const v = process.env[name];
@@ -41,7 +33,7 @@ export async function main(): Promise<void> {
     throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
   }
   const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
-  const log = makeLogger(process.env.LOG_LEVEL);
+  const log = logFn(createLogger({ level: process.env.LOG_LEVEL, base: { component: 'ingress' }, sink: stderrSink }));
 
   const metrics = new IngressMetrics();
   const builder: TableBuilder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
@@ -53,7 +45,7 @@ export async function main(): Promise<void> {
     metrics,
     log,
   });
-  const admin = new AdminServer(proxy);
+  const admin = ingressAdminServer(proxy);
 
   await admin.listen(adminPort);
   const externalBound = await proxy.listen(port);
@@ -83,7 +75,7 @@ export async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`ingress: fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+    logStartupFailure('ingress', err);
     process.exit(1);
   });
 }

@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
+import type { LogFn } from '../common/log';
 
 /** Where a revision is reached, and its request timeouts (Knative's revision timeout semantics). */
 export interface Backend {
@@ -43,7 +44,7 @@ export function defaultBackendResolver(clusterDomain = 'cluster.local'): Backend
   return (namespace, revision) => ({ origin: `http://${revision}.${namespace}.svc.${clusterDomain}:80` });
 }
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+export type { LogFn };
 
 export interface ProxyOptions {
   resolver?: BackendResolver;

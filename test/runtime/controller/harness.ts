@@ -4,7 +4,7 @@ import { R } from '../../../src/runtime/controller/client';
 import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller, ControllerOptions } from '../../../src/runtime/controller/controller';
 import { k8s } from '../../../src/runtime/controller/k8s';
-import { createLogger, silentLogger } from '../../../src/runtime/controller/log';
+import { createLogger, silentLogger } from '../../../src/runtime/common/log';
 import { EmulatorOptions, KubeApiEmulator } from '../../support/emulator';
 
 export const NOW = '2026-01-01T00:00:00Z';

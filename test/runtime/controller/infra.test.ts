@@ -1,22 +1,9 @@
-import * as http from 'node:http';
 import { applyService, image, isReadyObj, ksvc, newController, settle, startHarness } from './harness';
 import { fixedClock, microTime, rfc3339 } from '../../../src/runtime/controller/clock';
 import { LeaderElector } from '../../../src/runtime/controller/leader';
-import { createLogger } from '../../../src/runtime/controller/log';
 import { ControllerMetrics } from '../../../src/runtime/controller/metrics';
-import { AdminServer } from '../../../src/runtime/controller/server';
 import { WorkQueue } from '../../../src/runtime/controller/workqueue';
 import { KubeApiEmulator } from '../../support/emulator';
-
-function get(port: number, path: string): Promise<{ code: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ code: res.statusCode!, body }));
-    }).on('error', reject);
-  });
-}
 
 describe('WorkQueue', () => {
   test('de-duplicates keys queued before processing', async () => {
@@ -62,7 +49,8 @@ describe('WorkQueue', () => {
   });
 });
 
-describe('metrics, health server, logging, clock', () => {
+// The admin server and the logger are tested with the runtime's common parts (test/runtime/common).
+describe('metrics, clock', () => {
   test('ControllerMetrics renders counters, the duration histogram and gauges in Prometheus text format; percentileMs(99)', () => {
     const m = new ControllerMetrics();
     m.recordReconcile('Service', 0.003, true);
@@ -78,27 +66,6 @@ describe('metrics, health server, logging, clock', () => {
     expect(text).toContain('knative_controller_workqueue_depth{queue="Service"} 7');
     expect(text).toContain('knative_controller_leader 1');
     expect(m.percentileMs(99)).toBeCloseTo(200);
-  });
-
-  test('/healthz, /readyz (after cache sync), /metrics', async () => {
-    let ready = false;
-    const s = new AdminServer({ port: 0, host: '127.0.0.1', isReady: () => ready, metrics: () => 'x 1\n' });
-    const port = await s.start();
-    expect(await get(port, '/healthz')).toEqual({ code: 200, body: 'ok\n' });
-    expect((await get(port, '/readyz')).code).toBe(503);
-    ready = true;
-    expect((await get(port, '/readyz')).code).toBe(200);
-    expect(await get(port, '/metrics')).toEqual({ code: 200, body: 'x 1\n' });
-    expect((await get(port, '/nope')).code).toBe(404);
-    await s.stop();
-  });
-
-  test('structured JSON logs with level filtering', () => {
-    const lines: string[] = [];
-    const log = createLogger({ level: 'info', sink: (l) => lines.push(l), now: () => new Date('2026-01-01T00:00:00Z') }).child({ component: 'c' });
-    log.debug('hidden');
-    log.info('hello', { key: 'default/x', error: new Error('boom') });
-    expect(lines.map((l) => JSON.parse(l))).toEqual([{ ts: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'hello', component: 'c', key: 'default/x', error: { message: 'boom', name: 'Error' } }]);
   });
 
   test('rfc3339 drops the fraction; microTime keeps six fractional digits', () => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { countBodies, get, rawRequest, routeWithStatus, startBackend, TestBackend } from './helpers';
-import { AdminServer } from '../../../src/runtime/ingress/admin';
+import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
 import { buildRouteTable, defaultIngressConfig, parseIngressConfig, RouteTable } from '../../../src/runtime/ingress/table';
 
@@ -251,7 +251,7 @@ describe('IngressProxy', () => {
   test('admin server: /healthz, /readyz, and /metrics with per-route request counts and durations, 4xx for unknown hosts, upstream errors, in-flight and swaps', async () => {
     install([routeWithStatus(NS, 'm', [{ revision: 'b-1', percent: 100 }])]);
     await get(pool, 'm.default');
-    const admin = new AdminServer(proxy);
+    const admin = ingressAdminServer(proxy);
     const aport = await admin.listen(0, '127.0.0.1');
     try {
       const fetchText = async (p: string): Promise<[number, string]> => {
@@ -277,7 +277,7 @@ describe('drain (SIGTERM behaviour)', () => {
   test('readyz goes 503, in-flight requests on both listeners complete, new connections to either are refused', async () => {
     const backend = await startBackend('d-1');
     const proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${backend.port}` }) });
-    const admin = new AdminServer(proxy);
+    const admin = ingressAdminServer(proxy);
     const aport = await admin.listen(0, '127.0.0.1');
     expect((await fetch(`http://127.0.0.1:${aport}/readyz`)).status).toBe(503); // no table yet
     proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-1', percent: 100 }])], defaultIngressConfig()));

@@ -10,7 +10,7 @@ import type { KubeObject, ConfigurationObject, KnServiceObject, RevisionObject, 
 import { KubeClient, Resource } from '../client';
 import { Clock } from '../clock';
 import { Lister } from '../informers';
-import { Logger } from '../log';
+import { Logger } from '../../common/log';
 import { clone, deepEqual } from '../resources/meta';
 import { IngressTarget } from '../resources/route';
 

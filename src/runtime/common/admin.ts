@@ -1,0 +1,83 @@
+/**
+ * The runtime's admin HTTP server (controller and ingress): `/healthz` (liveness), `/readyz`
+ * (readiness: 503 with the reason while not ready), `/metrics` (Prometheus text format 0.0.4);
+ * anything else 404; a callback that throws gives a 500. The ports are in
+ * src/core/runtime-contract.ts, where the control plane's probes read them.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface AdminServerOptions {
+  /** Why the component is not ready (the 503 body), or undefined when it is ready. */
+  notReadyReason: () => string | undefined;
+  /** Liveness; default always healthy. */
+  isHealthy?: () => boolean;
+  /** The metrics text exposition. */
+  metrics: () => string;
+}
+
+export class AdminServer {
+  public readonly server: http.Server;
+  /** The bound port once listening. */
+  public port?: number;
+
+  constructor(private readonly opts: AdminServerOptions) {
+    this.server = http.createServer((req, res) => {
+      try {
+        this.handle(req, res);
+      } catch (e) {
+        // A failing probe or metrics callback answers 500; it must not take the process down.
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      }
+    });
+  }
+
+  /** True when `/readyz` answers 200. */
+  public get ready(): boolean {
+    return this.opts.notReadyReason() === undefined;
+  }
+
+  /** Start listening; resolves with the bound port (`port` 0 picks a free one). */
+  public listen(port: number, host = '0.0.0.0'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Stop listening and close open (keep-alive) connections. */
+  public close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    switch (path) {
+      case '/healthz': {
+        const ok = this.opts.isHealthy ? this.opts.isHealthy() : true;
+        return send(ok ? 200 : 500, ok ? 'ok\n' : 'unhealthy\n');
+      }
+      case '/readyz': {
+        const reason = this.opts.notReadyReason();
+        return reason === undefined ? send(200, 'ok\n') : send(503, `${reason}\n`);
+      }
+      case '/metrics':
+        return send(200, this.opts.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
+      default:
+        return send(404, 'not found\n');
+    }
+  }
+}
