@@ -1,26 +1,30 @@
 /**
  * Wiring: informers (all replicas keep warm caches), per-kind work queues and workers (only the
- * leader processes keys), config store from the system namespace ConfigMaps, leader election,
- * metrics. Used by main.ts, scripts/local.ts, the benchmark and the tests.
+ * leader processes keys), the watches and indexes each kind declares next to its reconciler,
+ * config store from the system namespace ConfigMaps, leader election, metrics. Used by main.ts,
+ * scripts/local.ts, the benchmark and the tests.
  */
 import { KubeClient, R, isConflict } from './client';
 import { Clock, realClock } from './clock';
-import { Informer, keyOf, splitKey } from './informers';
+import { EventHandler, Informer, keyOf, splitKey } from './informers';
 import type { KubeConfig } from './k8s';
 import { LeaderElector } from './leader';
-import { Logger, silentLogger } from '../common/log';
 import { ControllerMetrics } from './metrics';
+import { Logger, silentLogger } from '../common/log';
 import { KindReconciler, Listers, ReconcilerContext, RequeueError, reconcileKey } from './reconcilers/base';
 import { configurationReconciler } from './reconcilers/configuration';
 import { revisionReconciler } from './reconcilers/revision';
 import { routeReconciler } from './reconcilers/route';
 import { serviceReconciler } from './reconcilers/service';
-import { L, controllerOf } from './resources/meta';
+import { L } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
 import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
+
+/** The kinds this controller reconciles, in the order their queues are listed. */
+const RECONCILERS: readonly KindReconciler<any>[] = [serviceReconciler, configurationReconciler, revisionReconciler, routeReconciler];
 
 export const CONFIG_MAP_NAMES = ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment'];
 
@@ -87,10 +91,6 @@ export class Controller {
   private leading = false;
   private started = false;
   private stopping = false;
-  /** routes referencing a configuration / revision: `${ns}/${name}` → route keys */
-  private readonly routesByConfig = new Map<string, Set<string>>();
-  private readonly routesByRevision = new Map<string, Set<string>>();
-  private readonly routeRefs = new Map<string, string[]>();
   readonly workersPerKind: number;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -116,18 +116,6 @@ export class Controller {
       hpas: new Informer(this.client, R.hpas, { ...io, labelSelector: L.revision }),
       configMaps: new Informer(this.client, R.configMaps, { ...io, namespace: this.systemNamespace }),
     };
-    // secondary indexes: revisions by ns/configuration label, k8s Services by ns/route label
-    const labelIndex = (label: string) => (o: KubeObject) => {
-      const v = o.metadata.labels?.[label];
-      return v ? [`${o.metadata.namespace}/${v}`] : [];
-    };
-    this.informers.revisions.addIndex('configuration', labelIndex(L.configuration));
-    this.informers.k8sServices.addIndex('route', labelIndex(L.route));
-    // configurations / revisions by each route named in their serving.knative.dev/routes annotation
-    const routesIndex = (o: KubeObject) => (o.metadata.annotations?.['serving.knative.dev/routes'] ?? '')
-      .split(',').filter((r) => r).map((r) => `${o.metadata.namespace}/${r}`);
-    this.informers.configurations.addIndex('routes', routesIndex);
-    this.informers.revisions.addIndex('routes', routesIndex);
     const listers: Listers = {
       services: this.informers.services.lister,
       configurations: this.informers.configurations.lister,
@@ -150,18 +138,17 @@ export class Controller {
       } as IngressTarget,
       labelerMemo: new Map(),
     };
-    const mk = (r: AnyReconciler): KindRuntime => ({ reconciler: r, queue: new WorkQueue(r.kind), workers: [] });
-    this.kinds = {
-      Service: mk(serviceReconciler),
-      Configuration: mk(configurationReconciler),
-      Revision: mk(revisionReconciler),
-      Route: mk(routeReconciler),
-    };
+    this.kinds = {};
+    for (const r of RECONCILERS) this.kinds[r.kind] = { reconciler: r, queue: new WorkQueue(r.kind), workers: [] };
     for (const k of Object.values(this.kinds)) {
       this.metrics.queueDepth.set({ queue: k.reconciler.kind }, () => k.queue.length);
     }
     this.metrics.leader.set({}, () => (this.leading ? 1 : 0));
-    this.wireHandlers();
+    this.wireIndexes();
+    this.wireWatches(listers);
+    this.informers.configMaps.addHandler(onEvery((o: KubeObject) => {
+      if (CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
+    }));
     const byResource = new Map<string, Informer<any>>();
     for (const i of Object.values(this.informers)) byResource.set(`${i.resource.group}/${i.resource.plural}`, i);
     this.client.onWrite = (r, obj) => {
@@ -207,73 +194,33 @@ export class Controller {
     else this.kinds[kind].queue.add(key);
   }
 
-  private enqueueOwner(obj: KubeObject, ownerKind: string, queueKind: string): void {
-    const o = controllerOf(obj);
-    if (o && o.kind === ownerKind) this.enqueueRelated(queueKind, `${obj.metadata.namespace}/${o.name}`);
-  }
-
-  private indexRoute(route: RouteObject | undefined, key: string): void {
-    for (const ref of this.routeRefs.get(key) ?? []) {
-      const [kind, k] = [ref[0], ref.slice(2)];
-      (kind === 'c' ? this.routesByConfig : this.routesByRevision).get(k)?.delete(key);
-    }
-    this.routeRefs.delete(key);
-    if (!route) return;
-    const ns = route.metadata.namespace;
-    const refs: string[] = [];
-    for (const t of [...(route.spec?.traffic ?? []), ...(route.status?.traffic ?? [])]) {
-      if (t.configurationName) refs.push(`c:${ns}/${t.configurationName}`);
-      if (t.revisionName) refs.push(`r:${ns}/${t.revisionName}`);
-    }
-    for (const ref of refs) {
-      const m = ref[0] === 'c' ? this.routesByConfig : this.routesByRevision;
-      const k = ref.slice(2);
-      let s = m.get(k);
-      if (!s) m.set(k, (s = new Set()));
-      s.add(key);
-    }
-    this.routeRefs.set(key, refs);
-  }
-
-  private enqueueRoutesFor(configKey: string | undefined, revisionKey: string | undefined): void {
-    if (configKey) for (const r of this.routesByConfig.get(configKey) ?? []) this.enqueueRelated('Route', r);
-    if (revisionKey) for (const r of this.routesByRevision.get(revisionKey) ?? []) this.enqueueRelated('Route', r);
-  }
-
-  private wireHandlers(): void {
-    const both = <T extends KubeObject>(fn: (o: T) => void) => ({ onAdd: fn, onUpdate: (_o: T, n: T) => fn(n), onDelete: fn });
-    this.informers.services.addHandler(both((o) => this.enqueue('Service', keyOf(o))));
-    this.informers.configurations.addHandler(both((o: ConfigurationObject) => {
-      const key = keyOf(o);
-      this.enqueue('Configuration', key);
-      this.enqueueOwner(o, 'Service', 'Service');
-      this.enqueueRoutesFor(key, undefined);
-      for (const r of (o.metadata.annotations?.['serving.knative.dev/routes'] ?? '').split(',')) {
-        if (r) this.enqueueRelated('Route', `${o.metadata.namespace}/${r}`);
+  /** Register every index the kinds declare (before the informers start). */
+  private wireIndexes(): void {
+    const seen = new Set<string>();
+    for (const { reconciler } of Object.values(this.kinds)) {
+      for (const idx of reconciler.indexes ?? []) {
+        const id = `${idx.informer}/${idx.name}`;
+        if (seen.has(id)) throw new Error(`index ${id} declared twice`);
+        seen.add(id);
+        (this.informers[idx.informer] as Informer<KubeObject>).addIndex(idx.name, idx.fn);
       }
-    }));
-    this.informers.revisions.addHandler(both((o: RevisionObject) => {
-      const key = keyOf(o);
-      this.enqueue('Revision', key);
-      this.enqueueOwner(o, 'Configuration', 'Configuration');
-      const cfg = o.metadata.labels?.[L.configuration];
-      this.enqueueRoutesFor(cfg ? `${o.metadata.namespace}/${cfg}` : undefined, key);
-    }));
-    this.informers.routes.addHandler({
-      onAdd: (o) => { this.indexRoute(o, keyOf(o)); this.enqueue('Route', keyOf(o)); this.enqueueOwner(o, 'Service', 'Service'); },
-      onUpdate: (_old, o) => { this.indexRoute(o, keyOf(o)); this.enqueue('Route', keyOf(o)); this.enqueueOwner(o, 'Service', 'Service'); },
-      onDelete: (o) => { this.indexRoute(undefined, keyOf(o)); this.enqueue('Route', keyOf(o)); this.enqueueOwner(o, 'Service', 'Service'); },
-    });
-    const toRevision = both((o: KubeObject) => this.enqueueOwner(o, 'Revision', 'Revision'));
-    this.informers.deployments.addHandler(toRevision);
-    this.informers.hpas.addHandler(toRevision);
-    this.informers.k8sServices.addHandler(both((o: KubeObject) => {
-      this.enqueueOwner(o, 'Revision', 'Revision');
-      this.enqueueOwner(o, 'Route', 'Route');
-    }));
-    this.informers.configMaps.addHandler(both((o: KubeObject) => {
-      if (CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
-    }));
+    }
+  }
+
+  /** Each kind's declared watches: informer events enqueue the keys they name. */
+  private wireWatches(listers: Listers): void {
+    for (const { reconciler } of Object.values(this.kinds)) {
+      const kind = reconciler.kind;
+      for (const w of reconciler.watches) {
+        const fire = (o: KubeObject) => {
+          for (const key of w.keys(o, listers)) {
+            if (w.primary) this.enqueue(kind, key);
+            else this.enqueueRelated(kind, key);
+          }
+        };
+        (this.informers[w.informer] as Informer<KubeObject>).addHandler(onEvery(fire));
+      }
+    }
   }
 
   private reloadConfig(): void {
@@ -295,10 +242,9 @@ export class Controller {
 
   /** Enqueue every primary object (leadership gained, config change). */
   enqueueAll(): void {
-    for (const o of this.informers.services.lister.list()) this.enqueue('Service', keyOf(o));
-    for (const o of this.informers.configurations.lister.list()) this.enqueue('Configuration', keyOf(o));
-    for (const o of this.informers.revisions.lister.list()) this.enqueue('Revision', keyOf(o));
-    for (const o of this.informers.routes.lister.list()) this.enqueue('Route', keyOf(o));
+    for (const k of Object.values(this.kinds)) {
+      for (const o of k.reconciler.lister(this.ctx).list()) this.enqueue(k.reconciler.kind, keyOf(o));
+    }
   }
 
   async start(): Promise<void> {
@@ -414,4 +360,9 @@ export class Controller {
     void this.elector?.stop(false);
     for (const i of Object.values(this.informers)) i.stop();
   }
+}
+
+/** The same handler for add, update (the new object) and delete. */
+function onEvery<T extends KubeObject>(fn: (o: T) => void): EventHandler<T> {
+  return { onAdd: fn, onUpdate: (_old, o) => fn(o), onDelete: fn };
 }

@@ -24,6 +24,23 @@ const rev = (name: string, gen: number, status?: any, extra: any = {}): KubeObje
 const READY_REV = READY_REVISION_STATUS;
 const FAILED_REV = { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'ExitCode1', message: 'Container failed with: boom' }] };
 
+/** config-gc keeping 1h and one non-active revision; web-00001 and web-00002 are due for collection. */
+const GC_WORLD: KubeObject[] = [
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'config-gc', namespace: 'knative-serving' },
+    data: { 'retain-since-create-time': '1h', 'retain-since-last-active-time': '1h', 'min-non-active-revisions': '1', 'max-non-active-revisions': '1000' },
+  } as any,
+  config({ generation: 4, status: readyStatus(4, [], { latestCreatedRevisionName: 'web-00004', latestReadyRevisionName: 'web-00004' }) }),
+  ...[1, 2, 3].map((g) => rev(`web-0000${g}`, g, READY_REV, {
+    creationTimestamp: `2025-12-0${g}T00:00:00Z`,
+    labels: { 'serving.knative.dev/routingState': 'reserve' },
+    annotations: { 'serving.knative.dev/routingStateModified': `2025-12-0${g}T00:00:00Z` },
+  })),
+  rev('web-00004', 4, READY_REV, { labels: { 'serving.knative.dev/routingState': 'active' } }),
+];
+
 runTable('Configuration', [
   {
     name: 'first generation: creates <config>-00001 with Knative labels/annotations, latestCreated set, Ready Unknown',
@@ -118,23 +135,20 @@ runTable('Configuration', [
   },
   {
     name: 'GC (retain 1h, min-non-active 1): the two oldest reserve revisions are deleted; the newest reserve one and the active latest are kept',
-    objects: [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'config-gc', namespace: 'knative-serving' },
-        data: { 'retain-since-create-time': '1h', 'retain-since-last-active-time': '1h', 'min-non-active-revisions': '1', 'max-non-active-revisions': '1000' },
-      } as any,
-      config({ generation: 4, status: readyStatus(4, [], { latestCreatedRevisionName: 'web-00004', latestReadyRevisionName: 'web-00004' }) }),
-      ...[1, 2, 3].map((g) => rev(`web-0000${g}`, g, READY_REV, {
-        creationTimestamp: `2025-12-0${g}T00:00:00Z`,
-        labels: { 'serving.knative.dev/routingState': 'reserve' },
-        annotations: { 'serving.knative.dev/routingStateModified': `2025-12-0${g}T00:00:00Z` },
-      })),
-      rev('web-00004', 4, READY_REV, { labels: { 'serving.knative.dev/routingState': 'active' } }),
-    ],
+    objects: GC_WORLD,
     key: 'default/web',
     want: ['delete revisions default/web-00001', 'delete revisions default/web-00002'],
+  },
+  {
+    name: 'invalid template (no containers) → Ready False InvalidSpec naming the field, no Revision, no error',
+    objects: [config({ template: { spec: { ...TEMPLATE.spec, containers: [] } } })],
+    key: 'default/web',
+    want: ['update configurations/status default/web'],
+    check: (actions) => {
+      const ready = condOf(written(actions, 'update configurations/status'), 'Ready');
+      expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(ready.message).toMatch(/containers/);
+    },
   },
 ]);
 

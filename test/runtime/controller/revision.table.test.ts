@@ -1,7 +1,7 @@
 import { TEMPLATE, condOf, owner, runTable, uid, written } from './table';
 import { defaultServingConfig } from '../../../src/core/config';
 import type { KubeObject } from '../../../src/core/types';
-import { makeDeployment, makeRevisionService } from '../../../src/runtime/controller/resources/revision';
+import { makeDeployment, makeHpa, makeRevisionService } from '../../../src/runtime/controller/resources/revision';
 
 const rev = (extra: any = {}): KubeObject => ({
   apiVersion: 'serving.knative.dev/v1',
@@ -156,6 +156,47 @@ runTable('Revision', [
     key: 'default/web-00001',
     want: ['update deployments default/web-00001-deployment', 'update revisions/status default/web-00001'],
     check: (actions) => expect(written(actions, 'update deployments').spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1'),
+  },
+  {
+    name: 'ClusterIP Service not owned → ResourcesAvailable False NotOwned, error',
+    objects: [R0, ...children(R0, depStatus(1), undefined).map((o) => (o.kind === 'Service' ? { ...o, metadata: { ...o.metadata, ownerReferences: [owner('Route', 'web')] } } : o))],
+    key: 'default/web-00001',
+    wantErr: /^Service "web-00001" is not owned by Revision default\/web-00001 \(controlled by Route web\)$/,
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      expect(condOf(written(actions, 'update revisions/status'), 'ResourcesAvailable')).toMatchObject({
+        status: 'False', reason: 'NotOwned', message: 'There is an existing Service "web-00001" that we do not own.',
+      });
+    },
+  },
+  {
+    name: 'HPA not owned → ResourcesAvailable False NotOwned, error',
+    objects: (() => {
+      const r = rev({ annotations: { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' } });
+      const hpa: any = makeHpa(r as any, defaultServingConfig());
+      hpa.metadata.ownerReferences = [];
+      return [r, ...children(r, depStatus(1)), hpa];
+    })(),
+    key: 'default/web-00001',
+    wantErr: /not owned/,
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      expect(condOf(written(actions, 'update revisions/status'), 'ResourcesAvailable')).toMatchObject({
+        status: 'False', reason: 'NotOwned', message: 'There is an existing HorizontalPodAutoscaler "web-00001" that we do not own.',
+      });
+    },
+  },
+  {
+    name: 'invalid spec (no containers) → ResourcesAvailable False InvalidSpec naming the field, no children, no error',
+    objects: [rev({ spec: { ...TEMPLATE.spec, containers: [] } })],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      expect(condOf(st, 'ResourcesAvailable')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(condOf(st, 'ResourcesAvailable').message).toMatch(/containers/);
+      expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    },
   },
 ]);
 

@@ -159,4 +159,18 @@ runTable('Route', [
       expect(r.metadata.annotations['serving.knative.dev/routingStateModified']).toBe(NOW);
     },
   },
+  {
+    name: 'invalid traffic (sums to 50) → AllTrafficAssigned False InvalidSpec; a new generation still marks IngressReady Unknown IngressNotConfigured first',
+    objects: [route([{ configurationName: 'web', latestRevision: true, percent: 50 }]), config('web-00001')],
+    admission: false,
+    key: 'default/web',
+    want: ['update routes/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update routes/status');
+      expect(condOf(st, 'AllTrafficAssigned')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(condOf(st, 'AllTrafficAssigned').message).toMatch(/traffic/);
+      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'IngressNotConfigured' });
+      expect(st.status.url).toBeUndefined();
+    },
+  },
 ]);

@@ -167,6 +167,18 @@ runTable('Service', [
     want: [],
   },
   {
+    name: 'invalid traffic (sums to 50) → ConfigurationsReady False InvalidSpec, no children, no error',
+    objects: [svc({ traffic: [{ latestRevision: true, percent: 50 }] })],
+    key: 'default/web',
+    want: ['update services/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update services/status');
+      expect(condOf(st, 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(condOf(st, 'ConfigurationsReady').message).toMatch(/traffic/);
+      expect(condOf(st, 'Ready')?.status).toBe('False');
+    },
+  },
+  {
     name: 'deleted key → no-op',
     objects: [],
     key: 'default/gone',

@@ -1,18 +1,27 @@
 /**
  * The reconcile framework shared by every kind (what Knative's generated reconcilers do):
  * read the primary from the lister, deep-copy it, initialise conditions (and mark a new
- * generation), run the kind's reconcile, always set `observedGeneration`, and write the status
- * through `/status` only when it changed. Errors are returned to the caller for requeueing.
+ * generation), reject an invalid spec (the kind's declared condition False `InvalidSpec`: our
+ * stand-in for Knative's validating webhook), run the kind's reconcile, turn a NotOwnedError into
+ * its condition, always set `observedGeneration`, and write the status through `/status` only
+ * when it changed. Errors are returned to the caller for requeueing.
+ *
+ * Each kind also declares what feeds its work queue (`watches`, as Knative's controller.go
+ * does with `HandleAll(impl.Enqueue)` / `FilterController` + `EnqueueControllerOf` / the
+ * tracker) and the informer indexes its reconcile reads; controller.ts only wires them.
  */
 import type { ConditionSet } from '../../../core/conditions';
 import type { ServingConfig } from '../../../core/config';
 import type { KubeObject, ConfigurationObject, KnServiceObject, RevisionObject, RouteObject } from '../../../core/types';
+import { Logger } from '../../common/log';
+import { invalidMessage } from '../admission';
 import { KubeClient, Resource } from '../client';
 import { Clock } from '../clock';
-import { Lister } from '../informers';
-import { Logger } from '../../common/log';
-import { clone, deepEqual } from '../resources/meta';
+import { IndexFn, Lister, keyOf } from '../informers';
+import { controllerOf } from '../resources/meta';
 import { IngressTarget } from '../resources/route';
+import { clone, deepEqual } from '../util';
+import { NotOwnedError } from './child';
 
 export interface Listers {
   services: Lister<KnServiceObject>;
@@ -46,11 +55,72 @@ export class RequeueError extends Error {
   }
 }
 
+/** The informers a kind can watch (one per lister). */
+export type InformerName = keyof Listers;
+
+/**
+ * One source of work for a kind: events (add, update, delete) of `informer` enqueue the keys
+ * `keys` returns. Keys of the kind's own objects are enqueued at once (`primary`); keys enqueued
+ * because something else changed are coalesced (ControllerOptions.coalesceMs).
+ */
+export interface Watch {
+  informer: InformerName;
+  primary?: boolean;
+  keys(obj: KubeObject, listers: Listers): Iterable<string>;
+}
+
+/** A secondary index a kind's reconcile (or watches) read through `Lister.byIndex`. */
+export interface IndexDeclaration {
+  informer: InformerName;
+  name: string;
+  fn: IndexFn<KubeObject>;
+}
+
+/** The kind's own objects (Knative: `HandleAll(impl.Enqueue)`). */
+export function watchSelf(informer: InformerName): Watch {
+  return { informer, primary: true, keys: (o) => [keyOf(o)] };
+}
+
+/**
+ * Children whose controller reference is an object of `owner` enqueue that owner
+ * (Knative: `FilterController(&v1.X{})` + `EnqueueControllerOf`).
+ */
+export function watchOwned(informer: InformerName, owner: Resource): Watch {
+  return {
+    informer,
+    keys: (o) => {
+      const c = controllerOf(o);
+      const group = c?.apiVersion.includes('/') ? c.apiVersion.split('/')[0] : '';
+      if (!c || c.kind !== owner.kind || group !== owner.group) return [];
+      return [`${o.metadata.namespace}/${c.name}`];
+    },
+  };
+}
+
+/** Index objects by `<namespace>/<value of label>`. */
+export function labelIndex(label: string): IndexFn<KubeObject> {
+  return (o) => {
+    const v = o.metadata.labels?.[label];
+    return v ? [`${o.metadata.namespace}/${v}`] : [];
+  };
+}
+
 export interface KindReconciler<T extends KubeObject> {
   kind: string;
   resource: Resource;
   conditions: ConditionSet;
+  /**
+   * Condition marked False with reason `InvalidSpec` (and the violations as message) when the
+   * defaulted object fails validation; `reconcile` is then not called.
+   */
+  invalidSpecCondition: string;
+  /** What enqueues keys of this kind (see Watch). */
+  watches: readonly Watch[];
+  /** Informer indexes this kind reads. */
+  indexes?: readonly IndexDeclaration[];
   lister(ctx: ReconcilerContext): Lister<T>;
+  /** Marks made on a new generation, before validation (Route: IngressReady Unknown). */
+  onNewGeneration?(status: any, now: Date): void;
   /** Mutates `obj.status` (a deep copy); may throw after having marked conditions. */
   reconcile(ctx: ReconcilerContext, obj: T, now: Date): Promise<void>;
   /** Called when the key is gone (deleted). */
@@ -68,10 +138,14 @@ export async function reconcileKey<T extends KubeObject>(
   const obj = clone(cur);
   const now = ctx.clock.now();
   r.conditions.beginReconcile(obj, now);
+  if ((obj.metadata.generation ?? 0) !== (obj.status.observedGeneration ?? 0)) r.onNewGeneration?.(obj.status, now);
   let err: unknown;
   try {
-    await r.reconcile(ctx, obj, now);
+    const bad = invalidMessage(obj, ctx.config());
+    if (bad) r.conditions.markFalse(obj.status, r.invalidSpecCondition, 'InvalidSpec', bad, now);
+    else await r.reconcile(ctx, obj, now);
   } catch (e) {
+    if (e instanceof NotOwnedError) r.conditions.markFalse(obj.status, e.condition, e.reason, e.conditionMessage, now);
     err = e;
   }
   r.conditions.endReconcile(obj);
@@ -87,17 +161,4 @@ export function mirrorReady(set: ConditionSet, status: any, type: string, child:
   if (!c || c.status === 'Unknown') set.markUnknown(status, type, c?.reason ?? '', c?.message ?? '', now);
   else if (c.status === 'True') set.markTrue(status, type, now);
   else set.markFalse(status, type, c.reason ?? '', c.message ?? '', now);
-}
-
-/** Copy `desired` spec/labels/annotations over `existing` if they differ; returns the object to write or undefined. */
-export function diffMeta<T extends KubeObject>(existing: T, desired: T, compareSpec: (a: any, b: any) => boolean = deepEqual): T | undefined {
-  const same = compareSpec(existing.spec, desired.spec) &&
-    deepEqual(existing.metadata.labels ?? {}, desired.metadata.labels ?? {}) &&
-    deepEqual(existing.metadata.annotations ?? {}, desired.metadata.annotations ?? {});
-  if (same) return undefined;
-  return {
-    ...existing,
-    metadata: { ...existing.metadata, labels: desired.metadata.labels, annotations: desired.metadata.annotations },
-    spec: desired.spec,
-  };
 }

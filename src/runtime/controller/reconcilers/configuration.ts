@@ -2,22 +2,19 @@
 import { CONFIGURATION_CONDITIONS, READY } from '../../../core/conditions';
 import { isReady } from '../../../core/traffic';
 import type { ConfigurationObject, RevisionObject } from '../../../core/types';
-import { defaulted, invalidMessage } from '../admission';
+import { defaulted } from '../admission';
 import { R, isAlreadyExists } from '../client';
-import { KindReconciler, ReconcilerContext, RequeueError } from './base';
+import { KindReconciler, ReconcilerContext, RequeueError, labelIndex, watchOwned, watchSelf } from './base';
 import { collectRevisions } from './gc';
 import { makeRevision, revisionNameFor } from '../resources/configuration';
-import { L, deepEqual, isControlledBy } from '../resources/meta';
+import { L, isControlledBy } from '../resources/meta';
+import { deepEqual } from '../util';
 
 const set = CONFIGURATION_CONDITIONS;
 
-/** Revisions labelled with this configuration (indexed lister when available). */
+/** Revisions labelled with this configuration (the `configuration` index this kind declares). */
 function revisionsOf(ctx: ReconcilerContext, ns: string, name: string): RevisionObject[] {
-  try {
-    return ctx.listers.revisions.byIndex('configuration', `${ns}/${name}`);
-  } catch {
-    return ctx.listers.revisions.byLabels(ns, { [L.configuration]: name });
-  }
+  return ctx.listers.revisions.byIndex('configuration', `${ns}/${name}`);
 }
 
 function generationOf(rev: RevisionObject): number {
@@ -30,14 +27,12 @@ export const configurationReconciler: KindReconciler<ConfigurationObject> = {
   resource: R.configurations,
   conditions: set,
   lister: (ctx) => ctx.listers.configurations,
+  invalidSpecCondition: READY,
+  watches: [watchSelf('configurations'), watchOwned('revisions', R.configurations)],
+  indexes: [{ informer: 'revisions', name: 'configuration', fn: labelIndex(L.configuration) }],
   async reconcile(ctx: ReconcilerContext, config: ConfigurationObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = config.status as any;
-    const bad = invalidMessage(config, cfg);
-    if (bad) {
-      set.markFalse(st, READY, 'InvalidSpec', bad, now);
-      return;
-    }
     const ns = config.metadata.namespace!;
     const name = config.metadata.name!;
     const gen = config.metadata.generation ?? 1;

@@ -5,11 +5,20 @@
  * Failed — removes the route from objects it no longer references. On Route deletion the route
  * is removed everywhere.
  */
-import type { ConfigurationObject, RevisionObject, RouteObject } from '../../../core/types';
+import type { ConfigurationObject, KubeObject, RevisionObject, RouteObject } from '../../../core/types';
 import { R, Resource } from '../client';
 import { rfc3339 } from '../clock';
-import { ReconcilerContext } from './base';
+import { IndexDeclaration, ReconcilerContext } from './base';
 import { A, L, joinSet, splitSet } from '../resources/meta';
+
+/** Configurations and Revisions by each `<ns>/<route>` named in their serving.knative.dev/routes annotation. */
+const byRoutesAnnotation = (o: KubeObject): string[] => splitSet(o.metadata.annotations?.[A.routes]).map((r) => `${o.metadata.namespace}/${r}`);
+
+/** The indexes the labeler reads (declared by the Route reconciler, which runs it). */
+export const labelerIndexes: IndexDeclaration[] = [
+  { informer: 'configurations', name: 'routes', fn: byRoutesAnnotation },
+  { informer: 'revisions', name: 'routes', fn: byRoutesAnnotation },
+];
 
 export function referenced(route: RouteObject, lookupConfig: (n: string) => ConfigurationObject | undefined,
   lookupRev: (n: string) => RevisionObject | undefined): { configs: Set<string>; revisions: Set<string> } {
@@ -80,13 +89,7 @@ export async function labelRoute(ctx: ReconcilerContext, route: RouteObject, rea
 
 async function removeFrom(ctx: ReconcilerContext, ns: string, name: string,
   keepConfigs: Set<string>, keepRevs: Set<string>, now: Date): Promise<void> {
-  const carrying = <T extends ConfigurationObject | RevisionObject>(l: { byIndex(i: string, v: string): T[]; list(ns: string): T[] }): T[] => {
-    try {
-      return l.byIndex('routes', `${ns}/${name}`);
-    } catch {
-      return l.list(ns);
-    }
-  };
+  const carrying = <T extends ConfigurationObject | RevisionObject>(l: { byIndex(i: string, v: string): T[] }): T[] => l.byIndex('routes', `${ns}/${name}`);
   for (const c of carrying(ctx.listers.configurations)) {
     if (keepConfigs.has(c.metadata.name!)) continue;
     const routes = splitSet(c.metadata.annotations?.[A.routes]);

@@ -5,34 +5,96 @@
  * (rollout-duration > 0) is not implemented by this runtime: the split is applied at once and
  * the fact is reported on IngressReady's reason/message and in status.annotations.
  */
+import { IndexDeclaration, KindReconciler, Listers, ReconcilerContext, Watch, labelIndex, watchOwned, watchSelf } from './base';
+import { deleteChildren, ensureChild } from './child';
+import { labelRoute, labelerIndexes, unlabelRoute } from './labeler';
 import {
   ROUTE_CONDITIONS, ROUTE_CONDITION_ALL_TRAFFIC_ASSIGNED as ASSIGNED, ROUTE_CONDITION_CERTIFICATE_PROVISIONED as CERT,
   ROUTE_CONDITION_INGRESS_READY as INGRESS,
 } from '../../../core/conditions';
+import { parseGoDuration } from '../../../core/config';
 import { resolveRouteTraffic } from '../../../core/traffic';
 import type { KubeObject, RouteObject } from '../../../core/types';
-import { invalidMessage } from '../admission';
 import { R } from '../client';
-import { KindReconciler, ReconcilerContext } from './base';
-import { labelRoute, unlabelRoute } from './labeler';
-import { A, L, annotation, deepEqual, isControlledBy, isSubset, parseDurationSeconds } from '../resources/meta';
+import { keyOf } from '../informers';
+import { A, L, annotation, splitSet } from '../resources/meta';
 import { makePlaceholderService } from '../resources/route';
 
 const set = ROUTE_CONDITIONS;
 
-export class PlaceholderNotOwnedError extends Error {}
-
+/**
+ * Seconds of the Route's `serving.knative.dev/rollout-duration` (a Go duration, validated at
+ * admission), else config-network's rollout-duration.
+ */
 export function rolloutSeconds(route: RouteObject, defaultSeconds: number): number {
   const v = annotation(route, A.rolloutDuration, A.rolloutDurationAlt);
-  const parsed = parseDurationSeconds(v);
-  return parsed ?? defaultSeconds ?? 0;
+  if (!v) return defaultSeconds;
+  try {
+    return parseGoDuration(v);
+  } catch {
+    return defaultSeconds;
+  }
 }
+
+/**
+ * What a Route refers to, as `Configuration:<ns>/<name>` and `Revision:<ns>/<name>` (spec and
+ * status traffic): indexed on the routes informer, so a change to a referenced object
+ * re-enqueues the Routes using it (the role of Knative's tracker).
+ */
+function references(route: KubeObject): string[] {
+  const ns = route.metadata.namespace;
+  const out: string[] = [];
+  for (const t of [...(route.spec?.traffic ?? []), ...(route.status?.traffic ?? [])]) {
+    if (t.configurationName) out.push(`Configuration:${ns}/${t.configurationName}`);
+    if (t.revisionName) out.push(`Revision:${ns}/${t.revisionName}`);
+  }
+  return out;
+}
+
+/** Keys of the Routes referring to `ref` (see `references`). */
+const referrers = (listers: Listers, ref: string): string[] => listers.routes.byIndex('references', ref).map(keyOf);
+
+const indexes: IndexDeclaration[] = [
+  { informer: 'routes', name: 'references', fn: references },
+  // placeholder Services by `<ns>/<route>`
+  { informer: 'k8sServices', name: 'route', fn: labelIndex(L.route) },
+  ...labelerIndexes,
+];
+
+const watches: Watch[] = [
+  watchSelf('routes'),
+  watchOwned('k8sServices', R.routes),
+  {
+    // a referenced Configuration changed (new latest revision, readiness), or one whose
+    // serving.knative.dev/routes annotation names a Route (the labeler's bookkeeping)
+    informer: 'configurations',
+    keys: (o, listers) => [
+      ...referrers(listers, `Configuration:${keyOf(o)}`),
+      ...splitSet(o.metadata.annotations?.[A.routes]).map((r) => `${o.metadata.namespace}/${r}`),
+    ],
+  },
+  {
+    // a referenced Revision, or any Revision of a referenced Configuration, changed
+    informer: 'revisions',
+    keys: (o, listers) => {
+      const cfg = o.metadata.labels?.[L.configuration];
+      return [
+        ...(cfg ? referrers(listers, `Configuration:${o.metadata.namespace}/${cfg}`) : []),
+        ...referrers(listers, `Revision:${keyOf(o)}`),
+      ];
+    },
+  },
+];
 
 export const routeReconciler: KindReconciler<RouteObject> = {
   kind: 'Route',
   resource: R.routes,
   conditions: set,
   lister: (ctx) => ctx.listers.routes,
+  invalidSpecCondition: ASSIGNED,
+  onNewGeneration: (st, now) => set.markUnknown(st, INGRESS, 'IngressNotConfigured', 'Ingress has not yet been reconciled.', now),
+  watches,
+  indexes,
   async finalize(ctx, namespace, name) {
     await unlabelRoute(ctx, namespace, name);
   },
@@ -41,21 +103,8 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     const st = route.status as any;
     const ns = route.metadata.namespace!;
     const name = route.metadata.name!;
-    if ((route.metadata.generation ?? 0) !== (st.observedGeneration ?? 0)) {
-      set.markUnknown(st, INGRESS, 'IngressNotConfigured', 'Ingress has not yet been reconciled.', now);
-    }
-    const bad = invalidMessage(route, cfg);
-    if (bad) {
-      set.markFalse(st, ASSIGNED, 'InvalidSpec', bad, now);
-      return;
-    }
 
-    let placeholders: KubeObject[];
-    try {
-      placeholders = ctx.listers.k8sServices.byIndex('route', `${ns}/${name}`);
-    } catch {
-      placeholders = ctx.listers.k8sServices.byLabels(ns, { [L.route]: name });
-    }
+    const placeholders = ctx.listers.k8sServices.byIndex('route', `${ns}/${name}`);
     const clusterLocalTags: string[] = [];
     for (const p of placeholders) {
       const tag = p.metadata.annotations?.['serving.knative.dev/tag'];
@@ -65,7 +114,7 @@ export const routeReconciler: KindReconciler<RouteObject> = {
       revision: (n: string) => ctx.listers.revisions.get(ns, n),
       configuration: (n: string) => ctx.listers.configurations.get(ns, n),
     };
-    const { hosts, routing, result } = resolveRouteTraffic(route, lookup, cfg, { clusterLocalTags });
+    const { hosts, result } = resolveRouteTraffic(route, lookup, cfg, { clusterLocalTags });
     if (!hosts) {
       if (!result.ok) set.markFalse(st, ASSIGNED, result.reason, result.message, now);
       return;
@@ -79,37 +128,26 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     }
     set.markTrue(st, ASSIGNED, now);
     st.traffic = result.traffic;
-    // The routing contract (core/routing), the one the ingress serves: resolved whenever result.ok.
-    const contract = routing!;
-    st.address = { url: contract.addressUrl };
+    st.address = { url: hosts.addressUrl };
 
     // Placeholder Services: `<route>` and one per tag (`<tag>-<route>`).
     const wanted = new Map<string, KubeObject>();
-    for (const p of contract.placeholderServices) wanted.set(p.name, makePlaceholderService(route, p.name, ctx.ingress, p.tag));
-    for (const [svcName, desired] of wanted) {
-      const existing = ctx.listers.k8sServices.get(ns, svcName);
-      if (!existing) {
-        await ctx.client.create(R.k8sServices, desired);
-      } else if (!isControlledBy(existing, route)) {
-        set.markFalse(st, INGRESS, 'NotOwned', `There is an existing placeholder Service/Endpoint "${svcName}" that we do not own.`, now);
-        throw new PlaceholderNotOwnedError(`route ${ns}/${name}: placeholder service ${svcName} not owned`);
-      } else if (!samePlaceholder(existing, desired)) {
-        await ctx.client.update(R.k8sServices, {
-          ...existing,
-          metadata: {
-            ...existing.metadata,
-            labels: { ...(existing.metadata.labels ?? {}), ...desired.metadata.labels },
-            annotations: desired.metadata.annotations,
-          },
-          spec: { ...existing.spec, type: desired.spec.type, externalName: desired.spec.externalName, ports: desired.spec.ports },
-        });
-      }
+    wanted.set(name, makePlaceholderService(route, name, ctx.ingress));
+    for (const [tag, th] of Object.entries(hosts.tags)) {
+      const svcName = th.clusterLocalHost.split('.')[0];
+      wanted.set(svcName, makePlaceholderService(route, svcName, ctx.ingress, tag));
     }
-    for (const p of placeholders) {
-      if (!wanted.has(p.metadata.name!) && isControlledBy(p, route)) {
-        await ctx.client.delete(R.k8sServices, ns, p.metadata.name!);
-      }
+    for (const desired of wanted.values()) {
+      await ensureChild(ctx, route, desired, {
+        resource: R.k8sServices,
+        lister: ctx.listers.k8sServices,
+        condition: INGRESS,
+        noun: 'placeholder Service/Endpoint',
+        labels: 'merge',
+        applySpec: (e, d) => ({ ...e, type: d.type, externalName: d.externalName, ports: d.ports }),
+      });
     }
+    await deleteChildren(ctx, route, R.k8sServices, placeholders.filter((p) => !wanted.has(p.metadata.name!)));
 
     // Ingress: ours reads the Route status directly.
     const rollout = rolloutSeconds(route, cfg.network.rolloutDurationSeconds);
@@ -129,9 +167,3 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     await labelRoute(ctx, route, true);
   },
 };
-
-function samePlaceholder(e: KubeObject, d: KubeObject): boolean {
-  const labelsOk = Object.entries(d.metadata.labels ?? {}).every(([k, v]) => e.metadata.labels?.[k] === v);
-  return labelsOk && deepEqual(e.metadata.annotations ?? {}, d.metadata.annotations ?? {}) &&
-    isSubset(d.spec, e.spec);
-}

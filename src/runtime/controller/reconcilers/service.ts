@@ -3,48 +3,45 @@ import {
   SERVICE_CONDITIONS, SERVICE_CONDITION_CONFIGURATIONS_READY as CONFIGS_READY, SERVICE_CONDITION_ROUTES_READY as ROUTES_READY,
 } from '../../../core/conditions';
 import { expectedMigratedTraffic, isTrafficMigrated } from '../../../core/traffic';
-import type { ConfigurationObject, KnServiceObject, RouteObject } from '../../../core/types';
-import { defaulted, invalidMessage } from '../admission';
+import type { ConfigurationObject, KnServiceObject } from '../../../core/types';
+import { defaulted } from '../admission';
 import { R } from '../client';
-import { KindReconciler, ReconcilerContext, diffMeta, mirrorReady } from './base';
-import { A, L, deepEqual, isControlledBy } from '../resources/meta';
+import { KindReconciler, ReconcilerContext, mirrorReady, watchOwned, watchSelf } from './base';
+import { ensureChild } from './child';
+import { A, L, isControlledBy } from '../resources/meta';
 import { makeConfiguration, makeRoute } from '../resources/service';
+import { deepEqual } from '../util';
 
 const set = SERVICE_CONDITIONS;
-
-export class NotOwnedError extends Error {}
 
 export const serviceReconciler: KindReconciler<KnServiceObject> = {
   kind: 'Service',
   resource: R.services,
   conditions: set,
   lister: (ctx) => ctx.listers.services,
+  invalidSpecCondition: CONFIGS_READY,
+  watches: [
+    watchSelf('services'),
+    watchOwned('configurations', R.services),
+    watchOwned('routes', R.services),
+  ],
   async reconcile(ctx: ReconcilerContext, svc: KnServiceObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = svc.status as any;
-    const bad = invalidMessage(svc, cfg);
-    if (bad) {
-      set.markFalse(st, CONFIGS_READY, 'InvalidSpec', bad, now);
-      return;
-    }
     const ns = svc.metadata.namespace!;
-    const name = svc.metadata.name!;
     const dsvc = defaulted(svc, cfg);
 
-    // 1. Configuration
-    let config = ctx.listers.configurations.get(ns, name);
-    if (!config) {
-      config = await ctx.client.create(R.configurations, makeConfiguration(dsvc));
-    } else if (!isControlledBy(config, svc)) {
-      set.markFalse(st, CONFIGS_READY, 'NotOwned', `There is an existing Configuration "${name}" that we do not own.`, now);
-      throw new NotOwnedError(`service ${ns}/${name}: configuration not owned`);
-    } else {
-      const desired = makeConfiguration(dsvc, config);
-      const base = config;
-      const specOf = (spec: any) => defaulted({ ...base, spec }, cfg).spec;
-      const upd = diffMeta(config, desired, (a, b) => deepEqual(specOf(a), specOf(b)));
-      if (upd) config = await ctx.client.update(R.configurations, upd);
-    }
+    // 1. Configuration (its spec compared as the webhook would default it)
+    const { obj: config } = await ensureChild(ctx, svc, makeConfiguration(dsvc), {
+      resource: R.configurations,
+      lister: ctx.listers.configurations,
+      condition: CONFIGS_READY,
+      fromExisting: (existing) => makeConfiguration(dsvc, existing),
+      specIsCurrent: (e, d, existing) => {
+        const specOf = (spec: any) => defaulted({ ...existing, spec }, cfg).spec;
+        return deepEqual(specOf(e), specOf(d));
+      },
+    });
 
     // 2. Configuration status
     const byo = svc.spec.template?.metadata?.name;
@@ -70,18 +67,13 @@ export const serviceReconciler: KindReconciler<KnServiceObject> = {
       }
     }
 
-    // 4. Route
-    let route: RouteObject | undefined = ctx.listers.routes.get(ns, name);
-    if (!route) {
-      route = await ctx.client.create(R.routes, makeRoute(dsvc));
-    } else if (!isControlledBy(route, svc)) {
-      set.markFalse(st, ROUTES_READY, 'NotOwned', `There is an existing Route "${name}" that we do not own.`, now);
-      throw new NotOwnedError(`service ${ns}/${name}: route not owned`);
-    } else {
-      const desired = makeRoute(dsvc);
-      const upd = diffMeta(route, desired, (a, b) => deepEqual(normTraffic(a?.traffic), normTraffic(b?.traffic)));
-      if (upd) route = await ctx.client.update(R.routes, upd);
-    }
+    // 4. Route (its traffic compared as the webhook would default it)
+    const { obj: route } = await ensureChild(ctx, svc, makeRoute(dsvc), {
+      resource: R.routes,
+      lister: ctx.listers.routes,
+      condition: ROUTES_READY,
+      specIsCurrent: (e, d) => deepEqual(normTraffic(e?.traffic), normTraffic(d?.traffic)),
+    });
 
     // 5. Route status
     if ((route.metadata.generation ?? 0) !== (route.status?.observedGeneration ?? 0)) {

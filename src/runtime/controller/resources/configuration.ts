@@ -2,7 +2,8 @@
 import { revisionNameForGeneration } from '../../../core/names';
 import type { ConfigurationObject, RevisionObject } from '../../../core/types';
 import { rfc3339 } from '../clock';
-import { A, L, clone, ownerRef } from './meta';
+import { A, L, ownerRef } from './meta';
+import { clone } from '../util';
 
 /** The name of the Revision for the Configuration's current generation (BYO or `<config>-0000N`). */
 export function revisionNameFor(config: ConfigurationObject): string {

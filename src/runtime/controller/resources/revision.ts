@@ -4,10 +4,11 @@
  * (port 80 → the user port) that the ingress proxies to, and for the HPA class an
  * autoscaling/v2 HorizontalPodAutoscaler.
  */
-import { A, HPA_CLASS, L, annotation, clone, ownerRef } from './meta';
+import { A, HPA_CLASS, L, annotation, ownerRef } from './meta';
 import { parseGoDuration, ServingConfig } from '../../../core/config';
 import { deploymentName, revisionServiceName } from '../../../core/names';
 import type { KubeObject, RevisionObject } from '../../../core/types';
+import { clone } from '../util';
 
 export const DEFAULT_USER_PORT = 8080;
 const KNATIVE_ONLY_SPEC_FIELDS = ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds'];

@@ -1,7 +1,8 @@
 /** Children of a Knative Service (reference §3.3): a Configuration and a Route named like it. */
-import { A, L, clone, joinSet, ownerRef, splitSet } from './meta';
+import { A, L, joinSet, ownerRef, splitSet } from './meta';
 import { serviceRouteTraffic } from '../../../core/traffic';
 import type { ConfigurationObject, KnServiceObject, RouteObject } from '../../../core/types';
+import { clone } from '../util';
 
 const CONFIG_DROPPED_ANNOTATIONS = new Set<string>([A.lastApplied, A.rolloutDuration, A.rolloutDurationAlt]);
 
