@@ -1,7 +1,7 @@
 /**
  * Domains, host templates and URLs (reference §11).
  */
-import { DEFAULT_DOMAIN_TEMPLATE, renderTemplate, ServingConfig } from './config';
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_DOMAIN_TEMPLATE, DEFAULT_TAG_TEMPLATE, renderTemplate, ServingConfig } from './config';
 import { isDns1123Label, MAX_SUBDOMAIN_LENGTH } from './names';
 
 export const VISIBILITY_LABEL = 'networking.knative.dev/visibility';
@@ -31,14 +31,42 @@ export function renderTagTemplate(tpl: string, v: { Tag: string; Name: string })
   return renderTemplate(tpl, { Tag: v.Tag, Name: v.Name });
 }
 
+/**
+ * `<name>.<namespace>.<domain>` rendered with a domain template (default: Knative's
+ * `{{.Name}}.{{.Namespace}}.{{.Domain}}`). The constructs use it with the default template.
+ */
+export function domainHost(name: string, namespace: string, domain: string, template: string = DEFAULT_DOMAIN_TEMPLATE): string {
+  return renderDomainTemplate(template, { Name: name, Namespace: namespace, Domain: domain });
+}
+
+/** A tag's host name (the `Name` the domain template gets, and its placeholder Service's name): tag-template, default `{{.Tag}}-{{.Name}}`. */
+export function tagHostName(tag: string, routeName: string, template: string = DEFAULT_TAG_TEMPLATE): string {
+  return renderTagTemplate(template, { Tag: tag, Name: routeName });
+}
+
 /** `svc.<clusterDomain>`: the cluster-local domain. */
 export function clusterLocalDomain(cfg: ServingConfig): string {
   return clusterLocalDomainOf(cfg.clusterDomain);
 }
 
 /** `svc.<clusterDomain>` for a bare cluster domain (the runtime knows only `CLUSTER_DOMAIN`). */
-export function clusterLocalDomainOf(clusterDomain: string): string {
+export function clusterLocalDomainOf(clusterDomain: string = DEFAULT_CLUSTER_DOMAIN): string {
   return `svc.${clusterDomain}`;
+}
+
+/**
+ * `<name>.<namespace>.svc.<clusterDomain>`: the cluster-local host of a Kubernetes Service (a
+ * Route's or tag's placeholder Service, `status.address`, a Revision's ClusterIP Service, the
+ * ingress Service). The last of `clusterLocalHostForms`.
+ */
+export function clusterLocalHost(name: string, namespace: string, clusterDomain: string = DEFAULT_CLUSTER_DOMAIN): string {
+  return `${name}.${namespace}.${clusterLocalDomainOf(clusterDomain)}`;
+}
+
+/** A host as hosts are compared: lower case, without a trailing dot. */
+export function normalizeHost(host: string): string {
+  const h = host.toLowerCase();
+  return h.endsWith('.') ? h.slice(0, -1) : h;
 }
 
 /**
@@ -48,7 +76,7 @@ export function clusterLocalDomainOf(clusterDomain: string): string {
  */
 export function clusterLocalHostForms(name: string, namespace: string, clusterDomain: string): string[] {
   const short = `${name}.${namespace}`;
-  return [short, `${short}.svc`, `${short}.${clusterLocalDomainOf(clusterDomain)}`];
+  return [short, `${short}.svc`, clusterLocalHost(name, namespace, clusterDomain)];
 }
 
 /**
@@ -61,8 +89,7 @@ export function clusterLocalHostForms(name: string, namespace: string, clusterDo
  * here it stays cluster-local: names under `svc.<cd>` only resolve inside the cluster.)
  */
 export function isClusterLocalHost(host: string, clusterDomain: string): boolean {
-  let h = host.toLowerCase();
-  if (h.endsWith('.')) h = h.slice(0, -1);
+  const h = normalizeHost(host);
   const domain = clusterLocalDomainOf(clusterDomain.toLowerCase());
   return h === domain || h.endsWith(`.${domain}`);
 }
@@ -110,6 +137,8 @@ export interface TagHost {
   host: string;
   url: string;
   clusterLocal: boolean;
+  /** The tag's host name: tag-template rendered for the tag and the Route (`<tag>-<route>` by default). */
+  name: string;
   /** `<tag-name>.<ns>.svc.<cd>` */
   clusterLocalHost: string;
 }
@@ -183,14 +212,14 @@ export function routeHosts(route: RouteHostsInput, tags: string[], cfg: ServingC
   const domain = selectDomain(route.labels, cfg);
   const local = domain === clusterLocalDomain(cfg);
   const scheme = (external: boolean) => (external ? cfg.network.defaultExternalScheme || 'http' : 'http');
-  const clusterLocalHost = `${route.name}.${route.namespace}.svc.${cfg.clusterDomain}`;
+  const routeLocalHost = clusterLocalHost(route.name, route.namespace, cfg.clusterDomain);
   const host = hostFor(route, route.name, local, cfg, domain);
   const localTags = new Set(clusterLocalTags ?? []);
   const out: RouteHosts = {
     url: `${scheme(!local)}://${host}`,
     host,
-    clusterLocalHost,
-    addressUrl: `http://${clusterLocalHost}`,
+    clusterLocalHost: routeLocalHost,
+    addressUrl: `http://${routeLocalHost}`,
     tags: {},
     clusterLocal: local,
     domain,
@@ -199,7 +228,7 @@ export function routeHosts(route: RouteHostsInput, tags: string[], cfg: ServingC
     if (!tag || out.tags[tag]) continue;
     let tagName: string;
     try {
-      tagName = renderTagTemplate(cfg.network.tagTemplate, { Tag: tag, Name: route.name });
+      tagName = tagHostName(tag, route.name, cfg.network.tagTemplate);
     } catch (e) {
       throw new RouteHostsError(`error executing the TagTemplate: ${(e as Error).message}`);
     }
@@ -209,7 +238,8 @@ export function routeHosts(route: RouteHostsInput, tags: string[], cfg: ServingC
       host: tagHost,
       url: `${scheme(!tagLocal)}://${tagHost}`,
       clusterLocal: tagLocal,
-      clusterLocalHost: `${tagName}.${route.namespace}.svc.${cfg.clusterDomain}`,
+      name: tagName,
+      clusterLocalHost: clusterLocalHost(tagName, route.namespace, cfg.clusterDomain),
     };
   }
   return out;

@@ -3,6 +3,7 @@ export * from './types';
 export * from './config';
 export * from './names';
 export * from './hosts';
+export * from './routing';
 export * from './conditions';
 export * from './traffic';
 export * from './rules';

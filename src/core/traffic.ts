@@ -3,6 +3,7 @@
  */
 import { ServingConfig } from './config';
 import { RouteHosts, routeHosts, RouteHostsError } from './hosts';
+import { RouteRouting, routingContract, trafficTags } from './routing';
 import { ConfigurationObject, Condition, KubeObject, RevisionObject, RouteObject, WireTrafficTarget } from './types';
 
 export const CONFIGURATION_LABEL = 'serving.knative.dev/configuration';
@@ -146,36 +147,36 @@ export function resolveTraffic(route: RouteObject, lookup: TrafficLookup, hosts:
   return { ok: true, traffic: out };
 }
 
-/** Distinct non-empty tags of a traffic list, in order. */
-export function trafficTags(traffic: WireTrafficTarget[] | undefined): string[] {
-  const tags: string[] = [];
-  for (const t of traffic ?? []) if (t.tag && !tags.includes(t.tag)) tags.push(t.tag);
-  return tags;
-}
-
 /**
- * Convenience: compute hosts with `routeHosts` and resolve. Template/host errors become
- * `False ErrorConfig`.
+ * The controller's Route step: compute the hosts of the spec's tags with `routeHosts` (so
+ * `status.url` is known even when traffic does not resolve), resolve the traffic, and on success
+ * compute the routing contract (`routingContract`, core/routing) of the resolved traffic: the
+ * status URLs and placeholder Services come from it, as the ingress's host table does.
+ * Template/host errors become `False ErrorConfig`.
  */
 export function resolveRouteTraffic(
   route: RouteObject,
   lookup: TrafficLookup,
   cfg: ServingConfig,
   opts: ResolveTrafficOptions & { clusterLocalTags?: Iterable<string> } = {},
-): { hosts?: RouteHosts; result: TrafficResult } {
+): { hosts?: RouteHosts; routing?: RouteRouting; result: TrafficResult } {
+  const input = {
+    name: route.metadata.name ?? '',
+    namespace: route.metadata.namespace ?? 'default',
+    labels: route.metadata.labels,
+    annotations: route.metadata.annotations,
+  };
+  const clusterLocalTags = [...(opts.clusterLocalTags ?? [])];
   let hosts: RouteHosts;
   try {
-    hosts = routeHosts({
-      name: route.metadata.name ?? '',
-      namespace: route.metadata.namespace ?? 'default',
-      labels: route.metadata.labels,
-      annotations: route.metadata.annotations,
-    }, trafficTags(route.spec?.traffic), cfg, opts.clusterLocalTags);
+    hosts = routeHosts(input, trafficTags(route.spec?.traffic), cfg, clusterLocalTags);
   } catch (e) {
     if (e instanceof RouteHostsError) return { result: { ok: false, status: 'False', reason: 'ErrorConfig', message: e.message } };
     throw e;
   }
-  return { hosts, result: resolveTraffic(route, lookup, hosts, opts) };
+  const result = resolveTraffic(route, lookup, hosts, opts);
+  if (!result.ok) return { hosts, result };
+  return { hosts, routing: routingContract({ ...input, traffic: result.traffic }, cfg, { clusterLocalTags }), result };
 }
 
 /**

@@ -21,6 +21,11 @@ export { renderTemplate, TemplateValues } from './template';
 export { OBJECT_META_TEMPLATE_SAMPLE } from './config-defaults';
 export { parseDomainSelector } from './config-domain';
 
+/** The ConfigMaps `parseServingConfig` reads (in the system namespace), in render order. */
+export const SERVING_CONFIG_MAP_NAMES: readonly string[] = Object.freeze([
+  'config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment',
+]);
+
 /**
  * Parse ConfigMap data maps keyed by ConfigMap name ('config-defaults', 'config-features',
  * 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment').

@@ -114,7 +114,7 @@ export const routeReconciler: KindReconciler<RouteObject> = {
       revision: (n: string) => ctx.listers.revisions.get(ns, n),
       configuration: (n: string) => ctx.listers.configurations.get(ns, n),
     };
-    const { hosts, result } = resolveRouteTraffic(route, lookup, cfg, { clusterLocalTags });
+    const { hosts, routing, result } = resolveRouteTraffic(route, lookup, cfg, { clusterLocalTags });
     if (!hosts) {
       if (!result.ok) set.markFalse(st, ASSIGNED, result.reason, result.message, now);
       return;
@@ -128,15 +128,13 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     }
     set.markTrue(st, ASSIGNED, now);
     st.traffic = result.traffic;
-    st.address = { url: hosts.addressUrl };
+    // The routing contract (core/routing), the one the ingress serves: resolved whenever result.ok.
+    const contract = routing!;
+    st.address = { url: contract.addressUrl };
 
     // Placeholder Services: `<route>` and one per tag (`<tag>-<route>`).
     const wanted = new Map<string, KubeObject>();
-    wanted.set(name, makePlaceholderService(route, name, ctx.ingress));
-    for (const [tag, th] of Object.entries(hosts.tags)) {
-      const svcName = th.clusterLocalHost.split('.')[0];
-      wanted.set(svcName, makePlaceholderService(route, svcName, ctx.ingress, tag));
-    }
+    for (const p of contract.placeholderServices) wanted.set(p.name, makePlaceholderService(route, p.name, ctx.ingress, p.tag));
     for (const desired of wanted.values()) {
       await ensureChild(ctx, route, desired, {
         resource: R.k8sServices,

@@ -1,0 +1,237 @@
+/**
+ * The routing contract (reference §9.1, §11): everything a Route publishes and everything the
+ * ingress serves for it, computed by one function from the Route's metadata, its resolved
+ * traffic (what the controller writes to `status.traffic`) and the serving configuration.
+ *
+ * Modelled on Knative's `pkg/reconciler/route/resources/ingress.go` (`MakeIngressSpec`): one
+ * rule per traffic name (`""` for the Route's main split, then each tag) and visibility, with
+ * the rule's hosts, its weighted splits and, for the main split, the tag-header paths. Knative
+ * computes this once in the controller and hands it to the ingress as a KIngress; the bundled
+ * runtime has no KIngress, so the controller (status URLs, placeholder Services) and the ingress
+ * (host table) both call `routingContract` with the same inputs and get the same answer:
+ *
+ * - the controller: `resolveRouteTraffic` (core/traffic) with the tags whose placeholder Service
+ *   carries the visibility label;
+ * - the ingress: `routingFromStatus` with the Route object it watches. It does not watch
+ *   Services; a tag is cluster-local for it when the controller published the tag's URL under
+ *   `svc.<clusterDomain>` (`clusterLocalTagsFromStatus`), which the controller does exactly for
+ *   cluster-local tags (§11.3).
+ */
+import { featureFlag, ServingConfig } from './config';
+import {
+  clusterLocalHostForms, isClusterLocalHost, normalizeHost, routeHosts, RouteHostsInput,
+} from './hosts';
+import type { RouteObject, WireTrafficTarget } from './types';
+
+/** The traffic name of a Route's main split (Knative's `traffic.DefaultTarget`). */
+export const DEFAULT_TRAFFIC_NAME = '';
+
+/** `config-features` flag: `Knative-Serving-Tag` header routing on the main hosts. */
+export const TAG_HEADER_BASED_ROUTING = 'tag-header-based-routing';
+
+/** Which ingress listener serves a rule: the external one serves `external` rules only; the internal one serves every rule. */
+export type RoutingVisibility = 'external' | 'cluster-local';
+
+/** One weighted backend of a rule: a Revision and its share. */
+export interface WeightedTarget {
+  readonly revisionName: string;
+  readonly percent: number;
+}
+
+/** A path of the main rule that matches `Knative-Serving-Tag: <tag>` and sends the request to the tag's split. */
+export interface TagHeaderRoute {
+  readonly tag: string;
+  readonly splits: readonly WeightedTarget[];
+}
+
+/** One ingress rule: a traffic name at one visibility. */
+export interface RoutingRule {
+  /** `DEFAULT_TRAFFIC_NAME` for the main split, else the tag. */
+  readonly name: string;
+  readonly visibility: RoutingVisibility;
+  /** The hosts, lower case without a trailing dot. */
+  readonly hosts: readonly string[];
+  /**
+   * The main split: targets with percent > 0, merged by revision, in `status.traffic` order.
+   * A tag: its own targets merged by revision; a single target (or targets that are all at 0%)
+   * gets 100% on the first.
+   */
+  readonly splits: readonly WeightedTarget[];
+  /**
+   * On the main rules when `tag-header-based-routing` is Enabled: one route per tag. The external
+   * rule lists only the external tags (a cluster-local tag named in the header from outside is
+   * treated like an unknown tag, so the main split serves it); Knative lists every tag on both.
+   */
+  readonly tagHeaderRoutes: readonly TagHeaderRoute[];
+  /** Add `Knative-Serving-Default-Route: true` to requests the main rule serves (tag-header-based-routing Enabled). */
+  readonly appendDefaultRouteHeader: boolean;
+}
+
+/** A placeholder Kubernetes Service the controller keeps for a traffic name (§7.3). */
+export interface PlaceholderService {
+  readonly name: string;
+  /** The tag, for a tag's placeholder. */
+  readonly tag?: string;
+}
+
+/** The routing contract of one Route. */
+export interface RouteRouting {
+  readonly namespace: string;
+  readonly name: string;
+  /** `status.url`. */
+  readonly url: string;
+  /** `status.address.url`. */
+  readonly addressUrl: string;
+  /** `status.traffic[].url` per tag. */
+  readonly tagUrls: Readonly<Record<string, string>>;
+  /** Whether the Route's main split is cluster-local. */
+  readonly clusterLocal: boolean;
+  /** `<route>` first, then one per tag. */
+  readonly placeholderServices: readonly PlaceholderService[];
+  /** Per traffic name (main first, then the tags in `status.traffic` order): the cluster-local rule, then the external rule unless the name is cluster-local. */
+  readonly rules: readonly RoutingRule[];
+}
+
+/** The Route fields the contract reads. */
+export interface RoutingInput extends RouteHostsInput {
+  /** The resolved traffic (`status.traffic`); entries without a `revisionName` are ignored. */
+  readonly traffic: readonly WireTrafficTarget[] | undefined;
+}
+
+export interface RoutingOptions {
+  /** Tags whose placeholder Service carries the visibility label (§11.4); the controller knows them from its Service lister. */
+  readonly clusterLocalTags?: Iterable<string>;
+}
+
+/** Distinct non-empty tags of a traffic list, in order. */
+export function trafficTags(traffic: readonly WireTrafficTarget[] | undefined): string[] {
+  const tags: string[] = [];
+  for (const t of traffic ?? []) if (t.tag && !tags.includes(t.tag)) tags.push(t.tag);
+  return tags;
+}
+
+/**
+ * Tags the controller published as cluster-local: those whose `status.traffic[].url` host is
+ * under `svc.<clusterDomain>` (`isClusterLocalHost`). How the ingress learns a tag's visibility
+ * without watching the placeholder Services.
+ */
+export function clusterLocalTagsFromStatus(traffic: readonly WireTrafficTarget[] | undefined, clusterDomain: string): string[] {
+  const out: string[] = [];
+  for (const t of traffic ?? []) {
+    if (!t.tag || out.includes(t.tag) || !t.url) continue;
+    let host: string;
+    try {
+      host = new URL(t.url).hostname;
+    } catch {
+      continue;
+    }
+    if (isClusterLocalHost(host, clusterDomain)) out.push(t.tag);
+  }
+  return out;
+}
+
+const finitePercent = (p: number | undefined): number => (typeof p === 'number' && Number.isFinite(p) ? p : 0);
+
+function addWeight(split: WeightedTarget[], revisionName: string, percent: number): void {
+  const i = split.findIndex((s) => s.revisionName === revisionName);
+  if (i === -1) split.push({ revisionName, percent });
+  else split[i] = { revisionName, percent: split[i].percent + percent };
+}
+
+/**
+ * The routing contract of a Route (see the module comment). Throws `RouteHostsError` when a
+ * template fails or renders an invalid host (the controller reports it as
+ * `AllTrafficAssigned=False ErrorConfig`).
+ */
+export function routingContract(route: RoutingInput, cfg: ServingConfig, opts: RoutingOptions = {}): RouteRouting {
+  const traffic = (route.traffic ?? []).filter((t) => !!t.revisionName);
+  const tags = trafficTags(traffic);
+  const hosts = routeHosts(route, tags, cfg, opts.clusterLocalTags);
+  const ns = route.namespace;
+  const cd = cfg.clusterDomain;
+
+  const mainSplit: WeightedTarget[] = [];
+  const tagSplits = new Map<string, WeightedTarget[]>();
+  for (const tt of traffic) {
+    const pct = finitePercent(tt.percent);
+    if (pct > 0) addWeight(mainSplit, tt.revisionName!, pct);
+    if (tt.tag) {
+      let g = tagSplits.get(tt.tag);
+      if (!g) tagSplits.set(tt.tag, (g = []));
+      addWeight(g, tt.revisionName!, pct);
+    }
+  }
+  for (const [tag, g] of tagSplits) {
+    if (g.length === 1 || !g.some((s) => s.percent > 0)) {
+      tagSplits.set(tag, g.map((s, i) => ({ revisionName: s.revisionName, percent: i === 0 ? 100 : 0 })));
+    }
+  }
+
+  const headerRouting = featureFlag(cfg, TAG_HEADER_BASED_ROUTING) === 'Enabled';
+  const tagRoutes = (external: boolean): TagHeaderRoute[] => (headerRouting
+    ? tags.filter((t) => !external || !hosts.tags[t].clusterLocal).map((tag) => ({ tag, splits: tagSplits.get(tag)! }))
+    : []);
+
+  const rules: RoutingRule[] = [];
+  const addRules = (name: string, hostName: string, external: string | undefined, splits: WeightedTarget[]): void => {
+    const main = name === DEFAULT_TRAFFIC_NAME;
+    const rule = (visibility: RoutingVisibility, ruleHosts: string[]): RoutingRule => ({
+      name,
+      visibility,
+      hosts: ruleHosts.map(normalizeHost),
+      splits,
+      tagHeaderRoutes: main ? tagRoutes(visibility === 'external') : [],
+      appendDefaultRouteHeader: main && headerRouting,
+    });
+    rules.push(rule('cluster-local', clusterLocalHostForms(hostName, ns, cd)));
+    if (external !== undefined) rules.push(rule('external', [external]));
+  };
+  addRules(DEFAULT_TRAFFIC_NAME, route.name, hosts.clusterLocal ? undefined : hosts.host, mainSplit);
+  const placeholderServices: PlaceholderService[] = [{ name: route.name }];
+  const tagUrls: Record<string, string> = {};
+  for (const tag of tags) {
+    const th = hosts.tags[tag];
+    tagUrls[tag] = th.url;
+    addRules(tag, th.name, th.clusterLocal ? undefined : th.host, tagSplits.get(tag)!);
+    // The Service is named by the first DNS label of the tag's host name (the whole name with
+    // the default tag-template).
+    placeholderServices.push({ name: th.clusterLocalHost.split('.')[0], tag });
+  }
+
+  return {
+    namespace: ns,
+    name: route.name,
+    url: hosts.url,
+    addressUrl: hosts.addressUrl,
+    tagUrls,
+    clusterLocal: hosts.clusterLocal,
+    placeholderServices,
+    rules,
+  };
+}
+
+/**
+ * The ingress's view: the contract of a Route object as the ingress watches it (metadata and
+ * `status.traffic`), with the cluster-local tags read from the published tag URLs
+ * (`clusterLocalTagsFromStatus`).
+ */
+export function routingFromStatus(route: RouteObject, cfg: ServingConfig): RouteRouting {
+  const traffic = route.status?.traffic;
+  return routingContract({
+    name: route.metadata.name ?? '',
+    namespace: route.metadata.namespace ?? 'default',
+    labels: route.metadata.labels,
+    annotations: route.metadata.annotations,
+    traffic,
+  }, cfg, { clusterLocalTags: clusterLocalTagsFromStatus(traffic, cfg.clusterDomain) });
+}
+
+/** The hosts a listener serves for a contract: `external` → the external rules' hosts; `internal` → every rule's hosts. */
+export function listenerHosts(routing: RouteRouting, listener: 'external' | 'internal'): string[] {
+  const out: string[] = [];
+  for (const r of routing.rules) {
+    if (listener === 'external' && r.visibility !== 'external') continue;
+    for (const h of r.hosts) if (!out.includes(h)) out.push(h);
+  }
+  return out;
+}
