@@ -183,7 +183,10 @@ function proxyRunnerTs(): string {
   const ingress = path.join(ROOT, 'src/runtime/ingress');
   return `
 import { IngressProxy } from ${JSON.stringify(path.join(ingress, 'proxy'))};
-import { buildRouteTable, defaultIngressConfig, RouteTable } from ${JSON.stringify(path.join(ingress, 'table'))};
+import { buildRouteTable, RouteTable } from ${JSON.stringify(path.join(ingress, 'table'))};
+import { parseServingConfig } from ${JSON.stringify(path.join(ROOT, 'src/core/config'))};
+// The host is in config-domain example.com, as a cluster's status.url would be.
+const servingConfig = parseServingConfig({ 'config-domain': { 'example.com': '' } });
 const cfg = JSON.parse(process.env.BENCH_CFG as string) as { port: number; backends: number[]; weights: number[]; host: string };
 const revs = cfg.backends.map((_, i) => 'rev-' + (i + 1));
 const portOf: Record<string, number> = {};
@@ -198,7 +201,7 @@ const route = (weights: number[]): any => ({
   },
 });
 const proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: 'http://127.0.0.1:' + portOf[rev] }) });
-let table: RouteTable = buildRouteTable([route(cfg.weights)], defaultIngressConfig());
+let table: RouteTable = buildRouteTable([route(cfg.weights)], servingConfig);
 proxy.setTable(table);
 let timer: NodeJS.Timeout | undefined;
 let swaps = 0;
@@ -209,12 +212,12 @@ process.on('message', (m: any) => {
       swaps++;
       const a = (swaps * 7) % 101;
       const b = Math.floor((100 - a) / 2);
-      table = buildRouteTable([route([a, b, 100 - a - b])], defaultIngressConfig(), { previous: table });
+      table = buildRouteTable([route([a, b, 100 - a - b])], servingConfig, { previous: table });
       proxy.setTable(table);
     }, m.intervalMs);
   } else if (m.type === 'swap-stop') {
     if (timer) clearInterval(timer);
-    table = buildRouteTable([route(cfg.weights)], defaultIngressConfig(), { previous: table });
+    table = buildRouteTable([route(cfg.weights)], servingConfig, { previous: table });
     proxy.setTable(table);
     process.send!({ type: 'swapped', swaps });
   }

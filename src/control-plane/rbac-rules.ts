@@ -56,7 +56,7 @@ export function ingressRules(): RbacRuleDescription[] {
       apiGroups: [KNATIVE],
       resources: ['routes'],
       verbs: LIST_WATCH,
-      need: 'informer on Routes: the host → weighted-targets table from Route status (url, address, traffic, tag URLs) (ingress/watcher.ts)',
+      need: 'informer on Routes: the host → weighted-targets table from the routing contract of each Route (metadata, status.traffic; core/routing) (ingress/watcher.ts)',
     },
     {
       component: 'ingress',
@@ -72,7 +72,7 @@ export function ingressRules(): RbacRuleDescription[] {
       apiGroups: [''],
       resources: ['configmaps'],
       verbs: LIST_WATCH,
-      need: 'informer on the config-* ConfigMaps (domain, network and feature settings such as tag-header-based-routing) (ingress/watcher.ts)',
+      need: 'informer on the config-* ConfigMaps, parsed as the controller parses them (domain, network and feature settings such as tag-header-based-routing) (ingress/watcher.ts)',
     },
   ];
 }

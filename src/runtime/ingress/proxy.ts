@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
+import { clusterLocalHost } from '../../core/hosts';
 import type { LogFn } from '../common/log';
 
 /** Where a revision is reached, and its request timeouts (Knative's revision timeout semantics). */
@@ -41,7 +42,7 @@ export type BackendResolver = (namespace: string, revision: string) => Backend;
 
 /** `http://<rev>.<ns>.svc.<clusterDomain>:80` (the revision's ClusterIP Service). */
 export function defaultBackendResolver(clusterDomain = 'cluster.local'): BackendResolver {
-  return (namespace, revision) => ({ origin: `http://${revision}.${namespace}.svc.${clusterDomain}:80` });
+  return (namespace, revision) => ({ origin: `http://${clusterLocalHost(revision, namespace, clusterDomain)}:80` });
 }
 
 export type { LogFn };

@@ -1,50 +1,22 @@
 /**
- * Pure construction of the ingress routing table from Route objects' status.
+ * Pure construction of the ingress routing table from the Routes' routing contracts.
  *
  * The table is immutable once built (apart from each entry's balancer state, which only the
  * proxy advances). The proxy reads a single table reference per request, so swapping the whole
  * table is atomic: a request sees either the old or the new table, never a mix.
  *
- * Visibility (like Kourier's two gateways): the internal listener serves every host (`hosts`), the
- * external listener only the external ones (`externalHosts`). Cluster-local hosts are the short
- * forms of every traffic name, `status.address.url`, and status URLs in `svc.<clusterDomain>`
- * (`isClusterLocalHost` in core/hosts); both maps are built here, once per table.
+ * Every host, split and tag-header rule comes from `routingFromStatus` (core/routing): the same
+ * computation the controller publishes `status.url`, `status.address`, the tag URLs and the
+ * placeholder Services from, with the same serving configuration (`parseServingConfig`).
+ * Visibility (like Kourier's two gateways): the internal listener serves every rule's hosts
+ * (`hosts`), the external listener only the external rules' hosts (`externalHosts`).
  */
 import { SmoothWeightedBalancer } from './balancer';
-import { clusterLocalHostForms, isClusterLocalHost } from '../../core/hosts';
-import type { Condition, RouteObject, WireTrafficTarget } from '../../core/types';
-
-/** The subset of cluster configuration the ingress needs. */
-export interface IngressConfig {
-  /** `config-features: tag-header-based-routing == Enabled`. */
-  readonly tagHeaderBasedRouting: boolean;
-  /** `config-network: tag-template` (default `{{.Tag}}-{{.Name}}`). */
-  readonly tagTemplate: string;
-  /** Kubernetes cluster domain (default `cluster.local`). */
-  readonly clusterDomain: string;
-}
-
-export const DEFAULT_TAG_TEMPLATE = '{{.Tag}}-{{.Name}}';
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
-
-export function defaultIngressConfig(clusterDomain: string = DEFAULT_CLUSTER_DOMAIN): IngressConfig {
-  return { tagHeaderBasedRouting: false, tagTemplate: DEFAULT_TAG_TEMPLATE, clusterDomain };
-}
-
-/** Parse the `config-features` and `config-network` ConfigMap data maps. Unknown values fall back to defaults. */
-export function parseIngressConfig(
-  features: Record<string, string> | undefined,
-  network: Record<string, string> | undefined,
-  clusterDomain: string = DEFAULT_CLUSTER_DOMAIN,
-): IngressConfig {
-  const flag = (features?.['tag-header-based-routing'] ?? '').trim().toLowerCase();
-  const tpl = (network?.['tag-template'] ?? network?.tagTemplate ?? '').trim();
-  return {
-    tagHeaderBasedRouting: flag === 'enabled',
-    tagTemplate: tpl || DEFAULT_TAG_TEMPLATE,
-    clusterDomain: clusterDomain || DEFAULT_CLUSTER_DOMAIN,
-  };
-}
+import { ROUTE_CONDITIONS } from '../../core/conditions';
+import { defaultServingConfig, ServingConfig } from '../../core/config';
+import { RouteHostsError } from '../../core/hosts';
+import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
+import type { RouteObject } from '../../core/types';
 
 /** One backend target: a revision of a route. */
 export interface Target {
@@ -82,7 +54,8 @@ export interface RouteEntry {
 
 export interface RouteTable {
   readonly generation: number;
-  readonly config: IngressConfig;
+  /** The serving configuration the table was built with. */
+  readonly config: ServingConfig;
   /** Every host, lowercase without port → entry: what the internal (cluster-local) listener serves. */
   readonly hosts: ReadonlyMap<string, RouteEntry>;
   /** The external hosts only → entry: what the external listener serves. A subset of `hosts`' keys. */
@@ -93,6 +66,8 @@ export interface RouteTable {
   readonly routeCount: number;
   /** Hosts claimed by more than one route: `<host> claimed by <a> and <b>` (the first in namespace/name order wins). */
   readonly conflicts: readonly string[];
+  /** Routes left out because their hosts cannot be computed with this configuration: `<ns>/<name>: <error>`. */
+  readonly invalid: readonly string[];
 }
 
 export interface BuildOptions {
@@ -101,38 +76,20 @@ export interface BuildOptions {
   previous?: RouteTable;
 }
 
-export function emptyRouteTable(config: IngressConfig = defaultIngressConfig(), generation = 0): RouteTable {
-  return Object.freeze({ generation, config, hosts: new Map(), externalHosts: new Map(), targets: [], routeCount: 0, conflicts: [] });
-}
-
-function hostOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const h = new URL(url).hostname.toLowerCase();
-    return h.endsWith('.') ? h.slice(0, -1) : h || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isReady(conditions: Condition[] | undefined): boolean {
-  return !!conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+export function emptyRouteTable(config: ServingConfig = defaultServingConfig(), generation = 0): RouteTable {
+  return Object.freeze({ generation, config, hosts: new Map(), externalHosts: new Map(), targets: [], routeCount: 0, conflicts: [], invalid: [] });
 }
 
 /** Whether the ingress serves this Route: Ready=True, or it already has resolved status.traffic. */
 export function isServable(route: RouteObject): boolean {
   if (!route.metadata?.name || !route.metadata?.namespace) return false;
-  return isReady(route.status?.conditions) || (route.status?.traffic?.length ?? 0) > 0;
-}
-
-function renderTagHost(tpl: string, tag: string, name: string): string {
-  return tpl.replace(/\{\{\s*\.Tag\s*\}\}/g, tag).replace(/\{\{\s*\.Name\s*\}\}/g, name).toLowerCase();
+  return ROUTE_CONDITIONS.isHappy({ conditions: route.status?.conditions }) || (route.status?.traffic?.length ?? 0) > 0;
 }
 
 const targetId = (t: Target): string => t.id;
 
 /** Build the host → entry table. Pure: same input, same table (balancer state aside). */
-export function buildRouteTable(routes: readonly RouteObject[], config: IngressConfig, opts: BuildOptions = {}): RouteTable {
+export function buildRouteTable(routes: readonly RouteObject[], config: ServingConfig, opts: BuildOptions = {}): RouteTable {
   const generation = opts.generation ?? (opts.previous ? opts.previous.generation + 1 : 1);
   const prevBalancers = new Map<string, SmoothWeightedBalancer<Target>>();
   if (opts.previous) {
@@ -153,21 +110,23 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     return t;
   };
 
-  const makeBalancer = (key: string, items: Target[], weights: number[]): SmoothWeightedBalancer<Target> => {
-    const b = new SmoothWeightedBalancer(items, weights);
+  const makeBalancer = (key: string, routing: RouteRouting, splits: readonly WeightedTarget[]): SmoothWeightedBalancer<Target> => {
+    const b = new SmoothWeightedBalancer(
+      splits.map((sp) => targetFor(routing.namespace, routing.name, sp.revisionName)),
+      splits.map((sp) => sp.percent),
+    );
     const prev = prevBalancers.get(key);
     if (prev && prev.signature(targetId) === b.signature(targetId)) b.adoptStateFrom(prev);
     return b;
   };
 
-  const cd = config.clusterDomain;
   const hosts = new Map<string, RouteEntry>();
   const externalHosts = new Map<string, RouteEntry>();
   const owner = new Map<string, string>();
   const conflicts: string[] = [];
+  const invalid: string[] = [];
   /** `external`: what the external listener serves for this host; undefined for a cluster-local host. */
-  const claim = (host: string | undefined, entry: RouteEntry, external: RouteEntry | undefined): void => {
-    if (!host) return;
+  const claim = (host: string, entry: RouteEntry, external: RouteEntry | undefined): void => {
     const prevOwner = owner.get(host);
     if (prevOwner !== undefined) {
       if (prevOwner !== entry.routeKey) conflicts.push(`${host} claimed by ${prevOwner} and ${entry.routeKey}`);
@@ -177,8 +136,6 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     hosts.set(host, entry);
     if (external !== undefined) externalHosts.set(host, external);
   };
-  /** A status URL's host if it is external (served on both listeners), else undefined. */
-  const externalHost = (host: string | undefined): string | undefined => (host !== undefined && !isClusterLocalHost(host, cd) ? host : undefined);
 
   const sorted = routes.filter(isServable).sort((a, b) => {
     const ka = `${a.metadata.namespace}/${a.metadata.name}`;
@@ -188,91 +145,67 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
 
   let routeCount = 0;
   for (const route of sorted) {
-    const ns = route.metadata.namespace as string;
-    const name = route.metadata.name as string;
-    const routeKey = `${ns}/${name}`;
-    const traffic: WireTrafficTarget[] = route.status?.traffic ?? [];
-    routeCount++;
-
-    // Main split: entries with percent > 0, merged by revision, in status order.
-    const mainTargets: Target[] = [];
-    const mainWeights: number[] = [];
-    const tagged = new Map<string, { items: Target[]; weights: number[] }>();
-    for (const tt of traffic) {
-      if (!tt.revisionName) continue;
-      const pct = typeof tt.percent === 'number' && Number.isFinite(tt.percent) ? tt.percent : 0;
-      const target = targetFor(ns, name, tt.revisionName);
-      if (pct > 0) {
-        const i = mainTargets.indexOf(target);
-        if (i === -1) {
-          mainTargets.push(target);
-          mainWeights.push(pct);
-        } else {
-          mainWeights[i] += pct;
-        }
-      }
-      if (tt.tag) {
-        let g = tagged.get(tt.tag);
-        if (!g) tagged.set(tt.tag, (g = { items: [], weights: [] }));
-        const i = g.items.indexOf(target);
-        if (i === -1) {
-          g.items.push(target);
-          g.weights.push(pct);
-        } else {
-          g.weights[i] += pct;
-        }
-      }
+    const routeKey = `${route.metadata.namespace}/${route.metadata.name}`;
+    let routing: RouteRouting;
+    try {
+      routing = routingFromStatus(route, config);
+    } catch (e) {
+      if (!(e instanceof RouteHostsError)) throw e;
+      invalid.push(`${routeKey}: ${e.message}`);
+      continue;
     }
+    routeCount++;
+    const ns = routing.namespace;
+    const name = routing.name;
 
-    // Tag entries: a single target gets 100%; several (a rollout) split by percent.
+    // One entry per tag, shared by its host rules and the main rules' tag-header routes.
     const tagEntries = new Map<string, RouteEntry>();
-    const externalTagEntries = new Map<string, RouteEntry>();
-    const tagHosts = new Map<string, string | undefined>();
-    for (const tt of traffic) if (tt.tag && !tagHosts.has(tt.tag)) tagHosts.set(tt.tag, hostOf(tt.url));
-    for (const [tag, g] of tagged) {
-      let weights = g.weights;
-      if (g.items.length === 1 || !weights.some((w) => w > 0)) weights = g.items.map((_, i) => (i === 0 ? 100 : 0));
-      const entry: RouteEntry = Object.freeze({
+    for (const rule of routing.rules) {
+      if (rule.name === DEFAULT_TRAFFIC_NAME || tagEntries.has(rule.name)) continue;
+      tagEntries.set(rule.name, Object.freeze({
         routeKey,
         namespace: ns,
         route: name,
         kind: 'tag' as const,
-        tag,
-        balancer: makeBalancer(`${routeKey}|tag|${tag}`, g.items, weights),
+        tag: rule.name,
+        balancer: makeBalancer(`${routeKey}|tag|${rule.name}`, routing, rule.splits),
         tagEntries: undefined,
         markDefaultRoute: false,
-      });
-      tagEntries.set(tag, entry);
-      if (externalHost(tagHosts.get(tag)) !== undefined) externalTagEntries.set(tag, entry);
+      }));
     }
 
-    const main: RouteEntry = Object.freeze({
-      routeKey,
-      namespace: ns,
-      route: name,
-      kind: 'main' as const,
-      tag: undefined,
-      balancer: makeBalancer(`${routeKey}|main|`, mainTargets, mainWeights),
-      tagEntries: config.tagHeaderBasedRouting && tagEntries.size > 0 ? tagEntries : undefined,
-      markDefaultRoute: config.tagHeaderBasedRouting,
-    });
-    // The same route on the external listener: same balancer, header routing to external tags only.
-    const mainExternal: RouteEntry = main.tagEntries === undefined || externalTagEntries.size === tagEntries.size
-      ? main
-      : Object.freeze({ ...main, tagEntries: externalTagEntries.size > 0 ? externalTagEntries : undefined });
+    // The main split: one balancer; one entry per distinct set of tag-header routes (the
+    // external rule may list fewer tags than the cluster-local one).
+    const mainRules = routing.rules.filter((r) => r.name === DEFAULT_TRAFFIC_NAME);
+    const mainBalancer = makeBalancer(`${routeKey}|main|`, routing, mainRules[0]?.splits ?? []);
+    const mainEntries = new Map<string, RouteEntry>();
+    const mainEntry = (rule: RoutingRule): RouteEntry => {
+      const key = rule.tagHeaderRoutes.map((t) => t.tag).join(',');
+      let e = mainEntries.get(key);
+      if (e === undefined) {
+        const byTag = new Map<string, RouteEntry>();
+        for (const t of rule.tagHeaderRoutes) byTag.set(t.tag, tagEntries.get(t.tag)!);
+        e = Object.freeze({
+          routeKey,
+          namespace: ns,
+          route: name,
+          kind: 'main' as const,
+          tag: undefined,
+          balancer: mainBalancer,
+          tagEntries: byTag.size > 0 ? byTag : undefined,
+          markDefaultRoute: rule.appendDefaultRouteHeader,
+        });
+        mainEntries.set(key, e);
+      }
+      return e;
+    };
 
-    const mainHost = hostOf(route.status?.url);
-    claim(mainHost, main, externalHost(mainHost) !== undefined ? mainExternal : undefined);
-    claim(hostOf(route.status?.address?.url), main, undefined);
-    for (const h of clusterLocalHostForms(name, ns, cd)) claim(h, main, undefined);
-
-    for (const tt of traffic) {
-      if (!tt.tag) continue;
-      const entry = tagEntries.get(tt.tag);
-      if (!entry) continue;
-      const tagHost = hostOf(tt.url);
-      claim(tagHost, entry, externalHost(tagHost) !== undefined ? entry : undefined);
-      for (const h of clusterLocalHostForms(renderTagHost(config.tagTemplate, tt.tag, name), ns, cd)) claim(h, entry, undefined);
+    for (const rule of routing.rules) {
+      const entry = rule.name === DEFAULT_TRAFFIC_NAME ? mainEntry(rule) : tagEntries.get(rule.name)!;
+      // Every host is served internally; an external rule's host also externally. The internal
+      // listener uses the cluster-local main rule's entry (all tag-header routes).
+      const internal = rule.name === DEFAULT_TRAFFIC_NAME ? mainEntry(mainRules[0]) : entry;
+      for (const h of rule.hosts) claim(h, internal, rule.visibility === 'external' ? entry : undefined);
     }
   }
 
@@ -284,6 +217,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: IngressC
     targets: Object.freeze([...targets.values()]),
     routeCount,
     conflicts: Object.freeze(conflicts),
+    invalid: Object.freeze(invalid),
   });
 }
 

@@ -1,19 +1,23 @@
 /**
- * Watches Routes and Revisions (all namespaces) and the config-features / config-network ConfigMaps with
- * @kubernetes/client-node informers (list + watch; the informer relists on 410 Gone; other errors
- * restart it with backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
+ * Watches Routes and Revisions (all namespaces) and the serving ConfigMaps (config-network,
+ * config-domain, config-features, … in the system namespace) with @kubernetes/client-node
+ * informers (list + watch; the informer relists on 410 Gone; other errors restart it with
+ * backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
+ *
+ * The ConfigMaps are parsed as the controller parses them: every ConfigMap `parseServingConfig`
+ * (core/config) reads, as one configuration; an invalid one is logged and the previous good
+ * configuration stays in effect (Knative's config watchers do the same), so the table and the
+ * controller's status URLs come from the same configuration.
  *
  * @kubernetes/client-node is ESM-only; the module is passed in (`await import(...)` in main.ts,
  * the jest-mapped CJS bundle in tests) so this file stays loadable from CommonJS.
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { LogFn } from './proxy';
-import { buildRouteTable, IngressConfig, parseIngressConfig, RouteTable } from './table';
+import { buildRouteTable, RouteTable } from './table';
+import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
 import { DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
 import type { RouteObject } from '../../core/types';
-
-export const FEATURES_CONFIGMAP = 'config-features';
-export const NETWORK_CONFIGMAP = 'config-network';
 
 /** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
 export interface RevisionTimeouts {
@@ -63,17 +67,22 @@ export class TableBuilder {
   private timer: NodeJS.Timeout | undefined;
   private synced = false;
   private last: RouteTable | undefined;
-  private config: IngressConfig;
+  private config: ServingConfig;
   public builds = 0;
 
   constructor(private readonly opts: TableBuilderOptions) {
     this.debounceMs = opts.debounceMs ?? 50;
-    this.clusterDomain = opts.clusterDomain ?? 'cluster.local';
-    this.config = parseIngressConfig(undefined, undefined, this.clusterDomain);
+    this.config = defaultServingConfig(opts.clusterDomain || undefined);
+    this.clusterDomain = this.config.clusterDomain;
   }
 
   public get table(): RouteTable | undefined {
     return this.last;
+  }
+
+  /** The serving configuration in effect (the last valid one). */
+  public get servingConfig(): ServingConfig {
+    return this.config;
   }
 
   public upsertRoute(route: RouteObject): void {
@@ -104,11 +113,22 @@ export class TableBuilder {
     return this.timeouts.get(`${namespace}/${revision}`);
   }
 
+  /**
+   * A serving ConfigMap changed (`data` undefined: deleted). Others are ignored. The whole set is
+   * parsed again; if it is invalid the error is logged and the previous configuration is kept.
+   */
   public setConfigMap(name: string, data: Record<string, string> | undefined): void {
-    if (name !== FEATURES_CONFIGMAP && name !== NETWORK_CONFIGMAP) return;
+    if (!SERVING_CONFIG_MAP_NAMES.includes(name)) return;
     if (data === undefined) this.configMaps.delete(name);
     else this.configMaps.set(name, data);
-    this.config = parseIngressConfig(this.configMaps.get(FEATURES_CONFIGMAP), this.configMaps.get(NETWORK_CONFIGMAP), this.clusterDomain);
+    const all: ConfigMapData = {};
+    for (const n of SERVING_CONFIG_MAP_NAMES) all[n] = this.configMaps.get(n);
+    try {
+      this.config = parseServingConfig(all, this.clusterDomain);
+    } catch (e) {
+      this.opts.log?.('error', 'invalid configuration; keeping the previous one', { configMap: name, error: (e as Error)?.message ?? String(e) });
+      return;
+    }
     this.schedule();
   }
 
@@ -128,6 +148,7 @@ export class TableBuilder {
     this.last = table;
     this.builds++;
     for (const c of table.conflicts) this.opts.log?.('warn', 'host conflict', { conflict: c });
+    for (const r of table.invalid) this.opts.log?.('warn', 'route not served: invalid hosts', { route: r });
     this.opts.log?.('debug', 'routing table built', { generation: table.generation, routes: table.routeCount, hosts: table.hosts.size });
     this.opts.onTable(table);
     return table;

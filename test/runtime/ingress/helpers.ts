@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { WebSocketServer } from 'ws';
+import { ConfigMapData, parseServingConfig, ServingConfig } from '../../../src/core/config';
 import type { RouteObject, WireTrafficTarget } from '../../../src/core/types';
 
 export interface TestBackend {
@@ -77,19 +78,30 @@ export async function startBackend(id: string): Promise<TestBackend> {
   return state;
 }
 
+/**
+ * The serving configuration `routeWithStatus`'s URLs are published under: config-domain
+ * `example.com` as the default domain, plus `extra` ConfigMaps (e.g. config-features).
+ */
+export function ingressConfig(extra: ConfigMapData = {}, clusterDomain?: string): ServingConfig {
+  return parseServingConfig({ 'config-domain': { 'example.com': '' }, ...extra }, clusterDomain);
+}
+
 export interface RouteOpts {
+  /** The config-domain domain the URLs are in (default `example.com`, see `ingressConfig`). */
   domain?: string;
   ready?: boolean;
   clusterDomain?: string;
-  /** A cluster-local Route: its URL and every tag URL are under `svc.<clusterDomain>`. */
+  /** A cluster-local Route (visibility label): its URL and every tag URL are under `svc.<clusterDomain>`. */
   clusterLocal?: boolean;
   /** Tags made cluster-local on their own (labelled placeholder Service): URL under `svc.<clusterDomain>`. */
   clusterLocalTags?: string[];
 }
 
 /**
- * A Route with a resolved status as the controller writes it (reference §7.3, §11): external URLs
- * `<name>.<ns>.<domain>`, cluster-local ones `<name>.<ns>.svc.<clusterDomain>`.
+ * A Route with a resolved status as the controller writes it (reference §7.3, §11) under
+ * `ingressConfig()`: external URLs `<name>.<ns>.<domain>`, cluster-local ones
+ * `<name>.<ns>.svc.<clusterDomain>`. The ingress computes the hosts from the metadata,
+ * `status.traffic` and the configuration; the tag URLs tell it which tags are cluster-local.
  */
 export function routeWithStatus(
   ns: string, name: string, traffic: Array<{ revision: string; percent?: number; tag?: string }>, opts: RouteOpts = {},
@@ -107,7 +119,12 @@ export function routeWithStatus(
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Route',
-    metadata: { name, namespace: ns, generation: 1 },
+    metadata: {
+      name,
+      namespace: ns,
+      generation: 1,
+      ...(opts.clusterLocal ? { labels: { 'networking.knative.dev/visibility': 'cluster-local' } } : {}),
+    },
     spec: { traffic: traffic.map((t) => ({ revisionName: t.revision, percent: t.percent ?? 0, ...(t.tag ? { tag: t.tag } : {}) })) },
     status: {
       observedGeneration: 1,

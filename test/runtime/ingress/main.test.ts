@@ -58,7 +58,10 @@ describe('ingress main (bundled, real process)', () => {
   });
 
   test('ready after the first list; unknown hosts 404; the external host is routed on both listeners, the cluster-local host only on the internal one (502 here: unresolvable), counted in the metrics; SIGTERM drains and exits 0', async () => {
-    api.seed(routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any);
+    api.seed(
+      routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }]) as any,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-domain', namespace: 'knative-serving' }, data: { 'example.com': '' } } as any,
+    );
     const port = await freePort();
     const internalPort = await freePort();
     const adminPort = await freePort();

@@ -9,9 +9,9 @@
  *                                         of { status, body } or { error }
  */
 import * as http from 'node:http';
-import { routeWithStatus, startBackend } from './helpers';
+import { ingressConfig, routeWithStatus, startBackend } from './helpers';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
-import { buildRouteTable, parseIngressConfig } from '../../../src/runtime/ingress/table';
+import { buildRouteTable } from '../../../src/runtime/ingress/table';
 
 const NETNS_ROUTES = [
   routeWithStatus('default', 'pub', [
@@ -25,7 +25,7 @@ async function serve(externalAddr: string, internalAddr: string): Promise<void> 
   const backends = await Promise.all(['pub-1', 'pub-2', 'priv-1', 'priv-2'].map((id) => startBackend(id)));
   const portOf = new Map(backends.map((b) => [b.id, b.port]));
   const proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${portOf.get(rev)}` }) });
-  proxy.setTable(buildRouteTable(NETNS_ROUTES, parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined)));
+  proxy.setTable(buildRouteTable(NETNS_ROUTES, ingressConfig({ 'config-features': { 'tag-header-based-routing': 'Enabled' } })));
   await proxy.listen(8080, externalAddr);
   await proxy.listenInternal(8081, internalAddr);
   process.stdout.write('READY\n');

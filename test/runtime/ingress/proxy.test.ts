@@ -2,10 +2,10 @@ import * as http from 'node:http';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
-import { countBodies, get, rawRequest, routeWithStatus, startBackend, TestBackend } from './helpers';
+import { countBodies, get, ingressConfig, rawRequest, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
-import { buildRouteTable, defaultIngressConfig, parseIngressConfig, RouteTable } from '../../../src/runtime/ingress/table';
+import { buildRouteTable, RouteTable } from '../../../src/runtime/ingress/table';
 
 const NS = 'default';
 
@@ -40,7 +40,7 @@ describe('IngressProxy', () => {
   });
 
   const install = (routes: ReturnType<typeof routeWithStatus>[], features?: Record<string, string>): RouteTable => {
-    const t = buildRouteTable(routes, features ? parseIngressConfig(features, undefined) : defaultIngressConfig(), { previous: proxy.currentTable });
+    const t = buildRouteTable(routes, ingressConfig(features ? { 'config-features': features } : {}), { previous: proxy.currentTable });
     proxy.setTable(t);
     return t;
   };
@@ -52,7 +52,7 @@ describe('IngressProxy', () => {
   ] as Array<[string, Array<[string, number]>, Record<string, number>]>)('exact split %s over 1,000 requests', async (_n, split, expected) => {
     install([routeWithStatus(NS, 'split', split.map(([revision, percent]) => ({ revision, percent })))]);
     // fresh balancer for an exact window
-    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'split', split.map(([revision, percent]) => ({ revision, percent })))], defaultIngressConfig()));
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'split', split.map(([revision, percent]) => ({ revision, percent })))], ingressConfig()));
     expect(await countBodies(pool, 'split.default.example.com', 1000, 10)).toEqual(expected);
   });
 
@@ -280,7 +280,7 @@ describe('drain (SIGTERM behaviour)', () => {
     const admin = ingressAdminServer(proxy);
     const aport = await admin.listen(0, '127.0.0.1');
     expect((await fetch(`http://127.0.0.1:${aport}/readyz`)).status).toBe(503); // no table yet
-    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-1', percent: 100 }])], defaultIngressConfig()));
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-1', percent: 100 }])], ingressConfig()));
     expect((await fetch(`http://127.0.0.1:${aport}/readyz`)).status).toBe(200);
     const port = await proxy.listen(0, '127.0.0.1');
     const internalPort = await proxy.listenInternal(0, '127.0.0.1');
@@ -311,7 +311,7 @@ describe('drain (SIGTERM behaviour)', () => {
   test('drain(200) gives up after its bound (returns false) and the in-flight request is aborted', async () => {
     const backend = await startBackend('d-2');
     const proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${backend.port}` }) });
-    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-2', percent: 100 }])], defaultIngressConfig()));
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-2', percent: 100 }])], ingressConfig()));
     const port = await proxy.listen(0, '127.0.0.1');
     const client = new Pool(`http://127.0.0.1:${port}`);
     const p = get(client, 'd.default.example.com', '/slow?ms=5000').catch(() => 'aborted');

@@ -1,7 +1,7 @@
-import { routeWithStatus } from './helpers';
-import { buildRouteTable, defaultIngressConfig, lookupHost, parseIngressConfig, selectEntry } from '../../../src/runtime/ingress/table';
+import { ingressConfig, routeWithStatus } from './helpers';
+import { buildRouteTable, lookupHost, selectEntry } from '../../../src/runtime/ingress/table';
 
-const cfg = defaultIngressConfig();
+const cfg = ingressConfig();
 
 describe('buildRouteTable', () => {
   const route = routeWithStatus('default', 'hello', [
@@ -46,7 +46,7 @@ describe('buildRouteTable', () => {
     const mixed = buildRouteTable([
       routeWithStatus('default', 'pub', [{ revision: 'p-1', percent: 100 }, { revision: 'p-2', tag: 'open' }, { revision: 'p-3', tag: 'secret' }], { clusterLocalTags: ['secret'] }),
       routeWithStatus('default', 'priv', [{ revision: 'q-1', percent: 100 }, { revision: 'q-2', tag: 't' }], { clusterLocal: true }),
-    ], parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined));
+    ], ingressConfig({ 'config-features': { 'tag-header-based-routing': 'Enabled' } }));
     expect([...mixed.externalHosts.keys()].sort()).toEqual(['open-pub.default.example.com', 'pub.default.example.com']);
     expect([...mixed.hosts.keys()].sort()).toEqual([
       'open-pub.default', 'open-pub.default.example.com', 'open-pub.default.svc', 'open-pub.default.svc.cluster.local',
@@ -77,18 +77,19 @@ describe('buildRouteTable', () => {
     expect(selectEntry(main, 'next')).toBe(main);
     expect(main.markDefaultRoute).toBe(false);
 
-    const on = buildRouteTable([route], parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined));
+    const on = buildRouteTable([route], ingressConfig({ 'config-features': { 'tag-header-based-routing': 'Enabled' } }));
     const m2 = lookupHost(on, 'hello.default')!;
     expect(m2.markDefaultRoute).toBe(true);
     expect(selectEntry(m2, 'next').balancer.pick()!.revision).toBe('hello-00003');
     expect(selectEntry(m2, 'unknown')).toBe(m2);
   });
 
-  test('custom tag template and cluster domain are used for cluster-local tag hosts', () => {
-    const c = parseIngressConfig(undefined, { 'tag-template': '{{.Name}}-at-{{.Tag}}' }, 'corp.internal');
+  test('custom tag template and cluster domain are used for the tag hosts', () => {
+    const c = ingressConfig({ 'config-network': { 'tag-template': '{{.Name}}-at-{{.Tag}}' } }, 'corp.internal');
     const r = routeWithStatus('ns1', 'web', [{ revision: 'web-1', percent: 100, tag: 'blue' }], { clusterDomain: 'corp.internal' });
     const t = buildRouteTable([r], c);
     expect(lookupHost(t, 'web-at-blue.ns1.svc.corp.internal')?.tag).toBe('blue');
+    expect(lookupHost(t, 'web-at-blue.ns1.example.com', true)?.tag).toBe('blue');
     expect(lookupHost(t, 'web.ns1.svc.corp.internal')?.kind).toBe('main');
   });
 
@@ -102,12 +103,26 @@ describe('buildRouteTable', () => {
   });
 
   test('host conflicts: first in namespace/name order wins, conflict reported', () => {
+    // A domain template without the namespace gives two Routes named x the same host.
+    const c = ingressConfig({ 'config-network': { 'domain-template': '{{.Name}}.{{.Domain}}' } });
     const a = routeWithStatus('a', 'x', [{ revision: 'a-1', percent: 100 }]);
-    const b = routeWithStatus('b', 'y', [{ revision: 'b-1', percent: 100 }]);
-    b.status!.url = a.status!.url;
-    const t = buildRouteTable([b, a], cfg);
-    expect(lookupHost(t, 'x.a.example.com')!.routeKey).toBe('a/x');
-    expect(t.conflicts).toEqual(['x.a.example.com claimed by a/x and b/y']);
+    const b = routeWithStatus('b', 'x', [{ revision: 'b-1', percent: 100 }]);
+    const t = buildRouteTable([b, a], c);
+    expect(lookupHost(t, 'x.example.com', true)!.routeKey).toBe('a/x');
+    expect(lookupHost(t, 'x.b')!.routeKey).toBe('b/x');
+    expect(t.conflicts).toEqual(['x.example.com claimed by a/x and b/x']);
+  });
+
+  test('a Route whose hosts cannot be computed under the configuration is left out and reported', () => {
+    const c = ingressConfig({ 'config-network': { 'domain-template': '{{.Name}}.{{index .Labels "team"}}.{{.Domain}}' } });
+    const ok = routeWithStatus('default', 'ok', [{ revision: 'ok-1', percent: 100 }]);
+    ok.metadata.labels = { team: 'blue' };
+    const bad = routeWithStatus('default', 'bad', [{ revision: 'bad-1', percent: 100 }]); // no label: "bad..example.com"
+    const t = buildRouteTable([ok, bad], c);
+    expect(lookupHost(t, 'ok.blue.example.com', true)?.route).toBe('ok');
+    expect(lookupHost(t, 'bad.default')).toBeUndefined();
+    expect(t.routeCount).toBe(1);
+    expect(t.invalid).toEqual([expect.stringMatching(/^default\/bad: invalid domain name "bad\.\.example\.com"/)]);
   });
 
   test('balancer state carries over when the split is unchanged', () => {

@@ -4,9 +4,9 @@
  * objects by the TableBuilder.
  */
 import { Pool } from 'undici';
-import { get, routeWithStatus, startBackend, TestBackend } from './helpers';
+import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { Backend, IngressProxy } from '../../../src/runtime/ingress/proxy';
-import { buildRouteTable, defaultIngressConfig } from '../../../src/runtime/ingress/table';
+import { buildRouteTable } from '../../../src/runtime/ingress/table';
 import { revisionTimeouts, TableBuilder } from '../../../src/runtime/ingress/watcher';
 
 const NS = 'default';
@@ -42,7 +42,7 @@ describe('per-revision timeouts in the proxy', () => {
       defaultTimeoutMs: 5000,
     });
     proxy.setTable(buildRouteTable(['total-1', 'start-1', 'idle-1', 'late-1'].map((rev) =>
-      routeWithStatus(NS, rev.replace('-1', ''), [{ revision: rev, percent: 100 }])), defaultIngressConfig()));
+      routeWithStatus(NS, rev.replace('-1', ''), [{ revision: rev, percent: 100 }])), ingressConfig()));
     const port = await proxy.listenInternal(0, '127.0.0.1'); // serves the cluster-local hosts used below
     pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
   });
@@ -92,7 +92,7 @@ describe('per-revision timeouts in the proxy', () => {
   test('timeouts learnt after the backend was created apply from the next table swap', async () => {
     expect((await get(pool, 'late.default', '/slow?ms=700')).status).toBe(200); // default 5 s
     timeouts['late-1'] = { timeoutMs: 300 };
-    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'late', [{ revision: 'late-1', percent: 100 }])], defaultIngressConfig(), { previous: proxy.currentTable }));
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'late', [{ revision: 'late-1', percent: 100 }])], ingressConfig(), { previous: proxy.currentTable }));
     expect((await get(pool, 'late.default', '/slow?ms=700')).status).toBe(504);
   });
 });

@@ -6,9 +6,9 @@
  */
 import { Pool } from 'undici';
 import WebSocket from 'ws';
-import { get, rawRequest, routeWithStatus, startBackend, TestBackend } from './helpers';
+import { get, ingressConfig, rawRequest, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
-import { buildRouteTable, parseIngressConfig } from '../../../src/runtime/ingress/table';
+import { buildRouteTable } from '../../../src/runtime/ingress/table';
 
 const NS = 'default';
 
@@ -68,7 +68,7 @@ describe('listener visibility (real sockets)', () => {
   beforeAll(async () => {
     for (const id of ['pub-1', 'pub-2', 'pub-3', 'priv-1', 'priv-2']) backends[id] = await startBackend(id);
     proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${backends[rev].port}` }) });
-    proxy.setTable(buildRouteTable(ROUTES, parseIngressConfig({ 'tag-header-based-routing': 'Enabled' }, undefined)));
+    proxy.setTable(buildRouteTable(ROUTES, ingressConfig({ 'config-features': { 'tag-header-based-routing': 'Enabled' } })));
     externalPort = await proxy.listen(0, '127.0.0.1');
     internalPort = await proxy.listenInternal(0, '127.0.0.1');
     external = new Pool(`http://127.0.0.1:${externalPort}`);

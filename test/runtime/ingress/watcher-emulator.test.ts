@@ -51,6 +51,7 @@ describe('startKubeWatcher against the API emulator', () => {
       routeWithStatus('default', 'hello', [{ revision: 'hello-1', percent: 100 }, { revision: 'hello-2', percent: 0, tag: 'next' }]) as any,
       routeWithStatus('team-a', 'api', [{ revision: 'api-1', percent: 100 }]) as any,
       configMap('config-network', { 'tag-template': '{{.Tag}}-{{.Name}}' }),
+      configMap('config-domain', { 'example.com': '' }),
     );
     watcher = await startKubeWatcher(k8s, makeKubeConfig(api), builder, { systemNamespace: 'knative-serving' });
     await until(() => latest !== undefined);
