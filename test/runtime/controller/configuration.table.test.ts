@@ -1,5 +1,5 @@
 import { NOW } from './harness';
-import { READY_REVISION_STATUS, TEMPLATE, condOf, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
+import { READY_REVISION_STATUS, TEMPLATE, condOf, induceFailure, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
 import type { KubeObject } from '../../../src/core/types';
 import { revisionsToCollect } from '../../../src/runtime/controller/reconcilers/gc';
 
@@ -148,6 +148,59 @@ runTable('Configuration', [
       const ready = condOf(written(actions, 'update configurations/status'), 'Ready');
       expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(ready.message).toMatch(/containers/);
+    },
+  },
+  // ---- induced failures (Knative's WithReactors rows): an error, upstream's conditions, then convergence
+  {
+    name: 'Revision create fails (500) → error, Ready False RevisionFailed with the API message (upstream MarkRevisionCreationFailed); the next reconcile creates it',
+    objects: [config()],
+    key: 'default/web',
+    withReactors: [induceFailure('create', 'revisions')],
+    wantErr: /injected failure: create revisions/,
+    want: ['create revisions default/web-00001 → 500', 'update configurations/status default/web'],
+    check: (actions) => {
+      expect(condOf(written(actions, 'update configurations/status'), 'Ready')).toMatchObject({
+        status: 'False', reason: 'RevisionFailed', message: 'Revision creation failed with message: injected failure: create revisions default/.',
+      });
+    },
+    thenConverges: {
+      want: ['create revisions default/web-00001', 'update configurations/status default/web'],
+      check: (actions) => {
+        const st = written(actions, 'update configurations/status');
+        expect(st.status.latestCreatedRevisionName).toBe('web-00001');
+        expect(condOf(st, 'Ready')).toMatchObject({ status: 'Unknown' });
+      },
+    },
+  },
+  {
+    name: 'Revision create answered 409 AlreadyExists (cache behind) → requeue error, no RevisionFailed (as upstream)',
+    objects: [config()],
+    key: 'default/web',
+    withReactors: [induceFailure('create', 'revisions', 409, 'AlreadyExists')],
+    wantErr: /already exists \(cache lagging\)/,
+    want: ['create revisions default/web-00001 → 409', 'update configurations/status default/web'],
+    check: (actions) => expect(condOf(written(actions, 'update configurations/status'), 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NewObservedGenFailure' }),
+    thenConverges: { want: ['create revisions default/web-00001', 'update configurations/status default/web'] },
+  },
+  {
+    name: 'GC delete fails (500) → error on the first doomed revision; the next reconcile collects both',
+    objects: GC_WORLD,
+    key: 'default/web',
+    withReactors: [induceFailure('delete', 'revisions')],
+    wantErr: /injected failure: delete revisions/,
+    want: ['delete revisions default/web-00001 → 500'],
+    thenConverges: { want: ['delete revisions default/web-00001', 'delete revisions default/web-00002'] },
+  },
+  {
+    name: 'status update fails (500) → error; the next reconcile writes the status',
+    objects: [config({ status: { observedGeneration: 1, latestCreatedRevisionName: 'web-00001', conditions: [{ type: 'Ready', status: 'Unknown', lastTransitionTime: NOW }] } }), rev('web-00001', 1, READY_REV)],
+    key: 'default/web',
+    withReactors: [induceFailure('status', 'configurations')],
+    wantErr: /injected failure: update configurations\/status/,
+    want: ['update configurations/status default/web → 500'],
+    thenConverges: {
+      want: ['update configurations/status default/web'],
+      check: (actions) => expect(condOf(written(actions, 'update configurations/status'), 'Ready')?.status).toBe('True'),
     },
   },
 ]);

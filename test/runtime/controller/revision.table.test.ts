@@ -1,4 +1,4 @@
-import { TEMPLATE, condOf, owner, runTable, uid, written } from './table';
+import { TEMPLATE, condOf, induceFailure, owner, runTable, uid, written } from './table';
 import { defaultServingConfig } from '../../../src/core/config';
 import type { KubeObject } from '../../../src/core/types';
 import { makeDeployment, makeHpa, makeRevisionService } from '../../../src/runtime/controller/resources/revision';
@@ -196,6 +196,71 @@ runTable('Revision', [
       expect(condOf(st, 'ResourcesAvailable')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(condOf(st, 'ResourcesAvailable').message).toMatch(/containers/);
       expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    },
+  },
+  // ---- induced failures (Knative's WithReactors rows): an error, upstream's conditions, then convergence
+  {
+    name: 'Deployment create fails (500) → error; ResourcesAvailable/ContainerHealthy Unknown Deploying as upstream; the next reconcile creates everything',
+    objects: [R0],
+    key: 'default/web-00001',
+    withReactors: [induceFailure('create', 'deployments')],
+    wantErr: /injected failure: create deployments/,
+    want: ['create deployments default/web-00001-deployment → 500', 'update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      for (const t of ['ResourcesAvailable', 'ContainerHealthy', 'Ready']) expect(condOf(st, t)).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+      expect(st.status.observedGeneration).toBe(1);
+    },
+    thenConverges: {
+      want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+      check: (actions) => expect(condOf(written(actions, 'update revisions/status'), 'Active')).toMatchObject({ status: 'Unknown', reason: 'Deploying' }),
+    },
+  },
+  {
+    name: 'ClusterIP Service create fails (500) after the Deployment was created → error; the next reconcile creates only the Service',
+    objects: [R0],
+    key: 'default/web-00001',
+    withReactors: [induceFailure('create', 'services')],
+    wantErr: /injected failure: create services/,
+    want: ['create deployments default/web-00001-deployment', 'create services default/web-00001 → 500', 'update revisions/status default/web-00001'],
+    check: (actions) => expect(condOf(written(actions, 'update revisions/status'), 'ResourcesAvailable')).toMatchObject({ status: 'Unknown', reason: 'Deploying' }),
+    thenConverges: { want: ['create services default/web-00001', 'update revisions/status default/web-00001'] },
+  },
+  {
+    name: 'Deployment drift repair answered 409 Conflict → error, conditions not propagated; the next reconcile repairs it and is Ready',
+    objects: [R0, ...children(R0, depStatus(1), (d) => { d.spec.template.spec.containers[0].image = 'evil:1'; })],
+    key: 'default/web-00001',
+    withReactors: [induceFailure('update', 'deployments', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update deployments default/web-00001-deployment → 409', 'update revisions/status default/web-00001'],
+    check: (actions) => expect(condOf(written(actions, 'update revisions/status'), 'Ready')).toMatchObject({ status: 'Unknown' }),
+    thenConverges: {
+      want: ['update deployments default/web-00001-deployment', 'update revisions/status default/web-00001'],
+      check: (actions) => {
+        expect(written(actions, 'update deployments').spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1');
+        expect(condOf(written(actions, 'update revisions/status'), 'Ready')?.status).toBe('True');
+      },
+    },
+  },
+  {
+    name: 'HPA no longer wanted (class changed back): its delete fails (500) → error; the next reconcile deletes it',
+    objects: [R0, ...children(R0, depStatus(1)), makeHpa(R0 as any, defaultServingConfig())],
+    key: 'default/web-00001',
+    withReactors: [induceFailure('delete', 'horizontalpodautoscalers')],
+    wantErr: /injected failure: delete horizontalpodautoscalers/,
+    want: ['delete horizontalpodautoscalers default/web-00001 → 500', 'update revisions/status default/web-00001'],
+    thenConverges: { want: ['delete horizontalpodautoscalers default/web-00001', 'update revisions/status default/web-00001'] },
+  },
+  {
+    name: 'status update answered 409 Conflict → error; the next reconcile writes the status',
+    objects: [R0, ...children(R0, depStatus(1))],
+    key: 'default/web-00001',
+    withReactors: [induceFailure('status', 'revisions', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update revisions/status default/web-00001 → 409'],
+    thenConverges: {
+      want: ['update revisions/status default/web-00001'],
+      check: (actions) => expect(condOf(written(actions, 'update revisions/status'), 'Ready')?.status).toBe('True'),
     },
   },
 ]);

@@ -1,5 +1,5 @@
 import { NOW, domainConfigMap } from './harness';
-import { READY_REVISION_STATUS, condOf, owner, readyStatus, revisionFixture, runTable, uid, written, TEMPLATE } from './table';
+import { READY_REVISION_STATUS, condOf, induceFailure, owner, readyStatus, revisionFixture, runTable, uid, written, TEMPLATE } from './table';
 import type { KubeObject } from '../../../src/core/types';
 
 const route = (traffic: any[], extra: any = {}): KubeObject => ({
@@ -171,6 +171,86 @@ runTable('Route', [
       expect(condOf(st, 'AllTrafficAssigned').message).toMatch(/traffic/);
       expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'IngressNotConfigured' });
       expect(st.status.url).toBeUndefined();
+    },
+  },
+  // ---- induced failures (Knative's WithReactors rows): an error, upstream's conditions, then convergence
+  {
+    name: 'placeholder Service create fails (500) → error; traffic assigned, IngressReady Unknown IngressNotConfigured; the next reconcile creates it',
+    objects: [domainConfigMap('example.com'), route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }), rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'pending' } })],
+    key: 'default/web',
+    withReactors: [induceFailure('create', 'services')],
+    wantErr: /injected failure: create services/,
+    want: ['create services default/web → 500', 'update routes/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update routes/status');
+      expect(condOf(st, 'AllTrafficAssigned')?.status).toBe('True');
+      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'IngressNotConfigured' });
+      expect(condOf(st, 'Ready')?.status).toBe('Unknown');
+      expect(st.status.traffic).toEqual([{ revisionName: 'web-00001', latestRevision: true, percent: 100 }]);
+    },
+    thenConverges: {
+      want: ['create services default/web', 'update revisions default/web-00001', 'update routes/status default/web'],
+      check: (actions) => expect(condOf(written(actions, 'update routes/status'), 'Ready')?.status).toBe('True'),
+    },
+  },
+  {
+    name: 'placeholder Service drift repair answered 409 Conflict → error; the next reconcile points it back at the ingress, keeping foreign labels',
+    objects: [route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }),
+      rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } }),
+      (() => {
+        const p: any = placeholder('web');
+        p.spec.externalName = 'elsewhere.example.com';
+        p.metadata.labels.team = 'a';
+        return p;
+      })()],
+    key: 'default/web',
+    withReactors: [induceFailure('update', 'services', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update services default/web → 409', 'update routes/status default/web'],
+    thenConverges: {
+      want: ['update services default/web', 'update routes/status default/web'],
+      check: (actions) => {
+        const p = written(actions, 'update services');
+        expect(p.spec.externalName).toBe('serving-ingress-internal.knative-serving.svc.cluster.local');
+        expect(p.metadata.labels).toEqual({ 'serving.knative.dev/route': 'web', 'team': 'a' });
+      },
+    },
+  },
+  {
+    name: 'stale placeholder delete fails (500) → error; the next reconcile deletes it',
+    objects: [route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }),
+      rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } }),
+      placeholder('web'), placeholder('old-web')],
+    key: 'default/web',
+    withReactors: [induceFailure('delete', 'services')],
+    wantErr: /injected failure: delete services/,
+    want: ['delete services default/old-web → 500', 'update routes/status default/web'],
+    thenConverges: { want: ['delete services default/old-web', 'update routes/status default/web'] },
+  },
+  {
+    name: 'labeler update of the Revision answered 409 Conflict → error; the next reconcile labels it',
+    objects: [route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }),
+      rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'pending' } }), placeholder('web')],
+    key: 'default/web',
+    withReactors: [induceFailure('update', 'revisions', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update revisions default/web-00001 → 409', 'update routes/status default/web'],
+    thenConverges: {
+      want: ['update revisions default/web-00001'],
+      check: (actions) => expect(written(actions, 'update revisions').metadata.labels['serving.knative.dev/routingState']).toBe('active'),
+    },
+  },
+  {
+    name: 'status update answered 409 Conflict → error; the next reconcile writes the status',
+    objects: [route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }),
+      rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } }), placeholder('web')],
+    key: 'default/web',
+    withReactors: [induceFailure('status', 'routes', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update routes/status default/web → 409'],
+    thenConverges: {
+      want: ['update routes/status default/web'],
+      check: (actions) => expect(condOf(written(actions, 'update routes/status'), 'Ready')?.status).toBe('True'),
     },
   },
 ]);

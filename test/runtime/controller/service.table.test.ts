@@ -1,4 +1,4 @@
-import { READY_REVISION_STATUS, TEMPLATE, condOf, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
+import { READY_REVISION_STATUS, TEMPLATE, condOf, induceFailure, owner, readyStatus, revisionFixture, runTable, uid, written } from './table';
 import type { KubeObject } from '../../../src/core/types';
 import { makeConfiguration, makeRoute } from '../../../src/runtime/controller/resources/service';
 
@@ -176,6 +176,79 @@ runTable('Service', [
       expect(condOf(st, 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(condOf(st, 'ConfigurationsReady').message).toMatch(/traffic/);
       expect(condOf(st, 'Ready')?.status).toBe('False');
+    },
+  },
+  // ---- induced failures (Knative's WithReactors rows): an error, upstream's conditions, then convergence
+  {
+    name: 'Configuration create fails (500) → error, no Route attempted; the next reconcile creates both',
+    objects: [S],
+    key: 'default/web',
+    withReactors: [induceFailure('create', 'configurations')],
+    wantErr: /injected failure: create configurations/,
+    want: ['create configurations default/web → 500', 'update services/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update services/status');
+      for (const t of ['ConfigurationsReady', 'RoutesReady', 'Ready']) expect(condOf(st, t)?.status).toBe('Unknown');
+      expect(st.status.observedGeneration).toBe(1);
+    },
+    thenConverges: { want: ['create configurations default/web', 'create routes default/web', 'update services/status default/web'] },
+  },
+  {
+    name: 'Route create fails (500) → error after the Configuration status was mirrored; the next reconcile creates the Route',
+    objects: [S, config(S, cfgReady), rev('web-00001', 1)],
+    key: 'default/web',
+    withReactors: [induceFailure('create', 'routes')],
+    wantErr: /injected failure: create routes/,
+    want: ['create routes default/web → 500', 'update services/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update services/status');
+      expect(condOf(st, 'ConfigurationsReady')?.status).toBe('True');
+      expect(condOf(st, 'RoutesReady')?.status).toBe('Unknown');
+      expect(st.status.latestReadyRevisionName).toBe('web-00001');
+    },
+    thenConverges: {
+      want: ['create routes default/web', 'update services/status default/web'],
+      check: (actions) => expect(condOf(written(actions, 'update services/status'), 'RoutesReady')).toMatchObject({ status: 'Unknown', reason: 'OutOfDate' }),
+    },
+  },
+  {
+    name: 'Configuration drift repair answered 409 Conflict → error; the next reconcile repairs it (new generation → ConfigurationsReady OutOfDate)',
+    objects: [S, config(S, cfgReady, (c) => { c.spec.template.spec.containers[0].image = 'evil:1'; }), route(S, routeReady), rev('web-00001', 1)],
+    key: 'default/web',
+    withReactors: [induceFailure('update', 'configurations', 409)],
+    wantErr: /Operation cannot be fulfilled|conflict/i,
+    want: ['update configurations default/web → 409', 'update services/status default/web'],
+    check: (actions) => expect(condOf(written(actions, 'update services/status'), 'Ready')?.status).toBe('Unknown'),
+    thenConverges: {
+      want: ['update configurations default/web', 'update services/status default/web'],
+      check: (actions) => {
+        expect(written(actions, 'update configurations').spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1');
+        expect(condOf(written(actions, 'update services/status'), 'ConfigurationsReady')).toMatchObject({ status: 'Unknown', reason: 'OutOfDate' });
+      },
+    },
+  },
+  {
+    name: 'Route drift repair fails (500) → error; the next reconcile repairs the traffic',
+    objects: [S, config(S, cfgReady), route(S, routeReady, (r) => { r.spec.traffic = [{ revisionName: 'web-00001', percent: 100 }]; }), rev('web-00001', 1)],
+    key: 'default/web',
+    withReactors: [induceFailure('update', 'routes')],
+    wantErr: /injected failure: update routes/,
+    want: ['update routes default/web → 500', 'update services/status default/web'],
+    thenConverges: {
+      want: ['update routes default/web', 'update services/status default/web'],
+      check: (actions) => expect(written(actions, 'update routes').spec.traffic).toEqual([{ configurationName: 'web', latestRevision: true, percent: 100 }]),
+    },
+  },
+  {
+    name: 'status update fails (500) → error; the next reconcile writes the status',
+    objects: [S, config(S, cfgReady), route(S, routeReady), rev('web-00001', 1)],
+    key: 'default/web',
+    withReactors: [induceFailure('status', 'ksvc')],
+    wantErr: /injected failure: update services\/status/,
+    want: ['update services/status default/web → 500'],
+    thenConverges: {
+      want: ['update services/status default/web'],
+      check: (actions) => expect(condOf(written(actions, 'update services/status'), 'Ready')?.status).toBe('True'),
     },
   },
   {

@@ -1,14 +1,20 @@
 /**
  * Table-driven reconciler tests (Knative's TableTest in TypeScript): each row seeds a world into
  * the API emulator, runs ONE reconcile of one key with a fixed clock, and compares the recorded
- * write actions (creates, updates, status updates, deletes — in order, nothing extra) plus
- * optional checks on the written objects.
+ * write actions (creates, updates, status updates, deletes — in order, nothing extra; a failed
+ * write reads `… → <code>`) plus optional checks on the written objects.
+ *
+ * Failure rows (Knative's `WithReactors: InduceFailure(verb, resource)`): `withReactors` makes
+ * matching API requests fail during the row's reconcile, which must then return an error;
+ * `thenConverges` clears the failures, lets the informer caches catch up with what was written,
+ * and runs the next reconcile of the key, which must succeed with exactly the given writes.
+ * (This runtime records no Kubernetes Events, so rows assert conditions, not events.)
  */
 import { NOW, newController } from './harness';
 import type { KubeObject } from '../../../src/core/types';
 import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller } from '../../../src/runtime/controller/controller';
-import { KubeApiEmulator, RecordedAction } from '../../support/emulator';
+import { FailureSpec, KubeApiEmulator, RecordedAction } from '../../support/emulator';
 
 export type Kind = 'Service' | 'Configuration' | 'Revision' | 'Route';
 
@@ -20,15 +26,47 @@ export interface Row {
   want: string[];
   wantErr?: boolean | RegExp;
   check?: (actions: RecordedAction[], emu: KubeApiEmulator) => void;
+  /** Requests that fail during this reconcile (see `induceFailure`). */
+  withReactors?: FailureSpec[];
   /**
    * Seed objects the emulator's admission would reject (and then accept status writes for
    * them, as the API server does for objects stored before a webhook existed). Default true.
    */
   admission?: boolean;
+  /** The next reconcile, without the failures, succeeds with exactly these writes. */
+  thenConverges?: { want: string[]; check?: (actions: RecordedAction[], emu: KubeApiEmulator) => void };
 }
 
 export function describeAction(a: RecordedAction): string {
-  return `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.namespace}/${a.name}`;
+  return `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.namespace}/${a.name}${a.error ? ` → ${a.error.code}` : ''}`;
+}
+
+/**
+ * Knative's `InduceFailure(verb, resource)`: every `verb` request on `resource` ('deployments',
+ * 'services' = Kubernetes Services, 'ksvc', 'revisions', …) fails with `code` during the row's
+ * reconcile. Verb 'status' is an update of the /status subresource.
+ */
+export function induceFailure(verb: 'create' | 'update' | 'delete' | 'status', resource: string, code = 500, reason?: string): FailureSpec {
+  return { verb, resource, code, reason, times: Number.MAX_SAFE_INTEGER };
+}
+
+/** Wait until the controller's caches reflect every successful write in `actions`. */
+async function cachesCaughtUp(ctl: Controller, actions: RecordedAction[], timeoutMs = 5000): Promise<void> {
+  const informers = Object.values(ctl.informers);
+  const rv = (v: string | undefined) => (v ? Number(v) : -1);
+  const pending = () => actions.filter((a) => {
+    if (a.error) return false;
+    const inf = informers.find((i) => i.resource.plural === a.resource && i.resource.group === a.group);
+    if (!inf) return false;
+    const cached = inf.lister.get(a.namespace, a.name);
+    if (a.verb === 'delete') return cached !== undefined;
+    return !cached || rv(cached.metadata.resourceVersion) < rv(a.result?.metadata?.resourceVersion);
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (pending().length > 0) {
+    if (Date.now() > deadline) throw new Error(`caches did not catch up with: ${pending().map(describeAction).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** The object written by the n-th action matching `prefix`. */
@@ -58,6 +96,8 @@ export function runTable(kind: Kind, rows: Row[]): void {
         emu.clearActions();
         ctl = newController(emu, { runWorkers: false, clock: fixedClock(NOW) });
         await ctl.start();
+        if (row.withReactors?.length && !row.wantErr) throw new Error(`row "${row.name}": a row with reactors must expect the reconcile error (wantErr)`);
+        for (const f of row.withReactors ?? []) emu.inject(f);
         let err: unknown;
         try {
           await ctl.reconcileOnce(kind, row.key);
@@ -73,6 +113,15 @@ export function runTable(kind: Kind, rows: Row[]): void {
         }
         expect(actions.map(describeAction)).toEqual(row.want);
         row.check?.(actions, emu);
+        if (row.thenConverges) {
+          emu.clearInjections();
+          await cachesCaughtUp(ctl, actions);
+          emu.clearActions();
+          await ctl.reconcileOnce(kind, row.key);
+          const next = emu.actions();
+          expect(next.map(describeAction)).toEqual(row.thenConverges.want);
+          row.thenConverges.check?.(next, emu);
+        }
       });
     }
   });
