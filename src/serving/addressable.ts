@@ -1,11 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { KnativeError } from './errors';
+import { clusterLocalDomainOf, domainHost, tagHostName } from '../core/hosts';
 import { isDns1035Label } from '../core/names';
-
-/**
- * The cluster domain suffix Knative uses for cluster-local hosts.
- */
-const CLUSTER_LOCAL_DOMAIN = 'svc.cluster.local';
 
 /**
  * Something reachable over HTTP at a Knative host: a Knative Service or a Route.
@@ -74,11 +70,12 @@ export interface IAddressableTarget extends IConstruct, IAddressable {
 }
 
 /**
- * Host helpers shared by the addressable constructs.
+ * Host helpers shared by the addressable constructs: the default domain template (core/hosts)
+ * in `domain`, by default the cluster-local domain `svc.cluster.local`.
  * @internal
  */
 export function _hostOf(name: string, namespace: string | undefined, domain?: string): string {
-  return `${name}.${namespace ?? 'default'}.${domain ?? CLUSTER_LOCAL_DOMAIN}`;
+  return domainHost(name, namespace ?? 'default', domain ?? clusterLocalDomainOf());
 }
 
 /**
@@ -94,7 +91,7 @@ export function _tagUrlOf(scope: IConstruct, tag: string, name: string, namespac
       fix: 'Use a tag of the traffic split, such as \'latest\' or \'v2\'.',
     });
   }
-  return _urlOf(`${tag}-${name}`, namespace, domain);
+  return _urlOf(tagHostName(tag, name), namespace, domain);
 }
 
 /**

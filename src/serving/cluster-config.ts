@@ -18,7 +18,7 @@ import {
   ConfigError, DEFAULT_DOMAIN_TEMPLATE, DEFAULT_FEATURE_FLAGS, DEFAULT_TAG_TEMPLATE, formatGoDuration, parseGoDuration, parseServingConfig,
   ServingConfig,
 } from '../core/config';
-import { checkHost, renderDomainTemplate, renderTagTemplate } from '../core/hosts';
+import { checkHost, clusterLocalDomainOf, renderDomainTemplate, renderTagTemplate } from '../core/hosts';
 import { isDns1123Label, isDns1123Subdomain, isQualifiedName } from '../core/names';
 
 /** Inputs of `renderServingConfig`: the typed settings (all optional) plus the cluster domain. */
@@ -260,7 +260,7 @@ class Checker {
     if (!isDns1123Subdomain(domain)) {
       this.fail(prop, domain, 'is not a valid DNS-1123 subdomain (lower-case alphanumerics, "-" and ".")', 'use a domain such as "example.com"');
     }
-    if (domain === `svc.${clusterDomain}`) {
+    if (domain === clusterLocalDomainOf(clusterDomain)) {
       this.fail(prop, domain, 'is the cluster-local domain; Routes already use it when nothing else matches', 'omit it, or label Routes with networking.knative.dev/visibility=cluster-local');
     }
   }

@@ -6,7 +6,8 @@ import { _pathError, KnativeError } from './errors';
 import { RoutableResource } from './routable';
 import { _touch } from './state';
 import { TrafficSplit, TrafficTagOptions, TrafficTarget } from './traffic';
-import { checkHost, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
+import { DEFAULT_TAG_TEMPLATE } from '../core/config';
+import { checkHost, clusterLocalHost, tagHostName, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_LABEL } from '../core/hosts';
 import { SERVING_API_VERSION } from '../core/types';
 
 /** Annotation carrying the gradual-rollout duration (reference §10.1). */
@@ -212,9 +213,9 @@ function throwFirst(scope: IConstruct, errors: KnativeError[]): void {
 }
 
 /**
- * Whole-table tag host check (reference §2.5, §11): each tag's host label
- * (`{{.Tag}}-{{.Name}}`) must be a DNS label ≤ 63 and the full host, rendered with the default
- * domain template and the cluster-local domain `svc.cluster.local`, a valid FQDN ≤ 253.
+ * Whole-table tag host check (reference §2.5, §11): each tag's host name (core/hosts
+ * `tagHostName`, the default tag template) must be a DNS label ≤ 63 and its cluster-local host
+ * (`clusterLocalHost`, the default domain template in `svc.cluster.local`) a valid FQDN ≤ 253.
  * Knative reports these only at reconcile time (`AllTrafficAssigned=False ErrorConfig`).
  * @internal
  */
@@ -222,14 +223,12 @@ export function _tagHostErrors(routeName: string, namespace: string | undefined,
   if (tags.length === 0) return [];
   const errors: string[] = [];
   for (const tag of tags) {
-    // The default templates, {{.Tag}}-{{.Name}} and {{.Name}}.{{.Namespace}}.{{.Domain}}, by
-    // concatenation (no template rendering on this per-validation path).
-    const label = `${tag}-${routeName}`;
+    const label = tagHostName(tag, routeName);
     if (label.length > 63) {
-      errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template {{.Tag}}-{{.Name}}), more than 63 (got ${JSON.stringify(tag)}). Fix: Shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
+      errors.push(`spec.traffic.tag: tag "${tag}" makes the host label "${label}" ${label.length} characters long (tag template ${DEFAULT_TAG_TEMPLATE}), more than 63 (got ${JSON.stringify(tag)}). Fix: Shorten the tag to at most ${Math.max(0, 62 - routeName.length)} characters or the name "${routeName}".`);
       continue;
     }
-    const host = `${label}.${namespace ?? 'default'}.svc.cluster.local`;
+    const host = clusterLocalHost(label, namespace ?? 'default');
     const err = checkHost(host);
     if (err) {
       errors.push(`spec.traffic.tag: ${err} (got ${JSON.stringify(tag)}). Fix: Use a shorter tag or name, and a namespace that is a DNS label.`);
