@@ -1,21 +1,26 @@
-import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { RbacRuleDescription, RbacScope } from './rbac';
+import { checkNamespace, clusterScoped, commonLabels, propError } from './common';
+import { ServingConfigMaps } from './config-maps';
+import { ServingCrds } from './crds';
+import { RbacRuleDescription } from './rbac';
 import { controllerRules, ingressRules } from './rbac-rules';
-import { DomainSelector, KnativeClusterSettings, NetworkSettings, RevisionGcSettings } from './settings';
+import { ResolvedResources, RuntimeComponent } from './runtime-component';
+import { ServingRbac } from './serving-rbac';
 import { packageVersion } from './version';
+import { isDns1123Label } from '../core/names';
 import { formatViolation } from '../core/rules';
 import {
   CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE,
-  INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME, runtimeNodeOptions,
+  INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
-import { knativeCrds } from '../core/schema';
 import { _registerControlPlaneConfig } from '../serving/cluster';
-import { checkClusterDomain, CONFIG_MAP_NAMES, propError as settingsPropError, propOfConfigKey, renderServingConfig, SettingsOwner } from '../serving/cluster-config';
-import { _pathError } from '../serving/errors';
+import { checkClusterDomain, propOfConfigKey } from '../serving/cluster-config';
+import { _childPath, _pathError, KnativeError } from '../serving/errors';
 import { _registerBundledRuntime, _reportRuntimeWarnings } from '../serving/runtime-warnings';
+import { ServingConfigSettings } from '../serving/settings';
 
 /** Type of the Kubernetes Service in front of the ingress. */
 export enum IngressServiceType {
@@ -144,11 +149,13 @@ export interface ControlPlaneNetworkPolicyOptions {
 /**
  * Props of `ServingControlPlane`. Everything is optional.
  *
- * The cluster settings it shares with `KnativeCluster.configure()` (`clusterDomain`, `defaults`,
- * `features`, `autoscaler`) are also what the Knative constructs of the same app are validated
- * against, unless they declare their own with `KnativeCluster.configure()`.
+ * The settings of the `config-*` ConfigMaps (`ServingConfigSettings`) are those of
+ * `ServingConfigMaps`. The cluster settings among them that it shares with
+ * `KnativeCluster.configure()` (`clusterDomain`, `defaults`, `features`, `autoscaler`) are also
+ * what the Knative constructs of the same app are validated against, unless they declare their
+ * own with `KnativeCluster.configure()`.
  */
-export interface ServingControlPlaneProps extends KnativeClusterSettings {
+export interface ServingControlPlaneProps extends ServingConfigSettings {
   /**
    * System namespace of the control plane (env `SYSTEM_NAMESPACE`; holds the config-* ConfigMaps).
    * @default "knative-serving"
@@ -195,53 +202,16 @@ export interface ServingControlPlaneProps extends KnativeClusterSettings {
    * @default - enabled; metrics from namespace "monitoring"
    */
   readonly networkPolicy?: ControlPlaneNetworkPolicyOptions;
-  /**
-   * Default domain of external Routes (`config-domain`).
-   * @default - none: every Route is cluster-local (`svc.<clusterDomain>`), as in stock Knative
-   */
-  readonly defaultDomain?: string;
-  /**
-   * Domains for Routes matching label selectors (`config-domain`).
-   * @default - none
-   */
-  readonly domainSelectors?: DomainSelector[];
-  /**
-   * `config-network` settings (domain/tag templates, external scheme, rollout duration).
-   * @default - Knative defaults
-   */
-  readonly network?: NetworkSettings;
-  /**
-   * `config-gc` settings (revision garbage collection).
-   * @default - Knative defaults
-   */
-  readonly gc?: RevisionGcSettings;
 }
+
 
 const DEFAULT_REGISTRY = 'ghcr.io/cdk8s-knative';
 const CONTROLLER = 'serving-controller';
 const INGRESS = INGRESS_SERVICE_NAME;
-const LEASE_NAME = CONTROLLER_LEASE_NAME;
-const RUN_AS = 65532;
-const INGRESS_INTERNAL = INGRESS_INTERNAL_SERVICE_NAME;
-const INGRESS_HTTP_PORT = INGRESS_PROXY_PORT;
-const RULE_NEEDS_ANNOTATION = 'serving.cdk8s-knative.dev/rule-needs';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Loose but useful image reference check: [registry[:port]/]path[:tag][@digest], no spaces/uppercase repo.
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-
-/** Path-less error for a bad prop (the constructor locates it at the control plane). */
-function propError(prop: string, value: unknown, problem: string, fix: string): Error {
-  return settingsPropError({ scope: undefined, fieldPrefix: '' }, prop, value, problem, fix);
-}
-
-interface ResolvedResources {
-  cpuRequestMillis: number;
-  cpuLimitMillis: number;
-  memoryRequestMi: number;
-  memoryLimitMi: number;
-}
 
 function cpuMillis(prop: string, cpu: Cpu): number {
   const a = String(cpu.amount).trim();
@@ -301,6 +271,90 @@ function checkImage(prop: string, image: string): string {
   return image;
 }
 
+/** The props of the runtime components, checked (in this order) and with their defaults. */
+interface ResolvedProps {
+  readonly namespace: string;
+  readonly clusterDomain: string;
+  readonly controllerImage: string;
+  readonly ingressImage: string;
+  readonly controllerReplicas: number;
+  readonly ingressReplicas: number;
+  readonly controllerResources: ResolvedResources;
+  readonly ingressResources: ResolvedResources;
+  readonly serviceType: IngressServiceType;
+  readonly httpPort: number;
+  readonly nodePort: number | undefined;
+  readonly networkPolicy: boolean;
+  readonly metricsNamespace: string;
+}
+
+/** Check the props that are not config-* settings (those: `ServingConfigMaps`). Path-less errors. */
+function resolveProps(props: ServingControlPlaneProps): ResolvedProps {
+  const namespace = checkNamespace(props.namespace ?? DEFAULT_SYSTEM_NAMESPACE);
+  const clusterDomain = checkClusterDomain({ scope: undefined, fieldPrefix: '' }, props.clusterDomain ?? 'cluster.local');
+  const version = packageVersion();
+  const registry = (props.imageRegistry ?? DEFAULT_REGISTRY).replace(/\/+$/, '');
+  if (!REGISTRY.test(registry)) {
+    throw propError('imageRegistry', props.imageRegistry, 'is not a registry host/path', 'use e.g. "registry.example.com/knative" (no tag, no scheme)');
+  }
+  const controllerImage = checkImage(props.controllerImage ? 'controllerImage' : 'imageRegistry', props.controllerImage ?? `${registry}/serving-controller:${version}`);
+  const ingressImage = checkImage(props.ingressImage ? 'ingressImage' : 'imageRegistry', props.ingressImage ?? `${registry}/serving-ingress:${version}`);
+  const controllerReplicas = replicasOf('controller.replicas', props.controller?.replicas);
+  const ingressReplicas = replicasOf('ingress.replicas', props.ingress?.replicas);
+  const controllerResources = resolveResources('controller.resources', props.controller?.resources,
+    { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
+  const ingressResources = resolveResources('ingress.resources', props.ingress?.resources,
+    { cpuRequestMillis: 25, cpuLimitMillis: 1000, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
+
+  const serviceType = props.ingress?.serviceType ?? IngressServiceType.CLUSTER_IP;
+  const httpPort = props.ingress?.httpPort ?? 80;
+  if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
+    throw propError('ingress.httpPort', httpPort, 'must be an integer in 1..65535', 'use 80');
+  }
+  const nodePort = props.ingress?.nodePort;
+  if (nodePort !== undefined) {
+    if (serviceType === IngressServiceType.CLUSTER_IP) {
+      throw propError('ingress.nodePort', nodePort, 'is only valid for NodePort or LoadBalancer Services', 'set ingress.serviceType to IngressServiceType.NODE_PORT, or remove nodePort');
+    }
+    if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) {
+      throw propError('ingress.nodePort', nodePort, 'must be in the default node-port range 30000–32767', 'pick a free port such as 30080, or omit it to let Kubernetes allocate one');
+    }
+  }
+  const metricsNamespace = props.networkPolicy?.metricsNamespace ?? 'monitoring';
+  if (!isDns1123Label(metricsNamespace)) {
+    throw propError('networkPolicy.metricsNamespace', metricsNamespace, 'is not a valid namespace name', 'use the namespace of your Prometheus, e.g. "monitoring"');
+  }
+  const networkPolicy = props.networkPolicy?.enabled ?? true;
+  return {
+    namespace,
+    clusterDomain,
+    controllerImage,
+    ingressImage,
+    controllerReplicas,
+    ingressReplicas,
+    controllerResources,
+    ingressResources,
+    serviceType,
+    httpPort,
+    nodePort,
+    networkPolicy,
+    metricsNamespace,
+  };
+}
+
+/**
+ * Create the part `id` of `owner` whose props are `owner`'s own props under the same names: an
+ * error the part reports about them is reported at `owner`, where the user wrote them.
+ */
+function withOwnersProps<T>(owner: Construct, id: string, create: (partId: string) => T): T {
+  try {
+    return create(id);
+  } catch (e) {
+    if (KnativeError.is(e) && e.constructPath === _childPath(owner, id)) throw new KnativeError(owner, e.details, { cause: e });
+    throw e;
+  }
+}
+
 /**
  * The bundled Knative Serving runtime: CRDs, namespace, RBAC, the controller and the ingress,
  * and the cluster configuration the runtime reads.
@@ -313,6 +367,11 @@ function checkImage(prop: string, image: string): string {
  * KPA-class revision keeps a fixed replica count, never scales to zero, and its
  * `containerConcurrency` is not enforced), and DomainMappings, TLS, h2c/gRPC, gradual rollout,
  * tag-to-digest resolution and Kubernetes Events are not implemented.
+ *
+ * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
+ * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,
+ * then the controller (Deployment, PodDisruptionBudget, NetworkPolicy) and the ingress
+ * (Deployment, its two Services, PodDisruptionBudget, NetworkPolicy).
  *
  * When an app contains this construct, synthesis warns about each setting of its Knative
  * constructs and of these props that the runtime accepts but does not honour (see
@@ -352,56 +411,40 @@ export class ServingControlPlane extends Construct {
   /** The five Knative CRDs (empty when `installCrds` is false). */
   public readonly customResourceDefinitions: ApiObject[];
 
-  private readonly rules: RbacRuleDescription[];
+  private readonly rbac: ServingRbac;
 
   constructor(scope: Construct, id: string, props: ServingControlPlaneProps = {}) {
     super(scope, id);
     // Every error names this construct's path (errors of the helpers are path-less).
     try {
-      const ns = props.namespace ?? DEFAULT_SYSTEM_NAMESPACE;
-      if (ns.length > 63 || !DNS1123_LABEL.test(ns)) {
-        throw propError('namespace', ns, 'is not a valid namespace name (DNS-1123 label, ≤ 63 characters)', 'use lower-case letters, digits and "-", e.g. "knative-serving"');
-      }
-      const owner: SettingsOwner = { scope: this, fieldPrefix: '' };
-      const clusterDomain = checkClusterDomain(owner, props.clusterDomain ?? 'cluster.local');
+      const r = resolveProps(props);
+      const ns = r.namespace;
       this.systemNamespace = ns;
+      this.controllerImage = r.controllerImage;
+      this.ingressImage = r.ingressImage;
+      this.controllerReplicas = r.controllerReplicas;
+      this.ingressReplicas = r.ingressReplicas;
+      this.ingressServiceName = INGRESS;
+      this.ingressInternalServiceName = INGRESS_INTERNAL_SERVICE_NAME;
 
-      const version = packageVersion();
-      const registry = (props.imageRegistry ?? DEFAULT_REGISTRY).replace(/\/+$/, '');
-      if (!REGISTRY.test(registry)) {
-        throw propError('imageRegistry', props.imageRegistry, 'is not a registry host/path', 'use e.g. "registry.example.com/knative" (no tag, no scheme)');
-      }
-      this.controllerImage = checkImage(props.controllerImage ? 'controllerImage' : 'imageRegistry', props.controllerImage ?? `${registry}/serving-controller:${version}`);
-      this.ingressImage = checkImage(props.ingressImage ? 'ingressImage' : 'imageRegistry', props.ingressImage ?? `${registry}/serving-ingress:${version}`);
-
-      this.controllerReplicas = replicasOf('controller.replicas', props.controller?.replicas);
-      this.ingressReplicas = replicasOf('ingress.replicas', props.ingress?.replicas);
-      const controllerResources = resolveResources('controller.resources', props.controller?.resources,
-        { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
-      const ingressResources = resolveResources('ingress.resources', props.ingress?.resources,
-        { cpuRequestMillis: 25, cpuLimitMillis: 1000, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
-
-      const serviceType = props.ingress?.serviceType ?? IngressServiceType.CLUSTER_IP;
-      const httpPort = props.ingress?.httpPort ?? 80;
-      if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
-        throw propError('ingress.httpPort', httpPort, 'must be an integer in 1..65535', 'use 80');
-      }
-      const nodePort = props.ingress?.nodePort;
-      if (nodePort !== undefined) {
-        if (serviceType === IngressServiceType.CLUSTER_IP) {
-          throw propError('ingress.nodePort', nodePort, 'is only valid for NodePort or LoadBalancer Services', 'set ingress.serviceType to IngressServiceType.NODE_PORT, or remove nodePort');
-        }
-        if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) {
-          throw propError('ingress.nodePort', nodePort, 'must be in the default node-port range 30000–32767', 'pick a free port such as 30080, or omit it to let Kubernetes allocate one');
-        }
-      }
-      const npEnabled = props.networkPolicy?.enabled ?? true;
-      const metricsNamespace = props.networkPolicy?.metricsNamespace ?? 'monitoring';
-      if (!DNS1123_LABEL.test(metricsNamespace) || metricsNamespace.length > 63) {
-        throw propError('networkPolicy.metricsNamespace', metricsNamespace, 'is not a valid namespace name', 'use the namespace of your Prometheus, e.g. "monitoring"');
+      if (props.createNamespace ?? true) {
+        clusterScoped(new k8s.KubeNamespace(this, 'Namespace', {
+          metadata: {
+            name: ns,
+            labels: {
+              ...commonLabels(),
+              // Every pod here runs with the restricted profile; let the API server enforce it.
+              'pod-security.kubernetes.io/enforce': 'restricted',
+            },
+          },
+        }));
       }
 
-      const { data: configData, config } = renderServingConfig({
+      this.customResourceDefinitions = props.installCrds ?? true ? new ServingCrds(this, 'Crds').customResourceDefinitions : [];
+
+      const config = withOwnersProps(this, 'ConfigMaps', (partId) => new ServingConfigMaps(this, partId, {
+        namespace: ns,
+        clusterDomain: r.clusterDomain,
         defaultDomain: props.defaultDomain,
         domainSelectors: props.domainSelectors,
         network: props.network,
@@ -409,16 +452,14 @@ export class ServingControlPlane extends Construct {
         defaults: props.defaults,
         features: props.features,
         autoscaler: props.autoscaler,
-        clusterDomain,
-      }, owner);
+      }));
       // The Knative constructs of this app validate against (and render their defaults from) this
       // configuration, unless they declare their own (KnativeCluster.configure()).
-      _registerControlPlaneConfig(this, config);
-
+      _registerControlPlaneConfig(this, config._config);
       // Settings the runtime accepts but ignores: warned about at synth, here and on every Knative
       // construct of this app (see BundledRuntimeWarnings).
       _registerBundledRuntime(this);
-      const runtimeWarnings = unsupportedConfigSettings(configData, clusterDomain).map((u) => {
+      const runtimeWarnings = unsupportedConfigSettings(config._data, r.clusterDomain).map((u) => {
         const { prop, value } = propOfConfigKey(u.configMap, u.key, u.value);
         return formatViolation({ path: prop, message: u.message, value });
       });
@@ -429,281 +470,75 @@ export class ServingControlPlane extends Construct {
         },
       });
 
-      const chartNamespace = Chart.of(this).namespace;
-      const clusterScoped = (o: ApiObject): ApiObject => {
-        // cdk8s stamps the chart's namespace on every object; cluster-scoped ones must not carry it.
-        if (chartNamespace !== undefined) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-        return o;
-      };
-      const versionLabel = version.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-      const common: { [k: string]: string } = {
-        'app.kubernetes.io/part-of': 'cdk8s-knative-serving',
-        ...(versionLabel ? { 'app.kubernetes.io/version': versionLabel } : {}),
-      };
-      const selectorOf = (component: string): { [k: string]: string } => ({ 'app.kubernetes.io/name': component });
-      const labelsOf = (component: string, role: string): { [k: string]: string } =>
-        ({ ...common, ...selectorOf(component), 'app.kubernetes.io/component': role });
-
-      // ---------------------------------------------------------------- namespace + CRDs
-      if (props.createNamespace ?? true) {
-        clusterScoped(new k8s.KubeNamespace(this, 'Namespace', {
-          metadata: {
-            name: ns,
-            labels: {
-              ...common,
-              // Every pod here runs with the restricted profile; let the API server enforce it.
-              'pod-security.kubernetes.io/enforce': 'restricted',
-            },
-          },
-        }));
-      }
-
-      this.customResourceDefinitions = (props.installCrds ?? true ? knativeCrds() : []).map(crd => clusterScoped(new ApiObject(this, `Crd${crd.kind}`, {
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: {
-          name: `${crd.plural}.${crd.group}`,
-          labels: { ...common, 'knative.dev/crd-install': 'true', ...crd.labels },
-        },
-        spec: {
-          group: crd.group,
-          names: {
-            kind: crd.kind,
-            plural: crd.plural,
-            singular: crd.singular,
-            shortNames: crd.shortNames,
-            categories: crd.categories,
-          },
-          scope: 'Namespaced',
-          versions: [{
-            name: crd.version,
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            additionalPrinterColumns: crd.printerColumns,
-            schema: { openAPIV3Schema: crd.schema },
-          }],
-        },
-      })));
-
-      // ---------------------------------------------------------------- config
-      for (const name of CONFIG_MAP_NAMES) {
-        const data = configData[name];
-        new k8s.KubeConfigMap(this, `Config-${name}`, {
-          metadata: { name, namespace: ns, labels: { ...common } },
-          ...(Object.keys(data).length > 0 ? { data } : {}),
-        });
-      }
-
-      // ---------------------------------------------------------------- RBAC
-      this.rules = [...controllerRules(LEASE_NAME), ...ingressRules()];
-      for (const [component, role] of [[CONTROLLER, 'controller'], [INGRESS, 'ingress']]) {
-        new k8s.KubeServiceAccount(this, `${role}-sa`, {
-          metadata: { name: component, namespace: ns, labels: labelsOf(component, role) },
-          // Both components talk to the API server; the token is mounted by the pod spec, explicitly.
-          automountServiceAccountToken: false,
-        });
-        const mine = this.rules.filter(r => r.component === role);
-        const toPolicy = (r: RbacRuleDescription): k8s.PolicyRule => ({
-          apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
-        });
-        const needs = (rs: RbacRuleDescription[]): string => rs.map((r, i) => `${i}: ${r.resources.join(',')} [${r.verbs.join(',')}] — ${r.need}`).join('\n');
-        const subject: k8s.Subject = { kind: 'ServiceAccount', name: component, namespace: ns };
-
-        const cluster = mine.filter(r => r.scope === RbacScope.CLUSTER);
-        const clusterRoleName = `${ns}-${role}`;
-        clusterScoped(new k8s.KubeClusterRole(this, `${role}-clusterrole`, {
-          metadata: { name: clusterRoleName, labels: labelsOf(component, role), annotations: { [RULE_NEEDS_ANNOTATION]: needs(cluster) } },
-          rules: cluster.map(toPolicy),
-        }));
-        clusterScoped(new k8s.KubeClusterRoleBinding(this, `${role}-clusterrolebinding`, {
-          metadata: { name: clusterRoleName, labels: labelsOf(component, role) },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-          subjects: [subject],
-        }));
-        const local = mine.filter(r => r.scope === RbacScope.SYSTEM_NAMESPACE);
-        new k8s.KubeRole(this, `${role}-role`, {
-          metadata: { name: component, namespace: ns, labels: labelsOf(component, role), annotations: { [RULE_NEEDS_ANNOTATION]: needs(local) } },
-          rules: local.map(toPolicy),
-        });
-        new k8s.KubeRoleBinding(this, `${role}-rolebinding`, {
-          metadata: { name: component, namespace: ns, labels: labelsOf(component, role) },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: component },
-          subjects: [subject],
-        });
-      }
-
-      // ---------------------------------------------------------------- workloads
-      const resources = (r: ResolvedResources): k8s.ResourceRequirements => ({
-        requests: { cpu: k8s.Quantity.fromString(`${r.cpuRequestMillis}m`), memory: k8s.Quantity.fromString(`${r.memoryRequestMi}Mi`) },
-        limits: { cpu: k8s.Quantity.fromString(`${r.cpuLimitMillis}m`), memory: k8s.Quantity.fromString(`${r.memoryLimitMi}Mi`) },
+      this.rbac = new ServingRbac(this, 'Rbac', {
+        namespace: ns,
+        rules: [...controllerRules(CONTROLLER_LEASE_NAME), ...ingressRules()],
+        components: [{ role: 'controller', name: CONTROLLER }, { role: 'ingress', name: INGRESS }],
       });
-      const securityContext: k8s.SecurityContext = {
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        runAsUser: RUN_AS,
-        runAsGroup: RUN_AS,
-        seccompProfile: { type: 'RuntimeDefault' },
-      };
-      const podSecurityContext: k8s.PodSecurityContext = {
-        runAsNonRoot: true,
-        runAsUser: RUN_AS,
-        runAsGroup: RUN_AS,
-        seccompProfile: { type: 'RuntimeDefault' },
-      };
-      const probes = (port: string): { livenessProbe: k8s.Probe; readinessProbe: k8s.Probe } => ({
-        livenessProbe: {
-          httpGet: { path: '/healthz', port: k8s.IntOrString.fromString(port) },
-          initialDelaySeconds: 5,
-          periodSeconds: 10,
-          timeoutSeconds: 2,
-          failureThreshold: 3,
-        },
-        readinessProbe: {
-          httpGet: { path: '/readyz', port: k8s.IntOrString.fromString(port) },
-          periodSeconds: 5,
-          timeoutSeconds: 2,
-          failureThreshold: 3,
-        },
-      });
-      const commonEnv = (logLevel: LogLevel | undefined, r: ResolvedResources): k8s.EnvVar[] => [
-        { name: 'SYSTEM_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-        { name: 'CLUSTER_DOMAIN', value: clusterDomain },
-        { name: 'LOG_LEVEL', value: logLevel ?? LogLevel.INFO },
-        // Heap capped at half the container's memory limit (see runtimeNodeOptions).
-        { name: 'NODE_OPTIONS', value: runtimeNodeOptions(r.memoryLimitMi) },
-      ];
-      const deployment = (childId: string, component: string, role: string, replicas: number, container: k8s.Container): ApiObject =>
-        new k8s.KubeDeployment(this, childId, {
-          metadata: { name: component, namespace: ns, labels: labelsOf(component, role) },
-          spec: {
-            replicas,
-            selector: { matchLabels: selectorOf(component) },
-            template: {
-              metadata: { labels: labelsOf(component, role) },
-              spec: {
-                serviceAccountName: component,
-                automountServiceAccountToken: true,
-                enableServiceLinks: false,
-                securityContext: podSecurityContext,
-                containers: [container],
-              },
-            },
-          },
-        });
 
-      this.controllerDeployment = deployment('controller', CONTROLLER, 'controller', this.controllerReplicas, {
-        name: 'controller',
-        image: this.controllerImage,
-        args: ['/app/controller.js'],
+      // Metrics scrapers may reach the admin ports (/metrics).
+      const scrapers: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': r.metricsNamespace } } };
+      const controller = new RuntimeComponent(this, 'Controller', {
+        namespace: ns,
+        name: CONTROLLER,
+        role: 'controller',
+        image: r.controllerImage,
+        script: '/app/controller.js',
+        replicas: r.controllerReplicas,
+        resources: r.controllerResources,
+        clusterDomain: r.clusterDomain,
+        logLevel: props.controller?.logLevel ?? LogLevel.INFO,
         env: [
-          ...commonEnv(props.controller?.logLevel, controllerResources),
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-          { name: 'LEASE_NAME', value: LEASE_NAME },
+          { name: 'LEASE_NAME', value: CONTROLLER_LEASE_NAME },
           // Route placeholder Services are ExternalName aliases of the internal ingress Service
           // (their names are the cluster-local hosts, which only the internal listener serves).
-          { name: 'INGRESS_SERVICE', value: INGRESS_INTERNAL },
+          { name: 'INGRESS_SERVICE', value: INGRESS_INTERNAL_SERVICE_NAME },
         ],
-        ports: [{ name: 'admin', containerPort: CONTROLLER_ADMIN_PORT, protocol: 'TCP' }],
-        resources: resources(controllerResources),
-        securityContext,
-        ...probes('admin'),
+        // Admin port (/metrics, health): from pods of the system namespace and the scrapers.
+        ports: [{ name: 'admin', containerPort: CONTROLLER_ADMIN_PORT, from: [{ podSelector: {} }, scrapers] }],
+        healthPort: 'admin',
+        networkPolicy: r.networkPolicy,
       });
+      this.controllerDeployment = controller.deployment;
 
-      this.ingressDeployment = deployment('ingress', INGRESS, 'ingress', this.ingressReplicas, {
-        name: 'ingress',
-        image: this.ingressImage,
-        args: ['/app/ingress.js'],
-        env: commonEnv(props.ingress?.logLevel, ingressResources),
+      const ingress = new RuntimeComponent(this, 'Ingress', {
+        namespace: ns,
+        name: INGRESS,
+        role: 'ingress',
+        image: r.ingressImage,
+        script: '/app/ingress.js',
+        replicas: r.ingressReplicas,
+        resources: r.ingressResources,
+        clusterDomain: r.clusterDomain,
+        logLevel: props.ingress?.logLevel ?? LogLevel.INFO,
         ports: [
-          // External listener: external hosts only. Internal listener: cluster-local hosts too.
-          { name: 'http', containerPort: INGRESS_HTTP_PORT, protocol: 'TCP' },
-          { name: 'http-internal', containerPort: INGRESS_INTERNAL_PORT, protocol: 'TCP' },
-          { name: 'admin', containerPort: INGRESS_ADMIN_PORT, protocol: 'TCP' },
+          // External listener (external hosts only): client traffic from anywhere, in and outside the cluster.
+          { name: 'http', containerPort: INGRESS_PROXY_PORT },
+          // Internal listener (cluster-local hosts too): from pods only, in any namespace; callers on
+          // the host network (or outside the cluster) are not pods and are refused.
+          { name: 'http-internal', containerPort: INGRESS_INTERNAL_PORT, from: [{ namespaceSelector: {} }] },
+          // Admin port (/metrics): only from the metrics scrapers' namespace.
+          { name: 'admin', containerPort: INGRESS_ADMIN_PORT, from: [scrapers] },
         ],
-        resources: resources(ingressResources),
-        securityContext,
-        ...probes('admin'),
-      });
-
-      this.ingressServiceName = INGRESS;
-      this.ingressService = new k8s.KubeService(this, 'ingress-service', {
-        metadata: {
-          name: INGRESS,
-          namespace: ns,
-          labels: labelsOf(INGRESS, 'ingress'),
-          ...(props.ingress?.serviceAnnotations ? { annotations: { ...props.ingress.serviceAnnotations } } : {}),
-        },
-        spec: {
-          type: serviceType,
-          selector: selectorOf(INGRESS),
-          ports: [{
-            name: 'http',
-            port: httpPort,
-            targetPort: k8s.IntOrString.fromString('http'),
-            protocol: 'TCP',
-            ...(nodePort !== undefined ? { nodePort } : {}),
-          }],
-        },
-      });
-
-      this.ingressInternalServiceName = INGRESS_INTERNAL;
-      this.ingressInternalService = new k8s.KubeService(this, 'ingress-internal-service', {
-        metadata: { name: INGRESS_INTERNAL, namespace: ns, labels: labelsOf(INGRESS, 'ingress') },
-        spec: {
-          type: 'ClusterIP',
-          selector: selectorOf(INGRESS),
-          ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http-internal'), protocol: 'TCP' }],
-        },
-      });
-
-      // ---------------------------------------------------------------- availability
-      for (const [component, role, replicas] of [[CONTROLLER, 'controller', this.controllerReplicas], [INGRESS, 'ingress', this.ingressReplicas]] as Array<[string, string, number]>) {
-        if (replicas > 1) {
-          new k8s.KubePodDisruptionBudget(this, `${role}-pdb`, {
-            metadata: { name: component, namespace: ns, labels: labelsOf(component, role) },
-            spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorOf(component) } },
-          });
-        }
-      }
-
-      // ---------------------------------------------------------------- network policies
-      // Ingress rules only: egress stays open (the controller must reach the API server, whose
-      // address is cluster-specific; the ingress must reach revision Services in every namespace).
-      // Kubelet probes come from the node and are not subject to these policies on common CNIs.
-      if (npEnabled) {
-        const scrapers: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': metricsNamespace } } };
-        const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-        new k8s.KubeNetworkPolicy(this, 'ingress-netpol', {
-          metadata: { name: INGRESS, namespace: ns, labels: labelsOf(INGRESS, 'ingress') },
-          spec: {
-            podSelector: { matchLabels: selectorOf(INGRESS) },
-            policyTypes: ['Ingress'],
-            ingress: [
-              // External listener: client traffic from anywhere (in and outside the cluster).
-              { ports: [tcp(INGRESS_HTTP_PORT)] },
-              // Internal listener (cluster-local hosts): from pods only, in any namespace; callers on
-              // the host network (or outside the cluster) are not pods and are refused.
-              { from: [{ namespaceSelector: {} }], ports: [tcp(INGRESS_INTERNAL_PORT)] },
-              // Admin port (/metrics): only from the metrics scrapers' namespace.
-              { from: [scrapers], ports: [tcp(INGRESS_ADMIN_PORT)] },
-            ],
+        healthPort: 'admin',
+        services: [
+          {
+            name: INGRESS,
+            type: r.serviceType,
+            portName: 'http',
+            port: r.httpPort,
+            targetPort: 'http',
+            nodePort: r.nodePort,
+            annotations: props.ingress?.serviceAnnotations,
           },
-        });
-        new k8s.KubeNetworkPolicy(this, 'controller-netpol', {
-          metadata: { name: CONTROLLER, namespace: ns, labels: labelsOf(CONTROLLER, 'controller') },
-          spec: {
-            podSelector: { matchLabels: selectorOf(CONTROLLER) },
-            policyTypes: ['Ingress'],
-            ingress: [
-              // Admin port (/metrics, health): from pods of the system namespace and the scrapers.
-              { from: [{ podSelector: {} }, scrapers], ports: [tcp(CONTROLLER_ADMIN_PORT)] },
-            ],
-          },
-        });
-      }
+          // Cluster-local addresses are ExternalName aliases of this one (port 80).
+          { name: INGRESS_INTERNAL_SERVICE_NAME, type: 'ClusterIP', portName: 'http', port: 80, targetPort: 'http-internal' },
+        ],
+        networkPolicy: r.networkPolicy,
+      });
+      this.ingressDeployment = ingress.deployment;
+      [this.ingressService, this.ingressInternalService] = ingress.services;
     } catch (e) {
       throw _pathError(this, e);
     }
@@ -715,12 +550,6 @@ export class ServingControlPlane extends Construct {
    * (Cluster)Role.
    */
   public describeRules(): RbacRuleDescription[] {
-    return this.rules.map(r => ({
-      ...r,
-      apiGroups: [...r.apiGroups],
-      resources: [...r.resources],
-      verbs: [...r.verbs],
-      ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
-    }));
+    return this.rbac.describeRules();
   }
 }

@@ -354,3 +354,32 @@ export interface KnativeClusterSettings {
    */
   readonly autoscaler?: AutoscalerSettings;
 }
+
+/**
+ * Everything this library renders into the `config-*` ConfigMaps of a Knative Serving
+ * installation: the cluster settings the Knative constructs are validated against
+ * (`KnativeClusterSettings`) plus the domains, `config-network` and `config-gc`.
+ * The props of `ServingConfigMaps` and `ServingControlPlane` extend it.
+ */
+export interface ServingConfigSettings extends KnativeClusterSettings {
+  /**
+   * Default domain of external Routes (`config-domain`).
+   * @default - none: every Route is cluster-local (`svc.<clusterDomain>`), as in stock Knative
+   */
+  readonly defaultDomain?: string;
+  /**
+   * Domains for Routes matching label selectors (`config-domain`).
+   * @default - none
+   */
+  readonly domainSelectors?: DomainSelector[];
+  /**
+   * `config-network` settings (domain/tag templates, external scheme, rollout duration).
+   * @default - Knative defaults
+   */
+  readonly network?: NetworkSettings;
+  /**
+   * `config-gc` settings (revision garbage collection).
+   * @default - Knative defaults
+   */
+  readonly gc?: RevisionGcSettings;
+}

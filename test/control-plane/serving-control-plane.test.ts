@@ -105,14 +105,15 @@ describe('ServingControlPlane defaults', () => {
       'ClusterRoleBinding -/knative-serving-ingress',
       'Role knative-serving/serving-ingress',
       'RoleBinding knative-serving/serving-ingress',
+      // One RuntimeComponent per component: its Deployment, Services, PodDisruptionBudget, NetworkPolicy.
       'Deployment knative-serving/serving-controller',
+      'PodDisruptionBudget knative-serving/serving-controller',
+      'NetworkPolicy knative-serving/serving-controller',
       'Deployment knative-serving/serving-ingress',
       'Service knative-serving/serving-ingress',
       'Service knative-serving/serving-ingress-internal',
-      'PodDisruptionBudget knative-serving/serving-controller',
       'PodDisruptionBudget knative-serving/serving-ingress',
       'NetworkPolicy knative-serving/serving-ingress',
-      'NetworkPolicy knative-serving/serving-controller',
     ]);
     expect(withoutCrdSchemas(out)).toMatchSnapshot();
   });
