@@ -1,46 +1,30 @@
 /**
  * Typed cluster configuration → Knative's ConfigMaps (`config-domain`, `config-network`,
  * `config-gc`, `config-defaults`, `config-features`, `config-autoscaler`), validated eagerly with
- * the same parser the runtime uses (`parseServingConfig` in src/core/config.ts), plus checks of
+ * the same parser the runtime uses (`parseServingConfig` in src/core/config), plus checks of
  * our own that name the prop and suggest a fix.
  *
- * One renderer for both users of the typed settings: `ServingControlPlane` writes its output as
- * ConfigMaps, and `KnativeCluster.configure()` (and a control plane in the app) hand the parsed
- * result to synth-time validation, so the two cannot disagree. `SETTING_KEYS` is the one table
- * of typed prop ↔ ConfigMap key, used for rendering, for messages about rendered keys, and for
- * fixes that name the prop to change. Internal: not exported from the package.
+ * One renderer for both users of the typed settings: `ServingConfigMaps` (in a
+ * `ServingControlPlane` or on its own) writes its output as ConfigMaps, and
+ * `KnativeCluster.configure()` (and a control plane in the app) hand the parsed result to
+ * synth-time validation, so the two cannot disagree. `SETTING_KEYS` is the one table of typed
+ * prop ↔ ConfigMap key ↔ how the value is checked and written, used for rendering, for messages
+ * about rendered keys, and for fixes that name the prop to change. Internal: not exported from
+ * the package.
  */
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { KnativeError } from './errors';
-import type { AutoscalerSettings, DomainSelector, FeatureSettings, NetworkSettings, RevisionDefaultsSettings, RevisionGcSettings } from './settings';
+import type { AutoscalerSettings, FeatureSettings, RevisionDefaultsSettings, RevisionGcSettings, ServingConfigSettings } from './settings';
 import {
   ConfigError, DEFAULT_DOMAIN_TEMPLATE, DEFAULT_FEATURE_FLAGS, DEFAULT_TAG_TEMPLATE, formatGoDuration, parseGoDuration, parseServingConfig,
-  ServingConfig,
+  SERVING_CONFIG_MAP_NAMES, ServingConfig,
 } from '../core/config';
 import { checkHost, clusterLocalDomainOf, renderDomainTemplate, renderTagTemplate } from '../core/hosts';
 import { isDns1123Label, isDns1123Subdomain, isQualifiedName } from '../core/names';
 
-/** Inputs of `renderServingConfig`: the typed settings (all optional) plus the cluster domain. */
-export interface ServingConfigInput {
-  readonly defaultDomain?: string;
-  readonly domainSelectors?: DomainSelector[];
-  readonly network?: NetworkSettings;
-  readonly gc?: RevisionGcSettings;
-  readonly defaults?: RevisionDefaultsSettings;
-  readonly features?: FeatureSettings;
-  readonly autoscaler?: AutoscalerSettings;
-  /** Default "cluster.local". */
-  readonly clusterDomain?: string;
-}
-
-/** ConfigMap data maps keyed by ConfigMap name (every name of `CONFIG_MAP_NAMES`). */
+/** ConfigMap data maps keyed by ConfigMap name (every name of `SERVING_CONFIG_MAP_NAMES`). */
 export type RenderedConfig = { [configMap: string]: { [key: string]: string } };
-
-/** Names of every ConfigMap the runtime reads, in render order. */
-export const CONFIG_MAP_NAMES = [
-  'config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment',
-];
 
 const KPA_CLASS = 'kpa.autoscaling.knative.dev';
 const HPA_CLASS = 'hpa.autoscaling.knative.dev';
@@ -66,53 +50,95 @@ const FLAG_KEYS: Array<[keyof FeatureSettings, string]> = [
  */
 type SettingKind = 'seconds' | 'duration' | 'number' | 'bool' | 'class' | 'string';
 
-/** One typed prop and the ConfigMap key it renders. */
+/**
+ * What a typed prop must be, checked on its own before anything is written (checks across props
+ * follow in the renderer): an integer ≥ `min`; a number in a range (`example` for the fix);
+ * a Duration of whole seconds (`wholeSeconds`) or of milliseconds (`seconds`) in a range; a
+ * boolean; `asIs` (written unchecked: enums); `custom` (checked and recorded by the renderer).
+ */
+type FieldCheck =
+  | { readonly is: 'int'; readonly min: number }
+  | { readonly is: 'number'; readonly lo: number; readonly hi: number; readonly example: number; readonly loOpen?: boolean }
+  | { readonly is: 'wholeSeconds'; readonly min: number; readonly max?: number }
+  | { readonly is: 'seconds'; readonly min: number }
+  | { readonly is: 'bool' }
+  | { readonly is: 'asIs' }
+  | { readonly is: 'custom' };
+
+const int = (min: number): FieldCheck => ({ is: 'int', min });
+const num = (lo: number, hi: number, example: number, loOpen = false): FieldCheck => ({ is: 'number', lo, hi, example, loOpen });
+const wholeSeconds = (min: number, max?: number): FieldCheck => ({ is: 'wholeSeconds', min, max });
+const seconds = (min: number): FieldCheck => ({ is: 'seconds', min });
+const BOOL: FieldCheck = { is: 'bool' };
+const AS_IS: FieldCheck = { is: 'asIs' };
+const CUSTOM: FieldCheck = { is: 'custom' };
+
+/** A checked value, before it is written: seconds (number) for Durations, a string for a class. */
+type SettingValue = string | number | boolean;
+
+/** One typed prop: the ConfigMap key it renders, how it is written and how it is checked. */
 interface SettingKey {
   readonly configMap: string;
   readonly key: string;
   /** Prop path below the settings struct, e.g. `defaults.maxRevisionTimeout`. */
   readonly prop: string;
   readonly kind: SettingKind;
+  readonly check: FieldCheck;
+  /** How the checked value is written, when not by `kind`. */
+  readonly write?: (v: SettingValue) => string;
 }
 
+/** How the checked value of a row is written: a Duration of kind `duration` as a Go duration, the rest as is. */
+function writeOf(s: SettingKey): (v: SettingValue) => string {
+  return s.write ?? (s.kind === 'duration' ? (v) => formatGoDuration(v as number) : String);
+}
+
+/** Every typed prop, in the order its key is written into its ConfigMap. */
 const SETTING_KEYS: readonly SettingKey[] = [
-  { configMap: 'config-defaults', key: 'revision-timeout-seconds', prop: 'defaults.revisionTimeout', kind: 'seconds' },
-  { configMap: 'config-defaults', key: 'max-revision-timeout-seconds', prop: 'defaults.maxRevisionTimeout', kind: 'seconds' },
-  { configMap: 'config-defaults', key: 'container-concurrency', prop: 'defaults.containerConcurrency', kind: 'number' },
-  { configMap: 'config-defaults', key: 'container-concurrency-max-limit', prop: 'defaults.containerConcurrencyMaxLimit', kind: 'number' },
-  { configMap: 'config-defaults', key: 'allow-container-concurrency-zero', prop: 'defaults.allowContainerConcurrencyZero', kind: 'bool' },
-  { configMap: 'config-network', key: 'domain-template', prop: 'network.domainTemplate', kind: 'string' },
-  { configMap: 'config-network', key: 'tag-template', prop: 'network.tagTemplate', kind: 'string' },
-  { configMap: 'config-network', key: 'default-external-scheme', prop: 'network.defaultExternalScheme', kind: 'string' },
-  { configMap: 'config-network', key: 'rollout-duration', prop: 'network.rolloutDuration', kind: 'seconds' },
-  { configMap: 'config-gc', key: 'retain-since-create-time', prop: 'gc.retainSinceCreateTime', kind: 'duration' },
-  { configMap: 'config-gc', key: 'retain-since-last-active-time', prop: 'gc.retainSinceLastActiveTime', kind: 'duration' },
-  { configMap: 'config-gc', key: 'min-non-active-revisions', prop: 'gc.minNonActiveRevisions', kind: 'number' },
-  { configMap: 'config-gc', key: 'max-non-active-revisions', prop: 'gc.maxNonActiveRevisions', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'pod-autoscaler-class', prop: 'autoscaler.podAutoscalerClass', kind: 'class' },
-  { configMap: 'config-autoscaler', key: 'enable-scale-to-zero', prop: 'autoscaler.enableScaleToZero', kind: 'bool' },
-  { configMap: 'config-autoscaler', key: 'allow-zero-initial-scale', prop: 'autoscaler.allowZeroInitialScale', kind: 'bool' },
-  { configMap: 'config-autoscaler', key: 'initial-scale', prop: 'autoscaler.initialScale', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'min-scale', prop: 'autoscaler.minScale', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'max-scale', prop: 'autoscaler.maxScale', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'max-scale-limit', prop: 'autoscaler.maxScaleLimit', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'container-concurrency-target-default', prop: 'autoscaler.containerConcurrencyTargetDefault', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'container-concurrency-target-percentage', prop: 'autoscaler.targetUtilizationPercentage', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'requests-per-second-target-default', prop: 'autoscaler.requestsPerSecondTargetDefault', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'target-burst-capacity', prop: 'autoscaler.targetBurstCapacity', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'stable-window', prop: 'autoscaler.stableWindow', kind: 'duration' },
-  { configMap: 'config-autoscaler', key: 'panic-window-percentage', prop: 'autoscaler.panicWindowPercentage', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'panic-threshold-percentage', prop: 'autoscaler.panicThresholdPercentage', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'scale-to-zero-grace-period', prop: 'autoscaler.scaleToZeroGracePeriod', kind: 'duration' },
-  { configMap: 'config-autoscaler', key: 'scale-to-zero-pod-retention-period', prop: 'autoscaler.scaleToZeroPodRetentionPeriod', kind: 'duration' },
-  { configMap: 'config-autoscaler', key: 'scale-down-delay', prop: 'autoscaler.scaleDownDelay', kind: 'duration' },
-  { configMap: 'config-autoscaler', key: 'max-scale-up-rate', prop: 'autoscaler.maxScaleUpRate', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'max-scale-down-rate', prop: 'autoscaler.maxScaleDownRate', kind: 'number' },
-  { configMap: 'config-autoscaler', key: 'activator-capacity', prop: 'autoscaler.activatorCapacity', kind: 'number' },
+  { configMap: 'config-defaults', key: 'revision-timeout-seconds', prop: 'defaults.revisionTimeout', kind: 'seconds', check: wholeSeconds(1) },
+  { configMap: 'config-defaults', key: 'max-revision-timeout-seconds', prop: 'defaults.maxRevisionTimeout', kind: 'seconds', check: wholeSeconds(1) },
+  { configMap: 'config-defaults', key: 'container-concurrency', prop: 'defaults.containerConcurrency', kind: 'number', check: int(0) },
+  { configMap: 'config-defaults', key: 'container-concurrency-max-limit', prop: 'defaults.containerConcurrencyMaxLimit', kind: 'number', check: int(1) },
+  { configMap: 'config-defaults', key: 'allow-container-concurrency-zero', prop: 'defaults.allowContainerConcurrencyZero', kind: 'bool', check: BOOL },
+  { configMap: 'config-network', key: 'domain-template', prop: 'network.domainTemplate', kind: 'string', check: CUSTOM },
+  { configMap: 'config-network', key: 'tag-template', prop: 'network.tagTemplate', kind: 'string', check: CUSTOM },
+  { configMap: 'config-network', key: 'default-external-scheme', prop: 'network.defaultExternalScheme', kind: 'string', check: AS_IS },
+  { configMap: 'config-network', key: 'rollout-duration', prop: 'network.rolloutDuration', kind: 'seconds', check: wholeSeconds(0) },
+  { configMap: 'config-gc', key: 'retain-since-create-time', prop: 'gc.retainSinceCreateTime', kind: 'duration', check: wholeSeconds(0) },
+  { configMap: 'config-gc', key: 'retain-since-last-active-time', prop: 'gc.retainSinceLastActiveTime', kind: 'duration', check: wholeSeconds(0) },
+  { configMap: 'config-gc', key: 'min-non-active-revisions', prop: 'gc.minNonActiveRevisions', kind: 'number', check: int(0) },
+  { configMap: 'config-gc', key: 'max-non-active-revisions', prop: 'gc.maxNonActiveRevisions', kind: 'number', check: int(0) },
+  { configMap: 'config-autoscaler', key: 'pod-autoscaler-class', prop: 'autoscaler.podAutoscalerClass', kind: 'class', check: CUSTOM },
+  { configMap: 'config-autoscaler', key: 'enable-scale-to-zero', prop: 'autoscaler.enableScaleToZero', kind: 'bool', check: BOOL },
+  { configMap: 'config-autoscaler', key: 'allow-zero-initial-scale', prop: 'autoscaler.allowZeroInitialScale', kind: 'bool', check: BOOL },
+  { configMap: 'config-autoscaler', key: 'initial-scale', prop: 'autoscaler.initialScale', kind: 'number', check: int(0) },
+  { configMap: 'config-autoscaler', key: 'min-scale', prop: 'autoscaler.minScale', kind: 'number', check: int(0) },
+  { configMap: 'config-autoscaler', key: 'max-scale', prop: 'autoscaler.maxScale', kind: 'number', check: int(0) },
+  { configMap: 'config-autoscaler', key: 'max-scale-limit', prop: 'autoscaler.maxScaleLimit', kind: 'number', check: int(0) },
+  { configMap: 'config-autoscaler', key: 'container-concurrency-target-default', prop: 'autoscaler.containerConcurrencyTargetDefault', kind: 'number', check: num(0, Infinity, 100, true) },
+  {
+    configMap: 'config-autoscaler',
+    key: 'container-concurrency-target-percentage',
+    prop: 'autoscaler.targetUtilizationPercentage',
+    kind: 'number',
+    check: num(1, 100, 70),
+    // Knative reads values in (0, 1] as fractions (legacy): 1 % is written as 0.01.
+    write: (v) => (v === 1 ? '0.01' : String(v)),
+  },
+  { configMap: 'config-autoscaler', key: 'requests-per-second-target-default', prop: 'autoscaler.requestsPerSecondTargetDefault', kind: 'number', check: num(0.01, Infinity, 200) },
+  { configMap: 'config-autoscaler', key: 'target-burst-capacity', prop: 'autoscaler.targetBurstCapacity', kind: 'number', check: CUSTOM },
+  { configMap: 'config-autoscaler', key: 'stable-window', prop: 'autoscaler.stableWindow', kind: 'duration', check: wholeSeconds(6, 3600) },
+  { configMap: 'config-autoscaler', key: 'panic-window-percentage', prop: 'autoscaler.panicWindowPercentage', kind: 'number', check: num(1, 100, 10) },
+  { configMap: 'config-autoscaler', key: 'panic-threshold-percentage', prop: 'autoscaler.panicThresholdPercentage', kind: 'number', check: num(110, 1000, 200) },
+  { configMap: 'config-autoscaler', key: 'scale-to-zero-grace-period', prop: 'autoscaler.scaleToZeroGracePeriod', kind: 'duration', check: seconds(6) },
+  { configMap: 'config-autoscaler', key: 'scale-to-zero-pod-retention-period', prop: 'autoscaler.scaleToZeroPodRetentionPeriod', kind: 'duration', check: seconds(0) },
+  { configMap: 'config-autoscaler', key: 'scale-down-delay', prop: 'autoscaler.scaleDownDelay', kind: 'duration', check: wholeSeconds(0) },
+  { configMap: 'config-autoscaler', key: 'max-scale-up-rate', prop: 'autoscaler.maxScaleUpRate', kind: 'number', check: num(1, Infinity, 1000, true) },
+  { configMap: 'config-autoscaler', key: 'max-scale-down-rate', prop: 'autoscaler.maxScaleDownRate', kind: 'number', check: num(1, Infinity, 2, true) },
+  { configMap: 'config-autoscaler', key: 'activator-capacity', prop: 'autoscaler.activatorCapacity', kind: 'number', check: num(1, Infinity, 100) },
 ];
 
 const BY_KEY = new Map<string, SettingKey>(SETTING_KEYS.map((k) => [`${k.configMap}/${k.key}`, k]));
-const BY_PROP = new Map<string, SettingKey>(SETTING_KEYS.map((k) => [k.prop, k]));
 
 /** The typed prop (below the settings struct) that renders `key` of `configMap`, if any. */
 function settingOf(configMap: string, key: string): { prop: string; kind: SettingKind | 'flag' } | undefined {
@@ -207,9 +233,30 @@ export function checkClusterDomain(owner: SettingsOwner, clusterDomain: string):
   return clusterDomain;
 }
 
-/** Checks of one render call, bound to the owner named in its errors. */
+/** Checks of one render call, bound to the owner named in its errors, and the values they passed. */
 class Checker {
+  /** The checked value of each typed prop that was set (`SETTING_KEYS`), by prop path. */
+  public readonly values = new Map<string, SettingValue>();
+
   constructor(public readonly owner: SettingsOwner) {}
+
+  /**
+   * Check every prop of `group` (`gc`, `autoscaler`, …) that is set in `settings` by its
+   * `SETTING_KEYS` row, and record the checked values (`custom` rows: the renderer does both).
+   */
+  public fields(group: string, settings: object): void {
+    const given = settings as { readonly [name: string]: unknown };
+    for (const s of SETTING_KEYS) {
+      const [g, name] = s.prop.split('.');
+      if (g !== group || given[name] === undefined || s.check.is === 'custom') continue;
+      this.values.set(s.prop, this.field(s.prop, s.check, given[name]));
+    }
+  }
+
+  /** The checked value of a number or Duration (seconds) prop, if set. */
+  public num(prop: string): number | undefined {
+    return this.values.get(prop) as number | undefined;
+  }
 
   public fail(prop: string, value: unknown, problem: string, fix: string): never {
     throw propError(this.owner, prop, value, problem, fix);
@@ -256,6 +303,17 @@ class Checker {
     return b;
   }
 
+  private field(prop: string, check: FieldCheck, v: unknown): SettingValue {
+    switch (check.is) {
+      case 'int': return this.int(prop, v as number, check.min);
+      case 'number': return this.number(prop, v as number, check.lo, check.hi, check.example, check.loOpen);
+      case 'wholeSeconds': return this.wholeSeconds(prop, v as Duration, check.min, check.max);
+      case 'seconds': return this.seconds(prop, v as Duration, check.min);
+      case 'bool': return this.bool(prop, v as boolean);
+      default: return v as SettingValue;
+    }
+  }
+
   public domain(prop: string, domain: string, clusterDomain: string): void {
     if (!isDns1123Subdomain(domain)) {
       this.fail(prop, domain, 'is not a valid DNS-1123 subdomain (lower-case alphanumerics, "-" and ".")', 'use a domain such as "example.com"');
@@ -269,31 +327,55 @@ class Checker {
 /**
  * Render the ConfigMap `data` maps (keyed by ConfigMap name) for the given settings, rendering
  * only keys that were set, and parse them with the runtime's parser (`config`: the configuration
- * the cluster then has). Throws an Error naming `owner`, the prop, the value and a fix on bad
- * input.
+ * the cluster then has). Throws a `KnativeError` naming `owner`, the prop, the value and a fix on
+ * bad input.
+ *
+ * Each section checks its props (one by one from `SETTING_KEYS`, then across props); the checked
+ * values are written from the table at the end.
  *
  * @param owner where errors point: the construct and the prefix of the prop names
  */
-export function renderServingConfig(input: ServingConfigInput, owner: SettingsOwner): { data: RenderedConfig; config: ServingConfig } {
+export function renderServingConfig(input: ServingConfigSettings, owner: SettingsOwner): { data: RenderedConfig; config: ServingConfig } {
   const c: Checker = new Checker(owner);
   const clusterDomain = checkClusterDomain(owner, input.clusterDomain ?? 'cluster.local');
   const data: RenderedConfig = {};
-  for (const n of CONFIG_MAP_NAMES) data[n] = {};
-  /** Write the ConfigMap key of a typed prop (`SETTING_KEYS`). */
-  const put = (prop: string, value: string): void => {
-    const k = BY_PROP.get(prop)!;
-    data[k.configMap][k.key] = value;
-  };
+  for (const n of SERVING_CONFIG_MAP_NAMES) data[n] = {};
 
-  // config-domain
+  renderDomains(c, input, clusterDomain, data['config-domain']);
+  checkNetwork(c, input);
+  checkGc(c, input.gc ?? {});
+  checkDefaults(c, input.defaults ?? {});
+  renderFeatures(c, input.features ?? {}, data['config-features']);
+  checkAutoscaler(c, input.autoscaler ?? {});
+  for (const s of SETTING_KEYS) {
+    const v = c.values.get(s.prop);
+    if (v !== undefined) data[s.configMap][s.key] = writeOf(s)(v);
+  }
+
+  // Last line of defence: the runtime's own parser must accept what we render.
+  let config: ServingConfig;
+  try {
+    config = parseServingConfig(data, clusterDomain);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      const { prop } = propOfConfigKey(e.configMap, e.key, e.value);
+      throw propError(owner, prop, e.value, `renders ${e.configMap}: ${e.key}: "${e.value}", which Knative rejects: ${e.problem}`, e.fix);
+    }
+    throw e;
+  }
+  return { data, config };
+}
+
+/** `config-domain`: the default domain and the selector domains, written into `out`. */
+function renderDomains(c: Checker, input: ServingConfigSettings, clusterDomain: string, out: { [key: string]: string }): void {
   if (input.defaultDomain !== undefined) {
     c.domain('defaultDomain', input.defaultDomain, clusterDomain);
-    data['config-domain'][input.defaultDomain] = '';
+    out[input.defaultDomain] = '';
   }
   (input.domainSelectors ?? []).forEach((sel, i) => {
     const prop = `domainSelectors[${i}]`;
     c.domain(`${prop}.domain`, sel.domain, clusterDomain);
-    if (Object.prototype.hasOwnProperty.call(data['config-domain'], sel.domain)) {
+    if (Object.prototype.hasOwnProperty.call(out, sel.domain)) {
       c.fail(`${prop}.domain`, sel.domain, 'is configured twice', 'give each domain one selector (or use it as defaultDomain only)');
     }
     const keys = Object.keys(sel.selector ?? {}).sort();
@@ -307,10 +389,12 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
         c.fail(`${prop}.selector["${k}"]`, v, 'is not a valid label value', 'use ≤ 63 alphanumerics, "-", "_" or "."');
       }
     }
-    data['config-domain'][sel.domain] = 'selector:\n' + keys.map(k => `  ${k}: ${JSON.stringify(sel.selector[k])}`).join('\n') + '\n';
+    out[sel.domain] = 'selector:\n' + keys.map(k => `  ${k}: ${JSON.stringify(sel.selector[k])}`).join('\n') + '\n';
   });
+}
 
-  // config-network
+/** `config-network`: the templates must give valid hosts for a sample Route and tag; the other props by the table. */
+function checkNetwork(c: Checker, input: ServingConfigSettings): void {
   const net = input.network ?? {};
   const domainTemplate = net.domainTemplate ?? DEFAULT_DOMAIN_TEMPLATE;
   const tagTemplate = net.tagTemplate ?? DEFAULT_TAG_TEMPLATE;
@@ -332,7 +416,7 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
       c.fail('network.domainTemplate', domainTemplate, 'does not use {{.Name}}, so every Route (and every tag) would get the same host',
         `include {{.Name}}, e.g. "${DEFAULT_DOMAIN_TEMPLATE}"`);
     }
-    put('network.domainTemplate', domainTemplate);
+    c.values.set('network.domainTemplate', domainTemplate);
   }
   if (net.tagTemplate !== undefined) {
     let part: string;
@@ -348,7 +432,7 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
       c.fail('network.tagTemplate', tagTemplate, `for tag "candidate" of Route "hello" it renders "${part}", which is not a DNS label (it also names the tag's Kubernetes Service)`,
         `render a single DNS label, e.g. "${DEFAULT_TAG_TEMPLATE}" or "{{.Name}}-{{.Tag}}"`);
     }
-    put('network.tagTemplate', tagTemplate);
+    c.values.set('network.tagTemplate', tagTemplate);
   }
   if (net.domainTemplate !== undefined || net.tagTemplate !== undefined) {
     // The combination must still give a valid host for a tagged target.
@@ -360,34 +444,27 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
         'make the tag template render a DNS label that the domain template places in the host');
     }
   }
-  if (net.defaultExternalScheme !== undefined) put('network.defaultExternalScheme', net.defaultExternalScheme);
-  if (net.rolloutDuration !== undefined) {
-    put('network.rolloutDuration', String(c.wholeSeconds('network.rolloutDuration', net.rolloutDuration, 0)));
-  }
+  c.fields('network', net);
+}
 
-  // config-gc
-  const gc = input.gc ?? {};
-  if (gc.retainSinceCreateTime !== undefined) {
-    put('gc.retainSinceCreateTime', formatGoDuration(c.wholeSeconds('gc.retainSinceCreateTime', gc.retainSinceCreateTime, 0)));
-  }
-  if (gc.retainSinceLastActiveTime !== undefined) {
-    put('gc.retainSinceLastActiveTime', formatGoDuration(c.wholeSeconds('gc.retainSinceLastActiveTime', gc.retainSinceLastActiveTime, 0)));
-  }
-  const min = gc.minNonActiveRevisions !== undefined ? c.int('gc.minNonActiveRevisions', gc.minNonActiveRevisions) : undefined;
-  const max = gc.maxNonActiveRevisions !== undefined ? c.int('gc.maxNonActiveRevisions', gc.maxNonActiveRevisions) : undefined;
+/** `config-gc`: min ≤ max non-active revisions (with Knative's defaults for the unset one). */
+function checkGc(c: Checker, gc: RevisionGcSettings): void {
+  c.fields('gc', gc);
+  const min = c.num('gc.minNonActiveRevisions');
+  const max = c.num('gc.maxNonActiveRevisions');
   if ((min ?? 20) > (max ?? 1000)) {
     if (min !== undefined) {
       c.fail('gc.minNonActiveRevisions', min, `must be ≤ gc.maxNonActiveRevisions (${max ?? 1000})`, 'lower minNonActiveRevisions or raise maxNonActiveRevisions');
     }
     c.fail('gc.maxNonActiveRevisions', max, 'must be ≥ gc.minNonActiveRevisions (20 by default)', 'raise maxNonActiveRevisions to 20 or more, or lower minNonActiveRevisions too');
   }
-  if (min !== undefined) put('gc.minNonActiveRevisions', String(min));
-  if (max !== undefined) put('gc.maxNonActiveRevisions', String(max));
+}
 
-  // config-defaults
-  const d = input.defaults ?? {};
-  const timeout = d.revisionTimeout !== undefined ? c.wholeSeconds('defaults.revisionTimeout', d.revisionTimeout, 1) : undefined;
-  const maxTimeout = d.maxRevisionTimeout !== undefined ? c.wholeSeconds('defaults.maxRevisionTimeout', d.maxRevisionTimeout, 1) : undefined;
+/** `config-defaults`: timeout ≤ max timeout, concurrency ≤ its limit, 0 only where allowed. */
+function checkDefaults(c: Checker, d: RevisionDefaultsSettings): void {
+  c.fields('defaults', d);
+  const timeout = c.num('defaults.revisionTimeout');
+  const maxTimeout = c.num('defaults.maxRevisionTimeout');
   if ((timeout ?? 300) > (maxTimeout ?? 600)) {
     if (timeout !== undefined) {
       c.fail('defaults.revisionTimeout', `${timeout}s`, `must be ≤ defaults.maxRevisionTimeout (${maxTimeout ?? 600}s)`, 'lower revisionTimeout or raise maxRevisionTimeout');
@@ -395,33 +472,28 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
     c.fail('defaults.maxRevisionTimeout', `${maxTimeout}s`, 'must be ≥ defaults.revisionTimeout (300s by default)',
       'raise maxRevisionTimeout to 300s or more, or lower revisionTimeout too');
   }
-  const cc = d.containerConcurrency !== undefined ? c.int('defaults.containerConcurrency', d.containerConcurrency) : undefined;
-  const ccMax = d.containerConcurrencyMaxLimit !== undefined ? c.int('defaults.containerConcurrencyMaxLimit', d.containerConcurrencyMaxLimit, 1) : undefined;
+  const cc = c.num('defaults.containerConcurrency');
+  const ccMax = c.num('defaults.containerConcurrencyMaxLimit');
   if (cc !== undefined && cc > (ccMax ?? 1000)) {
     c.fail('defaults.containerConcurrency', cc, `must be ≤ defaults.containerConcurrencyMaxLimit (${ccMax ?? 1000})`,
       'lower containerConcurrency or raise containerConcurrencyMaxLimit');
   }
-  const allowCcZero = d.allowContainerConcurrencyZero !== undefined ? c.bool('defaults.allowContainerConcurrencyZero', d.allowContainerConcurrencyZero) : undefined;
-  if (cc === 0 && allowCcZero === false) {
+  if (cc === 0 && c.values.get('defaults.allowContainerConcurrencyZero') === false) {
     c.fail('defaults.containerConcurrency', cc, 'must be ≥ 1 when defaults.allowContainerConcurrencyZero is false',
       'set a containerConcurrency of 1 or more, or allow 0');
   }
-  if (timeout !== undefined) put('defaults.revisionTimeout', String(timeout));
-  if (maxTimeout !== undefined) put('defaults.maxRevisionTimeout', String(maxTimeout));
-  if (cc !== undefined) put('defaults.containerConcurrency', String(cc));
-  if (ccMax !== undefined) put('defaults.containerConcurrencyMaxLimit', String(ccMax));
-  if (allowCcZero !== undefined) put('defaults.allowContainerConcurrencyZero', String(allowCcZero));
+}
 
-  // config-features
-  const f = input.features ?? {};
+/** `config-features`: typed flags and `additionalFlags`, written into `out`. */
+function renderFeatures(c: Checker, f: FeatureSettings, out: { [key: string]: string }): void {
   for (const [prop, key] of FLAG_KEYS) {
     const v = f[prop] as string | undefined;
     if (v === undefined) continue;
     if (!['Enabled', 'Allowed', 'Disabled'].includes(v)) c.fail(`features.${prop}`, v, 'is not a flag state', 'use FeatureFlagState.ENABLED, ALLOWED or DISABLED');
-    data['config-features'][key] = v as string;
+    out[key] = v as string;
   }
   for (const [key, value] of Object.entries(f.additionalFlags ?? {})) {
-    if (Object.prototype.hasOwnProperty.call(data['config-features'], key)) {
+    if (Object.prototype.hasOwnProperty.call(out, key)) {
       const typed = FLAG_KEYS.find(([, k]) => k === key)![0];
       c.fail(`features.additionalFlags["${key}"]`, value, `duplicates features.${typed}`, `set it once, via features.${typed}`);
     }
@@ -431,40 +503,14 @@ export function renderServingConfig(input: ServingConfigInput, owner: SettingsOw
     if (!['Enabled', 'Allowed', 'Disabled'].includes(value)) {
       c.fail(`features.additionalFlags["${key}"]`, value, 'is not a flag state', 'use "Enabled", "Allowed" or "Disabled"');
     }
-    data['config-features'][key] = value;
+    out[key] = value;
   }
-
-  renderAutoscaler(c, input.autoscaler ?? {}, put);
-
-  // Last line of defence: the runtime's own parser must accept what we render.
-  let config: ServingConfig;
-  try {
-    config = parseServingConfig(data, clusterDomain);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      const { prop } = propOfConfigKey(e.configMap, e.key, e.value);
-      throw propError(owner, prop, e.value, `renders ${e.configMap}: ${e.key}: "${e.value}", which Knative rejects: ${e.problem}`, e.fix);
-    }
-    throw e;
-  }
-  return { data, config };
 }
 
-/** `config-autoscaler`: every prop checked against the range Knative's parser accepts. */
-function renderAutoscaler(c: Checker, a: AutoscalerSettings, put: (prop: string, value: string) => void): void {
+/** `config-autoscaler`: the class, and the checks across props that Knative's parser makes. */
+function checkAutoscaler(c: Checker, a: AutoscalerSettings): void {
   const P = (name: keyof AutoscalerSettings): string => `autoscaler.${name}`;
-  const num = (name: keyof AutoscalerSettings, lo: number, hi: number, example: number, loOpen = false): number | undefined => {
-    const v = a[name] as number | undefined;
-    return v === undefined ? undefined : c.number(P(name), v, lo, hi, example, loOpen);
-  };
-  const int = (name: keyof AutoscalerSettings, min: number): number | undefined => {
-    const v = a[name] as number | undefined;
-    return v === undefined ? undefined : c.int(P(name), v, min);
-  };
-  const bool = (name: keyof AutoscalerSettings): boolean | undefined => {
-    const v = a[name] as boolean | undefined;
-    return v === undefined ? undefined : c.bool(P(name), v);
-  };
+  const n = (name: keyof AutoscalerSettings): number | undefined => c.num(P(name));
 
   if (a.podAutoscalerClass !== undefined) {
     const cls = a.podAutoscalerClass.value;
@@ -472,16 +518,15 @@ function renderAutoscaler(c: Checker, a: AutoscalerSettings, put: (prop: string,
       c.fail(P('podAutoscalerClass'), cls, 'is not a Knative autoscaler class, and custom classes must not end in ".knative.dev"',
         'use AutoscalerClass.KPA, AutoscalerClass.HPA or a custom class such as AutoscalerClass.custom("autoscaler.example.com")');
     }
-    put(P('podAutoscalerClass'), cls);
+    c.values.set(P('podAutoscalerClass'), cls);
   }
-  const enableScaleToZero = bool('enableScaleToZero');
-  const allowZero = bool('allowZeroInitialScale');
-  const initial = int('initialScale', 0);
-  if (initial === 0 && allowZero !== true) {
+  c.fields('autoscaler', a);
+  const initial = n('initialScale');
+  if (initial === 0 && c.values.get(P('allowZeroInitialScale')) !== true) {
     c.fail(P('initialScale'), 0, 'may be 0 only when autoscaler.allowZeroInitialScale is true', 'set allowZeroInitialScale: true, or use an initialScale of 1 or more');
   }
-  const limit = int('maxScaleLimit', 0);
-  const max = int('maxScale', 0);
+  const limit = n('maxScaleLimit');
+  const max = n('maxScale');
   if (limit !== undefined && limit > 0) {
     if (max === undefined) {
       c.fail(P('maxScaleLimit'), limit, 'needs a default autoscaler.maxScale between 1 and the limit (Knative rejects the default 0, unlimited, under a limit)',
@@ -489,63 +534,30 @@ function renderAutoscaler(c: Checker, a: AutoscalerSettings, put: (prop: string,
     }
     if (max < 1 || max > limit) c.fail(P('maxScale'), max, `must be between 1 and autoscaler.maxScaleLimit (${limit})`, `use a maxScale from 1 to ${limit}, or raise maxScaleLimit`);
   }
-  const min = int('minScale', 0);
+  const min = n('minScale');
   if (min !== undefined && max !== undefined && max > 0 && min > max) {
     c.fail(P('minScale'), min, `must be ≤ autoscaler.maxScale (${max})`, 'lower minScale or raise maxScale');
   }
-  const ccTarget = num('containerConcurrencyTargetDefault', 0, Infinity, 100, true);
-  const utilization = num('targetUtilizationPercentage', 1, 100, 70);
+  const ccTarget = n('containerConcurrencyTargetDefault');
+  const utilization = n('targetUtilizationPercentage');
   if ((ccTarget ?? 100) * (utilization ?? 70) / 100 < 0.01) {
     c.fail(ccTarget !== undefined ? P('containerConcurrencyTargetDefault') : P('targetUtilizationPercentage'), ccTarget ?? utilization,
       `gives a concurrency target of ${(ccTarget ?? 100) * (utilization ?? 70) / 100} (containerConcurrencyTargetDefault × targetUtilizationPercentage / 100), below the minimum 0.01`,
       'raise containerConcurrencyTargetDefault or targetUtilizationPercentage');
   }
-  const rps = num('requestsPerSecondTargetDefault', 0.01, Infinity, 200);
   const tbc = a.targetBurstCapacity;
-  if (tbc !== undefined && tbc !== -1 && !(typeof tbc === 'number' && Number.isFinite(tbc) && tbc >= 0)) {
-    c.fail(P('targetBurstCapacity'), tbc, 'must be a number ≥ 0, or -1 (unlimited)', 'use e.g. 211, 0 (activator only at zero) or -1 (activator always in the path)');
+  if (tbc !== undefined) {
+    if (tbc !== -1 && !(typeof tbc === 'number' && Number.isFinite(tbc) && tbc >= 0)) {
+      c.fail(P('targetBurstCapacity'), tbc, 'must be a number ≥ 0, or -1 (unlimited)', 'use e.g. 211, 0 (activator only at zero) or -1 (activator always in the path)');
+    }
+    c.values.set(P('targetBurstCapacity'), tbc);
   }
-  const durationOf = (name: keyof AutoscalerSettings): Duration | undefined => a[name] as Duration | undefined;
-  const stable = durationOf('stableWindow') !== undefined ? c.wholeSeconds(P('stableWindow'), durationOf('stableWindow')!, 6, 3600) : undefined;
-  const panicPct = num('panicWindowPercentage', 1, 100, 10);
+  const stable = n('stableWindow');
+  const panicPct = n('panicWindowPercentage');
   const panicWindow = (stable ?? 60) * (panicPct ?? 10) / 100;
   if (panicWindow < 1) {
     c.fail(panicPct !== undefined ? P('panicWindowPercentage') : P('stableWindow'), panicPct ?? `${stable}s`,
       `gives a panic window of ${panicWindow}s (stableWindow × panicWindowPercentage / 100), below the minimum 1s`,
       'raise panicWindowPercentage or stableWindow');
   }
-  const panicThreshold = num('panicThresholdPercentage', 110, 1000, 200);
-  const grace = durationOf('scaleToZeroGracePeriod') !== undefined ? c.seconds(P('scaleToZeroGracePeriod'), durationOf('scaleToZeroGracePeriod')!, 6) : undefined;
-  const retention = durationOf('scaleToZeroPodRetentionPeriod') !== undefined
-    ? c.seconds(P('scaleToZeroPodRetentionPeriod'), durationOf('scaleToZeroPodRetentionPeriod')!, 0) : undefined;
-  const delay = durationOf('scaleDownDelay') !== undefined ? c.wholeSeconds(P('scaleDownDelay'), durationOf('scaleDownDelay')!, 0) : undefined;
-  const upRate = num('maxScaleUpRate', 1, Infinity, 1000, true);
-  const downRate = num('maxScaleDownRate', 1, Infinity, 2, true);
-  const activator = num('activatorCapacity', 1, Infinity, 100);
-
-  const write = (name: keyof AutoscalerSettings, v: string | undefined): void => {
-    if (v !== undefined) put(P(name), v);
-  };
-  const str = (v: number | boolean | undefined): string | undefined => (v === undefined ? undefined : String(v));
-  const goDuration = (v: number | undefined): string | undefined => (v === undefined ? undefined : formatGoDuration(v));
-  write('enableScaleToZero', str(enableScaleToZero));
-  write('allowZeroInitialScale', str(allowZero));
-  write('initialScale', str(initial));
-  write('minScale', str(min));
-  write('maxScale', str(max));
-  write('maxScaleLimit', str(limit));
-  write('containerConcurrencyTargetDefault', str(ccTarget));
-  // Knative reads values in (0, 1] as fractions (legacy): 1 % is written as 0.01.
-  write('targetUtilizationPercentage', utilization === 1 ? '0.01' : str(utilization));
-  write('requestsPerSecondTargetDefault', str(rps));
-  write('targetBurstCapacity', str(tbc));
-  write('stableWindow', goDuration(stable));
-  write('panicWindowPercentage', str(panicPct));
-  write('panicThresholdPercentage', str(panicThreshold));
-  write('scaleToZeroGracePeriod', goDuration(grace));
-  write('scaleToZeroPodRetentionPeriod', goDuration(retention));
-  write('scaleDownDelay', goDuration(delay));
-  write('maxScaleUpRate', str(upRate));
-  write('maxScaleDownRate', str(downRate));
-  write('activatorCapacity', str(activator));
 }
