@@ -10,8 +10,8 @@
  * Keep this list true: when the runtime starts honouring a setting, remove its check here (the
  * tests in test/core/runtime-support.test.ts name the runtime code each check stands for).
  */
-import { ConfigMapData, parseGoDuration, parseServingConfig, ServingConfig } from './config';
-import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, ROLLOUT_DURATION_KEYS } from './rules/annotations';
+import { ConfigMapData, parseServingConfig, ServingConfig } from './config';
+import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, ROLLOUT_DURATION_KEYS, rolloutDurationSeconds } from './rules/annotations';
 import type { Violation } from './rules/violation';
 import type { KubeObject } from './types';
 
@@ -51,22 +51,11 @@ function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-/** Seconds of a rollout-duration value as the runtime reads it (Go duration, or bare seconds); undefined if unreadable. */
-function rolloutSeconds(v: string): number | undefined {
-  if (/^\d+$/.test(v)) return Number(v);
-  try {
-    return parseGoDuration(v);
-  } catch {
-    return undefined;
-  }
-}
-
 /** `serving.knative.dev/rollout-duration` > 0 on a Service or Route (src/runtime/controller/reconcilers/route.ts). */
 function rolloutDuration(out: Violation[], annotations: Record<string, string>): void {
   const kv = pick(annotations, ROLLOUT_DURATION_KEYS);
-  if (!kv) return;
-  const s = rolloutSeconds(kv[1]);
-  if (s === undefined || s <= 0) return;
+  const s = rolloutDurationSeconds(annotations);
+  if (kv === undefined || s === undefined || s <= 0) return;
   out.push(warning(`metadata.annotations.${kv[0]}`, kv[1],
     'gradual rollout is not supported by the bundled runtime: a new traffic split is applied at once and the Route reports '
     + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)'));

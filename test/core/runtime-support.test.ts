@@ -159,7 +159,9 @@ describe('unsupportedSettings: other kinds', () => {
     const route = (a: Record<string, string>): KubeObject => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r', annotations: a }, spec: {} });
     expect(paths(route({ 'serving.knative.dev/rollout-duration': '0s' }))).toEqual([]);
     expect(paths(route({ 'serving.knative.dev/rollout-duration': '2m' }))).toEqual(['metadata.annotations.serving.knative.dev/rollout-duration']);
-    expect(paths(route({ 'serving.knative.dev/rolloutDuration': '120' }))).toEqual(['metadata.annotations.serving.knative.dev/rolloutDuration']);
+    expect(paths(route({ 'serving.knative.dev/rolloutDuration': '120s' }))).toEqual(['metadata.annotations.serving.knative.dev/rolloutDuration']);
+    // Bare seconds are not a Go duration: admission rejects them, and the runtime does not read them.
+    expect(paths(route({ 'serving.knative.dev/rollout-duration': '120' }))).toEqual([]);
     expect(unsupportedSettings(route({ 'serving.knative.dev/rollout-duration': '2m' }))[0].message).toContain('GradualRolloutNotSupported');
   });
 

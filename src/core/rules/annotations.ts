@@ -56,6 +56,16 @@ const asKeys = (...names: string[]) => names.map((n) => AS + n);
 export const ROLLOUT_DURATION_KEYS = [`${SERVING}rollout-duration`, `${SERVING}rolloutDuration`];
 export const PROGRESS_DEADLINE_KEYS = [`${SERVING}progress-deadline`];
 
+/**
+ * Seconds of `serving.knative.dev/rollout-duration` (or its legacy spelling) on a Service or
+ * Route: a Go duration, as admission accepts it. Undefined when absent or unreadable (the
+ * config-network default applies then).
+ */
+export function rolloutDurationSeconds(annotations: Annotations | undefined): number | undefined {
+  const kv = pick(annotations ?? {}, ROLLOUT_DURATION_KEYS);
+  return kv === undefined || kv[1] === '' ? undefined : seconds(kv[1]);
+}
+
 /** Every `autoscaling.knative.dev/*` key Knative reads (§10.2), canonical key first, then its alias. */
 export const AUTOSCALING_KEYS = {
   class: asKeys('class'),

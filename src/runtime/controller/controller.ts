@@ -19,14 +19,13 @@ import { serviceReconciler } from './reconcilers/service';
 import { L } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
-import { ConfigError, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
+import { ConfigError, SERVING_CONFIG_MAP_NAMES, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
 import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 /** The kinds this controller reconciles, in the order their queues are listed. */
 const RECONCILERS: readonly KindReconciler<any>[] = [serviceReconciler, configurationReconciler, revisionReconciler, routeReconciler];
 
-export const CONFIG_MAP_NAMES = ['config-defaults', 'config-features', 'config-autoscaler', 'config-network', 'config-domain', 'config-gc', 'config-deployment'];
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -147,7 +146,7 @@ export class Controller {
     this.wireIndexes();
     this.wireWatches(listers);
     this.informers.configMaps.addHandler(onEvery((o: KubeObject) => {
-      if (CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
+      if (SERVING_CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
     }));
     const byResource = new Map<string, Informer<any>>();
     for (const i of Object.values(this.informers)) byResource.set(`${i.resource.group}/${i.resource.plural}`, i);
@@ -225,7 +224,7 @@ export class Controller {
 
   private reloadConfig(): void {
     const data: Record<string, Record<string, string> | undefined> = {};
-    for (const n of CONFIG_MAP_NAMES) {
+    for (const n of SERVING_CONFIG_MAP_NAMES) {
       data[n] = (this.informers.configMaps.lister.get(this.systemNamespace, n) as any)?.data;
     }
     if (JSON.stringify(data) === JSON.stringify(this.configData)) return;

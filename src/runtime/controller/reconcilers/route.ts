@@ -12,12 +12,12 @@ import {
   ROUTE_CONDITIONS, ROUTE_CONDITION_ALL_TRAFFIC_ASSIGNED as ASSIGNED, ROUTE_CONDITION_CERTIFICATE_PROVISIONED as CERT,
   ROUTE_CONDITION_INGRESS_READY as INGRESS,
 } from '../../../core/conditions';
-import { parseGoDuration } from '../../../core/config';
+import { rolloutDurationSeconds } from '../../../core/rules/annotations';
 import { resolveRouteTraffic } from '../../../core/traffic';
 import type { KubeObject, RouteObject } from '../../../core/types';
 import { R } from '../client';
 import { keyOf } from '../informers';
-import { A, L, annotation, splitSet } from '../resources/meta';
+import { A, L, splitSet } from '../resources/meta';
 import { makePlaceholderService } from '../resources/route';
 
 const set = ROUTE_CONDITIONS;
@@ -27,13 +27,7 @@ const set = ROUTE_CONDITIONS;
  * admission), else config-network's rollout-duration.
  */
 export function rolloutSeconds(route: RouteObject, defaultSeconds: number): number {
-  const v = annotation(route, A.rolloutDuration, A.rolloutDurationAlt);
-  if (!v) return defaultSeconds;
-  try {
-    return parseGoDuration(v);
-  } catch {
-    return defaultSeconds;
-  }
+  return rolloutDurationSeconds(route.metadata.annotations) ?? defaultSeconds;
 }
 
 /**
