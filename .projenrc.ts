@@ -43,6 +43,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^4',
     'yaml@^2',
     'cdk8s-plus-28@2.5.6',
+    'madge@^8',
   ],
 
   // The bundled runtime is not a jsii API: keep it out of the jsii closure.
@@ -75,6 +76,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     coverageText: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The cluster tier (real kube-apiserver) has its own config and command: `test:cluster`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
       moduleNameMapper: {
         // @kubernetes/client-node 1.x is ESM-only; jest runs CommonJS. `vendor:k8s-client`
         // bundles the real client into one CJS file that tests load instead.
@@ -140,8 +143,15 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
 
-// test = vendor client, type-check, jest --ci, eslint (projen appends eslint itself).
+// Acceptance of issue 11: no import cycles anywhere in src (type-only imports count too).
+const cycles = project.addTask('check:cycles', {
+  description: 'Fail on any import cycle in src (madge)',
+  exec: 'madge --circular --no-spinner --extensions ts --ts-config tsconfig.dev.json src',
+});
+
+// test = vendor client, import cycles, type-check, jest --ci, eslint (projen appends eslint itself).
 project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(cycles);
 project.testTask.prependSpawn(vendor);
 
 // Snapshots are only ever rewritten on purpose, by hand: `npx jest -u <test file>`, then read the
@@ -174,6 +184,19 @@ project.addTask('bench:ingress', {
 project.addTask('local', {
   description: 'Local mode: start the API emulator + controller, apply a synthesized example and watch statuses converge',
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: `${tsNode} scripts/local.ts`, receiveArgs: true }],
+});
+
+// Cluster tier: upstream etcd/kube-apiserver/kube-controller-manager/kubectl built from the pinned
+// Go module in test/cluster/go (cached), tests run inside a private network namespace.
+project.gitignore.exclude('/test/cluster/.bin/');
+project.addTask('build:cluster', {
+  description: 'Build etcd, kube-apiserver, kube-controller-manager and kubectl from test/cluster/go into test/cluster/.bin (cached)',
+  exec: 'bash test/cluster/build.sh',
+});
+project.addTask('test:cluster', {
+  description: 'Cluster tier: jest tests in test/cluster against a real kube-apiserver (needs root: runs in a private network namespace)',
+  exec: 'bash test/cluster/netns.sh npx jest -c test/cluster/jest.config.cjs',
+  receiveArgs: true,
 });
 
 project.addTask('build:runtime', {

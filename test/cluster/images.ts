@@ -1,0 +1,60 @@
+/**
+ * What the played kubelet can "pull": each image the examples and seeds use, as a real HTTP
+ * server (in-process, bound to the pod's IP and container port, with the container's env) or as
+ * a real process (the bundled controller and ingress). An image not listed here fails like an
+ * unreachable registry: the container waits in ErrImagePull.
+ */
+import * as http from 'node:http';
+import * as path from 'node:path';
+
+export type ImageKind =
+  | { kind: 'app'; handler: (env: Record<string, string>) => http.RequestListener }
+  | { kind: 'process'; /** Maps the image's paths (e.g. `/app/controller.js`) to local files. */ resolveArg: (arg: string) => string };
+
+/**
+ * The seeds' stock service (knative-sample/rest-api-go): answers from RESOURCE, as the Go source
+ * in the seed does (`/` → welcome, `/<resource>` → ticker help, `/<resource>/<id>` → the answer it
+ * gives when the stock API cannot be reached, which is always the case here).
+ */
+function stockService(env: Record<string, string>): http.RequestListener {
+  const resource = env.RESOURCE || 'NOT SPECIFIED';
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    req.resume();
+    if (url.pathname === `/${resource}`) {
+      res.end(`${resource} ticker not found!, require /${resource}/{ticker}\n`);
+    } else if (url.pathname.startsWith(`/${resource}/`)) {
+      res.end(`${resource} not found for ticker : ${url.searchParams.get('stockId') ?? ''} \n`);
+    } else {
+      res.end(`Welcome to the ${resource} app! \n`);
+    }
+  };
+}
+
+/** gcr.io/knative-samples/helloworld-go: `Hello <TARGET>!` (TARGET defaults to World). */
+function helloWorld(env: Record<string, string>): http.RequestListener {
+  return (req, res) => {
+    req.resume();
+    res.end(`Hello ${env.TARGET || 'World'}!\n`);
+  };
+}
+
+/** Image reference without registry tag/digest details that do not matter here. */
+function repository(image: string): string {
+  const noDigest = image.split('@')[0];
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** Resolve an image; `bundleDir` holds the esbuild bundles (dist/runtime). */
+export function resolveImage(image: string, bundleDir: string): ImageKind | undefined {
+  const repo = repository(image);
+  if (repo.endsWith('/knative-sample/rest-api-go')) return { kind: 'app', handler: stockService };
+  if (repo.endsWith('/helloworld-go')) return { kind: 'app', handler: helloWorld };
+  // The runtime images hold node and one bundle at /app/<component>.js (see Dockerfile).
+  if (/\/serving-(controller|ingress)$/.test(repo)) {
+    return { kind: 'process', resolveArg: (arg) => (arg.startsWith('/app/') ? path.join(bundleDir, arg.slice('/app/'.length)) : arg) };
+  }
+  return undefined;
+}

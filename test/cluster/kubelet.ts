@@ -1,0 +1,607 @@
+/**
+ * The parts of a node that the cluster tier plays (there is no container runtime here), each
+ * talking to the real API server under the identity the real component has:
+ *
+ * - kubelet (system:node:<name>, so the Node authorizer and NodeRestriction judge it): registers
+ *   the Node (Ready) and renews its Lease; for each pod bound to the node, gives it an IP from
+ *   10.244.0.0/16 and runs its containers (images.ts: an in-process HTTP app on <podIP>:<port>
+ *   with the container's env, or a real process such as the bundled controller/ingress, given a
+ *   kubeconfig holding a pod-bound token of the pod's ServiceAccount from the TokenRequest API);
+ *   runs readiness probes (httpGet, tcpSocket) at their period; reports phase, conditions, podIP
+ *   and containerStatuses through pods/status; on deletion stops the containers (SIGTERM, SIGKILL
+ *   after the grace period) and removes the pod (grace 0), as the kubelet does.
+ * - kube-scheduler (system:kube-scheduler): binds every unscheduled pod to the one node through
+ *   the pods/binding subresource (no filtering or scoring: there is one node).
+ * - kube-proxy and cluster DNS (system:kube-proxy): see kube-proxy.ts.
+ *
+ * Not played: liveness/startup probes, resource limits, volumes, init containers, exec probes,
+ * image pulls (unknown images wait in ErrImagePull).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { Cluster, k8s, NODE_NAME } from './harness';
+import { resolveImage } from './images';
+import { KubeProxy } from './kube-proxy';
+import { NODE_IP, PodIpAllocator, POD_CIDR } from './network';
+import { KObj, Reflector } from './reflector';
+
+const POD_NET = path.join(__dirname, 'pod-net.cjs');
+
+export interface KubeletOptions {
+  /** Directory with the esbuild bundles the runtime images map /app to. Default dist/runtime. */
+  bundleDir?: string;
+  clusterDomain?: string;
+  /** Called for every error the played components hit (default: collected in `errors`). */
+  onError?: (where: string, e: unknown) => void;
+}
+
+interface Probe { kind: 'http' | 'tcp'; port: number; path: string; initialDelayMs: number; periodMs: number; timeoutMs: number; failureThreshold: number }
+
+interface ContainerState {
+  name: string;
+  image: string;
+  /** waiting reason while not running */
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt: string };
+  terminated?: { exitCode: number; reason: string; startedAt?: string; finishedAt: string };
+  ready: boolean;
+  restartCount: number;
+  server?: http.Server;
+  child?: ChildProcess;
+  probe?: Probe;
+  probeTimer?: NodeJS.Timeout;
+  failures: number;
+  env: Record<string, string>;
+}
+
+interface PodState {
+  uid: string;
+  namespace: string;
+  name: string;
+  ip: string;
+  dir: string;
+  startTime: string;
+  containers: ContainerState[];
+  terminating: boolean;
+  gone: boolean;
+  /** serialized status writes */
+  writing: Promise<void>;
+  dirty: boolean;
+}
+
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export class Kubelet {
+  public static async start(cluster: Cluster, opts: KubeletOptions = {}): Promise<Kubelet> {
+    const k = new Kubelet(cluster, opts);
+    await k.boot();
+    return k;
+  }
+
+  public readonly errors: string[] = [];
+  public readonly kubeProxy: KubeProxy;
+  private readonly nodeKc: K8s.KubeConfig;
+  private readonly core: K8s.CoreV1Api;
+  private readonly pods = new Map<string, PodState>();
+  private readonly ips = new PodIpAllocator();
+  private readonly bundleDir: string;
+  private readonly dir: string;
+  private podWatch!: Reflector;
+  private scheduler!: Reflector;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  private constructor(private readonly cluster: Cluster, private readonly opts: KubeletOptions) {
+    this.nodeKc = cluster.kubeConfig('node');
+    this.core = this.nodeKc.makeApiClient(k8s.CoreV1Api);
+    this.bundleDir = opts.bundleDir ?? path.join(__dirname, '..', '..', 'dist', 'runtime');
+    this.dir = path.join(cluster.dir, 'kubelet');
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.kubeProxy = new KubeProxy(cluster.kubeConfig('proxy'), path.join(this.dir, 'cluster-dns.json'), opts.clusterDomain);
+  }
+
+  /** Pod IP of a running pod. */
+  public podIP(namespace: string, name: string): string | undefined {
+    return [...this.pods.values()].find((p) => p.namespace === namespace && p.name === name)?.ip;
+  }
+
+  /** Log of a process container (empty for in-process apps). */
+  public containerLog(namespace: string, pod: string, container: string): string {
+    const p = [...this.pods.values()].find((x) => x.namespace === namespace && x.name === pod);
+    if (!p) return '';
+    try {
+      return fs.readFileSync(path.join(p.dir, `${container}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Logs of every process container ever started (pod dirs are kept until stop()). */
+  public allProcessLogs(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of fs.readdirSync(path.join(this.dir, 'pods'), { withFileTypes: true })) {
+      if (!d.isDirectory()) continue;
+      for (const f of fs.readdirSync(path.join(this.dir, 'pods', d.name))) {
+        if (f.endsWith('.log')) out[`${d.name}/${f}`] = fs.readFileSync(path.join(this.dir, 'pods', d.name, f), 'utf8');
+      }
+    }
+    return out;
+  }
+
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.podWatch?.stop();
+    this.scheduler?.stop();
+    await Promise.all([...this.pods.values()].map((p) => this.stopContainers(p, 2)));
+    await this.kubeProxy.stop();
+  }
+
+  private error(where: string, e: unknown): void {
+    if (this.stopped) return;
+    const msg = `${where}: ${(e as any)?.body ? JSON.stringify((e as any).body).slice(0, 400) : (e as Error)?.message ?? String(e)}`;
+    if (this.opts.onError) this.opts.onError(where, e);
+    else this.errors.push(msg);
+  }
+
+  private async boot(): Promise<void> {
+    fs.mkdirSync(path.join(this.dir, 'pods'), { recursive: true });
+    await this.registerNode();
+    this.heartbeat = setInterval(() => void this.renew().catch((e) => this.error('node heartbeat', e)), 10_000);
+    this.heartbeat.unref();
+    await this.kubeProxy.start();
+    this.podWatch = new Reflector(this.nodeKc, {
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${NODE_NAME}`,
+      onEvent: (type, pod) => this.onPod(type, pod),
+      onError: (e) => this.error('pod watch', e),
+    }).start();
+    const schedKc = this.cluster.kubeConfig('scheduler');
+    const schedCore = schedKc.makeApiClient(k8s.CoreV1Api);
+    this.scheduler = new Reflector(schedKc, {
+      path: '/api/v1/pods',
+      fieldSelector: 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed',
+      onEvent: (type, pod) => {
+        if (type === 'DELETED' || pod.metadata.deletionTimestamp || pod.spec?.nodeName) return;
+        if ((pod.spec?.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return;
+        schedCore.createNamespacedPodBinding({
+          name: pod.metadata.name!,
+          namespace: pod.metadata.namespace!,
+          body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME } },
+        }).catch((e: any) => {
+          if (e?.code !== 409 && e?.code !== 404) this.error(`bind ${pod.metadata.namespace}/${pod.metadata.name}`, e);
+        });
+      },
+      onError: (e) => this.error('scheduler watch', e),
+    }).start();
+    await Promise.all([this.podWatch.hasSynced, this.scheduler.hasSynced]);
+  }
+
+  private nodeStatus(): Record<string, unknown> {
+    const t = now();
+    const cond = (type: string, status: string, reason: string, message: string): Record<string, string> => (
+      { type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
+    const resources = { 'cpu': '2', 'memory': '24Gi', 'pods': '2000', 'ephemeral-storage': '100Gi' };
+    return {
+      capacity: resources,
+      allocatable: resources,
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'played kubelet'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'played kubelet'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'played kubelet'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet played by the cluster test harness is posting ready status'),
+      ],
+      addresses: [{ type: 'InternalIP', address: NODE_IP }, { type: 'Hostname', address: NODE_NAME }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: 'cluster-test',
+        systemUUID: 'cluster-test',
+        bootID: 'cluster-test',
+        kernelVersion: 'n/a',
+        osImage: 'cluster test harness',
+        containerRuntimeVersion: 'harness://1',
+        kubeletVersion: this.cluster.version,
+        kubeProxyVersion: this.cluster.version,
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    };
+  }
+
+  private async registerNode(): Promise<void> {
+    const node = await this.core.createNode({
+      body: {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: NODE_NAME, labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } },
+        spec: { podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] },
+      },
+    });
+    await this.updateNodeStatus();
+    const coord = this.nodeKc.makeApiClient(k8s.CoordinationV1Api);
+    await coord.createNamespacedLease({
+      namespace: 'kube-node-lease',
+      body: {
+        metadata: { name: NODE_NAME, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: NODE_NAME, uid: node.metadata!.uid! }] },
+        spec: { holderIdentity: NODE_NAME, leaseDurationSeconds: 40 },
+      },
+    });
+    await this.renew();
+  }
+
+  /**
+   * Patch the Node's status (a JSON patch of /status only, like the kubelet's status patch: a full
+   * update would carry the spec, and NodeRestriction refuses a node that seems to change its taints,
+   * which the node lifecycle controller manages).
+   */
+  private async updateNodeStatus(): Promise<void> {
+    const node = await this.core.readNode({ name: NODE_NAME });
+    await this.core.patchNodeStatus({ name: NODE_NAME, body: [{ op: 'add', path: '/status', value: { ...node.status, ...this.nodeStatus() } }] });
+  }
+
+  private async renew(): Promise<void> {
+    // A JSON patch with the MicroTime as a string: the real API server wants 6 fractional digits,
+    // which client-node's Date serialization (3) does not give.
+    const coord = this.nodeKc.makeApiClient(k8s.CoordinationV1Api);
+    const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
+    await coord.patchNamespacedLease({ name: NODE_NAME, namespace: 'kube-node-lease', body: [{ op: 'add', path: '/spec/renewTime', value: renewTime }] });
+  }
+
+  // ------------------------------------------------------------------ pods
+
+  private onPod(type: string, pod: KObj): void {
+    const uid = pod.metadata.uid!;
+    const p = this.pods.get(uid);
+    if (type === 'DELETED') {
+      if (p) void this.stopContainers(p, 0).then(() => this.forget(p));
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) {
+      if (p && !p.terminating) void this.terminate(p, pod);
+      else if (!p) void this.finalDelete(pod);
+      return;
+    }
+    if (!p && !['Succeeded', 'Failed'].includes(pod.status?.phase)) void this.startPod(pod).catch((e) => this.error(`start ${pod.metadata.namespace}/${pod.metadata.name}`, e));
+  }
+
+  private async startPod(pod: KObj): Promise<void> {
+    const ns = pod.metadata.namespace!;
+    const name = pod.metadata.name!;
+    const dir = path.join(this.dir, 'pods', `${ns}_${name}_${pod.metadata.uid!.slice(0, 8)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const p: PodState = {
+      uid: pod.metadata.uid!,
+      namespace: ns,
+      name,
+      ip: this.ips.allocate(),
+      dir,
+      startTime: now(),
+      terminating: false,
+      gone: false,
+      writing: Promise.resolve(),
+      dirty: false,
+      containers: (pod.spec?.containers ?? []).map((c: any) => ({
+        name: c.name, image: c.image, waiting: { reason: 'ContainerCreating' }, ready: false, restartCount: 0, failures: 0, env: {},
+      })),
+    };
+    this.pods.set(p.uid, p);
+    this.pushStatus(p);
+    for (const [i, c] of (pod.spec?.containers ?? []).entries()) {
+      const st = p.containers[i];
+      try {
+        st.env = await this.resolveEnv(pod, c, p.ip);
+      } catch (e) {
+        st.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
+        continue;
+      }
+      await this.startContainer(p, pod, c, st);
+    }
+    this.pushStatus(p);
+  }
+
+  private async startContainer(p: PodState, pod: KObj, c: any, st: ContainerState): Promise<void> {
+    if (p.terminating || this.stopped) return;
+    const image = resolveImage(c.image, this.bundleDir);
+    if (!image) {
+      st.waiting = { reason: 'ErrImagePull', message: `image "${c.image}" is not one the cluster test harness can run (see test/cluster/images.ts)` };
+      return;
+    }
+    const ports: any[] = c.ports ?? [];
+    if (image.kind === 'app') {
+      const port = Number(ports[0]?.containerPort ?? st.env.PORT ?? 8080);
+      const server = http.createServer(image.handler(st.env));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, p.ip, () => resolve());
+      });
+      st.server = server;
+    } else {
+      const token = await this.cluster.serviceAccountToken(pod.metadata.namespace!, pod.spec?.serviceAccountName ?? 'default', {
+        as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! },
+      });
+      const kubeconfig = this.cluster.writeKubeconfig(path.join(p.dir, 'kubeconfig'), token, pod.spec?.serviceAccountName ?? 'default', pod.metadata.namespace!);
+      const args: string[] = [...(c.command ?? []).slice(1), ...(c.args ?? [])].map(image.resolveArg);
+      const log = fs.openSync(path.join(p.dir, `${c.name}.log`), 'a');
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: p.dir,
+        ...st.env,
+        KUBECONFIG: kubeconfig,
+        KUBERNETES_SERVICE_HOST: this.kubeProxy.clusterIP('default', 'kubernetes') ?? '',
+        KUBERNETES_SERVICE_PORT: '443',
+        POD_NET_IP: p.ip,
+        CLUSTER_DNS_FILE: this.kubeProxy.dnsFile,
+        NODE_OPTIONS: `${st.env.NODE_OPTIONS ?? ''} --require ${POD_NET}`.trim(),
+      };
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log], cwd: p.dir });
+      fs.closeSync(log);
+      st.child = child;
+      child.once('exit', (code, signal) => {
+        st.child = undefined;
+        st.running = undefined;
+        st.ready = false;
+        st.terminated = { exitCode: code ?? 137, reason: signal ? 'Error' : code === 0 ? 'Completed' : 'Error', finishedAt: now() };
+        if (st.probeTimer) clearTimeout(st.probeTimer);
+        this.pushStatus(p);
+        if (!p.terminating && !this.stopped) {
+          // restartPolicy Always, with a short fixed back-off
+          st.restartCount++;
+          st.waiting = { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name}` };
+          setTimeout(() => void this.startContainer(p, pod, c, st).then(() => this.pushStatus(p)), 1000).unref();
+        }
+      });
+    }
+    st.waiting = undefined;
+    st.terminated = undefined;
+    st.running = { startedAt: now() };
+    st.failures = 0;
+    st.probe = this.probeOf(c);
+    if (!st.probe) st.ready = true;
+    else this.scheduleProbe(p, st, st.probe.initialDelayMs);
+  }
+
+  private probeOf(c: any): Probe | undefined {
+    const r = c.readinessProbe;
+    if (!r) return undefined;
+    const portOf = (v: any): number => {
+      if (typeof v === 'number') return v;
+      const named = (c.ports ?? []).find((x: any) => x.name === v);
+      return Number(named?.containerPort ?? v);
+    };
+    const base = {
+      initialDelayMs: (r.initialDelaySeconds ?? 0) * 1000,
+      periodMs: (r.periodSeconds ?? 10) * 1000,
+      timeoutMs: (r.timeoutSeconds ?? 1) * 1000,
+      failureThreshold: r.failureThreshold ?? 3,
+    };
+    if (r.httpGet) return { kind: 'http', port: portOf(r.httpGet.port), path: r.httpGet.path ?? '/', ...base };
+    if (r.tcpSocket) return { kind: 'tcp', port: portOf(r.tcpSocket.port), path: '', ...base };
+    return undefined; // exec/grpc probes are not played: treated as absent
+  }
+
+  private scheduleProbe(p: PodState, st: ContainerState, delayMs: number): void {
+    if (st.probeTimer) clearTimeout(st.probeTimer);
+    st.probeTimer = setTimeout(() => void this.probe(p, st), delayMs);
+    st.probeTimer.unref();
+  }
+
+  private async probe(p: PodState, st: ContainerState): Promise<void> {
+    const pr = st.probe;
+    if (!pr || p.terminating || this.stopped || !st.running) return;
+    const ok = await (pr.kind === 'http' ? httpProbe(p.ip, pr) : tcpProbe(p.ip, pr));
+    const before = st.ready;
+    if (ok) {
+      st.failures = 0;
+      st.ready = true;
+    } else if (++st.failures >= pr.failureThreshold || !st.ready) {
+      st.ready = false;
+    }
+    if (before !== st.ready) this.pushStatus(p);
+    this.scheduleProbe(p, st, pr.periodMs);
+  }
+
+  private async resolveEnv(pod: KObj, c: any, ip: string): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    const ns = pod.metadata.namespace!;
+    const field = (fp: string): string => {
+      const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fp);
+      if (m) return pod.metadata[m[1]]?.[m[2]] ?? '';
+      switch (fp) {
+        case 'metadata.name': return pod.metadata.name!;
+        case 'metadata.namespace': return ns;
+        case 'metadata.uid': return pod.metadata.uid!;
+        case 'spec.nodeName': return NODE_NAME;
+        case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? 'default';
+        case 'status.hostIP': return NODE_IP;
+        case 'status.podIP': case 'status.podIPs': return ip;
+        default: throw new Error(`fieldRef ${fp} is not played`);
+      }
+    };
+    for (const from of c.envFrom ?? []) {
+      const data = from.configMapRef
+        ? await this.readConfigMap(ns, from.configMapRef.name, from.configMapRef.optional)
+        : await this.readSecret(ns, from.secretRef.name, from.secretRef.optional);
+      for (const [k, v] of Object.entries(data)) env[`${from.prefix ?? ''}${k}`] = v;
+    }
+    for (const e of c.env ?? []) {
+      const vf = e.valueFrom;
+      if (!vf) env[e.name] = String(e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, n) => env[n] ?? all);
+      else if (vf.fieldRef) env[e.name] = field(vf.fieldRef.fieldPath);
+      else if (vf.configMapKeyRef) env[e.name] = (await this.readConfigMap(ns, vf.configMapKeyRef.name, vf.configMapKeyRef.optional))[vf.configMapKeyRef.key] ?? '';
+      else if (vf.secretKeyRef) env[e.name] = (await this.readSecret(ns, vf.secretKeyRef.name, vf.secretKeyRef.optional))[vf.secretKeyRef.key] ?? '';
+      else if (vf.resourceFieldRef) env[e.name] = '0';
+    }
+    return env;
+  }
+
+  private async readConfigMap(namespace: string, name: string, optional?: boolean): Promise<Record<string, string>> {
+    try {
+      return (await this.core.readNamespacedConfigMap({ name, namespace })).data ?? {};
+    } catch (e) {
+      if (optional) return {};
+      throw new Error(`configmap "${name}" not found: ${(e as Error).message}`);
+    }
+  }
+
+  private async readSecret(namespace: string, name: string, optional?: boolean): Promise<Record<string, string>> {
+    try {
+      const data = (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
+      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    } catch (e) {
+      if (optional) return {};
+      throw new Error(`secret "${name}" not found: ${(e as Error).message}`);
+    }
+  }
+
+  private podStatusOf(p: PodState, current: any): any {
+    const t = now();
+    const allRunning = p.containers.every((c) => c.running);
+    const ready = allRunning && p.containers.every((c) => c.ready);
+    const prev = (type: string): any => (current?.conditions ?? []).find((c: any) => c.type === type);
+    const cond = (type: string, ok: boolean, reason?: string): any => {
+      const status = ok ? 'True' : 'False';
+      const old = prev(type);
+      const since = old?.status === status ? old.lastTransitionTime : t;
+      return { type, status, lastProbeTime: null, lastTransitionTime: since, ...(ok || !reason ? {} : { reason }) };
+    };
+    return {
+      ...current,
+      phase: p.terminating && !allRunning ? current?.phase ?? 'Running' : allRunning ? 'Running' : 'Pending',
+      conditions: [
+        cond('PodReadyToStartContainers', true),
+        cond('Initialized', true),
+        cond('Ready', ready, 'ContainersNotReady'),
+        cond('ContainersReady', ready, 'ContainersNotReady'),
+        prev('PodScheduled') ?? cond('PodScheduled', true),
+      ],
+      hostIP: NODE_IP,
+      hostIPs: [{ ip: NODE_IP }],
+      podIP: p.ip,
+      podIPs: [{ ip: p.ip }],
+      startTime: p.startTime,
+      containerStatuses: p.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        containerID: `harness://${p.uid}/${c.name}`,
+        ready: c.ready,
+        started: !!c.running,
+        restartCount: c.restartCount,
+        state: c.running ? { running: c.running } : c.waiting ? { waiting: c.waiting } : c.terminated ? { terminated: c.terminated } : { waiting: { reason: 'ContainerCreating' } },
+        ...(c.terminated && c.running ? { lastState: { terminated: c.terminated } } : {}),
+      })),
+    };
+  }
+
+  /** Write the pod's status (coalesced, serialized, read-modify-write with conflict retries). */
+  private pushStatus(p: PodState): void {
+    if (p.gone) return;
+    if (p.dirty) return;
+    p.dirty = true;
+    p.writing = p.writing.then(async () => {
+      for (let attempt = 0; attempt < 10 && !p.gone && !this.stopped; attempt++) {
+        p.dirty = false;
+        try {
+          const cur = await this.core.readNamespacedPod({ name: p.name, namespace: p.namespace });
+          if (cur.metadata?.uid !== p.uid) return;
+          const status = this.podStatusOf(p, cur.status);
+          if (JSON.stringify(status) === JSON.stringify(cur.status)) return;
+          await this.core.replaceNamespacedPodStatus({ name: p.name, namespace: p.namespace, body: { ...cur, status } });
+          return;
+        } catch (e: any) {
+          if (e?.code === 404) return;
+          if (e?.code !== 409) {
+            this.error(`status ${p.namespace}/${p.name}`, e);
+            return;
+          }
+        }
+      }
+    });
+  }
+
+  private async terminate(p: PodState, pod: KObj): Promise<void> {
+    p.terminating = true;
+    const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await this.stopContainers(p, grace);
+    this.pushStatus(p);
+    await p.writing;
+    await this.finalDelete(pod);
+    this.forget(p);
+  }
+
+  private async finalDelete(pod: KObj): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({
+        name: pod.metadata.name!,
+        namespace: pod.metadata.namespace!,
+        gracePeriodSeconds: 0,
+        body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
+      });
+    } catch (e: any) {
+      if (e?.code !== 404 && e?.code !== 409) this.error(`delete ${pod.metadata.namespace}/${pod.metadata.name}`, e);
+    }
+  }
+
+  private forget(p: PodState): void {
+    p.gone = true;
+    this.pods.delete(p.uid);
+    this.ips.release(p.ip);
+  }
+
+  private async stopContainers(p: PodState, graceSeconds: number): Promise<void> {
+    p.terminating = true;
+    await Promise.all(p.containers.map(async (c) => {
+      if (c.probeTimer) clearTimeout(c.probeTimer);
+      c.ready = false;
+      if (c.server) {
+        const s = c.server;
+        c.server = undefined;
+        await new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeIdleConnections();
+          setTimeout(() => s.closeAllConnections(), Math.min(graceSeconds, 5) * 1000).unref();
+        });
+      }
+      if (c.child && c.child.exitCode === null && c.child.signalCode === null) {
+        const child = c.child;
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), Math.max(graceSeconds, 0.1) * 1000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (c.running) c.terminated = { exitCode: 0, reason: 'Completed', startedAt: c.running.startedAt, finishedAt: now() };
+      c.running = undefined;
+    }));
+  }
+}
+
+function httpProbe(ip: string, pr: Probe): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: ip, port: pr.port, path: pr.path, timeout: pr.timeoutMs, headers: { 'user-agent': 'kube-probe/harness' }, agent: false }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+function tcpProbe(ip: string, pr: Probe): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: ip, port: pr.port, timeout: pr.timeoutMs });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
