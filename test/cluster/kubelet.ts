@@ -30,6 +30,7 @@ import { NODE_IP, PodIpAllocator, POD_CIDR } from './network';
 import { KObj, Reflector } from './reflector';
 
 const POD_NET = path.join(__dirname, 'pod-net.cjs');
+const PROBE_USER_AGENT = 'kube-probe/harness';
 
 export interface KubeletOptions {
   /** Directory with the esbuild bundles the runtime images map /app to. Default dist/runtime. */
@@ -56,12 +57,15 @@ interface ContainerState {
   probeTimer?: NodeJS.Timeout;
   failures: number;
   env: Record<string, string>;
+  /** Requests served (in-process apps only). */
+  served: number;
 }
 
 interface PodState {
   uid: string;
   namespace: string;
   name: string;
+  labels: Record<string, string>;
   ip: string;
   dir: string;
   startTime: string;
@@ -107,6 +111,21 @@ export class Kubelet {
   /** Pod IP of a running pod. */
   public podIP(namespace: string, name: string): string | undefined {
     return [...this.pods.values()].find((p) => p.namespace === namespace && p.name === name)?.ip;
+  }
+
+  /**
+   * Requests the in-process app containers served (probes not counted), summed per value of a pod
+   * label, e.g. `serving.knative.dev/revision` → requests per revision, over running pods.
+   */
+  public requestsServedBy(label: string, namespace?: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.pods.values()) {
+      if (namespace !== undefined && p.namespace !== namespace) continue;
+      const v = p.labels[label];
+      if (v === undefined) continue;
+      out[v] = (out[v] ?? 0) + p.containers.reduce((n, c) => n + c.served, 0);
+    }
+    return out;
   }
 
   /** Log of a process container (empty for in-process apps). */
@@ -277,6 +296,7 @@ export class Kubelet {
       uid: pod.metadata.uid!,
       namespace: ns,
       name,
+      labels: { ...(pod.metadata.labels ?? {}) },
       ip: this.ips.allocate(),
       dir,
       startTime: now(),
@@ -285,7 +305,7 @@ export class Kubelet {
       writing: Promise.resolve(),
       dirty: false,
       containers: (pod.spec?.containers ?? []).map((c: any) => ({
-        name: c.name, image: c.image, waiting: { reason: 'ContainerCreating' }, ready: false, restartCount: 0, failures: 0, env: {},
+        name: c.name, image: c.image, waiting: { reason: 'ContainerCreating' }, ready: false, restartCount: 0, failures: 0, env: {}, served: 0,
       })),
     };
     this.pods.set(p.uid, p);
@@ -313,7 +333,11 @@ export class Kubelet {
     const ports: any[] = c.ports ?? [];
     if (image.kind === 'app') {
       const port = Number(ports[0]?.containerPort ?? st.env.PORT ?? 8080);
-      const server = http.createServer(image.handler(st.env));
+      const handler = image.handler(st.env);
+      const server = http.createServer((req, res) => {
+        if (req.headers['user-agent'] !== PROBE_USER_AGENT) st.served++;
+        handler(req, res);
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, p.ip, () => resolve());
@@ -582,7 +606,7 @@ export class Kubelet {
 
 function httpProbe(ip: string, pr: Probe): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: ip, port: pr.port, path: pr.path, timeout: pr.timeoutMs, headers: { 'user-agent': 'kube-probe/harness' }, agent: false }, (res) => {
+    const req = http.get({ host: ip, port: pr.port, path: pr.path, timeout: pr.timeoutMs, headers: { 'user-agent': PROBE_USER_AGENT }, agent: false }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
     });
