@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import { Stack, SYSTEM_NAMESPACE } from './stack';
 export const NAME = 'stock-service-example';
-const HOST = `${NAME}.default.example.com`;
+export const HOST = `${NAME}.default.example.com`;
 const rev = (v: string): string => `${NAME}-${v}`;
 const tagUrl = (tag: string): string => `http://${tag}-${NAME}.default.example.com`;
 const welcome = (v: string): string => `Welcome to the ${v} app! \n`;

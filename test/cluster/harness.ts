@@ -51,7 +51,7 @@ export interface ClusterOptions {
   timeoutMs?: number;
 }
 
-interface Proc { name: string; child: ChildProcess; log: string; exited: Promise<number | null> }
+interface Proc { name: string; args: string[]; child: ChildProcess; log: string; exited: Promise<number | null> }
 
 const running = new Set<Cluster>();
 let hooksInstalled = false;
@@ -102,6 +102,8 @@ export class Cluster {
   public version = '';
   private readonly procs: Proc[] = [];
   private readonly tokens = new Map<Identity, string>();
+  /** Time windows (ms since epoch) from stopping kube-apiserver until its /readyz was 200 again. */
+  private readonly apiserverRestarts: Array<{ from: number; to: number }> = [];
   private stopping: Promise<void> | undefined;
 
   private constructor(public readonly dir: string, public readonly binDir: string) {}
@@ -243,6 +245,38 @@ export class Cluster {
     return this.stopping;
   }
 
+  /**
+   * Restart one control-plane process with the same flags (ports, data, keys): SIGTERM (SIGKILL
+   * after 10 s, or at once with `kill: true`), start it again, and for kube-apiserver wait until
+   * /readyz answers 200. For fault tests.
+   */
+  public async restart(name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager', opts: { kill?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const i = this.procs.findIndex((p) => p.name === name);
+    if (i < 0) throw new Error(`no process ${name}`);
+    const old = this.procs[i];
+    if (old.child.exitCode === null && old.child.signalCode === null) {
+      old.child.kill(opts.kill ? 'SIGKILL' : 'SIGTERM');
+      const t = setTimeout(() => old.child.kill('SIGKILL'), 10_000);
+      await old.exited;
+      clearTimeout(t);
+    }
+    const from = Date.now();
+    this.procs.splice(i, 1);
+    const p = this.spawn(name, old.args);
+    // keep start order (stop() stops in reverse)
+    this.procs.splice(this.procs.indexOf(p), 1);
+    this.procs.splice(i, 0, p);
+    if (name === 'kube-apiserver') {
+      const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+      await until(deadline, 'kube-apiserver /readyz after restart', async () => {
+        if (p.child.exitCode !== null) throw new Error(`kube-apiserver exited with ${p.child.exitCode}`);
+        const r = await httpsGet(`${this.apiserverUrl}/readyz`, this.caFile, this.tokens.get('admin')!).catch(() => undefined);
+        return r?.status === 200;
+      });
+      this.apiserverRestarts.push({ from, to: Date.now() });
+    }
+  }
+
   /** @internal synchronous kill for exit hooks. */
   public killNow(): void {
     for (const p of this.procs) {
@@ -258,7 +292,7 @@ export class Cluster {
     const child = spawn(path.join(this.binDir, name), args, { stdio: ['ignore', fd, fd], env: { ...process.env, HOME: this.dir } });
     fs.closeSync(fd);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const p = { name, child, log, exited };
+    const p = { name, args, child, log, exited };
     this.procs.push(p);
     return p;
   }
@@ -369,9 +403,12 @@ export class Cluster {
   /**
    * Every request the API server answered 403 Forbidden since start (from the audit log), e.g.
    * `system:serviceaccount:knative-serving:serving-controller list /apis/apps/v1/deployments`.
-   * `users` filters by user-name prefix.
+   * `users` filters by user-name prefix. Requests received while a restarted kube-apiserver was
+   * not ready yet are left out unless `duringRestarts` is 'include' ('only' returns just those):
+   * a restarting API server serves before its RBAC caches are filled and answers 403 then
+   * (`RBAC: role.rbac.authorization.k8s.io "…" not found`), whatever the RBAC.
    */
-  public forbidden(users: string[] = []): string[] {
+  public forbidden(users: string[] = [], duringRestarts: 'exclude' | 'include' | 'only' = 'exclude'): string[] {
     let text = '';
     try {
       text = fs.readFileSync(this.auditLog, 'utf8');
@@ -384,6 +421,9 @@ export class Cluster {
       const ev = JSON.parse(line);
       const user: string = ev.user?.username ?? '';
       if (users.length && !users.some((u) => user.startsWith(u))) continue;
+      const at = Date.parse(ev.requestReceivedTimestamp);
+      const inRestart = this.apiserverRestarts.some((w) => at >= w.from && at <= w.to);
+      if ((duringRestarts === 'exclude' && inRestart) || (duringRestarts === 'only' && !inRestart)) continue;
       out.push(`${user} ${ev.verb} ${ev.requestURI}: ${ev.responseStatus?.message ?? ''}`.trim());
     }
     return out;

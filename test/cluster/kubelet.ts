@@ -187,17 +187,29 @@ export class Kubelet {
       onEvent: (type, pod) => {
         if (type === 'DELETED' || pod.metadata.deletionTimestamp || pod.spec?.nodeName) return;
         if ((pod.spec?.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return;
-        schedCore.createNamespacedPodBinding({
-          name: pod.metadata.name!,
-          namespace: pod.metadata.namespace!,
-          body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME } },
-        }).catch((e: any) => {
-          if (e?.code !== 409 && e?.code !== 404) this.error(`bind ${pod.metadata.namespace}/${pod.metadata.name}`, e);
-        });
+        this.bind(schedCore, pod);
       },
       onError: (e) => this.error('scheduler watch', e),
     }).start();
     await Promise.all([this.podWatch.hasSynced, this.scheduler.hasSynced]);
+  }
+
+  /** Bind a pod to the node; on failure (e.g. the API server restarting) retry after 1 s while it is still unbound, as the scheduler requeues. */
+  private bind(schedCore: K8s.CoreV1Api, pod: KObj): void {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    schedCore.createNamespacedPodBinding({
+      name: pod.metadata.name!,
+      namespace: pod.metadata.namespace!,
+      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME } },
+    }).catch((e: any) => {
+      if (e?.code === 409 || e?.code === 404) return;
+      this.error(`bind ${key}`, e);
+      setTimeout(() => {
+        const cur = this.scheduler.store.get(key);
+        const stillPending = cur && cur.metadata.uid === pod.metadata.uid && !cur.spec?.nodeName && !cur.metadata.deletionTimestamp;
+        if (!this.stopped && stillPending) this.bind(schedCore, cur);
+      }, 1000).unref();
+    });
   }
 
   private nodeStatus(): Record<string, unknown> {
@@ -284,7 +296,21 @@ export class Kubelet {
       else if (!p) void this.finalDelete(pod);
       return;
     }
-    if (!p && !['Succeeded', 'Failed'].includes(pod.status?.phase)) void this.startPod(pod).catch((e) => this.error(`start ${pod.metadata.namespace}/${pod.metadata.name}`, e));
+    if (!p && !['Succeeded', 'Failed'].includes(pod.status?.phase)) void this.startPod(pod).catch((e) => this.startFailed(pod, e));
+  }
+
+  /** A pod that could not be started (e.g. its token request failed): tear it down and start it again in 1 s if it still exists. */
+  private startFailed(pod: KObj, e: unknown): void {
+    this.error(`start ${pod.metadata.namespace}/${pod.metadata.name}`, e);
+    const p = this.pods.get(pod.metadata.uid!);
+    if (!p) return;
+    void this.stopContainers(p, 0).then(() => {
+      this.forget(p);
+      setTimeout(() => {
+        const cur = this.podWatch.store.get(`${pod.metadata.namespace}/${pod.metadata.name}`);
+        if (!this.stopped && cur && cur.metadata.uid === pod.metadata.uid) this.onPod('MODIFIED', cur);
+      }, 1000).unref();
+    });
   }
 
   private async startPod(pod: KObj): Promise<void> {
@@ -539,7 +565,9 @@ export class Kubelet {
         } catch (e: any) {
           if (e?.code === 404) return;
           if (e?.code !== 409) {
+            // e.g. the API server restarting: write again later, as the kubelet's status manager does
             this.error(`status ${p.namespace}/${p.name}`, e);
+            setTimeout(() => this.pushStatus(p), 1000).unref();
             return;
           }
         }

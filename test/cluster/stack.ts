@@ -90,7 +90,12 @@ export class Stack {
       } catch (e) {
         last = e;
       }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+      if (Date.now() > deadline) {
+        const state = await this.cluster.kubectl(['get', 'ksvc,configuration,route,revision,deploy,pods,endpointslices', '-A', '-o', 'wide']);
+        const ksvc = await this.cluster.kubectl(['get', 'ksvc', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.name} gen={.metadata.generation} {.status}{"\\n"}{end}']);
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n`
+          + `${state.stdout}\n${ksvc.stdout}\n${this.diagnostics()}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -117,9 +122,12 @@ export class Stack {
     });
   }
 
-  /** 403s of the runtime's ServiceAccounts so far (from the API server's audit log). */
-  public forbidden(): string[] {
-    return this.cluster.forbidden(RUNTIME_USERS);
+  /**
+   * 403s of the runtime's ServiceAccounts so far (from the API server's audit log), leaving out
+   * those answered while a restarted API server was not ready (see Cluster.forbidden).
+   */
+  public forbidden(duringRestarts: 'exclude' | 'include' | 'only' = 'exclude'): string[] {
+    return this.cluster.forbidden(RUNTIME_USERS, duringRestarts);
   }
 
   /** Diagnostics for a failed test: played-component errors and the runtime processes' last log lines. */
