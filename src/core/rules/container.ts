@@ -48,7 +48,7 @@ const VALUE_FROM: Record<string, [readonly string[], boolean]> = {
 };
 
 const VALUE_FROM_ENTRIES = Object.entries(VALUE_FROM);
-const ENV_GATES: Gates = (() => {
+const ENV_GATES: Gates<Req> = (() => {
   const gated: Record<string, (req: Req) => string | undefined> = {};
   for (const [k, [, isGated]] of VALUE_FROM_ENTRIES) {
     if (isGated) gated[k] = (req) => (req.s.notDisabled(FIELDREF) ? undefined : enableFix(FIELDREF, false, req));

@@ -33,7 +33,7 @@ const GATED: Array<[string, string, boolean]> = [
   ['hostNetwork', 'kubernetes.podspec-hostnetwork', false],
 ];
 
-const POD_GATES: Gates = (() => {
+const POD_GATES: Gates<Req> = (() => {
   const gated: Record<string, (req: Req) => string | undefined> = {
     securityContext: (req) => podSecurityContextGate(req),
     automountServiceAccountToken: () => 'Remove automountServiceAccountToken or set it to false (only false is allowed).',

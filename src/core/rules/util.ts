@@ -2,7 +2,6 @@
  * Shape helpers shared by the rule groups: JSON type guards, Knative's "is set" test,
  * table-driven field allow-lists and typed field readers that report wrong types.
  */
-import type { Req } from './context';
 import { at, Sink } from './violation';
 
 export type Obj = Record<string, unknown>;
@@ -20,8 +19,11 @@ export function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
 }
 
-/** Gate predicates of `checkFields`: undefined = allowed right now, else the fix text. */
-export type Gates = Readonly<Record<string, (req: Req) => string | undefined>>;
+/**
+ * Gate predicates of `checkFields`: undefined = allowed right now, else the fix text. `R` is the
+ * admission request (`Req` of ./context, which imports this module).
+ */
+export type Gates<R> = Readonly<Record<string, (req: R) => string | undefined>>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -30,13 +32,13 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * `gated` maps further keys to a predicate telling whether they are allowed right now
  * (called with `req`). Allow-lists and gate tables are module constants at every call site.
  */
-export function checkFields(
+export function checkFields<R>(
   sink: Sink,
   obj: Obj,
   path: string,
   allowed: readonly string[],
-  gated?: Gates,
-  req?: Req,
+  gated?: Gates<R>,
+  req?: R,
 ): void {
   const keys = Object.keys(obj);
   for (let i = 0; i < keys.length; i++) {

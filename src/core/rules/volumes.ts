@@ -168,7 +168,7 @@ export function writableVolume(v: Obj | undefined): boolean {
 }
 
 const MOUNT_FIELDS = ['name', 'mountPath', 'readOnly', 'subPath'];
-const MOUNT_GATES: Gates = {
+const MOUNT_GATES: Gates<Req> = {
   mountPropagation: (req) => (req.s.enabled('kubernetes.podspec-volumes-mount-propagation')
     ? undefined : enableFix('kubernetes.podspec-volumes-mount-propagation', true, req)),
 };
