@@ -1,10 +1,13 @@
-import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, ApiObjectProps, App, Lazy } from 'cdk8s';
+import {
+  ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, ApiObjectProps, App, IResolver, ImplicitTokenResolver, JsonPatch, Lazy,
+  LazyResolver, NumberStringUnionResolver,
+} from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { _clusterOf, _knativeDefaultConfig } from './cluster';
 import { KnativeError } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _reportRuntimeWarnings, _usesBundledRuntime } from './runtime-warnings';
-import { _epoch, _touch } from './state';
+import { _epoch } from './state';
 import { ServingConfig } from '../core/config';
 import { goJsonRoundTripSpec } from '../core/go-json';
 import { AdmissionContext, formatViolation, storedByKnative, validate } from '../core/rules';
@@ -20,77 +23,13 @@ interface ConfigMemo {
 }
 const CONFIG_MEMO = new WeakMap<ServingConfig, ConfigMemo>();
 
-/** Number of resolvers every cdk8s `App` registers itself (Lazy, implicit token, number/string union). */
-const DEFAULT_RESOLVER_COUNT = new App().resolvers.length;
-
 /**
- * The public mutators of `ApiObjectMetadataDefinition`, each also bumping the mutation epoch;
- * installed on the metadata of every Knative resource (shared functions, nothing per instance).
+ * Whether a resolver is one of those every cdk8s `App` registers itself (`Lazy`, implicit tokens,
+ * number/string unions). On plain JSON data they change nothing, so our own plain rendering is
+ * what cdk8s writes. Any other resolver (or these from another copy of cdk8s) means it may not be.
  */
-const TOUCHING_METADATA_MUTATORS: Record<string, (this: ApiObjectMetadataDefinition, ...a: unknown[]) => unknown> = {};
-for (const name of ['add', 'addAnnotation', 'addFinalizers', 'addLabel', 'addOwnerReference']) {
-  const original = (ApiObjectMetadataDefinition.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
-  if (typeof original !== 'function') continue;
-  TOUCHING_METADATA_MUTATORS[name] = function (this: ApiObjectMetadataDefinition, ...a: unknown[]): unknown {
-    _touch();
-    return original.apply(this, a);
-  };
-}
-
-/**
- * The fields `ApiObjectMetadataDefinition.toJson()` renders from, as found on a fresh instance.
- * `metadataJson()` reads them directly (the generic cdk8s resolve is the most expensive part of a
- * validation pass); if a cdk8s release stores metadata differently, `METADATA_FIELDS_OK` is false
- * and the public `toJson()` is used instead.
- */
-const METADATA_FIELDS = ['_additionalAttributes', 'annotations', 'apiObject', 'finalizers', 'labels', 'name', 'namespace', 'ownerReferences'];
-const METADATA_FIELDS_OK = ((): boolean => {
-  const probe = new ApiObjectMetadataDefinition({ name: 'n', apiObject: undefined as unknown as ApiObject });
-  return Object.keys(probe).sort().join(',') === METADATA_FIELDS.join(',');
-})();
-
-interface MetadataFields {
-  readonly _additionalAttributes: Record<string, unknown>;
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly labels: Record<string, unknown>;
-  readonly annotations: Record<string, unknown>;
-  readonly finalizers: unknown[];
-  readonly ownerReferences: unknown[];
-}
-
-function hasKeys(o: Record<string, unknown>): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
-/**
- * `metadata.toJson()` without the generic resolver, for plain values: the same fields, with empty
- * maps and lists left out like cdk8s does. Anything that is not plain JSON (e.g. a `Lazy`) makes
- * the caller's `isPlainJson()` check fail, and the manifest is then rendered by cdk8s itself.
- * @internal
- */
-export function _metadataJson(meta: ApiObjectMetadataDefinition): Record<string, unknown> {
-  if (!METADATA_FIELDS_OK) return meta.toJson();
-  const m = meta as unknown as MetadataFields;
-  const out: Record<string, unknown> = {};
-  for (const k in m._additionalAttributes) {
-    const v = m._additionalAttributes[k];
-    if (v !== undefined) out[k] = v;
-  }
-  if (m.name !== undefined) out.name = m.name;
-  else delete out.name;
-  if (m.namespace !== undefined) out.namespace = m.namespace;
-  else delete out.namespace;
-  if (hasKeys(m.annotations)) out.annotations = m.annotations;
-  else delete out.annotations;
-  if (m.finalizers.length > 0) out.finalizers = m.finalizers;
-  else delete out.finalizers;
-  if (m.ownerReferences.length > 0) out.ownerReferences = m.ownerReferences;
-  else delete out.ownerReferences;
-  if (hasKeys(m.labels)) out.labels = m.labels;
-  else delete out.labels;
-  return out;
+function isBuiltInResolver(r: IResolver): boolean {
+  return r instanceof LazyResolver || r instanceof ImplicitTokenResolver || r instanceof NumberStringUnionResolver;
 }
 
 function deepFreeze(o: unknown): void {
@@ -146,8 +85,16 @@ function sortedKeys(v: unknown): unknown {
  * already is that stored form and is written unchanged.
  */
 class KnativeApiObject extends ApiObject {
+  /** Whether `addJsonPatch()` was ever given an operation (then cdk8s's render is what is written). */
+  public hasJsonPatches = false;
+
   public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly stored: (json: KubeObject) => KubeObject | undefined) {
     super(scope, id, props);
+  }
+
+  public addJsonPatch(...ops: JsonPatch[]): void {
+    if (ops.length > 0) this.hasJsonPatches = true;
+    super.addJsonPatch(...ops);
   }
 
   public toJson(): any {
@@ -236,6 +183,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /** The underlying API object (escape hatch). */
   public readonly apiObject: ApiObject;
 
+  /** `apiObject`, typed. */
+  private readonly _knativeApiObject: KnativeApiObject;
+
   /** The plain `spec` rendered by the last validation pass, and the mutation epoch it belongs to. */
   private _validated?: { readonly epoch: number; readonly spec: unknown };
 
@@ -251,15 +201,13 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    */
   protected constructor(scope: Construct, id: string, apiVersion: string, kind: string, props: KnativeResourceProps = {}) {
     super(scope, id);
-    this.apiObject = new KnativeApiObject(this, 'Resource', {
+    this.apiObject = this._knativeApiObject = new KnativeApiObject(this, 'Resource', {
       apiVersion,
       kind,
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this._specForSynthesis() }),
     }, (json) => (this._ownRenderingIsFinal() ? undefined : storedByKnative(json, this._admissionContext())));
     this.node.defaultChild = this.apiObject;
-    // Metadata changes must invalidate cached validation results like our own mutators do.
-    Object.assign(this.apiObject.metadata, TOUCHING_METADATA_MUTATORS);
   }
 
   /** The object name (`metadata.name`). */
@@ -316,19 +264,23 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     checks?: () => readonly string[];
   } = {}): void {
     this._extraFeatures = options.features;
-    let cached: { epoch: number; errors: string[]; warnings?: readonly string[] } | undefined;
+    let cached: { epoch: number; metadata: string; errors: string[]; warnings?: readonly string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
         const wantWarnings = _usesBundledRuntime(this);
+        const epoch = _epoch();
+        // The object metadata has public mutators of cdk8s (no epoch bump): it is rendered on every
+        // pass (`toJson()`, cheap) and is part of the cache key.
+        const metadata = this._plainMetadata();
+        const metadataKey = metadata === undefined ? undefined : JSON.stringify(metadata);
         // Nothing changed since the last pass (same synthesis, or another chart of it): same result.
         // (A ServingControlPlane added since changes nothing we render, but asks for warnings.)
-        if (cached !== undefined && cached.epoch === _epoch() && this._ownRenderingIsFinal()
+        if (cached !== undefined && cached.epoch === epoch && cached.metadata === metadataKey
           && (!wantWarnings || cached.warnings !== undefined)) {
           if (wantWarnings) _reportRuntimeWarnings(this, cached.warnings!);
           return [...cached.errors];
         }
         cached = undefined;
-        const epoch = _epoch();
         const errors: string[] = [];
         // Extra checks read construct state the manifest does not show (e.g. gated fields that
         // are left out of the output).
@@ -336,7 +288,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         let manifest: KubeObject;
         let plain: boolean;
         try {
-          [manifest, plain] = this._renderForValidation();
+          [manifest, plain] = this._renderForValidation(metadata);
         } catch (e) {
           // cdk8s prefixes the construct path: a KnativeError's message without its own.
           errors.push(KnativeError.is(e) ? e.body : (e as Error).message);
@@ -353,9 +305,10 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           _reportRuntimeWarnings(this, warnings);
         }
         // Only results computed from our own plain rendering are reused: a manifest that needed the
-        // cdk8s render (JSON patches, custom resolvers, Lazy values) can change without a mutator call.
-        if (plain && _epoch() === epoch) {
-          cached = { epoch, errors: [...errors], warnings };
+        // cdk8s render (JSON patches, custom resolvers, Lazy values in the spec) can change without a
+        // mutator call.
+        if (plain && metadataKey !== undefined && _epoch() === epoch) {
+          cached = { epoch, metadata: metadataKey, errors: [...errors], warnings };
           this._validated = { epoch, spec: manifest.spec };
         }
         return errors;
@@ -403,36 +356,46 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /**
    * Whether cdk8s writes our rendering as it is: no JSON patches on the ApiObject and no resolvers
    * beyond the ones every App has (both can be added at any time, without a mutator of ours).
+   * Public cdk8s API only (`addJsonPatch()` is overridden, `App.resolvers` is public).
    */
   private _ownRenderingIsFinal(): boolean {
-    const patches: unknown = (this.apiObject as unknown as { patches?: unknown }).patches;
-    const resolvers: unknown = (App.of(this) as unknown as { resolvers?: unknown }).resolvers;
-    return Array.isArray(patches) && patches.length === 0
-      && Array.isArray(resolvers) && resolvers.length === DEFAULT_RESOLVER_COUNT;
+    return !this._knativeApiObject.hasJsonPatches && App.of(this).resolvers.every(isBuiltInResolver);
+  }
+
+  /**
+   * The object metadata as cdk8s writes it (`ApiObjectMetadataDefinition.toJson()`, which resolves
+   * `Lazy` values) when our own rendering is final and it is plain JSON; otherwise undefined.
+   */
+  private _plainMetadata(): Record<string, unknown> | undefined {
+    if (!this._ownRenderingIsFinal()) return undefined;
+    let metadata: unknown;
+    try {
+      metadata = this.apiObject.metadata.toJson();
+    } catch {
+      return undefined; // let toJson() report it the way cdk8s does
+    }
+    return isPlainJson(metadata) ? metadata as Record<string, unknown> : undefined;
   }
 
   /**
    * The manifest as synthesized, for validation, and whether it came from our own plain
-   * rendering. That cheap rendering is used when nothing can change it on the way out; the full
-   * cdk8s render (`toJson()`) is used when the ApiObject has JSON patches (escape hatch), the app
-   * registers its own resolvers, or our rendering is not plain JSON (tokens, undefined, null), so
-   * that what is validated is exactly what is written.
+   * rendering. That cheap rendering (`metadata` from `_plainMetadata()`, our spec without the
+   * generic cdk8s resolve) is used when nothing can change it on the way out; the full cdk8s render
+   * (`toJson()`) is used when the ApiObject has JSON patches (escape hatch), the app registers its
+   * own resolvers, or our rendering is not plain JSON (tokens, undefined, null), so that what is
+   * validated is exactly what is written.
    */
-  private _renderForValidation(): [KubeObject, boolean] {
-    if (this._ownRenderingIsFinal()) {
+  private _renderForValidation(metadata: Record<string, unknown> | undefined): [KubeObject, boolean] {
+    if (metadata !== undefined) {
       let manifest: KubeObject | undefined;
       try {
-        manifest = {
-          apiVersion: this.apiObject.apiVersion,
-          kind: this.apiObject.kind,
-          metadata: _metadataJson(this.apiObject.metadata),
-        };
+        manifest = { apiVersion: this.apiObject.apiVersion, kind: this.apiObject.kind, metadata };
         const spec = this._storedSpec();
         if (spec !== undefined) manifest.spec = spec;
       } catch {
         manifest = undefined; // let toJson() report it the way cdk8s does
       }
-      if (manifest && isPlainJson(manifest)) {
+      if (manifest && (manifest.spec === undefined || isPlainJson(manifest.spec))) {
         return [manifest, true];
       }
     }

@@ -1,7 +1,6 @@
-import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Lazy, LazyResolver, ResolutionContext, Testing } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { KnativeFeature, KnativeFeatures, KnService, Route, TrafficSplit, TrafficTarget } from '../../src';
-import { _metadataJson } from '../../src/serving/base';
 
 /**
  * cdk8s validates every construct once per synthesis plus once per chart; our constructs reuse a
@@ -42,6 +41,8 @@ describe('validation result reuse', () => {
   const cases: Array<[string, (svc: KnService, app: App) => void, RegExp]> = [
     ['metadata.addAnnotation', (svc) => svc.metadata.addAnnotation('autoscaling.knative.dev/min-scale', '1'), /autoscaling\.knative\.dev\/min-scale/],
     ['metadata.addLabel', (svc) => svc.metadata.addLabel('networking.knative.dev/visibility', 'public'), /networking\.knative\.dev\/visibility/],
+    ['metadata.add', (svc) => svc.metadata.add('generateName', 'Bad_Prefix-'), /generateName.*DNS 1035/],
+    ['ApiObject.of(svc).metadata.addAnnotation', (svc) => ApiObject.of(svc).metadata.addAnnotation('autoscaling.knative.dev/min-scale', '1'), /min-scale/],
     ['container.addEnv', (svc) => svc.template.containers[0].addEnv('K_SERVICE', EnvValue.fromValue('x')), /K_SERVICE/],
     ['addContainer', (svc) => svc.addContainer({ image: 'b', port: 9090 }), /port/i],
     ['addRevisionAnnotation', (svc) => svc.template.addRevisionAnnotation('autoscaling.knative.dev/min-scale', '-1'), /min-scale/],
@@ -97,16 +98,54 @@ describe('validation result reuse', () => {
     expect(route.name).toBe('r');
   });
 
-  test('the fast metadata rendering equals ApiObjectMetadataDefinition.toJson()', () => {
-    const chart = Testing.chart();
-    const svc = new KnService(chart, 'Svc', {
-      metadata: { name: 'svc', namespace: 'ns', labels: { a: 'b' }, finalizers: ['f'], ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u' }] },
+  test('a Lazy metadata value that turns invalid after a synthesis is seen by the next one', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'default' });
+    let visibility = 'cluster-local';
+    new KnService(chart, 'Svc', {
+      metadata: { name: 'svc', labels: { 'networking.knative.dev/visibility': Lazy.any({ produce: () => visibility }) as unknown as string } },
       image: 'img',
     });
-    svc.metadata.addAnnotation('k', 'v');
-    svc.metadata.add('generateName', 'svc-');
-    expect(_metadataJson(svc.metadata)).toEqual(svc.metadata.toJson());
-    const bare = new KnService(chart, 'Bare', { image: 'img' });
-    expect(_metadataJson(bare.metadata)).toEqual(bare.metadata.toJson());
+    expect(synthErrors(app)).toBe('');
+    visibility = 'public';
+    expect(synthErrors(app)).toMatch(/networking\.knative\.dev\/visibility/);
+  });
+
+  test('with a resolver of its own, the app is validated as cdk8s renders it, on every synthesis', () => {
+    let concurrency = 10;
+    const app = new App({
+      resolvers: [{
+        resolve: (ctx: ResolutionContext) => {
+          if (ctx.key[ctx.key.length - 1] === 'containerConcurrency' && ctx.value !== concurrency) ctx.replaceValue(concurrency);
+        },
+      }],
+    });
+    const chart = new Chart(app, 'c', { namespace: 'default' });
+    new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img', containerConcurrency: 1 });
+    expect(synthErrors(app)).toBe('');
+    expect(app.synthYaml()).toContain('containerConcurrency: 10');
+    // No mutating call of ours: only the resolver's answer changed.
+    concurrency = 5000;
+    expect(synthErrors(app)).toMatch(/containerConcurrency/);
+  });
+
+  test("cdk8s's own resolvers passed again do not turn the reuse off", () => {
+    const app = new App({ resolvers: [new LazyResolver()] });
+    const chart = new Chart(app, 'c', { namespace: 'default' });
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img' });
+    const spy = jest.spyOn(svc, '_toKube');
+    app.synthYaml();
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  test('an empty addJsonPatch() leaves the output and the reuse as they are', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'default' });
+    const svc = new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img' });
+    const before = app.synthYaml();
+    ApiObject.of(svc).addJsonPatch();
+    const spy = jest.spyOn(svc, '_toKube');
+    expect(app.synthYaml()).toBe(before);
+    expect(spy).toHaveBeenCalledTimes(1);
   });
 });
