@@ -43,6 +43,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^4',
     'yaml@^2',
     'cdk8s-plus-28@2.5.6',
+    'madge@^8',
   ],
 
   // The bundled runtime is not a jsii API: keep it out of the jsii closure.
@@ -142,8 +143,15 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
 
-// test = vendor client, type-check, jest --ci, eslint (projen appends eslint itself).
+// Acceptance of issue 11: no import cycles anywhere in src (type-only imports count too).
+const cycles = project.addTask('check:cycles', {
+  description: 'Fail on any import cycle in src (madge)',
+  exec: 'madge --circular --no-spinner --extensions ts --ts-config tsconfig.dev.json src',
+});
+
+// test = vendor client, import cycles, type-check, jest --ci, eslint (projen appends eslint itself).
 project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(cycles);
 project.testTask.prependSpawn(vendor);
 
 // Snapshots are only ever rewritten on purpose, by hand: `npx jest -u <test file>`, then read the
