@@ -193,6 +193,11 @@ project.addTask('build:cluster', {
   description: 'Build etcd, kube-apiserver, kube-controller-manager and kubectl from test/cluster/go into test/cluster/.bin (cached)',
   exec: 'bash test/cluster/build.sh',
 });
+project.addTask('local:real', {
+  description: 'Local mode on a real kube-apiserver: start the cluster tier with the bundled runtime, apply an example\'s steps, print statuses, run until Ctrl-C (needs root)',
+  exec: 'bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/local.ts',
+  receiveArgs: true,
+});
 project.addTask('test:cluster', {
   description: 'Cluster tier: jest tests in test/cluster against a real kube-apiserver (needs root: runs in a private network namespace)',
   exec: 'bash test/cluster/netns.sh npx jest -c test/cluster/jest.config.cjs',

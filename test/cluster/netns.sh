@@ -18,7 +18,7 @@ bash "$here/build.sh"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/knative-cluster-XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 status=0
-TMPDIR="$tmp" KNATIVE_CLUSTER_NETNS=1 KNATIVE_CLUSTER_BIN="${KNATIVE_CLUSTER_BIN:-$here/.bin}" \
+TMPDIR="$tmp" KNATIVE_CLUSTER_NETNS=1 KNATIVE_CLUSTER_WRAPPER_PID=$$ KNATIVE_CLUSTER_BIN="${KNATIVE_CLUSTER_BIN:-$here/.bin}" \
   unshare --net --pid --fork --kill-child --mount-proc -- bash -c '
     set -e
     ip link set lo up
