@@ -1,10 +1,10 @@
 /** Test harness: the real controller against the in-process API emulator. */
 import type { KubeObject } from '../../../src/core/types';
+import { createLogger, silentLogger } from '../../../src/runtime/common/log';
 import { R } from '../../../src/runtime/controller/client';
 import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller, ControllerOptions } from '../../../src/runtime/controller/controller';
 import { k8s } from '../../../src/runtime/controller/k8s';
-import { createLogger, silentLogger } from '../../../src/runtime/common/log';
 import { EmulatorOptions, KubeApiEmulator } from '../../support/emulator';
 
 export const NOW = '2026-01-01T00:00:00Z';
