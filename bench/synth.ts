@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ApiObject, App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { KnService, RevisionName, TrafficSplit, TrafficTarget } from '../src';
+import { KnativeProbe, KnService, RevisionName, TrafficSplit, TrafficTarget } from '../src';
 
 const args = process.argv.slice(2);
 const argOf = (name: string): string | undefined => {
@@ -48,7 +48,7 @@ function buildL2(app: App, n: number): void {
         image: IMAGE,
         port: 8080,
         envVariables: { INDEX: kplus.EnvValue.fromValue(String(i)), LOG_LEVEL: kplus.EnvValue.fromValue('info') },
-        readiness: kplus.Probe.fromHttpGet('/healthz', { periodSeconds: Duration.seconds(5) }),
+        readiness: KnativeProbe.fromHttpGet('/healthz', { periodSeconds: Duration.seconds(5) }),
       }],
       autoscaling: { minScale: 1, maxScale: 10, target: 50 },
       containerConcurrency: 0,

@@ -11,8 +11,8 @@
  *   STEP=v2-50-50 npx ts-node --project tsconfig.dev.json examples/stock-service-gray-release/main.ts
  */
 import { App, Chart, Duration } from 'cdk8s';
-import { EnvValue, Probe } from 'cdk8s-plus-28';
-import { KnService, RevisionName, TrafficSplit } from '../../src';
+import { EnvValue } from 'cdk8s-plus-28';
+import { KnativeProbe, KnService, RevisionName, TrafficSplit } from '../../src';
 import { Example, runExample } from '../example';
 
 type Version = 'v1' | 'v2' | 'v3';
@@ -25,7 +25,7 @@ function stockService(app: App, version: Version, traffic?: (svc: KnService) => 
     containers: [{
       image: 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1',
       envVariables: { RESOURCE: EnvValue.fromValue(version) },
-      readiness: Probe.fromHttpGet('/', {
+      readiness: KnativeProbe.fromHttpGet('/', {
         initialDelaySeconds: Duration.seconds(0),
         periodSeconds: Duration.seconds(3),
       }),

@@ -4,20 +4,19 @@ import {
   EnvFrom,
   EnvValue,
   ImagePullPolicy,
-  Probe,
   SeccompProfile,
   Volume,
 } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { KnativeError, KnativeErrorDetails } from './errors';
 import { KnativeFeature } from './features';
+import { plusEnvFromJson, plusVolumeJson } from './plus-json';
 import { KnativeProbe } from './probe';
 import { ProjectedVolume } from './projected';
 import { _touch } from './state';
-import { probeDefaults } from '../core/rules';
 
-/** What the rendering needs of a volume: cdk8s-plus `Volume`s and our `ProjectedVolume`s. */
-type VolumeLike = { readonly name: string; _toKube(): unknown };
+/** A volume of either kind: a cdk8s-plus `Volume` or our `ProjectedVolume`. */
+type VolumeLike = Volume | ProjectedVolume;
 
 /** A mount of either kind of volume (`mounts` / `projectedMounts` expose them by kind). */
 interface AnyMount extends ContainerMountOptions {
@@ -214,24 +213,24 @@ export interface ContainerProps {
   readonly resources?: ContainerResources;
 
   /**
-   * Readiness probe. Only the handler and `initialDelaySeconds`, `timeoutSeconds`,
-   * `periodSeconds`, `successThreshold`, `failureThreshold` are rendered. A port left unset
-   * means the serving port.
+   * Readiness probe (`KnativeProbe.fromHttpGet()`, `fromTcpSocket()`, `fromCommand()`,
+   * `fromGrpc()`; `KnativeProbe.fromProbe()` takes a cdk8s-plus `Probe`). The handler and the
+   * timing you set are rendered. A port left unset means the serving port.
    * @default - on the serving container Knative's default `tcpSocket: {port: 0}` probe
    */
-  readonly readiness?: Probe;
+  readonly readiness?: KnativeProbe;
 
   /**
    * Liveness probe (serving container; sidecars need `KnativeFeature.MULTI_CONTAINER_PROBING`).
    * @default - none
    */
-  readonly liveness?: Probe;
+  readonly liveness?: KnativeProbe;
 
   /**
    * Startup probe. A port left unset means the serving port (`port`, else 8080).
    * @default - none
    */
-  readonly startup?: Probe;
+  readonly startup?: KnativeProbe;
 
   /**
    * Volume mounts.
@@ -257,20 +256,6 @@ export interface ContainerProps {
    * @default - Kubernetes default (`IfNotPresent`, or `Always` for `:latest`); upstream Knative resolves tags to digests anyway (the bundled runtime does not)
    */
   readonly imagePullPolicy?: ImagePullPolicy;
-}
-
-/** The private state of a cdk8s-plus `Probe` (read, never rendered through). */
-interface ProbeInternals {
-  readonly probeOptions?: {
-    readonly failureThreshold?: number;
-    readonly successThreshold?: number;
-    readonly initialDelaySeconds?: { toSeconds(): number };
-    readonly periodSeconds?: { toSeconds(): number };
-    readonly timeoutSeconds?: { toSeconds(): number };
-  };
-  readonly tcpSocketOptions?: { readonly port?: number; readonly host?: string };
-  readonly commandOptions?: { readonly command: string[] };
-  readonly httpGetOptions?: { readonly path: string; readonly port?: number; readonly host?: string; readonly scheme?: string };
 }
 
 /**
@@ -325,17 +310,17 @@ export class Container {
    * Readiness probe.
    * @default - Knative default on the serving container
    */
-  public readonly readiness?: Probe;
+  public readonly readiness?: KnativeProbe;
   /**
    * Liveness probe.
    * @default - none
    */
-  public readonly liveness?: Probe;
+  public readonly liveness?: KnativeProbe;
   /**
    * Startup probe.
    * @default - none
    */
-  public readonly startup?: Probe;
+  public readonly startup?: KnativeProbe;
   /**
    * Security context.
    * @default - none
@@ -401,7 +386,18 @@ export class Container {
       }
     }
     for (const prop of ['readiness', 'liveness', 'startup'] as const) {
-      const problem = props[prop] && KnativeProbe._grpcOf(props[prop]!)?.problem;
+      const probe: unknown = props[prop];
+      if (probe === undefined) continue;
+      if (!(probe instanceof KnativeProbe)) {
+        throw new KnativeError(undefined, {
+          field: prop,
+          message: 'must be a KnativeProbe',
+          value: probe,
+          ...(typeof probe === 'object' && probe !== null ? { shown: `a ${probe.constructor?.name || 'object'}` } : {}),
+          fix: 'Use KnativeProbe.fromHttpGet(), fromTcpSocket(), fromCommand() or fromGrpc() (the same arguments as cdk8s-plus Probe.fromXxx()), or wrap a cdk8s-plus Probe with KnativeProbe.fromProbe(probe).',
+        });
+      }
+      const problem = probe._problem;
       if (problem) throw new KnativeError(undefined, { ...problem, field: `${prop}.${problem.field}` });
     }
     this.image = props.image;
@@ -593,12 +589,12 @@ export class Container {
     // probes the container as written (startup probes, gRPC liveness probes).
     const userPort = this.port ?? 8080;
     if (this.readiness) {
-      c.readinessProbe = renderProbe('readinessProbe', this.readiness, 0, 0);
+      c.readinessProbe = this.readiness._toKube('readinessProbe', 0, 0);
     } else if (ctx.serving && !ctx.init) {
       c.readinessProbe = { tcpSocket: { port: 0 }, successThreshold: 1 };
     }
-    if (this.liveness) c.livenessProbe = renderProbe('livenessProbe', this.liveness, 0, userPort);
-    if (this.startup) c.startupProbe = renderProbe('startupProbe', this.startup, userPort, userPort);
+    if (this.liveness) c.livenessProbe = this.liveness._toKube('livenessProbe', 0, userPort);
+    if (this.startup) c.startupProbe = this.startup._toKube('startupProbe', userPort, userPort);
 
     const sc = this.renderSecurityContext(ctx.enabled);
     if (sc) c.securityContext = sc;
@@ -665,9 +661,9 @@ export class Container {
 /** Volume kinds whose mounts Knative does not force to read-only. */
 const WRITABLE_KINDS = new Set(['emptyDir', 'persistentVolumeClaim', 'ephemeral']);
 
-/** The source kind of a cdk8s-plus volume (`secret`, `configMap`, `emptyDir`, …). */
+/** The source kind of a volume (`secret`, `configMap`, `emptyDir`, `projected`, …). */
 function volumeKind(v: VolumeLike): { kind: string; source: Record<string, any> } {
-  const k = v._toKube() as unknown as Record<string, any>;
+  const k: Record<string, any> = v instanceof ProjectedVolume ? v._toKube() : plusVolumeJson(v);
   const kind = Object.keys(k).find(key => key !== 'name' && k[key] !== undefined) ?? 'unknown';
   return { kind, source: k[kind] ?? {} };
 }
@@ -691,7 +687,7 @@ function renderMount(m: AnyMount): Record<string, any> {
 }
 
 function renderEnvFrom(from: EnvFrom): Record<string, any> {
-  const k = from._toKube() as unknown as Record<string, any>;
+  const k = plusEnvFromJson(from);
   const out: Record<string, any> = {};
   if (k.configMapRef) out.configMapRef = clean({ name: k.configMapRef.name, optional: k.configMapRef.optional });
   if (k.secretRef) out.secretRef = clean({ name: k.secretRef.name, optional: k.secretRef.optional });
@@ -733,40 +729,6 @@ function renderResources(res: ContainerResources | undefined): Record<string, an
   const out: Record<string, any> = {};
   if (Object.keys(limits).length) out.limits = limits;
   if (Object.keys(requests).length) out.requests = requests;
-  return out;
-}
-
-/**
- * A probe as Knative stores it: the handler (a port left unset is `defaultPort`, for gRPC
- * `grpcDefaultPort`), the timing options, and Knative's defaults for this kind of probe
- * (`probeDefaults`, shared with admission), so the output is a fixed point.
- */
-function renderProbe(kind: 'readinessProbe' | 'livenessProbe' | 'startupProbe', probe: Probe, defaultPort: number, grpcDefaultPort: number): Record<string, any> {
-  const p = probe as unknown as ProbeInternals;
-  const out: Record<string, any> = {};
-  const grpc = KnativeProbe._grpcOf(probe);
-  if (grpc) {
-    out.grpc = { port: grpc.port ?? grpcDefaultPort, service: grpc.service };
-  } else {
-    if (p.commandOptions) {
-      out.exec = { command: [...p.commandOptions.command] };
-    }
-    if (p.httpGetOptions) {
-      const h = p.httpGetOptions;
-      out.httpGet = clean({ path: h.path, port: h.port ?? defaultPort, host: h.host, scheme: h.scheme });
-    }
-    if (p.tcpSocketOptions) {
-      const t = p.tcpSocketOptions;
-      out.tcpSocket = clean({ port: t.port ?? defaultPort, host: t.host });
-    }
-  }
-  const o = p.probeOptions ?? {};
-  if (o.initialDelaySeconds !== undefined) out.initialDelaySeconds = o.initialDelaySeconds.toSeconds();
-  if (o.periodSeconds !== undefined) out.periodSeconds = o.periodSeconds.toSeconds();
-  if (o.timeoutSeconds !== undefined) out.timeoutSeconds = o.timeoutSeconds.toSeconds();
-  if (o.successThreshold !== undefined) out.successThreshold = o.successThreshold;
-  if (o.failureThreshold !== undefined) out.failureThreshold = o.failureThreshold;
-  probeDefaults(kind, out);
   return out;
 }
 

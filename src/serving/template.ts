@@ -7,7 +7,6 @@ import { Container, ContainerProps, PortProtocol } from './container';
 import { _pathError, _withPath, KnativeError, KnativeErrorDetails } from './errors';
 import { KnativeFeature, KnativeFeatures } from './features';
 import { _renderPodSecurityContext, _renderTolerations, PodSecurityContextProps, RevisionToleration } from './pod';
-import { KnativeProbe } from './probe';
 import { _epoch, _touch } from './state';
 import { goJsonRoundTripAs } from '../core/go-json';
 import { byoRevisionName, contentRevisionName } from '../core/names';
@@ -578,7 +577,7 @@ export class RevisionTemplate {
       if (c === serving) return;
       for (const [prop, kind] of [['readiness', 'readinessProbe'], ['liveness', 'livenessProbe'], ['startup', 'startupProbe']] as const) {
         const probe = c[prop];
-        if (probe && KnativeProbe._grpcOf(probe) && KnativeProbe._grpcOf(probe)!.port === undefined) {
+        if (probe?._isGrpcWithoutPort()) {
           errors.push(formatViolation({
             path: `${path}.containers[${i}].${kind}.grpc.port`,
             message: 'a sidecar\'s gRPC probe needs an explicit port (Knative cannot build the Deployment without one, and the serving port is another container\'s)',

@@ -2,6 +2,7 @@ import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Container, PortProtocol } from '../../src/serving/container';
 import { KnativeFeature } from '../../src/serving/features';
+import { KnativeProbe } from '../../src/serving/probe';
 import { Revision } from '../../src/serving/revision';
 
 const SERVING = { defaultName: 'user-container', serving: true, enabled: new Set<string>() };
@@ -111,9 +112,9 @@ describe('rendering', () => {
   });
 
   test('readiness probe gets Knative probe defaults; no cdk8s-plus defaults', () => {
-    expect(render({ image: 'img', readiness: kplus.Probe.fromHttpGet('/ready') }).readinessProbe)
+    expect(render({ image: 'img', readiness: KnativeProbe.fromHttpGet('/ready') }).readinessProbe)
       .toEqual({ httpGet: { path: '/ready', port: 0 }, successThreshold: 1 });
-    expect(render({ image: 'img', readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(5), port: 8080 }) }).readinessProbe)
+    expect(render({ image: 'img', readiness: KnativeProbe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(5), port: 8080 }) }).readinessProbe)
       .toEqual({ httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
   });
 
@@ -121,8 +122,8 @@ describe('rendering', () => {
     const c = render({
       image: 'img',
       port: 9000,
-      liveness: kplus.Probe.fromCommand(['cat', '/tmp/healthy'], { initialDelaySeconds: Duration.seconds(3), failureThreshold: 5 }),
-      startup: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(2) }),
+      liveness: KnativeProbe.fromCommand(['cat', '/tmp/healthy'], { initialDelaySeconds: Duration.seconds(3), failureThreshold: 5 }),
+      startup: KnativeProbe.fromTcpSocket({ periodSeconds: Duration.seconds(2) }),
     });
     expect(c.livenessProbe).toEqual({ exec: { command: ['cat', '/tmp/healthy'] }, initialDelaySeconds: 3, failureThreshold: 5 });
     expect(c.startupProbe).toEqual({ tcpSocket: { port: 9000 }, periodSeconds: 2 });
@@ -263,7 +264,7 @@ describe('synth-time validation', () => {
   });
 
   test('fails for a readiness timeout without a period (Knative probe rule)', () => {
-    expect(() => synthContainer({ image: 'img', readiness: kplus.Probe.fromHttpGet('/r', { timeoutSeconds: Duration.seconds(2) }) }))
+    expect(() => synthContainer({ image: 'img', readiness: KnativeProbe.fromHttpGet('/r', { timeoutSeconds: Duration.seconds(2) }) }))
       .toThrow(/timeoutSeconds/);
   });
 });

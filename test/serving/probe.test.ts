@@ -1,6 +1,7 @@
 /**
- * gRPC probes: the typed `KnativeProbe.fromGrpc()` and the escape hatch (a probe patched in with
- * `addJsonPatch`), both synthesized, validated and written as Knative stores them.
+ * Probes: `KnativeProbe` (gRPC and the handlers cdk8s-plus also has; `fromProbe()` for a cdk8s-plus
+ * `Probe`) and the escape hatch (a probe patched in with `addJsonPatch`), synthesized, validated
+ * and written as Knative stores them.
  */
 import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -68,7 +69,7 @@ describe('KnativeProbe.fromGrpc()', () => {
   });
 
   test('a sidecar gRPC probe needs an explicit port (synthesis names the field); with one it validates', () => {
-    const sidecar = (probe: kplus.Probe): ContainerProps[] => [{ image: 'img', port: 8080 }, { image: 'side', name: 'side', readiness: probe }];
+    const sidecar = (probe: KnativeProbe): ContainerProps[] => [{ image: 'img', port: 8080 }, { image: 'side', name: 'side', readiness: probe }];
     expect(() => synthService(sidecar(KnativeProbe.fromGrpc()), [KnativeFeature.MULTI_CONTAINER_PROBING]))
       .toThrow(/\[test\/Svc\] spec\.template\.spec\.containers\[1\]\.readinessProbe\.grpc\.port: a sidecar's gRPC probe needs an explicit port .*Fix: Pass the port of the sidecar's gRPC health service/);
     const obj = synthService(sidecar(KnativeProbe.fromGrpc({ port: 9001 })), [KnativeFeature.MULTI_CONTAINER_PROBING]);
@@ -78,16 +79,82 @@ describe('KnativeProbe.fromGrpc()', () => {
       config: KnService._servingConfig([KnativeFeature.MULTI_CONTAINER_PROBING]),
     }).filter((v) => v.severity !== 'warning')).toEqual([]);
   });
+});
 
-  test('a cdk8s-plus container renders it as the same gRPC probe (no TCP probe)', () => {
+describe('KnativeProbe.fromHttpGet/fromTcpSocket/fromCommand()', () => {
+  test('render exactly what was passed: no failureThreshold or scheme that was not set, explicit defaults kept', () => {
+    const obj = synthService([{
+      image: 'img',
+      port: 9000,
+      readiness: KnativeProbe.fromHttpGet('/ready', { host: 'localhost', scheme: kplus.ConnectionScheme.HTTP }),
+      liveness: KnativeProbe.fromTcpSocket({ port: 9000, failureThreshold: 3 }),
+      startup: KnativeProbe.fromCommand(['true'], { periodSeconds: Duration.seconds(1) }),
+    }]);
+    const c = obj.spec.template.spec.containers[0];
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/ready', port: 0, host: 'localhost', scheme: 'HTTP' }, successThreshold: 1 });
+    expect(c.livenessProbe).toEqual({ tcpSocket: { port: 9000 }, failureThreshold: 3 });
+    expect(c.startupProbe).toEqual({ exec: { command: ['true'] }, periodSeconds: 1 });
+    expectAdmissionFixedPoint(obj);
+  });
+
+  test('a probe is a value: later changes to the arrays and options passed in change nothing', () => {
+    const command = ['cat', '/tmp/ok'];
+    const options: { periodSeconds?: Duration } = { periodSeconds: Duration.seconds(2) };
+    const probe = KnativeProbe.fromCommand(command, options);
+    command.push('--changed');
+    options.periodSeconds = Duration.seconds(9);
+    const c = synthService([{ image: 'img', liveness: probe }]).spec.template.spec.containers[0];
+    expect(c.livenessProbe).toEqual({ exec: { command: ['cat', '/tmp/ok'] }, periodSeconds: 2 });
+  });
+});
+
+describe('KnativeProbe.fromProbe() (a cdk8s-plus Probe, read through its public rendering)', () => {
+  test('a probe shared with a cdk8s-plus Deployment: the same handler and timing; a port left unset is the serving port', () => {
+    const probe = kplus.Probe.fromHttpGet('/healthz', { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(2) });
     const chart = Testing.chart();
-    new kplus.Deployment(chart, 'Dep', {
-      containers: [{ image: 'img', portNumber: 7000, readiness: KnativeProbe.fromGrpc({ periodSeconds: Duration.seconds(4) }), liveness: KnativeProbe.fromGrpc({ port: 7001, service: 'x' }) }],
-    });
+    new kplus.Deployment(chart, 'Dep', { containers: [{ image: 'img', portNumber: 7000, readiness: probe }] });
     const dep = Testing.synth(chart).find((o) => o.kind === 'Deployment');
-    const c = dep.spec.template.spec.containers[0];
-    expect(c.readinessProbe).toEqual({ grpc: { port: 7000, service: '' }, periodSeconds: 4, failureThreshold: 3 });
-    expect(c.livenessProbe).toEqual({ grpc: { port: 7001, service: 'x' }, failureThreshold: 3 });
+    expect(dep.spec.template.spec.containers[0].readinessProbe)
+      .toEqual({ httpGet: { path: '/healthz', port: 7000, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+
+    const obj = synthService([{ image: 'img', port: 7000, readiness: KnativeProbe.fromProbe(probe), startup: KnativeProbe.fromProbe(probe) }]);
+    const c = obj.spec.template.spec.containers[0];
+    // Readiness: port 0 (Knative resolves it); startup: the serving port (the kubelet runs it as written).
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/healthz', port: 0 }, periodSeconds: 5, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 3 });
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 7000 }, periodSeconds: 5, timeoutSeconds: 2 });
+    expectAdmissionFixedPoint(obj);
+  });
+
+  test.each([1, 2, 80, 8080])('an explicit port %p is kept (also one equal to a port the rendering uses)', (port) => {
+    const c = synthService([{
+      image: 'img',
+      port: 8080,
+      liveness: KnativeProbe.fromProbe(kplus.Probe.fromTcpSocket({ port, host: 'h' })),
+      startup: KnativeProbe.fromProbe(kplus.Probe.fromHttpGet('/s', { port })),
+    }]).spec.template.spec.containers[0];
+    expect(c.livenessProbe).toEqual({ tcpSocket: { port, host: 'h' } });
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/s', port } });
+  });
+
+  test('cdk8s-plus\'s rendered defaults (failureThreshold 3, scheme HTTP) are read as unset; other values are kept', () => {
+    const c = synthService([{
+      image: 'img',
+      liveness: KnativeProbe.fromProbe(kplus.Probe.fromHttpGet('/l', { scheme: kplus.ConnectionScheme.HTTP, failureThreshold: 3 })),
+      startup: KnativeProbe.fromProbe(kplus.Probe.fromHttpGet('/s', {
+        scheme: kplus.ConnectionScheme.HTTPS, failureThreshold: 7, initialDelaySeconds: Duration.seconds(4),
+      })),
+      readiness: KnativeProbe.fromProbe(kplus.Probe.fromCommand(['ready', '--now'], { successThreshold: 1 })),
+    }]).spec.template.spec.containers[0];
+    expect(c.livenessProbe).toEqual({ httpGet: { path: '/l', port: 0 } });
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/s', port: 8080, scheme: 'HTTPS' }, failureThreshold: 7, initialDelaySeconds: 4 });
+    expect(c.readinessProbe).toEqual({ exec: { command: ['ready', '--now'] }, successThreshold: 1 });
+  });
+
+  test('a cdk8s-plus Probe given directly (untyped callers) is rejected with the construct path and the replacement', () => {
+    const chart = Testing.chart();
+    const props = { image: 'img', readiness: kplus.Probe.fromHttpGet('/') as unknown as KnativeProbe };
+    expect(() => new KnService(chart, 'Svc', { metadata: { name: 'svc' }, containers: [props] }))
+      .toThrow('[test/Svc] containers[0].readiness: must be a KnativeProbe (got a Probe). Fix: Use KnativeProbe.fromHttpGet(), fromTcpSocket(), fromCommand() or fromGrpc() (the same arguments as cdk8s-plus Probe.fromXxx()), or wrap a cdk8s-plus Probe with KnativeProbe.fromProbe(probe).');
   });
 });
 

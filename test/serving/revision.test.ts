@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { AutoscalingMetric } from '../../src/serving/autoscaling';
 import { KnativeResource, KnativeResourceProps } from '../../src/serving/base';
 import { KnativeFeature, KnativeFeatures } from '../../src/serving/features';
+import { KnativeProbe } from '../../src/serving/probe';
 import { IRevision, Revision } from '../../src/serving/revision';
 import { RevisionName, RevisionTemplate, RevisionTemplateProps } from '../../src/serving/template';
 
@@ -145,7 +146,7 @@ describe('Revision', () => {
           image: 'ghcr.io/x/api:3',
           port: 8080,
           envVariables: { DB_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }) },
-          readiness: kplus.Probe.fromHttpGet('/healthz', { periodSeconds: Duration.seconds(5) }),
+          readiness: KnativeProbe.fromHttpGet('/healthz', { periodSeconds: Duration.seconds(5) }),
           securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilitiesDrop: [kplus.Capability.ALL] },
         },
         { image: 'ghcr.io/x/log-shipper:1', name: 'logs' },

@@ -6,6 +6,7 @@ import { AutoscalerClass } from '../../src/serving/autoscaling';
 import { PortProtocol } from '../../src/serving/container';
 import { KnativeFeature, KnativeFeatures } from '../../src/serving/features';
 import { KnService } from '../../src/serving/kn-service';
+import { KnativeProbe } from '../../src/serving/probe';
 import { Revision } from '../../src/serving/revision';
 import { RevisionName, RevisionTemplate, RevisionTemplateProps } from '../../src/serving/template';
 
@@ -175,7 +176,7 @@ describe('rendering', () => {
     const secret = kplus.Volume.fromSecret(chart, 'S', kplus.Secret.fromSecretName(chart, 'Sec', 'creds'));
     const r = new Revision(chart, 'Rev', {
       containers: [
-        { image: 'app', port: 8080, readiness: kplus.Probe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(3) }) },
+        { image: 'app', port: 8080, readiness: KnativeProbe.fromHttpGet('/ready', { periodSeconds: Duration.seconds(3) }) },
         { image: 'sidecar', volumeMounts: [{ volume: secret, path: '/creds' }] },
       ],
       initContainers: [{ image: 'init', volumeMounts: [{ volume: secret, path: '/init-creds' }] }],
@@ -417,9 +418,9 @@ describe('eager errors', () => {
 
   test('throws on probes on init containers', () => {
     const t = template({ image: 'a' });
-    expect(() => t.addInitContainer({ image: 'b', name: 'init', readiness: kplus.Probe.fromTcpSocket() }))
+    expect(() => t.addInitContainer({ image: 'b', name: 'init', readiness: KnativeProbe.fromTcpSocket() }))
       .toThrow('[test] initContainers[0].readiness: probes are not allowed on init containers (Knative rejects them). Fix: Remove `readiness`.');
-    expect(() => template({ image: 'a', initContainers: [{ image: 'b', liveness: kplus.Probe.fromCommand(['true']) }] }))
+    expect(() => template({ image: 'a', initContainers: [{ image: 'b', liveness: KnativeProbe.fromCommand(['true']) }] }))
       .toThrow(/^\[test\] initContainers\[0\]\.liveness: probes are not allowed on init containers/);
   });
 

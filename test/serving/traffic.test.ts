@@ -1,9 +1,10 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { EnvValue, Probe } from 'cdk8s-plus-28';
+import { EnvValue } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   Configuration,
   IRevision,
+  KnativeProbe,
   KnService,
   Revision,
   Route,
@@ -210,7 +211,7 @@ describe('stock-service gray release (seed 002)', () => {
       containers: [{
         image: 'registry.cn-hangzhou.aliyuncs.com/knative-sample/rest-api-go:v1',
         envVariables: { RESOURCE: EnvValue.fromValue(suffix) },
-        readiness: Probe.fromHttpGet('/', { initialDelaySeconds: Duration.seconds(0), periodSeconds: Duration.seconds(3) }),
+        readiness: KnativeProbe.fromHttpGet('/', { initialDelaySeconds: Duration.seconds(0), periodSeconds: Duration.seconds(3) }),
       }],
     });
     const split = build(svc);
