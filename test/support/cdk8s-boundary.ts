@@ -1,18 +1,23 @@
 /**
- * The cdk8s boundary check (issue 11): code in src/ may use cdk8s and constructs only through
- * their public, exported API, so that a minor release of either cannot break a user's synth.
+ * The cdk8s boundary check (issue 11): code in src/ may use cdk8s, constructs and cdk8s-plus-28
+ * only through their public, exported API, so that a minor release of any of them cannot break a
+ * user's synth.
  *
  * Type-aware (TypeScript compiler API), over a program of the checked files. Flagged:
- * - a member whose declaration in cdk8s/constructs is private, `_`-prefixed, `#private` or
+ * - a member whose declaration in a guarded package is private, `_`-prefixed, `#private` or
  *   `@internal` (dot or bracket access; bracket access is TypeScript's escape hatch for `private`);
  * - a member reached through a cast (`(x as any).patches`, `(x as unknown as { patches }).patches`)
- *   that is not a public member of the cdk8s/constructs class of `x`;
- * - a cast of a cdk8s/constructs object to `any`, or to a type that spells out members the class
- *   does not expose publicly (`meta as unknown as { _additionalAttributes: … }`);
- * - a computed (`obj[key]`) access on a cdk8s/constructs object;
+ *   that is not a public member of the guarded class of `x`;
+ * - a cast of a guarded object to `any`, or to a type that spells out members the class does not
+ *   expose publicly (`meta as unknown as { _additionalAttributes: … }`);
+ * - a guarded object passed, assigned or returned where the expected type (our own structural
+ *   type) spells out such members (`function f(v: { _toKube(): unknown })` called with a
+ *   cdk8s-plus `Volume`): the same reach as a cast, without writing one;
+ * - a computed (`obj[key]`) access on a guarded object;
  * - reflection or patching: `Class.prototype`, `Object.assign/keys/defineProperty/…(obj)`,
- *   `Reflect.*(obj)`, `for (k in obj)`, `{ ...obj }` on a cdk8s/constructs object;
- * - a deep import (`cdk8s/lib/…`, `constructs/lib/…`): modules the packages do not export.
+ *   `Reflect.*(obj)`, `JSON.stringify(obj)`, `for (k in obj)`, `{ ...obj }` on a guarded object;
+ * - a deep import (`cdk8s/lib/…`, `constructs/lib/…`, `cdk8s-plus-28/lib/…`): modules the
+ *   packages do not export.
  * Our own classes (subclasses included) may have `_`-members of their own; protected members of
  * a cdk8s base class stay usable from the subclass (the compiler enforces that).
  */
@@ -30,7 +35,7 @@ export interface BoundaryFinding {
   readonly text: string;
 }
 
-export const GUARDED_PACKAGES: readonly string[] = ['cdk8s', 'constructs'];
+export const GUARDED_PACKAGES: readonly string[] = ['cdk8s', 'constructs', 'cdk8s-plus-28'];
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -222,12 +227,51 @@ export function findBoundaryViolations(
       }
     };
 
+    /**
+     * The members the expected type `target` spells out that `source` (a guarded class) does not
+     * expose publicly; empty when `target` asks only for public members (or is cdk8s's own type).
+     */
+    const hiddenMembersAskedFor = (target: ts.Type, source: ts.Type, cls: ts.Symbol): string[] => {
+      if (has(target.flags, ts.TypeFlags.TypeParameter)) {
+        const constraint = checker.getBaseConstraintOfType(target);
+        return constraint ? hiddenMembersAskedFor(constraint, source, cls) : [];
+      }
+      if (target.isUnion()) {
+        // A union asks for hidden members only if every alternative (but undefined/null) does.
+        const nullish = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void; // eslint-disable-line no-bitwise
+        const each = target.types.filter((t) => !has(t.flags, nullish)).map((t) => hiddenMembersAskedFor(t, source, cls));
+        return each.every((h) => h.length > 0) ? each[0] : [];
+      }
+      const hidden: string[] = [];
+      for (const p of checker.getPropertiesOfType(target)) {
+        const decls = p.declarations ?? [];
+        if (decls.length === 0 || decls.every(isGuardedDecl)) continue;
+        if (decls.some((d) => isOwnSubclassMember(d, cls))) continue;
+        if (!isPublicMember(source, p.getName())) hidden.push(p.getName());
+      }
+      return hidden;
+    };
+
+    /** A guarded object flowing (uncast) into a place whose type spells out its hidden members. */
+    const checkConversion = (expr: ts.Expression): void => {
+      if (isCast(expr) || ts.isParenthesizedExpression(expr)) return; // casts: checkCast
+      const source = checker.getTypeAtLocation(expr);
+      const cls = guardedClassOf(source);
+      if (!cls) return;
+      const target = checker.getContextualType(expr);
+      if (!target) return;
+      const hidden = hiddenMembersAskedFor(target, source, cls);
+      if (hidden.length > 0) {
+        report(expr, `a ${className(cls)} (${packagesOf(cls)}) used as a type that spells out "${hidden[0]}", not a public member`);
+      }
+    };
+
     const checkReflection = (node: ts.CallExpression): void => {
       const callee = node.expression;
       if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || node.arguments.length === 0) return;
       const owner = callee.expression.text;
       const fn = callee.name.text;
-      if (!(owner === 'Reflect' || (owner === 'Object' && REFLECTING_OBJECT_FUNCTIONS.has(fn)))) return;
+      if (!(owner === 'Reflect' || (owner === 'Object' && REFLECTING_OBJECT_FUNCTIONS.has(fn)) || (owner === 'JSON' && fn === 'stringify'))) return;
       const cls = guardedClassOf(checker.getTypeAtLocation(stripCasts(node.arguments[0]).inner));
       if (cls) report(node, `${owner}.${fn}() on a ${className(cls)} (${packagesOf(cls)}) reaches past its public API`);
     };
@@ -255,10 +299,27 @@ export function findBoundaryViolations(
         checkCast(node);
       } else if (ts.isCallExpression(node)) {
         checkReflection(node);
+        node.arguments.forEach(checkConversion);
         if (node.expression.kind === ts.SyntaxKind.ImportKeyword
           || (ts.isIdentifier(node.expression) && node.expression.text === 'require')) {
           checkModuleSpecifier(node, node.arguments[0]);
         }
+      } else if (ts.isNewExpression(node)) {
+        node.arguments?.forEach(checkConversion);
+      } else if ((ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node) || ts.isParameter(node)) && node.initializer) {
+        checkConversion(node.initializer);
+      } else if (ts.isPropertyAssignment(node)) {
+        checkConversion(node.initializer);
+      } else if (ts.isShorthandPropertyAssignment(node)) {
+        checkConversion(node.name);
+      } else if (ts.isReturnStatement(node) && node.expression) {
+        checkConversion(node.expression);
+      } else if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) {
+        checkConversion(node.body);
+      } else if (ts.isArrayLiteralExpression(node)) {
+        node.elements.forEach((e) => checkConversion(ts.isSpreadElement(e) ? e.expression : e));
+      } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        checkConversion(node.right);
       } else if (ts.isForInStatement(node)) {
         const cls = guardedClassOf(checker.getTypeAtLocation(stripCasts(node.expression).inner));
         if (cls) report(node, `for…in over a ${className(cls)} (${packagesOf(cls)}) enumerates its internals`);
