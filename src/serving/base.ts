@@ -76,19 +76,111 @@ function sortedKeys(v: unknown): unknown {
   return out;
 }
 
+/** What `plainCopy` returns for a value that is not plain JSON. */
+const NOT_PLAIN = Symbol('not plain JSON');
+
+/**
+ * A deep copy of plain JSON data (see `isPlainJson`), with object keys sorted when `sort` is set,
+ * i.e. exactly what cdk8s's `ApiObject.toJson()` makes of it with its own resolvers; `NOT_PLAIN`
+ * when `v` is not plain JSON or cdk8s would not render it so (objects not made by `{}`, a
+ * `constructor` or `__proto__` key). (Objects whose keys are in order already are copied without a sort:
+ * inserting the same keys in the same order gives the same object.)
+ */
+function plainCopy(v: unknown, sort: boolean): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : NOT_PLAIN;
+    case 'object': {
+      if (v === null) return NOT_PLAIN;
+      if (Array.isArray(v)) {
+        const out = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x = plainCopy(v[i], sort);
+          if (x === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = x;
+        }
+        return out;
+      }
+      // cdk8s renders only objects whose constructor is `Object` (it throws on others).
+      if (Object.getPrototypeOf(v) !== Object.prototype) return NOT_PLAIN;
+      let keys = Object.keys(v);
+      if (sort) {
+        for (let i = 1; i < keys.length; i++) {
+          if (keys[i - 1] > keys[i]) {
+            keys = keys.sort();
+            break;
+          }
+        }
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of keys) {
+        // A `constructor` key makes cdk8s throw; `__proto__` is not copied by assignment.
+        if (k === 'constructor' || k === '__proto__') return NOT_PLAIN;
+        const x = plainCopy((v as Record<string, unknown>)[k], sort);
+        if (x === NOT_PLAIN) return NOT_PLAIN;
+        out[k] = x;
+      }
+      return out;
+    }
+    default:
+      return NOT_PLAIN;
+  }
+}
+
+/**
+ * Whether `b` is the same plain JSON data as `a` (which must be plain JSON, see `isPlainJson`): same
+ * keys in the same order, same values. A structural compare, cheaper than comparing
+ * `JSON.stringify` of both and exact for plain data.
+ */
+function samePlainJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePlainJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const proto = Object.getPrototypeOf(b);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!samePlainJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+/** How a `KnativeApiObject` asks its resource for the manifest. */
+interface KnativeRendering {
+  /**
+   * The manifest exactly as `ApiObject.toJson()` would write it, when our own rendering is final
+   * and plain JSON (then cdk8s's generic resolve would copy it unchanged); else undefined.
+   */
+  own(): KubeObject | undefined;
+  /** The manifest cdk8s rendered, as Knative stores it; undefined when it is written as it is. */
+  stored(json: KubeObject): KubeObject | undefined;
+}
+
 /**
  * The ApiObject of a Knative resource. When cdk8s renders the manifest itself (JSON patches added
  * through the escape hatch, resolvers of the app), the result is written as Knative stores it
  * (`storedByKnative`: the Go JSON round trip, then the admission defaults of the resource's
  * cluster configuration). A probe patched in without Knative's defaults is then written and
  * validated with them, and the output stays a fixed point of admission. Our own rendering
- * already is that stored form and is written unchanged.
+ * already is that stored form and is written unchanged (without a pass through cdk8s's generic
+ * resolve when it is plain JSON, see `KnativeResource._ownManifest`).
  */
 class KnativeApiObject extends ApiObject {
   /** Whether `addJsonPatch()` was ever given an operation (then cdk8s's render is what is written). */
   public hasJsonPatches = false;
 
-  public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly stored: (json: KubeObject) => KubeObject | undefined) {
+  public constructor(scope: Construct, id: string, props: ApiObjectProps, private readonly rendering: KnativeRendering) {
     super(scope, id, props);
   }
 
@@ -98,8 +190,10 @@ class KnativeApiObject extends ApiObject {
   }
 
   public toJson(): any {
+    const own = this.rendering.own();
+    if (own !== undefined) return own;
     const json = super.toJson() as KubeObject;
-    const stored = this.stored(json);
+    const stored = this.rendering.stored(json);
     if (stored === undefined) return json;
     const sorted = (process.env.CDK8S_DISABLE_SORT ? stored : sortedKeys(stored)) as Record<string, unknown>;
     // Like cdk8s: apiVersion, kind and metadata first.
@@ -186,8 +280,12 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
   /** `apiObject`, typed. */
   private readonly _knativeApiObject: KnativeApiObject;
 
-  /** The plain `spec` rendered by the last validation pass, and the mutation epoch it belongs to. */
-  private _validated?: { readonly epoch: number; readonly spec: unknown };
+  /**
+   * The plain `spec` rendered by the last validation pass for the next `toJson()`, and the
+   * mutation epoch it belongs to. `sorted` is set when `spec` is our own copy, made by `plainCopy`
+   * with that `sort` flag and shared with nothing: then it is written as it is.
+   */
+  private _validated?: { readonly epoch: number; readonly spec: unknown; readonly sorted?: boolean };
 
   /** Extra gates declared on this resource (`_addKnativeValidation({ features })`). */
   private _extraFeatures?: () => readonly string[];
@@ -206,7 +304,10 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
       kind,
       metadata: props.metadata,
       spec: Lazy.any({ produce: () => this._specForSynthesis() }),
-    }, (json) => (this._ownRenderingIsFinal() ? undefined : storedByKnative(json, this._admissionContext())));
+    }, {
+      own: () => this._ownManifest(),
+      stored: (json) => (this._ownRenderingIsFinal() ? undefined : storedByKnative(json, this._admissionContext())),
+    });
     this.node.defaultChild = this.apiObject;
   }
 
@@ -264,31 +365,32 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     checks?: () => readonly string[];
   } = {}): void {
     this._extraFeatures = options.features;
-    let cached: { epoch: number; metadata: string; errors: string[]; warnings?: readonly string[] } | undefined;
+    let cached: { epoch: number; metadata: Record<string, unknown>; errors: string[]; warnings?: readonly string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
         const wantWarnings = _usesBundledRuntime(this);
         const epoch = _epoch();
         // The object metadata has public mutators of cdk8s (no epoch bump): it is rendered on every
-        // pass (`toJson()`, cheap) and is part of the cache key.
-        const metadata = this._plainMetadata();
-        const metadataKey = metadata === undefined ? undefined : JSON.stringify(metadata);
+        // pass (`toJson()`) and is part of the cache key (compared structurally with the last one).
+        const rendered = this._finalMetadata();
         // Nothing changed since the last pass (same synthesis, or another chart of it): same result.
         // (A ServingControlPlane added since changes nothing we render, but asks for warnings.)
-        if (cached !== undefined && cached.epoch === epoch && cached.metadata === metadataKey
+        if (cached !== undefined && rendered !== undefined && cached.epoch === epoch && samePlainJson(cached.metadata, rendered)
           && (!wantWarnings || cached.warnings !== undefined)) {
           if (wantWarnings) _reportRuntimeWarnings(this, cached.warnings!);
           return [...cached.errors];
         }
         cached = undefined;
+        const metadata = rendered !== undefined && isPlainJson(rendered) ? rendered as Record<string, unknown> : undefined;
         const errors: string[] = [];
         // Extra checks read construct state the manifest does not show (e.g. gated fields that
         // are left out of the output).
         errors.push(...(options.checks?.() ?? []));
         let manifest: KubeObject;
         let plain: boolean;
+        let written: { spec: unknown; sorted: boolean } | undefined;
         try {
-          [manifest, plain] = this._renderForValidation(metadata);
+          [manifest, plain, written] = this._renderForValidation(metadata);
         } catch (e) {
           // cdk8s prefixes the construct path: a KnativeError's message without its own.
           errors.push(KnativeError.is(e) ? e.body : (e as Error).message);
@@ -307,9 +409,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         // Only results computed from our own plain rendering are reused: a manifest that needed the
         // cdk8s render (JSON patches, custom resolvers, Lazy values in the spec) can change without a
         // mutator call.
-        if (plain && metadataKey !== undefined && _epoch() === epoch) {
-          cached = { epoch, metadata: metadataKey, errors: [...errors], warnings };
-          this._validated = { epoch, spec: manifest.spec };
+        if (plain && metadata !== undefined && _epoch() === epoch) {
+          cached = { epoch, metadata, errors: [...errors], warnings };
+          this._validated = written !== undefined ? { epoch, ...written } : { epoch, spec: manifest.spec };
         }
         return errors;
       },
@@ -337,10 +439,58 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * (A second `toJson()` without a validation pass in between renders afresh.)
    */
   private _specForSynthesis(): unknown {
+    const v = this._takeValidated();
+    // cdk8s keeps the key order it is given when CDK8S_DISABLE_SORT is set: not our sorted copy.
+    if (v === undefined || (v.sorted === true && process.env.CDK8S_DISABLE_SORT)) return this._storedSpec();
+    return v.spec;
+  }
+
+  /**
+   * The spec the last validation pass rendered, if it is still current; handed over once (the
+   * output is a copy of it, or this copy of ours itself), so it need not stay in memory.
+   */
+  private _takeValidated(): { readonly spec: unknown; readonly sorted?: boolean } | undefined {
     const v = this._validated;
-    // Handed over once: cdk8s copies it while resolving, so it need not stay in memory.
     this._validated = undefined;
-    return v !== undefined && v.epoch === _epoch() ? v.spec : this._storedSpec();
+    return v !== undefined && v.epoch === _epoch() ? v : undefined;
+  }
+
+  /**
+   * The manifest as cdk8s's `ApiObject.toJson()` writes it, computed without cdk8s's generic
+   * resolve when that resolve cannot change anything: our own rendering is final (no JSON patches,
+   * only cdk8s's built-in resolvers) and the metadata (its public `toJson()`, read now) and our
+   * spec are plain JSON. Then cdk8s's render is a copy with object keys sorted (unless
+   * `CDK8S_DISABLE_SORT` is set), apiVersion, kind and metadata first, and so is this.
+   * Undefined otherwise (or when anything throws), and `toJson()` lets cdk8s render it (and
+   * report errors its way).
+   */
+  private _ownManifest(): KubeObject | undefined {
+    if (!this._ownRenderingIsFinal()) return undefined;
+    const sort = !process.env.CDK8S_DISABLE_SORT;
+    let metadata: unknown;
+    let rendered: { readonly spec: unknown; readonly sorted?: boolean } | undefined;
+    try {
+      metadata = this.apiObject.metadata.toJson();
+      if (metadata === undefined || !isPlainJson(metadata)) return undefined;
+      rendered = this._takeValidated();
+      // Our sorted copy lost the rendering's key order, which is written when sorting is off.
+      if (rendered?.sorted === true && !sort) rendered = undefined;
+      rendered ??= { spec: this._storedSpec() };
+    } catch {
+      return undefined;
+    }
+    const out: KubeObject = { apiVersion: this.apiObject.apiVersion, kind: this.apiObject.kind, metadata: metadata as Record<string, unknown> };
+    const spec = rendered.spec;
+    if (spec !== undefined) {
+      const copy = rendered.sorted === sort ? spec : plainCopy(spec, sort);
+      if (copy === NOT_PLAIN) {
+        // cdk8s renders it: its Lazy spec hands over this rendering (it is still current).
+        this._validated = { epoch: _epoch(), spec };
+        return undefined;
+      }
+      out.spec = copy;
+    }
+    return out;
   }
 
   /**
@@ -364,28 +514,28 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
 
   /**
    * The object metadata as cdk8s writes it (`ApiObjectMetadataDefinition.toJson()`, which resolves
-   * `Lazy` values) when our own rendering is final and it is plain JSON; otherwise undefined.
+   * `Lazy` values) when our own rendering is final; otherwise (or when it throws) undefined.
+   * Not necessarily plain JSON.
    */
-  private _plainMetadata(): Record<string, unknown> | undefined {
+  private _finalMetadata(): unknown {
     if (!this._ownRenderingIsFinal()) return undefined;
-    let metadata: unknown;
     try {
-      metadata = this.apiObject.metadata.toJson();
+      return this.apiObject.metadata.toJson();
     } catch {
       return undefined; // let toJson() report it the way cdk8s does
     }
-    return isPlainJson(metadata) ? metadata as Record<string, unknown> : undefined;
   }
 
   /**
    * The manifest as synthesized, for validation, and whether it came from our own plain
-   * rendering. That cheap rendering (`metadata` from `_plainMetadata()`, our spec without the
+   * rendering. That cheap rendering (`metadata` from `_finalMetadata()` when plain JSON, our spec without the
    * generic cdk8s resolve) is used when nothing can change it on the way out; the full cdk8s render
    * (`toJson()`) is used when the ApiObject has JSON patches (escape hatch), the app registers its
    * own resolvers, or our rendering is not plain JSON (tokens, undefined, null), so that what is
-   * validated is exactly what is written.
+   * validated is exactly what is written. Third: the spec as `toJson()` will write it (our own
+   * sorted copy, see `plainCopy`), when our plain rendering has one.
    */
-  private _renderForValidation(metadata: Record<string, unknown> | undefined): [KubeObject, boolean] {
+  private _renderForValidation(metadata: Record<string, unknown> | undefined): [KubeObject, boolean, { spec: unknown; sorted: boolean }?] {
     if (metadata !== undefined) {
       let manifest: KubeObject | undefined;
       try {
@@ -395,8 +545,14 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
       } catch {
         manifest = undefined; // let toJson() report it the way cdk8s does
       }
-      if (manifest && (manifest.spec === undefined || isPlainJson(manifest.spec))) {
-        return [manifest, true];
+      if (manifest && manifest.spec === undefined) return [manifest, true];
+      if (manifest) {
+        // The copy that `toJson()` writes, made now: it checks that the spec is plain JSON on the
+        // way, and the rendering it copies need not stay in memory until then.
+        const sort = !process.env.CDK8S_DISABLE_SORT;
+        const copy = plainCopy(manifest.spec, sort);
+        if (copy !== NOT_PLAIN) return [manifest, true, { spec: copy, sorted: sort }];
+        if (isPlainJson(manifest.spec)) return [manifest, true];
       }
     }
     return [this.apiObject.toJson() as KubeObject, false];
