@@ -76,6 +76,28 @@ function sortedKeys(v: unknown): unknown {
   return out;
 }
 
+/**
+ * Sort strings in place in the order of `Array.prototype.sort()` without a compare function
+ * (UTF-16 code units, which is what `<` compares), without allocating: an insertion sort for the
+ * short key lists of manifests (a no-op pass when they are in order already).
+ */
+function sortStrings(a: string[]): void {
+  if (a.length > 32) {
+    a.sort();
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    if (a[j] <= x) continue;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
 /** What `plainCopy` returns for a value that is not plain JSON. */
 const NOT_PLAIN = Symbol('not plain JSON');
 
@@ -83,8 +105,7 @@ const NOT_PLAIN = Symbol('not plain JSON');
  * A deep copy of plain JSON data (see `isPlainJson`), with object keys sorted when `sort` is set,
  * i.e. exactly what cdk8s's `ApiObject.toJson()` makes of it with its own resolvers; `NOT_PLAIN`
  * when `v` is not plain JSON or cdk8s would not render it so (objects not made by `{}`, a
- * `constructor` or `__proto__` key). (Objects whose keys are in order already are copied without a sort:
- * inserting the same keys in the same order gives the same object.)
+ * `constructor` or `__proto__` key).
  */
 function plainCopy(v: unknown, sort: boolean): unknown {
   switch (typeof v) {
@@ -106,15 +127,8 @@ function plainCopy(v: unknown, sort: boolean): unknown {
       }
       // cdk8s renders only objects whose constructor is `Object` (it throws on others).
       if (Object.getPrototypeOf(v) !== Object.prototype) return NOT_PLAIN;
-      let keys = Object.keys(v);
-      if (sort) {
-        for (let i = 1; i < keys.length; i++) {
-          if (keys[i - 1] > keys[i]) {
-            keys = keys.sort();
-            break;
-          }
-        }
-      }
+      const keys = Object.keys(v);
+      if (sort) sortStrings(keys);
       const out: Record<string, unknown> = {};
       for (const k of keys) {
         // A `constructor` key makes cdk8s throw; `__proto__` is not copied by assignment.
@@ -397,7 +411,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
           if (wantWarnings) _reportRuntimeWarnings(this, []);
           return errors;
         }
-        for (const v of validate(manifest, { ...this._admissionContext(), warnings: false })) {
+        for (const v of validate(manifest, this._admissionContext(false))) {
           if (v.severity === 'warning') continue;
           errors.push(formatViolation(v));
         }
@@ -423,14 +437,14 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    * assumes: a create, under the cluster configuration in effect for this resource
    * (`KnativeCluster.configure()`, a `ServingControlPlane` in the app, or Knative's defaults) with
    * the feature gates declared for this resource on top; fixes that need a cluster setting name
-   * the declaration API.
+   * the declaration API. `warnings`: whether the rules report warnings (default: they do).
    */
-  private _admissionContext(): AdmissionContext {
+  private _admissionContext(warnings?: boolean): AdmissionContext {
     const cluster = _clusterOf(this);
     const own = this._enabledFeatures();
     const extra = this._extraFeatures?.() ?? [];
     const features = own.length === 0 ? extra : extra.length === 0 ? own : [...own, ...extra];
-    return { config: KnativeResource._servingConfig(features, cluster.config), operation: 'create', clusterSetting: cluster.settingFix };
+    return { config: KnativeResource._servingConfig(features, cluster.config), operation: 'create', clusterSetting: cluster.settingFix, warnings };
   }
 
   /**

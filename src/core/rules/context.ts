@@ -134,14 +134,20 @@ export function resolveSettings(cfg: ServingConfig | undefined): Settings {
  * deep-frozen configs), and DEFAULT_FEATURE_FLAGS is frozen too. Mutable configs are resolved
  * per request, as before.
  */
-const CACHED = new WeakMap<object, { s: Settings; create: Req }>();
-let noConfig: { s: Settings; create: Req } | undefined;
+interface CachedSettings {
+  s: Settings;
+  create: Req;
+  /** The last 'create' Req made with a `clusterSetting` (the constructs pass the same one each time). */
+  withSetting?: Req;
+}
+const CACHED = new WeakMap<object, CachedSettings>();
+let noConfig: CachedSettings | undefined;
 
 function frozenPart(v: unknown): boolean {
   return typeof v !== 'object' || v === null || Object.isFrozen(v);
 }
 
-function cachedSettings(cfg: ServingConfig | undefined): { s: Settings; create: Req } | undefined {
+function cachedSettings(cfg: ServingConfig | undefined): CachedSettings | undefined {
   if (cfg === undefined) {
     if (!noConfig) {
       const s = resolveSettings(undefined);
@@ -166,7 +172,9 @@ export function toReq(ctx: AdmissionContext | undefined): Req {
   const hit = cachedSettings(cfg);
   if (hit !== undefined) {
     if (update) return { s: hit.s, op: 'update', old: ctx!.old, setting };
-    return setting === undefined ? hit.create : { ...hit.create, setting };
+    if (setting === undefined) return hit.create;
+    if (hit.withSetting?.setting !== setting) hit.withSetting = { ...hit.create, setting };
+    return hit.withSetting;
   }
   return {
     s: resolveSettings(cfg),

@@ -40,9 +40,9 @@ export function checkFields<R>(
   gated?: Gates<R>,
   req?: R,
 ): void {
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
+  // (for-in over own keys: Object.keys' order, without allocating the list)
+  for (const k in obj) {
+    if (!hasOwn.call(obj, k)) continue;
     const v = obj[k];
     if (!isSet(v) || allowed.includes(k)) continue;
     if (gated !== undefined && hasOwn.call(gated, k)) {
