@@ -116,7 +116,77 @@ function generationSubject(t: ResourceType, o: KubeObject): unknown {
     const { metadata: _m, status: _s, ...rest } = o;
     return rest;
   }
+  // kube-apiserver's deployment strategy: "annotation updates bump the generation because
+  // annotations are copied from deployments to their replica sets".
+  if (t.group === 'apps' && t.kind === 'Deployment') return { spec: o.spec, annotations: o.metadata.annotations ?? {} };
   return o.spec;
+}
+
+/** Go's layout for metav1.MicroTime (RFC3339Micro). */
+const MICRO_TIME_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+
+/** The metav1.MicroTime fields of the kinds served (Lease renew/acquire times, Event eventTime). */
+function microTimeFields(t: ResourceType): string[][] {
+  if (t.group === 'coordination.k8s.io' && t.kind === 'Lease') return [['spec', 'acquireTime'], ['spec', 'renewTime']];
+  if (t.group === '' && t.kind === 'Event') return [['eventTime']];
+  return [];
+}
+
+/**
+ * Decode metav1.MicroTime fields as kube-apiserver does (time.Parse with RFC3339Micro): exactly six
+ * fractional digits, or 400 BadRequest naming the value and the layout (a Lease renewTime with
+ * JavaScript's three digits, `toISOString()`, is refused by the real server). Stored in UTC, as
+ * the server writes it back.
+ */
+export function decodeMicroTimes(t: ResourceType, obj: KubeObject): void {
+  for (const p of microTimeFields(t)) {
+    const parent = p.slice(0, -1).reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+    const key = p[p.length - 1];
+    const v = parent?.[key];
+    if (v === undefined || v === null) continue;
+    const fail = (tail: string): never => {
+      throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: parsing time ${JSON.stringify(String(v))} as "${MICRO_TIME_LAYOUT}": ${tail}`);
+    };
+    if (typeof v !== 'string') fail('cannot parse a non-string value');
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(.*)$/.exec(v);
+    if (!m) fail(`cannot parse ${JSON.stringify(v)} as "2006"`);
+    const rest = m![2];
+    const frac = /^\.(\d+)/.exec(rest);
+    if (!frac || frac[1].length < 6) fail(`cannot parse ${JSON.stringify(rest)} as ".000000"`);
+    if (frac![1].length > 6) fail(`cannot parse ${JSON.stringify(rest.slice(7))} as "Z07:00"`);
+    const zone = rest.slice(7);
+    if (!/^(Z|[+-]\d\d:\d\d)$/.test(zone)) fail(`cannot parse ${JSON.stringify(zone)} as "Z07:00"`);
+    const ms = Date.parse(`${m![1]}${zone}`);
+    if (Number.isNaN(ms)) fail(`parsing time ${JSON.stringify(v)}: out of range`);
+    parent[key] = `${new Date(ms).toISOString().slice(0, 19)}.${frac![1]}Z`;
+  }
+}
+
+/**
+ * ObjectMeta's labels and annotations are `omitempty` maps in Go: an empty map is stored as no
+ * map, in an object's metadata and in a pod template's (the real API server never returns `{}`).
+ */
+function dropEmptyMetaMaps(o: KubeObject): void {
+  const drop = (m: any): void => {
+    if (!m || typeof m !== 'object') return;
+    for (const k of ['labels', 'annotations']) {
+      if (m[k] && typeof m[k] === 'object' && !Array.isArray(m[k]) && Object.keys(m[k]).length === 0) delete m[k];
+    }
+  };
+  drop(o.metadata);
+  drop((o as any).spec?.template?.metadata);
+}
+
+/**
+ * Metadata a write to the status subresource of a built-in kind may change: the registries' status
+ * strategies reset only the spec (and, for the apps workloads, the labels), so the annotations and
+ * labels of the request are kept (kube-controller-manager's deployment controller writes
+ * `deployment.kubernetes.io/revision` that way). Custom resources' status writes change only status.
+ */
+function statusWritableMeta(t: ResourceType): Array<'labels' | 'annotations'> {
+  if (t.custom) return [];
+  if (t.group === 'apps') return ['annotations'];
+  return ['labels', 'annotations'];
 }
 
 function initialStatus(t: ResourceType): unknown {
@@ -401,6 +471,7 @@ export class Store {
     if (!isPlainObject(input)) throw badRequest('the request body must be a JSON object');
     let obj = deepClone(input) as KubeObject;
     this.checkTypeMeta(t, obj);
+    decodeMicroTimes(t, obj);
     this.prune(t, obj, w);
     this.checkNamespace(t, ns, obj, true);
     const m = obj.metadata;
@@ -424,6 +495,7 @@ export class Store {
     if (this.opts.serverDefaults) applyServerDefaults(t, obj, undefined);
     const admitted = this.admit(t, obj, { operation: 'create', user: w.user }, w.warnings);
     obj = this.restoreServerFields(obj, admitted);
+    dropEmptyMetaMaps(obj);
     if (this.getRaw(t, ns, obj.metadata.name!)) throw alreadyExists(t.plural, t.group, obj.metadata.name!);
     if (w.dryRun) return deepClone(obj);
     return this.commit(t, obj);
@@ -436,6 +508,7 @@ export class Store {
     const old = this.getRaw(t, ns, name);
     const obj = deepClone(input) as KubeObject;
     this.checkTypeMeta(t, obj);
+    decodeMicroTimes(t, obj);
     this.prune(t, obj, w);
     if (!obj.metadata.name) {
       throw invalid(t.kind, t.group, name, [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' }]);
@@ -460,6 +533,11 @@ export class Store {
       next = deepClone(old);
       if (obj.status === undefined) delete next.status;
       else next.status = obj.status;
+      for (const k of statusWritableMeta(t)) {
+        if (obj.metadata[k] === undefined) delete next.metadata[k];
+        else next.metadata[k] = deepClone(obj.metadata[k]);
+      }
+      dropEmptyMetaMaps(next);
     } else {
       next = obj;
       for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
@@ -488,6 +566,7 @@ export class Store {
       else next.status = admitted.status;
     } else {
       next = this.restoreServerFields(next, admitted);
+      dropEmptyMetaMaps(next);
       if (t.generation && !deepEqual(generationSubject(t, old), generationSubject(t, next))) {
         next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }

@@ -63,6 +63,8 @@ export class WorkloadSimulator {
   private readonly deployments = type('deployments', 'apps');
   private readonly pods = type('pods', '');
   private readonly tracked = new Map<string, Tracked>();
+  /** Per Deployment: the revision number of each pod template seen, the current one and the highest. */
+  private readonly revisions = new Map<string, { byHash: Map<string, number>; current?: string; max: number }>();
   private readonly unsubscribe: () => void;
   private stopped = false;
 
@@ -72,6 +74,7 @@ export class WorkloadSimulator {
       const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
       if (ev.type === 'DELETED') {
         this.untrack(key);
+        this.revisions.delete(key);
         return;
       }
       const d = ev.object;
@@ -116,6 +119,17 @@ export class WorkloadSimulator {
     const spec = d.spec ?? {};
     const deadline = this.opts.progressDeadlineMs ?? (spec.progressDeadlineSeconds ?? 600) * 1000;
     at(delay + ready + deadline, () => this.reconcile(ns, name, true, true));
+  }
+
+  private revisionOf(key: string, hash: string): number {
+    let r = this.revisions.get(key);
+    if (!r) this.revisions.set(key, (r = { byHash: new Map(), max: 0 }));
+    if (r.current !== hash) {
+      r.max += 1;
+      r.byHash.set(hash, r.max);
+      r.current = hash;
+    }
+    return r.byHash.get(hash)!;
   }
 
   private failureOf(d: KubeObject): { container: string; failure: WorkloadFailure } | undefined {
@@ -194,6 +208,8 @@ export class WorkloadSimulator {
       updatedReplicas: replicas,
       readyReplicas: ready,
       availableReplicas: ready,
+      // pods are removed at once here (no graceful termination), so none is ever terminating
+      terminatingReplicas: 0,
       conditions,
     };
     if (replicas - ready > 0) status.unavailableReplicas = replicas - ready;
@@ -207,6 +223,10 @@ export class WorkloadSimulator {
     }
     const next = deepClone(d);
     next.status = status;
+    // The deployment controller numbers the pod templates it rolls out (a new or re-used template
+    // gets the highest number so far + 1) and writes the current one on the Deployment, through
+    // the status subresource.
+    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': String(this.revisionOf(`${ns}/${name}`, hash)) };
     try {
       this.store.update(this.deployments, ns, name, next, { user: SIM_USER, subresource: 'status' });
     } catch {

@@ -38,6 +38,12 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
       resource: R.deployments,
       lister: ctx.listers.deployments,
       condition: AVAILABLE,
+      // Other writers annotate the Deployment (kube-controller-manager's deployment controller keeps
+      // `deployment.kubernetes.io/revision` on it, through the status subresource); replacing the
+      // map would remove theirs, and on a real API server an annotation change bumps the
+      // Deployment's generation, so the two controllers would rewrite it forever. Knative unions
+      // the maps too (kmeta.UnionMaps in checkAndUpdateDeployment).
+      annotations: 'merge',
       specIsCurrent: (e, d) => isSubset({ ...d, replicas: hpa ? undefined : d.replicas }, e),
       applySpec: (e, d) => ({ ...e, ...d, replicas: hpa ? e?.replicas ?? d.replicas : d.replicas }),
       beforeCreate: () => {
