@@ -301,6 +301,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    */
   private _validated?: { readonly epoch: number; readonly spec: unknown; readonly sorted?: boolean };
 
+  /** `App.of(this)`, looked up once (a construct never changes its place in the tree). */
+  private _appOf?: App;
+
   /** Extra gates declared on this resource (`_addKnativeValidation({ features })`). */
   private _extraFeatures?: () => readonly string[];
 
@@ -382,7 +385,7 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     let cached: { epoch: number; metadata: Record<string, unknown>; errors: string[]; warnings?: readonly string[] } | undefined;
     this.node.addValidation({
       validate: (): string[] => {
-        const wantWarnings = _usesBundledRuntime(this);
+        const wantWarnings = _usesBundledRuntime(this._app());
         const epoch = _epoch();
         // The object metadata has public mutators of cdk8s (no epoch bump): it is rendered on every
         // pass (`toJson()`) and is part of the cache key (compared structurally with the last one).
@@ -517,13 +520,18 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
     return goJsonRoundTripSpec(this.apiObject, this._toKube(), { fillAbsent: false });
   }
 
+  /** The root of this construct's tree (`App.of(this)`), read on every validation pass. */
+  private _app(): App {
+    return (this._appOf ??= App.of(this));
+  }
+
   /**
    * Whether cdk8s writes our rendering as it is: no JSON patches on the ApiObject and no resolvers
    * beyond the ones every App has (both can be added at any time, without a mutator of ours).
    * Public cdk8s API only (`addJsonPatch()` is overridden, `App.resolvers` is public).
    */
   private _ownRenderingIsFinal(): boolean {
-    return !this._knativeApiObject.hasJsonPatches && App.of(this).resolvers.every(isBuiltInResolver);
+    return !this._knativeApiObject.hasJsonPatches && this._app().resolvers.every(isBuiltInResolver);
   }
 
   /**
