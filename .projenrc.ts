@@ -204,6 +204,12 @@ project.addTask('test:cluster', {
   receiveArgs: true,
 });
 
+project.addTask('e2e', {
+  description: 'The cluster tier end to end (scenarios, each compared with the emulator, and faults on a real kube-apiserver), ending with a RESULT line (needs root)',
+  exec: 'bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/e2e.ts',
+  receiveArgs: true,
+});
+
 project.addTask('build:runtime', {
   description: 'Bundle the controller and ingress into one JS file each (dist/runtime/*.js)',
   exec: 'node scripts/build-runtime.mjs',

@@ -7,6 +7,7 @@
  * each step the application must answer exactly as in gray-release.test.ts.
  */
 import * as path from 'node:path';
+import { emulatorAgreement } from './emulator-replay';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS } from './gray-release';
 import { Stack, Step, synthesize, SYSTEM_NAMESPACE } from './stack';
 
@@ -30,23 +31,30 @@ afterEach(() => {
   }
 });
 
-test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: control plane + application applied together', async (i, name, want) => {
-  const step = steps[i - 1];
-  expect(step.name).toBe(name);
-  expect(step.files.map((f) => path.basename(f))).toEqual(['full-stack.k8s.yaml', 'stock-service-gray-release.k8s.yaml']);
-  const args = ['apply', '--server-side', '--field-manager=cluster-test', ...step.files.flatMap((f) => ['-f', f])];
-  let r = await stack.cluster.kubectl(args);
-  if (i === 1) {
-    // On an empty cluster kubectl cannot map the Knative kinds before the CRDs exist: everything
-    // else is applied and the Service is reported; once the CRDs are established a second apply
-    // completes the step (what the example's docs say).
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no matches for kind "Service" in version "serving\.knative\.dev\/v1"/);
-    await stack.cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-    r = await stack.cluster.kubectl(args);
-  }
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=120s']);
-  await checkGrayReleaseStep(stack, name, want);
+describe('scenario: full-stack', () => {
+  test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: control plane + application applied together', async (i, name, want) => {
+    const step = steps[i - 1];
+    expect(step.name).toBe(name);
+    expect(step.files.map((f) => path.basename(f))).toEqual(['full-stack.k8s.yaml', 'stock-service-gray-release.k8s.yaml']);
+    const args = ['apply', '--server-side', '--field-manager=cluster-test', ...step.files.flatMap((f) => ['-f', f])];
+    let r = await stack.cluster.kubectl(args);
+    if (i === 1) {
+      // On an empty cluster kubectl cannot map the Knative kinds before the CRDs exist: everything
+      // else is applied and the Service is reported; once the CRDs are established a second apply
+      // completes the step (what the example's docs say).
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/no matches for kind "Service" in version "serving\.knative\.dev\/v1"/);
+      await stack.cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+      r = await stack.cluster.kubectl(args);
+    }
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=120s']);
+    await checkGrayReleaseStep(stack, name, want, { scope: 'scenario', name: 'full-stack' });
+  });
+
+  test('the emulator agrees: the same steps replayed on the emulator end in the same objects', async () => {
+    const { differences } = await emulatorAgreement(stack, 'full-stack', steps);
+    expect(differences).toEqual([]);
+  });
 });

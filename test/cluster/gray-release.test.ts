@@ -7,6 +7,7 @@
  * answered by its revision, and no 403 for the runtime's ServiceAccounts.
  */
 import * as path from 'node:path';
+import { emulatorAgreement } from './emulator-replay';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS } from './gray-release';
 import { Stack, Step, synthesize } from './stack';
 
@@ -30,9 +31,16 @@ afterEach(() => {
   }
 });
 
-test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: status as the seed prints it, exact split, tag hosts', async (i, name, want) => {
-  const step = steps[i - 1];
-  expect(step.name).toBe(name);
-  await stack.apply(step.files);
-  await checkGrayReleaseStep(stack, name, want);
+describe('scenario: stock-service-gray-release', () => {
+  test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: status as the seed prints it, exact split, tag hosts', async (i, name, want) => {
+    const step = steps[i - 1];
+    expect(step.name).toBe(name);
+    await stack.apply(step.files);
+    await checkGrayReleaseStep(stack, name, want);
+  });
+
+  test('the emulator agrees: the same steps replayed on the emulator end in the same objects', async () => {
+    const { differences } = await emulatorAgreement(stack, 'stock-service-gray-release', steps);
+    expect(differences).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@
  * applied together on a fresh cluster).
  */
 import * as http from 'node:http';
+import type { Scope } from './record';
 import { Stack, SYSTEM_NAMESPACE } from './stack';
 export const NAME = 'stock-service-example';
 export const HOST = `${NAME}.default.example.com`;
@@ -88,7 +89,14 @@ export function get(ip: string, port: number, host: string): Promise<{ status: n
  * revisions, the split over 100 requests to one ingress replica, every tag host, the ingress
  * Service path, a 404 for an unknown host and that the runtime met no 403.
  */
-export async function checkGrayReleaseStep(stack: Stack, name: string, want: Expected): Promise<void> {
+export async function checkGrayReleaseStep(
+  stack: Stack, name: string, want: Expected, tally: { scope: Scope; name: string } = { scope: 'scenario', name: 'stock-service-gray-release' },
+): Promise<void> {
+  const asserted = async (host: string, expected: number, ip?: string): Promise<{ status: number; body: string }> => {
+    const r = await (ip ? get(ip, 8080, host) : stack.request(host)).catch((e: Error) => ({ status: 0, body: e.message }));
+    stack.requests.add(tally.scope, tally.name, r.status, expected, r.body.trim().slice(0, 80));
+    return r;
+  };
   const svc = await stack.until(`ksvc ${NAME} at step ${name}`, async () => {
     const s = await stack.getJson(['ksvc', '-n', 'default', NAME]);
     const ready = (s.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
@@ -114,19 +122,19 @@ export async function checkGrayReleaseStep(stack: Stack, name: string, want: Exp
   }, 30_000);
   const counts: Record<string, number> = {};
   for (let n = 0; n < 100; n++) {
-    const r = await get(ip, 8080, HOST);
+    const r = await asserted(HOST, 200, ip);
     const key = r.status === 200 ? r.body : `status:${r.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   expect(counts).toEqual(want.split);
   for (const [tag, body] of Object.entries(want.tags)) {
-    expect(await get(ip, 8080, `${tag}-${NAME}.default.example.com`)).toEqual({ status: 200, body });
+    expect(await asserted(`${tag}-${NAME}.default.example.com`, 200, ip)).toEqual({ status: 200, body });
   }
   // Through the ingress Service (both replicas, via the played kube-proxy) too.
-  const viaService = await stack.request(HOST);
+  const viaService = await asserted(HOST, 200);
   expect(viaService.status).toBe(200);
   expect(Object.keys(want.split)).toContain(viaService.body);
-  expect((await get(ip, 8080, `nope-${NAME}.default.example.com`)).status).toBe(404);
+  expect((await asserted(`nope-${NAME}.default.example.com`, 404, ip)).status).toBe(404);
 
   expect(stack.forbidden()).toEqual([]);
 }

@@ -9,6 +9,7 @@
  */
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { emulatorAgreement } from './emulator-replay';
 import { Stack, Step, synthesize, SYSTEM_NAMESPACE } from './stack';
 
 interface StepExpectation {
@@ -150,7 +151,7 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
   return out;
 }
 
-describe.each(SCENARIOS.map((s) => [s.example, s] as const))('%s', (_name, scenario) => {
+describe.each(SCENARIOS.map((s) => [s.example, s] as const))('scenario: %s', (_name, scenario) => {
   let stack: Stack;
   let steps: Step[];
   const host = `${scenario.service}.default.example.com`;
@@ -211,12 +212,20 @@ describe.each(SCENARIOS.map((s) => [s.example, s] as const))('%s', (_name, scena
     const before = stack.kubelet.requestsServedBy(REVISION_LABEL, 'default');
     const statuses: Record<number, number> = {};
     for (let n = 0; n < 100; n++) {
-      const r = await get(ip, 8080, host);
+      const r = await get(ip, 8080, host).catch((e: Error) => ({ status: 0, body: e.message }));
+      stack.requests.add('scenario', scenario.example, r.status, 200, r.body.trim().slice(0, 80));
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     }
     expect(statuses).toEqual({ 200: 100 });
     expect(diff(stack.kubelet.requestsServedBy(REVISION_LABEL, 'default'), before)).toEqual(want.split);
-    expect((await get(ip, 8080, 'nope.default.example.com')).status).toBe(404);
+    const unknown = await get(ip, 8080, 'nope.default.example.com');
+    stack.requests.add('scenario', scenario.example, unknown.status, 404);
+    expect(unknown.status).toBe(404);
     expect(stack.forbidden()).toEqual([]);
+  });
+
+  test('the emulator agrees: the same steps replayed on the emulator end in the same objects', async () => {
+    const { differences } = await emulatorAgreement(stack, scenario.example, steps);
+    expect(differences).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Cluster, ClusterOptions } from './harness';
 import { Kubelet } from './kubelet';
+import { record, RequestTally } from './record';
 import { example as fullStack } from '../../examples/full-stack/main';
 import { loadExamples, synthesizeExample } from '../../scripts/synth-examples';
 
@@ -53,6 +54,9 @@ export class Stack {
 
   public startMs = 0;
   public readonly work: string;
+  /** Requests whose answers the tests assert, for `npm run e2e` (written when the stack stops). */
+  public readonly requests = new RequestTally();
+  private controlPlane?: string[];
 
   private constructor(public readonly cluster: Cluster, public readonly kubelet: Kubelet) {
     this.work = fs.mkdtempSync(path.join(cluster.dir, 'work-'));
@@ -64,12 +68,20 @@ export class Stack {
     return this.cluster.kubectlOk(['apply', '--server-side', '--field-manager=cluster-test', ...files.flatMap((f) => ['-f', f])]);
   }
 
+  /** The `full-stack` example's control-plane chart (synthesized once per Stack). */
+  public controlPlaneFiles(): string[] {
+    if (!this.controlPlane) {
+      const [first] = synthesize(fullStack.name, path.join(this.work, 'control-plane'));
+      const cp = first.files.filter((f) => path.basename(f) === 'full-stack.k8s.yaml');
+      if (cp.length !== 1) throw new Error(`full-stack: control-plane chart not found in ${first.files.join(', ')}`);
+      this.controlPlane = cp;
+    }
+    return this.controlPlane;
+  }
+
   /** Install the control plane: the `full-stack` example's control-plane chart, then wait for both Deployments. */
   public async installControlPlane(): Promise<void> {
-    const [first] = synthesize(fullStack.name, path.join(this.work, 'control-plane'));
-    const cp = first.files.filter((f) => path.basename(f) === 'full-stack.k8s.yaml');
-    if (cp.length !== 1) throw new Error(`full-stack: control-plane chart not found in ${first.files.join(', ')}`);
-    await this.apply(cp);
+    await this.apply(this.controlPlaneFiles());
     await this.cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
     await this.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=120s']);
   }
@@ -137,7 +149,11 @@ export class Stack {
     return `kubelet errors: ${JSON.stringify(this.kubelet.errors)}\n${logs}\n--- kube-controller-manager\n${this.cluster.logTail('kube-controller-manager', 20)}`;
   }
 
+  /** Stop everything; first report this cluster's version, tallied requests and runtime 403s to `npm run e2e`. */
   public async stop(): Promise<void> {
+    record({ type: 'cluster', version: this.cluster.version });
+    this.requests.flush();
+    record({ type: 'forbidden', forbidden: this.forbidden(), duringRestarts: this.forbidden('only') });
     await this.kubelet.stop();
     await this.cluster.stop();
   }

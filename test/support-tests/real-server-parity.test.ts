@@ -61,11 +61,18 @@ test('a /status write keeps the annotations it sends (and, except on apps worklo
   expect(s2.metadata).toMatchObject({ labels: { l: '1' }, annotations: { a: '1' } });
 
   const ksvc = await c.custom.createNamespacedCustomObject({
-    group: 'serving.knative.dev', version: 'v1', namespace: 'default', plural: 'services',
+    group: 'serving.knative.dev',
+    version: 'v1',
+    namespace: 'default',
+    plural: 'services',
     body: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'k' }, spec: { template: { spec: { containers: [{ image: 'x' }] } } } },
   }) as any;
   const k2 = await c.custom.replaceNamespacedCustomObjectStatus({
-    group: 'serving.knative.dev', version: 'v1', namespace: 'default', plural: 'services', name: 'k',
+    group: 'serving.knative.dev',
+    version: 'v1',
+    namespace: 'default',
+    plural: 'services',
+    name: 'k',
     body: { ...ksvc, metadata: { ...ksvc.metadata, annotations: { a: '1' } }, status: { observedGeneration: 1 } },
   }) as any;
   expect(k2.metadata.annotations).toBeUndefined();
@@ -81,7 +88,10 @@ test('empty labels/annotations maps are stored as absent (Go omitempty), in meta
   expect(d.metadata!.annotations).toBeUndefined();
   expect(d.spec!.template.metadata!.annotations).toBeUndefined();
   const route = await c.custom.createNamespacedCustomObject({
-    group: 'serving.knative.dev', version: 'v1', namespace: 'default', plural: 'routes',
+    group: 'serving.knative.dev',
+    version: 'v1',
+    namespace: 'default',
+    plural: 'routes',
     body: { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r', labels: {}, annotations: {} }, spec: {} },
   }) as any;
   expect(route.metadata.labels).toBeUndefined();
@@ -93,7 +103,9 @@ test('empty labels/annotations maps are stored as absent (Go omitempty), in meta
 
 describe('Lease renewTime/acquireTime are metav1.MicroTime: exactly six fractional digits', () => {
   const lease = (t: string) => ({
-    apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' },
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'l' },
     spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: t as any, acquireTime: t as any },
   });
   // The real API server's answers (kube-apiserver v1.37.2), word for word.
