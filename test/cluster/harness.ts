@@ -95,6 +95,8 @@ export class Cluster {
   }
 
   public apiserverUrl = '';
+  /** etcd's client URL (its v3 JSON gateway serves /v3/kv/range, /v3/kv/compaction, ...). */
+  public etcdUrl = '';
   public kubeconfigPath = '';
   /** Milliseconds from start() to ready. */
   public startMs = 0;
@@ -324,6 +326,7 @@ export class Cluster {
       `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
       '--unsafe-no-fsync', '--log-level=warn', '--listen-metrics-urls=',
     ]);
+    this.etcdUrl = `http://127.0.0.1:${etcdClient}`;
     await until(deadline, 'etcd /health', async () => {
       if (etcd.child.exitCode !== null) throw new Error(`etcd exited with ${etcd.child.exitCode}`);
       const r = await fetch(`http://127.0.0.1:${etcdClient}/health`).catch(() => undefined);
@@ -427,6 +430,36 @@ export class Cluster {
       out.push(`${user} ${ev.verb} ${ev.requestURI}: ${ev.responseStatus?.message ?? ''}`.trim());
     }
     return out;
+  }
+
+  /**
+   * Compact etcd's history up to its current revision through etcd's v3 API (what
+   * `etcdctl compact <rev> --physical` does); returns that revision. Watches resuming from an
+   * older resourceVersion then fail with 410 Gone (when the API server's watch cache is off, they
+   * are served from etcd itself).
+   */
+  public async compactEtcd(): Promise<number> {
+    const post = async (p: string, body: unknown): Promise<any> => {
+      const r = await fetch(`${this.etcdUrl}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`etcd ${p}: ${r.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const head = await post('/v3/kv/range', { key: Buffer.from('/').toString('base64'), limit: 1 });
+    const revision = Number(head.header.revision);
+    await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+    return revision;
+  }
+
+  /** The API server's audit events (metadata level) since start, parsed. */
+  public auditEvents(): any[] {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.auditLog, 'utf8');
+    } catch {
+      return [];
+    }
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   }
 
   /** The bearer token of a static identity. */
