@@ -172,7 +172,7 @@ project.addTask('bench:synth', {
   receiveArgs: true,
 });
 project.addTask('bench:controller', {
-  description: 'Benchmark: 1000 Services created in the API emulator until every Route is Ready',
+  description: 'Benchmark: 1000 Services until every Route is Ready, in the API emulator and (as root, via test/cluster/netns.sh) on a real kube-apiserver',
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/controller.ts', receiveArgs: true }],
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });

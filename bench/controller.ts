@@ -1,20 +1,36 @@
 /**
- * bench:controller — N Knative Services created in the API emulator until every Route is Ready.
+ * bench:controller — N Knative Services created until every Route is Ready, in the API emulator
+ * and, in the same run, on a real kube-apiserver (the cluster tier's, test/cluster).
  *
- * The emulator (with simulated Deployment status) runs in a CHILD process so the memory figure is
- * the controller's own: `peak_rss_mb` is the peak RSS of this (controller) process, sampled every
- * 25 ms, and includes the ~N HTTP creates this process issues. The emulator's RSS is printed
- * separately for reference.
+ * Each target gets its own measuring process running the controller bundled exactly as shipped,
+ * so `peak_rss_mb` is that controller process's peak RSS (sampled every 25 ms, including the ~N
+ * HTTP creates it issues). The API server runs in a CHILD process, not counted:
+ *   - emulator: test/support/emulator.ts;
+ *   - real: etcd + kube-apiserver + kube-controller-manager v1.37.2 (test/cluster/harness.ts) with
+ *     the Knative CRDs of ServingControlPlane applied; the controller uses the admin token.
+ * Pods are not the subject: on both targets a Deployment becomes fully available 10 ms after each
+ * spec change through the same O(1) stand-in (on the real server kube-controller-manager runs
+ * without its deployment and replicaset controllers, and the stand-in writes Deployment status
+ * through the status subresource), so the figures compare the controller against two API servers.
+ * `api_writes_per_service` counts the controller's create/update/patch/delete calls.
+ *
+ * The real target needs root and the cluster tier's binaries: when not inside the cluster tier's
+ * network namespace, the script re-runs itself through test/cluster/netns.sh (which builds them,
+ * cached). `--no-real` (or a non-root user) measures the emulator only.
  *
  * When started from TypeScript (ts-node), the script first bundles itself with esbuild — exactly as
  * the shipped controller is bundled — and re-runs the bundle with plain `node`, so the TypeScript
  * compiler's own memory is not counted against the controller.
  *
- * Usage: ts-node --transpile-only bench/controller.ts [N=1000] [workersPerKind=8]
- * Last line: RESULT {"services":…, "seconds_to_ready":…, "peak_rss_mb":…, "reconciles_per_s":…, "p99_reconcile_ms":…}
+ * Usage: ts-node --transpile-only bench/controller.ts [N=1000] [workersPerKind=8] [--no-real]
+ * Last line: RESULT {"services":…, "seconds_to_ready":…, "peak_rss_mb":…, "reconciles_per_s":…, "p99_reconcile_ms":…,
+ *   "api_writes_per_service":…, "real": {"apiserver":…, "seconds_to_ready":…, "api_writes_per_service":…, "peak_rss_mb":…, …}}
  */
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, fork, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
 
 const NS = 'bench';
 
@@ -49,18 +65,32 @@ async function runEmulatorChild(): Promise<void> {
       emu.put(cur);
     }, 10);
   });
-  process.send!({ url: emu.url });
+  process.send!({ server: emu.url, describe: 'API emulator (test/support/emulator.ts)' });
   process.on('message', (m: any) => {
     if (m === 'rss') process.send!({ rss: process.memoryUsage().rss });
     if (m === 'stop') void emu.stop().then(() => process.exit(0));
   });
 }
 
-function post(url: string, path: string, body: unknown, agent: http.Agent): Promise<number> {
+interface Backend { server: string; caFile?: string; token?: string; describe: string; version?: string }
+
+function post(backend: Backend, urlPath: string, body: unknown, agent: http.Agent): Promise<number> {
   const data = JSON.stringify(body);
-  const u = new URL(url);
+  const u = new URL(backend.server);
+  const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+    const req = mod.request({
+      host: u.hostname,
+      port: u.port,
+      path: urlPath,
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(data),
+        ...(backend.token ? { authorization: `Bearer ${backend.token}` } : {}),
+      },
+    }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -69,13 +99,102 @@ function post(url: string, path: string, body: unknown, agent: http.Agent): Prom
   });
 }
 
-async function main(): Promise<void> {
+/** The real API server as a bench backend (run with ts-node, in the cluster tier's network namespace). */
+async function runClusterChild(): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Cluster, k8s } = require('../test/cluster/harness');
+  const { synthesize } = require('../test/cluster/stack');
+  const { parseAllDocuments } = require('yaml');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const cluster = await Cluster.start({ controllerManagerArgs: ['--controllers=*,-deployment-controller,-replicaset-controller'] });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await cluster.stop();
+    process.exit(0);
+  };
+  try {
+    // The Knative CRDs exactly as ServingControlPlane emits them.
+    const [first] = synthesize('full-stack', path.join(cluster.dir, 'control-plane'));
+    const file = first.files.find((f: string) => path.basename(f) === 'full-stack.k8s.yaml');
+    const crds = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d: any) => d.toJSON()).filter((o: any) => o?.kind === 'CustomResourceDefinition');
+    await cluster.kubectlOk(['apply', '--server-side', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds }) });
+    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+    await cluster.kubectlOk(['create', 'namespace', NS]);
+    // Deployment status stand-in (see the file comment), through the status subresource.
+    const kc = cluster.kubeConfig('admin');
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const markAvailable = async (name: string): Promise<void> => {
+      for (let i = 0; i < 5; i++) {
+        const cur = await apps.readNamespacedDeployment({ name, namespace: NS });
+        if (cur.status?.observedGeneration === cur.metadata.generation) return;
+        const r = cur.spec?.replicas ?? 1;
+        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        cur.status = {
+          observedGeneration: cur.metadata.generation,
+          replicas: r,
+          updatedReplicas: r,
+          readyReplicas: r,
+          availableReplicas: r,
+          conditions: [
+            { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
+            { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet has successfully progressed.', lastUpdateTime: now, lastTransitionTime: now },
+          ],
+        } as any;
+        try {
+          await apps.replaceNamespacedDeploymentStatus({ name, namespace: NS, body: cur });
+          return;
+        } catch (e: any) {
+          if (e?.code !== 409) throw e;
+        }
+      }
+    };
+    const watch = new k8s.Watch(kc);
+    await watch.watch(`/apis/apps/v1/namespaces/${NS}/deployments`, {}, (phase: string, d: any) => {
+      if (phase === 'DELETED' || d.status?.observedGeneration === d.metadata.generation) return;
+      setTimeout(() => void markAvailable(d.metadata.name).catch((e) => console.error(`stand-in: ${e?.message ?? e}`)), 10);
+    }, (err: unknown) => {
+      if (err && !stopping) console.error(`stand-in watch ended: ${(err as Error).message}`);
+    });
+    process.send!({ server: cluster.apiserverUrl, caFile: cluster.caFile, token: cluster.token('admin'), version: cluster.version, describe: `kube-apiserver ${cluster.version}` });
+    process.on('message', (m: any) => {
+      if (m === 'rss') process.send!({ rss: (cluster.rssKiB()['kube-apiserver'] ?? 0) * 1024 });
+      if (m === 'stop') void stop();
+    });
+  } catch (e) {
+    console.error(e);
+    await cluster.stop();
+    process.exit(1);
+  }
+}
+
+interface Figures {
+  target: string;
+  apiserver: string;
+  services: number;
+  seconds_to_ready: number;
+  api_writes_per_service: number;
+  peak_rss_mb: number;
+  reconciles_per_s: number;
+  p99_reconcile_ms: number;
+  failed_creates: number;
+  api_server_rss_mb: number;
+}
+
+/** One measurement against one target; prints its figures as `FIGURES {…}`. */
+async function measure(target: 'emulator' | 'real'): Promise<void> {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const n = Number(args[0] ?? 1000);
   const workers = Number(args[1] ?? 8);
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const child: ChildProcess = fork(__filename, ['--emulator'], { execArgv: prof, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const url: string = await new Promise((resolve) => child.once('message', (m: any) => resolve(m.url)));
+  const child: ChildProcess = target === 'emulator'
+    ? fork(__filename, ['--emulator'], { execArgv: prof, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : fork(path.join(__dirname, '..', '..', 'bench', 'controller.ts'), ['--cluster'], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backend: Backend = await new Promise((resolve, reject) => {
+    child.once('message', (m: any) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the ${target} backend exited with ${code}`)));
+  });
+  const url = backend.server;
   const childRss = () => new Promise<number>((resolve) => {
     child.once('message', (m: any) => resolve(m.rss));
     child.send('rss');
@@ -89,8 +208,8 @@ async function main(): Promise<void> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'e', server: url, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
+    clusters: [{ name: 'e', server: url, ...(backend.caFile ? { caFile: backend.caFile } : { skipTLSVerify: true }) }],
+    users: [{ name: 'u', ...(backend.token ? { token: backend.token } : {}) }],
     contexts: [{ name: 'e', cluster: 'e', user: 'u' }],
     currentContext: 'e',
   });
@@ -101,13 +220,15 @@ async function main(): Promise<void> {
   }, 25);
   const controller = new (Controller as any)({ kubeConfig: kc, leaderElection: false, workersPerKind: workers, resyncMs: 0 });
   await controller.start();
-  console.log(`controller started against emulator ${url} (workers/kind=${workers}); baseline rss ${(baseRss / 1048576).toFixed(1)} MB`);
+  console.log(`[${target}] controller started against ${backend.describe} at ${url} (workers/kind=${workers}); baseline rss ${(baseRss / 1048576).toFixed(1)} MB`);
 
   const t0 = process.hrtime.bigint();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = url.startsWith('https:')
+    ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: fs.readFileSync(backend.caFile!) })
+    : new http.Agent({ keepAlive: true, maxSockets: 16 });
   const creates: Promise<number>[] = [];
   for (let i = 0; i < n; i++) {
-    creates.push(post(url, `/apis/serving.knative.dev/v1/namespaces/${NS}/services`, {
+    creates.push(post(backend, `/apis/serving.knative.dev/v1/namespaces/${NS}/services`, {
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Service',
       metadata: { name: `svc-${i}`, namespace: NS },
@@ -117,7 +238,7 @@ async function main(): Promise<void> {
   const codes = await Promise.all(creates);
   const failed = codes.filter((c) => c !== 201 && c !== 200).length;
   const tCreated = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`created ${n} services in ${tCreated.toFixed(2)}s (${failed} failed creates)`);
+  console.log(`[${target}] created ${n} services in ${tCreated.toFixed(2)}s (${failed} failed creates)`);
 
   const routes = controller.informers.routes.lister;
   let lastLog = 0;
@@ -126,7 +247,7 @@ async function main(): Promise<void> {
     const el = Number(process.hrtime.bigint() - t0) / 1e9;
     if (el - lastLog >= 2) {
       lastLog = el;
-      console.log(`  t=${el.toFixed(1)}s routes ready ${ready}/${n}  queues ${JSON.stringify(controller.queueStats())}`);
+      console.log(`  [${target}] t=${el.toFixed(1)}s routes ready ${ready}/${n}  queues ${JSON.stringify(controller.queueStats())}`);
       if (process.env.BENCH_DEBUG) console.log('   api', JSON.stringify(controller.metrics.apiLatencySummary()));
     }
     if (ready >= n) break;
@@ -137,7 +258,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ route: stuck, config: lst.configurations.lister.get(NS, name), svc: lst.services.lister.get(NS, name), revs: lst.revisions.lister.list(NS).filter((r: any) => r.metadata.labels?.['serving.knative.dev/configuration'] === name) }, null, 1));
       process.exit(2);
     }
-    if (el > 300) throw new Error(`timed out: ${ready}/${n} routes ready`);
+    if (el > 600) throw new Error(`timed out: ${ready}/${n} routes ready`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -147,23 +268,82 @@ async function main(): Promise<void> {
   const errors = controller.metrics.reconcileErrors.total();
   const p99 = controller.metrics.percentileMs(99);
   const p50 = controller.metrics.percentileMs(50);
-  const emuRss = await childRss();
+  const backendRss = await childRss();
   const api: Record<string, { n: number; meanMs: number }> = controller.metrics.apiLatencySummary();
   const writes = Object.entries(api).filter(([k]) => !k.startsWith('list') && !k.startsWith('get')).reduce((a, [, v]) => a + v.n, 0);
-  console.log(`API writes: ${writes} (${(writes / n).toFixed(1)} per service); mean latency per call: ` +
+  console.log(`[${target}] API writes: ${writes} (${(writes / n).toFixed(1)} per service); mean latency per call: ` +
     Object.entries(api).filter(([, v]) => v.n >= n / 2).map(([k, v]) => `${k} ${v.n}×${v.meanMs}ms`).join(', '));
-  console.log(`all ${n} routes Ready in ${seconds.toFixed(2)}s`);
-  console.log(`reconciles: ${reconciles} (${errors} errors/requeues), ${(reconciles / seconds).toFixed(0)}/s; p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
-  console.log(`controller process peak RSS ${(peakRss / 1048576).toFixed(1)} MB (baseline before start ${(baseRss / 1048576).toFixed(1)} MB); emulator child RSS ${(emuRss / 1048576).toFixed(1)} MB (not included)`);
+  console.log(`[${target}] all ${n} routes Ready in ${seconds.toFixed(2)}s`);
+  console.log(`[${target}] reconciles: ${reconciles} (${errors} errors/requeues), ${(reconciles / seconds).toFixed(0)}/s; p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
+  console.log(`[${target}] controller process peak RSS ${(peakRss / 1048576).toFixed(1)} MB (baseline before start ${(baseRss / 1048576).toFixed(1)} MB); API server RSS ${(backendRss / 1048576).toFixed(1)} MB (not included)`);
   await controller.stop();
   agent.destroy();
   child.send('stop');
-  console.log('RESULT ' + JSON.stringify({
+  await new Promise((r) => child.once('exit', r));
+  const figures: Figures = {
+    target,
+    apiserver: backend.version ?? 'emulator',
     services: n,
     seconds_to_ready: Number(seconds.toFixed(2)),
+    api_writes_per_service: Number((writes / n).toFixed(2)),
     peak_rss_mb: Number((peakRss / 1048576).toFixed(1)),
     reconciles_per_s: Number((reconciles / seconds).toFixed(0)),
     p99_reconcile_ms: Number(p99.toFixed(2)),
+    failed_creates: failed,
+    api_server_rss_mb: Number((backendRss / 1048576).toFixed(1)),
+  };
+  console.log('FIGURES ' + JSON.stringify(figures));
+  process.exit(0);
+}
+
+/** Run one measuring process per target and print both sets of figures side by side. */
+async function main(): Promise<void> {
+  const real = !process.argv.includes('--no-real') && process.env.KNATIVE_CLUSTER_NETNS === '1';
+  if (!real) console.log('measuring the emulator only (the real API server needs root and the cluster tier; --no-real given or not inside netns.sh)');
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const figures: Figures[] = [];
+  for (const target of real ? ['emulator', 'real'] as const : ['emulator'] as const) {
+    const child = fork(__filename, [...process.argv.slice(2), `--measure=${target}`], { execArgv: [...prof, ...process.execArgv], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      process.stdout.write(c);
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const line = out.split('\n').find((l) => l.startsWith('FIGURES '));
+    if (code !== 0 || !line) throw new Error(`the ${target} measurement failed (exit ${code})`);
+    figures.push(JSON.parse(line.slice('FIGURES '.length)));
+  }
+  const rows: Array<[string, (f: Figures) => string]> = [
+    ['API server', (f) => f.apiserver],
+    ['seconds to all Routes Ready', (f) => String(f.seconds_to_ready)],
+    ['API writes per Service', (f) => String(f.api_writes_per_service)],
+    ['controller peak RSS (MB)', (f) => String(f.peak_rss_mb)],
+    ['reconciles/s', (f) => String(f.reconciles_per_s)],
+    ['p99 reconcile (ms)', (f) => String(f.p99_reconcile_ms)],
+    ['API server RSS at the end (MB)', (f) => String(f.api_server_rss_mb)],
+  ];
+  console.log(`\n${figures[0].services} Services to Ready:`);
+  console.log(['', ...figures.map((f) => f.target)].map((c, i) => (i === 0 ? c.padEnd(32) : c.padStart(14))).join(''));
+  for (const [label, fn] of rows) console.log([label.padEnd(32), ...figures.map((f) => fn(f).padStart(14))].join(''));
+  const [emu, rl] = figures;
+  console.log('RESULT ' + JSON.stringify({
+    services: emu.services,
+    seconds_to_ready: emu.seconds_to_ready,
+    peak_rss_mb: emu.peak_rss_mb,
+    reconciles_per_s: emu.reconciles_per_s,
+    p99_reconcile_ms: emu.p99_reconcile_ms,
+    api_writes_per_service: emu.api_writes_per_service,
+    ...(rl ? {
+      real: {
+        apiserver: rl.apiserver,
+        seconds_to_ready: rl.seconds_to_ready,
+        api_writes_per_service: rl.api_writes_per_service,
+        peak_rss_mb: rl.peak_rss_mb,
+        reconciles_per_s: rl.reconciles_per_s,
+        p99_reconcile_ms: rl.p99_reconcile_ms,
+      },
+    } : {}),
   }));
   process.exit(0);
 }
@@ -171,7 +351,6 @@ async function main(): Promise<void> {
 async function bundleAndRun(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const esbuild = require('esbuild');
-  const path = require('node:path') as typeof import('node:path');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const outfile = path.join(__dirname, '..', 'build', 'bench', 'controller.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -189,10 +368,23 @@ async function bundleAndRun(): Promise<void> {
 }
 
 const underTsNode = !!(process as any)[Symbol.for('ts-node.register.instance')] || __filename.endsWith('.ts');
+const measureArg = process.argv.find((a) => a.startsWith('--measure='));
+const wantsReal = !process.argv.includes('--no-real') && process.getuid?.() === 0;
 if (process.argv.includes('--emulator')) {
   void runEmulatorChild();
+} else if (process.argv.includes('--cluster')) {
+  void runClusterChild();
+} else if (underTsNode && wantsReal && process.env.KNATIVE_CLUSTER_NETNS !== '1') {
+  // Re-run inside the cluster tier's private network namespace (builds its binaries, cached).
+  const r = spawnSync('bash', [path.join(__dirname, '..', 'test', 'cluster', 'netns.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
 } else if (underTsNode && !process.argv.includes('--bundled')) {
   bundleAndRun().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if (measureArg) {
+  measure(measureArg.slice('--measure='.length) as 'emulator' | 'real').catch((e) => {
     console.error(e);
     process.exit(1);
   });
