@@ -101,6 +101,15 @@ test('empty labels/annotations maps are stored as absent (Go omitempty), in meta
   expect(again.metadata!.resourceVersion).toBe(d.metadata!.resourceVersion);
 });
 
+test('an env var with an empty value is stored without `value` (Go omitempty), as in a Revision\'s Deployment of a bare Configuration (K_SERVICE "")', async () => {
+  c = await startWithClients();
+  const body = deployment('web', 'default', 'nginx:1.27', 1);
+  body.spec!.template.spec!.containers[0].env = [{ name: 'K_SERVICE', value: '' }, { name: 'FOO', value: 'bar' }];
+  const d = await c.apps.createNamespacedDeployment({ namespace: 'default', body });
+  expect(c.api.get('deployments', 'default', 'web')!.spec.template.spec.containers[0].env).toEqual([{ name: 'K_SERVICE' }, { name: 'FOO', value: 'bar' }]);
+  void d;
+});
+
 describe('Lease renewTime/acquireTime are metav1.MicroTime: exactly six fractional digits', () => {
   const lease = (t: string) => ({
     apiVersion: 'coordination.k8s.io/v1',

@@ -65,6 +65,8 @@ function defaultContainer(c: any): void {
   }
   for (const env of Array.isArray(c.env) ? c.env : []) {
     if (isPlainObject(env?.valueFrom?.fieldRef)) env.valueFrom.fieldRef.apiVersion ??= 'v1';
+    // EnvVar.value is `omitempty` in Go: the API server stores `value: ""` as no value.
+    if (isPlainObject(env) && env.value === '') delete env.value;
   }
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);

@@ -36,6 +36,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function isSubset(desired: unknown, existing: unknown): boolean {
   if (desired === undefined || desired === null) return true;
   if (typeof desired !== 'object') {
+    // An empty string is stored as no value by the API server's `omitempty` string fields (e.g. a
+    // bare Configuration's revision has `K_SERVICE: ""`, which comes back without `value`).
+    if (desired === '' && existing === undefined) return true;
     if (typeof desired === typeof existing) return desired === existing;
     // int-or-string values ("8080" vs 8080) compare loosely
     return String(desired) === String(existing);
