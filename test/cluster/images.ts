@@ -39,6 +39,18 @@ function helloWorld(env: Record<string, string>): http.RequestListener {
   };
 }
 
+/**
+ * The seed's function (seed 001 §5: gcr.io/knative-samples/my-function, built from its `index`
+ * entry point; the seed shows no code): a stand-in that answers every request with the revision
+ * it runs as and the env the seed gives it (FOO, HELLO).
+ */
+function myFunction(env: Record<string, string>): http.RequestListener {
+  return (req, res) => {
+    req.resume();
+    res.end(`${env.K_REVISION ?? 'my-function'}: FOO=${env.FOO ?? ''} HELLO=${env.HELLO ?? ''}\n`);
+  };
+}
+
 /** Image reference without registry tag/digest details that do not matter here. */
 function repository(image: string): string {
   const noDigest = image.split('@')[0];
@@ -52,6 +64,7 @@ export function resolveImage(image: string, bundleDir: string): ImageKind | unde
   const repo = repository(image);
   if (repo.endsWith('/knative-sample/rest-api-go')) return { kind: 'app', handler: stockService };
   if (repo.endsWith('/helloworld-go')) return { kind: 'app', handler: helloWorld };
+  if (repo.endsWith('/knative-samples/my-function')) return { kind: 'app', handler: myFunction };
   // The runtime images hold node and one bundle at /app/<component>.js (see Dockerfile).
   if (/\/serving-(controller|ingress)$/.test(repo)) {
     return { kind: 'process', resolveArg: (arg) => (arg.startsWith('/app/') ? path.join(bundleDir, arg.slice('/app/'.length)) : arg) };
