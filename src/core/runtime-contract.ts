@@ -35,3 +35,18 @@ export const DEFAULT_RUNTIME_MEMORY_LIMIT_MIB = 256;
 export function runtimeNodeOptions(memoryLimitMiB: number): string {
   return `--enable-source-maps --max-old-space-size=${Math.max(32, Math.floor(memoryLimitMiB / 2))}`;
 }
+
+/**
+ * The autoscaler's stats endpoint (served by every controller replica; only the leader decides).
+ * Every ingress replica pushes per-revision concurrency and request counts to every ready
+ * endpoint of this Service once a second, and pokes it at once when a revision has no ready pod.
+ */
+export const AUTOSCALER_SERVICE_NAME = 'serving-autoscaler';
+/** Port of the autoscaler's stats endpoint on the controller pods (and the Service). */
+export const AUTOSCALER_STATS_PORT = 8090;
+/** Path the ingress POSTs its stats batches to. */
+export const AUTOSCALER_STATS_PATH = '/v1/stats';
+/** Audience of the ingress's projected ServiceAccount token that authenticates its stats (checked by TokenReview). */
+export const AUTOSCALER_TOKEN_AUDIENCE = 'serving-autoscaler';
+/** Where the ingress pods mount that token (a projected serviceAccountToken volume). */
+export const INGRESS_AUTOSCALER_TOKEN_PATH = '/var/run/secrets/serving/autoscaler/token';
