@@ -4,6 +4,12 @@
  * as they converge.
  *
  *   ts-node --transpile-only scripts/local.ts dist/manifests/<example> [--timeout 20] [--verbose]
+ *   npm run local -- --real <example> [--exit]
+ *
+ * With `--real` it runs the real-Kubernetes local mode instead (test/cluster/local.ts: etcd +
+ * kube-apiserver + kube-controller-manager built from the pinned Go module, the ServingControlPlane
+ * and the bundled runtime as pods, the example's steps applied with kubectl; needs root for its
+ * network namespace); `npm run local:real -- <example>` is the same.
  *
  * If the directory contains sub-directories (e.g. 01-pin-current/, 02-deploy-candidate/ …) they
  * are applied one after another in name order, waiting for convergence after each step; YAML
@@ -11,6 +17,7 @@
  * (CRDs, RBAC, …) are skipped with a note. Exit code 0 when every object applied and every Knative
  * Service ends Ready.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -173,7 +180,20 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
   return allReady;
 }
 
-if (require.main === module) {
+/** `--real`: hand over to the real-Kubernetes local mode (same terminal, same Ctrl-C). */
+function runReal(args: string[]): void {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn('bash', [path.join(root, 'test/cluster/netns.sh'), 'npx', 'ts-node', '--transpile-only',
+    '--project', 'tsconfig.dev.json', 'test/cluster/local.ts', ...args], { cwd: root, stdio: 'inherit' });
+  // Ctrl-C reaches the child through the terminal's process group; SIGTERM is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (require.main === module && process.argv.includes('--real')) {
+  runReal(process.argv.slice(2).filter((a) => a !== '--real'));
+} else if (require.main === module) {
   const args = process.argv.slice(2);
   const dir = args.find((a) => !a.startsWith('--'));
   if (!dir) {
