@@ -9,7 +9,7 @@
  * so reconcilers can handle 404 / 409 uniformly: a 409 is never retried in place, the key is
  * requeued and re-read from the informer cache.
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch, k8s } from './k8s';
+import { AuthenticationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch, k8s } from './k8s';
 import type { KubeObject } from '../../core/types';
 
 export interface Resource {
@@ -31,6 +31,7 @@ export const R = {
   k8sServices: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  tokenReviews: { group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', kind: 'TokenReview', namespaced: false },
 } as const satisfies Record<string, Resource>;
 
 export function apiVersionOf(r: Resource): string {
@@ -39,6 +40,14 @@ export function apiVersionOf(r: Resource): string {
 
 export function resourceId(r: Resource): string {
   return r.group ? `${r.plural}.${r.group}` : r.plural;
+}
+
+/** `status` of a TokenReview, as the controller uses it. */
+export interface TokenReviewVerdict {
+  authenticated: boolean;
+  username?: string;
+  audiences?: string[];
+  error?: string;
 }
 
 export class KubeApiError extends Error {
@@ -127,6 +136,7 @@ export class KubeClient {
 
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly authn: AuthenticationV1Api;
   private readonly watcher: Watch;
   onRequest?: RequestHook;
   /** Called with the stored object after every successful create/update/updateStatus/delete. */
@@ -136,6 +146,7 @@ export class KubeClient {
     const config = KubeClient.apiConfiguration(kubeConfig);
     this.custom = new k8s.CustomObjectsApi(config);
     this.core = new k8s.CoreV1Api(config);
+    this.authn = new k8s.AuthenticationV1Api(config);
     this.watcher = new k8s.Watch(kubeConfig);
   }
 
@@ -254,6 +265,39 @@ export class KubeClient {
       if (!r.group) throw new Error('status updates of core resources are not used by the controller');
       const req = { group: r.group, version: r.version, namespace, plural: r.plural, name, body: obj };
       return (await this.custom.replaceNamespacedCustomObjectStatus(req)) as T;
+    });
+  }
+
+  /**
+   * PUT to the `/scale` subresource (autoscaling/v1 Scale): `scale` carries the parent's name,
+   * namespace and resourceVersion (409 when stale) and `spec.replicas`. Returns the stored Scale.
+   */
+  async updateScale(r: Resource, scale: KubeObject): Promise<KubeObject> {
+    const namespace = scale.metadata.namespace!;
+    const name = scale.metadata.name!;
+    return this.call('updateScale', r, async () => {
+      if (!r.group) throw new Error('scale updates of core resources are not used by the controller');
+      const req = { group: r.group, version: r.version, namespace, plural: r.plural, name, body: scale };
+      return (await this.custom.replaceNamespacedCustomObjectScale(req)) as KubeObject;
+    });
+  }
+
+  /**
+   * Create a TokenReview (authentication.k8s.io/v1) for `token` with `audiences`; returns its
+   * status (the API server's verdict). Used by the autoscaler's stats endpoint.
+   */
+  async tokenReview(token: string, audiences: string[]): Promise<TokenReviewVerdict> {
+    return this.call('create', R.tokenReviews, async () => {
+      const out = plain<any>(await this.authn.createTokenReview({
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences } },
+      }));
+      const st = out?.status ?? {};
+      return {
+        authenticated: st.authenticated === true,
+        username: st.user?.username,
+        audiences: Array.isArray(st.audiences) ? st.audiences : undefined,
+        error: st.error || undefined,
+      };
     });
   }
 

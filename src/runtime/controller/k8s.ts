@@ -11,4 +11,5 @@ export const k8s: typeof K8s = require('@kubernetes/client-node');
 export type KubeConfig = K8s.KubeConfig;
 export type CustomObjectsApi = K8s.CustomObjectsApi;
 export type CoreV1Api = K8s.CoreV1Api;
+export type AuthenticationV1Api = K8s.AuthenticationV1Api;
 export type Watch = K8s.Watch;
