@@ -8,7 +8,7 @@
 // Usage: node scripts/build-runtime.mjs [controller|ingress ...]
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,31 @@ for (const w of wanted) {
 }
 const { runtimeBuildOptions } = createRequire(import.meta.url)('./runtime-build-options.cjs');
 const components = wanted.length > 0 ? wanted : Object.keys(ENTRIES);
+
+// The runtime reads client-node values as `k8s.<Name>` (src/runtime/controller/k8s.ts), which
+// esbuild cannot check against the shim's export list: a name missing there only fails when the
+// bundled process runs. Check every `k8s.<Name>` used under src/runtime against the shim here.
+{
+  const shim = readFileSync(join(root, 'scripts', 'k8s-client-shim.mjs'), 'utf8');
+  const exported = new Set([...shim.matchAll(/^\s+([A-Za-z]\w*),?$/gm)].map((m) => m[1]));
+  const missing = new Map();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/\bk8s\.([A-Z]\w*|makeInformer|createConfiguration)\b/g)) {
+          if (!exported.has(m[1])) missing.set(m[1], relative(root, p));
+        }
+      }
+    }
+  };
+  walk(join(root, 'src', 'runtime'));
+  if (missing.size > 0) {
+    for (const [name, file] of missing) console.error(`build-runtime: ${file} uses k8s.${name}, which scripts/k8s-client-shim.mjs does not export: add it there`);
+    process.exit(1);
+  }
+}
 
 mkdirSync(outdir, { recursive: true });
 let built = 0;

@@ -44,9 +44,16 @@ describe('scenario: first-service', () => {
       { app: 'serving-ingress', sa: 'serving-ingress', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
       { app: 'serving-ingress', sa: 'serving-ingress', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
     ]);
-    // The real EndpointSlice controller lists both ingress pods as ready endpoints.
-    const slices = await stack.getJson(['endpointslices', '-n', 'knative-serving', '-l', 'kubernetes.io/service-name=serving-ingress']);
-    const ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions.ready).length;
+    // The real EndpointSlice controller lists both ingress pods as ready endpoints. It may lag
+    // the pods' readiness by a few seconds (CI saw kcm retry with "EndpointSlice informer cache
+    // is out of date"), so poll for up to 20 s and assert the last reading.
+    let ready = 0;
+    for (const deadline = Date.now() + 20_000; ;) {
+      const slices = await stack.getJson(['endpointslices', '-n', 'knative-serving', '-l', 'kubernetes.io/service-name=serving-ingress']);
+      ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions.ready).length;
+      if (ready === 2 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(ready).toBe(2);
     expect(stack.forbidden()).toEqual([]);
   });
