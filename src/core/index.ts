@@ -11,3 +11,4 @@ export * from './quantity';
 export * from './go-json';
 export * from './runtime-support';
 export * from './versions';
+export * from './autoscaler';
