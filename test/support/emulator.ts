@@ -16,6 +16,7 @@ import { deepClone, isPlainObject, jsonPatch, mergePatch } from './patch';
 import { apiVersionOf, findByApiVersionKind, findByPath, KNATIVE_GROUP, ResourceType, RESOURCES, resolveType, typeKey } from './resources';
 import { FieldRequirement, LabelRequirement, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { AdmissionHook, DeleteOptions, Store, StoreEvent } from './store';
+import { IssuedToken, IssueTokenOptions, TokenAuthority, TokenReviewStatus } from './tokens';
 import { WorkloadOptions, WorkloadSimulator } from './workloads';
 import { formatViolation } from '../../src/core/rules';
 import type { KubeObject } from '../../src/core/types';
@@ -171,7 +172,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function userFrom(req: IncomingMessage, fallback: string): string {
+function userFrom(req: IncomingMessage, fallback: string, tokens: TokenAuthority): string {
   const imp = req.headers['impersonate-user'];
   if (typeof imp === 'string' && imp) return imp;
   const auth = req.headers.authorization;
@@ -179,6 +180,13 @@ function userFrom(req: IncomingMessage, fallback: string): string {
     const token = auth.slice(7).trim();
     // tokens of the form "user:<name>" identify the caller (e.g. system:serviceaccount:knative-serving:controller)
     if (token.startsWith('user:')) return token.slice(5);
+    // a ServiceAccount token this emulator issued (TokenRequest): authenticated as kube-apiserver
+    // does (API audience, not expired, ServiceAccount and bound pod still there), else 401
+    if (tokens.recognizes(token)) {
+      const review = tokens.review(token, undefined);
+      if (!review.authenticated) throw apiError(401, 'Unauthorized', 'Unauthorized');
+      return review.user.username!;
+    }
   }
   return fallback;
 }
@@ -209,6 +217,7 @@ export class KubeApiEmulator {
   private writes = 0;
   private readonly opts: EmulatorOptions;
   private readonly workloads?: WorkloadSimulator;
+  private readonly tokens: TokenAuthority;
   private requestCount = 0;
   private stopped = false;
 
@@ -234,6 +243,7 @@ export class KubeApiEmulator {
       }) : undefined,
       formatViolation: formatViolation,
     });
+    this.tokens = new TokenAuthority(this.store, now);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => this.sendError(res, err));
     });
@@ -261,7 +271,7 @@ export class KubeApiEmulator {
     if (this.stopped) return;
     this.stopped = true;
     this.dropWatches();
-    this.workloads?.stop();
+    await this.workloads?.stop();
     this.store.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -392,6 +402,22 @@ export class KubeApiEmulator {
   /** Subscribe to every committed change (in-process); returns an unsubscribe function. */
   public onChange(fn: (ev: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: string; group: string; object: KubeObject }) => void): () => void {
     return this.store.subscribe((ev) => fn({ type: ev.type, resource: ev.t.plural, group: ev.t.group, object: deepClone(ev.object) }));
+  }
+
+  // ------------------------------------------------------------------ ServiceAccount tokens
+
+  /**
+   * Issue a ServiceAccount token in-process, as a TokenRequest does (the ServiceAccount must exist;
+   * default audience: the API server's; default lifetime 3600 s, at least 600). Write it to a file
+   * to stand in for a projected serviceAccountToken volume.
+   */
+  public issueToken(namespace: string, serviceAccount: string, options: IssueTokenOptions = {}): IssuedToken {
+    return this.tokens.issue(namespace, serviceAccount, options);
+  }
+
+  /** What a TokenReview with these audiences answers for a token (in-process). */
+  public reviewToken(token: string, audiences?: string[]): TokenReviewStatus {
+    return this.tokens.review(token, audiences);
   }
 
   // ------------------------------------------------------------------ actions and failures
@@ -653,11 +679,12 @@ export class KubeApiEmulator {
     const { t, ns, name, subresource } = route;
     const q = url.searchParams;
     const isWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
-    const user = userFrom(req, this.opts.user ?? 'kubernetes-admin');
+    const user = userFrom(req, this.opts.user ?? 'kubernetes-admin', this.tokens);
     const dryRun = q.getAll('dryRun').includes('All');
     const fv = q.get('fieldValidation');
     const fieldValidation = fv === 'Strict' || fv === 'Ignore' || fv === 'Warn' ? fv : undefined;
-    if (subresource && !['status', 'scale'].includes(subresource)) {
+    const tokenRequest = subresource === 'token' && t.group === '' && t.plural === 'serviceaccounts';
+    if (subresource && !['status', 'scale'].includes(subresource) && !tokenRequest) {
       throw apiError(404, `the server could not find the requested resource (${method} ${url.pathname})`, 'NotFound');
     }
     if (subresource === 'status' && !t.statusSubresource) throw notFound(t.plural, t.group, name ?? '');
@@ -673,6 +700,7 @@ export class KubeApiEmulator {
       }
     }
     if (this.opts.authorize) this.authorize(this.opts.authorize, method, user, t, ns, name, subresource, isWatch, body);
+    if ((t.createOnly || tokenRequest) && (method !== 'POST' || isWatch)) throw methodNotAllowed();
 
     if (method === 'GET') {
       if (name === undefined || isWatch) {
@@ -720,7 +748,15 @@ export class KubeApiEmulator {
 
     switch (method) {
       case 'POST': {
+        if (tokenRequest) {
+          write('create', () => ({ code: 201, body: this.tokens.tokenRequest(ns, name!, body) }), { object: deepClone(body) });
+          return;
+        }
         if (name !== undefined) throw methodNotAllowed();
+        if (t.createOnly) {
+          write('create', () => ({ code: 201, body: this.tokens.tokenReview(body) }), { object: deepClone(body) });
+          return;
+        }
         if (t.namespaced && !ns) throw methodNotAllowed('POST requires a namespaced path for a namespaced resource');
         write('create', () => ({ code: 201, body: this.store.create(t, ns, body, { user, dryRun, warnings, fieldValidation }) }), { object: deepClone(body) });
         return;
@@ -728,7 +764,7 @@ export class KubeApiEmulator {
       case 'PUT': {
         if (name === undefined) throw methodNotAllowed();
         if (subresource === 'scale') {
-          write('update', () => ({ code: 200, body: toScale(this.updateScale(t, ns, name, body, user)) }), { object: deepClone(body) });
+          write('update', () => ({ code: 200, body: toScale(this.updateScale(t, ns, name, body, user, dryRun)) }), { object: deepClone(body) });
           return;
         }
         write('update', () => ({ code: 200, body: this.store.update(t, ns, name, body, { user, dryRun, warnings, subresource, fieldValidation }) }), { object: deepClone(body) });
@@ -741,7 +777,7 @@ export class KubeApiEmulator {
           write('patch', () => {
             const current = toScale(this.store.get(t, ns, name));
             const patched = ct.includes('json-patch') ? jsonPatch(current, body) : mergePatch(current, body);
-            return { code: 200, body: toScale(this.updateScale(t, ns, name, patched, user)) };
+            return { code: 200, body: toScale(this.updateScale(t, ns, name, patched, user, dryRun)) };
           }, { object: deepClone(body), patchType: ct });
           return;
         }
@@ -831,17 +867,40 @@ export class KubeApiEmulator {
     }
   }
 
-  private updateScale(t: ResourceType, ns: string, name: string, scale: unknown, user: string): KubeObject {
-    const current = this.store.get(t, ns, name);
+  /**
+   * PUT/PATCH of the autoscaling/v1 Scale subresource, as kube-apiserver's ScaleREST does it: the
+   * object's name must match the URL, spec.replicas (Go int32, omitempty: absent = 0) must be a
+   * whole number ≥ 0, a uid in the Scale is a precondition, a resourceVersion in the Scale is the
+   * Deployment's (409 when stale; none = unconditional), and the write is a Deployment update
+   * (spec.replicas changes, the generation is bumped).
+   */
+  private updateScale(t: ResourceType, ns: string, name: string, scale: unknown, user: string, dryRun: boolean): KubeObject {
+    if (!isPlainObject(scale)) throw badRequest('the request body must be a JSON object');
     const s: any = scale;
-    if (!isPlainObject(s) || !isPlainObject(s.spec) || !Number.isInteger(s.spec.replicas) || s.spec.replicas < 0) {
-      throw apiError(422, `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0`, 'Invalid', {
-        name, group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: must be greater than or equal to 0' }],
+    const meta: any = isPlainObject(s.metadata) ? s.metadata : {};
+    const objName = String(meta.name ?? '');
+    if (objName !== name) throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+    if (meta.namespace && meta.namespace !== ns) {
+      throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${ns})`);
+    }
+    const replicas = isPlainObject(s.spec) ? s.spec.replicas ?? 0 : 0;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas > 2147483647 || replicas < -2147483648) {
+      throw badRequest(`json: cannot unmarshal ${typeof replicas === 'number' ? `number ${replicas}` : typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`);
+    }
+    const current = this.store.getRaw(t, ns, name);
+    if (!current) throw notFound(t.plural, t.group, name);
+    if (replicas < 0) {
+      throw apiError(422, `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`, 'Invalid', {
+        name, group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }],
       });
     }
-    if (s.metadata?.resourceVersion && s.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(t.plural, t.group, name);
-    current.spec = { ...(current.spec ?? {}), replicas: s.spec.replicas };
-    return this.store.update(t, ns, name, current, { user });
+    if (meta.uid && meta.uid !== current.metadata.uid) {
+      throw conflict(`${t.plural}/scale`, t.group, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(t.plural, t.group, name);
+    const next = deepClone(current);
+    next.spec = { ...(next.spec ?? {}), replicas };
+    return this.store.update(t, ns, name, next, { user, dryRun });
   }
 
   private listBody(t: ResourceType, ns: string, q: URLSearchParams): unknown {
@@ -976,7 +1035,10 @@ export class KubeApiEmulator {
     const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
     const resources: unknown[] = [];
     for (const t of ts) {
-      resources.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs, shortNames: t.shortNames });
+      resources.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.createOnly ? ['create'] : verbs, shortNames: t.shortNames });
+      if (t.group === '' && t.plural === 'serviceaccounts') {
+        resources.push({ name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
+      }
       if (t.statusSubresource) resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
       if (t.scaleSubresource) resources.push({ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
     }

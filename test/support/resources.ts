@@ -19,11 +19,13 @@ export interface ResourceType {
   /** A CustomResource (unstructured): list items keep apiVersion/kind; create drops status entirely. */
   custom: boolean;
   shortNames?: string[];
+  /** Create-only review kinds (TokenReview): answered, never stored, no other verb. */
+  createOnly?: boolean;
 }
 
 function r(
   group: string, version: string, plural: string, kind: string,
-  opts: Partial<Pick<ResourceType, 'namespaced' | 'statusSubresource' | 'scaleSubresource' | 'generation' | 'custom' | 'shortNames'>> = {},
+  opts: Partial<Pick<ResourceType, 'namespaced' | 'statusSubresource' | 'scaleSubresource' | 'generation' | 'custom' | 'shortNames' | 'createOnly'>> = {},
 ): ResourceType {
   return {
     group,
@@ -37,6 +39,7 @@ function r(
     generation: opts.generation ?? false,
     custom: opts.custom ?? false,
     shortNames: opts.shortNames,
+    ...(opts.createOnly ? { createOnly: true } : {}),
   };
 }
 
@@ -54,6 +57,8 @@ export const RESOURCES: ResourceType[] = [
   r('apps', 'v1', 'deployments', 'Deployment', { statusSubresource: true, scaleSubresource: true, generation: true, shortNames: ['deploy'] }),
   r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', { statusSubresource: true, generation: true, shortNames: ['hpa'] }),
   r('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  r('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', { generation: true }),
+  r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', { namespaced: false, createOnly: true }),
   r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', { generation: true, shortNames: ['netpol'] }),
   r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', { statusSubresource: true, generation: true, shortNames: ['pdb'] }),
   r(KNATIVE_GROUP, 'v1', 'services', 'Service', { statusSubresource: true, generation: true, custom: true, shortNames: ['kservice', 'ksvc'] }),

@@ -119,6 +119,11 @@ function generationSubject(t: ResourceType, o: KubeObject): unknown {
   // kube-apiserver's deployment strategy: "annotation updates bump the generation because
   // annotations are copied from deployments to their replica sets".
   if (t.group === 'apps' && t.kind === 'Deployment') return { spec: o.spec, annotations: o.metadata.annotations ?? {} };
+  // the EndpointSlice strategy: anything but metadata, and the labels
+  if (t.group === 'discovery.k8s.io' && t.kind === 'EndpointSlice') {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = o;
+    return { rest, labels: o.metadata.labels ?? {} };
+  }
   return o.spec;
 }
 
