@@ -3,16 +3,28 @@
  *
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
  * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
- * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30).
+ * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30);
+ * MAX_WAITING_PER_REVISION (10000) and MAX_WAITING_TOTAL (20000): requests waiting for a pod
+ * slot (queued behind full pods, or held while a revision has no ready pod), beyond which the
+ * ingress answers 503 "pending request queue full";
+ * POD_NAME (the host name): this replica's name in its stats; AUTOSCALER_ENDPOINTS
+ * (`host:port[,host:port]`: a static list instead of watching the serving-autoscaler Service's
+ * EndpointSlices); AUTOSCALER_TOKEN_FILE (INGRESS_AUTOSCALER_TOKEN_PATH; a missing file sends no
+ * Authorization header).
  * Logs JSON lines on stderr (src/runtime/common/log.ts); admin server on ADMIN_PORT (admin.ts).
  * SIGTERM/SIGINT: /readyz → 503, both listeners stop accepting, wait (bounded) for in-flight
  * requests, exit.
  */
+import * as os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ingressAdminServer } from './admin';
 import { IngressMetrics } from './metrics';
-import { defaultBackendResolver, IngressProxy } from './proxy';
+import { IngressProxy } from './proxy';
+import { parseEndpointList, StatsPusher } from './stats-push';
 import { TableBuilder, startKubeWatcher } from './watcher';
-import { DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT } from '../../core/runtime-contract';
+import {
+  DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT,
+} from '../../core/runtime-contract';
 import { createLogger, logFn, logStartupFailure, stderrSink } from '../common/log';
 
 function intEnv(name: string, def: number): number {
@@ -33,17 +45,33 @@ export async function main(): Promise<void> {
     throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
   }
   const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
+  const maxWaitingPerRevision = intEnv('MAX_WAITING_PER_REVISION', 10_000);
+  const maxWaitingTotal = intEnv('MAX_WAITING_TOTAL', 20_000);
+  const staticAutoscaler = process.env.AUTOSCALER_ENDPOINTS ? parseEndpointList(process.env.AUTOSCALER_ENDPOINTS) : undefined;
+  const tokenFile = process.env.AUTOSCALER_TOKEN_FILE || INGRESS_AUTOSCALER_TOKEN_PATH;
+  const sender = process.env.POD_NAME || os.hostname();
   const log = logFn(createLogger({ level: process.env.LOG_LEVEL, base: { component: 'ingress' }, sink: stderrSink }));
 
   const metrics = new IngressMetrics();
   const builder: TableBuilder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
-  // Asked on every table swap: the revision's Service, plus the timeouts of its watched Revision.
-  const serviceOf = defaultBackendResolver(clusterDomain);
+  let autoscalerEndpoints: readonly string[] = staticAutoscaler ?? [];
+  const pusher: StatsPusher = new StatsPusher({
+    sender,
+    collect: () => proxy.stats.tick(performance.now() / 1000),
+    endpoints: () => autoscalerEndpoints,
+    tokenFile,
+    log,
+    metrics,
+  });
+  // Asked when a revision's pool is made and on every table swap: its watched Revision's settings.
   const proxy = new IngressProxy({
-    resolver: (ns, rev) => ({ ...serviceOf(ns, rev), ...builder.timeoutsFor(ns, rev) }),
+    revisions: (ns, rev) => builder.revisionFor(ns, rev),
     clusterDomain,
     metrics,
     log,
+    maxWaitingPerRevision,
+    maxWaitingTotal,
+    onPoke: (stat) => pusher.poke(stat),
   });
   const admin = ingressAdminServer(proxy);
 
@@ -55,7 +83,14 @@ export async function main(): Promise<void> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
-  const watcher = await startKubeWatcher(k8s, kc, builder, { systemNamespace, log });
+  const watcher = await startKubeWatcher(k8s, kc, builder, {
+    systemNamespace,
+    log,
+    onEndpoints: (ns, rev, pods) => proxy.setEndpoints(ns, rev, pods),
+    ...(staticAutoscaler === undefined ? { onAutoscalerEndpoints: (addrs: string[]) => { autoscalerEndpoints = addrs; } } : {}),
+  });
+  pusher.start();
+  log('info', 'stats push', { autoscaler: staticAutoscaler ?? 'EndpointSlices of the serving-autoscaler Service', tokenFile, sender });
 
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -64,6 +99,7 @@ export async function main(): Promise<void> {
     log('info', 'draining', { signal, inFlight: proxy.requestsInFlight });
     const ok = await proxy.drain(drainTimeoutMs);
     log(ok ? 'info' : 'warn', ok ? 'drained' : 'drain timed out', { inFlight: proxy.requestsInFlight });
+    pusher.stop();
     await watcher.stop().catch(() => undefined);
     await proxy.close().catch(() => undefined);
     await admin.close();

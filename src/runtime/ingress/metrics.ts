@@ -57,6 +57,12 @@ export class IngressMetrics {
   public readonly requests = this.registry.counter('ingress_requests_total', 'Requests proxied, by route, revision and response code class.', ['route', 'revision', 'code']);
   public readonly duration = this.registry.histogram('ingress_request_duration_seconds', 'Request duration from request to response end.', ['route', 'revision'], DURATION_BUCKETS);
   public readonly upstreamErrors = this.registry.counter('ingress_upstream_errors_total', 'Upstream (revision) errors by kind.', ['route', 'revision', 'kind']);
+  public readonly overflows = this.registry.counter('ingress_queue_overflows_total', 'Requests answered 503 "pending request queue full": the revision\'s (or the ingress\'s) queue of requests waiting for a pod was full.', ['namespace', 'revision']);
+  public readonly waitTimeouts = this.registry.counter('ingress_wait_timeouts_total', 'Requests answered 504 "activator request timeout": no pod slot within the revision\'s timeout.', ['namespace', 'revision']);
+  public readonly probes = this.registry.counter('ingress_pod_probes_total', 'Probes of not-ready pods by the ingress, by result.', ['result']);
+  public pokes = 0;
+  public statsPushed = 0;
+  public statsPushFailures = 0;
   /** Requests for which no route matched (404) or no target was ready (503 without a revision). */
   public readonly unrouted = new Series(this, '', '');
   private readonly series = new Map<string, Series>();
@@ -69,6 +75,27 @@ export class IngressMetrics {
     r.gauge('ingress_table_hosts', 'Hosts in the routing table (all served on the internal listener).').set({}, () => this.hosts);
     r.gauge('ingress_table_external_hosts', 'Hosts served on the external listener (the rest are cluster-local).').set({}, () => this.externalHosts);
     r.gauge('ingress_table_routes', 'Routes in the routing table.').set({}, () => this.routes);
+    r.counter('ingress_autoscaler_pokes_total', 'Pokes sent to the autoscaler (a request for a revision with no ready pod).').collect({}, () => this.pokes);
+    r.counter('ingress_stats_pushes_total', 'Stats batches delivered to autoscaler endpoints.').collect({}, () => this.statsPushed);
+    r.counter('ingress_stats_push_failures_total', 'Stats batches not delivered (error or non-2xx answer).').collect({}, () => this.statsPushFailures);
+  }
+
+  /** The proxy's counts of requests waiting for a pod: all, and those whose revision has no usable pod (held at zero). */
+  public waitingSource(waiting: () => number, held: () => number): void {
+    this.registry.gauge('ingress_requests_waiting', 'Requests waiting for a pod slot (queued behind full pods or held while the revision has no ready pod).').set({}, waiting);
+    this.registry.gauge('ingress_requests_held', 'Requests waiting while their revision has no usable pod (scale from zero).').set({}, held);
+  }
+
+  public queueOverflow(namespace: string, revision: string): void {
+    this.overflows.inc({ namespace, revision });
+  }
+
+  public waitTimedOut(namespace: string, revision: string): void {
+    this.waitTimeouts.inc({ namespace, revision });
+  }
+
+  public probed(ok: boolean): void {
+    this.probes.inc({ result: ok ? 'success' : 'failure' });
   }
 
   /** The series for a target (route label `<ns>/<route>`); looked up by the target's precomputed id. */

@@ -1,53 +1,75 @@
 /**
- * HTTP/1.1 reverse proxy: node:http in front, undici connection pools (keep-alive) per revision
- * backend behind. Bodies stream in both directions; WebSocket (and other) upgrades are tunnelled.
+ * HTTP/1.1 reverse proxy and activator: node:http in front; behind it, per revision, a pool of
+ * the revision's pods (pods.ts) with undici keep-alive connection pools per pod. Bodies stream
+ * in both directions; WebSocket (and other) upgrades are tunnelled.
  *
  * Two listeners, like Kourier's two gateways: the external one (`listen`, behind the external
  * Service) serves only external hosts; the internal one (`listenInternal`, behind the ClusterIP
  * Service that Route placeholder Services point at) serves cluster-local and external hosts. A
  * cluster-local host on the external listener gets exactly the unknown-host 404.
  *
+ * Data path: the routing table's smooth weighted balancer picks the revision (exact splits), the
+ * revision's pool picks the pod (per-pod limit = containerConcurrency). A request for a revision
+ * with no free pod slot (all full, or no ready pod: scale from zero) waits in the revision's
+ * queue — bounded per revision and in total (overflow: 503 "pending request queue full") and by
+ * the revision's timeout (504 "activator request timeout") — and the autoscaler is poked at once
+ * when the revision has no ready pod. Per-revision concurrency and arrivals feed the autoscaler
+ * stats (stats.ts).
+ *
  * Hot path: one table read, one pass over the raw request headers, one Map lookup for the host
- * (in the listener's host map), one smooth-WRR pick, one Map lookup for the backend pool and one
- * for the metrics series.
+ * (in the listener's host map), one smooth-WRR pick, one Map lookup for the revision pool, one
+ * for the metrics series and one for the stats entry.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { Pool } from 'undici';
+import { PodEndpoint } from './endpoints';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
+import { PodTracker, PoolHost, PoolSettings, ProbeSpec, RevisionPool, Waiter } from './pods';
+import { RevisionStat, StatsAccumulator } from './stats';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
-import { clusterLocalHost } from '../../core/hosts';
 import type { LogFn } from '../common/log';
 
-/** Where a revision is reached, and its request timeouts (Knative's revision timeout semantics). */
-export interface Backend {
-  /** `http://host:port` */
-  readonly origin: string;
+/** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */
+export interface RevisionInfo {
   /**
-   * `spec.timeoutSeconds` (ms): the whole request, from receipt until the response is complete;
-   * also bounds the response start and the gaps between body chunks unless those are set.
-   * Default: the proxy's `defaultTimeoutMs`.
+   * `spec.timeoutSeconds` (ms): the whole request, from receipt (waiting for a pod included)
+   * until the response is complete; also bounds the response start and the gaps between body
+   * chunks unless those are set. Default: the proxy's `defaultTimeoutMs`.
    */
   readonly timeoutMs?: number;
-  /** `spec.responseStartTimeoutSeconds` (ms): until the response headers arrive. */
+  /** `spec.responseStartTimeoutSeconds` (ms): until the response headers arrive (waiting included). */
   readonly responseStartTimeoutMs?: number;
   /** `spec.idleTimeoutSeconds` (ms): longest gap between response body chunks. */
   readonly idleTimeoutMs?: number;
+  /** `spec.containerConcurrency`: in-flight requests per pod; 0 or unset = unlimited. */
+  readonly containerConcurrency?: number;
+  /** How the ingress probes a not-ready pod; default TCP connect to the pod's port. */
+  readonly probe?: ProbeSpec;
 }
 
-/** Maps a revision to its backend. Called per revision on every table swap, never per request. */
+/** A static backend: one always-ready address for a revision (tests, benchmarks), plus its settings. */
+export interface Backend extends RevisionInfo {
+  /** `http://host:port` */
+  readonly origin: string;
+}
+
+/** Maps a revision to a static backend. Called per revision on every table swap, never per request. */
 export type BackendResolver = (namespace: string, revision: string) => Backend;
-
-/** `http://<rev>.<ns>.svc.<clusterDomain>:80` (the revision's ClusterIP Service). */
-export function defaultBackendResolver(clusterDomain = 'cluster.local'): BackendResolver {
-  return (namespace, revision) => ({ origin: `http://${clusterLocalHost(revision, namespace, clusterDomain)}:80` });
-}
 
 export type { LogFn };
 
 export interface ProxyOptions {
+  /**
+   * The settings of a revision (from its Revision object; undefined while unknown). Asked when
+   * a revision's pool is made and on every table swap.
+   */
+  revisions?: (namespace: string, revision: string) => RevisionInfo | undefined;
+  /**
+   * Static backends instead of EndpointSlices (tests, benchmarks): each revision in the table
+   * gets the one ready pod address `origin`, with the returned settings.
+   */
   resolver?: BackendResolver;
   clusterDomain?: string;
   /** Default per-revision timeout (ms); default 300 000. */
@@ -58,27 +80,18 @@ export interface ProxyOptions {
   maxHeaderBytes?: number;
   /** Max request header count (431 above); default 100. */
   maxHeaderCount?: number;
-  /** Max connections per backend origin; default 128. */
+  /** Max connections per pod when containerConcurrency is 0 (else CC); default 128. */
   connectionsPerBackend?: number;
+  /** Requests waiting for a pod, per revision (503 above); default 10 000 (upstream's breaker queue). */
+  maxWaitingPerRevision?: number;
+  /** Requests waiting for a pod, all revisions together (503 above); default 20 000. */
+  maxWaitingTotal?: number;
   /** Client keep-alive idle timeout (ms); default 75 000. */
   keepAliveTimeoutMs?: number;
+  /** Called at once with the poke stat when a request arrives for a revision with no ready pod (stats.ts). */
+  onPoke?: (stat: RevisionStat) => void;
   metrics?: IngressMetrics;
   log?: LogFn;
-}
-
-interface BackendState {
-  readonly key: string;
-  readonly origin: string;
-  readonly hostname: string;
-  readonly port: number;
-  /** Whole request (ms). */
-  timeoutMs: number;
-  /** Until the response headers (ms). */
-  headersTimeoutMs: number;
-  /** Between response body chunks (ms). */
-  bodyTimeoutMs: number;
-  readonly pool: Pool;
-  unusedSince: number;
 }
 
 /** The request ran longer than its revision's `timeoutSeconds`. */
@@ -143,8 +156,17 @@ function flushPending(ex: Exchange): void {
   ex.flushPending();
 }
 
-/** One proxied request: an undici (legacy, unwrapped: fastest) dispatch handler. */
-class Exchange {
+/** Exchange phases. */
+const NEW = 0;
+const WAITING = 1;
+const RUNNING = 2;
+const EXPIRED = 3;
+
+/**
+ * One proxied request: the record that waits in a revision pool's queue (a `Waiter`: no closure,
+ * no timer while waiting) and then the undici (legacy, unwrapped: fastest) dispatch handler.
+ */
+class Exchange implements Waiter {
   private abortFn: ((err?: Error) => void) | undefined;
   private resumeFn: (() => void) | undefined;
   private done = false;
@@ -152,6 +174,9 @@ class Exchange {
   private bodyStarted = false;
   private pending: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private pod: PodTracker | undefined;
+  private phase = NEW;
+  public readonly waitDeadline: number;
 
   constructor(
     private readonly proxy: IngressProxy,
@@ -159,11 +184,60 @@ class Exchange {
     private readonly res: http.ServerResponse,
     private readonly series: Series,
     private readonly start: number,
-  ) {}
+    private readonly pool: RevisionPool,
+    private readonly headers: string[],
+    private readonly body: AsyncIterable<Buffer> | http.IncomingMessage | null,
+  ) {
+    this.waitDeadline = start + pool.settings.waitTimeoutMs;
+  }
 
-  /** Start the whole-request timer (the revision's `timeoutSeconds`). */
-  public startTimer(ms: number): void {
-    this.timer = setTimeout(onRequestTimeout, ms, this);
+  public get settled(): boolean {
+    return this.done;
+  }
+
+  /** Queue in the revision's pool (or run at once). False: the queue is full (nothing was answered). */
+  public submit(canQueue: boolean): boolean {
+    this.phase = WAITING;
+    const ok = this.pool.submit(this, canQueue);
+    if (!ok) this.phase = NEW;
+    return ok;
+  }
+
+  public get waiting(): boolean {
+    return this.phase === WAITING;
+  }
+
+  /** A slot on `pod` is ours: send the request, with what is left of the revision's timeouts. */
+  public run(pod: PodTracker): void {
+    this.phase = RUNNING;
+    this.pod = pod;
+    const s = this.pool.settings;
+    const waited = performance.now() - this.start;
+    this.timer = setTimeout(onRequestTimeout, Math.max(1, s.timeoutMs - waited), this);
+    pod.dispatcher().dispatch({
+      path: this.req.url as string,
+      method: this.req.method as string,
+      headers: this.headers,
+      body: this.body as never,
+      headersTimeout: Math.max(1, s.headersTimeoutMs - waited),
+      bodyTimeout: s.bodyTimeoutMs,
+    }, this as never);
+  }
+
+  /** The revision's queue (or all queues together) is full: 503 like Knative's breaker. */
+  public overflow(): void {
+    this.proxy.metrics.queueOverflow(this.pool.namespace, this.pool.revision);
+    this.proxy.sendText(this.req, this.res, 503, 'pending request queue full', false);
+    this.finish(503);
+  }
+
+  /** No pod slot within the revision's timeout: 504 like Knative's activator. */
+  public expire(): void {
+    this.phase = EXPIRED;
+    if (this.done) return;
+    this.proxy.metrics.waitTimedOut(this.pool.namespace, this.pool.revision);
+    this.proxy.sendText(this.req, this.res, 504, 'activator request timeout', false);
+    this.finish(504);
   }
 
   public onConnect(abort: (err?: Error) => void): void {
@@ -289,6 +363,9 @@ class Exchange {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.series.observe(status, (performance.now() - this.start) / 1000);
+    if (this.phase === WAITING) this.pool.cancelled();
+    else if (this.pod !== undefined) this.pool.release(this.pod);
+    this.proxy.revisionDone(this.pool);
     this.proxy.requestDone();
   }
 }
@@ -341,28 +418,63 @@ export class IngressProxy {
   public readonly internalServer: http.Server;
   public readonly metrics: IngressMetrics;
   public draining = false;
+  /** Per-revision request statistics for the autoscaler (pushed by main.ts's StatsPusher). */
+  public readonly stats: StatsAccumulator;
   private table: RouteTable;
-  private readonly backends = new Map<string, BackendState>();
-  private readonly resolver: BackendResolver;
+  /** `<ns>/<rev>` → pool of the revision's pods. */
+  private readonly pools = new Map<string, RevisionPool>();
+  /** `<ns>/<rev>` → last known endpoints (kept for revisions without a pool). */
+  private readonly endpoints = new Map<string, readonly PodEndpoint[]>();
+  /** Pools not in the current table since (ms, Date.now()). */
+  private readonly unusedSince = new Map<string, number>();
+  private readonly revisionInfo: ((namespace: string, revision: string) => RevisionInfo | undefined) | undefined;
+  private readonly resolver: BackendResolver | undefined;
   private readonly defaultTimeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly maxHeaderCount: number;
-  private readonly connections: number;
+  private readonly maxWaitingPerRevision: number;
+  private readonly maxWaitingTotal: number;
+  private readonly onPoke: ((stat: RevisionStat) => void) | undefined;
   private readonly log: LogFn;
+  private readonly poolHost: PoolHost;
   private readonly upgrades = new Set<Duplex>();
   private inFlight = 0;
+  /** Requests waiting in a pool's queue, all revisions. */
+  private waitingTotal = 0;
   private idleWaiters: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
 
   constructor(opts: ProxyOptions = {}) {
-    this.resolver = opts.resolver ?? defaultBackendResolver(opts.clusterDomain);
+    this.resolver = opts.resolver;
+    this.revisionInfo = opts.revisions;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 300_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.maxHeaderCount = opts.maxHeaderCount ?? 100;
-    this.connections = opts.connectionsPerBackend ?? 128;
+    this.maxWaitingPerRevision = opts.maxWaitingPerRevision ?? 10_000;
+    this.maxWaitingTotal = opts.maxWaitingTotal ?? 20_000;
+    this.onPoke = opts.onPoke;
     this.metrics = opts.metrics ?? new IngressMetrics();
     this.log = opts.log ?? (() => undefined);
+    this.stats = new StatsAccumulator(performance.now() / 1000);
+    const metrics = this.metrics;
+    const connectionsPerPod = opts.connectionsPerBackend ?? 128;
+    this.poolHost = {
+      connectionsPerPod,
+      log: this.log,
+      waiterQueued: () => {
+        this.waitingTotal++;
+      },
+      waiterLeft: () => {
+        this.waitingTotal--;
+      },
+      probed: (ok) => metrics.probed(ok),
+    };
+    metrics.waitingSource(() => this.waitingTotal, () => {
+      let held = 0;
+      for (const p of this.pools.values()) if (!p.hasUsablePod) held += p.waiting;
+      return held;
+    });
     this.table = emptyRouteTable();
     this.server = this.createServer(opts, false);
     this.internalServer = this.createServer(opts, true);
@@ -400,22 +512,36 @@ export class IngressProxy {
     return this.inFlight;
   }
 
-  /** Atomically install a new table. Backends it references are resolved and pooled here, not per request. */
+  /** Requests waiting for a pod (queued behind full pods or held at zero), all revisions. */
+  public get requestsWaiting(): number {
+    return this.waitingTotal;
+  }
+
+  /** The pool of a revision, if it has one (tests, metrics). */
+  public poolOf(namespace: string, revision: string): RevisionPool | undefined {
+    return this.pools.get(`${namespace}/${revision}`);
+  }
+
+  /**
+   * Atomically install a new table. The pools of the revisions it references are made (and their
+   * settings refreshed) here, not per request.
+   */
   public setTable(table: RouteTable): void {
     const now = Date.now();
     const used = new Set<string>();
     for (const t of table.targets) {
-      used.add(t.backendKey);
-      const b = this.backends.get(t.backendKey);
-      if (b === undefined) {
-        this.backends.set(t.backendKey, this.makeBackend(t));
-      } else {
-        b.unusedSince = 0;
-        this.applyTimeouts(b, this.resolver(t.namespace, t.revision)); // a revision's timeouts may have become known
+      if (used.has(t.backendKey)) {
+        this.metrics.seriesFor(t);
+        continue;
       }
+      used.add(t.backendKey);
+      this.unusedSince.delete(t.backendKey);
+      const pool = this.pools.get(t.backendKey);
+      if (pool === undefined) this.makePool(t.backendKey, t.namespace, t.revision);
+      else this.refreshPool(pool); // a revision's settings may have become known
       this.metrics.seriesFor(t);
     }
-    for (const b of this.backends.values()) if (!used.has(b.key) && b.unusedSince === 0) b.unusedSince = now;
+    for (const key of this.pools.keys()) if (!used.has(key) && !this.unusedSince.has(key)) this.unusedSince.set(key, now);
     this.table = table;
     this.tableReady = true;
     this.metrics.tableGeneration = table.generation;
@@ -423,8 +549,58 @@ export class IngressProxy {
     this.metrics.hosts = table.hosts.size;
     this.metrics.externalHosts = table.externalHosts.size;
     this.metrics.routes = table.routeCount;
-    this.log('debug', 'routing table installed', { generation: table.generation, hosts: table.hosts.size, backends: this.backends.size });
+    this.log('debug', 'routing table installed', { generation: table.generation, hosts: table.hosts.size, pools: this.pools.size });
     this.scheduleSweep();
+  }
+
+  /**
+   * A revision's endpoints (from its EndpointSlices; `undefined`: none known). Requests waiting
+   * for it go out as soon as a pod is usable; removed pods finish their requests.
+   */
+  public setEndpoints(namespace: string, revision: string, eps: readonly PodEndpoint[] | undefined): void {
+    const key = `${namespace}/${revision}`;
+    if (eps === undefined) this.endpoints.delete(key);
+    else this.endpoints.set(key, eps);
+    this.pools.get(key)?.setEndpoints(eps);
+  }
+
+  /** @internal A request of this revision ended (stats). */
+  public revisionDone(pool: RevisionPool): void {
+    this.stats.depart(pool.key, performance.now() / 1000);
+  }
+
+  private makePool(key: string, namespace: string, revision: string): RevisionPool {
+    const pool = new RevisionPool(key, namespace, revision, this.settingsFor(namespace, revision), this.poolHost);
+    this.pools.set(key, pool);
+    if (this.resolver !== undefined) pool.setEndpoints([this.staticEndpoint(namespace, revision)]);
+    else pool.setEndpoints(this.endpoints.get(key));
+    return pool;
+  }
+
+  private refreshPool(pool: RevisionPool): void {
+    pool.setSettings(this.settingsFor(pool.namespace, pool.revision));
+    if (this.resolver !== undefined) pool.setEndpoints([this.staticEndpoint(pool.namespace, pool.revision)]);
+  }
+
+  private staticEndpoint(namespace: string, revision: string): PodEndpoint {
+    const u = new URL(this.resolver!(namespace, revision).origin);
+    return { ip: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || 80, ready: true, terminating: false };
+  }
+
+  /** Knative's three revision timeouts → the wait deadline, the whole-request timer and undici's two timeouts. */
+  private settingsFor(namespace: string, revision: string): PoolSettings {
+    const b: RevisionInfo | undefined = this.resolver !== undefined ? this.resolver(namespace, revision) : this.revisionInfo?.(namespace, revision);
+    const total = positive(b?.timeoutMs) ?? this.defaultTimeoutMs;
+    const headers = Math.min(positive(b?.responseStartTimeoutMs) ?? total, total);
+    const cc = b?.containerConcurrency;
+    return {
+      containerConcurrency: cc !== undefined && Number.isInteger(cc) && cc > 0 ? cc : 0,
+      timeoutMs: total,
+      headersTimeoutMs: headers,
+      bodyTimeoutMs: Math.min(positive(b?.idleTimeoutMs) ?? total, total),
+      waitTimeoutMs: headers,
+      probe: b?.probe ?? { kind: 'tcp' },
+    };
   }
 
   /** Start the external listener (external hosts only). Resolves with the bound port. */
@@ -467,8 +643,8 @@ export class IngressProxy {
     for (const s of this.servers) s.closeAllConnections();
     await closed;
     for (const s of this.upgrades) s.destroy();
-    await Promise.all([...this.backends.values()].map((b) => b.pool.destroy().catch(() => undefined)));
-    this.backends.clear();
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.pools.clear();
   }
 
   /** @internal */
@@ -495,52 +671,20 @@ export class IngressProxy {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private makeBackend(t: Target): BackendState {
-    const b = this.resolver(t.namespace, t.revision);
-    const u = new URL(b.origin);
-    const pool = new Pool(u.origin, {
-      connections: this.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    pool.on('connectionError', () => undefined);
-    const state: BackendState = {
-      key: t.backendKey,
-      origin: u.origin,
-      hostname: u.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(u.port) || 80,
-      timeoutMs: 0,
-      headersTimeoutMs: 0,
-      bodyTimeoutMs: 0,
-      pool,
-      unusedSince: 0,
-    };
-    this.applyTimeouts(state, b);
-    return state;
-  }
-
-  /** Knative's three revision timeouts → the whole-request timer and undici's two timeouts. */
-  private applyTimeouts(state: BackendState, b: Backend): void {
-    const total = positive(b.timeoutMs) ?? this.defaultTimeoutMs;
-    state.timeoutMs = total;
-    state.headersTimeoutMs = Math.min(positive(b.responseStartTimeoutMs) ?? total, total);
-    state.bodyTimeoutMs = Math.min(positive(b.idleTimeoutMs) ?? total, total);
-  }
-
   private scheduleSweep(): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = undefined;
       const cutoff = Date.now() - 30_000;
       let pending = false;
-      for (const b of [...this.backends.values()]) {
-        if (b.unusedSince === 0) continue;
-        if (b.unusedSince <= cutoff) {
-          this.backends.delete(b.key);
-          b.pool.close().catch(() => undefined);
+      for (const [key, since] of [...this.unusedSince]) {
+        const pool = this.pools.get(key);
+        if (pool === undefined) {
+          this.unusedSince.delete(key);
+        } else if (since <= cutoff && pool.idle) {
+          this.pools.delete(key);
+          this.unusedSince.delete(key);
+          void pool.close();
         } else {
           pending = true;
         }
@@ -550,13 +694,22 @@ export class IngressProxy {
     this.sweepTimer.unref();
   }
 
-  private backendFor(t: Target): BackendState {
-    let b = this.backends.get(t.backendKey);
-    if (b === undefined) {
-      b = this.makeBackend(t);
-      this.backends.set(t.backendKey, b);
+  private poolFor(t: Target): RevisionPool {
+    return this.pools.get(t.backendKey) ?? this.makePool(t.backendKey, t.namespace, t.revision);
+  }
+
+  /** May one more request wait in this pool? */
+  private canQueue(pool: RevisionPool): boolean {
+    return pool.waiting < this.maxWaitingPerRevision && this.waitingTotal < this.maxWaitingTotal;
+  }
+
+  /** Count the arrival for the autoscaler; poke it at once if the revision has no ready pod. */
+  private arrive(pool: RevisionPool): void {
+    const poke = this.stats.arrive(pool.key, pool.namespace, pool.revision, performance.now() / 1000, pool.hasUsablePod);
+    if (poke !== undefined) {
+      this.metrics.pokes++;
+      this.onPoke?.(poke);
     }
-    return b;
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -694,7 +847,7 @@ export class IngressProxy {
       return;
     }
     const series = this.metrics.seriesFor(target);
-    const backend = this.backendFor(target);
+    const pool = this.poolFor(target);
 
     if (connection !== undefined) stripConnectionTokens(fwd, connection);
     const remote = req.socket.remoteAddress ?? '';
@@ -703,18 +856,11 @@ export class IngressProxy {
     if (host !== undefined) fwd.push('x-forwarded-host', xfHost ?? host);
     if (entry === found && found.markDefaultRoute) fwd.push('knative-serving-default-route', 'true');
 
-    const ex = new Exchange(this, req, res, series, start);
+    this.arrive(pool);
+    const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
     (res as ExchangeCarrier)[EXCHANGE] = ex;
     res.on('close', onResponseClose);
-    ex.startTimer(backend.timeoutMs);
-    backend.pool.dispatch({
-      path: url,
-      method: req.method as string,
-      headers: fwd,
-      body: body as never,
-      headersTimeout: backend.headersTimeoutMs,
-      bodyTimeout: backend.bodyTimeoutMs,
-    }, ex as never);
+    if (!ex.submit(this.canQueue(pool))) ex.overflow();
   }
 
   private reject(req: http.IncomingMessage, res: http.ServerResponse, series: Series, start: number,
@@ -726,19 +872,15 @@ export class IngressProxy {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, internal: boolean): void {
     const table = this.table;
-    const refuse = (status: string, text: string): void => {
-      const body = text + '\n';
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-    };
     socket.on('error', () => socket.destroy());
-    if (this.draining) return refuse('503 Service Unavailable', 'shutting down');
+    if (this.draining) return refuseUpgrade(socket, '503 Service Unavailable', 'shutting down');
     const found = findHost(internal ? table.hosts : table.externalHosts, req.headers.host);
-    if (found === undefined) return refuse('404 Not Found', 'no route for this host');
+    if (found === undefined) return refuseUpgrade(socket, '404 Not Found', 'no route for this host');
     const tagHeader = req.headers['knative-serving-tag'];
     const entry = typeof tagHeader === 'string' ? selectEntry(found, tagHeader) : found;
     const target = entry.balancer.pick();
-    if (target === undefined) return refuse('503 Service Unavailable', 'no ready targets for this route');
-    const backend = this.backendFor(target);
+    if (target === undefined) return refuseUpgrade(socket, '503 Service Unavailable', 'no ready targets for this route');
+    const pool = this.poolFor(target);
     const series = this.metrics.seriesFor(target);
 
     const raw = req.rawHeaders;
@@ -761,36 +903,133 @@ export class IngressProxy {
     if (entry === found && found.markDefaultRoute) lines += 'knative-serving-default-route: true\r\n';
     lines += '\r\n';
 
-    const start = performance.now();
-    const upstream = net.connect({ host: backend.hostname, port: backend.port, noDelay: true });
-    let connected = false;
-    const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), Math.min(backend.timeoutMs, 30_000));
+    this.arrive(pool);
+    const up = new Upgrade(this, socket, head, lines, series, performance.now(), pool);
+    this.upgrades.add(socket);
+    socket.once('close', () => up.clientClosed());
+    if (!up.submit(this.canQueue(pool))) up.overflow();
+  }
+
+  /** @internal An upgraded connection ended. */
+  public upgradeDone(socket: Duplex, pool: RevisionPool): void {
+    this.upgrades.delete(socket);
+    this.revisionDone(pool);
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: string, text: string): void {
+  const body = text + '\n';
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+function onUpgradeConnectTimeout(up: Upgrade): void {
+  up.connectTimedOut();
+}
+
+/**
+ * An upgrade (WebSocket) request: waits for a pod slot like any request, then tunnels bytes both
+ * ways; the slot is held until the connection closes.
+ */
+class Upgrade implements Waiter {
+  public readonly waitDeadline: number;
+  private phase = NEW;
+  private done = false;
+  private pod: PodTracker | undefined;
+  private upstream: net.Socket | undefined;
+  private connected = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly proxy: IngressProxy,
+    private readonly socket: Duplex,
+    private readonly head: Buffer,
+    private readonly lines: string,
+    private readonly series: Series,
+    private readonly start: number,
+    private readonly pool: RevisionPool,
+  ) {
+    this.waitDeadline = start + pool.settings.waitTimeoutMs;
+  }
+
+  public get settled(): boolean {
+    return this.done;
+  }
+
+  public submit(canQueue: boolean): boolean {
+    this.phase = WAITING;
+    const ok = this.pool.submit(this, canQueue);
+    if (!ok) this.phase = NEW;
+    return ok;
+  }
+
+  public overflow(): void {
+    this.proxy.metrics.queueOverflow(this.pool.namespace, this.pool.revision);
+    this.series.observe(503, (performance.now() - this.start) / 1000);
+    refuseUpgrade(this.socket, '503 Service Unavailable', 'pending request queue full');
+    this.end();
+  }
+
+  public expire(): void {
+    this.phase = EXPIRED;
+    if (this.done) return;
+    this.proxy.metrics.waitTimedOut(this.pool.namespace, this.pool.revision);
+    this.series.observe(504, (performance.now() - this.start) / 1000);
+    refuseUpgrade(this.socket, '504 Gateway Timeout', 'activator request timeout');
+    this.end();
+  }
+
+  public run(pod: PodTracker): void {
+    this.phase = RUNNING;
+    this.pod = pod;
+    const s = this.pool.settings;
+    const waited = performance.now() - this.start;
+    const upstream = net.connect({ host: pod.ip, port: pod.port, noDelay: true });
+    this.upstream = upstream;
+    this.timer = setTimeout(onUpgradeConnectTimeout, Math.max(1, Math.min(s.timeoutMs - waited, 30_000)), this);
     upstream.once('connect', () => {
-      connected = true;
-      clearTimeout(timer);
-      upstream.write(lines);
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-      series.observe(101, (performance.now() - start) / 1000);
+      this.connected = true;
+      clearTimeout(this.timer);
+      upstream.write(this.lines);
+      if (this.head.length > 0) upstream.write(this.head);
+      upstream.pipe(this.socket);
+      this.socket.pipe(upstream);
+      this.series.observe(101, (performance.now() - this.start) / 1000);
     });
     upstream.on('error', (err) => {
-      clearTimeout(timer);
-      if (!connected) {
+      clearTimeout(this.timer);
+      if (!this.connected && !this.done) {
         const c = classify(err);
-        series.upstreamError(c.kind);
-        series.observe(c.status, (performance.now() - start) / 1000);
-        refuse(c.status === 504 ? '504 Gateway Timeout' : '502 Bad Gateway', c.text);
+        this.series.upstreamError(c.kind);
+        this.series.observe(c.status, (performance.now() - this.start) / 1000);
+        refuseUpgrade(this.socket, c.status === 504 ? '504 Gateway Timeout' : '502 Bad Gateway', c.text);
       } else {
-        socket.destroy();
+        this.socket.destroy();
       }
+      this.end();
     });
-    this.upgrades.add(socket);
-    const cleanup = (): void => {
-      this.upgrades.delete(socket);
-      upstream.destroy();
-    };
-    socket.once('close', cleanup);
-    upstream.once('close', () => socket.destroy());
+    upstream.once('close', () => {
+      this.socket.destroy();
+      this.end();
+    });
+  }
+
+  /** @internal */
+  public connectTimedOut(): void {
+    this.upstream?.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
+  }
+
+  /** The client's socket closed. */
+  public clientClosed(): void {
+    this.upstream?.destroy();
+    this.end();
+  }
+
+  private end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.phase === WAITING) this.pool.cancelled();
+    else if (this.pod !== undefined) this.pool.release(this.pod);
+    this.proxy.upgradeDone(this.socket, this.pool);
   }
 }

@@ -4,6 +4,12 @@
  * informers (list + watch; the informer relists on 410 Gone; other errors restart it with
  * backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
  *
+ * Also the data path's endpoints: the EndpointSlices (discovery.k8s.io/v1) of every revision
+ * Service (label `serving.knative.dev/revision`, all namespaces), merged per revision by
+ * endpoints.ts and handed to `onEndpoints` as they change; and, unless a static list is given,
+ * the EndpointSlices of the `serving-autoscaler` Service in the system namespace (its ready
+ * addresses go to `onAutoscalerEndpoints`, for the stats push).
+ *
  * The ConfigMaps are parsed as the controller parses them: every ConfigMap `parseServingConfig`
  * (core/config) reads, as one configuration; an invalid one is logged and the previous good
  * configuration stays in effect (Knative's config watchers do the same), so the table and the
@@ -13,11 +19,14 @@
  * the jest-mapped CJS bundle in tests) so this file stays loadable from CommonJS.
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type { LogFn } from './proxy';
+import { EndpointSliceLike, PodEndpoint, readyAddresses, REVISION_LABEL, RevisionEndpointsIndex, SERVICE_NAME_LABEL } from './endpoints';
+import type { ProbeSpec } from './pods';
+import type { LogFn, RevisionInfo } from './proxy';
 import { buildRouteTable, RouteTable } from './table';
 import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
-import { DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
-import type { RouteObject } from '../../core/types';
+import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
+import type { RevisionObject, RouteObject } from '../../core/types';
+import { servingContainerIndex } from '../controller/resources/revision';
 
 /** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
 export interface RevisionTimeouts {
@@ -43,8 +52,57 @@ export function revisionTimeouts(revision: unknown): RevisionTimeouts {
   return out;
 }
 
-const sameTimeouts = (a: RevisionTimeouts | undefined, b: RevisionTimeouts | undefined): boolean =>
-  a?.timeoutMs === b?.timeoutMs && a?.responseStartTimeoutMs === b?.responseStartTimeoutMs && a?.idleTimeoutMs === b?.idleTimeoutMs;
+/**
+ * How the ingress probes a not-ready pod of this Revision itself (runtime.md §4.3): the serving
+ * container's httpGet readiness path (HTTP only; port: the probe's number, a named container
+ * port, else the pod's serving port) or tcpSocket; no readiness probe → TCP connect to the
+ * serving port. Exec/gRPC/HTTPS readiness probes or a startupProbe → `none`: the pod is used
+ * once the kubelet marks it ready (upstream does the same for exec probes and startup probes).
+ */
+export function revisionProbe(revision: unknown): ProbeSpec {
+  const rev = revision as RevisionObject | undefined;
+  const containers: any[] = (rev?.spec?.containers as any[] | undefined) ?? [];
+  const c: any = rev?.spec ? containers[servingContainerIndex(rev)] : undefined;
+  if (c === undefined) return { kind: 'tcp' };
+  if (c.startupProbe) return { kind: 'none' };
+  const p: any = c.readinessProbe;
+  if (!p) return { kind: 'tcp' };
+  const portOf = (v: unknown): number | undefined => {
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) return v;
+    if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+    if (typeof v === 'string') {
+      const named = (c.ports ?? []).find((x: any) => x?.name === v);
+      return typeof named?.containerPort === 'number' ? named.containerPort : undefined;
+    }
+    return undefined;
+  };
+  if (p.httpGet) {
+    if (typeof p.httpGet.scheme === 'string' && p.httpGet.scheme.toUpperCase() === 'HTTPS') return { kind: 'none' };
+    const path = typeof p.httpGet.path === 'string' && p.httpGet.path.startsWith('/') ? p.httpGet.path : '/';
+    const headers: [string, string][] = [];
+    for (const h of p.httpGet.httpHeaders ?? []) if (typeof h?.name === 'string' && typeof h?.value === 'string') headers.push([h.name, h.value]);
+    const port = portOf(p.httpGet.port);
+    return { kind: 'http', path, ...(port !== undefined ? { port } : {}), ...(headers.length > 0 ? { headers } : {}) };
+  }
+  if (p.tcpSocket) {
+    const port = portOf(p.tcpSocket.port);
+    return { kind: 'tcp', ...(port !== undefined ? { port } : {}) };
+  }
+  return { kind: 'none' };
+}
+
+/** Everything the ingress reads from a Revision: its timeouts, `containerConcurrency` and probe. */
+export function revisionInfo(revision: unknown): RevisionInfo {
+  const cc = (revision as { spec?: { containerConcurrency?: unknown } } | undefined)?.spec?.containerConcurrency;
+  return {
+    ...revisionTimeouts(revision),
+    ...(typeof cc === 'number' && Number.isInteger(cc) && cc > 0 ? { containerConcurrency: cc } : {}),
+    probe: revisionProbe(revision),
+  };
+}
+
+const sameInfo = (a: RevisionInfo | undefined, b: RevisionInfo): boolean =>
+  a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 export interface TableBuilderOptions {
   clusterDomain?: string;
@@ -60,7 +118,7 @@ export interface TableBuilderOptions {
  */
 export class TableBuilder {
   private readonly routes = new Map<string, RouteObject>();
-  private readonly timeouts = new Map<string, RevisionTimeouts>();
+  private readonly revisions = new Map<string, RevisionInfo>();
   private readonly configMaps = new Map<string, Record<string, string>>();
   private readonly debounceMs: number;
   private readonly clusterDomain: string;
@@ -95,22 +153,33 @@ export class TableBuilder {
     if (this.routes.delete(`${route.metadata?.namespace}/${route.metadata?.name}`)) this.schedule();
   }
 
-  /** Record a Revision's timeouts; a change rebuilds the table so the proxy picks them up. */
+  /** Record a Revision's settings; a change rebuilds the table so the proxy picks them up. */
   public upsertRevision(revision: { metadata?: { namespace?: string; name?: string } }): void {
     const key = `${revision.metadata?.namespace}/${revision.metadata?.name}`;
-    const t = revisionTimeouts(revision);
-    if (sameTimeouts(this.timeouts.get(key), t)) return;
-    this.timeouts.set(key, t);
+    const info = revisionInfo(revision);
+    if (sameInfo(this.revisions.get(key), info)) return;
+    this.revisions.set(key, info);
     this.schedule();
   }
 
   public deleteRevision(revision: { metadata?: { namespace?: string; name?: string } }): void {
-    this.timeouts.delete(`${revision.metadata?.namespace}/${revision.metadata?.name}`);
+    this.revisions.delete(`${revision.metadata?.namespace}/${revision.metadata?.name}`);
   }
 
   /** The timeouts of a revision, if its Revision object has been seen. */
   public timeoutsFor(namespace: string, revision: string): RevisionTimeouts | undefined {
-    return this.timeouts.get(`${namespace}/${revision}`);
+    const info = this.revisions.get(`${namespace}/${revision}`);
+    if (info === undefined) return undefined;
+    const out: { timeoutMs?: number; responseStartTimeoutMs?: number; idleTimeoutMs?: number } = {};
+    if (info.timeoutMs !== undefined) out.timeoutMs = info.timeoutMs;
+    if (info.responseStartTimeoutMs !== undefined) out.responseStartTimeoutMs = info.responseStartTimeoutMs;
+    if (info.idleTimeoutMs !== undefined) out.idleTimeoutMs = info.idleTimeoutMs;
+    return out;
+  }
+
+  /** Timeouts, containerConcurrency and probe of a revision, if its Revision object has been seen. */
+  public revisionFor(namespace: string, revision: string): RevisionInfo | undefined {
+    return this.revisions.get(`${namespace}/${revision}`);
   }
 
   /**
@@ -175,6 +244,12 @@ export class TableBuilder {
 export interface KubeWatcherOptions {
   systemNamespace?: string;
   log?: LogFn;
+  /** A revision's merged endpoints changed (`undefined`: its last EndpointSlice is gone). Without it, EndpointSlices are not watched. */
+  onEndpoints?: (namespace: string, revision: string, pods: readonly PodEndpoint[] | undefined) => void;
+  /** The ready `ip:port` addresses of the autoscaler Service changed. Without it, its EndpointSlices are not watched. */
+  onAutoscalerEndpoints?: (addresses: string[]) => void;
+  /** Port name of the autoscaler's stats port in its EndpointSlices; default `http-stats`. */
+  autoscalerPortName?: string;
   /** Restart backoff after informer errors (ms); default 500 doubling to 30 000. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -235,6 +310,57 @@ export async function startKubeWatcher(
   cmInformer.on('update', onCm);
   cmInformer.on('delete', (o) => builder.setConfigMap(o.metadata?.name ?? '', undefined));
 
+  const informers: Array<[string, K8s.Informer<any>]> = [['routes', routeInformer], ['revisions', revisionInformer], ['configmaps', cmInformer]];
+
+  // The revisions' EndpointSlices (the data path).
+  const onEndpoints = opts.onEndpoints;
+  if (onEndpoints !== undefined) {
+    const index = new RevisionEndpointsIndex();
+    const push = (key: string | undefined): void => {
+      if (key === undefined) return;
+      const slash = key.indexOf('/');
+      onEndpoints(key.slice(0, slash), key.slice(slash + 1), index.pods(key));
+    };
+    // Through the generic group/version/plural client (the same GET as DiscoveryV1Api's; the
+    // runtime bundle ships a trimmed client, scripts/k8s-client-shim.mjs).
+    const listSlices: ListFn<K8s.KubernetesObject> = async () =>
+      (await custom.listClusterCustomObject({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', labelSelector: REVISION_LABEL })) as K8s.KubernetesListObject<K8s.KubernetesObject>;
+    const sliceInformer = k8s.makeInformer(kc, '/apis/discovery.k8s.io/v1/endpointslices', listSlices, REVISION_LABEL);
+    sliceInformer.on('add', (o) => push(index.upsert(o as EndpointSliceLike)));
+    sliceInformer.on('update', (o) => push(index.upsert(o as EndpointSliceLike)));
+    sliceInformer.on('delete', (o) => push(index.remove(o as EndpointSliceLike)));
+    informers.push(['endpointslices', sliceInformer]);
+  }
+
+  // The autoscaler's EndpointSlices (where the stats go).
+  const onAutoscaler = opts.onAutoscalerEndpoints;
+  if (onAutoscaler !== undefined) {
+    const selector = `${SERVICE_NAME_LABEL}=${AUTOSCALER_SERVICE_NAME}`;
+    const slices = new Map<string, EndpointSliceLike>();
+    let last = '';
+    const changed = (): void => {
+      const addrs = readyAddresses(slices.values(), opts.autoscalerPortName ?? 'http-stats');
+      const sig = addrs.join(',');
+      if (sig === last) return;
+      last = sig;
+      onAutoscaler(addrs);
+    };
+    const listAutoscaler: ListFn<K8s.KubernetesObject> = async () =>
+      (await custom.listNamespacedCustomObject({ group: 'discovery.k8s.io', version: 'v1', namespace: ns, plural: 'endpointslices', labelSelector: selector })) as K8s.KubernetesListObject<K8s.KubernetesObject>;
+    const asInformer = k8s.makeInformer(kc, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, listAutoscaler, selector);
+    const upsert = (o: K8s.KubernetesObject): void => {
+      slices.set(o.metadata?.name ?? '', o as EndpointSliceLike);
+      changed();
+    };
+    asInformer.on('add', upsert);
+    asInformer.on('update', upsert);
+    asInformer.on('delete', (o) => {
+      slices.delete(o.metadata?.name ?? '');
+      changed();
+    });
+    informers.push(['autoscaler-endpointslices', asInformer]);
+  }
+
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const supervise = (name: string, inf: K8s.Informer<any>): void => {
@@ -255,11 +381,9 @@ export async function startKubeWatcher(
     inf.on('add', () => { backoff = opts.minBackoffMs ?? 500; });
     inf.on('update', () => { backoff = opts.minBackoffMs ?? 500; });
   };
-  supervise('routes', routeInformer);
-  supervise('revisions', revisionInformer);
-  supervise('configmaps', cmInformer);
+  for (const [name, inf] of informers) supervise(name, inf);
 
-  await Promise.all([routeInformer, revisionInformer, cmInformer].map((i) => i.start().catch(() => undefined)));
+  await Promise.all(informers.map(([, i]) => i.start().catch(() => undefined)));
 
   return {
     async stop() {
@@ -267,7 +391,7 @@ export async function startKubeWatcher(
       for (const t of timers) clearTimeout(t);
       timers.clear();
       builder.stop();
-      await Promise.all([routeInformer.stop(), revisionInformer.stop(), cmInformer.stop()]);
+      await Promise.all(informers.map(([, i]) => i.stop()));
     },
   };
 }
