@@ -181,6 +181,12 @@ project.addTask('bench:ingress', {
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/ingress.ts', receiveArgs: true }],
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });
+project.addTask('autoscale:replay', {
+  description: 'Replay an autoscaler trace (JSON file) through the KPA decider and print {"ticks":[...]} (README, "Replaying the autoscaler")',
+  exec: 'node -r ts-node/register/transpile-only scripts/autoscale-replay.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  receiveArgs: true,
+});
 project.addTask('local', {
   description: 'Local mode: start the API emulator + controller, apply a synthesized example and watch statuses converge',
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: `${tsNode} scripts/local.ts`, receiveArgs: true }],
