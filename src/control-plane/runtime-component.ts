@@ -110,6 +110,23 @@ export interface RuntimeComponentProps {
   readonly services?: RuntimeServiceOptions[];
   /** Render the NetworkPolicy (ingress rules only: egress stays open). */
   readonly networkPolicy: boolean;
+  /**
+   * Projected ServiceAccount tokens mounted read-only into the container (one volume each).
+   * @default - none
+   */
+  readonly tokens?: RuntimeTokenMount[];
+}
+
+/** A projected serviceAccountToken volume (the kubelet requests and rotates the token). */
+export interface RuntimeTokenMount {
+  /** Volume name. */
+  readonly volumeName: string;
+  /** Absolute path of the token file in the container (its directory is the mount point). */
+  readonly path: string;
+  /** Audience of the token. */
+  readonly audience: string;
+  /** Requested lifetime (the kubelet rotates the token at 80 % of it). */
+  readonly expirationSeconds: number;
 }
 
 /**
@@ -133,6 +150,9 @@ export class RuntimeComponent extends Construct {
     const { namespace, name, role } = props;
     const metadata = (): k8s.ObjectMeta => ({ name, namespace, labels: labelsOf(name, role) });
     const r = props.resources;
+    const tokens = props.tokens ?? [];
+    const dirOf = (path: string): string => path.slice(0, path.lastIndexOf('/'));
+    const fileOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: metadata(),
@@ -146,6 +166,14 @@ export class RuntimeComponent extends Construct {
             automountServiceAccountToken: true,
             enableServiceLinks: false,
             securityContext: POD_SECURITY_CONTEXT,
+            ...(tokens.length > 0 ? {
+              volumes: tokens.map(t => ({
+                name: t.volumeName,
+                projected: {
+                  sources: [{ serviceAccountToken: { audience: t.audience, expirationSeconds: t.expirationSeconds, path: fileOf(t.path) } }],
+                },
+              })),
+            } : {}),
             containers: [{
               name: role,
               image: props.image,
@@ -164,6 +192,9 @@ export class RuntimeComponent extends Construct {
                 limits: { cpu: k8s.Quantity.fromString(`${r.cpuLimitMillis}m`), memory: k8s.Quantity.fromString(`${r.memoryLimitMi}Mi`) },
               },
               securityContext: CONTAINER_SECURITY_CONTEXT,
+              ...(tokens.length > 0
+                ? { volumeMounts: tokens.map(t => ({ name: t.volumeName, mountPath: dirOf(t.path), readOnly: true })) }
+                : {}),
               livenessProbe: {
                 httpGet: { path: '/healthz', port: k8s.IntOrString.fromString(props.healthPort) },
                 initialDelaySeconds: 5,

@@ -1,7 +1,7 @@
 import { ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkNamespace, clusterScoped, commonLabels, propError } from './common';
+import { checkNamespace, clusterScoped, commonLabels, propError, selectorOf } from './common';
 import { ServingConfigMaps } from './config-maps';
 import { ServingCrds } from './crds';
 import { RbacRuleDescription } from './rbac';
@@ -12,8 +12,9 @@ import { packageVersion } from './version';
 import { isDns1123Label } from '../core/names';
 import { formatViolation } from '../core/rules';
 import {
-  CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE,
-  INGRESS_ADMIN_PORT, INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
+  AUTOSCALER_SERVICE_NAME, AUTOSCALER_STATS_PORT, AUTOSCALER_TOKEN_AUDIENCE, CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME,
+  DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
+  INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
 import { _registerControlPlaneConfig } from '../serving/cluster';
@@ -408,6 +409,11 @@ export class ServingControlPlane extends Construct {
   public readonly ingressService: ApiObject;
   /** The internal ingress Service (ClusterIP, port 80). */
   public readonly ingressInternalService: ApiObject;
+  /**
+   * The autoscaler's stats Service `serving-autoscaler` (ClusterIP, port 8090 `http-stats`,
+   * selecting the controller pods): the ingress pushes request statistics to its endpoints.
+   */
+  public readonly autoscalerService: ApiObject;
   /** The five Knative CRDs (empty when `installCrds` is false). */
   public readonly customResourceDefinitions: ApiObject[];
 
@@ -494,13 +500,25 @@ export class ServingControlPlane extends Construct {
           // Route placeholder Services are ExternalName aliases of the internal ingress Service
           // (their names are the cluster-local hosts, which only the internal listener serves).
           { name: 'INGRESS_SERVICE', value: INGRESS_INTERNAL_SERVICE_NAME },
+          // The autoscaler's stats endpoint, and the only ServiceAccount whose (TokenReview-checked)
+          // token may post stats to it.
+          { name: 'STATS_PORT', value: String(AUTOSCALER_STATS_PORT) },
+          { name: 'INGRESS_SERVICE_ACCOUNT', value: INGRESS },
         ],
-        // Admin port (/metrics, health): from pods of the system namespace and the scrapers.
-        ports: [{ name: 'admin', containerPort: CONTROLLER_ADMIN_PORT, from: [{ podSelector: {} }, scrapers] }],
+        ports: [
+          // Admin port (/metrics, health): from pods of the system namespace and the scrapers.
+          { name: 'admin', containerPort: CONTROLLER_ADMIN_PORT, from: [{ podSelector: {} }, scrapers] },
+          // Autoscaler stats (POST /v1/stats): from the ingress pods only.
+          { name: 'http-stats', containerPort: AUTOSCALER_STATS_PORT, from: [{ podSelector: { matchLabels: selectorOf(INGRESS) } }] },
+        ],
         healthPort: 'admin',
+        // Every controller replica receives the stats (a new leader has warm windows); the
+        // ingress pushes to each ready endpoint of this Service.
+        services: [{ name: AUTOSCALER_SERVICE_NAME, type: 'ClusterIP', portName: 'http-stats', port: AUTOSCALER_STATS_PORT, targetPort: 'http-stats' }],
         networkPolicy: r.networkPolicy,
       });
       this.controllerDeployment = controller.deployment;
+      [this.autoscalerService] = controller.services;
 
       const ingress = new RuntimeComponent(this, 'Ingress', {
         namespace: ns,
@@ -522,6 +540,9 @@ export class ServingControlPlane extends Construct {
           { name: 'admin', containerPort: INGRESS_ADMIN_PORT, from: [scrapers] },
         ],
         healthPort: 'admin',
+        // The token that authenticates the ingress's stats to the autoscaler (audience-bound, so it
+        // is no API credential), rotated by the kubelet.
+        tokens: [{ volumeName: 'autoscaler-token', path: INGRESS_AUTOSCALER_TOKEN_PATH, audience: AUTOSCALER_TOKEN_AUDIENCE, expirationSeconds: 3600 }],
         services: [
           {
             name: INGRESS,

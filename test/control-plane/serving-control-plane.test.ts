@@ -13,6 +13,7 @@ import {
   ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
 } from '../../src/control-plane';
 import { parseServingConfig } from '../../src/core/config';
+import { INGRESS_AUTOSCALER_TOKEN_PATH } from '../../src/core/runtime-contract';
 import { crdFor, KnativeKind } from '../../src/core/schema';
 import { preserveUnknownPaths } from '../support/schema-validator';
 
@@ -107,6 +108,7 @@ describe('ServingControlPlane defaults', () => {
       'RoleBinding knative-serving/serving-ingress',
       // One RuntimeComponent per component: its Deployment, Services, PodDisruptionBudget, NetworkPolicy.
       'Deployment knative-serving/serving-controller',
+      'Service knative-serving/serving-autoscaler',
       'PodDisruptionBudget knative-serving/serving-controller',
       'NetworkPolicy knative-serving/serving-controller',
       'Deployment knative-serving/serving-ingress',
@@ -217,7 +219,7 @@ describe('ServingControlPlane defaults', () => {
     for (const sa of out.filter(m => m.kind === 'ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
   });
 
-  test('controller: replicas, leader election env, admin port, probes', () => {
+  test('controller: replicas, leader election env, admin and stats ports, probes; the serving-autoscaler Service', () => {
     const d = find(out, 'Deployment', 'serving-controller');
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } });
@@ -231,8 +233,18 @@ describe('ServingControlPlane defaults', () => {
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'LEASE_NAME', value: 'serving-controller-leader' },
       { name: 'INGRESS_SERVICE', value: 'serving-ingress-internal' },
+      { name: 'STATS_PORT', value: '8090' },
+      { name: 'INGRESS_SERVICE_ACCOUNT', value: 'serving-ingress' },
     ]);
-    expect(c.ports).toEqual([{ name: 'admin', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.ports).toEqual([{ name: 'admin', containerPort: 8080, protocol: 'TCP' }, { name: 'http-stats', containerPort: 8090, protocol: 'TCP' }]);
+    expect(d.spec.template.spec.volumes).toBeUndefined();
+    const stats = find(out, 'Service', 'serving-autoscaler');
+    expect(stats.metadata.labels).toEqual(d.metadata.labels);
+    expect(stats.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'serving-controller' },
+      ports: [{ name: 'http-stats', port: 8090, targetPort: 'http-stats', protocol: 'TCP' }],
+    });
     expect(c.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'admin' }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
     expect(c.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
     expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
@@ -252,6 +264,13 @@ describe('ServingControlPlane defaults', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
     expect(c.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
+    // the autoscaler token: projected, audience-bound, 1 h, mounted read-only at the contract's path
+    expect(d.spec.template.spec.volumes).toEqual([{
+      name: 'autoscaler-token',
+      projected: { sources: [{ serviceAccountToken: { audience: 'serving-autoscaler', expirationSeconds: 3600, path: 'token' } }] },
+    }]);
+    expect(c.volumeMounts).toEqual([{ name: 'autoscaler-token', mountPath: '/var/run/secrets/serving/autoscaler', readOnly: true }]);
+    expect(`${c.volumeMounts[0].mountPath}/${d.spec.template.spec.volumes[0].projected.sources[0].serviceAccountToken.path}`).toBe(INGRESS_AUTOSCALER_TOKEN_PATH);
     const svc = find(out, 'Service', 'serving-ingress');
     expect(svc.spec).toEqual({
       type: 'ClusterIP',
@@ -276,7 +295,7 @@ describe('ServingControlPlane defaults', () => {
     });
   });
 
-  test('NetworkPolicies: ingress 8080 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers', () => {
+  test('NetworkPolicies: ingress 8080 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
     const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
@@ -290,7 +309,10 @@ describe('ServingControlPlane defaults', () => {
     expect(find(out, 'NetworkPolicy', 'serving-controller').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: {} }, scrapers], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      ingress: [
+        { from: [{ podSelector: {} }, scrapers], ports: [{ protocol: 'TCP', port: 8080 }] },
+        { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } } }], ports: [{ protocol: 'TCP', port: 8090 }] },
+      ],
     });
   });
 
