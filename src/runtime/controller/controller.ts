@@ -4,6 +4,7 @@
  * config store from the system namespace ConfigMaps, leader election, metrics. Used by main.ts,
  * scripts/local.ts, the benchmark and the tests.
  */
+import { Autoscaler } from './autoscaler/autoscaler';
 import { KubeClient, R, isConflict } from './client';
 import { Clock, realClock } from './clock';
 import { EventHandler, Informer, keyOf, splitKey } from './informers';
@@ -55,6 +56,10 @@ export interface ControllerOptions {
    * writes). Default 25; 0 = immediately.
    */
   coalesceMs?: number;
+  /** Autoscaler decision period (ms); 0 = no timer, tests call `autoscaler.tick()`. Default 2000. */
+  autoscalerTickMs?: number;
+  /** false: the autoscaler's gate requeues run only from `tick()` once due (fake clocks). Default true. */
+  autoscalerTimers?: boolean;
 }
 
 type AnyReconciler = KindReconciler<any>;
@@ -91,6 +96,8 @@ export class Controller {
   private started = false;
   private stopping = false;
   readonly workersPerKind: number;
+  /** The KPA autoscaler: records stats on every replica, decides and scales on the leader. */
+  readonly autoscaler: Autoscaler;
 
   constructor(private readonly opts: ControllerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
@@ -124,7 +131,21 @@ export class Controller {
       k8sServices: this.informers.k8sServices.lister,
       hpas: this.informers.hpas.lister,
     };
+    this.autoscaler = new Autoscaler({
+      client: this.client,
+      revisions: this.informers.revisions.lister,
+      deployments: this.informers.deployments.lister,
+      config: () => this.servingConfig,
+      clock: this.clock,
+      log: this.log,
+      tickMs: opts.autoscalerTickMs,
+      timers: opts.autoscalerTimers,
+      onStatusChange: (key) => {
+        if (this.leading) this.enqueueRelated('Revision', key);
+      },
+    });
     this.ctx = {
+      autoscaling: this.autoscaler,
       client: this.client,
       listers,
       config: () => this.servingConfig,
@@ -143,8 +164,15 @@ export class Controller {
       this.metrics.queueDepth.set({ queue: k.reconciler.kind }, () => k.queue.length);
     }
     this.metrics.leader.set({}, () => (this.leading ? 1 : 0));
+    this.metrics.watchAutoscaler(this.autoscaler);
     this.wireIndexes();
     this.wireWatches(listers);
+    // The autoscaler's KPA step follows its Revisions and their Deployments (ready pods, replicas).
+    this.informers.revisions.addHandler(onEvery((o: KubeObject) => this.autoscaler.enqueue(keyOf(o))));
+    this.informers.deployments.addHandler(onEvery((o: KubeObject) => {
+      const rev = o.metadata.labels?.[L.revision];
+      if (rev) this.autoscaler.enqueue(`${o.metadata.namespace}/${rev}`);
+    }));
     this.informers.configMaps.addHandler(onEvery((o: KubeObject) => {
       if (SERVING_CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
     }));
@@ -236,7 +264,10 @@ export class Controller {
       this.log.error('invalid configuration; keeping the previous one', { error: e instanceof ConfigError ? e.message : e });
       return;
     }
-    if (this.informers.services.hasSynced) this.enqueueAll();
+    if (this.informers.services.hasSynced) {
+      this.enqueueAll();
+      this.autoscaler.enqueueAll();
+    }
   }
 
   /** Enqueue every primary object (leadership gained, config change). */
@@ -281,11 +312,13 @@ export class Controller {
       for (let i = 0; i < this.workersPerKind; i++) k.workers.push(this.worker(k, k.queue));
     }
     this.enqueueAll();
+    this.autoscaler.startLeading();
   }
 
   private stopLeading(): void {
     if (!this.leading) return;
     this.leading = false;
+    this.autoscaler.stopLeading();
     this.log.info('stopped leading; reconcilers paused');
     for (const k of Object.values(this.kinds)) {
       k.queue.shutDown();
@@ -322,7 +355,7 @@ export class Controller {
   /** True when no key is queued, being processed or waiting on a (coalescing or backoff) timer. */
   get idle(): boolean {
     if (!this.leading) return true;
-    return Object.values(this.kinds).every((k) => k.queue.idle);
+    return !this.autoscaler.busy && Object.values(this.kinds).every((k) => k.queue.idle);
   }
 
   queueStats(): Record<string, { depth: number; processing: number; delayed: number }> {
@@ -340,12 +373,13 @@ export class Controller {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.autoscaler.stopLeading();
     const running = Object.values(this.kinds).flatMap((k) => {
       k.queue.shutDown();
       return k.workers;
     });
     // Workers exit once their queue is drained; bound the wait.
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 10_000).unref?.())]);
+    await Promise.race([Promise.all([...running, this.autoscaler.idle()]), new Promise((r) => setTimeout(r, 10_000).unref?.())]);
     this.leading = false;
     if (this.elector) await this.elector.stop(true);
     for (const i of Object.values(this.informers)) i.stop();
@@ -355,6 +389,7 @@ export class Controller {
   kill(): void {
     this.stopping = true;
     this.leading = false;
+    this.autoscaler.stopLeading();
     for (const k of Object.values(this.kinds)) k.queue.shutDown();
     void this.elector?.stop(false);
     for (const i of Object.values(this.informers)) i.stop();

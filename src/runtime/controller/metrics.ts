@@ -1,5 +1,11 @@
 /** The controller's metric set, on the runtime's shared registry (src/runtime/common/metrics.ts). */
+import type { Autoscaler } from './autoscaler/autoscaler';
 import { Registry } from '../common/metrics';
+
+/** A Prometheus label value, escaped. */
+function lv(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
 
 export class ControllerMetrics {
   readonly registry = new Registry();
@@ -10,6 +16,9 @@ export class ControllerMetrics {
   readonly leader = this.registry.gauge('knative_controller_leader', '1 if this replica holds the leader Lease.');
   readonly apiRequests = this.registry.counter('knative_controller_api_requests_total', 'API requests by verb and outcome.', ['code', 'resource', 'verb']);
   readonly apiLatency = this.registry.histogram('knative_controller_api_request_duration_seconds', 'API request latency by verb and resource.', ['resource', 'verb']);
+  /** Stats batches by outcome: `accepted` or the HTTP status of a rejection (400, 401, 403, 413, 503, ...). */
+  readonly statBatches = this.registry.counter('knative_autoscaler_stat_batches_total', 'Stats batches received by outcome (accepted, or the rejection status code).', ['result']);
+  private autoscaler?: Autoscaler;
   /** Raw reconcile durations in ms, kept for benchmarks (bounded ring). */
   private readonly samples: number[] = [];
   private readonly maxSamples = 200_000;
@@ -28,7 +37,36 @@ export class ControllerMetrics {
     return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
   }
 
-  render(): string { return this.registry.render(); }
+  /** Expose the autoscaler's counters and its per-revision values. */
+  watchAutoscaler(a: Autoscaler): void {
+    this.autoscaler = a;
+    const c = a.counters;
+    this.registry.counter('knative_autoscaler_stats_recorded_total', 'Per-revision stats recorded into the metric windows.').collect({}, () => c.statsRecorded);
+    this.registry.counter('knative_autoscaler_stats_unknown_revision_total', 'Stats dropped: no KPA-class Revision of that name in the cache.').collect({}, () => c.statsUnknownRevision);
+    this.registry.counter('knative_autoscaler_pokes_total', 'Immediate scale decisions run because traffic reached a revision at zero (or a poke).').collect({}, () => c.pokes);
+    this.registry.counter('knative_autoscaler_decisions_total', 'Decider runs (leader only).').collect({}, () => c.decisions);
+    this.registry.counter('knative_autoscaler_scale_writes_total', 'Successful deployments/scale updates.').collect({}, () => c.scaleWrites);
+    this.registry.counter('knative_autoscaler_scale_write_errors_total', 'Failed deployments/scale updates (conflicts included; retried).').collect({}, () => c.scaleWriteErrors);
+  }
+
+  /** Per-revision gauges (rendered from the autoscaler's live state, so deleted revisions disappear). */
+  private renderRevisions(): string {
+    if (!this.autoscaler) return '';
+    const rows = this.autoscaler.revisionsForMetrics();
+    const out: string[] = [];
+    const gauge = (name: string, help: string, value: (r: (typeof rows)[number]) => number): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const r of rows) out.push(`${name}{namespace="${lv(r.namespace)}",revision="${lv(r.name)}"} ${value(r)}`);
+    };
+    gauge('knative_autoscaler_desired_pods', 'The decider\'s last desired scale before bounds (-1: no decision yet).', (r) => r.desired);
+    gauge('knative_autoscaler_want_pods', 'Replicas the KPA step wants after min/max/initial scale and the scale-to-zero gate (-1: none).', (r) => r.want);
+    gauge('knative_autoscaler_actual_pods', 'Ready pods of the revision at the last KPA step.', (r) => r.actual);
+    gauge('knative_autoscaler_panic_mode', '1 while the revision\'s decider is in panic mode.', (r) => (r.panic ? 1 : 0));
+    gauge('knative_autoscaler_excess_burst_capacity', 'Excess burst capacity from the last decision.', (r) => r.ebc);
+    return out.length ? out.join('\n') + '\n' : '';
+  }
+
+  render(): string { return this.registry.render() + this.renderRevisions(); }
 
   /** Mean API latency per verb/resource in ms (bench output). */
   apiLatencySummary(): Record<string, { n: number; meanMs: number }> {

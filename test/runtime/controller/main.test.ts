@@ -27,7 +27,7 @@ test('main(): env wiring, /readyz after sync, leader Lease, reconciles, graceful
     return true || write(chunk, ...rest);
   };
   try {
-    const running = await main({ SYSTEM_NAMESPACE: 'knative-serving', POD_NAME: 'ctl-0', LEASE_NAME: 'ctl-lease', ADMIN_PORT: '0', LOG_LEVEL: 'info' });
+    const running = await main({ SYSTEM_NAMESPACE: 'knative-serving', POD_NAME: 'ctl-0', LEASE_NAME: 'ctl-lease', ADMIN_PORT: '0', STATS_PORT: '0', LOG_LEVEL: 'info' });
     const port = running.server.port!;
     expect(await get(port, '/readyz')).toBe(200);
     expect(await get(port, '/healthz')).toBe(200);

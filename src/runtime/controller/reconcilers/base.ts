@@ -15,6 +15,7 @@ import type { ServingConfig } from '../../../core/config';
 import type { KubeObject, ConfigurationObject, KnServiceObject, RevisionObject, RouteObject } from '../../../core/types';
 import { Logger } from '../../common/log';
 import { invalidMessage } from '../admission';
+import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { KubeClient, Resource } from '../client';
 import { Clock } from '../clock';
 import { IndexFn, Lister, keyOf } from '../informers';
@@ -33,8 +34,15 @@ export interface Listers {
   hpas: Lister<KubeObject>;
 }
 
+/** What the Revision reconciler reads from the autoscaler (the KPA state upstream keeps on the PA). */
+export interface AutoscalingView {
+  status(namespace: string, name: string): RevisionAutoscalingStatus | undefined;
+}
+
 export interface ReconcilerContext {
   client: KubeClient;
+  /** The in-memory KPA autoscaler (absent: KPA revisions report Active from the Deployment alone). */
+  autoscaling?: AutoscalingView;
   listers: Listers;
   config: () => ServingConfig;
   clock: Clock;

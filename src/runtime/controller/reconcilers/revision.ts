@@ -3,14 +3,15 @@
  * ResourcesAvailable / ContainerHealthy (Ready = both) and Active (informational) from the
  * Deployment's status; actualReplicas/desiredReplicas.
  */
+import { KindReconciler, ReconcilerContext, watchOwned, watchSelf } from './base';
+import { deleteChildren, ensureChild } from './child';
 import {
   READY, REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
   REVISION_CONDITION_RESOURCES_AVAILABLE as AVAILABLE,
 } from '../../../core/conditions';
 import type { KubeObject, RevisionObject } from '../../../core/types';
+import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { R } from '../client';
-import { KindReconciler, ReconcilerContext, watchOwned, watchSelf } from './base';
-import { deleteChildren, ensureChild } from './child';
 import { makeDeployment, makeHpa, makeRevisionService, usesHpa } from '../resources/revision';
 import { isSubset } from '../util';
 
@@ -33,7 +34,9 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     const st = rev.status as any;
     const hpa = usesHpa(rev, cfg);
 
-    // Deployment (with an HPA, the HPA owns spec.replicas)
+    // Deployment. Created at the bounded initial scale; afterwards spec.replicas belongs to the
+    // autoscaler (KPA: the controller's autoscaler through deployments/scale; HPA class: the HPA),
+    // so the semantic diff ignores it and an update keeps the stored value.
     const dep = await ensureChild(ctx, rev, makeDeployment(rev, cfg), {
       resource: R.deployments,
       lister: ctx.listers.deployments,
@@ -44,8 +47,8 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
       // Deployment's generation, so the two controllers would rewrite it forever. Knative unions
       // the maps too (kmeta.UnionMaps in checkAndUpdateDeployment).
       annotations: 'merge',
-      specIsCurrent: (e, d) => isSubset({ ...d, replicas: hpa ? undefined : d.replicas }, e),
-      applySpec: (e, d) => ({ ...e, ...d, replicas: hpa ? e?.replicas ?? d.replicas : d.replicas }),
+      specIsCurrent: (e, d) => isSubset({ ...d, replicas: undefined }, e),
+      applySpec: (e, d) => ({ ...e, ...d, replicas: e?.replicas ?? d.replicas }),
       beforeCreate: () => {
         set.markUnknown(st, AVAILABLE, 'Deploying', '', now);
         set.markUnknown(st, HEALTHY, 'Deploying', '', now);
@@ -74,11 +77,19 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
       if (stale) await deleteChildren(ctx, rev, R.hpas, [stale]);
     }
 
-    propagateDeploymentStatus(rev, dep.obj, dep.created, now);
+    const kpa = hpa ? undefined : ctx.autoscaling?.status(rev.metadata.namespace!, rev.metadata.name!);
+    propagateDeploymentStatus(rev, dep.obj, dep.created, now, hpa ? undefined : { status: kpa });
   },
 };
 
-export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, justCreated: boolean, now: Date): void {
+/**
+ * Revision status from its Deployment. `kpa` (KPA-class revisions with the controller's
+ * autoscaler): `Active`, `actualReplicas` and `desiredReplicas` come from the autoscaler's KPA
+ * state (upstream copies them from the PodAutoscaler, runtime.md §3.3). Until the autoscaler's
+ * first KPA step for the revision (and for the HPA class), they follow the Deployment.
+ */
+export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, justCreated: boolean, now: Date,
+  kpa?: { status: RevisionAutoscalingStatus | undefined }): void {
   const st = rev.status as any;
   st.containerStatuses = (rev.spec.containers ?? []).map((c: any) => ({ name: c.name ?? '' }));
   const ds = dep.status ?? {};
@@ -87,6 +98,10 @@ export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, 
   const available = ds.availableReplicas ?? 0;
   st.desiredReplicas = want;
   st.actualReplicas = ready;
+  if (kpa?.status) {
+    if (kpa.status.desiredReplicas !== undefined) st.desiredReplicas = kpa.status.desiredReplicas;
+    st.actualReplicas = kpa.status.actualReplicas;
+  }
   if (justCreated || !dep.status) {
     set.markUnknown(st, ACTIVE, 'Deploying', '', now);
     set.markUnknown(st, AVAILABLE, 'Deploying', '', now);
@@ -97,11 +112,19 @@ export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, 
   const progressing = conds.find((c) => c.type === 'Progressing');
   const replicaFailure = conds.find((c) => c.type === 'ReplicaFailure');
   // Active (informational, severity Info) first: it never drives Ready.
-  if (available > 0) set.markTrue(st, ACTIVE, now);
+  const active = kpa?.status?.active;
+  if (active?.status === 'True') set.markTrue(st, ACTIVE, now);
+  else if (active?.status === 'False') set.markFalse(st, ACTIVE, active.reason, active.message, now);
+  else if (active) set.markUnknown(st, ACTIVE, active.reason, active.message, now);
+  else if (available > 0) set.markTrue(st, ACTIVE, now);
   else if (want === 0) set.markFalse(st, ACTIVE, 'NoTraffic', 'The target is not receiving traffic.', now);
   else set.markUnknown(st, ACTIVE, 'Deploying', '', now);
 
-  if (progressing?.status === 'False') {
+  if (active?.status === 'False' && !kpa!.status!.scaleTargetInitialized) {
+    // Upstream (PropagateAutoscalerStatus): the autoscaler went inactive (activation timed out)
+    // before the target ever reached its initial scale.
+    set.markFalse(st, AVAILABLE, 'ProgressDeadlineExceeded', 'Initial scale was never achieved', now);
+  } else if (progressing?.status === 'False') {
     set.markFalse(st, AVAILABLE, progressing.reason ?? 'ProgressDeadlineExceeded', progressing.message ?? 'Initial scale was never achieved', now);
   } else if (replicaFailure?.status === 'True') {
     set.markFalse(st, AVAILABLE, replicaFailure.reason ?? 'ReplicaFailure', replicaFailure.message ?? '', now);
