@@ -33,8 +33,13 @@ const KPA_ONLY_KEYS: ReadonlyArray<readonly string[]> = [
   AUTOSCALING_KEYS.algorithm,
 ];
 
-/** Metrics the bundled runtime's HorizontalPodAutoscaler maps (anything else scales on CPU). */
-const HPA_METRICS = ['cpu', 'memory'];
+/**
+ * Metrics the bundled runtime's HPA class supports: resource metrics, which the cluster's
+ * metrics-server provides (src/runtime/controller/resources/revision.ts makeHpa). Upstream Knative
+ * turns any other metric name into a Pods metric, which only a custom-metrics adapter can serve;
+ * the bundled runtime installs none, so those are errors (see `unsupportedHpaMetric`).
+ */
+export const BUNDLED_HPA_METRICS: readonly string[] = ['cpu', 'memory'];
 
 function warning(path: string, value: unknown, message: string): Violation {
   return { path, message, value, severity: 'warning' };
@@ -67,12 +72,7 @@ function autoscaling(out: Violation[], annotations: Record<string, string>, path
   const effective = cls ? cls[1] : config?.autoscaler.podAutoscalerClass ?? KPA_CLASS;
   const at = (key: string): string => `${path}.${key}`;
   if (effective === HPA_CLASS) {
-    const metric = pick(annotations, AUTOSCALING_KEYS.metric);
-    if (metric && !HPA_METRICS.includes(metric[1])) {
-      out.push(warning(at(metric[0]), metric[1],
-        'the bundled runtime\'s HorizontalPodAutoscaler supports only the metrics "cpu" and "memory" and scales on CPU utilization instead '
-        + '(autoscaling.knative.dev/target read as a CPU percentage); upstream Knative creates a Pods metric of this name'));
-    }
+    // a metric other than cpu/memory is an error: see unsupportedHpaMetric
     const window = pick(annotations, AUTOSCALING_KEYS.window);
     if (window) {
       out.push(warning(at(window[0]), window[1],
@@ -122,6 +122,70 @@ function revisionSpec(out: Violation[], spec: unknown, path: string): void {
       }
     });
   });
+}
+
+/**
+ * The HPA-class metric rule of the bundled runtime: with the HPA class (the revision's
+ * `autoscaling.knative.dev/class`, else the configuration's `pod-autoscaler-class`), a metric
+ * other than "cpu" or "memory" is an error. Upstream Knative makes it a Pods metric that only a
+ * custom-metrics adapter can serve; the bundled runtime has none, and its HPA would otherwise
+ * scale on something else than asked.
+ *
+ * Shared by synthesis (an error when the app contains a `ServingControlPlane`) and the
+ * controller (which must not create an HPA for such a revision).
+ *
+ * @param annotations the revision's annotations (or its template's)
+ * @param path where they are, e.g. `spec.template.metadata.annotations`
+ * @param config cluster configuration (only `autoscaler.podAutoscalerClass` is read); default Knative's
+ * @returns the error (path, value, fix), or undefined when the metric is supported or the class is not HPA
+ */
+export function unsupportedHpaMetric(annotations: Record<string, string>, path: string, config?: ServingConfig): Violation | undefined {
+  const cls = pick(annotations, AUTOSCALING_KEYS.class);
+  const effective = cls ? cls[1] : config?.autoscaler.podAutoscalerClass ?? KPA_CLASS;
+  if (effective !== HPA_CLASS) return undefined;
+  const metric = pick(annotations, AUTOSCALING_KEYS.metric);
+  if (!metric || BUNDLED_HPA_METRICS.includes(metric[1])) return undefined;
+  const [key, value] = metric;
+  const classFrom = cls ? `${cls[0]}: ${HPA_CLASS}` : `the cluster's default class (config-autoscaler pod-autoscaler-class: ${HPA_CLASS})`;
+  const kpaMetric = value === 'concurrency' || value === 'rps';
+  const fix = kpaMetric
+    ? `Scale on "${value}" with the KPA class (${cls ? `set ${cls[0]} to "${KPA_CLASS}" or remove it` : `set autoscaling.knative.dev/class: "${KPA_CLASS}"`}), `
+      + 'or use the metric "cpu" or "memory" with the HPA class.'
+    : 'Use the metric "cpu" or "memory" with the HPA class, or run this revision on upstream Knative with a custom-metrics adapter that serves this metric.';
+  return {
+    path: `${path}.${key}`,
+    message: `the bundled runtime's HPA class (${classFrom}) scales on the resource metrics "cpu" and "memory" only: `
+      + 'any other metric would need a custom-metrics adapter serving it as a Pods metric (what upstream Knative creates), which the bundled runtime does not have',
+    value,
+    fix,
+  };
+}
+
+/**
+ * The settings in a rendered Knative manifest that the bundled runtime cannot run as asked
+ * (errors, unlike `unsupportedSettings`): today the HPA-class metric rule (`unsupportedHpaMetric`).
+ * Synthesis fails on them when the app contains a `ServingControlPlane`.
+ *
+ * @param obj the manifest, as `cdk8s synth` writes it or the API server stores it
+ * @param config cluster configuration; default Knative's
+ */
+export function bundledRuntimeErrors(obj: KubeObject, config?: ServingConfig): Violation[] {
+  if (!isRecord(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('serving.knative.dev/')) return [];
+  const spec: Record<string, unknown> = isRecord(obj.spec) ? obj.spec : {};
+  let annotations: Record<string, string>;
+  let path: string;
+  if (obj.kind === 'Service' || obj.kind === 'Configuration') {
+    const tpl = isRecord(spec.template) ? spec.template : {};
+    annotations = stringMap(isRecord(tpl.metadata) ? tpl.metadata.annotations : undefined);
+    path = 'spec.template.metadata.annotations';
+  } else if (obj.kind === 'Revision') {
+    annotations = stringMap(isRecord(obj.metadata) ? obj.metadata.annotations : undefined);
+    path = 'metadata.annotations';
+  } else {
+    return [];
+  }
+  const v = unsupportedHpaMetric(annotations, path, config);
+  return v ? [v] : [];
 }
 
 function template(out: Violation[], tpl: unknown, config: ServingConfig | undefined): void {

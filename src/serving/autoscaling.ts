@@ -115,8 +115,10 @@ export enum MetricAggregationAlgorithm {
  * (`ServingControlPlane`) runs no autoscaler for the KPA class: a revision gets
  * max(`initialScale`, `minScale`) replicas, capped by `maxScale`, and every other KPA setting
  * is ignored. For the HPA class it creates a HorizontalPodAutoscaler from `minScale`,
- * `maxScale`, `target` and the metrics CPU or MEMORY. Synthesis warns about each setting it
- * ignores when the app contains a `ServingControlPlane` (see `BundledRuntimeWarnings`).
+ * `maxScale`, `target` and the metrics CPU or MEMORY; any other metric (RPS, CONCURRENCY or a
+ * custom one, which would need a custom-metrics adapter) fails the synthesis when the app
+ * contains a `ServingControlPlane`. Synthesis warns about each setting it ignores (see
+ * `BundledRuntimeWarnings`).
  *
  * @see https://knative.dev/docs/serving/autoscaling/
  */

@@ -11,7 +11,7 @@ import { _epoch } from './state';
 import { ServingConfig } from '../core/config';
 import { goJsonRoundTripSpec } from '../core/go-json';
 import { AdmissionContext, formatViolation, storedByKnative, validate } from '../core/rules';
-import { unsupportedSettings } from '../core/runtime-support';
+import { bundledRuntimeErrors, unsupportedSettings } from '../core/runtime-support';
 import type { KubeObject } from '../core/types';
 
 /** `_servingConfig()` results per cluster configuration (frozen, shared; see `_clusterOf`). */
@@ -368,8 +368,9 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
    *
    * When the app contains a `ServingControlPlane`, the same manifest is also checked for
    * settings the bundled runtime does not honour (`unsupportedSettings` in
-   * src/core/runtime-support.ts); those are reported as warnings (see `BundledRuntimeWarnings`),
-   * never as errors.
+   * src/core/runtime-support.ts), reported as warnings (see `BundledRuntimeWarnings`), and for
+   * settings it cannot run as asked (`bundledRuntimeErrors`: an HPA-class metric other than cpu or
+   * memory), reported as errors.
    *
    * @param options.features extra gates declared on this resource (e.g. a template's
    *   `enabledFeatures`), evaluated at validation time
@@ -420,6 +421,8 @@ export abstract class KnativeResource extends Construct implements IKnativeResou
         }
         let warnings: readonly string[] | undefined;
         if (wantWarnings) {
+          // What the bundled runtime cannot run as asked fails the synthesis (e.g. an HPA metric it cannot serve).
+          errors.push(...bundledRuntimeErrors(manifest, _clusterOf(this).config).map(formatViolation));
           warnings = unsupportedSettings(manifest, _clusterOf(this).config).map(formatViolation);
           _reportRuntimeWarnings(this, warnings);
         }

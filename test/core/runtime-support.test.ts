@@ -1,4 +1,7 @@
-import { defaultServingConfig, formatViolation, KubeObject, RevisionObject, unsupportedConfigSettings, unsupportedSettings } from '../../src/core';
+import {
+  bundledRuntimeErrors, defaultServingConfig, formatViolation, KubeObject, RevisionObject, unsupportedConfigSettings, unsupportedHpaMetric,
+  unsupportedSettings,
+} from '../../src/core';
 import { makeDeployment, makeHpa, makePodSpec } from '../../src/runtime/controller/resources/revision';
 
 const KPA = 'kpa.autoscaling.knative.dev';
@@ -104,11 +107,34 @@ describe('unsupportedSettings: HPA class', () => {
     expect(unsupportedSettings(hpa({ 'autoscaling.knative.dev/target-utilization-percentage': '50', 'autoscaling.knative.dev/min-scale': '0' }))).toEqual([]);
   });
 
-  test('a custom metric is reported: the runtime scales on CPU instead', () => {
-    const rev = hpa({ 'autoscaling.knative.dev/metric': 'queue_depth', 'autoscaling.knative.dev/target': '10' });
-    expect(paths(rev)).toEqual(['metadata.annotations.autoscaling.knative.dev/metric']);
-    expect(makeHpa(rev, defaultServingConfig()).spec.metrics).toEqual(
-      makeHpa(hpa({ 'autoscaling.knative.dev/metric': 'cpu', 'autoscaling.knative.dev/target': '10' }), defaultServingConfig()).spec.metrics);
+  test('a metric other than cpu or memory is an error (bundledRuntimeErrors), not a warning: the runtime\'s HPA would scale on CPU instead', () => {
+    for (const metric of ['queue_depth', 'rps', 'concurrency']) {
+      const rev = hpa({ 'autoscaling.knative.dev/metric': metric, 'autoscaling.knative.dev/target': '10' });
+      expect(unsupportedSettings(rev)).toEqual([]);
+      const [err, ...more] = bundledRuntimeErrors(rev);
+      expect(more).toEqual([]);
+      expect(err).toEqual({
+        path: 'metadata.annotations.autoscaling.knative.dev/metric',
+        value: metric,
+        message: expect.stringContaining('scales on the resource metrics "cpu" and "memory" only'),
+        fix: expect.stringContaining(metric === 'queue_depth' ? 'custom-metrics adapter' : 'KPA class'),
+      });
+      expect(err.severity).toBeUndefined();
+      // the claim: the runtime's HPA is the CPU one
+      expect(makeHpa(rev, defaultServingConfig()).spec.metrics).toEqual(
+        makeHpa(hpa({ 'autoscaling.knative.dev/metric': 'cpu', 'autoscaling.knative.dev/target': '10' }), defaultServingConfig()).spec.metrics);
+    }
+    for (const metric of ['cpu', 'memory']) expect(bundledRuntimeErrors(hpa({ 'autoscaling.knative.dev/metric': metric }))).toEqual([]);
+    // KPA class: rps is fine here (and only a warning while the runtime runs no KPA)
+    expect(bundledRuntimeErrors(revision({ 'autoscaling.knative.dev/metric': 'rps' }))).toEqual([]);
+    // templates, and the class from the configuration
+    const cfg = defaultServingConfig();
+    cfg.autoscaler.podAutoscalerClass = HPA;
+    const svc = service({ 'autoscaling.knative.dev/metric': 'queue_depth' });
+    expect(bundledRuntimeErrors(svc)).toEqual([]);
+    expect(bundledRuntimeErrors(svc, cfg).map((v) => v.path)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/metric']);
+    expect(formatViolation(unsupportedHpaMetric({ 'autoscaling.knative.dev/metric': 'rps' }, 'metadata.annotations', cfg)!)).toMatch(
+      /^metadata\.annotations\.autoscaling\.knative\.dev\/metric: .* \(got "rps"\)\. Fix: Scale on "rps" with the KPA class \(set autoscaling\.knative\.dev\/class: "kpa\.autoscaling\.knative\.dev"\)/);
   });
 
   test('window is reported: the runtime sets no stabilization window', () => {

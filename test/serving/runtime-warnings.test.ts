@@ -113,7 +113,7 @@ describe('with a ServingControlPlane', () => {
     const svc = new KnService(chart, 'Svc', { metadata: { name: 'svc' }, image: 'img', port: 9000, portProtocol: PortProtocol.H2C });
     new KnService(chart, 'Hpa', {
       image: 'img',
-      autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.custom('queue_depth'), target: 10, window: Duration.seconds(60) },
+      autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.MEMORY, target: 10, window: Duration.seconds(60) },
     });
     new KnService(chart, 'HpaCpu', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.CPU, target: 70, maxScale: 5 } });
     new KnService(chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.custom('my.autoscaler.example.com') } });
@@ -128,13 +128,43 @@ describe('with a ServingControlPlane', () => {
       // svc.mapDomain(): a child of the service
       '[apps/Svc/DomainMapping-api.example.com] metadata.name = "api.example.com"',
       '[apps/Svc/DomainMapping-api.example.com] spec.tls.secretName = "api-tls"',
-      '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/metric = "queue_depth"',
       '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/window = "60s"',
       '[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/class = "my.autoscaler.example.com"',
       '[apps/Cfg] spec.template.spec.containerConcurrency = 1',
       '[apps/Rev] metadata.annotations.autoscaling.knative.dev/scale-down-delay = "30s"',
       '[apps/Route] metadata.annotations.serving.knative.dev/rollout-duration = "30s"',
     ].map((h) => expect.stringMatching(new RegExp(`^${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))));
+  });
+
+  test('an HPA-class metric other than cpu or memory fails the synthesis with the bundled runtime (path, value, fix); without it, it is upstream\'s business', () => {
+    const { app, chart } = appWith(true);
+    new KnService(chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.custom('queue_depth'), target: 10 } });
+    new KnService(chart, 'Rps', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.RPS, target: 10 } });
+    new KnService(chart, 'Cpu', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.CPU, target: 70 } });
+    let message = '';
+    try {
+      app.synthYaml();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/metric: the bundled runtime\'s HPA class '
+      + '(autoscaling.knative.dev/class: hpa.autoscaling.knative.dev) scales on the resource metrics "cpu" and "memory" only');
+    expect(message).toContain('(got "queue_depth"). Fix: Use the metric "cpu" or "memory" with the HPA class, or run this revision on upstream Knative');
+    expect(message).toContain('[apps/Rps] spec.template.metadata.annotations.autoscaling.knative.dev/metric:');
+    expect(message).toContain('(got "rps"). Fix: Scale on "rps" with the KPA class (set autoscaling.knative.dev/class to "kpa.autoscaling.knative.dev" or remove it)');
+    expect(message).not.toContain('apps/Cpu');
+    // the same app without a ServingControlPlane: valid Knative (upstream creates a Pods metric)
+    const other = appWith(false);
+    new KnService(other.chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.custom('queue_depth'), target: 10 } });
+    expect(() => other.app.synthYaml()).not.toThrow();
+  });
+
+  test('the HPA class from the control plane\'s default (pod-autoscaler-class) counts too', () => {
+    const app = Testing.app();
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving', { autoscaler: { podAutoscalerClass: AutoscalerClass.HPA } });
+    const chart = new Chart(app, 'apps', { namespace: 'default' });
+    new KnService(chart, 'Svc', { image: 'img', autoscaling: { metric: AutoscalingMetric.custom('queue_depth'), target: 5 } });
+    expect(() => app.synthYaml()).toThrow(/\[apps\/Svc\] .*autoscaling\.knative\.dev\/metric: the bundled runtime's HPA class \(the cluster's default class \(config-autoscaler pod-autoscaler-class: hpa\.autoscaling\.knative\.dev\)\)/);
   });
 
   test('the control plane\'s own props: rollout duration, default containerConcurrency, autodetect-http2', async () => {
