@@ -7,12 +7,13 @@
  */
 import * as http from 'node:http';
 import { Harness, image, isReadyObj, ksvc, newController, startHarness } from './harness';
-import { AUTOSCALER_STATS_PATH } from '../../../src/core/runtime-contract';
+import { AUTOSCALER_STATS_PATH, AUTOSCALER_TOKEN_AUDIENCE } from '../../../src/core/runtime-contract';
 import type { KubeObject } from '../../../src/core/types';
 import { createLogger } from '../../../src/runtime/common/log';
 import { createStatsEndpoint } from '../../../src/runtime/controller/autoscaler/endpoint';
 import type { StatsServer } from '../../../src/runtime/controller/autoscaler/stats-server';
 import { R } from '../../../src/runtime/controller/client';
+import { realClock } from '../../../src/runtime/controller/clock';
 import type { EmulatorOptions, RecordedAction } from '../../support/emulator';
 
 const NS = 'default';
@@ -57,7 +58,8 @@ function configMap(name: string, data: Record<string, string>): KubeObject {
 async function world(opts: { emu?: EmulatorOptions; config?: Record<string, string> } = {}): Promise<World> {
   const logs: any[] = [];
   const log = createLogger({ level: 'info', sink: (l) => logs.push(JSON.parse(l)) });
-  const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0 }, ...opts.emu },
+  // Pod mode: pods keep their readiness across a scale, as the kubelet's do.
+  const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0, endpointSlices: true }, ...opts.emu },
     { autoscalerTickMs: 0, autoscalerTimers: false, log });
   h.emu.seed(configMap('config-autoscaler', { ...FAST_CONFIG, ...opts.config }));
   const stats = createStatsEndpoint(h.controller, { auth: 'none' });
@@ -158,17 +160,14 @@ describe('controller autoscaler (KPA)', () => {
     const idle = w.revision(rev);
     expect(active(idle)).toMatchObject({ status: 'False', reason: 'NoTraffic', severity: 'Info' });
     expect(idle.status).toMatchObject({ desiredReplicas: 0, actualReplicas: 0 });
-    // (The emulator reports 0 ready pods for a moment after each scale change, so Unknown Queued /
-    // True pairs may come before; Active turns False only once, at the end.)
-    const changes = w.activeChanges(rev);
-    expect(changes.indexOf('False NoTraffic')).toBe(changes.length - 1);
+    expect(w.activeChanges(rev)).toEqual(['Unknown Queued', 'True', 'False NoTraffic']);
     // Active never affects Ready.
     expect(idle.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
     expect(w.h.emu.get('ksvc', NS, 'hello')!.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
   });
 
   test('a poke from zero scales at once (no tick), Active goes Queued then True; the next stats keep it up', async () => {
-    w = await world({ emu: { simulateWorkloads: { delayMs: 2, readyDelayMs: 300 } } });
+    w = await world({ emu: { simulateWorkloads: { delayMs: 2, readyDelayMs: 300, endpointSlices: true } } });
     await service(w, 'cold', FAST);
     const rev = 'cold-00001';
     await w.run(20);
@@ -186,8 +185,7 @@ describe('controller autoscaler (KPA)', () => {
     expect(active(queued!)).toMatchObject({ status: 'Unknown', reason: 'Queued' });
     const up = await w.h.emu.waitFor('revisions', NS, rev, (r) => active(r!)?.status === 'True', 5_000);
     expect(up!.status).toMatchObject({ actualReplicas: 1, desiredReplicas: 1 });
-    const changes = w.activeChanges(rev);
-    expect(changes.slice(changes.indexOf('False NoTraffic'))).toEqual(['False NoTraffic', 'Unknown Queued', 'True']);
+    expect(w.activeChanges(rev)).toEqual(['Unknown Queued', 'True', 'False NoTraffic', 'Unknown Queued', 'True']);
     // Steady traffic at one request in flight keeps the one pod.
     await w.run(20, () => [{ revision: rev, concurrency: 1 }]);
     expect(w.dep(rev).spec.replicas).toBe(1);
@@ -302,6 +300,79 @@ describe('controller autoscaler: leadership', () => {
       await stats.close();
       await follower.stop();
       await h.emu.stop();
+    }
+  });
+});
+
+describe('controller autoscaler: real timers and TokenReview', () => {
+  test('with the real clock: ticks every 200 ms scale up under load, and gate timers take an idle revision to zero', async () => {
+    const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0, endpointSlices: true } },
+      { clock: realClock, autoscalerTickMs: 200 });
+    const stats = createStatsEndpoint(h.controller, { auth: 'none' });
+    const port = await stats.listen(0, '127.0.0.1');
+    try {
+      h.emu.seed(configMap('config-autoscaler', FAST_CONFIG));
+      h.emu.seed(ksvc('live', { template: { metadata: { annotations: FAST }, spec: image('gcr.io/x/app:1') } }));
+      await h.emu.waitFor('ksvc', NS, 'live', isReadyObj, 10_000);
+      // One ingress replica reporting 30 in flight once a second → 3 pods (target 10).
+      const stat = { namespace: NS, revision: 'live-00001', concurrency: 30, requests: 30 };
+      const report = (): void => void postJson(port, { sender: 'ingress-0', stats: [stat] });
+      report();
+      const load = setInterval(report, 1000);
+      try {
+        await h.emu.waitFor('deployments', NS, 'live-00001-deployment', (d) => d?.spec.replicas === 3, 5_000);
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(h.emu.get('deployments', NS, 'live-00001-deployment')!.spec.replicas).toBe(3);
+      } finally {
+        clearInterval(load);
+      }
+      // Idle: 6 s window, Active for a window, then the 6 s grace period.
+      const t0 = Date.now();
+      await h.emu.waitFor('deployments', NS, 'live-00001-deployment', (d) => d?.spec.replicas === 0, 25_000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(6_000);
+    } finally {
+      await stats.close();
+      await h.stop();
+    }
+  }, 40_000);
+
+  test('stats authenticated by the API server\'s TokenReview: the ingress ServiceAccount\'s token 204, another ServiceAccount 403, wrong audience or garbage 401', async () => {
+    const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0 } }, { autoscalerTickMs: 0, autoscalerTimers: false });
+    const sa = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } } as any);
+    h.emu.seed(sa('knative-serving', 'serving-ingress'), sa(NS, 'app'));
+    const stats = createStatsEndpoint(h.controller);
+    const port = await stats.listen(0, '127.0.0.1');
+    const send = (token?: string): Promise<number> => new Promise((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        path: AUTOSCALER_STATS_PATH,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ sender: 'ingress-0', stats: [] }));
+    });
+    try {
+      const ingress = h.emu.issueToken('knative-serving', 'serving-ingress', { audiences: [AUTOSCALER_TOKEN_AUDIENCE] }).token;
+      const app = h.emu.issueToken(NS, 'app', { audiences: [AUTOSCALER_TOKEN_AUDIENCE] }).token;
+      const apiAudience = h.emu.issueToken('knative-serving', 'serving-ingress').token;
+      expect(await send(ingress)).toBe(204);
+      expect(await send(app)).toBe(403);
+      expect(await send(apiAudience)).toBe(401);
+      expect(await send('not-a-token')).toBe(401);
+      expect(await send()).toBe(401);
+      expect(await send(ingress)).toBe(204);
+      // One TokenReview per distinct token (the second ingress batch came from the cache).
+      const reviews = h.emu.actions().filter((a) => a.resource === 'tokenreviews');
+      expect(reviews).toHaveLength(4);
+      expect(h.controller.metrics.render()).toMatch(/knative_autoscaler_stat_batches_total\{result="401"\} 3/);
+    } finally {
+      await stats.close();
+      await h.stop();
     }
   });
 });

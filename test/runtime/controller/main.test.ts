@@ -13,7 +13,7 @@ function get(port: number, p: string): Promise<number> {
   }).on('error', reject));
 }
 
-test('main(): env wiring, /readyz after sync, leader Lease, reconciles, graceful shutdown releases the Lease', async () => {
+test('main(): env wiring, /readyz after sync, the stats endpoint, leader Lease, reconciles, graceful shutdown releases the Lease', async () => {
   const emu = await KubeApiEmulator.start({ simulateWorkloads: { delayMs: 5, readyDelayMs: 0 } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kc-'));
   const kcPath = path.join(dir, 'config');
@@ -31,6 +31,16 @@ test('main(): env wiring, /readyz after sync, leader Lease, reconciles, graceful
     const port = running.server.port!;
     expect(await get(port, '/readyz')).toBe(200);
     expect(await get(port, '/healthz')).toBe(200);
+    // The autoscaler's stats endpoint (STATS_PORT) authenticates by default: no token → 401.
+    const stats = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: running.stats.port!, path: '/v1/stats', method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('{"sender":"x","stats":[]}');
+    });
+    expect(stats).toBe(401);
     emu.seed(ksvc('hello', { template: { spec: image('gcr.io/example/app:1') } }));
     await emu.waitFor('ksvc', 'default', 'hello', isReadyObj, 15_000);
     expect(emu.get('leases', 'knative-serving', 'ctl-lease')!.spec.holderIdentity).toBe('ctl-0');

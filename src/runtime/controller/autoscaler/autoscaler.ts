@@ -366,9 +366,14 @@ export class Autoscaler {
     return p;
   }
 
+  /**
+   * Run the KPA step again `afterSeconds` from now (1 ms later: the gate's deadlines are strict,
+   * "longer than", and a timer fires after its deadline). An earlier pending run is kept, as a
+   * delaying work queue keeps the earliest.
+   */
   private requeue(s: Scaler, afterSeconds: number): void {
-    const at = this.clock.now().getTime() + afterSeconds * 1000;
-    if (s.requeueAt !== undefined && s.requeueAt <= at && s.requeueTimer) return;
+    const at = this.clock.now().getTime() + afterSeconds * 1000 + 1;
+    if (s.requeueAt !== undefined && s.requeueAt <= at) return; // an earlier run is already due
     s.requeueAt = at;
     if (s.requeueTimer) clearTimeout(s.requeueTimer);
     s.requeueTimer = undefined;
@@ -379,7 +384,7 @@ export class Autoscaler {
         s.requeueAt = undefined;
         void this.reconcile(s.key);
       }
-    }, Math.max(0, afterSeconds * 1000));
+    }, Math.max(0, afterSeconds * 1000 + 1));
     s.requeueTimer.unref?.();
   }
 
