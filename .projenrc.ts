@@ -181,6 +181,8 @@ project.addTask('bench:ingress', {
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/ingress.ts', receiveArgs: true }],
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });
+// Upstream Knative's decider, built from test/autoscaler-upstream (cached) for the differential test.
+project.gitignore.exclude('/test/autoscaler-upstream/.bin/');
 project.addTask('autoscale:replay', {
   description: 'Replay an autoscaler trace (JSON file) through the KPA decider and print {"ticks":[...]} (README, "Replaying the autoscaler")',
   exec: 'node -r ts-node/register/transpile-only scripts/autoscale-replay.ts',

@@ -13,6 +13,7 @@
 // instant + t. Bucket indices (unix seconds) and scale-down-delay slots (unix/2) then line up
 // with the TypeScript replay, which uses t itself as unix time.
 //
+// With -observed each tick also carries the stable and panic averages the decision used.
 // With -alpha it prints instead the weighted-exponential smoothing coefficient (as float64 bits)
 // for windows of 1…3600 buckets, as upstream's WeightedFloat64Buckets computes it.
 package main
@@ -63,6 +64,9 @@ type tick struct {
 	EBC     int32   `json:"ebc"`
 	Panic   bool    `json:"panic"`
 	Valid   bool    `json:"valid"`
+	// With -observed: the stable and panic averages upstream's MetricCollector reports at the tick.
+	ObservedStable *float64 `json:"observedStable,omitempty"`
+	ObservedPanic  *float64 `json:"observedPanic,omitempty"`
 }
 
 type result struct {
@@ -106,7 +110,7 @@ func at(base time.Time, t float64) time.Time {
 	return base.Add(time.Duration(math.Round(t * 1e9)))
 }
 
-func run(tr *trace) (*result, error) {
+func run(tr *trace, observed bool) (*result, error) {
 	cfg, err := asconfig.NewConfigFromMap(tr.AutoscalerConfig)
 	if err != nil {
 		return nil, fmt.Errorf("autoscalerConfig: %w", err)
@@ -186,8 +190,19 @@ func run(tr *trace) (*result, error) {
 			collector.Record(key, at(base, float64(s)), *stat)
 		}
 		for t := float64(k) * tr.TickSeconds; t < float64(s+1) && t <= tr.DurationSeconds; t = float64(k) * tr.TickSeconds {
-			sr := scaler.Scale(logger, at(base, t))
-			out.Ticks = append(out.Ticks, tick{T: t, Desired: sr.DesiredPodCount, EBC: sr.ExcessBurstCapacity, Panic: panicking(scaler), Valid: sr.ScaleValid})
+			now := at(base, t)
+			var stable, panicValue float64
+			if decider.Spec.ScalingMetric == "rps" {
+				stable, panicValue, _ = collector.StableAndPanicRPS(key, now)
+			} else {
+				stable, panicValue, _ = collector.StableAndPanicConcurrency(key, now)
+			}
+			sr := scaler.Scale(logger, now)
+			tk := tick{T: t, Desired: sr.DesiredPodCount, EBC: sr.ExcessBurstCapacity, Panic: panicking(scaler), Valid: sr.ScaleValid}
+			if observed {
+				tk.ObservedStable, tk.ObservedPanic = &stable, &panicValue
+			}
+			out.Ticks = append(out.Ticks, tk)
 			k++
 		}
 	}
@@ -207,12 +222,17 @@ func main() {
 		alphas()
 		return
 	}
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: autoscaler-upstream TRACE.json... | -alpha")
+	args := os.Args[1:]
+	observed := len(args) > 0 && args[0] == "-observed"
+	if observed {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: autoscaler-upstream [-observed] TRACE.json... | -alpha")
 		os.Exit(2)
 	}
 	enc := json.NewEncoder(os.Stdout)
-	for _, path := range os.Args[1:] {
+	for _, path := range args {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -223,7 +243,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", path, err)
 			os.Exit(1)
 		}
-		res, err := run(&tr)
+		res, err := run(&tr, observed)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", path, err)
 			os.Exit(1)

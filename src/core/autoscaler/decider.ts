@@ -16,6 +16,10 @@ export interface ScaleResult {
   readonly panic: boolean;
   /** False when there was no data to decide on (upstream's invalid result: apply nothing). */
   readonly valid: boolean;
+  /** The stable-window average of the scaling metric the decision used (0 when not valid). */
+  readonly observedStable: number;
+  /** The panic-window average of the scaling metric the decision used (0 when not valid). */
+  readonly observedPanic: number;
 }
 
 /** The decider's tick (upstream `tickInterval`): scale-down delay slots are this long. */
@@ -101,7 +105,9 @@ export class Decider {
     const spec = this.spec;
     const n = Math.max(1, readyPods);
     const avg = windows.averages(nowSeconds, spec.metric);
-    if (avg === undefined && spec.noDataIsInvalid) return { desired: 0, ebc: 0, panic: this.panicking, valid: false };
+    if (avg === undefined && spec.noDataIsInvalid) {
+      return { desired: 0, ebc: 0, panic: this.panicking, valid: false, observedStable: 0, observedPanic: 0 };
+    }
     const a = avg ?? windows.read(nowSeconds); // empty windows read 0
     const observedStable = spec.metric === 'rps' ? a.stableRps : a.stableConcurrency;
     const observedPanic = spec.metric === 'rps' ? a.panicRps : a.panicConcurrency;
@@ -140,7 +146,7 @@ export class Decider {
     let ebc = -1;
     if (spec.targetBurstCapacity === 0) ebc = 0;
     else if (spec.targetBurstCapacity > 0) ebc = Math.floor(readyPods * spec.total - spec.targetBurstCapacity - observedPanic);
-    return { desired, ebc: int32(ebc), panic: this.panicking, valid: true };
+    return { desired, ebc: int32(ebc), panic: this.panicking, valid: true, observedStable, observedPanic };
   }
 }
 

@@ -41,6 +41,14 @@ export interface ReplayTick {
   readonly ebc: number;
   readonly panic: boolean;
   readonly valid: boolean;
+  /** Only with `observed: true`: the stable and panic averages the decision used. */
+  readonly observedStable?: number;
+  readonly observedPanic?: number;
+}
+
+export interface ReplayOptions {
+  /** Add each tick's stable and panic averages (the differential test compares them bit for bit). */
+  readonly observed?: boolean;
 }
 
 export interface ReplayResult {
@@ -112,7 +120,7 @@ export function parseReplayTrace(input: unknown): ReplayTrace {
  * whole second s = 0, 1, … ≤ durationSeconds, that second's stat (if any) is recorded at s, and
  * after it every tick k·tickSeconds in [s, s + 1) decides with that second's ready pods.
  */
-export function replay(trace: ReplayTrace): ReplayResult {
+export function replay(trace: ReplayTrace, options: ReplayOptions = {}): ReplayResult {
   const t = parseReplayTrace(trace);
   const config = parseAutoscaler(t.autoscalerConfig ?? {});
   const spec = deciderSpec(t.annotations, t.containerConcurrency ?? 0, config, t.reachable ?? true);
@@ -139,7 +147,8 @@ export function replay(trace: ReplayTrace): ReplayResult {
     if (stat) windows.record(s, stat.c, stat.r);
     for (let tick = k * t.tickSeconds; tick < s + 1 && tick <= t.durationSeconds; tick = ++k * t.tickSeconds) {
       const r = decider.scale(tick, ready, windows);
-      ticks.push({ t: tick, desired: r.desired, ebc: r.ebc, panic: r.panic, valid: r.valid });
+      const out: ReplayTick = { t: tick, desired: r.desired, ebc: r.ebc, panic: r.panic, valid: r.valid };
+      ticks.push(options.observed ? { ...out, observedStable: r.observedStable, observedPanic: r.observedPanic } : out);
     }
   }
   return { ticks };

@@ -202,13 +202,13 @@ describe('Decider.scale (runtime.md §1.2)', () => {
     const d = new Decider(s, 0, 1);
     const t = 100;
     // t: N0 3, S 150, P 480: dspc 3, dppc 7, 7/3 ≥ 2 → panic; EBC ⌊300 − 211 − 480⌋.
-    expect(d.scale(t, 3, fixed(150, 480))).toEqual({ desired: 7, ebc: -391, panic: true, valid: true });
+    expect(d.scale(t, 3, fixed(150, 480))).toMatchObject({ desired: 7, ebc: -391, panic: true, valid: true });
     // t+2: N0 7, S 200, P 300: maxDown 3, dspc 3, dppc 5, 5/7 < 2 but still panicking: hold 7.
-    expect(d.scale(t + 2, 7, fixed(200, 300))).toEqual({ desired: 7, ebc: 189, panic: true, valid: true });
+    expect(d.scale(t + 2, 7, fixed(200, 300))).toMatchObject({ desired: 7, ebc: 189, panic: true, valid: true });
     // t+60: panicTime + 60 is not before now: still panicking.
-    expect(d.scale(t + 60, 7, fixed(140, 90))).toEqual({ desired: 7, ebc: 399, panic: true, valid: true });
+    expect(d.scale(t + 60, 7, fixed(140, 90))).toMatchObject({ desired: 7, ebc: 399, panic: true, valid: true });
     // t+62: exit; clamp(2, maxDown 3, ·) = 3.
-    expect(d.scale(t + 62, 7, fixed(140, 90))).toEqual({ desired: 3, ebc: 399, panic: false, valid: true });
+    expect(d.scale(t + 62, 7, fixed(140, 90))).toEqual({ desired: 3, ebc: 399, panic: false, valid: true, observedStable: 140, observedPanic: 90 });
   });
 
   test('steady load: ceil(S / target), no panic', () => {
@@ -259,9 +259,9 @@ describe('Decider.scale (runtime.md §1.2)', () => {
 
   test('no data: invalid with a scrape target (TBC ≠ −1), zeros with activator-only stats (TBC −1)', () => {
     const d = new Decider(spec(), 0, 1);
-    expect(d.scale(2, 1, EMPTY)).toEqual({ desired: 0, ebc: 0, panic: false, valid: false });
+    expect(d.scale(2, 1, EMPTY)).toEqual({ desired: 0, ebc: 0, panic: false, valid: false, observedStable: 0, observedPanic: 0 });
     const u = new Decider(spec({ [`${AS}target-burst-capacity`]: '-1' }), 0, 1);
-    expect(u.scale(2, 3, EMPTY)).toEqual({ desired: 1, ebc: -1, panic: false, valid: true }); // floor(3/2)
+    expect(u.scale(2, 3, EMPTY)).toEqual({ desired: 1, ebc: -1, panic: false, valid: true, observedStable: 0, observedPanic: 0 }); // floor(3/2)
   });
 
   test('rps metric: reads the rps windows against 140 rps/pod', () => {
