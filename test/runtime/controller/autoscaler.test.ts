@@ -337,7 +337,9 @@ describe('controller autoscaler: real timers and TokenReview', () => {
   }, 40_000);
 
   test('stats authenticated by the API server\'s TokenReview: the ingress ServiceAccount\'s token 204, another ServiceAccount 403, wrong audience or garbage 401', async () => {
-    const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0 } }, { autoscalerTickMs: 0, autoscalerTimers: false });
+    const logs: any[] = [];
+    const log = createLogger({ level: 'info', sink: (l) => logs.push(JSON.parse(l)) });
+    const h = await startHarness({ simulateWorkloads: { delayMs: 2, readyDelayMs: 0 } }, { autoscalerTickMs: 0, autoscalerTimers: false, log });
     const sa = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } } as any);
     h.emu.seed(sa('knative-serving', 'serving-ingress'), sa(NS, 'app'));
     const stats = createStatsEndpoint(h.controller);
@@ -370,6 +372,14 @@ describe('controller autoscaler: real timers and TokenReview', () => {
       const reviews = h.emu.actions().filter((a) => a.resource === 'tokenreviews');
       expect(reviews).toHaveLength(4);
       expect(h.controller.metrics.render()).toMatch(/knative_autoscaler_stat_batches_total\{result="401"\} 3/);
+      // Rejections are logged (once a minute per status).
+      expect(logs.filter((l) => l.msg === 'autoscaler stats rejected').map((l) => l.status)).toEqual([403, 401]);
+      // The controller may not create TokenReviews (RBAC): 503, logged with the API server's answer.
+      h.emu.inject({ verb: 'create', resource: 'tokenreviews', code: 403, message: 'tokenreviews.authentication.k8s.io is forbidden', times: 1 });
+      const fresh = h.emu.issueToken('knative-serving', 'serving-ingress', { audiences: [AUTOSCALER_TOKEN_AUDIENCE] }).token;
+      expect(await send(fresh)).toBe(503);
+      expect(logs.find((l) => l.msg === 'autoscaler stats rejected' && l.status === 503).reason).toMatch(/TokenReview failed: .*forbidden/);
+      expect(await send(fresh)).toBe(204);
     } finally {
       await stats.close();
       await h.stop();

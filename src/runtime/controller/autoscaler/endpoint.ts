@@ -31,12 +31,23 @@ export function createStatsEndpoint(controller: Controller, opts: StatsEndpointO
       audience: AUTOSCALER_TOKEN_AUDIENCE,
     });
   }
+  const lastLogged = new Map<string, number>();
   return new StatsServer({
     auth,
     now: () => controller.clock.now().getTime(),
     onBatch: (batch, at) => {
       controller.autoscaler.record(batch, at).catch((e) => controller.log.warn('autoscaler poke failed', { error: e }));
     },
-    onResult: (result) => controller.metrics.statBatches.inc({ result }),
+    onResult: (result, _stats, message) => {
+      controller.metrics.statBatches.inc({ result });
+      // Rejected senders are logged once a minute per status code (the metric counts them all):
+      // a stream of 503s means the controller cannot create TokenReviews (RBAC, API server down),
+      // and then no stats reach the deciders.
+      if (result === 'accepted' || result === '404' || result === '405') return;
+      const now = Date.now();
+      if ((lastLogged.get(result) ?? -Infinity) + 60_000 > now) return;
+      lastLogged.set(result, now);
+      controller.log.warn('autoscaler stats rejected', { status: Number(result), reason: message });
+    },
   });
 }

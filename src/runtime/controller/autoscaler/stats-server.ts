@@ -87,8 +87,8 @@ export interface StatsServerOptions {
   onBatch: (batch: StatsBatch, receivedAtMs: number) => void;
   /** Receipt time source (ms). Default Date.now. */
   now?: () => number;
-  /** Counts per outcome: `accepted`, or the status code of a rejection. */
-  onResult?: (result: string, stats: number) => void;
+  /** Every outcome: `accepted` (with the number of stats), or the status code of a rejection and its message. */
+  onResult?: (result: string, stats: number, message?: string) => void;
 }
 
 export class StatsServer {
@@ -121,7 +121,7 @@ export class StatsServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const send = (code: number, body?: string, headers: Record<string, string> = {}): void => {
-      if (code !== 204) this.opts.onResult?.(String(code), 0);
+      if (code !== 204) this.opts.onResult?.(String(code), 0, body);
       if (body === undefined) {
         res.writeHead(code, headers);
         res.end();
