@@ -225,6 +225,32 @@ describe('controller autoscaler (KPA)', () => {
     expect(w.dep('floor-00001').spec.replicas).toBe(2);
   });
 
+  test('scale-to-zero-pod-retention-period keeps the last pod that long after the revision went inactive', async () => {
+    w = await world();
+    await service(w, 'kept', { ...FAST, 'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '30s' });
+    const rev = 'kept-00001';
+    await w.run(10); // Active for a 6 s window with no traffic → Inactive (NoTraffic) at about 8 s
+    const inactive = w.revision(rev).status.conditions.find((c: any) => c.type === 'Active');
+    expect(inactive).toMatchObject({ status: 'False', reason: 'NoTraffic' });
+    const since = Date.parse(inactive.lastTransitionTime);
+    while (w.h.clock.now().getTime() < since + 29_000) await w.run(1);
+    expect(w.dep(rev).spec.replicas).toBe(1);
+    await w.run(3);
+    expect(w.dep(rev).spec.replicas).toBe(0);
+  });
+
+  test('an HPA-class revision is left to its HorizontalPodAutoscaler: stats for it are not recorded and nothing scales it', async () => {
+    w = await world();
+    await service(w, 'cpu', { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev', 'autoscaling.knative.dev/metric': 'cpu' });
+    const rev = 'cpu-00001';
+    expect(w.h.emu.get('horizontalpodautoscalers', NS, rev)).toBeDefined();
+    await w.run(40, () => [{ revision: rev, concurrency: 500 }]);
+    expect(w.scaleWrites()).toEqual([]);
+    expect(w.h.controller.autoscaler.counters).toMatchObject({ statsRecorded: 0, statsUnknownRevision: 40 });
+    expect(w.h.controller.autoscaler.status(NS, rev)).toBeUndefined();
+    expect(w.revision(rev).status.conditions.find((c: any) => c.type === 'Active').status).toBe('True');
+  });
+
   test('a revision that never becomes ready: Active Unknown Queued, False TimedOut after progress-deadline + 30 s (scaled to zero), then NoTraffic; ResourcesAvailable False', async () => {
     w = await world();
     await service(w, 'broken', { ...FAST, 'serving.knative.dev/progress-deadline': '20s' }, 'gcr.io/x/crashloop:1');
