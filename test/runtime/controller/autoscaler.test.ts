@@ -225,6 +225,19 @@ describe('controller autoscaler (KPA)', () => {
     expect(w.dep('floor-00001').spec.replicas).toBe(2);
   });
 
+  test('scale-down-delay holds the peak: the same load and idle period scale one revision down and not the one with a 20 s delay', async () => {
+    w = await world();
+    await service(w, 'quick', FAST);
+    await service(w, 'held', { ...FAST, 'autoscaling.knative.dev/scale-down-delay': '20s' });
+    await w.run(4, () => [{ revision: 'quick-00001', concurrency: 50 }, { revision: 'held-00001', concurrency: 50 }]);
+    expect([w.dep('quick-00001').spec.replicas, w.dep('held-00001').spec.replicas]).toEqual([5, 5]);
+    await w.run(16);
+    expect(w.dep('quick-00001').spec.replicas).toBeLessThan(5);
+    expect(w.dep('held-00001').spec.replicas).toBe(5);
+    await w.run(14);
+    expect(w.dep('held-00001').spec.replicas).toBeLessThan(5);
+  });
+
   test('scale-to-zero-pod-retention-period keeps the last pod that long after the revision went inactive', async () => {
     w = await world();
     await service(w, 'kept', { ...FAST, 'autoscaling.knative.dev/scale-to-zero-pod-retention-period': '30s' });

@@ -182,9 +182,13 @@ export class Autoscaler {
       s = { key, namespace, name, spec, windows: new MetricWindows(spec), desired: -1, ebc: initialExcessBurstCapacity(spec), panic: false };
       this.scalers.set(key, s);
     } else if (!specsEqual(s.spec, spec)) {
+      // The averaging algorithm is fixed when the windows are made, and the scale-down-delay
+      // window when the decider is (as upstream): a change of either starts them afresh.
+      if (spec.aggregation !== s.spec.aggregation) s.windows = new MetricWindows(spec);
+      else s.windows.updateSpec(spec, this.nowSeconds());
+      if (spec.scaleDownDelaySeconds !== s.spec.scaleDownDelaySeconds) s.decider = undefined;
+      else s.decider?.updateSpec(spec);
       s.spec = spec;
-      s.windows.updateSpec(spec, this.nowSeconds());
-      s.decider?.updateSpec(spec);
     }
     return s;
   }
