@@ -100,8 +100,13 @@ describe('runtime metrics registry', () => {
 });
 
 describe('the metric sets on the registry (names and labels the README and dashboards use)', () => {
-  test('controller: reconciles, errors, durations, queue depth, leader, API requests and latency', () => {
+  test('controller: reconciles, errors, durations, queue depth, leader, API requests and latency; the autoscaler\'s counters and per-revision gauges', () => {
     const m = new ControllerMetrics();
+    const counters = { statsRecorded: 12, statsUnknownRevision: 1, pokes: 2, scaleWrites: 3, scaleWriteErrors: 0, decisions: 40 };
+    const revisions = [{ namespace: 'default', name: 'hello-00001', desired: 4, actual: 3, panic: true, ebc: -211, want: 4 }];
+    m.watchAutoscaler({ counters, revisionsForMetrics: () => revisions } as any);
+    m.statBatches.inc({ result: 'accepted' });
+    m.statBatches.inc({ result: '401' });
     m.recordReconcile('Service', 0.003, true);
     m.recordReconcile('Service', 0.2, false);
     m.queueDepth.set({ queue: 'Service' }, () => 7);
@@ -117,6 +122,18 @@ describe('the metric sets on the registry (names and labels the README and dashb
       '# TYPE knative_controller_leader gauge',
       '# TYPE knative_controller_api_requests_total counter',
       '# TYPE knative_controller_api_request_duration_seconds histogram',
+      '# TYPE knative_autoscaler_stat_batches_total counter',
+      '# TYPE knative_autoscaler_stats_recorded_total counter',
+      '# TYPE knative_autoscaler_stats_unknown_revision_total counter',
+      '# TYPE knative_autoscaler_pokes_total counter',
+      '# TYPE knative_autoscaler_decisions_total counter',
+      '# TYPE knative_autoscaler_scale_writes_total counter',
+      '# TYPE knative_autoscaler_scale_write_errors_total counter',
+      '# TYPE knative_autoscaler_desired_pods gauge',
+      '# TYPE knative_autoscaler_want_pods gauge',
+      '# TYPE knative_autoscaler_actual_pods gauge',
+      '# TYPE knative_autoscaler_panic_mode gauge',
+      '# TYPE knative_autoscaler_excess_burst_capacity gauge',
     ]);
     for (const line of [
       'knative_controller_reconcile_total{kind="Service",result="success"} 1',
@@ -127,6 +144,15 @@ describe('the metric sets on the registry (names and labels the README and dashb
       'knative_controller_workqueue_depth{queue="Service"} 7',
       'knative_controller_leader 1',
       'knative_controller_api_requests_total{code="2xx",resource="routes",verb="get"} 1',
+      'knative_autoscaler_stat_batches_total{result="accepted"} 1',
+      'knative_autoscaler_stat_batches_total{result="401"} 1',
+      'knative_autoscaler_stats_recorded_total 12',
+      'knative_autoscaler_pokes_total 2',
+      'knative_autoscaler_scale_writes_total 3',
+      'knative_autoscaler_desired_pods{namespace="default",revision="hello-00001"} 4',
+      'knative_autoscaler_actual_pods{namespace="default",revision="hello-00001"} 3',
+      'knative_autoscaler_panic_mode{namespace="default",revision="hello-00001"} 1',
+      'knative_autoscaler_excess_burst_capacity{namespace="default",revision="hello-00001"} -211',
       'knative_controller_api_request_duration_seconds_bucket{resource="routes",verb="get",le="0.005"} 1',
       'knative_controller_api_request_duration_seconds_sum{resource="routes",verb="get"} 0.004',
     ]) expect(text.split('\n')).toContain(line);
