@@ -33,6 +33,10 @@ export function controllerRules(leaseName: string): RbacRuleDescription[] {
       'set controller ownerReferences with blockOwnerDeletion on the children of Services, Configurations, Revisions and Routes (resources/meta.ts ownerRef; OwnerReferencesPermissionEnforcement admission)'),
     c(RbacScope.CLUSTER, ['apps'], ['deployments'], [...LIST_WATCH, 'create', 'update'],
       'run each Revision as a Deployment, repair drift and read its rollout status for ResourcesAvailable (reconcilers/revision.ts)'),
+    c(RbacScope.CLUSTER, ['apps'], ['deployments/scale'], ['update'],
+      'the KPA autoscaler sets each revision\'s replicas through the Scale subresource (autoscaler/autoscaler.ts, client.ts updateScale)'),
+    c(RbacScope.CLUSTER, ['authentication.k8s.io'], ['tokenreviews'], ['create'],
+      'authenticate the ingress\'s stats pushes: TokenReview of its projected serviceAccountToken, audience serving-autoscaler (autoscaler/auth.ts via autoscaler/endpoint.ts, client.ts tokenReview)'),
     c(RbacScope.CLUSTER, [''], ['services'], [...LIST_WATCH, 'create', 'update', 'delete'],
       'ClusterIP Service per Revision (reconcilers/revision.ts) and placeholder Service per Route/tag, deleted when a tag goes away (reconcilers/route.ts)'),
     c(RbacScope.CLUSTER, ['autoscaling'], ['horizontalpodautoscalers'], [...LIST_WATCH, 'create', 'update', 'delete'],
@@ -65,6 +69,15 @@ export function ingressRules(): RbacRuleDescription[] {
       resources: ['revisions'],
       verbs: LIST_WATCH,
       need: 'informer on Revisions: per-revision request timeouts (spec.timeoutSeconds, responseStartTimeoutSeconds, idleTimeoutSeconds) (ingress/watcher.ts)',
+    },
+    {
+      component: 'ingress',
+      scope: RbacScope.CLUSTER,
+      apiGroups: ['discovery.k8s.io'],
+      resources: ['endpointslices'],
+      verbs: LIST_WATCH,
+      need: 'informers on EndpointSlices: the pods of every revision for the data path (label serving.knative.dev/revision, all namespaces) and '
+        + 'the serving-autoscaler endpoints the stats go to (system namespace) (ingress/watcher.ts)',
     },
     {
       component: 'ingress',

@@ -3,7 +3,8 @@
  * the API emulator with an RBAC-style authorizer built from exactly the rules `ServingControlPlane`
  * emits (each component as its own ServiceAccount). A scenario drives every code path that talks
  * to the API server (create, drift repair, tag removal, class change, revision GC, leader election,
- * the ingress's informers).
+ * the ingress's informers including EndpointSlices, stats authenticated by TokenReview, the
+ * autoscaler's scale writes).
  *
  * - Sufficient: no request of the runtime is denied.
  * - Minimal: every verb on every resource of every emitted rule is used by some request, so a rule
@@ -12,7 +13,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { ServingControlPlane } from '../../src';
 import { deploymentName, revisionServiceName } from '../../src/core/names';
+import { AUTOSCALER_STATS_PATH, AUTOSCALER_TOKEN_AUDIENCE } from '../../src/core/runtime-contract';
 import type { KubeObject } from '../../src/core/types';
+import { createStatsEndpoint } from '../../src/runtime/controller/autoscaler/endpoint';
+import type { StatsServer } from '../../src/runtime/controller/autoscaler/stats-server';
 import { KubeClient, R } from '../../src/runtime/controller/client';
 import { Controller } from '../../src/runtime/controller/controller';
 import { startKubeWatcher, TableBuilder } from '../../src/runtime/ingress/watcher';
@@ -93,10 +97,14 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
   let emu: KubeApiEmulator;
   let controller: Controller;
   let stopWatcher: () => Promise<void>;
+  let stats: StatsServer;
+  let statsPort = 0;
+  const slicesSeen = new Set<string>();
 
   beforeAll(async () => {
     emu = await KubeApiEmulator.start({
-      simulateWorkloads: { delayMs: 5, readyDelayMs: 0 },
+      // Pod mode: revision Services get EndpointSlices the ingress watches.
+      simulateWorkloads: { delayMs: 5, readyDelayMs: 0, endpointSlices: true },
       bookmarkIntervalMs: 60_000,
       authorize: (a) => {
         if (!a.user.startsWith('system:serviceaccount:')) return undefined; // the test itself (cluster admin)
@@ -126,12 +134,22 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
       retryPeriodMs: 100,
     });
     await controller.start();
+    // The stats endpoint as main.ts serves it: tokens checked by TokenReview (the controller's client).
+    stats = createStatsEndpoint(controller);
+    statsPort = await stats.listen(0, '127.0.0.1');
     const builder = new TableBuilder({ debounceMs: 10, onTable: () => undefined });
-    const watcher = await startKubeWatcher(k8s, makeKubeConfig(emu, userOf('ingress')), builder, { systemNamespace: SYSTEM_NS });
+    const watcher = await startKubeWatcher(k8s, makeKubeConfig(emu, userOf('ingress')), builder, {
+      systemNamespace: SYSTEM_NS,
+      onEndpoints: (ns, rev, pods) => {
+        if (pods !== undefined) slicesSeen.add(`${ns}/${rev}`);
+      },
+      onAutoscalerEndpoints: () => undefined,
+    });
     stopWatcher = () => watcher.stop();
   });
 
   afterAll(async () => {
+    await stats?.close();
     await stopWatcher?.();
     await controller?.stop();
     await emu?.stop();
@@ -189,6 +207,20 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     }
     await until(() => get('revisions', `${svcName}-v1`) === undefined, 'revision GC');
     await until(() => get('services', `stable-${svcName}`) === undefined, 'tag placeholder Service deleted');
+    await settle(emu, [controller], 200, 15_000);
+
+    // 5. The ingress pushes stats with its projected token (audience serving-autoscaler): the
+    //    controller checks it by TokenReview, and the poke makes the autoscaler scale the latest
+    //    (KPA) revision through deployments/scale.
+    expect(slicesSeen.has(`default/${svcName}-v4`)).toBe(true);
+    emu.seed({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'serving-ingress', namespace: SYSTEM_NS } } as KubeObject);
+    const { token } = emu.issueToken(SYSTEM_NS, 'serving-ingress', { audiences: [AUTOSCALER_TOKEN_AUDIENCE] });
+    const batch = { sender: 'serving-ingress-0', stats: [{ namespace: 'default', revision: `${svcName}-v4`, concurrency: 200, requests: 200, poke: true }] };
+    const res = await fetch(`http://127.0.0.1:${statsPort}${AUTOSCALER_STATS_PATH}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'authorization': `Bearer ${token}` }, body: JSON.stringify(batch),
+    });
+    expect(res.status).toBe(204);
+    await until(() => emu.actions({ resource: 'deployments', subresource: 'scale' }).some((a) => !a.error), 'a scale write');
     await settle(emu, [controller], 200, 15_000);
 
     expect(denied).toEqual([]);

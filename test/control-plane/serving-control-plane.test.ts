@@ -368,6 +368,8 @@ describe('RBAC', () => {
       'Cluster serving.knative.dev services/status,configurations/status,revisions/status,routes/status update',
       'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers update',
       'Cluster apps deployments list,watch,create,update',
+      'Cluster apps deployments/scale update',
+      'Cluster authentication.k8s.io tokenreviews create',
       'Cluster core services list,watch,create,update,delete',
       'Cluster autoscaling horizontalpodautoscalers list,watch,create,update,delete',
       'SystemNamespace core configmaps list,watch',
@@ -380,11 +382,12 @@ describe('RBAC', () => {
     }
   });
 
-  test('ingress: read-only informers on routes and revisions (cluster) and configmaps (system namespace)', () => {
+  test('ingress: read-only informers on routes, revisions and EndpointSlices (cluster) and configmaps (system namespace)', () => {
     const ingress = cp.describeRules().filter(r => r.component === 'ingress');
     expect(ingress.map(r => [r.scope, r.apiGroups, r.resources, r.verbs])).toEqual([
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['routes'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['revisions'], ['list', 'watch']],
+      [RbacScope.CLUSTER, ['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']],
       [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['list', 'watch']],
     ]);
   });
