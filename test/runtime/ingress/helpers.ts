@@ -11,6 +11,9 @@ export interface TestBackend {
   server: http.Server;
   hits: number;
   lastHeaders: http.IncomingHttpHeaders | undefined;
+  /** Requests being answered right now, and the most at once. */
+  inFlight: number;
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -20,16 +23,42 @@ export interface TestBackend {
  *   /stream?n=&every= chunked response: n chunks (default 3), `every` ms apart (default 150)
  *   /headers          JSON of the received headers
  *   /echo             echoes the request body
- * WebSocket upgrades echo messages prefixed with the id.
+ *   /work?ms=N        answers after N ms (default 1), counting requests in flight
+ * WebSocket upgrades echo messages prefixed with the id. Every request counts in `inFlight` until
+ * its response ends (or the connection closes); `maxInFlight` is the most seen at once.
  */
-export async function startBackend(id: string): Promise<TestBackend> {
+export async function startBackend(id: string, port = 0): Promise<TestBackend> {
   const state: TestBackend = {
-    id, port: 0, server: undefined as unknown as http.Server, hits: 0, lastHeaders: undefined, close: async () => undefined,
+    id,
+    port: 0,
+    server: undefined as unknown as http.Server,
+    hits: 0,
+    lastHeaders: undefined,
+    inFlight: 0,
+    maxInFlight: 0,
+    close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
     state.hits++;
     state.lastHeaders = req.headers;
+    state.inFlight++;
+    if (state.inFlight > state.maxInFlight) state.maxInFlight = state.inFlight;
+    let counted = true;
+    const done = (): void => {
+      if (counted) state.inFlight--;
+      counted = false;
+    };
+    res.on('finish', done);
+    res.on('close', done);
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/work') {
+      const t = setTimeout(() => {
+        done(); // the handler is done before it answers: a request arriving now would not overlap
+        res.end(id);
+      }, Number(url.searchParams.get('ms') ?? '1'));
+      res.on('close', () => clearTimeout(t));
+      return;
+    }
     if (url.pathname === '/slow') {
       const t = setTimeout(() => res.end(id), Number(url.searchParams.get('ms') ?? '1000'));
       res.on('close', () => clearTimeout(t));
@@ -66,7 +95,10 @@ export async function startBackend(id: string): Promise<TestBackend> {
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => ws.on('message', (m, isBinary) => ws.send(isBinary ? m : `${id}:${m.toString()}`)));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r, j) => {
+    server.once('error', j);
+    server.listen(port, '127.0.0.1', () => r());
+  });
   state.server = server;
   state.port = (server.address() as AddressInfo).port;
   state.close = () => new Promise<void>((r) => {
