@@ -15,23 +15,16 @@ import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, ROLLOUT_DURATION_KEYS, ro
 import type { Violation } from './rules/violation';
 import type { KubeObject } from './types';
 
-/** What the bundled runtime does with a KPA-class revision (src/runtime/controller/resources/revision.ts). */
+/** What the bundled runtime does with a revision of a custom autoscaler class (src/runtime/controller/resources/revision.ts). */
 const FIXED_REPLICAS = 'the Deployment keeps max(initial-scale, min-scale) replicas, capped by max-scale';
 
-/** KPA annotations the bundled runtime reads none of: it runs no KPA (no metrics, no autoscaler, no activator). */
-const KPA_ONLY_KEYS: ReadonlyArray<readonly string[]> = [
-  AUTOSCALING_KEYS.metric,
-  AUTOSCALING_KEYS.target,
-  AUTOSCALING_KEYS.utilization,
-  AUTOSCALING_KEYS.burst,
-  AUTOSCALING_KEYS.activationScale,
-  AUTOSCALING_KEYS.window,
-  AUTOSCALING_KEYS.panicWindow,
-  AUTOSCALING_KEYS.panicThreshold,
-  AUTOSCALING_KEYS.scaleDownDelay,
-  AUTOSCALING_KEYS.retention,
-  AUTOSCALING_KEYS.algorithm,
-];
+/**
+ * What the bundled runtime does with `target-burst-capacity` (src/runtime/controller/autoscaler:
+ * the decider only reports the excess burst capacity; src/runtime/ingress is always in the path).
+ */
+const BURST_CAPACITY = 'the bundled ingress is always in the request path (it is the activator, as upstream with target-burst-capacity -1), '
+  + 'so this changes only the excess burst capacity the autoscaler reports (upstream Knative takes the activator out of the path while '
+  + 'the spare capacity exceeds it)';
 
 /**
  * Metrics the bundled runtime's HPA class supports: resource metrics, which the cluster's
@@ -89,28 +82,16 @@ function autoscaling(out: Violation[], annotations: Record<string, string>, path
     }
     return;
   }
-  for (const keys of KPA_ONLY_KEYS) {
-    const kv = pick(annotations, keys);
-    if (!kv) continue;
-    out.push(warning(at(kv[0]), kv[1],
-      `ignored by the bundled runtime, which does not autoscale KPA-class revisions: ${FIXED_REPLICAS} (upstream Knative's autoscaler honours it)`));
-  }
-  const min = pick(annotations, AUTOSCALING_KEYS.minScale);
-  if (min && min[1].trim() === '0') {
-    out.push(warning(at(min[0]), min[1],
-      `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales an idle revision to zero)`));
-  }
+  // Every other KPA setting is honoured by the controller's autoscaler (src/runtime/controller/autoscaler,
+  // decider from src/core/autoscaler) and the ingress; only the burst capacity has no effect on routing.
+  const burst = pick(annotations, AUTOSCALING_KEYS.burst);
+  if (burst) out.push(warning(at(burst[0]), burst[1], BURST_CAPACITY));
 }
 
-/** Revision spec fields (src/runtime/controller/resources/revision.ts makePodSpec, src/runtime/ingress). */
+/** Revision spec fields (src/runtime/ingress: HTTP/1.1 only). */
 function revisionSpec(out: Violation[], spec: unknown, path: string): void {
   if (!isRecord(spec)) return;
-  const cc = spec.containerConcurrency;
-  if (typeof cc === 'number' && cc > 0) {
-    out.push(warning(`${path}.containerConcurrency`, cc,
-      'not enforced by the bundled runtime: its ingress does not limit in-flight requests per pod '
-      + '(upstream Knative\'s queue-proxy and activator do)'));
-  }
+  // containerConcurrency is enforced by the ingress (per-pod in-flight limit) and read by the autoscaler.
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
   containers.forEach((c: unknown, i: number) => {
     const ports = isRecord(c) && Array.isArray(c.ports) ? c.ports : [];
@@ -287,16 +268,6 @@ export function unsupportedConfigSettings(data: ConfigMapData, clusterDomain?: s
         + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)',
     });
   }
-  const cc = raw('config-defaults', 'container-concurrency');
-  if (cc && cfg.defaults.containerConcurrency > 0) {
-    out.push({
-      configMap: 'config-defaults',
-      key: cc[0],
-      value: cc[1],
-      message: 'revisions get this containerConcurrency, but the bundled runtime does not enforce it: its ingress does not limit '
-        + 'in-flight requests per pod (upstream Knative\'s queue-proxy and activator do)',
-    });
-  }
   for (const [flag, message] of UNSUPPORTED_FLAGS) {
     const f = raw('config-features', flag);
     if (f && cfg.features[flag] !== 'Disabled') out.push({ configMap: 'config-features', key: f[0], value: f[1], message });
@@ -306,21 +277,10 @@ export function unsupportedConfigSettings(data: ConfigMapData, clusterDomain?: s
 }
 
 /**
- * `config-autoscaler` keys the bundled runtime reads none of: it runs no request-driven
- * autoscaler (no metrics, no panic mode, no activator), so these only tune upstream Knative's.
- */
-const KPA_TUNING_KEYS = [
-  'container-concurrency-target-default', 'container-concurrency-target-percentage', 'requests-per-second-target-default',
-  'target-burst-capacity', 'stable-window', 'panic-window-percentage', 'panic-threshold-percentage', 'scale-down-delay',
-  'max-scale-up-rate', 'max-scale-down-rate',
-];
-
-/** `config-autoscaler` keys about scaling to zero and the activator, which the bundled runtime does not have. */
-const SCALE_TO_ZERO_KEYS = ['scale-to-zero-grace-period', 'scale-to-zero-pod-retention-period', 'activator-capacity'];
-
-/**
- * `config-autoscaler` (src/runtime/controller/resources/revision.ts reads only pod-autoscaler-class,
- * initial-scale, allow-zero-initial-scale, min-scale, max-scale and max-scale-limit).
+ * `config-autoscaler`: the controller's autoscaler reads every key (src/runtime/controller/autoscaler
+ * through src/core/autoscaler deciderSpec and scaleGate) except `activator-capacity` (the ingress,
+ * which is the activator, runs a fixed number of replicas); `target-burst-capacity` only changes the
+ * reported excess burst capacity.
  */
 type RawLookup = (configMap: string, ...keys: string[]) => [string, string] | undefined;
 
@@ -334,20 +294,11 @@ function autoscalerConfig(out: UnsupportedConfigSetting[], raw: RawLookup, cfg: 
     push(cls, `the bundled runtime creates no PodAutoscaler, so no autoscaler of this class acts on revisions without a class annotation: ${FIXED_REPLICAS} `
       + '(upstream Knative hands them to the autoscaler of this class)');
   }
-  for (const key of KPA_TUNING_KEYS) {
-    const kv = raw(cm, key);
-    if (kv) push(kv, `ignored by the bundled runtime, which runs no request-driven autoscaler: ${FIXED_REPLICAS} (upstream Knative's autoscaler honours it)`);
-  }
-  const toZero = raw(cm, 'enable-scale-to-zero');
-  if (toZero && cfg.autoscaler.enableScaleToZero) {
-    push(toZero, `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales idle revisions to zero)`);
-  }
-  const min = raw(cm, 'min-scale');
-  if (min && cfg.autoscaler.minScale === 0) {
-    push(min, `the bundled runtime does not scale to zero: ${FIXED_REPLICAS} (upstream Knative scales idle revisions to zero)`);
-  }
-  for (const key of SCALE_TO_ZERO_KEYS) {
-    const kv = raw(cm, key);
-    if (kv) push(kv, 'ignored by the bundled runtime, which has no activator and does not scale to zero (upstream Knative honours it)');
+  const burst = raw(cm, 'target-burst-capacity');
+  if (burst) push(burst, BURST_CAPACITY);
+  const capacity = raw(cm, 'activator-capacity');
+  if (capacity) {
+    push(capacity, 'ignored by the bundled runtime: its ingress is the activator and runs ingress.replicas replicas whatever the load '
+      + '(upstream Knative sizes its activator pool by it)');
   }
 }

@@ -10,7 +10,7 @@ const PREFIX = 'autoscaling.knative.dev/';
 export class AutoscalerClass {
   /**
    * Knative Pod Autoscaler (the default; supports scale to zero; metrics concurrency and rps).
-   * The bundled runtime does not implement it: such revisions keep a fixed replica count.
+   * The bundled runtime's controller runs it.
    */
   public static readonly KPA: AutoscalerClass = new AutoscalerClass('kpa.autoscaling.knative.dev');
 
@@ -112,9 +112,9 @@ export enum MetricAggregationAlgorithm {
  * other Knative admission rules), so you see every problem at once.
  *
  * The descriptions below are upstream Knative's behaviour. The bundled runtime
- * (`ServingControlPlane`) runs no autoscaler for the KPA class: a revision gets
- * max(`initialScale`, `minScale`) replicas, capped by `maxScale`, and every other KPA setting
- * is ignored. For the HPA class it creates a HorizontalPodAutoscaler from `minScale`,
+ * (`ServingControlPlane`) runs Knative's KPA for the KPA class and honours every setting but
+ * `targetBurstCapacity` (its ingress always stays in the request path, so the value only changes
+ * the excess burst capacity it reports). For the HPA class it creates a HorizontalPodAutoscaler from `minScale`,
  * `maxScale`, `target` and the metrics CPU or MEMORY; any other metric (RPS, CONCURRENCY or a
  * custom one, which would need a custom-metrics adapter) fails the synthesis when the app
  * contains a `ServingControlPlane`. Synthesis warns about each setting it ignores (see

@@ -101,8 +101,7 @@ export interface RevisionDefaultsSettings {
   /**
    * Default `containerConcurrency` (0 = unlimited).
    *
-   * The bundled runtime copies it into new revisions but does not enforce it (synthesis warns
-   * when this is above zero).
+   * The bundled runtime's ingress enforces it per pod, like upstream's queue-proxy and activator.
    * @default 0 (Knative's default; key not rendered)
    */
   readonly containerConcurrency?: number;
@@ -190,11 +189,11 @@ export interface FeatureSettings {
  * annotations (`AutoscalingOptions`) and the autoscaler's own tuning. Unset properties keep
  * Knative's defaults (keys not rendered).
  *
- * The bundled runtime honours `podAutoscalerClass` (KPA or HPA), `initialScale`,
- * `allowZeroInitialScale`, `minScale`, `maxScale` and `maxScaleLimit` (a revision's Deployment
- * keeps max(initial-scale, min-scale) replicas, capped by max-scale); it runs no request-driven
- * autoscaler, so every other setting is upstream Knative only (synthesis warns about each one set
- * on a `ServingControlPlane`).
+ * The bundled runtime's autoscaler (Knative's KPA, in its controller) honours every setting
+ * except `activatorCapacity` (its ingress, which is the activator, runs a fixed number of
+ * replicas) and `targetBurstCapacity`, which only changes the excess burst capacity it reports
+ * (the ingress always stays in the request path); synthesis warns about those two when set on a
+ * `ServingControlPlane`.
  *
  * @see https://knative.dev/docs/serving/autoscaling/
  */

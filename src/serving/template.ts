@@ -169,8 +169,7 @@ export interface RevisionOptions {
   /**
    * Maximum in-flight requests per replica (`containerConcurrency`), 0 = unlimited, at most
    * `container-concurrency-max-limit` (1000 out of the box; see `KnativeCluster`). Enforced by
-   * upstream Knative; the bundled runtime does not enforce it (synthesis warns about values above
-   * 0 when the app contains a `ServingControlPlane`).
+   * upstream Knative and by the bundled runtime's ingress (a per-pod in-flight limit).
    * @default - the cluster's `container-concurrency` (`KnativeCluster` settings, else Knative's 0,
    *   unlimited); rendered explicitly so GitOps sees no diff
    */

@@ -2,7 +2,9 @@ import {
   bundledRuntimeErrors, defaultServingConfig, formatViolation, KubeObject, RevisionObject, unsupportedConfigSettings, unsupportedHpaMetric,
   unsupportedSettings,
 } from '../../src/core';
-import { makeDeployment, makeHpa, makePodSpec } from '../../src/runtime/controller/resources/revision';
+import { parseServingConfig } from '../../src/core/config';
+import { revisionDeciderSpec } from '../../src/runtime/controller/autoscaler/decider';
+import { makeDeployment, makeHpa } from '../../src/runtime/controller/resources/revision';
 
 const KPA = 'kpa.autoscaling.knative.dev';
 const HPA = 'hpa.autoscaling.knative.dev';
@@ -29,12 +31,11 @@ function service(templateAnnotations: Record<string, string>, spec: Record<strin
 const paths = (obj: KubeObject): string[] => unsupportedSettings(obj).map((v) => v.path);
 
 describe('unsupportedSettings: KPA class (default or explicit)', () => {
-  // Every KPA setting the bundled runtime reads none of, with a valid value.
-  const ignored: Array<[string, string]> = [
+  // Every KPA setting the controller's autoscaler reads (through core/autoscaler's deciderSpec), with a valid value.
+  const honoured: Array<[string, string]> = [
     ['autoscaling.knative.dev/metric', 'rps'],
     ['autoscaling.knative.dev/target', '50'],
     ['autoscaling.knative.dev/target-utilization-percentage', '80'],
-    ['autoscaling.knative.dev/target-burst-capacity', '-1'],
     ['autoscaling.knative.dev/activation-scale', '3'],
     ['autoscaling.knative.dev/window', '90s'],
     ['autoscaling.knative.dev/panic-window-percentage', '20'],
@@ -42,29 +43,40 @@ describe('unsupportedSettings: KPA class (default or explicit)', () => {
     ['autoscaling.knative.dev/scale-down-delay', '30s'],
     ['autoscaling.knative.dev/scale-to-zero-pod-retention-period', '10s'],
     ['autoscaling.knative.dev/metric-aggregation-algorithm', 'weighted-exponential'],
+    ['autoscaling.knative.dev/min-scale', '0'],
+    ['autoscaling.knative.dev/min-scale', '3'],
+    ['autoscaling.knative.dev/max-scale', '7'],
+    ['autoscaling.knative.dev/initial-scale', '2'],
     // legacy spellings are read by Knative too
     ['autoscaling.knative.dev/targetUtilizationPercentage', '80'],
     ['autoscaling.knative.dev/scaleDownDelay', '30s'],
   ];
+  const spec = (rev: RevisionObject) => revisionDeciderSpec(rev, defaultServingConfig(), true);
 
-  test.each(ignored)('%s is reported, and really changes nothing the runtime creates', (key, value) => {
+  test.each(honoured)('%s=%s is not reported: it changes the autoscaler\'s decider input', (key, value) => {
     for (const cls of [undefined, KPA]) {
-      const annotations = { ...(cls ? { 'autoscaling.knative.dev/class': cls } : {}), [key]: value };
-      const rev = revision(annotations);
-      const found = unsupportedSettings(rev);
-      expect(found).toEqual([{
-        path: `metadata.annotations.${key}`,
-        value,
-        severity: 'warning',
-        message: expect.stringContaining('ignored by the bundled runtime, which does not autoscale KPA-class revisions'),
-      }]);
-      // The claim: the runtime's Deployment for this revision is the one it makes without the setting.
-      const without = revision(cls ? { 'autoscaling.knative.dev/class': cls } : {});
-      expect(makeDeployment(rev, defaultServingConfig())).toEqual(makeDeployment(without, defaultServingConfig()));
+      const base = cls ? { 'autoscaling.knative.dev/class': cls } : {};
+      const rev = revision({ ...base, [key]: value });
+      expect(unsupportedSettings(rev)).toEqual([]);
+      if (!(key.endsWith('/min-scale') && value === '0')) expect(spec(rev)).not.toEqual(spec(revision(base)));
     }
   });
 
-  test('min/max/initial scale are honoured (no warning, and they change the Deployment)', () => {
+  test('target-burst-capacity is reported: it changes only the excess burst capacity (the ingress stays in the path)', () => {
+    const rev = revision({ 'autoscaling.knative.dev/target-burst-capacity': '-1' });
+    expect(unsupportedSettings(rev)).toEqual([{
+      path: 'metadata.annotations.autoscaling.knative.dev/target-burst-capacity',
+      value: '-1',
+      severity: 'warning',
+      message: expect.stringContaining('the bundled ingress is always in the request path'),
+    }]);
+    const { targetBurstCapacity: a, ...withIt } = spec(rev);
+    const { targetBurstCapacity: b, ...without } = spec(revision());
+    expect([a, b]).toEqual([-1, 211]);
+    expect(withIt).toEqual(without);
+  });
+
+  test('min/max/initial scale still shape the Deployment the revision starts with', () => {
     const base = makeDeployment(revision(), defaultServingConfig()).spec.replicas;
     for (const [key, value] of [['autoscaling.knative.dev/min-scale', '3'], ['autoscaling.knative.dev/initial-scale', '2'], ['autoscaling.knative.dev/minScale', '4']]) {
       const rev = revision({ [key]: value });
@@ -76,18 +88,10 @@ describe('unsupportedSettings: KPA class (default or explicit)', () => {
     expect(makeDeployment(capped, defaultServingConfig()).spec.replicas).toBe(2);
   });
 
-  test('an explicit min-scale 0 is reported: the runtime does not scale to zero', () => {
-    const rev = revision({ 'autoscaling.knative.dev/min-scale': '0' });
-    expect(unsupportedSettings(rev)).toEqual([expect.objectContaining({
-      path: 'metadata.annotations.autoscaling.knative.dev/min-scale', value: '0', message: expect.stringContaining('does not scale to zero'),
-    })]);
-    expect(makeDeployment(rev, defaultServingConfig()).spec.replicas).toBe(1);
-  });
-
   test('the class default comes from the configuration', () => {
     const cfg = defaultServingConfig();
     cfg.autoscaler.podAutoscalerClass = HPA;
-    const rev = revision({ 'autoscaling.knative.dev/target': '50' });
+    const rev = revision({ 'autoscaling.knative.dev/target-burst-capacity': '50' });
     expect(unsupportedSettings(rev)).toHaveLength(1);
     expect(unsupportedSettings(rev, cfg)).toEqual([]);
   });
@@ -152,11 +156,10 @@ test('a custom autoscaler class is reported: the runtime creates no PodAutoscale
 });
 
 describe('unsupportedSettings: revision spec', () => {
-  test('containerConcurrency > 0 is reported (the pod spec drops it; nothing else reads it)', () => {
-    expect(unsupportedSettings(revision({}, { containerConcurrency: 0 }))).toEqual([]);
+  test('containerConcurrency is not reported: the ingress enforces it per pod and the autoscaler reads it', () => {
     const rev = revision({}, { containerConcurrency: 5 });
-    expect(unsupportedSettings(rev)).toEqual([expect.objectContaining({ path: 'spec.containerConcurrency', value: 5, message: expect.stringContaining('not enforced') })]);
-    expect(makePodSpec(rev)).toEqual(makePodSpec(revision({}, { containerConcurrency: 0 })));
+    expect(unsupportedSettings(rev)).toEqual([]);
+    expect(revisionDeciderSpec(rev, defaultServingConfig(), true).total).toBe(5);
   });
 
   test('an h2c port is reported', () => {
@@ -168,15 +171,12 @@ describe('unsupportedSettings: revision spec', () => {
 
 describe('unsupportedSettings: other kinds', () => {
   test('Service: rollout-duration, template annotations and spec, in that order, with template paths', () => {
-    const svc = service({ 'autoscaling.knative.dev/window': '90s', 'autoscaling.knative.dev/target': '10' },
+    const svc = service({ 'autoscaling.knative.dev/window': '90s', 'autoscaling.knative.dev/target-burst-capacity': '10' },
       { containerConcurrency: 2, containers: [{ image: 'img', ports: [{ name: 'h2c', containerPort: 8080 }] }] },
       { 'serving.knative.dev/rollout-duration': '300s' });
     expect(paths(svc)).toEqual([
       'metadata.annotations.serving.knative.dev/rollout-duration',
-      // Knative's key order, not the object's
-      'spec.template.metadata.annotations.autoscaling.knative.dev/target',
-      'spec.template.metadata.annotations.autoscaling.knative.dev/window',
-      'spec.template.spec.containerConcurrency',
+      'spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity',
       'spec.template.spec.containers[0].ports[0].name',
     ]);
   });
@@ -192,8 +192,8 @@ describe('unsupportedSettings: other kinds', () => {
   });
 
   test('Configuration: template checks only', () => {
-    const cfg: KubeObject = { ...service({ 'autoscaling.knative.dev/target': '1' }), kind: 'Configuration' };
-    expect(paths(cfg)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/target']);
+    const cfg: KubeObject = { ...service({ 'autoscaling.knative.dev/target-burst-capacity': '1' }), kind: 'Configuration' };
+    expect(paths(cfg)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity']);
   });
 
   test('DomainMapping: not served at all; TLS reported too', () => {
@@ -216,14 +216,13 @@ describe('unsupportedSettings: other kinds', () => {
 });
 
 describe('unsupportedConfigSettings', () => {
-  test('non-default rollout-duration, container-concurrency and autodetect-http2 are reported with map, key, value and reason', () => {
+  test('non-default rollout-duration and autodetect-http2 are reported with map, key, value and reason; container-concurrency is enforced', () => {
     expect(unsupportedConfigSettings({
       'config-network': { 'rollout-duration': '300' },
       'config-defaults': { 'container-concurrency': '10' },
       'config-features': { 'autodetect-http2': 'Enabled' },
     })).toEqual([
       { configMap: 'config-network', key: 'rollout-duration', value: '300', message: expect.stringContaining('gradual rollout is not supported') },
-      { configMap: 'config-defaults', key: 'container-concurrency', value: '10', message: expect.stringContaining('does not enforce it') },
       { configMap: 'config-features', key: 'autodetect-http2', value: 'Enabled', message: expect.stringContaining('HTTP/1.1 only') },
     ]);
   });
@@ -241,7 +240,7 @@ describe('unsupportedConfigSettings', () => {
 
 describe('unsupportedConfigSettings: config-autoscaler', () => {
   const AS = 'config-autoscaler';
-  test('request-driven tuning, scale to zero and the activator are reported; the scale bounds the runtime reads are not', () => {
+  test('the autoscaler reads every key but activator-capacity (reported) and target-burst-capacity (reported: reporting only)', () => {
     const data = {
       [AS]: {
         'pod-autoscaler-class': 'kpa.autoscaling.knative.dev',
@@ -251,26 +250,43 @@ describe('unsupportedConfigSettings: config-autoscaler', () => {
         'max-scale': '5',
         'max-scale-limit': '10',
         'container-concurrency-target-default': '50',
+        'container-concurrency-target-percentage': '80',
+        'requests-per-second-target-default': '150',
+        'target-burst-capacity': '-1',
         'stable-window': '90s',
+        'panic-window-percentage': '20',
         'panic-threshold-percentage': '300',
+        'scale-down-delay': '10s',
+        'max-scale-up-rate': '100',
+        'max-scale-down-rate': '3',
         'enable-scale-to-zero': 'true',
         'scale-to-zero-grace-period': '45s',
+        'scale-to-zero-pod-retention-period': '5s',
         'activator-capacity': '50',
       },
     };
     const got = unsupportedConfigSettings(data);
-    expect(got.map((u) => u.key)).toEqual([
-      'container-concurrency-target-default', 'stable-window', 'panic-threshold-percentage', 'enable-scale-to-zero', 'scale-to-zero-grace-period', 'activator-capacity',
-    ]);
-    expect(got[1]).toEqual({ configMap: AS, key: 'stable-window', value: '90s', message: expect.stringContaining('runs no request-driven autoscaler') });
-    expect(got[3].message).toContain('does not scale to zero');
-    expect(got[5].message).toContain('no activator');
+    expect(got.map((u) => u.key)).toEqual(['target-burst-capacity', 'activator-capacity']);
+    expect(got[0]).toEqual({ configMap: AS, key: 'target-burst-capacity', value: '-1', message: expect.stringContaining('always in the request path') });
+    expect(got[1].message).toContain('runs ingress.replicas replicas whatever the load');
+    // the claim: each of the others changes the decider input (spec) of a plain revision
+    const cfgOf = (d: Record<string, string>) => parseServingConfig({ [AS]: d });
+    const skip = ['pod-autoscaler-class', 'activator-capacity', 'target-burst-capacity', 'allow-zero-initial-scale', 'max-scale-limit', 'enable-scale-to-zero', 'initial-scale'];
+    for (const [key, value] of Object.entries(data[AS])) {
+      if (skip.includes(key)) continue;
+      // the rps target default applies to rps revisions
+      const rev = revision(key.startsWith('requests-per-second') ? { 'autoscaling.knative.dev/metric': 'rps' } : {});
+      expect([key, revisionDeciderSpec(rev, cfgOf({ [key]: value }), true)]).not.toEqual([key, revisionDeciderSpec(rev, cfgOf({}), true)]);
+    }
+    expect(revisionDeciderSpec(revision(), cfgOf({ 'enable-scale-to-zero': 'false' }), true).enableScaleToZero).toBe(false);
+    expect(revisionDeciderSpec(revision(), cfgOf({ 'initial-scale': '0', 'allow-zero-initial-scale': 'true' }), true).initialScale).toBe(0);
   });
 
-  test('min-scale 0 and a custom default class are reported; scale to zero turned off and the HPA class are not', () => {
+  test('a custom default class is reported; min-scale 0, scale to zero turned off and the HPA class are not', () => {
     expect(unsupportedConfigSettings({ [AS]: { 'min-scale': '0', 'pod-autoscaler-class': 'autoscaler.example.com' } }).map((u) => [u.key, u.value])).toEqual([
-      ['pod-autoscaler-class', 'autoscaler.example.com'], ['min-scale', '0'],
+      ['pod-autoscaler-class', 'autoscaler.example.com'],
     ]);
     expect(unsupportedConfigSettings({ [AS]: { 'enable-scale-to-zero': 'false', 'pod-autoscaler-class': 'hpa.autoscaling.knative.dev' } })).toEqual([]);
   });
+
 });

@@ -30,12 +30,12 @@ function appWith(controlPlane: boolean): { app: App; chart: Chart } {
   return { app, chart };
 }
 
-const TARGET = 'spec.template.metadata.annotations.autoscaling.knative.dev/target';
+const TBC = 'spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity';
 
 describe('without a ServingControlPlane (upstream Knative honours everything)', () => {
   test('nothing is printed or recorded', () => {
     const { app, chart } = appWith(false);
-    new KnService(chart, 'Svc', { image: 'img', containerConcurrency: 4, autoscaling: { target: 10 }, rolloutDuration: Duration.seconds(60) });
+    new KnService(chart, 'Svc', { image: 'img', containerConcurrency: 4, autoscaling: { targetBurstCapacity: 10 }, rolloutDuration: Duration.seconds(60) });
     new DomainMapping(chart, 'Dm', { domain: 'api.example.com', target: KnService.fromServiceName(chart, 'Ref', 'svc') });
     expect(stderrOf(() => app.synthYaml())).toEqual([]);
     expect(BundledRuntimeWarnings.of(app)).toEqual([]);
@@ -46,13 +46,14 @@ describe('with a ServingControlPlane', () => {
   test('a warning is printed once per synthesis in the error format, however many charts', async () => {
     const app = Testing.app();
     for (const id of ['a', 'b', 'c']) {
-      new KnService(new Chart(app, id, { namespace: 'default' }), 'Svc', { metadata: { name: `svc-${id}` }, image: 'img', autoscaling: { target: 10 } });
+      new KnService(new Chart(app, id, { namespace: 'default' }), 'Svc', { metadata: { name: `svc-${id}` }, image: 'img', autoscaling: { targetBurstCapacity: 10 } });
     }
     // Constructed after the services: still counts.
     new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
     const expected = ['a', 'b', 'c'].map((id) =>
-      `Warning: [${id}/Svc] ${TARGET}: ignored by the bundled runtime, which does not autoscale KPA-class revisions: `
-      + 'the Deployment keeps max(initial-scale, min-scale) replicas, capped by max-scale (upstream Knative\'s autoscaler honours it) (got "10").');
+      `Warning: [${id}/Svc] ${TBC}: the bundled ingress is always in the request path (it is the activator, as upstream with `
+      + 'target-burst-capacity -1), so this changes only the excess burst capacity the autoscaler reports (upstream Knative takes the '
+      + 'activator out of the path while the spare capacity exceeds it) (got "10").');
     // 4 validation passes (app + 3 charts): each warning once.
     expect(stderrOf(() => app.synthYaml())).toEqual(expected);
     await nextRun();
@@ -63,11 +64,11 @@ describe('with a ServingControlPlane', () => {
 
   test('a control plane added after a synthesis: the cached validation still yields the warnings', async () => {
     const { app, chart } = appWith(false);
-    new KnService(chart, 'Svc', { image: 'img', autoscaling: { target: 10 } });
+    new KnService(chart, 'Svc', { image: 'img', autoscaling: { targetBurstCapacity: 10 } });
     expect(stderrOf(() => app.synthYaml())).toEqual([]);
     await nextRun();
     new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
-    expect(stderrOf(() => app.synthYaml())).toEqual([expect.stringContaining(`Warning: [apps/Svc] ${TARGET}:`)]);
+    expect(stderrOf(() => app.synthYaml())).toEqual([expect.stringContaining(`Warning: [apps/Svc] ${TBC}:`)]);
   });
 
   test('warnings follow mutations, and never fail the synthesis', async () => {
@@ -76,9 +77,9 @@ describe('with a ServingControlPlane', () => {
     app.synthYaml();
     expect(BundledRuntimeWarnings.of(chart)).toEqual([]);
     await nextRun();
-    svc.template.addRevisionAnnotation('autoscaling.knative.dev/window', '90s');
+    svc.template.addRevisionAnnotation('autoscaling.knative.dev/target-burst-capacity', '0');
     const printed = stderrOf(() => app.synthYaml());
-    expect(printed).toEqual([expect.stringContaining('[apps/Svc] spec.template.metadata.annotations.autoscaling.knative.dev/window:')]);
+    expect(printed).toEqual([expect.stringContaining(`[apps/Svc] ${TBC}:`)]);
     expect(BundledRuntimeWarnings.of(chart)).toEqual([printed[0].replace(/^Warning: /, '')]);
   });
 
@@ -87,25 +88,25 @@ describe('with a ServingControlPlane', () => {
     new KnService(chart, 'B', {
       image: 'img',
       containerConcurrency: 3,
-      autoscaling: { window: Duration.seconds(90), metric: AutoscalingMetric.RPS, target: 5 },
+      autoscaling: { window: Duration.seconds(90), metric: AutoscalingMetric.RPS, target: 5, targetBurstCapacity: 50 },
       rolloutDuration: Duration.minutes(2),
+      port: 9000,
+      portProtocol: PortProtocol.H2C,
     });
-    new KnService(chart, 'A', { image: 'img', autoscaling: { minScale: 0 } });
+    new KnService(chart, 'A', { image: 'img', autoscaling: { minScale: 0, targetBurstCapacity: -1 } });
     app.synthYaml();
     const first = BundledRuntimeWarnings.of(app);
     expect(first.map((w) => w.replace(/:.*$/s, ''))).toEqual([
       '[apps/B] metadata.annotations.serving.knative.dev/rollout-duration',
-      '[apps/B] spec.template.metadata.annotations.autoscaling.knative.dev/metric',
-      `[apps/B] ${TARGET}`,
-      '[apps/B] spec.template.metadata.annotations.autoscaling.knative.dev/window',
-      '[apps/B] spec.template.spec.containerConcurrency',
-      '[apps/A] spec.template.metadata.annotations.autoscaling.knative.dev/min-scale',
+      `[apps/B] ${TBC}`,
+      '[apps/B] spec.template.spec.containers[0].ports[0].name',
+      `[apps/A] ${TBC}`,
     ]);
     await nextRun();
     app.synthYaml();
     expect(BundledRuntimeWarnings.of(app)).toEqual(first);
     // of(scope) narrows to the scope.
-    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[5]]);
+    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[3]]);
   });
 
   test('every kind of unsupported setting, through the constructs', () => {
@@ -117,8 +118,8 @@ describe('with a ServingControlPlane', () => {
     });
     new KnService(chart, 'HpaCpu', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.HPA, metric: AutoscalingMetric.CPU, target: 70, maxScale: 5 } });
     new KnService(chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.custom('my.autoscaler.example.com') } });
-    const cfg = new Configuration(chart, 'Cfg', { metadata: { name: 'cfg' }, image: 'img', containerConcurrency: 1 });
-    new Revision(chart, 'Rev', { metadata: { name: 'cfg-v1' }, image: 'img', autoscaling: { scaleDownDelay: Duration.seconds(30) } });
+    const cfg = new Configuration(chart, 'Cfg', { metadata: { name: 'cfg' }, image: 'img', containerConcurrency: 1, autoscaling: { targetBurstCapacity: 0 } });
+    new Revision(chart, 'Rev', { metadata: { name: 'cfg-v1' }, image: 'img', autoscaling: { targetBurstCapacity: 20 } });
     new Route(chart, 'Route', { traffic: TrafficSplit.create().to(TrafficTarget.configuration(cfg), 100), rolloutDuration: Duration.seconds(30) });
     svc.mapDomain('api.example.com', { tlsSecret: Secret.fromSecretName(chart, 'Tls', 'api-tls') });
     app.synthYaml();
@@ -130,8 +131,8 @@ describe('with a ServingControlPlane', () => {
       '[apps/Svc/DomainMapping-api.example.com] spec.tls.secretName = "api-tls"',
       '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/window = "60s"',
       '[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/class = "my.autoscaler.example.com"',
-      '[apps/Cfg] spec.template.spec.containerConcurrency = 1',
-      '[apps/Rev] metadata.annotations.autoscaling.knative.dev/scale-down-delay = "30s"',
+      '[apps/Cfg] spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity = "0"',
+      '[apps/Rev] metadata.annotations.autoscaling.knative.dev/target-burst-capacity = "20"',
       '[apps/Route] metadata.annotations.serving.knative.dev/rollout-duration = "30s"',
     ].map((h) => expect.stringMatching(new RegExp(`^${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))));
   });
@@ -167,7 +168,7 @@ describe('with a ServingControlPlane', () => {
     expect(() => app.synthYaml()).toThrow(/\[apps\/Svc\] .*autoscaling\.knative\.dev\/metric: the bundled runtime's HPA class \(the cluster's default class \(config-autoscaler pod-autoscaler-class: hpa\.autoscaling\.knative\.dev\)\)/);
   });
 
-  test('the control plane\'s own props: rollout duration, default containerConcurrency, autodetect-http2', async () => {
+  test('the control plane\'s own props: rollout duration and autodetect-http2 (a default containerConcurrency is enforced)', async () => {
     const app = Testing.app();
     new ServingControlPlane(new Chart(app, 'infra'), 'Serving', {
       network: { rolloutDuration: Duration.seconds(120) },
@@ -177,13 +178,12 @@ describe('with a ServingControlPlane', () => {
     const printed = stderrOf(() => app.synthYaml());
     expect(printed).toEqual([
       expect.stringMatching(/^Warning: \[infra\/Serving\] network\.rolloutDuration: gradual rollout is not supported .* \(got "120s"\)\.$/),
-      expect.stringMatching(/^Warning: \[infra\/Serving\] defaults\.containerConcurrency: .*does not enforce it.* \(got 10\)\.$/),
       expect.stringMatching(/^Warning: \[infra\/Serving\] features\.additionalFlags\["autodetect-http2"\]: .*HTTP\/1\.1 only.* \(got "Enabled"\)\.$/),
     ]);
     expect(BundledRuntimeWarnings.of(app)).toEqual(printed.map((l) => l.replace(/^Warning: /, '')));
   });
 
-  test('the control plane\'s autoscaler props: each one the runtime ignores is named by its prop; the scale bounds are not', () => {
+  test('the control plane\'s autoscaler props: target burst capacity and activator capacity are named by their prop; the autoscaler reads the others', () => {
     const app = Testing.app();
     new ServingControlPlane(new Chart(app, 'infra'), 'Serving', {
       autoscaler: {
@@ -194,13 +194,13 @@ describe('with a ServingControlPlane', () => {
         stableWindow: Duration.seconds(90),
         targetBurstCapacity: -1,
         scaleToZeroGracePeriod: Duration.seconds(45),
+        activatorCapacity: 50,
       },
     });
     const printed = stderrOf(() => app.synthYaml());
     expect(printed).toEqual([
-      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.targetBurstCapacity: ignored by the bundled runtime, which runs no request-driven autoscaler.* \(got -1\)\.$/),
-      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.stableWindow: ignored .* \(got "1m30s"\)\.$/),
-      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.scaleToZeroGracePeriod: .*no activator.* \(got "45s"\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.targetBurstCapacity: the bundled ingress is always in the request path.* \(got -1\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] autoscaler\.activatorCapacity: ignored by the bundled runtime: its ingress is the activator.* \(got 50\)\.$/),
     ]);
   });
 
@@ -210,7 +210,7 @@ describe('with a ServingControlPlane', () => {
     const chart = new Chart(app, 'apps', { namespace: 'default' });
     new KnService(chart, 'Svc', { image: 'img', autoscaling: { window: Duration.seconds(60), metric: AutoscalingMetric.MEMORY, target: 80 } });
     app.synthYaml();
-    // HPA: only the window is ignored (a KPA-class revision would get three warnings).
+    // HPA: only the window is ignored (a KPA-class revision honours all three).
     expect(BundledRuntimeWarnings.of(chart)).toEqual([
       expect.stringMatching(/^\[apps\/Svc\] spec\.template\.metadata\.annotations\.autoscaling\.knative\.dev\/window: ignored by the bundled runtime's HorizontalPodAutoscaler/),
     ]);
