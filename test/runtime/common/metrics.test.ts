@@ -159,7 +159,7 @@ describe('the metric sets on the registry (names and labels the README and dashb
     expect(m.apiLatencySummary()).toEqual({ 'get routes': { n: 1, meanMs: 4 } });
   });
 
-  test('ingress: requests by code class, durations, upstream errors, in-flight and table gauges, exactly', () => {
+  test('ingress: requests by code class, durations, upstream errors, in-flight and table gauges, the activator\'s counters and waiting gauges, exactly', () => {
     const m = new IngressMetrics();
     const s = m.seriesFor({ id: 't1', namespace: 'default', route: 'hello', revision: 'hello-1' });
     expect(m.seriesFor({ id: 't1', namespace: 'default', route: 'hello', revision: 'hello-1' })).toBe(s);
@@ -173,6 +173,15 @@ describe('the metric sets on the registry (names and labels the README and dashb
     m.hosts = 5;
     m.externalHosts = 1;
     m.routes = 1;
+    m.queueOverflow('default', 'hello-1');
+    m.waitTimedOut('default', 'hello-1');
+    m.waitTimedOut('default', 'hello-1');
+    m.probed(true);
+    m.probed(false);
+    m.pokes = 6;
+    m.statsPushed = 7;
+    m.statsPushFailures = 8;
+    m.waitingSource(() => 9, () => 3);
     expect(s.codes).toEqual([0, 1, 0, 0, 1]);
     // `at` holds the index of the bucket each observation falls in.
     const bounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -197,6 +206,16 @@ describe('the metric sets on the registry (names and labels the README and dashb
       '# HELP ingress_upstream_errors_total Upstream (revision) errors by kind.',
       '# TYPE ingress_upstream_errors_total counter',
       'ingress_upstream_errors_total{route="default/hello",revision="hello-1",kind="refused"} 1',
+      '# HELP ingress_queue_overflows_total Requests answered 503 "pending request queue full": the revision\'s (or the ingress\'s) queue of requests waiting for a pod was full.',
+      '# TYPE ingress_queue_overflows_total counter',
+      'ingress_queue_overflows_total{namespace="default",revision="hello-1"} 1',
+      '# HELP ingress_wait_timeouts_total Requests answered 504 "activator request timeout": no pod slot within the revision\'s timeout.',
+      '# TYPE ingress_wait_timeouts_total counter',
+      'ingress_wait_timeouts_total{namespace="default",revision="hello-1"} 2',
+      '# HELP ingress_pod_probes_total Probes of not-ready pods by the ingress, by result.',
+      '# TYPE ingress_pod_probes_total counter',
+      'ingress_pod_probes_total{result="success"} 1',
+      'ingress_pod_probes_total{result="failure"} 1',
       '# HELP ingress_requests_in_flight Requests currently being proxied.',
       '# TYPE ingress_requests_in_flight gauge',
       'ingress_requests_in_flight 2',
@@ -215,6 +234,21 @@ describe('the metric sets on the registry (names and labels the README and dashb
       '# HELP ingress_table_routes Routes in the routing table.',
       '# TYPE ingress_table_routes gauge',
       'ingress_table_routes 1',
+      '# HELP ingress_autoscaler_pokes_total Pokes sent to the autoscaler (a request for a revision with no ready pod).',
+      '# TYPE ingress_autoscaler_pokes_total counter',
+      'ingress_autoscaler_pokes_total 6',
+      '# HELP ingress_stats_pushes_total Stats batches delivered to autoscaler endpoints.',
+      '# TYPE ingress_stats_pushes_total counter',
+      'ingress_stats_pushes_total 7',
+      '# HELP ingress_stats_push_failures_total Stats batches not delivered (error or non-2xx answer).',
+      '# TYPE ingress_stats_push_failures_total counter',
+      'ingress_stats_push_failures_total 8',
+      '# HELP ingress_requests_waiting Requests waiting for a pod slot (queued behind full pods or held while the revision has no ready pod).',
+      '# TYPE ingress_requests_waiting gauge',
+      'ingress_requests_waiting 9',
+      '# HELP ingress_requests_held Requests waiting while their revision has no usable pod (scale from zero).',
+      '# TYPE ingress_requests_held gauge',
+      'ingress_requests_held 3',
       '',
     ].join('\n'));
   });

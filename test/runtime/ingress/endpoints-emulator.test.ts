@@ -7,7 +7,7 @@
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { Pool } from 'undici';
-import { get, ingressConfig, routeWithStatus } from './helpers';
+import { get, routeWithStatus } from './helpers';
 import type { PodEndpoint } from '../../../src/runtime/ingress/endpoints';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
 import { KubeWatcher, startKubeWatcher, TableBuilder } from '../../../src/runtime/ingress/watcher';
