@@ -158,6 +158,8 @@ export class RevisionPool {
   public endpointsKnown = false;
   private closed = false;
   public settings: PoolSettings;
+  /** Static test/bench endpoints: never demoted. */
+  public staticEndpoints = false;
 
   constructor(public readonly key: string, public readonly namespace: string, public readonly revision: string,
     settings: PoolSettings, private readonly host: PoolHost) {
@@ -265,6 +267,22 @@ export class RevisionPool {
       return;
     }
     if (this.waiting > 0) this.drain();
+  }
+
+  /**
+   * A pod refused a connection: no new requests until the ingress's probe passes again (or the
+   * EndpointSlices drop it). False if the pool cannot probe it (static endpoints, or the kubelet
+   * decides readiness): then the error is the answer.
+   */
+  public demote(pod: PodTracker): boolean {
+    if (this.staticEndpoints || this.settings.probe.kind === 'none' || pod.removed || this.closed) return false;
+    if (pod.usable) {
+      pod.usable = false;
+      pod.sliceReady = false;
+      this.rebuildUsable();
+      this.startProbe(pod);
+    }
+    return true;
   }
 
   /** Pick a pod with a free slot by the LB policy (nothing reserved). */

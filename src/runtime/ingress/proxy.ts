@@ -176,6 +176,7 @@ class Exchange implements Waiter {
   private timer: NodeJS.Timeout | undefined;
   private pod: PodTracker | undefined;
   private phase = NEW;
+  private retried = false;
   public readonly waitDeadline: number;
 
   constructor(
@@ -328,7 +329,31 @@ class Exchange implements Waiter {
   }
 
   public onError(err: Error): void {
+    if (this.retryElsewhere(err)) return;
     this.fail(err);
+  }
+
+  /**
+   * The pod refused the connection before anything was sent (it died, or is not listening any
+   * more, before its EndpointSlice says so): take it out of rotation until the ingress's probe
+   * passes again, and send the request once more (to another pod, or held until one is usable).
+   * Only for requests without a body (nothing of it was consumed), once.
+   */
+  private retryElsewhere(err: Error): boolean {
+    const pod = this.pod;
+    const code = (err as { code?: string }).code;
+    if (this.retried || this.done || this.started || this.body !== null || pod === undefined) return false;
+    if (code !== 'ECONNREFUSED') return false;
+    if (!this.pool.demote(pod)) return false;
+    this.retried = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abortFn = undefined;
+    this.pod = undefined;
+    this.pool.release(pod);
+    this.proxy.log('info', 'pod refused a connection; retrying the request elsewhere', { revision: this.pool.key, pod: pod.key, error: code });
+    if (!this.submit(true)) this.fail(err);
+    return true;
   }
 
   /** The client went away (or the response finished: then nothing to do). */
@@ -435,7 +460,8 @@ export class IngressProxy {
   private readonly maxWaitingPerRevision: number;
   private readonly maxWaitingTotal: number;
   private readonly onPoke: ((stat: RevisionStat) => void) | undefined;
-  private readonly log: LogFn;
+  /** @internal */
+  public readonly log: LogFn;
   private readonly poolHost: PoolHost;
   private readonly upgrades = new Set<Duplex>();
   private inFlight = 0;
@@ -572,8 +598,12 @@ export class IngressProxy {
   private makePool(key: string, namespace: string, revision: string): RevisionPool {
     const pool = new RevisionPool(key, namespace, revision, this.settingsFor(namespace, revision), this.poolHost);
     this.pools.set(key, pool);
-    if (this.resolver !== undefined) pool.setEndpoints([this.staticEndpoint(namespace, revision)]);
-    else pool.setEndpoints(this.endpoints.get(key));
+    if (this.resolver !== undefined) {
+      pool.staticEndpoints = true;
+      pool.setEndpoints([this.staticEndpoint(namespace, revision)]);
+    } else {
+      pool.setEndpoints(this.endpoints.get(key));
+    }
     return pool;
   }
 

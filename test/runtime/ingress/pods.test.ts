@@ -328,6 +328,27 @@ describe('endpoint changes and splits', () => {
     await s.close();
   });
 
+  test('a pod that refuses connections before its EndpointSlice says so: requests go elsewhere (or wait), the pod is probed back in', async () => {
+    const s = await setup({ 'x-1': { timeoutMs: 10_000 } });
+    const [b1, b2] = [await startBackend('x#1'), await startBackend('x#2')];
+    backends.push(b2);
+    s.proxy.setTable(buildRouteTable([route('x', [['x-1', 100]])], ingressConfig()));
+    s.proxy.setEndpoints(NS, 'x-1', [pod(b1), pod(b2)]);
+    const deadPort = b1.port;
+    await b1.close(); // the pod died; the slices still list it as ready
+    const rs = await Promise.all(Array.from({ length: 20 }, () => get(s.client, 'x.default', '/work')));
+    expect(rs.map((r) => `${r.status} ${r.body}`)).toEqual(Array(20).fill('200 x#2'));
+    expect(s.proxy.poolOf(NS, 'x-1')!.usableCount).toBe(1);
+    // only pod left is dead too: requests wait, and go to it once it listens again (probe)
+    await b2.close();
+    const waiting = Promise.all(Array.from({ length: 3 }, () => get(s.client, 'x.default', '/work')));
+    await until(() => s.proxy.requestsWaiting === 3);
+    const back = await startBackend('x#1-again', deadPort);
+    backends.push(back);
+    expect((await waiting).map((r) => `${r.status} ${r.body}`)).toEqual(Array(3).fill('200 x#1-again'));
+    await s.close();
+  });
+
   test('endpoints changing under load (pods added, removed, not ready, back): no request fails or is lost', async () => {
     const s = await setup({ 'u-1': { containerConcurrency: 2, timeoutMs: 10_000 } });
     const pods: TestBackend[] = [];
