@@ -879,13 +879,15 @@ export class KubeApiEmulator {
     const s: any = scale;
     const meta: any = isPlainObject(s.metadata) ? s.metadata : {};
     const objName = String(meta.name ?? '');
+    if (!objName) throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
     if (objName !== name) throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
     if (meta.namespace && meta.namespace !== ns) {
       throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${ns})`);
     }
     const replicas = isPlainObject(s.spec) ? s.spec.replicas ?? 0 : 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas > 2147483647 || replicas < -2147483648) {
-      throw badRequest(`json: cannot unmarshal ${typeof replicas === 'number' ? `number ${replicas}` : typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`);
+      throw badRequest(`Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeof replicas === 'number' ? `number ${replicas}` : typeof replicas} `
+        + 'into Go struct field ScaleSpec.spec.replicas of type int32');
     }
     const current = this.store.getRaw(t, ns, name);
     if (!current) throw notFound(t.plural, t.group, name);
@@ -895,7 +897,8 @@ export class KubeApiEmulator {
       });
     }
     if (meta.uid && meta.uid !== current.metadata.uid) {
-      throw conflict(`${t.plural}/scale`, t.group, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw conflict(t.plural, t.group, name, `StorageError: invalid object, Code: 4, Key: /registry/${t.plural}/${ns}/${name}, ResourceVersion: 0, `
+        + `AdditionalErrorMsg: Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid}`);
     }
     if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(t.plural, t.group, name);
     const next = deepClone(current);
@@ -1059,7 +1062,8 @@ function toScale(obj: KubeObject): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
+    // ScaleSpec.replicas is omitempty (0 is left out); ScaleStatus.replicas is not
+    spec: obj.spec?.replicas ? { replicas: obj.spec.replicas } : {},
     status: {
       replicas: obj.status?.replicas ?? 0,
       selector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(','),

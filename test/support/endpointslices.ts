@@ -13,12 +13,14 @@
  */
 import { deepClone } from './patch';
 import { ResourceType, RESOURCES } from './resources';
-import { Store } from './store';
+import { Store, timestamp } from './store';
 import type { KubeObject } from '../../src/core/types';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const MANAGED_BY = 'endpointslice-controller.k8s.io';
+/** Annotation the controller stamps on each slice it writes: when the change that caused the write happened. */
+export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 const MAX_ENDPOINTS_PER_SLICE = 100;
 const CONTROLLER_USER = 'system:serviceaccount:kube-system:endpointslice-controller';
 
@@ -46,7 +48,11 @@ export class EndpointSliceController {
   private readonly unsubscribe: () => void;
   private stopped = false;
 
-  constructor(private readonly store: Store, private readonly portOverride: (pod: KubeObject) => number | undefined = () => undefined) {
+  constructor(
+    private readonly store: Store,
+    private readonly portOverride: (pod: KubeObject) => number | undefined = () => undefined,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.unsubscribe = store.subscribe((ev) => {
       if (ev.t === this.services) {
         this.enqueue(`${ev.object.metadata.namespace}/${ev.object.metadata.name}`);
@@ -132,17 +138,23 @@ export class EndpointSliceController {
         endpoints: want.endpoints,
         ports: want.ports,
       };
+      const trigger = { [TRIGGER_TIME_ANNOTATION]: timestamp(this.now()) };
       if (i >= 0) {
         const cur = unused.splice(i, 1)[0];
+        // unchanged: no write (the trigger time would otherwise change on every pass)
+        const same = JSON.stringify([cur.addressType, cur.endpoints ?? null, cur.ports ?? null, cur.metadata.labels, cur.metadata.ownerReferences])
+          === JSON.stringify([body.addressType, body.endpoints, body.ports, labels, [owner]]);
+        if (same) continue;
         const next: KubeObject = { ...deepClone(cur), ...deepClone(body) };
         next.metadata.labels = labels;
         next.metadata.ownerReferences = [owner];
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...trigger };
         this.store.update(this.slices, ns, cur.metadata.name!, next, { user: CONTROLLER_USER });
       } else {
         this.store.create(this.slices, ns, {
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',
-          metadata: { generateName: `${name}-`, namespace: ns, labels, ownerReferences: [owner] },
+          metadata: { generateName: `${name}-`, namespace: ns, labels, annotations: trigger, ownerReferences: [owner] },
           ...body,
         }, { user: CONTROLLER_USER });
       }

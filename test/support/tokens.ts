@@ -80,7 +80,7 @@ export class TokenAuthority {
     if (!sa) throw notFound('serviceaccounts', '', serviceAccount);
     const expirationSeconds = opts.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
     if (!Number.isInteger(expirationSeconds) || expirationSeconds < MIN_EXPIRATION_SECONDS) {
-      throw apiError(422, `TokenRequest.authentication.k8s.io "${serviceAccount}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, 'Invalid', {
+      throw apiError(422, `TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, 'Invalid', {
         name: serviceAccount,
         group: 'authentication.k8s.io',
         kind: 'TokenRequest',
@@ -130,7 +130,7 @@ export class TokenAuthority {
   public review(token: string, audiences: string[] | undefined): TokenReviewStatus {
     const wanted = audiences && audiences.length > 0 ? audiences : [API_AUDIENCE];
     const claims = this.verifySignature(token);
-    if (!claims) return { user: {}, error: '[invalid bearer token, token lookup failed]' };
+    if (!claims) return { user: {}, error: 'invalid bearer token' };
     const nowS = Math.floor(this.now().getTime() / 1000);
     if (claims.exp <= nowS) return { user: {}, error: '[invalid bearer token, service account token has expired]' };
     const matched = wanted.filter((a) => claims.aud.includes(a));
@@ -180,7 +180,8 @@ export class TokenAuthority {
     return {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
-      metadata: { name: serviceAccount, namespace, creationTimestamp: timestamp(this.now()) },
+      // the ServiceAccount's name and uid, as kube-apiserver answers
+      metadata: { name: serviceAccount, namespace, uid: claims['kubernetes.io'].serviceaccount.uid, creationTimestamp: timestamp(this.now()) },
       spec: { audiences: claims.aud, expirationSeconds: claims.exp - claims.iat, boundObjectRef: ref ?? null },
       status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
     };
@@ -195,7 +196,7 @@ export class TokenAuthority {
     return {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenReview',
-      metadata: { creationTimestamp: null } as any,
+      metadata: {},
       spec: { token: spec.token, ...(audiences ? { audiences } : {}) },
       status: this.review(spec.token, audiences),
     };

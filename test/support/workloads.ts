@@ -136,7 +136,7 @@ export class WorkloadSimulator {
   constructor(private readonly store: Store, private readonly opts: WorkloadOptions, private readonly now: () => Date) {
     if (opts.endpointSlices) {
       this.podMode = opts.endpointSlices === true ? {} : opts.endpointSlices;
-      this.endpointSlices = new EndpointSliceController(store, (pod) => this.podStates.get(pod.metadata.uid!)?.backend?.port);
+      this.endpointSlices = new EndpointSliceController(store, (pod) => this.podStates.get(pod.metadata.uid!)?.backend?.port, now);
     }
     this.unsubscribe = store.subscribe((ev) => {
       if (ev.t === this.pods && ev.type === 'DELETED') {
