@@ -6,8 +6,8 @@
  */
 import type { StatusCause } from './errors';
 import { isPlainObject } from './patch';
-import { JsonSchema, KnativeKind, schemaFor } from '../../src/core/schema';
 import { schemaViolations } from './schema-validator';
+import { JsonSchema, KnativeKind, schemaFor } from '../../src/core/schema';
 import type { KubeObject } from '../../src/core/types';
 
 const OBJECT_META_FIELDS = new Set([
