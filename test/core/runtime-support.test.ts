@@ -55,7 +55,7 @@ describe('unsupportedSettings: KPA class (default or explicit)', () => {
 
   test.each(honoured)('%s=%s is not reported: it changes the autoscaler\'s decider input', (key, value) => {
     for (const cls of [undefined, KPA]) {
-      const base = cls ? { 'autoscaling.knative.dev/class': cls } : {};
+      const base: Record<string, string> = cls ? { 'autoscaling.knative.dev/class': cls } : {};
       const rev = revision({ ...base, [key]: value });
       expect(unsupportedSettings(rev)).toEqual([]);
       if (!(key.endsWith('/min-scale') && value === '0')) expect(spec(rev)).not.toEqual(spec(revision(base)));

@@ -219,7 +219,7 @@ describe('pods and EndpointSlices (simulateWorkloads.endpointSlices)', () => {
     const placeholder = await eventually(() => slicesOf('web')[0], 2000, 'placeholder slice');
     expect(placeholder).toMatchObject({ addressType: 'IPv4', endpoints: null, ports: null });
     expect(placeholder.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
-    expect(placeholder.metadata.annotations['endpoints.kubernetes.io/last-change-trigger-time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(placeholder.metadata.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(placeholder.metadata.labels).toEqual({
       'serving.knative.dev/revision': 'web-00001',
       'kubernetes.io/service-name': 'web',
