@@ -123,6 +123,9 @@ new JsonFile(project, 'tsconfig.dev.json', {
 const eslintrc = project.tryFindObjectFile('.eslintrc.json');
 eslintrc?.addDeletionOverride('parserOptions.projectService');
 eslintrc?.addOverride('parserOptions.project', './tsconfig.dev.json');
+// Tests live in test/ only. projen appends its default src/**/*.spec.ts patterns to testMatch,
+// which made jest run src/core/autoscaler/spec.ts (a source file) as a suite: replace them.
+project.package.file.addOverride('jest.testMatch', ['<rootDir>/test/**/*.test.ts']);
 // The runtime is bundled by esbuild (its deps are devDependencies on purpose); benches, scripts
 // and examples are not shipped.
 for (const pattern of ['src/runtime/**', 'bench/**', 'scripts/**', 'examples/**']) {
