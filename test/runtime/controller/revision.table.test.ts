@@ -116,6 +116,21 @@ runTable('Revision', [
     },
   },
   {
+    name: 'HPA class with a metric other than cpu/memory: no workload, no HPA, ResourcesAvailable False UnsupportedMetric (the synth-time error)',
+    objects: [rev({ annotations: { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev', 'autoscaling.knative.dev/metric': 'rps', 'autoscaling.knative.dev/target': '100' } })],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      const c = condOf(st, 'ResourcesAvailable');
+      expect(c).toMatchObject({ status: 'False', reason: 'UnsupportedMetric' });
+      expect(c.message).toContain('metadata.annotations.autoscaling.knative.dev/metric');
+      expect(c.message).toContain('"rps"');
+      expect(c.message).toContain('KPA class');
+      expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'UnsupportedMetric' });
+    },
+  },
+  {
     name: 'Deployment available → Ready True, replicas reported',
     objects: [R0, ...children(R0, depStatus(1, [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'True' }]))],
     key: 'default/web-00001',

@@ -9,6 +9,8 @@ import {
   READY, REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
   REVISION_CONDITION_RESOURCES_AVAILABLE as AVAILABLE,
 } from '../../../core/conditions';
+import { formatViolation } from '../../../core/rules/violation';
+import { unsupportedHpaMetric } from '../../../core/runtime-support';
 import type { KubeObject, RevisionObject } from '../../../core/types';
 import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { R } from '../client';
@@ -33,6 +35,18 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     const cfg = ctx.config();
     const st = rev.status as any;
     const hpa = usesHpa(rev, cfg);
+
+    // HPA class with a metric other than cpu/memory: upstream would create an HPA on a Pods metric
+    // served by a custom-metrics adapter, which the bundled runtime does not have. Synthesis fails
+    // on the same rule (core/runtime-support); an object applied past it fails here, with no
+    // workload, instead of silently scaling on CPU.
+    const unsupported = hpa ? unsupportedHpaMetric(rev.metadata.annotations ?? {}, 'metadata.annotations', cfg) : undefined;
+    if (unsupported) {
+      const stale = ctx.listers.hpas.get(rev.metadata.namespace!, rev.metadata.name!);
+      if (stale) await deleteChildren(ctx, rev, R.hpas, [stale]);
+      set.markFalse(st, AVAILABLE, 'UnsupportedMetric', formatViolation(unsupported), now);
+      return;
+    }
 
     // Deployment. Created at the bounded initial scale; afterwards spec.replicas belongs to the
     // autoscaler (KPA: the controller's autoscaler through deployments/scale; HPA class: the HPA),

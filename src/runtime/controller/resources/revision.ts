@@ -7,25 +7,25 @@
 import { A, HPA_CLASS, L, annotation, ownerRef } from './meta';
 import { parseGoDuration, ServingConfig } from '../../../core/config';
 import { deploymentName, revisionServiceName } from '../../../core/names';
+import { servingContainerIndex } from '../../../core/rules/podspec';
 import type { KubeObject, RevisionObject } from '../../../core/types';
 import { clone } from '../util';
 
 export const DEFAULT_USER_PORT = 8080;
 const KNATIVE_ONLY_SPEC_FIELDS = ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds'];
 
-/** Index of the serving container: the one declaring a port, else the first. */
-export function servingContainerIndex(rev: RevisionObject): number {
-  const i = (rev.spec.containers ?? []).findIndex((c: any) => Array.isArray(c.ports) && c.ports.length > 0);
-  return i < 0 ? 0 : i;
+/** Index of the Revision's serving container (core rule: the one declaring a port, else the first). */
+function revisionServingContainer(rev: RevisionObject): number {
+  return servingContainerIndex(rev.spec.containers ?? []);
 }
 
 export function userPort(rev: RevisionObject): number {
-  const c: any = rev.spec.containers?.[servingContainerIndex(rev)];
+  const c: any = rev.spec.containers?.[revisionServingContainer(rev)];
   return Number(c?.ports?.[0]?.containerPort) || DEFAULT_USER_PORT;
 }
 
 function userPortName(rev: RevisionObject): string | undefined {
-  const c: any = rev.spec.containers?.[servingContainerIndex(rev)];
+  const c: any = rev.spec.containers?.[revisionServingContainer(rev)];
   return c?.ports?.[0]?.name;
 }
 
@@ -96,7 +96,7 @@ export function makePodSpec(rev: RevisionObject): Record<string, unknown> {
   const spec: Record<string, any> = clone(rev.spec) as any;
   for (const f of KNATIVE_ONLY_SPEC_FIELDS) delete spec[f];
   const port = userPort(rev);
-  const idx = servingContainerIndex(rev);
+  const idx = revisionServingContainer(rev);
   const labels = rev.metadata.labels ?? {};
   const kEnv = [
     { name: 'K_REVISION', value: rev.metadata.name! },
@@ -190,6 +190,7 @@ export function makeRevisionService(rev: RevisionObject): KubeObject {
 
 export function makeHpa(rev: RevisionObject, cfg: ServingConfig): KubeObject {
   const b = scaleBounds(rev, cfg);
+  // cpu or memory: the reconciler fails a revision with any other metric (unsupportedHpaMetric).
   const metric = annotation(rev, A.metric) ?? 'cpu';
   const targetRaw = annotation(rev, A.target);
   const target = targetRaw !== undefined ? Number(targetRaw) : undefined;
