@@ -49,11 +49,23 @@ function fieldAllowance(sink: Sink, spec: Obj, path: string, req: Req): void {
   if (spec.automountServiceAccountToken !== undefined) getBool(sink, spec, 'automountServiceAccountToken', path);
 }
 
+function declaresPorts(c: unknown): boolean {
+  return isObj(c) && Array.isArray(c.ports) && c.ports.length > 0;
+}
+
+/**
+ * Index of the serving container of a pod spec's containers: the one declaring a port, else the
+ * first (the runtime's Deployment, Service port, probes and the ingress's own probing use it).
+ */
+export function servingContainerIndex(containers: readonly unknown[]): number {
+  const i = containers.findIndex(declaresPorts);
+  return i < 0 ? 0 : i;
+}
+
 /** Serving container = the only container, or (multi-container) one that declares ports. */
 function roleOf(containers: unknown[], i: number): ContainerRole {
   if (containers.length === 1) return 'serving';
-  const c = containers[i];
-  return isObj(c) && Array.isArray(c.ports) && c.ports.length > 0 ? 'serving' : 'sidecar';
+  return declaresPorts(containers[i]) ? 'serving' : 'sidecar';
 }
 
 function portCount(containers: unknown[]): number {

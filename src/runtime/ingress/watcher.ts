@@ -24,9 +24,9 @@ import type { ProbeSpec } from './pods';
 import type { LogFn, RevisionInfo } from './proxy';
 import { buildRouteTable, RouteTable } from './table';
 import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
+import { servingContainerIndex } from '../../core/rules/podspec';
 import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
 import type { RevisionObject, RouteObject } from '../../core/types';
-import { servingContainerIndex } from '../controller/resources/revision';
 
 /** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
 export interface RevisionTimeouts {
@@ -62,7 +62,7 @@ export function revisionTimeouts(revision: unknown): RevisionTimeouts {
 export function revisionProbe(revision: unknown): ProbeSpec {
   const rev = revision as RevisionObject | undefined;
   const containers: any[] = (rev?.spec?.containers as any[] | undefined) ?? [];
-  const c: any = rev?.spec ? containers[servingContainerIndex(rev)] : undefined;
+  const c: any = rev?.spec ? containers[servingContainerIndex(containers)] : undefined;
   if (c === undefined) return { kind: 'tcp' };
   if (c.startupProbe) return { kind: 'none' };
   const p: any = c.readinessProbe;

@@ -174,7 +174,7 @@ describe('seed 000 — Knative sample API usage', () => {
 describe('function-style revision', () => {
   let h: Harness;
   afterEach(async () => h.stop());
-  test('containerConcurrency 1 and timeoutSeconds 20 stay on the Revision; the Deployment gets terminationGracePeriodSeconds 20 and no containerConcurrency (not enforced yet)', async () => {
+  test('containerConcurrency 1 and timeoutSeconds 20 stay on the Revision; the Deployment gets terminationGracePeriodSeconds 20 and no containerConcurrency (the ingress enforces it per pod from the Revision)', async () => {
     h = await startHarness();
     await applyService(h, ksvc('fn', { template: { spec: { ...image('gcr.io/example/fn:1'), containerConcurrency: 1, timeoutSeconds: 20 } } }));
     const svc = await serviceSettled(h, 'fn');
