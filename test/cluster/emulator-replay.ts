@@ -235,7 +235,7 @@ export async function startReplay(opts: { dir: string; controlPlaneFiles: string
   const fd = fs.openSync(logFile, 'a');
   const env = controllerEnv(cp, 'serving-controller-emulator');
   const child: ChildProcess = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dir, ...env, KUBECONFIG: kubeconfig, ADMIN_PORT: '0' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dir, ...env, KUBECONFIG: kubeconfig, ADMIN_PORT: '0', STATS_PORT: '0' },
     stdio: ['ignore', fd, fd],
   });
   fs.closeSync(fd);
