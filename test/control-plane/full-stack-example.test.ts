@@ -3,8 +3,8 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { example } from '../../examples/full-stack/main';
 import { ServingControlPlane } from '../../src/control-plane';
 import { admit, parseServingConfig } from '../../src/core';
-import { schemaViolations } from '../support/schema-validator';
 import { KubeObject } from '../../src/core/types';
+import { schemaViolations } from '../support/schema-validator';
 
 function synthExample(): { charts: string[]; objects: KubeObject[] } {
   const app = new App();

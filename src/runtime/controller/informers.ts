@@ -9,8 +9,8 @@
  *  - handlers get (old, new) / obj so controllers can enqueue themselves or their owners.
  */
 import { KubeClient, Resource, WatchHandle, isGone, resourceId } from './client';
-import { Logger, silentLogger } from '../common/log';
 import type { KubeObject } from '../../core/types';
+import { Logger, silentLogger } from '../common/log';
 
 export interface EventHandler<T> {
   onAdd?(obj: T): void;

@@ -7,8 +7,8 @@
  */
 import { KubeClient, R, isConflict } from './client';
 import { Clock, microTime, realClock } from './clock';
-import { Logger, silentLogger } from '../common/log';
 import type { KubeObject } from '../../core/types';
+import { Logger, silentLogger } from '../common/log';
 
 export interface LeaderElectorOptions {
   namespace: string;
