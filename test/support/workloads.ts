@@ -119,6 +119,19 @@ interface PodState {
   gone: boolean;
 }
 
+/** The deployment controller's Available condition (minimum availability = all replicas ready here). */
+function availableCondition(ready: number, replicas: number, ts: string): Record<string, string> {
+  const ok = ready >= replicas;
+  return {
+    type: 'Available',
+    status: ok ? 'True' : 'False',
+    reason: ok ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+    message: ok ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+    lastUpdateTime: ts,
+    lastTransitionTime: ts,
+  };
+}
+
 export class WorkloadSimulator {
   private readonly deployments = type('deployments', 'apps');
   private readonly pods = type('pods', '');
@@ -252,14 +265,7 @@ export class WorkloadSimulator {
 
     const ready = healthy ? replicas : 0;
     const conditions = [
-      {
-        type: 'Available',
-        status: ready >= replicas ? 'True' : 'False',
-        reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-        lastUpdateTime: ts,
-        lastTransitionTime: ts,
-      },
+      availableCondition(ready, replicas, ts),
       deadlinePassed && ready < replicas
         ? {
           type: 'Progressing',
@@ -533,14 +539,7 @@ export class WorkloadSimulator {
     const ts = timestamp(this.now());
     const complete = updatedReady >= replicas && live.length === updated.length;
     const conditions = [
-      {
-        type: 'Available',
-        status: ready >= replicas ? 'True' : 'False',
-        reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-        lastUpdateTime: ts,
-        lastTransitionTime: ts,
-      },
+      availableCondition(ready, replicas, ts),
       deadlinePassed && !complete
         ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-${hash}" has timed out progressing.`, lastUpdateTime: ts, lastTransitionTime: ts }
         : {
