@@ -184,6 +184,11 @@ project.addTask('bench:ingress', {
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/ingress.ts', receiveArgs: true }],
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
 });
+project.addTask('bench:autoscale', {
+  description: 'Benchmark: cold start added over a 500 ms backend start-up, scale up/to zero, lost requests and RSS per 10,000 held requests (bundled controller + ingress, API emulator in pod mode)',
+  steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/autoscale.ts', receiveArgs: true }],
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+});
 // Upstream Knative's decider, built from test/autoscaler-upstream (cached) for the differential test.
 project.gitignore.exclude('/test/autoscaler-upstream/.bin/');
 project.addTask('autoscale:replay', {
