@@ -6,6 +6,7 @@ export * from './hosts';
 export * from './routing';
 export * from './conditions';
 export * from './traffic';
+export * from './rollout';
 export * from './rules';
 export * from './quantity';
 export * from './go-json';

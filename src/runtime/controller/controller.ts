@@ -60,9 +60,22 @@ export interface ControllerOptions {
   autoscalerTickMs?: number;
   /** false: the autoscaler's gate requeues run only from `tick()` once due (fake clocks). Default true. */
   autoscalerTimers?: boolean;
+  /**
+   * false: requeues a reconciler schedules (`ReconcilerContext.enqueueAfter`, e.g. a Route's next
+   * rollout step) run only from `runDueRequeues()` once due on the clock (fake clocks). Default true.
+   */
+  requeueTimers?: boolean;
 }
 
 type AnyReconciler = KindReconciler<any>;
+
+interface ScheduledRequeue {
+  kind: string;
+  key: string;
+  /** Due time on the controller's clock (ms since the epoch). */
+  due: number;
+  timer?: NodeJS.Timeout;
+}
 
 interface KindRuntime {
   reconciler: AnyReconciler;
@@ -90,6 +103,7 @@ export class Controller {
     configMaps: Informer<KubeObject>;
   };
   private readonly kinds: Record<string, KindRuntime>;
+  private readonly scheduled = new Map<string, ScheduledRequeue>();
   private readonly ctx: ReconcilerContext;
   private readonly elector?: LeaderElector;
   private leading = false;
@@ -157,6 +171,7 @@ export class Controller {
         clusterDomain: this.clusterDomain,
       } as IngressTarget,
       labelerMemo: new Map(),
+      enqueueAfter: (kind, key, delayMs) => this.enqueueAfter(kind, key, delayMs),
     };
     this.kinds = {};
     for (const r of RECONCILERS) this.kinds[r.kind] = { reconciler: r, queue: new WorkQueue(r.kind), workers: [] };
@@ -208,6 +223,53 @@ export class Controller {
   /** All caches synced (used by /readyz). */
   get synced(): boolean {
     return Object.values(this.informers).every((i) => i.hasSynced);
+  }
+
+  /**
+   * A requeue scheduled by a reconciler: kept with its due time on the clock; a real timer fires it
+   * unless `requeueTimers` is false. An earlier schedule for the same key wins. Scheduled requeues
+   * do not count as pending work (`idle`), as a far step of a rollout is not.
+   */
+  private enqueueAfter(kind: string, key: string, delayMs: number): void {
+    if (!this.kinds[kind]) throw new Error(`enqueueAfter: unknown kind ${kind}`);
+    const id = `${kind}\0${key}`;
+    const due = this.clock.now().getTime() + Math.max(0, delayMs);
+    const prev = this.scheduled.get(id);
+    if (prev && prev.due <= due) return;
+    if (prev?.timer) clearTimeout(prev.timer);
+    const entry: ScheduledRequeue = { kind, key, due };
+    if (this.opts.requeueTimers !== false) {
+      entry.timer = setTimeout(() => {
+        if (this.scheduled.get(id) === entry) this.scheduled.delete(id);
+        if (this.leading) this.enqueue(kind, key);
+      }, Math.max(0, delayMs));
+      entry.timer.unref?.();
+    }
+    this.scheduled.set(id, entry);
+  }
+
+  /** Enqueue the scheduled requeues due on the clock (with `requeueTimers: false`); returns how many. */
+  runDueRequeues(): number {
+    const now = this.clock.now().getTime();
+    let n = 0;
+    for (const [id, e] of [...this.scheduled]) {
+      if (e.due > now) continue;
+      if (e.timer) clearTimeout(e.timer);
+      this.scheduled.delete(id);
+      if (this.leading) this.enqueue(e.kind, e.key);
+      n++;
+    }
+    return n;
+  }
+
+  /** Scheduled requeues (kind, key, due time on the clock in ms), soonest first. */
+  scheduledRequeues(): Array<{ kind: string; key: string; due: number }> {
+    return [...this.scheduled.values()].map(({ kind, key, due }) => ({ kind, key, due })).sort((a, b) => a.due - b.due);
+  }
+
+  private clearScheduled(): void {
+    for (const e of this.scheduled.values()) if (e.timer) clearTimeout(e.timer);
+    this.scheduled.clear();
   }
 
   private enqueue(kind: string, key: string): void {
@@ -320,6 +382,7 @@ export class Controller {
     this.leading = false;
     this.autoscaler.stopLeading();
     this.log.info('stopped leading; reconcilers paused');
+    this.clearScheduled();
     for (const k of Object.values(this.kinds)) {
       k.queue.shutDown();
       k.queue = new WorkQueue(k.reconciler.kind);
@@ -374,6 +437,7 @@ export class Controller {
     if (this.stopping) return;
     this.stopping = true;
     this.autoscaler.stopLeading();
+    this.clearScheduled();
     const running = Object.values(this.kinds).flatMap((k) => {
       k.queue.shutDown();
       return k.workers;
@@ -390,6 +454,7 @@ export class Controller {
     this.stopping = true;
     this.leading = false;
     this.autoscaler.stopLeading();
+    this.clearScheduled();
     for (const k of Object.values(this.kinds)) k.queue.shutDown();
     void this.elector?.stop(false);
     for (const i of Object.values(this.informers)) i.stop();

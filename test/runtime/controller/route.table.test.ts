@@ -31,6 +31,25 @@ const rev = (name: string, ready = true, extra: any = {}): KubeObject => revisio
 });
 
 const LATEST = [{ configurationName: 'web', latestRevision: true, percent: 100 }];
+const ROLLOUT = 'networking.internal.knative.dev/rollout';
+const NOW_NS = Date.parse(NOW) * 1e6;
+const BASELINE = '{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":100}],"stepParams":{}}]}';
+const activeRev = (name: string): KubeObject => rev(name, true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } });
+/** A Route status as this runtime last wrote it: the rollout state, IngressReady, the split served. */
+const rolloutStatus = (state: string, ingressReady: 'True' | 'Unknown', split: Array<[string, number]>): any => ({
+  observedGeneration: 1,
+  url: 'http://web.default.svc.cluster.local',
+  address: { url: 'http://web.default.svc.cluster.local' },
+  annotations: { [ROLLOUT]: state },
+  traffic: split.map(([revisionName, percent]) => ({ revisionName, latestRevision: true, percent })),
+  conditions: ['AllTrafficAssigned', 'IngressReady', 'CertificateProvisioned', 'Ready'].map((type) => ({
+    type,
+    status: type === 'IngressReady' || type === 'Ready' ? ingressReady : 'True',
+    lastTransitionTime: NOW,
+    ...(type === 'CertificateProvisioned' ? { reason: 'TLSNotEnabled', message: 'external-domain-tls is not enabled' } : {}),
+    ...(ingressReady === 'Unknown' && (type === 'IngressReady' || type === 'Ready') ? { reason: 'RolloutInProgress', message: 'A gradual rollout of the latest revision(s) is in progress.' } : {}),
+  })),
+});
 const placeholder = (name: string, routeOwner = true): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',
@@ -110,18 +129,112 @@ runTable('Route', [
     },
   },
   {
-    name: 'rollout-duration requested → applied at once, reported as not supported',
-    objects: [route(LATEST, { annotations: { 'serving.knative.dev/rollout-duration': '120s' } }), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }),
-      rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } }), placeholder('web')],
+    name: 'rollout-duration, new latest revision → 1 % to it, IngressReady Unknown RolloutInProgress, state kept in status.annotations',
+    objects: [
+      route(LATEST, { annotations: { 'serving.knative.dev/rollout-duration': '120s' }, status: rolloutStatus(BASELINE, 'True', [['web-00001', 100]]) }),
+      config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+      activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+    ],
     key: 'default/web',
     want: ['update routes/status default/web'],
+    check: (actions, _emu, ctl) => {
+      const st = written(actions, 'update routes/status');
+      expect(st.status.traffic).toEqual([
+        { revisionName: 'web-00001', latestRevision: true, percent: 99 },
+        { revisionName: 'web-00002', latestRevision: true, percent: 1 },
+      ]);
+      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'RolloutInProgress', message: 'A gradual rollout of the latest revision(s) is in progress.' });
+      expect(condOf(st, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'RolloutInProgress' });
+      expect(JSON.parse(st.status.annotations[ROLLOUT])).toEqual({
+        configurations: [{
+          configurationName: 'web',
+          percent: 100,
+          revisions: [{ revisionName: 'web-00001', percent: 99 }, { revisionName: 'web-00002', percent: 1 }],
+          stepParams: { starttime: NOW_NS },
+        }],
+      });
+      // nothing scheduled: the steps are planned once this 1 % split is published
+      expect(ctl.scheduledRequeues()).toEqual([]);
+    },
+  },
+  {
+    name: 'rollout just published (IngressReady not True) → steps planned from the time the first step took, next step scheduled',
+    objects: [
+      route(LATEST, {
+        annotations: { 'serving.knative.dev/rollout-duration': '60s' },
+        status: rolloutStatus(`{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":99},{"revisionName":"web-00002","percent":1}],"stepParams":{"starttime":${NOW_NS - 3_200_000_000}}}]}`,
+          'Unknown', [['web-00001', 99], ['web-00002', 1]]),
+      }),
+      config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+      activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+    ],
+    key: 'default/web',
+    want: ['update routes/status default/web'],
+    check: (actions, _emu, ctl) => {
+      const st = written(actions, 'update routes/status');
+      // runtime.md §6's example: the first step took 3.2 s → 4 s steps, 56 s left → 14 steps of 7 %
+      expect(JSON.parse(st.status.annotations[ROLLOUT]).configurations[0].stepParams).toEqual({
+        starttime: NOW_NS - 3_200_000_000, nextStepTime: NOW_NS + 4e9, stepDuration: 4e9, stepSize: 7,
+      });
+      expect(st.status.traffic.map((t: any) => t.percent)).toEqual([99, 1]);
+      expect(ctl.scheduledRequeues()).toEqual([{ kind: 'Route', key: 'default/web', due: Date.parse(NOW) + 4000 }]);
+    },
+  },
+  {
+    name: 'config-network rollout-duration (no annotation): a due step moves 7 % and schedules the next',
+    objects: [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: 'knative-serving' }, data: { 'rollout-duration': '60' } } as any,
+      route(LATEST, {
+        status: rolloutStatus(`{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":92},{"revisionName":"web-00002","percent":8}],"stepParams":{"starttime":${NOW_NS - 7_200_000_000},"nextStepTime":${NOW_NS},"stepDuration":4000000000,"stepSize":7}}]}`,
+          'Unknown', [['web-00001', 92], ['web-00002', 8]]),
+      }),
+      config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+      activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+    ],
+    key: 'default/web',
+    want: ['update routes/status default/web'],
+    check: (actions, _emu, ctl) => {
+      const st = written(actions, 'update routes/status');
+      expect(st.status.traffic.map((t: any) => [t.revisionName, t.percent])).toEqual([['web-00001', 85], ['web-00002', 15]]);
+      expect(JSON.parse(st.status.annotations[ROLLOUT]).configurations[0].stepParams.nextStepTime).toBe(NOW_NS + 4e9);
+      expect(ctl.scheduledRequeues()).toEqual([{ kind: 'Route', key: 'default/web', due: Date.parse(NOW) + 4000 }]);
+    },
+  },
+  {
+    name: 'no rollout-duration: the split is applied at once and the desired state recorded as the baseline',
+    objects: [
+      route(LATEST, {
+        status: rolloutStatus('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":99},{"revisionName":"web-00002","percent":1}],"stepParams":{"starttime":5}}]}',
+          'Unknown', [['web-00001', 99], ['web-00002', 1]]),
+      }),
+      config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+      activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+    ],
+    key: 'default/web',
+    want: ['update revisions default/web-00001', 'update routes/status default/web'],
     check: (actions) => {
       const st = written(actions, 'update routes/status');
-      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'True', reason: 'GradualRolloutNotSupported' });
-      expect(condOf(st, 'IngressReady').message).toMatch(/rollout-duration 120s requested, but gradual rollout is not supported by this runtime/);
-      expect(condOf(st, 'Ready')?.status).toBe('True');
-      expect(st.status.annotations['serving.knative.dev/rollout-duration-unsupported']).toMatch(/not supported/);
-      expect(st.status.traffic).toEqual([{ revisionName: 'web-00001', latestRevision: true, percent: 100 }]);
+      expect(st.status.traffic).toEqual([{ revisionName: 'web-00002', latestRevision: true, percent: 100 }]);
+      expect(condOf(st, 'IngressReady')?.status).toBe('True');
+      expect(st.status.annotations[ROLLOUT]).toBe('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00002","percent":100}],"stepParams":{}}]}');
+    },
+  },
+  {
+    name: 'unusable rollout state (revision percents do not add up) → discarded, the new revision gets its percent at once',
+    objects: [
+      route(LATEST, {
+        annotations: { 'serving.knative.dev/rollout-duration': '120s' },
+        status: rolloutStatus('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":90}],"stepParams":{}}]}', 'True', [['web-00001', 100]]),
+      }),
+      config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+      activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+    ],
+    key: 'default/web',
+    want: ['update revisions default/web-00001', 'update routes/status default/web'],
+    check: (actions) => {
+      const st = written(actions, 'update routes/status');
+      expect(st.status.traffic).toEqual([{ revisionName: 'web-00002', latestRevision: true, percent: 100 }]);
+      expect(condOf(st, 'IngressReady')?.status).toBe('True');
     },
   },
   {

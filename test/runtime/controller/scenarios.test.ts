@@ -267,16 +267,20 @@ describe('seed 002 — stock-service gray release', () => {
 describe('rollout-duration', () => {
   let h: Harness;
   afterEach(async () => h.stop());
-  test('is reported as unsupported on Route and Service; the new revision gets 100% at once', async () => {
+  test('the new revision starts at 1 %; Route and Service stay not Ready while the rollout runs (steps: rollout.test.ts)', async () => {
     h = await startHarness();
     const ann = { 'serving.knative.dev/rollout-duration': '300s' };
     await applyService(h, ksvc('slow', { template: { spec: image('gcr.io/example/app:1') } }, { annotations: ann }));
     await serviceSettled(h, 'slow');
     await applyService(h, ksvc('slow', { template: { spec: image('gcr.io/example/app:2') } }, { annotations: ann }));
-    const svc = await serviceSettled(h, 'slow', (s) => s.status.latestReadyRevisionName === 'slow-00002');
-    expect(traffic(svc)).toEqual([{ revisionName: 'slow-00002', latestRevision: true, percent: 100 }]);
-    expect(svc.status.annotations['serving.knative.dev/rollout-duration-unsupported']).toMatch(/gradual rollout is not supported by this runtime/);
+    const svc = (await h.emu.waitFor('ksvc', NS, 'slow', (o) => o?.status?.latestReadyRevisionName === 'slow-00002' && traffic(o!).length === 2, 10_000))!;
+    expect(traffic(svc)).toEqual([
+      { revisionName: 'slow-00001', latestRevision: true, percent: 99 },
+      { revisionName: 'slow-00002', latestRevision: true, percent: 1 },
+    ]);
+    expect(svc.status.conditions.find((c: any) => c.type === 'RoutesReady')).toMatchObject({ status: 'Unknown', reason: 'RolloutInProgress' });
+    expect(svc.status.annotations).toBeUndefined();
     const route = h.emu.get('routes', NS, 'slow')!;
-    expect(route.status.conditions.find((c: any) => c.type === 'IngressReady')).toMatchObject({ status: 'True', reason: 'GradualRolloutNotSupported' });
+    expect(route.status.conditions.find((c: any) => c.type === 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'RolloutInProgress' });
   });
 });

@@ -25,7 +25,7 @@ export interface Row {
   /** e.g. 'create configurations default/foo', 'update services/status default/foo', 'delete revisions default/x' */
   want: string[];
   wantErr?: boolean | RegExp;
-  check?: (actions: RecordedAction[], emu: KubeApiEmulator) => void;
+  check?: (actions: RecordedAction[], emu: KubeApiEmulator, ctl: Controller) => void;
   /** Requests that fail during this reconcile (see `induceFailure`). */
   withReactors?: FailureSpec[];
   /**
@@ -112,7 +112,7 @@ export function runTable(kind: Kind, rows: Row[]): void {
           throw err;
         }
         expect(actions.map(describeAction)).toEqual(row.want);
-        row.check?.(actions, emu);
+        row.check?.(actions, emu, ctl);
         if (row.thenConverges) {
           emu.clearInjections();
           await cachesCaughtUp(ctl, actions);

@@ -53,6 +53,11 @@ export interface ReconcilerContext {
    * namespace-wide scan is skipped while nothing changed (re-done at least every 5 minutes).
    */
   labelerMemo?: Map<string, { sig: string; at: number }>;
+  /**
+   * Reconcile `key` of `kind` again after `delayMs` (Knative's `EnqueueAfter`; e.g. a Route's next
+   * rollout step). Absent when no work queue runs (tests driving `reconcileOnce`).
+   */
+  enqueueAfter?(kind: string, key: string, delayMs: number): void;
 }
 
 /** A reconcile error that should not be logged loudly (e.g. requeue after a 409). */

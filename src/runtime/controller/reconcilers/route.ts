@@ -1,9 +1,17 @@
 /**
  * Route reconciler (reference §7.3–7.5): URL, traffic resolution, address, one cluster-local
  * placeholder Service per traffic name, conditions. The bundled ingress reads the Route status
- * directly, so IngressReady is True as soon as all traffic is assigned. Gradual rollout
- * (rollout-duration > 0) is not implemented by this runtime: the split is applied at once and
- * the fact is reported on IngressReady's reason/message and in status.annotations.
+ * directly, so `status.traffic` is what it serves.
+ *
+ * Gradual rollout (runtime.md §6, core/rollout): with a rollout duration (the Route's
+ * `serving.knative.dev/rollout-duration`, else config-network's `rollout-duration`) a new latest
+ * revision of an untagged `latestRevision: true` target starts at 1 % and takes the rest in
+ * steps; `status.traffic` shows the intermediate split, IngressReady is `Unknown
+ * RolloutInProgress` meanwhile, and the Route is requeued at the next step time. The state is
+ * kept in `status.annotations` (`networking.internal.knative.dev/rollout`; upstream keeps it on
+ * the KIngress, which this runtime does not have), so a restarted controller resumes from it.
+ * The ingress picks each status up from its watch; the status being written stands for
+ * upstream's "KIngress ready" when the step parameters are computed.
  */
 import { IndexDeclaration, KindReconciler, Listers, ReconcilerContext, Watch, labelIndex, watchOwned, watchSelf } from './base';
 import { deleteChildren, ensureChild } from './child';
@@ -12,6 +20,10 @@ import {
   ROUTE_CONDITIONS, ROUTE_CONDITION_ALL_TRAFFIC_ASSIGNED as ASSIGNED, ROUTE_CONDITION_CERTIFICATE_PROVISIONED as CERT,
   ROUTE_CONDITION_INGRESS_READY as INGRESS,
 } from '../../../core/conditions';
+import {
+  ROLLOUT_IN_PROGRESS_MESSAGE, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_STATE_ANNOTATION, Rollout, applyRolloutToTraffic, buildRollout,
+  observeRolloutReady, parseRollout, rolloutDone, serializeRollout, stepRollout,
+} from '../../../core/rollout';
 import { rolloutDurationSeconds } from '../../../core/rules/annotations';
 import { resolveRouteTraffic } from '../../../core/traffic';
 import type { KubeObject, RouteObject } from '../../../core/types';
@@ -121,7 +133,25 @@ export const routeReconciler: KindReconciler<RouteObject> = {
       return;
     }
     set.markTrue(st, ASSIGNED, now);
-    st.traffic = result.traffic;
+    // Gradual rollout (upstream reconcileRollout): without a duration the desired state is
+    // recorded as is, so a later rollout has a baseline to start from.
+    const durationSeconds = rolloutSeconds(route, cfg.network.rolloutDurationSeconds);
+    const goal = buildRollout(route.spec?.traffic, lookup);
+    let rollout: Rollout = goal;
+    if (durationSeconds > 0) {
+      const nowMs = now.getTime();
+      let prev = parseRollout(st.annotations?.[ROLLOUT_STATE_ANNOTATION]);
+      const ingressReady = (st.conditions ?? []).find((c: { type: string }) => c.type === INGRESS);
+      // The previous state is what the ingress serves (it reads this status); while IngressReady
+      // is not True, a just-started rollout gets its step parameters.
+      if (prev && ingressReady?.status !== 'True') prev = observeRolloutReady(prev, nowMs, durationSeconds);
+      const step = stepRollout(goal, prev, nowMs);
+      rollout = step.rollout;
+      if (step.nextStepTime > 0) ctx.enqueueAfter?.('Route', `${ns}/${name}`, step.nextStepTime - nowMs);
+    }
+    const rolling = !rolloutDone(rollout);
+    st.traffic = rolling ? applyRolloutToTraffic(result.traffic, rollout) : result.traffic;
+    st.annotations = { ...(st.annotations ?? {}), [ROLLOUT_STATE_ANNOTATION]: serializeRollout(rollout) };
     // The routing contract (core/routing), the one the ingress serves: resolved whenever result.ok.
     const contract = routing!;
     st.address = { url: contract.addressUrl };
@@ -142,18 +172,9 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     await deleteChildren(ctx, route, R.k8sServices, placeholders.filter((p) => !wanted.has(p.metadata.name!)));
 
     // Ingress: ours reads the Route status directly.
-    const rollout = rolloutSeconds(route, cfg.network.rolloutDurationSeconds);
-    if (rollout > 0) {
-      const msg = `rollout-duration ${rollout}s requested, but gradual rollout is not supported by this runtime; the traffic split was applied at once.`;
-      st.annotations = { ...(st.annotations ?? {}), [A.rolloutUnsupported]: msg };
-      set.markTrueWithReason(st, INGRESS, 'GradualRolloutNotSupported', msg, now);
-    } else {
-      if (st.annotations) {
-        delete st.annotations[A.rolloutUnsupported];
-        if (Object.keys(st.annotations).length === 0) delete st.annotations;
-      }
-      set.markTrue(st, INGRESS, now);
-    }
+    if (st.annotations?.[A.rolloutUnsupported] !== undefined) delete st.annotations[A.rolloutUnsupported];
+    if (rolling) set.markUnknown(st, INGRESS, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_IN_PROGRESS_MESSAGE, now);
+    else set.markTrue(st, INGRESS, now);
     set.markTrueWithReason(st, CERT, 'TLSNotEnabled', 'external-domain-tls is not enabled', now);
 
     await labelRoute(ctx, route, true);
