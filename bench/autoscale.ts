@@ -374,6 +374,7 @@ async function main(): Promise<void> {
     const rows: Array<[string, string]> = [
       [`cold starts (${COLD}, one at a time)`, `latency p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms; backend start-up measured p50 ${pct(startups, 50)} ms`],
       ['cold start added over the backend start-up', `p50 ${pct(added, 50)} ms, p99 ${pct(added, 99)} ms, max ${Math.max(...added)} ms (target p50 ≤ 50 ms)`],
+      ['  added per cold start, in order (ms)', added.join(' ')],
       [`scale up 0 → ${N_PODS} (C=${CONCURRENCY}, target ${TARGET})`, `${r2(scaleUpS)} s to ${N_PODS} ready pods (replicas then ${desiredAtN}; max replicas seen ${maxReplicas}; desiredReplicas after 4 s more ${desiredHeld})`],
       ['scale to zero after the load stops', `${r2(toZeroS)} s to replicas 0, ${r2(podsGoneS)} s to no pods (stable-window 6s, scale-to-zero-grace-period 6s, tick 2 s)`],
       ['requests', `${total} sent, ${lost} without a 2xx`],
