@@ -367,7 +367,7 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * routes by host, tag and weighted split to the revisions' pods, enforces `containerConcurrency`
  * and holds requests for a revision without a ready pod (the activator's job), pushing request
  * statistics to the autoscaler. There is no admission webhook, and DomainMappings, TLS,
- * h2c/gRPC, gradual rollout, tag-to-digest resolution and Kubernetes Events are not implemented.
+ * h2c/gRPC, tag-to-digest resolution and Kubernetes Events are not implemented.
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
  * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,

@@ -11,7 +11,7 @@
  * tests in test/core/runtime-support.test.ts name the runtime code each check stands for).
  */
 import { ConfigMapData, parseServingConfig, ServingConfig } from './config';
-import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, ROLLOUT_DURATION_KEYS, rolloutDurationSeconds } from './rules/annotations';
+import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, rolloutDurationSeconds } from './rules/annotations';
 import type { Violation } from './rules/violation';
 import type { KubeObject } from './types';
 
@@ -49,14 +49,22 @@ function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-/** `serving.knative.dev/rollout-duration` > 0 on a Service or Route (src/runtime/controller/reconcilers/route.ts). */
-function rolloutDuration(out: Violation[], annotations: Record<string, string>): void {
-  const kv = pick(annotations, ROLLOUT_DURATION_KEYS);
+/**
+ * `serving.knative.dev/rollout-duration` > 0 on a Service or Route: the runtime rolls the main
+ * traffic's `latestRevision` targets gradually (src/core/rollout.ts), but not a tag's own host:
+ * each tagged `latestRevision` target is reported (src/core/rollout.ts buildRollout).
+ */
+function rolloutDuration(out: Violation[], annotations: Record<string, string>, spec: Record<string, unknown>, kind: string): void {
   const s = rolloutDurationSeconds(annotations);
-  if (kv === undefined || s === undefined || s <= 0) return;
-  out.push(warning(`metadata.annotations.${kv[0]}`, kv[1],
-    'gradual rollout is not supported by the bundled runtime: a new traffic split is applied at once and the Route reports '
-    + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)'));
+  if (s === undefined || s <= 0 || !Array.isArray(spec.traffic)) return;
+  spec.traffic.forEach((tt: unknown, i: number) => {
+    if (!isRecord(tt) || typeof tt.tag !== 'string' || tt.tag === '' || tt.latestRevision === false) return;
+    const latest = kind === 'Service' ? !tt.revisionName : !tt.revisionName && !!tt.configurationName;
+    if (!latest) return;
+    out.push(warning(`spec.traffic[${i}].tag`, tt.tag,
+      'the bundled runtime rolls only the main traffic gradually (rollout-duration): this tag\'s own host moves to a new latest revision at once '
+      + '(upstream Knative rolls it over the duration too)'));
+  });
 }
 
 /** `autoscaling.knative.dev/*` of a revision template or Revision (src/runtime/controller/resources/revision.ts). */
@@ -194,7 +202,7 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
   const spec: Record<string, unknown> = isRecord(obj.spec) ? obj.spec : {};
   switch (obj.kind) {
     case 'Service':
-      rolloutDuration(out, annotations);
+      rolloutDuration(out, annotations, spec, 'Service');
       template(out, spec.template, config);
       break;
     case 'Configuration':
@@ -205,7 +213,7 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       revisionSpec(out, spec, 'spec');
       break;
     case 'Route':
-      rolloutDuration(out, annotations);
+      rolloutDuration(out, annotations, spec, 'Route');
       break;
     case 'DomainMapping': {
       out.push(warning('metadata.name', meta.name,
@@ -258,16 +266,6 @@ export function unsupportedConfigSettings(data: ConfigMapData, clusterDomain?: s
     const d = data?.[configMap];
     return d ? pick(d, keys) : undefined;
   };
-  const rollout = raw('config-network', 'rollout-duration', 'rolloutDuration');
-  if (rollout && cfg.network.rolloutDurationSeconds > 0) {
-    out.push({
-      configMap: 'config-network',
-      key: rollout[0],
-      value: rollout[1],
-      message: 'gradual rollout is not supported by the bundled runtime: a new traffic split is applied at once and each Route reports '
-        + 'IngressReady with reason GradualRolloutNotSupported (upstream Knative shifts traffic over this duration)',
-    });
-  }
   for (const [flag, message] of UNSUPPORTED_FLAGS) {
     const f = raw('config-features', flag);
     if (f && cfg.features[flag] !== 'Disabled') out.push({ configMap: 'config-features', key: f[0], value: f[1], message });

@@ -55,8 +55,8 @@ export interface NetworkSettings {
   /**
    * Cluster-wide gradual rollout duration for `latestRevision` targets (whole seconds).
    *
-   * Upstream Knative only: the bundled runtime applies a new split at once and reports
-   * `GradualRolloutNotSupported` on the Route (synthesis warns when this is above zero).
+   * The bundled runtime rolls the main traffic as upstream does (a Route's `status.traffic`
+   * shows each step); a tag's own host moves to a new latest revision at once.
    * @default - no gradual rollout (key not rendered)
    */
   readonly rolloutDuration?: Duration;

@@ -170,25 +170,38 @@ describe('unsupportedSettings: revision spec', () => {
 });
 
 describe('unsupportedSettings: other kinds', () => {
-  test('Service: rollout-duration, template annotations and spec, in that order, with template paths', () => {
-    const svc = service({ 'autoscaling.knative.dev/window': '90s', 'autoscaling.knative.dev/target-burst-capacity': '10' },
-      { containerConcurrency: 2, containers: [{ image: 'img', ports: [{ name: 'h2c', containerPort: 8080 }] }] },
-      { 'serving.knative.dev/rollout-duration': '300s' });
+  test('Service: rollout-duration (a tagged latest target), template annotations and spec, in that order, with template paths', () => {
+    const svc = {
+      ...service({ 'autoscaling.knative.dev/window': '90s', 'autoscaling.knative.dev/target-burst-capacity': '10' },
+        { containerConcurrency: 2, containers: [{ image: 'img', ports: [{ name: 'h2c', containerPort: 8080 }] }] },
+        { 'serving.knative.dev/rollout-duration': '300s' }),
+    };
+    svc.spec = { ...svc.spec, traffic: [{ latestRevision: true, percent: 100 }, { tag: 'latest', latestRevision: true, percent: 0 }] };
     expect(paths(svc)).toEqual([
-      'metadata.annotations.serving.knative.dev/rollout-duration',
+      'spec.traffic[1].tag',
       'spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity',
       'spec.template.spec.containers[0].ports[0].name',
     ]);
   });
 
-  test('rollout-duration: only a positive duration is reported, in any spelling the runtime reads', () => {
-    const route = (a: Record<string, string>): KubeObject => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r', annotations: a }, spec: {} });
+  test('rollout-duration: the runtime rolls the main traffic (core/rollout); only tagged latestRevision targets are reported, with a positive duration in any spelling', () => {
+    const traffic = [
+      { configurationName: 'c', latestRevision: true, percent: 90 },
+      { tag: 'pinned', revisionName: 'c-1', percent: 10 },
+      { tag: 'off', configurationName: 'c', latestRevision: false, percent: 0 },
+      { tag: 'next', configurationName: 'c', percent: 0 },
+    ];
+    const route = (a: Record<string, string>, t: unknown[] = traffic): KubeObject =>
+      ({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'r', annotations: a }, spec: { traffic: t } });
+    expect(paths(route({ 'serving.knative.dev/rollout-duration': '2m' }, traffic.slice(0, 3)))).toEqual([]);
     expect(paths(route({ 'serving.knative.dev/rollout-duration': '0s' }))).toEqual([]);
-    expect(paths(route({ 'serving.knative.dev/rollout-duration': '2m' }))).toEqual(['metadata.annotations.serving.knative.dev/rollout-duration']);
-    expect(paths(route({ 'serving.knative.dev/rolloutDuration': '120s' }))).toEqual(['metadata.annotations.serving.knative.dev/rolloutDuration']);
+    expect(paths(route({ 'serving.knative.dev/rollout-duration': '2m' }))).toEqual(['spec.traffic[3].tag']);
+    expect(paths(route({ 'serving.knative.dev/rolloutDuration': '120s' }))).toEqual(['spec.traffic[3].tag']);
     // Bare seconds are not a Go duration: admission rejects them, and the runtime does not read them.
     expect(paths(route({ 'serving.knative.dev/rollout-duration': '120' }))).toEqual([]);
-    expect(unsupportedSettings(route({ 'serving.knative.dev/rollout-duration': '2m' }))[0].message).toContain('GradualRolloutNotSupported');
+    expect(unsupportedSettings(route({ 'serving.knative.dev/rollout-duration': '2m' }))[0]).toMatchObject({
+      value: 'next', message: expect.stringContaining('this tag\'s own host moves to a new latest revision at once'),
+    });
   });
 
   test('Configuration: template checks only', () => {
@@ -216,13 +229,12 @@ describe('unsupportedSettings: other kinds', () => {
 });
 
 describe('unsupportedConfigSettings', () => {
-  test('non-default rollout-duration and autodetect-http2 are reported with map, key, value and reason; container-concurrency is enforced', () => {
+  test('autodetect-http2 is reported with map, key, value and reason; rollout-duration is honoured (core/rollout), container-concurrency enforced', () => {
     expect(unsupportedConfigSettings({
       'config-network': { 'rollout-duration': '300' },
       'config-defaults': { 'container-concurrency': '10' },
       'config-features': { 'autodetect-http2': 'Enabled' },
     })).toEqual([
-      { configMap: 'config-network', key: 'rollout-duration', value: '300', message: expect.stringContaining('gradual rollout is not supported') },
       { configMap: 'config-features', key: 'autodetect-http2', value: 'Enabled', message: expect.stringContaining('HTTP/1.1 only') },
     ]);
   });

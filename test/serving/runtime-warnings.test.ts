@@ -97,7 +97,6 @@ describe('with a ServingControlPlane', () => {
     app.synthYaml();
     const first = BundledRuntimeWarnings.of(app);
     expect(first.map((w) => w.replace(/:.*$/s, ''))).toEqual([
-      '[apps/B] metadata.annotations.serving.knative.dev/rollout-duration',
       `[apps/B] ${TBC}`,
       '[apps/B] spec.template.spec.containers[0].ports[0].name',
       `[apps/A] ${TBC}`,
@@ -106,7 +105,7 @@ describe('with a ServingControlPlane', () => {
     app.synthYaml();
     expect(BundledRuntimeWarnings.of(app)).toEqual(first);
     // of(scope) narrows to the scope.
-    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[3]]);
+    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[2]]);
   });
 
   test('every kind of unsupported setting, through the constructs', () => {
@@ -120,7 +119,11 @@ describe('with a ServingControlPlane', () => {
     new KnService(chart, 'Custom', { image: 'img', autoscaling: { autoscalerClass: AutoscalerClass.custom('my.autoscaler.example.com') } });
     const cfg = new Configuration(chart, 'Cfg', { metadata: { name: 'cfg' }, image: 'img', containerConcurrency: 1, autoscaling: { targetBurstCapacity: 0 } });
     new Revision(chart, 'Rev', { metadata: { name: 'cfg-v1' }, image: 'img', autoscaling: { targetBurstCapacity: 20 } });
-    new Route(chart, 'Route', { traffic: TrafficSplit.create().to(TrafficTarget.configuration(cfg), 100), rolloutDuration: Duration.seconds(30) });
+    // rolled gradually except for the tag's own host
+    new Route(chart, 'Route', {
+      traffic: TrafficSplit.create().to(TrafficTarget.configuration(cfg), 100).tag('next', TrafficTarget.configuration(cfg)),
+      rolloutDuration: Duration.seconds(30),
+    });
     svc.mapDomain('api.example.com', { tlsSecret: Secret.fromSecretName(chart, 'Tls', 'api-tls') });
     app.synthYaml();
     const heads = BundledRuntimeWarnings.of(chart).map((w) => w.replace(/: .*\(got (.*)\)\.$/s, ' = $1'));
@@ -133,7 +136,7 @@ describe('with a ServingControlPlane', () => {
       '[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/class = "my.autoscaler.example.com"',
       '[apps/Cfg] spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity = "0"',
       '[apps/Rev] metadata.annotations.autoscaling.knative.dev/target-burst-capacity = "20"',
-      '[apps/Route] metadata.annotations.serving.knative.dev/rollout-duration = "30s"',
+      '[apps/Route] spec.traffic[1].tag = "next"',
     ].map((h) => expect.stringMatching(new RegExp(`^${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))));
   });
 
@@ -168,7 +171,7 @@ describe('with a ServingControlPlane', () => {
     expect(() => app.synthYaml()).toThrow(/\[apps\/Svc\] .*autoscaling\.knative\.dev\/metric: the bundled runtime's HPA class \(the cluster's default class \(config-autoscaler pod-autoscaler-class: hpa\.autoscaling\.knative\.dev\)\)/);
   });
 
-  test('the control plane\'s own props: rollout duration and autodetect-http2 (a default containerConcurrency is enforced)', async () => {
+  test('the control plane\'s own props: autodetect-http2 (a rollout duration is honoured, a default containerConcurrency enforced)', async () => {
     const app = Testing.app();
     new ServingControlPlane(new Chart(app, 'infra'), 'Serving', {
       network: { rolloutDuration: Duration.seconds(120) },
@@ -177,7 +180,6 @@ describe('with a ServingControlPlane', () => {
     });
     const printed = stderrOf(() => app.synthYaml());
     expect(printed).toEqual([
-      expect.stringMatching(/^Warning: \[infra\/Serving\] network\.rolloutDuration: gradual rollout is not supported .* \(got "120s"\)\.$/),
       expect.stringMatching(/^Warning: \[infra\/Serving\] features\.additionalFlags\["autodetect-http2"\]: .*HTTP\/1\.1 only.* \(got "Enabled"\)\.$/),
     ]);
     expect(BundledRuntimeWarnings.of(app)).toEqual(printed.map((l) => l.replace(/^Warning: /, '')));

@@ -35,6 +35,7 @@ const ROLLOUT = 'networking.internal.knative.dev/rollout';
 const NOW_NS = Date.parse(NOW) * 1e6;
 const BASELINE = '{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":100}],"stepParams":{}}]}';
 const activeRev = (name: string): KubeObject => rev(name, true, { labels: { 'serving.knative.dev/routingState': 'active' }, annotations: { 'serving.knative.dev/routes': 'web' } });
+const withNote = (st: any): any => ({ ...st, annotations: { ...st.annotations, 'serving.knative.dev/rollout-duration-unsupported': 'old note' } });
 /** A Route status as this runtime last wrote it: the rollout state, IngressReady, the split served. */
 const rolloutStatus = (state: string, ingressReady: 'True' | 'Unknown', split: Array<[string, number]>): any => ({
   observedGeneration: 1,
@@ -201,11 +202,11 @@ runTable('Route', [
     },
   },
   {
-    name: 'no rollout-duration: the split is applied at once and the desired state recorded as the baseline',
+    name: 'no rollout-duration: the split is applied at once and the desired state recorded as the baseline; an earlier version\'s note is removed',
     objects: [
       route(LATEST, {
-        status: rolloutStatus('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":99},{"revisionName":"web-00002","percent":1}],"stepParams":{"starttime":5}}]}',
-          'Unknown', [['web-00001', 99], ['web-00002', 1]]),
+        status: withNote(rolloutStatus('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":99},{"revisionName":"web-00002","percent":1}],"stepParams":{"starttime":5}}]}',
+          'Unknown', [['web-00001', 99], ['web-00002', 1]])),
       }),
       config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
       activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
@@ -216,6 +217,7 @@ runTable('Route', [
       const st = written(actions, 'update routes/status');
       expect(st.status.traffic).toEqual([{ revisionName: 'web-00002', latestRevision: true, percent: 100 }]);
       expect(condOf(st, 'IngressReady')?.status).toBe('True');
+      expect(Object.keys(st.status.annotations)).toEqual([ROLLOUT]);
       expect(st.status.annotations[ROLLOUT]).toBe('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00002","percent":100}],"stepParams":{}}]}');
     },
   },

@@ -84,9 +84,8 @@ export const serviceReconciler: KindReconciler<KnServiceObject> = {
       if (route.status?.[k] !== undefined) st[k] = route.status[k];
       else delete st[k];
     }
-    // mirror this runtime's "gradual rollout not supported" note from the Route
-    const note = route.status?.annotations?.[A.rolloutUnsupported];
-    if (note) {st.annotations = { ...(st.annotations ?? {}), [A.rolloutUnsupported]: note };} else if (st.annotations?.[A.rolloutUnsupported]) {
+    // the "gradual rollout not supported" note earlier versions of this runtime left
+    if (st.annotations?.[A.rolloutUnsupported] !== undefined) {
       delete st.annotations[A.rolloutUnsupported];
       if (Object.keys(st.annotations).length === 0) delete st.annotations;
     }

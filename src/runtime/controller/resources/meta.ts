@@ -33,7 +33,7 @@ export const A = {
   metric: 'autoscaling.knative.dev/metric',
   target: 'autoscaling.knative.dev/target',
   progressDeadline: 'serving.knative.dev/progress-deadline',
-  /** Set by this runtime on Route/Service status when a rollout-duration is requested. */
+  /** Left on Route/Service status by earlier versions of this runtime (no gradual rollout then); removed on reconcile. */
   rolloutUnsupported: 'serving.knative.dev/rollout-duration-unsupported',
 } as const;
 
