@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { Harness, applyService, cond, image, isReadyObj, ksvc, newController, settle, startHarness } from './harness';
 import { parseRollout, ROLLOUT_STATE_ANNOTATION } from '../../../src/core/rollout';
 import type { KubeObject } from '../../../src/core/types';
+import { realClock } from '../../../src/runtime/controller/clock';
 import { Controller } from '../../../src/runtime/controller/controller';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
 import { lookupHost, RouteTable } from '../../../src/runtime/ingress/table';
@@ -182,6 +183,23 @@ describe('gradual rollout (fake clock)', () => {
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(100);
   }, 60_000);
+
+  test('on the real clock the controller\'s own timer runs the step: 2 s → 1 % then 99 % one second later', async () => {
+    await h.stop();
+    h = await startHarness({}, { clock: realClock });
+    ctl = h.controller;
+    await applyService(h, ksvc('roll', { template: { spec: image('gcr.io/example/app:1') } }, { annotations: { 'serving.knative.dev/rollout-duration': '2s' } }));
+    await h.emu.waitFor('ksvc', NS, 'roll', (o) => isReadyObj(o), 10_000);
+    await applyService(h, ksvc('roll', { template: { spec: image('gcr.io/example/app:2') } }, { annotations: { 'serving.knative.dev/rollout-duration': '2s' } }));
+    await h.emu.waitFor('routes', NS, 'roll', (o) => split(o).length === 2, 10_000);
+    const started = Date.now();
+    expect(split(routeOf(h))).toEqual([['roll-00001', 99], ['roll-00002', 1]]);
+    await h.emu.waitFor('routes', NS, 'roll', (o) => split(o).length === 1 && split(o)[0][0] === 'roll-00002', 10_000);
+    // one step of 99 % planned 1 s after the 1 % split was published (timer granularity aside)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await h.emu.waitFor('ksvc', NS, 'roll', (o) => isReadyObj(o), 10_000);
+  }, 30_000);
 
   test('a new revision mid-rollout takes 1 % from the newest older one; all older ones then drain newest first', async () => {
     await deploy('gcr.io/example/app:1');
