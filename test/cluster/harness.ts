@@ -165,7 +165,7 @@ export class Cluster {
    * valid `seconds` (default 1 h), optionally bound to a pod.
    */
   public async serviceAccountToken(
-    namespace: string, name: string, opts: { seconds?: number; pod?: { name: string; uid: string }; as?: Identity } = {},
+    namespace: string, name: string, opts: { seconds?: number; pod?: { name: string; uid: string }; as?: Identity; audiences?: string[] } = {},
   ): Promise<string> {
     const core = this.kubeConfig(opts.as ?? 'admin').makeApiClient(k8s.CoreV1Api);
     const tr = await core.createNamespacedServiceAccountToken({
@@ -174,11 +174,11 @@ export class Cluster {
       body: {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenRequest',
-        // No audiences: the API server's own (the issuer), as in the projected token volume the
-        // ServiceAccount admission plugin adds to pods; the Node authorizer lets a node request
-        // only the audiences its pods' volumes name.
+        // No audiences (default): the API server's own (the issuer), as in the projected token
+        // volume the ServiceAccount admission plugin adds to pods; the Node authorizer lets a node
+        // request only the audiences its pods' volumes name.
         spec: {
-          audiences: [],
+          audiences: opts.audiences ?? [],
           expirationSeconds: opts.seconds ?? 3600,
           ...(opts.pod ? { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: opts.pod.name, uid: opts.pod.uid } } : {}),
         },

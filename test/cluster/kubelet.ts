@@ -14,8 +14,14 @@
  *   the pods/binding subresource (no filtering or scoring: there is one node).
  * - kube-proxy and cluster DNS (system:kube-proxy): see kube-proxy.ts.
  *
- * Not played: liveness/startup probes, resource limits, volumes, init containers, exec probes,
- * image pulls (unknown images wait in ErrImagePull).
+ * Volumes: projected serviceAccountToken sources only (a token of the pod's ServiceAccount from the
+ * TokenRequest API with the source's audience and expiry, bound to the pod, written into the pod's
+ * directory and seen by the process containers at their volumeMounts' mountPath through the
+ * preload pod-net.cjs; not rotated, so it lives its expirationSeconds). Other volume kinds are
+ * not mounted.
+ *
+ * Not played: liveness/startup probes, resource limits, other volumes, init containers, exec
+ * probes, image pulls (unknown images wait in ErrImagePull).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -374,6 +380,7 @@ export class Kubelet {
         as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! },
       });
       const kubeconfig = this.cluster.writeKubeconfig(path.join(p.dir, 'kubeconfig'), token, pod.spec?.serviceAccountName ?? 'default', pod.metadata.namespace!);
+      const mounts = await this.projectedMounts(p, pod, c);
       const args: string[] = [...(c.command ?? []).slice(1), ...(c.args ?? [])].map(image.resolveArg);
       const log = fs.openSync(path.join(p.dir, `${c.name}.log`), 'a');
       const env: Record<string, string> = {
@@ -386,6 +393,7 @@ export class Kubelet {
         POD_NET_IP: p.ip,
         CLUSTER_DNS_FILE: this.kubeProxy.dnsFile,
         NODE_OPTIONS: `${st.env.NODE_OPTIONS ?? ''} --require ${POD_NET}`.trim(),
+        ...(mounts.length ? { POD_MOUNTS: JSON.stringify(mounts) } : {}),
       };
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log], cwd: p.dir });
       fs.closeSync(log);
@@ -412,6 +420,35 @@ export class Kubelet {
     st.probe = this.probeOf(c);
     if (!st.probe) st.ready = true;
     else this.scheduleProbe(p, st, st.probe.initialDelayMs);
+  }
+
+  /**
+   * The container's mounts of projected volumes whose sources are serviceAccountTokens: each
+   * token requested (as the node, bound to the pod, with the source's audience and expiry) and
+   * written to `<pod dir>/volumes/<volume>/<path>`. Returns `{ mountPath, hostPath }` pairs for the
+   * preload, which maps the container's paths under mountPath to hostPath.
+   */
+  private async projectedMounts(p: PodState, pod: KObj, c: any): Promise<Array<{ mountPath: string; hostPath: string }>> {
+    const out: Array<{ mountPath: string; hostPath: string }> = [];
+    for (const m of c.volumeMounts ?? []) {
+      const vol = (pod.spec?.volumes ?? []).find((v: any) => v.name === m.name);
+      const sources: any[] = vol?.projected?.sources ?? [];
+      if (!sources.length || !sources.every((src) => src.serviceAccountToken)) continue;
+      const hostPath = path.join(p.dir, 'volumes', m.name);
+      fs.mkdirSync(hostPath, { recursive: true });
+      for (const src of sources) {
+        const t = src.serviceAccountToken;
+        const token = await this.cluster.serviceAccountToken(pod.metadata.namespace!, pod.spec?.serviceAccountName ?? 'default', {
+          as: 'node',
+          pod: { name: pod.metadata.name!, uid: pod.metadata.uid! },
+          audiences: t.audience ? [t.audience] : [],
+          seconds: t.expirationSeconds ?? 3600,
+        });
+        fs.writeFileSync(path.join(hostPath, t.path), token, { mode: 0o600 });
+      }
+      out.push({ mountPath: m.mountPath, hostPath });
+    }
+    return out;
   }
 
   private probeOf(c: any): Probe | undefined {

@@ -4,14 +4,39 @@
 //    listens on the pod's IP (POD_NET_IP) instead, so two pods can both use port 8080;
 //  - cluster DNS: `<service>.<namespace>.svc.<domain>` (and the shorter forms) resolves to the
 //    Service's ClusterIP (ExternalName Services: to their target's address), read from the JSON
-//    file CLUSTER_DNS_FILE that the played kube-proxy keeps up to date from the real API.
+//    file CLUSTER_DNS_FILE that the played kube-proxy keeps up to date from the real API;
+//  - its volume mounts (POD_MOUNTS, JSON [{mountPath, hostPath}], from the played kubelet): a path
+//    under a mountPath is read from the pod's directory instead (fs reads and stats only).
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
 const dns = require('node:dns');
+const path = require('node:path');
 
 const podIp = process.env.POD_NET_IP;
 const dnsFile = process.env.CLUSTER_DNS_FILE;
+const mounts = process.env.POD_MOUNTS ? JSON.parse(process.env.POD_MOUNTS) : [];
+
+if (mounts.length) {
+  const mapPath = (p) => {
+    if (typeof p !== 'string' || !path.isAbsolute(p)) return p;
+    const norm = path.normalize(p);
+    for (const m of mounts) {
+      const mp = path.normalize(m.mountPath).replace(/\/$/, '');
+      if (norm === mp || norm.startsWith(mp + '/')) return path.join(m.hostPath, norm.slice(mp.length));
+    }
+    return p;
+  };
+  for (const fn of ['readFileSync', 'statSync', 'lstatSync', 'existsSync', 'accessSync', 'openSync', 'readdirSync', 'readFile', 'stat', 'lstat', 'access', 'open', 'readdir', 'watch', 'watchFile', 'createReadStream']) {
+    const original = fs[fn];
+    if (typeof original !== 'function') continue;
+    fs[fn] = function mapped(p, ...rest) { return original.call(fs, mapPath(p), ...rest); };
+  }
+  for (const fn of ['readFile', 'stat', 'lstat', 'access', 'open', 'readdir']) {
+    const original = fs.promises[fn];
+    fs.promises[fn] = function mapped(p, ...rest) { return original.call(fs.promises, mapPath(p), ...rest); };
+  }
+}
 
 if (podIp) {
   const original = net.Server.prototype.listen;
