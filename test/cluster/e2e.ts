@@ -4,6 +4,7 @@
  *
  *   FAULTS {"cases":…,"passed":…,"requests":…,"failed_requests":…,"failures":{…}}
  *   RESULT {"apiserver":"v1.37.2","scenarios":N,"scenarios_passed":N,"forbidden":0,"emulator_differences":0,"requests":R,"failed_requests":F}
+ *   AUTOSCALE {...}   (autoscale.test.ts's 0 → N → 0 run, when it ran)
  *
  * Everything is counted from this run: scenarios are the test suites named `scenario: <name>`
  * (passed when every test in it passed; a scenario's last test is its emulator comparison);
@@ -97,6 +98,8 @@ function main(): number {
     requests: scen.sent,
     failed_requests: scen.failed,
   }));
+  // autoscale.test.ts's measured run (scale-up and scale-to-zero seconds, its load's requests).
+  for (const r of records) if (r.type === 'autoscale') console.log('AUTOSCALE ' + JSON.stringify({ ...r, type: undefined }));
   return jest.status ?? 1;
 }
 

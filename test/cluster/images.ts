@@ -51,6 +51,21 @@ function myFunction(env: Record<string, string>): http.RequestListener {
   };
 }
 
+/**
+ * Knative's autoscaling sample (gcr.io/knative-samples/autoscale-go, docs "Autoscale - Go"): a
+ * request `?sleep=<ms>` is answered after that many milliseconds ("Slept for <ms> milliseconds."),
+ * so a client's request holds one unit of concurrency that long. Its other parameters (prime,
+ * bloat: CPU and memory load) are not played and are ignored.
+ */
+function autoscaleGo(): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    req.resume();
+    const ms = Math.max(0, Math.min(Number(url.searchParams.get('sleep') ?? 0) || 0, 60_000));
+    setTimeout(() => res.end(`Slept for ${ms.toFixed(2)} milliseconds.\n`), ms);
+  };
+}
+
 /** Image reference without registry tag/digest details that do not matter here. */
 function repository(image: string): string {
   const noDigest = image.split('@')[0];
@@ -65,6 +80,7 @@ export function resolveImage(image: string, bundleDir: string): ImageKind | unde
   if (repo.endsWith('/knative-sample/rest-api-go')) return { kind: 'app', handler: stockService };
   if (repo.endsWith('/helloworld-go')) return { kind: 'app', handler: helloWorld };
   if (repo.endsWith('/knative-samples/my-function')) return { kind: 'app', handler: myFunction };
+  if (repo.endsWith('/knative-samples/autoscale-go')) return { kind: 'app', handler: autoscaleGo };
   // The runtime images hold node and one bundle at /app/<component>.js (see Dockerfile).
   if (/\/serving-(controller|ingress)$/.test(repo)) {
     return { kind: 'process', resolveArg: (arg) => (arg.startsWith('/app/') ? path.join(bundleDir, arg.slice('/app/'.length)) : arg) };

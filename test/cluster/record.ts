@@ -17,7 +17,9 @@ export type E2eRecord =
   | { type: 'requests'; scope: Scope; name: string; sent: number; failed: number; failures: Record<string, number> }
   /** 403s answered to the runtime's ServiceAccounts by one cluster (and those while a restarted API server was not ready). */
   | { type: 'forbidden'; forbidden: string[]; duringRestarts: string[] }
-  | { type: 'emulator'; scenario: string; objects: number; differences: string[]; knownLimitations: string[] };
+  | { type: 'emulator'; scenario: string; objects: number; differences: string[]; knownLimitations: string[] }
+  /** autoscale.test.ts: one 0 → N → 0 run (times in seconds, requests of its step load). */
+  | { type: 'autoscale'; [key: string]: unknown };
 
 export function record(entry: E2eRecord): void {
   const file = process.env[RECORD_ENV];
