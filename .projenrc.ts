@@ -44,6 +44,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'yaml@^2',
     'cdk8s-plus-28@2.5.6',
     'madge@^8',
+    // gRPC over HTTP/2 for the ingress's h2c/gRPC tests and bench (a real client and server).
+    '@grpc/grpc-js@^1.14.0',
   ],
 
   // The bundled runtime is not a jsii API: keep it out of the jsii closure.
