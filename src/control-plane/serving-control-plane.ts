@@ -14,6 +14,7 @@ import { formatViolation } from '../core/rules';
 import {
   AUTOSCALER_SERVICE_NAME, AUTOSCALER_STATS_PORT, AUTOSCALER_TOKEN_AUDIENCE, CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME,
   DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
+  ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
   INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
@@ -543,6 +544,11 @@ export class ServingControlPlane extends Construct {
         // The token that authenticates the ingress's stats to the autoscaler (audience-bound, so it
         // is no API credential), rotated by the kubelet.
         tokens: [{ volumeName: 'autoscaler-token', path: INGRESS_AUTOSCALER_TOKEN_PATH, audience: AUTOSCALER_TOKEN_AUDIENCE, expirationSeconds: 3600 }],
+        // Requests held waiting for a pod: as many as fit this replica's heap (core/runtime-contract).
+        env: [
+          { name: 'MAX_WAITING_TOTAL', value: String(ingressMaxWaitingTotal(r.ingressResources.memoryLimitMi)) },
+          { name: 'MAX_WAITING_PER_REVISION', value: String(ingressMaxWaitingPerRevision(r.ingressResources.memoryLimitMi)) },
+        ],
         services: [
           {
             name: INGRESS,

@@ -33,7 +33,38 @@ export const DEFAULT_RUNTIME_MEMORY_LIMIT_MIB = 256;
  * Source maps stay on for readable stack traces (the bundles are minified).
  */
 export function runtimeNodeOptions(memoryLimitMiB: number): string {
-  return `--enable-source-maps --max-old-space-size=${Math.max(32, Math.floor(memoryLimitMiB / 2))}`;
+  return `--enable-source-maps --max-old-space-size=${runtimeOldSpaceMiB(memoryLimitMiB)}`;
+}
+
+/** The V8 old-generation cap (MiB) `runtimeNodeOptions` sets for a memory limit: half of it, at least 32. */
+export function runtimeOldSpaceMiB(memoryLimitMiB: number): number {
+  return Math.max(32, Math.floor(memoryLimitMiB / 2));
+}
+
+/** Upstream's breaker queue depth: the most requests one revision may have waiting in the ingress. */
+export const MAX_WAITING_PER_REVISION_CAP = 10_000;
+/** Heap the ingress needs for itself (tables, pools, metrics) before it holds any request (MiB). */
+const INGRESS_OWN_HEAP_MIB = 32;
+/**
+ * What one waiting request costs the ingress (KiB): socket, parser, request and response objects
+ * and its record; bench:autoscale measures 10.0–10.7 KB per held request, rounded up.
+ */
+const INGRESS_HELD_REQUEST_KIB = 12;
+
+/**
+ * The most requests an ingress replica with this memory limit holds waiting for a pod slot, in
+ * total (env `MAX_WAITING_TOTAL`): what fits in its V8 old-generation cap (`runtimeOldSpaceMiB`)
+ * after its own heap, in hundreds, at least 100. 256 MiB → 8,100. A higher number would let a
+ * burst of held requests run the ingress out of heap and lose every request it holds.
+ */
+export function ingressMaxWaitingTotal(memoryLimitMiB: number): number {
+  const budgetKiB = (runtimeOldSpaceMiB(memoryLimitMiB) - INGRESS_OWN_HEAP_MIB) * 1024;
+  return Math.max(100, Math.floor(budgetKiB / INGRESS_HELD_REQUEST_KIB / 100) * 100);
+}
+
+/** The most requests one revision may have waiting (env `MAX_WAITING_PER_REVISION`): upstream's 10,000, at most the total. */
+export function ingressMaxWaitingPerRevision(memoryLimitMiB: number): number {
+  return Math.min(MAX_WAITING_PER_REVISION_CAP, ingressMaxWaitingTotal(memoryLimitMiB));
 }
 
 /**

@@ -255,7 +255,7 @@ describe('ServingControlPlane defaults', () => {
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
     expect(c.args).toEqual(['/app/ingress.js']);
-    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS']);
+    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS', 'MAX_WAITING_TOTAL', 'MAX_WAITING_PER_REVISION']);
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
       { name: 'http-internal', containerPort: 8081, protocol: 'TCP' },
@@ -773,4 +773,22 @@ test('caps the V8 heap at half of each container memory limit (NODE_OPTIONS)', (
   const env = (name: string) => out.find((o: any) => o.kind === 'Deployment' && o.metadata.name === name).spec.template.spec.containers[0].env;
   expect(env('serving-controller').find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--enable-source-maps --max-old-space-size=256');
   expect(env('serving-ingress').find((e: any) => e.name === 'NODE_OPTIONS').value).toBe('--enable-source-maps --max-old-space-size=128');
+});
+
+test('the ingress holds as many waiting requests as fit its heap: MAX_WAITING_* follow its memory limit', () => {
+  const waiting = (props: ServingControlPlaneProps): Record<string, string> => {
+    const chart = Testing.chart();
+    new ServingControlPlane(chart, 'Serving', props);
+    const env: any[] = Testing.synth(chart).find((o: any) => o.kind === 'Deployment' && o.metadata.name === 'serving-ingress')
+      .spec.template.spec.containers[0].env;
+    return Object.fromEntries(env.filter((e) => e.name.startsWith('MAX_WAITING')).map((e) => [e.name, e.value]));
+  };
+  // 256 MiB → 128 MiB old space − 32 MiB own heap = 96 MiB at 12 KiB per held request → 8,192 → 8,100
+  expect(waiting({})).toEqual({ MAX_WAITING_TOTAL: '8100', MAX_WAITING_PER_REVISION: '8100' });
+  // 1 GiB → 480 MiB → 40,960: the per-revision cap stays at upstream's 10,000
+  expect(waiting({ ingress: { resources: { memoryLimit: Size.gibibytes(1) } } }))
+    .toEqual({ MAX_WAITING_TOTAL: '40900', MAX_WAITING_PER_REVISION: '10000' });
+  // too small to hold much: at least 100
+  expect(waiting({ ingress: { resources: { memoryRequest: Size.mebibytes(32), memoryLimit: Size.mebibytes(64) } } }))
+    .toEqual({ MAX_WAITING_TOTAL: '100', MAX_WAITING_PER_REVISION: '100' });
 });

@@ -4,9 +4,11 @@
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
  * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
  * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30);
- * MAX_WAITING_PER_REVISION (10000) and MAX_WAITING_TOTAL (20000): requests waiting for a pod
- * slot (queued behind full pods, or held while a revision has no ready pod), beyond which the
- * ingress answers 503 "pending request queue full";
+ * MAX_WAITING_PER_REVISION and MAX_WAITING_TOTAL (default: what fits the default 256 MiB
+ * memory limit, `ingressMaxWaitingTotal` in core/runtime-contract; the control plane sets both
+ * from the ingress's memory limit): requests waiting for a pod slot (queued behind full pods, or
+ * held while a revision has no ready pod), beyond which the ingress answers 503 "pending request
+ * queue full";
  * POD_NAME (the host name): this replica's name in its stats; AUTOSCALER_ENDPOINTS
  * (`host:port[,host:port]`: a static list instead of watching the serving-autoscaler Service's
  * EndpointSlices); AUTOSCALER_TOKEN_FILE (INGRESS_AUTOSCALER_TOKEN_PATH; a missing file sends no
@@ -23,7 +25,8 @@ import { IngressProxy } from './proxy';
 import { parseEndpointList, StatsPusher } from './stats-push';
 import { TableBuilder, startKubeWatcher } from './watcher';
 import {
-  DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT,
+  DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
+  INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
 } from '../../core/runtime-contract';
 import { createLogger, logFn, logStartupFailure, stderrSink } from '../common/log';
 
@@ -45,8 +48,8 @@ export async function main(): Promise<void> {
     throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
   }
   const drainTimeoutMs = intEnv('DRAIN_TIMEOUT_SECONDS', 30) * 1000;
-  const maxWaitingPerRevision = intEnv('MAX_WAITING_PER_REVISION', 10_000);
-  const maxWaitingTotal = intEnv('MAX_WAITING_TOTAL', 20_000);
+  const maxWaitingPerRevision = intEnv('MAX_WAITING_PER_REVISION', ingressMaxWaitingPerRevision(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB));
+  const maxWaitingTotal = intEnv('MAX_WAITING_TOTAL', ingressMaxWaitingTotal(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB));
   const staticAutoscaler = process.env.AUTOSCALER_ENDPOINTS ? parseEndpointList(process.env.AUTOSCALER_ENDPOINTS) : undefined;
   const tokenFile = process.env.AUTOSCALER_TOKEN_FILE || INGRESS_AUTOSCALER_TOKEN_PATH;
   const sender = process.env.POD_NAME || os.hostname();

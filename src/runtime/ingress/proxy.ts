@@ -29,6 +29,7 @@ import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { PodTracker, PoolHost, PoolSettings, ProbeSpec, RevisionPool, Waiter } from './pods';
 import { RevisionStat, StatsAccumulator } from './stats';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
+import { DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal } from '../../core/runtime-contract';
 import type { LogFn } from '../common/log';
 
 /** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */
@@ -82,9 +83,9 @@ export interface ProxyOptions {
   maxHeaderCount?: number;
   /** Max connections per pod when containerConcurrency is 0 (else CC); default 128. */
   connectionsPerBackend?: number;
-  /** Requests waiting for a pod, per revision (503 above); default 10 000 (upstream's breaker queue). */
+  /** Requests waiting for a pod, per revision (503 above); default `ingressMaxWaitingPerRevision` of the default memory limit. */
   maxWaitingPerRevision?: number;
-  /** Requests waiting for a pod, all revisions together (503 above); default 20 000. */
+  /** Requests waiting for a pod, all revisions together (503 above); default `ingressMaxWaitingTotal` of the default memory limit. */
   maxWaitingTotal?: number;
   /** Client keep-alive idle timeout (ms); default 75 000. */
   keepAliveTimeoutMs?: number;
@@ -477,8 +478,8 @@ export class IngressProxy {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 300_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.maxHeaderCount = opts.maxHeaderCount ?? 100;
-    this.maxWaitingPerRevision = opts.maxWaitingPerRevision ?? 10_000;
-    this.maxWaitingTotal = opts.maxWaitingTotal ?? 20_000;
+    this.maxWaitingPerRevision = opts.maxWaitingPerRevision ?? ingressMaxWaitingPerRevision(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB);
+    this.maxWaitingTotal = opts.maxWaitingTotal ?? ingressMaxWaitingTotal(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB);
     this.onPoke = opts.onPoke;
     this.metrics = opts.metrics ?? new IngressMetrics();
     this.log = opts.log ?? (() => undefined);
