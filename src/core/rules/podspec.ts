@@ -62,6 +62,19 @@ export function servingContainerIndex(containers: readonly unknown[]): number {
   return i < 0 ? 0 : i;
 }
 
+/**
+ * Whether a revision speaks h2c (HTTP/2 cleartext, e.g. gRPC): its serving container's first port
+ * is named `h2c` (Knative's revision protocol rule; any other name, or none, means HTTP/1). The
+ * controller gives such a revision's Service the port `http2` (appProtocol `kubernetes.io/h2c`)
+ * and the ingress reaches its pods over HTTP/2.
+ */
+export function servingPortIsH2c(containers: readonly unknown[]): boolean {
+  const c = containers[servingContainerIndex(containers)];
+  if (!isObj(c) || !Array.isArray(c.ports) || c.ports.length === 0) return false;
+  const p: unknown = c.ports[0];
+  return isObj(p) && p.name === 'h2c';
+}
+
 /** Serving container = the only container, or (multi-container) one that declares ports. */
 function roleOf(containers: unknown[], i: number): ContainerRole {
   if (containers.length === 1) return 'serving';

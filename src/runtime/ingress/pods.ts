@@ -19,6 +19,11 @@
  * for the first 10 s, then every 200 ms — so a cold start does not wait for the kubelet's probe
  * period. A removed (or terminating) pod gets no new request; its in-flight requests finish, then
  * its connection pool closes.
+ *
+ * Protocol: a pod of an h2c revision (its serving port is named `h2c`) is reached over HTTP/2 with
+ * prior knowledge (undici's HTTP/2 client: one multiplexed session per connection, trailers
+ * passed on); every other pod over HTTP/1.1 keep-alive connections. Either way a request (an
+ * HTTP/2 stream) holds one of the pod's slots until it ends.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -47,6 +52,8 @@ export interface PoolSettings {
   /** Longest wait for a pod (ms): min(timeoutSeconds, responseStartTimeoutSeconds). */
   readonly waitTimeoutMs: number;
   readonly probe: ProbeSpec;
+  /** The revision speaks h2c: its pods are reached over HTTP/2 (prior knowledge). */
+  readonly h2c: boolean;
 }
 
 /** A request waiting for a pod. The pool never holds anything else per waiter. */
@@ -94,11 +101,29 @@ export class PodTracker {
   public probeSince = 0;
   public probing = false;
 
-  constructor(public readonly key: string, public readonly ip: string, public readonly port: number, private readonly connections: number) {
+  constructor(public readonly key: string, public readonly ip: string, public readonly port: number, private readonly connections: number,
+    private h2c = false) {
     this.origin = `http://${key}`;
   }
 
-  /** The pod's keep-alive connection pool (made on first use). */
+  /** Whether the pod is reached over HTTP/2 (h2c). */
+  public get http2(): boolean {
+    return this.h2c;
+  }
+
+  /**
+   * The revision's protocol became known (or changed): new requests use a new connection pool
+   * of that protocol; the old one closes once its requests finish.
+   */
+  public setProtocol(h2c: boolean): void {
+    if (h2c === this.h2c) return;
+    this.h2c = h2c;
+    const p = this.pool;
+    this.pool = undefined;
+    p?.close().catch(() => undefined);
+  }
+
+  /** The pod's keep-alive connection pool (made on first use): HTTP/1.1, or HTTP/2 prior knowledge for h2c. */
   public dispatcher(): Pool {
     let p = this.pool;
     if (p === undefined) {
@@ -109,6 +134,9 @@ export class PodTracker {
         keepAliveMaxTimeout: 600_000,
         headersTimeout: 0,
         bodyTimeout: 0,
+        // h2c: HTTP/2 with prior knowledge on a cleartext connection (undici's connector option
+        // `useH2c`, not in its type definitions).
+        ...(this.h2c ? { allowH2: true, connect: { useH2c: true } as Pool.Options['connect'] } : {}),
       });
       p.on('connectionError', () => undefined);
       this.pool = p;
@@ -186,6 +214,7 @@ export class RevisionPool {
 
   public setSettings(s: PoolSettings): void {
     const ccChanged = s.containerConcurrency !== this.settings.containerConcurrency;
+    if (s.h2c !== this.settings.h2c) for (const pod of this.pods.values()) pod.setProtocol(s.h2c);
     this.settings = s;
     if (ccChanged) this.drain();
   }
@@ -204,7 +233,7 @@ export class RevisionPool {
       seen.add(key);
       let pod = this.pods.get(key);
       if (pod === undefined) {
-        pod = new PodTracker(key, ep.ip, ep.port, this.connectionsPerPod());
+        pod = new PodTracker(key, ep.ip, ep.port, this.connectionsPerPod(), this.settings.h2c);
         this.pods.set(key, pod);
       }
       pod.removed = false;

@@ -1,7 +1,15 @@
 /**
- * HTTP/1.1 reverse proxy and activator: node:http in front; behind it, per revision, a pool of
- * the revision's pods (pods.ts) with undici keep-alive connection pools per pod. Bodies stream
- * in both directions; WebSocket (and other) upgrades are tunnelled.
+ * HTTP/1.1 and HTTP/2 (h2c) reverse proxy and activator: node:http and node:http2 in front;
+ * behind it, per revision, a pool of the revision's pods (pods.ts) with undici connection pools
+ * per pod (HTTP/1.1 keep-alive, or HTTP/2 prior knowledge for revisions whose port is named
+ * `h2c`). Bodies stream in both directions, response trailers are passed on (gRPC's
+ * `grpc-status`); WebSocket (and other) upgrades are tunnelled.
+ *
+ * Each listener is a TCP server that looks at a connection's first bytes: the HTTP/2 client
+ * preface (h2c with prior knowledge) hands it to node:http2, anything else to node:http (the
+ * bytes are put back; nothing is parsed here). An HTTP/1.1 `Upgrade: h2c` is ignored as RFC 9113
+ * §3.1 allows (node:http2 cannot take over a connection with the upgraded request as stream 1):
+ * the request is answered over HTTP/1.1. Either client protocol reaches either kind of revision.
  *
  * Two listeners, like Kourier's two gateways: the external one (`listen`, behind the external
  * Service) serves only external hosts; the internal one (`listenInternal`, behind the ClusterIP
@@ -21,6 +29,7 @@
  * for the metrics series and one for the stats entry.
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
@@ -48,6 +57,8 @@ export interface RevisionInfo {
   readonly containerConcurrency?: number;
   /** How the ingress probes a not-ready pod; default TCP connect to the pod's port. */
   readonly probe?: ProbeSpec;
+  /** The revision speaks h2c (its container port is named `h2c`): its pods are reached over HTTP/2. */
+  readonly h2c?: boolean;
 }
 
 /** A static backend: one always-ready address for a revision (tests, benchmarks), plus its settings. */
@@ -125,7 +136,7 @@ async function* limitBody(src: AsyncIterable<Buffer>, max: number): AsyncGenerat
   }
 }
 
-const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'http2-settings']);
 
 function classify(err: unknown): { status: number; kind: UpstreamErrorKind; text: string } {
   const code = (err as { code?: string } | undefined)?.code ?? '';
@@ -148,6 +159,9 @@ function classify(err: unknown): { status: number; kind: UpstreamErrorKind; text
 }
 
 const SMALL_CHUNK = 8 * 1024;
+
+/** A new connection's first bytes (and then its request headers) must arrive within this (ms). */
+const SNIFF_TIMEOUT_MS = 60_000;
 
 function textBody(text: string): Buffer {
   return Buffer.from(text + '\n', 'latin1');
@@ -174,6 +188,9 @@ class Exchange implements Waiter {
   private started = false;
   private bodyStarted = false;
   private pending: Buffer | undefined;
+  /** HTTP/2 client: the response head, held until the first body bytes, the trailers or the end. */
+  private head: string[] | undefined;
+  private status = 0;
   private timer: NodeJS.Timeout | undefined;
   private pod: PodTracker | undefined;
   private phase = NEW;
@@ -266,7 +283,7 @@ class Exchange implements Waiter {
       const name = raw[i].toString('latin1');
       const value = raw[i + 1].toString('latin1');
       const len = name.length;
-      if (len === 10 || len === 17 || len === 2 || len === 7 || len === 16) {
+      if (len === 10 || len === 17 || len === 2 || len === 7 || len === 16 || len === 14) {
         const lower = name.toLowerCase();
         if (RESPONSE_HOP.has(lower)) {
           if (lower === 'connection') connTokens = value;
@@ -276,10 +293,52 @@ class Exchange implements Waiter {
       out.push(name, value);
     }
     if (connTokens !== undefined) stripConnectionTokens(out, connTokens);
+    this.status = statusCode;
+    if (this.req.httpVersionMajor === 2) {
+      // HTTP/2 client: the head goes out with the first body bytes, the trailers or the end, so
+      // that a response without body or trailers (gRPC's trailers-only form) stays one HEADERS
+      // frame that ends the stream. (node:http also sends its head with the first write.)
+      this.head = out;
+      return true;
+    }
     if (this.proxy.draining) out.push('connection', 'close');
-    const res = this.res;
     try {
-      res.writeHead(statusCode, out);
+      this.res.writeHead(statusCode, out);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    return true;
+  }
+
+  /** HTTP/2 client: send the held head. False if it could not be sent (the exchange failed). */
+  private sendHead(): boolean {
+    const h = this.head!;
+    this.head = undefined;
+    try {
+      this.res.writeHead(this.status, h);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    return true;
+  }
+
+  /** HTTP/2 client, no body and no trailers: the head ends the stream. False if it failed. */
+  private endWithHead(): boolean {
+    const h = this.head!;
+    this.head = undefined;
+    const fields = new Map<string, string[]>();
+    for (let i = 0; i < h.length; i += 2) {
+      const k = h[i].toLowerCase();
+      const prev = fields.get(k);
+      if (prev === undefined) fields.set(k, [h[i + 1]]);
+      else prev.push(h[i + 1]);
+    }
+    try {
+      this.res.statusCode = this.status;
+      for (const [k, v] of fields) this.res.setHeader(k, v.length === 1 ? v[0] : v);
+      this.res.end();
     } catch (err) {
       this.fail(err);
       return false;
@@ -302,16 +361,29 @@ class Exchange implements Waiter {
     return this.write(chunk);
   }
 
-  public onComplete(): void {
-    const p = this.pending;
-    if (p !== undefined) {
+  /** The response ended; `trailers` (raw from HTTP/1.1, an object from HTTP/2) are passed on. */
+  public onComplete(trailers?: Buffer[] | Record<string, string | string[]> | null): void {
+    const t = trailerFields(trailers);
+    if (t !== undefined) {
+      // Trailers go out after the body: over HTTP/2 as a trailing HEADERS frame, over HTTP/1.1
+      // in the chunked encoding's trailer section (dropped by Node if the response is not chunked).
+      if (this.pending !== undefined) this.flushPending();
+      if (this.head !== undefined && !this.sendHead()) return;
+      if (this.done) return;
+      this.res.addTrailers(t);
+      this.res.end();
+    } else if (this.pending !== undefined) {
+      const p = this.pending;
       this.pending = undefined;
+      if (this.head !== undefined && !this.sendHead()) return;
       // latin1 strings are byte-exact; Node then writes head + body as one string (no writev).
       this.res.end(p.toString('latin1'), 'latin1');
+    } else if (this.head !== undefined) {
+      if (!this.endWithHead()) return;
     } else {
       this.res.end();
     }
-    this.finish(this.res.statusCode);
+    this.finish(this.status);
   }
 
   /** @internal */
@@ -323,6 +395,7 @@ class Exchange implements Waiter {
   }
 
   private write(chunk: Buffer): boolean {
+    if (this.head !== undefined && !this.sendHead()) return true;
     const ok = chunk.length <= SMALL_CHUNK ? this.res.write(chunk.toString('latin1'), 'latin1') : this.res.write(chunk);
     if (ok) return true;
     this.res.once('drain', this.resumeFn!);
@@ -375,7 +448,7 @@ class Exchange implements Waiter {
     }
     const c = classify(err);
     this.series.upstreamError(c.kind);
-    if (!this.started && !res.headersSent && !res.destroyed) {
+    if (!this.started && !res.headersSent && !responseGone(res)) {
       this.proxy.sendText(this.req, res, c.status, c.text, false);
       this.finish(c.status);
     } else {
@@ -396,6 +469,11 @@ class Exchange implements Waiter {
   }
 }
 
+/** The response can no longer be written (node:http's `destroyed`; the HTTP/2 compatibility response's stream). */
+function responseGone(res: http.ServerResponse): boolean {
+  return res.destroyed === true || (res as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed === true;
+}
+
 /** `v` if it is a positive finite number (0 and unset mean "not configured"). */
 function positive(v: number | undefined): number | undefined {
   return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
@@ -412,7 +490,53 @@ function stripConnectionTokens(headers: string[], connection: string): void {
   }
 }
 
-function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+/** Trailers as header fields to pass on (hop-by-hop and pseudo-headers dropped), or undefined when there are none. */
+function trailerFields(t: Buffer[] | Record<string, string | string[]> | null | undefined): Record<string, string | string[]> | undefined {
+  if (t === null || t === undefined) return undefined;
+  let out: Record<string, string | string[]> | undefined;
+  const add = (name: string, value: string): void => {
+    const k = name.toLowerCase();
+    if (RESPONSE_HOP.has(k) || k.charCodeAt(0) === 58 /* ':' */) return;
+    out ??= {};
+    const prev = out[k];
+    out[k] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  };
+  if (Array.isArray(t)) {
+    for (let i = 0; i + 1 < t.length; i += 2) add(t[i].toString('latin1'), t[i + 1].toString('latin1'));
+  } else {
+    for (const [k, v] of Object.entries(t)) {
+      if (Array.isArray(v)) for (const x of v) add(k, x);
+      else if (v !== undefined) add(k, String(v));
+    }
+  }
+  return out;
+}
+
+/** The HTTP/2 connection preface (RFC 9113 §3.4): how an h2c prior-knowledge client starts. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/** Whether an `Upgrade` header asks for h2c only. */
+function upgradeIsH2c(v: string | undefined): boolean {
+  if (v === undefined) return false;
+  const tokens = v.split(',');
+  for (const t of tokens) if (t.trim().toLowerCase() !== 'h2c') return false;
+  return tokens.length > 0;
+}
+
+/**
+ * One listener: a TCP server that hands each connection, by its first bytes, to node:http2 (the
+ * HTTP/2 client preface: h2c with prior knowledge) or to node:http (anything else).
+ */
+interface Frontend {
+  readonly tcp: net.Server;
+  readonly h1: http.Server;
+  readonly h2: http2.Http2Server;
+  /** Connections whose first bytes have not decided the protocol yet. */
+  readonly sniffing: Set<net.Socket>;
+  readonly sessions: Set<http2.ServerHttp2Session>;
+}
+
+function listenOn(server: net.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -423,7 +547,7 @@ function listenOn(server: http.Server, port: number, host: string): Promise<numb
 }
 
 /** Stop accepting; resolves once the server's connections are gone (at once if it never listened). */
-function closeServer(server: http.Server): Promise<void> {
+function closeServer(server: net.Server): Promise<void> {
   return new Promise<void>((r) => {
     if (!server.listening) return r();
     server.close(() => r());
@@ -433,15 +557,17 @@ function closeServer(server: http.Server): Promise<void> {
 /** Names (lowercase) never forwarded upstream: hop-by-hop, plus headers undici manages itself. */
 const REQUEST_DROP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authorization', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
+  'proxy-authorization', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'http2-settings',
 ]);
 const DROP_LENGTHS = new Set([...REQUEST_DROP].map((h) => h.length));
 
 export class IngressProxy {
-  /** The external listener: external hosts only. */
-  public readonly server: http.Server;
-  /** The internal (cluster-local) listener: every host. */
-  public readonly internalServer: http.Server;
+  /** The external listener (HTTP/1.1 and h2c): external hosts only. */
+  public readonly server: net.Server;
+  /** The internal (cluster-local) listener (HTTP/1.1 and h2c): every host. */
+  public readonly internalServer: net.Server;
+  private readonly frontends: readonly Frontend[];
+  private readonly keepAliveTimeoutMs: number;
   public readonly metrics: IngressMetrics;
   public draining = false;
   /** Per-revision request statistics for the autoscaler (pushed by main.ts's StatsPusher). */
@@ -503,27 +629,93 @@ export class IngressProxy {
       return held;
     });
     this.table = emptyRouteTable();
-    this.server = this.createServer(opts, false);
-    this.internalServer = this.createServer(opts, true);
+    this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 75_000;
+    const external = this.createFrontend(opts, false);
+    const internal = this.createFrontend(opts, true);
+    this.frontends = [external, internal];
+    this.server = external.tcp;
+    this.internalServer = internal.tcp;
   }
 
-  private createServer(opts: ProxyOptions, internal: boolean): http.Server {
-    const server = http.createServer({
-      maxHeaderSize: opts.maxHeaderBytes ?? 16 * 1024,
-      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 75_000,
+  private createFrontend(opts: ProxyOptions, internal: boolean): Frontend {
+    const maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
+    const h1 = http.createServer({
+      maxHeaderSize: maxHeaderBytes,
+      keepAliveTimeout: this.keepAliveTimeoutMs,
       requestTimeout: 0, // per-revision timeouts apply instead
-      headersTimeout: 60_000,
+      headersTimeout: SNIFF_TIMEOUT_MS,
       noDelay: true,
     }, (req, res) => this.onRequest(req, res, internal));
     // Let one more header through than allowed so that "too many" is detectable (Node truncates silently).
-    server.maxHeadersCount = this.maxHeaderCount + 1;
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head, internal));
-    return server;
+    h1.maxHeadersCount = this.maxHeaderCount + 1;
+    h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head, internal, h1));
+    // The HTTP/1.1 server never listens itself (the TCP server hands it connections); 'listening'
+    // starts Node's tracking of its connections (headers/keep-alive timeouts, closeIdleConnections).
+    h1.emit('listening');
+
+    const h2 = http2.createServer({
+      maxSessionMemory: 32,
+      // Pseudo-headers count here too; the proxy applies its own header count limit to the rest.
+      maxHeaderListPairs: this.maxHeaderCount + 8,
+      settings: { maxConcurrentStreams: 1000, maxHeaderListSize: maxHeaderBytes },
+    });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      session.on('error', () => undefined);
+      // An idle session (no frames for the keep-alive timeout) is closed gracefully (GOAWAY).
+      session.setTimeout(this.keepAliveTimeoutMs, () => session.close());
+      if (this.draining) session.close();
+    });
+    // The compatibility API's request/response mirror node:http's (raw headers, writeHead with an
+    // array, write/end/addTrailers, 'close', 'drain'): one request path serves both protocols.
+    h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) =>
+      this.onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, internal));
+
+    const sniffing = new Set<net.Socket>();
+    const fe: Frontend = { tcp: undefined as unknown as net.Server, h1, h2, sniffing, sessions };
+    const tcp = net.createServer({ noDelay: true }, (socket) => this.sniff(socket, fe));
+    (fe as { tcp: net.Server }).tcp = tcp;
+    return fe;
   }
 
-  private get servers(): http.Server[] {
-    return [this.server, this.internalServer];
+  /**
+   * A new connection: read until its first bytes show whether it starts with the HTTP/2 client
+   * preface, put them back and hand the connection to node:http2 or node:http. Nothing is parsed
+   * here; a client that sends nothing is dropped after the headers timeout.
+   */
+  private sniff(socket: net.Socket, fe: Frontend): void {
+    fe.sniffing.add(socket);
+    let buf: Buffer | undefined;
+    const onError = (): void => {
+      fe.sniffing.delete(socket);
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      buf = buf === undefined ? chunk : Buffer.concat([buf, chunk]);
+      const n = Math.min(buf.length, H2_PREFACE.length);
+      const h2 = buf.compare(H2_PREFACE, 0, n, 0, n) === 0;
+      if (h2 && n < H2_PREFACE.length) return; // a prefix of the preface so far: wait for more
+      fe.sniffing.delete(socket);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('timeout', onError);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(buf);
+      if (h2) {
+        // node:http2 reads what is buffered on the socket, then takes over its handle.
+        fe.h2.emit('connection', socket);
+      } else {
+        fe.h1.emit('connection', socket);
+        socket.resume(); // the put-back bytes reach the parser before anything read later
+      }
+    };
+    socket.on('error', onError);
+    socket.setTimeout(SNIFF_TIMEOUT_MS, onError);
+    socket.on('data', onData);
   }
 
   /** True once a table has been installed. */
@@ -631,15 +823,16 @@ export class IngressProxy {
       bodyTimeoutMs: Math.min(positive(b?.idleTimeoutMs) ?? total, total),
       waitTimeoutMs: headers,
       probe: b?.probe ?? { kind: 'tcp' },
+      h2c: b?.h2c === true,
     };
   }
 
-  /** Start the external listener (external hosts only). Resolves with the bound port. */
+  /** Start the external listener (external hosts only; HTTP/1.1 and h2c). Resolves with the bound port. */
   public listen(port: number, host = '0.0.0.0'): Promise<number> {
     return listenOn(this.server, port, host);
   }
 
-  /** Start the internal (cluster-local) listener (every host). Resolves with the bound port. */
+  /** Start the internal (cluster-local) listener (every host; HTTP/1.1 and h2c). Resolves with the bound port. */
   public listenInternal(port: number, host = '0.0.0.0'): Promise<number> {
     return listenOn(this.internalServer, port, host);
   }
@@ -651,8 +844,12 @@ export class IngressProxy {
    */
   public async drain(timeoutMs = 30_000): Promise<boolean> {
     this.draining = true;
-    const closed = Promise.all(this.servers.map(closeServer));
-    for (const s of this.servers) s.closeIdleConnections();
+    const closed = Promise.all(this.frontends.map((f) => closeServer(f.tcp)));
+    for (const f of this.frontends) {
+      f.h1.closeIdleConnections();
+      for (const s of f.sniffing) s.destroy();
+      for (const s of f.sessions) s.close(); // GOAWAY: no new streams, the open ones finish
+    }
     const idle = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => this.idleWaiters.push(r));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((r) => {
@@ -660,20 +857,28 @@ export class IngressProxy {
     });
     const ok = await Promise.race([idle.then(() => true), timedOut]);
     clearTimeout(timer);
-    for (const s of this.servers) s.closeAllConnections();
-    for (const s of this.upgrades) s.destroy();
+    this.closeConnections();
     await closed;
     return ok;
+  }
+
+  private closeConnections(): void {
+    for (const f of this.frontends) {
+      f.h1.closeAllConnections();
+      f.h1.close();
+      for (const s of f.sniffing) s.destroy();
+      for (const s of f.sessions) s.destroy();
+    }
+    for (const s of this.upgrades) s.destroy();
   }
 
   /** Close everything now (tests, after drain). */
   public async close(): Promise<void> {
     this.draining = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
-    const closed = Promise.all(this.servers.map(closeServer));
-    for (const s of this.servers) s.closeAllConnections();
+    const closed = Promise.all(this.frontends.map((f) => closeServer(f.tcp)));
+    this.closeConnections();
     await closed;
-    for (const s of this.upgrades) s.destroy();
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
   }
@@ -691,13 +896,13 @@ export class IngressProxy {
 
   /** @internal Short, clear text response. */
   public sendText(req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string, close: boolean): void {
-    if (res.headersSent || res.destroyed) {
+    if (res.headersSent || responseGone(res)) {
       res.destroy();
       return;
     }
     const body = textBody(text);
     const headers: string[] = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
-    if (close || this.draining) headers.push('connection', 'close');
+    if ((close || this.draining) && req.httpVersionMajor !== 2) headers.push('connection', 'close');
     res.writeHead(status, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -780,7 +985,9 @@ export class IngressProxy {
     const unrouted = this.metrics.unrouted;
 
     const raw = req.rawHeaders;
-    if (raw.length > this.maxHeaderCount * 2) {
+    // HTTP/2: the four request pseudo-headers (:method, :scheme, :authority, :path) do not count.
+    const h2 = req.httpVersionMajor === 2;
+    if (raw.length > this.maxHeaderCount * 2 + (h2 ? 8 : 0)) {
       this.reject(req, res, unrouted, start, 431, 'too many request headers', true);
       return;
     }
@@ -802,10 +1009,17 @@ export class IngressProxy {
     let xff: string | undefined;
     let xfProto: string | undefined;
     let xfHost: string | undefined;
+    let te: string | undefined;
+    let authority: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
       const value = raw[i + 1];
       const len = name.length;
+      if (name.charCodeAt(0) === 58 /* ':' */) {
+        // HTTP/2 pseudo-headers: :authority is the host; :method and :path are req.method/url.
+        if (name === ':authority') authority = value;
+        continue;
+      }
       switch (len) {
         case 4:
           if (name === 'Host' || name.toLowerCase() === 'host') {
@@ -834,10 +1048,21 @@ export class IngressProxy {
           else if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
           else if (lower === 'x-forwarded-proto') xfProto ??= value;
           else if (lower === 'x-forwarded-host') xfHost ??= value;
+          else if (lower === 'te') te = te === undefined ? value : `${te}, ${value}`;
           continue;
         }
       }
       fwd.push(name, value);
+    }
+
+    if (authority !== undefined) {
+      // HTTP/2 (RFC 9113 §8.3.1): :authority names the target; a Host header must agree.
+      if (host !== undefined && host !== authority) {
+        this.reject(req, res, unrouted, start, 400, 'bad request: Host and :authority differ', true);
+        return;
+      }
+      if (host === undefined) fwd.push('host', authority);
+      host = authority;
     }
 
     // Request framing (Node's parser already rejects most of this; keep the proxy safe regardless).
@@ -863,6 +1088,9 @@ export class IngressProxy {
         return;
       }
       if (n > 0) body = req;
+    } else if (h2 && !(req as unknown as http2.Http2ServerRequest).stream.endAfterHeaders) {
+      // HTTP/2 frames the body itself: a stream not ended by its HEADERS frame has one (gRPC never sends Content-Length).
+      body = limitBody(req, this.maxBodyBytes);
     }
 
     // A cluster-local host is absent from the external map: the same 404 as an unknown host.
@@ -886,6 +1114,8 @@ export class IngressProxy {
     fwd.push('x-forwarded-proto', xfProto ?? 'http');
     if (host !== undefined) fwd.push('x-forwarded-host', xfHost ?? host);
     if (entry === found && found.markDefaultRoute) fwd.push('knative-serving-default-route', 'true');
+    // Toward an h2c pod, `TE: trailers` (the only TE allowed in HTTP/2; gRPC servers look for it) passes on.
+    if (te !== undefined && pool.settings.h2c && /(^|,)\s*trailers\s*(;|,|$)/i.test(te)) fwd.push('te', 'trailers');
 
     this.arrive(pool);
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
@@ -901,7 +1131,36 @@ export class IngressProxy {
     this.requestDone();
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, internal: boolean): void {
+  /**
+   * HTTP/1.1 `Upgrade: h2c` (RFC 9113 §3.1 deprecates it; RFC 7540 §3.2 lets a server ignore it):
+   * node:http2 cannot take over a connection with the upgraded request as stream 1, so the
+   * ingress answers over HTTP/1.1. Node's parser has already handed the connection over, so the
+   * request goes back to the HTTP/1.1 server as Node parsed it, without `Upgrade`,
+   * `HTTP2-Settings` and those `Connection` tokens (its body bytes follow unchanged), and the
+   * connection stays HTTP/1.1 keep-alive.
+   */
+  private ignoreH2cUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, h1: http.Server): void {
+    const raw = req.rawHeaders;
+    let lines = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+    for (let i = 0; i < raw.length; i += 2) {
+      const lower = raw[i].toLowerCase();
+      if (lower === 'upgrade' || lower === 'http2-settings') continue;
+      if (lower === 'connection') {
+        const keep = raw[i + 1].split(',').map((t) => t.trim()).filter((t) => t !== '' && !/^(upgrade|http2-settings)$/i.test(t));
+        if (keep.length > 0) lines += `${raw[i]}: ${keep.join(', ')}\r\n`;
+        continue;
+      }
+      lines += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    }
+    lines += '\r\n';
+    const bytes = Buffer.from(lines, 'latin1');
+    socket.unshift(head.length > 0 ? Buffer.concat([bytes, head]) : bytes);
+    h1.emit('connection', socket);
+    socket.resume();
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, internal: boolean, h1: http.Server): void {
+    if (upgradeIsH2c(req.headers.upgrade)) return this.ignoreH2cUpgrade(req, socket, head, h1);
     const table = this.table;
     socket.on('error', () => socket.destroy());
     if (this.draining) return refuseUpgrade(socket, '503 Service Unavailable', 'shutting down');

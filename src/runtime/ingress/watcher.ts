@@ -24,7 +24,7 @@ import type { ProbeSpec } from './pods';
 import type { LogFn, RevisionInfo } from './proxy';
 import { buildRouteTable, RouteTable } from './table';
 import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
-import { servingContainerIndex } from '../../core/rules/podspec';
+import { servingContainerIndex, servingPortIsH2c } from '../../core/rules/podspec';
 import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
 import type { RevisionObject, RouteObject } from '../../core/types';
 
@@ -91,13 +91,16 @@ export function revisionProbe(revision: unknown): ProbeSpec {
   return { kind: 'none' };
 }
 
-/** Everything the ingress reads from a Revision: its timeouts, `containerConcurrency` and probe. */
+/** Everything the ingress reads from a Revision: its timeouts, `containerConcurrency`, probe and protocol (h2c or HTTP/1.1). */
 export function revisionInfo(revision: unknown): RevisionInfo {
-  const cc = (revision as { spec?: { containerConcurrency?: unknown } } | undefined)?.spec?.containerConcurrency;
+  const spec = (revision as { spec?: { containerConcurrency?: unknown; containers?: unknown } } | undefined)?.spec;
+  const cc = spec?.containerConcurrency;
+  const h2c = Array.isArray(spec?.containers) && servingPortIsH2c(spec.containers);
   return {
     ...revisionTimeouts(revision),
     ...(typeof cc === 'number' && Number.isInteger(cc) && cc > 0 ? { containerConcurrency: cc } : {}),
     probe: revisionProbe(revision),
+    ...(h2c ? { h2c: true } : {}),
   };
 }
 

@@ -100,6 +100,14 @@ describe('what the ingress reads from a Revision', () => {
     expect(revisionInfo(rev({ containerConcurrency: '3', containers: [{ image: 'i' }] }))).toEqual({ probe: { kind: 'tcp' } });
   });
 
+  test('protocol: h2c iff the serving container\'s first port is named h2c (the one declaring ports in a multi-container pod)', () => {
+    expect(revisionInfo(rev({ containers: [{ image: 'i', ports: [{ name: 'h2c', containerPort: 9000 }] }] }))).toEqual({ probe: { kind: 'tcp' }, h2c: true });
+    expect(revisionInfo(rev({ containers: [{ image: 's' }, { image: 'i', ports: [{ name: 'h2c', containerPort: 9000 }] }] })).h2c).toBe(true);
+    for (const ports of [[{ name: 'http1', containerPort: 9000 }], [{ containerPort: 9000 }], [], [{ containerPort: 1 }, { name: 'h2c', containerPort: 2 }]]) {
+      expect(revisionInfo(rev({ containers: [{ image: 'i', ports }] })).h2c).toBeUndefined();
+    }
+  });
+
   test('probe: the serving container\'s httpGet path/port/headers, tcpSocket, else TCP; exec, gRPC, HTTPS or a startupProbe → the kubelet decides', () => {
     expect(revisionProbe(rev({ containers: [{ image: 'i', readinessProbe: { httpGet: { path: '/ready', httpHeaders: [{ name: 'X-A', value: '1' }] } } }] })))
       .toEqual({ kind: 'http', path: '/ready', headers: [['X-A', '1']] });

@@ -7,7 +7,7 @@
 import { A, HPA_CLASS, L, annotation, ownerRef } from './meta';
 import { parseGoDuration, ServingConfig } from '../../../core/config';
 import { deploymentName, revisionServiceName } from '../../../core/names';
-import { servingContainerIndex } from '../../../core/rules/podspec';
+import { servingContainerIndex, servingPortIsH2c } from '../../../core/rules/podspec';
 import type { KubeObject, RevisionObject } from '../../../core/types';
 import { clone } from '../util';
 
@@ -22,11 +22,6 @@ function revisionServingContainer(rev: RevisionObject): number {
 export function userPort(rev: RevisionObject): number {
   const c: any = rev.spec.containers?.[revisionServingContainer(rev)];
   return Number(c?.ports?.[0]?.containerPort) || DEFAULT_USER_PORT;
-}
-
-function userPortName(rev: RevisionObject): string | undefined {
-  const c: any = rev.spec.containers?.[revisionServingContainer(rev)];
-  return c?.ports?.[0]?.name;
 }
 
 function intAnnotation(rev: RevisionObject, ...keys: string[]): number | undefined {
@@ -170,7 +165,7 @@ export function makeDeployment(rev: RevisionObject, cfg: ServingConfig): KubeObj
 
 export function makeRevisionService(rev: RevisionObject): KubeObject {
   const port = userPort(rev);
-  const h2c = userPortName(rev) === 'h2c';
+  const h2c = servingPortIsH2c(rev.spec.containers ?? []);
   return {
     apiVersion: 'v1',
     kind: 'Service',
