@@ -26,8 +26,12 @@ export function controllerRules(leaseName: string): RbacRuleDescription[] {
       'create the Configuration and Route owned by each Service and repair drift (reconcilers/service.ts); the labeler updates routing annotations (reconcilers/labeler.ts)'),
     c(RbacScope.CLUSTER, [KNATIVE], ['revisions'], [...LIST_WATCH, 'create', 'update', 'delete'],
       'create one Revision per Configuration generation (reconcilers/configuration.ts), label routingState (reconcilers/labeler.ts), delete revisions collected per config-gc (reconcilers/gc.ts)'),
-    c(RbacScope.CLUSTER, [KNATIVE], ['services/status', 'configurations/status', 'revisions/status', 'routes/status'], ['update'],
+    c(RbacScope.CLUSTER, [KNATIVE], ['services/status', 'configurations/status', 'revisions/status', 'routes/status', 'domainmappings/status'], ['update'],
       'write observedGeneration, conditions, URLs and traffic through the status subresource (reconcilers/base.ts)'),
+    c(RbacScope.CLUSTER, [KNATIVE], ['domainmappings'], [...LIST_WATCH, 'update'],
+      'informer on DomainMappings, the input of the DomainMapping reconciler; update only adds or removes its finalizer, kept while autocreate-cluster-domain-claims is on (reconcilers/domainmapping.ts, reconcilers/base.ts setFinalizer)'),
+    c(RbacScope.CLUSTER, ['networking.internal.knative.dev'], ['clusterdomainclaims'], [...LIST_WATCH, 'create', 'delete'],
+      'cluster-wide domain claims: informer on ClusterDomainClaims; with autocreate-cluster-domain-claims, create the claim of a DomainMapping and delete it when the DomainMapping is deleted (reconcilers/domainmapping.ts)'),
     // blockOwnerDeletion on controller owner references needs update on <owner>/finalizers.
     c(RbacScope.CLUSTER, [KNATIVE], ['services/finalizers', 'configurations/finalizers', 'revisions/finalizers', 'routes/finalizers'], ['update'],
       'set controller ownerReferences with blockOwnerDeletion on the children of Services, Configurations, Revisions and Routes (resources/meta.ts ownerRef; OwnerReferencesPermissionEnforcement admission)'),

@@ -415,7 +415,7 @@ export class ServingControlPlane extends Construct {
    * selecting the controller pods): the ingress pushes request statistics to its endpoints.
    */
   public readonly autoscalerService: ApiObject;
-  /** The five Knative CRDs (empty when `installCrds` is false). */
+  /** The five Knative CRDs and ClusterDomainClaim (empty when `installCrds` is false). */
   public readonly customResourceDefinitions: ApiObject[];
 
   private readonly rbac: ServingRbac;

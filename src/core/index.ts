@@ -4,6 +4,7 @@ export * from './config';
 export * from './names';
 export * from './hosts';
 export * from './routing';
+export * from './domain-mapping';
 export * from './conditions';
 export * from './traffic';
 export * from './rollout';

@@ -369,6 +369,22 @@ export function knativeCrds(): CrdDescription[] {
   ];
 }
 
+/**
+ * The structural schema of ClusterDomainClaim (`networking.internal.knative.dev/v1alpha1`,
+ * cluster-scoped): upstream's `config/core/300-resources/domain-claim.yaml`. The DomainMapping
+ * reconciler reads and (with `autocreate-cluster-domain-claims`) creates them.
+ */
+export function clusterDomainClaimSchema(): JsonSchema {
+  return obj({
+    apiVersion: str(),
+    kind: str(),
+    metadata: { type: 'object' },
+    spec: obj({
+      namespace: str({ description: 'Namespace is the namespace which is allowed to create a DomainMapping using this ClusterDomainClaim\'s name.' }),
+    }, { required: ['namespace'] }),
+  }, { description: 'ClusterDomainClaim is a cluster-wide reservation for a particular domain name.' });
+}
+
 const CACHE = new Map<KnativeKind, CrdDescription>(knativeCrds().map(d => [d.kind, d]));
 
 /** The CRD description of one kind (shared instance: do not mutate). */

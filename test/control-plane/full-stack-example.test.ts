@@ -19,7 +19,7 @@ describe('examples/full-stack', () => {
     expect(charts).toEqual(['full-stack', 'stock-service-gray-release']);
     const knative = objects.filter(o => o.apiVersion.startsWith('serving.knative.dev/'));
     expect(knative.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/stock-service-example']);
-    expect(objects.filter(o => o.kind === 'CustomResourceDefinition')).toHaveLength(5);
+    expect(objects.filter(o => o.kind === 'CustomResourceDefinition')).toHaveLength(6);
     expect(objects.filter(o => o.kind === 'Deployment').map(o => o.metadata.name)).toEqual(['serving-controller', 'serving-ingress']);
     for (const d of objects.filter(o => o.kind === 'Deployment')) expect(() => new Deployment(d as any).validate()).not.toThrow();
   });

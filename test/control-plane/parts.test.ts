@@ -54,7 +54,7 @@ describe('ServingControlPlane parts', () => {
     const app = Testing.app();
     const crdChart = new Chart(app, 'crds', { namespace: 'apps' });
     const crds = new ServingCrds(crdChart, 'Crds');
-    expect(crds.customResourceDefinitions).toHaveLength(5);
+    expect(crds.customResourceDefinitions).toHaveLength(6);
     const alone = Testing.synth(crdChart) as Manifest[];
     expect(alone).toEqual(fromControlPlane);
     for (const m of alone) expect(m.metadata.namespace).toBeUndefined();

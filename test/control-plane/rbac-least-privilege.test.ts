@@ -223,6 +223,24 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     await until(() => emu.actions({ resource: 'deployments', subresource: 'scale' }).some((a) => !a.error), 'a scale write');
     await settle(emu, [controller], 200, 15_000);
 
+    // 6. A DomainMapping with autocreate-cluster-domain-claims on: its finalizer is added and the
+    //    ClusterDomainClaim created; deleting it deletes the claim, then removes the finalizer.
+    const network: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: SYSTEM_NS } };
+    await admin.create(R.configMaps, { ...network, data: { 'autocreate-cluster-domain-claims': 'true' } } as KubeObject);
+    await until(() => controller.config.network.autocreateClusterDomainClaims, 'config-network loaded');
+    const domain = 'shop.example.org';
+    await admin.create(R.domainMappings, {
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { name: domain, namespace: 'default' },
+      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: svcName } },
+    } as KubeObject);
+    await until(() => isReadyObj(get('domainmappings', domain)), 'DomainMapping ready');
+    expect(emu.get('clusterdomainclaims', '', domain)?.spec).toEqual({ namespace: 'default' });
+    await admin.delete(R.domainMappings, 'default', domain);
+    await until(() => get('domainmappings', domain) === undefined && emu.get('clusterdomainclaims', '', domain) === undefined, 'DomainMapping and its claim deleted');
+    await settle(emu, [controller], 200, 15_000);
+
     expect(denied).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ import {
 } from '../../src/control-plane';
 import { parseServingConfig } from '../../src/core/config';
 import { INGRESS_AUTOSCALER_TOKEN_PATH } from '../../src/core/runtime-contract';
-import { crdFor, KnativeKind } from '../../src/core/schema';
+import { clusterDomainClaimSchema, crdFor, KnativeKind } from '../../src/core/schema';
 import { preserveUnknownPaths } from '../support/schema-validator';
 
 interface Manifest {
@@ -89,6 +89,7 @@ describe('ServingControlPlane defaults', () => {
       'CustomResourceDefinition -/revisions.serving.knative.dev',
       'CustomResourceDefinition -/routes.serving.knative.dev',
       'CustomResourceDefinition -/domainmappings.serving.knative.dev',
+      'CustomResourceDefinition -/clusterdomainclaims.networking.internal.knative.dev',
       'ConfigMap knative-serving/config-defaults',
       'ConfigMap knative-serving/config-features',
       'ConfigMap knative-serving/config-autoscaler',
@@ -134,8 +135,9 @@ describe('ServingControlPlane defaults', () => {
   });
 
   test('CRDs: labels, names, status subresource, printer columns, schema from src/core/schema.ts', () => {
-    const crds = out.filter(m => m.kind === 'CustomResourceDefinition');
-    expect(crds).toHaveLength(5);
+    const all = out.filter(m => m.kind === 'CustomResourceDefinition');
+    expect(all).toHaveLength(6);
+    const crds = all.slice(0, 5);
     for (const crd of crds) {
       const kind = crd.spec.names.kind as KnativeKind;
       const desc = crdFor(kind);
@@ -164,6 +166,17 @@ describe('ServingControlPlane defaults', () => {
     }
     expect(crds.map(c => c.spec.names.shortNames)).toEqual([['kservice', 'ksvc'], ['config', 'cfg'], ['rev'], ['rt'], ['dm']]);
     expect(find(out, 'CustomResourceDefinition', 'domainmappings.serving.knative.dev').spec.versions[0].name).toBe('v1beta1');
+    // The domain claims of DomainMappings: cluster-scoped, upstream's domain-claim.yaml.
+    const cdc = all[5];
+    expect(cdc.metadata).toEqual({
+      name: 'clusterdomainclaims.networking.internal.knative.dev',
+      labels: { 'app.kubernetes.io/part-of': 'cdk8s-knative-serving', 'app.kubernetes.io/version': PKG_VERSION, 'knative.dev/crd-install': 'true' },
+    });
+    expect(cdc.spec.scope).toBe('Cluster');
+    expect(cdc.spec.group).toBe('networking.internal.knative.dev');
+    expect(cdc.spec.names).toEqual({ kind: 'ClusterDomainClaim', plural: 'clusterdomainclaims', singular: 'clusterdomainclaim', shortNames: ['cdc'], categories: ['knative-internal', 'networking'] });
+    expect(cdc.spec.versions).toEqual([{ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: clusterDomainClaimSchema() } }]);
+    expect(cdc.spec.versions[0].schema.openAPIV3Schema.properties.spec).toMatchObject({ type: 'object', required: ['namespace'], properties: { namespace: { type: 'string' } } });
   });
 
   test('images default to the package version from package.json', () => {
@@ -365,7 +378,9 @@ describe('RBAC', () => {
       'Cluster serving.knative.dev services list,watch',
       'Cluster serving.knative.dev configurations,routes list,watch,create,update',
       'Cluster serving.knative.dev revisions list,watch,create,update,delete',
-      'Cluster serving.knative.dev services/status,configurations/status,revisions/status,routes/status update',
+      'Cluster serving.knative.dev services/status,configurations/status,revisions/status,routes/status,domainmappings/status update',
+      'Cluster serving.knative.dev domainmappings list,watch,update',
+      'Cluster networking.internal.knative.dev clusterdomainclaims list,watch,create,delete',
       'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers update',
       'Cluster apps deployments list,watch,create,update',
       'Cluster apps deployments/scale update',
@@ -377,7 +392,7 @@ describe('RBAC', () => {
       'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
     ]);
     // Secrets, pods and events are never granted (no code reads or writes them yet).
-    for (const res of ['secrets', 'pods', 'events', 'domainmappings']) {
+    for (const res of ['secrets', 'pods', 'events']) {
       expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === res))).toBe(false);
     }
   });

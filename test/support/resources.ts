@@ -66,6 +66,7 @@ export const RESOURCES: ResourceType[] = [
   r(KNATIVE_GROUP, 'v1', 'revisions', 'Revision', { statusSubresource: true, generation: true, custom: true, shortNames: ['rev'] }),
   r(KNATIVE_GROUP, 'v1', 'routes', 'Route', { statusSubresource: true, generation: true, custom: true, shortNames: ['rt'] }),
   r(KNATIVE_GROUP, 'v1beta1', 'domainmappings', 'DomainMapping', { statusSubresource: true, generation: true, custom: true, shortNames: ['dm'] }),
+  r('networking.internal.knative.dev', 'v1alpha1', 'clusterdomainclaims', 'ClusterDomainClaim', { namespaced: false, custom: true, shortNames: ['cdc'] }),
 ];
 
 export function apiVersionOf(t: ResourceType): string {

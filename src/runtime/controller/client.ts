@@ -25,9 +25,12 @@ export const R = {
   configurations: { group: 'serving.knative.dev', version: 'v1', plural: 'configurations', kind: 'Configuration', namespaced: true },
   revisions: { group: 'serving.knative.dev', version: 'v1', plural: 'revisions', kind: 'Revision', namespaced: true },
   routes: { group: 'serving.knative.dev', version: 'v1', plural: 'routes', kind: 'Route', namespaced: true },
+  domainMappings: { group: 'serving.knative.dev', version: 'v1beta1', plural: 'domainmappings', kind: 'DomainMapping', namespaced: true },
+  clusterDomainClaims: { group: 'networking.internal.knative.dev', version: 'v1alpha1', plural: 'clusterdomainclaims', kind: 'ClusterDomainClaim', namespaced: false },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   hpas: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  endpointSlices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
   k8sServices: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
@@ -229,6 +232,9 @@ export class KubeClient {
   async create<T extends KubeObject>(r: Resource, obj: T): Promise<T> {
     const namespace = obj.metadata.namespace!;
     return this.call('create', r, async () => {
+      if (r.group && !r.namespaced) {
+        return (await this.custom.createClusterCustomObject({ group: r.group, version: r.version, plural: r.plural, body: obj })) as T;
+      }
       if (r.group) {
         return (await this.custom.createNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, body: obj })) as T;
       }
@@ -305,6 +311,10 @@ export class KubeClient {
     try {
       this.onWrite?.(r, undefined, { namespace, name });
       await this.call('delete', r, async () => {
+        if (r.group && !r.namespaced) {
+          await this.custom.deleteClusterCustomObject({ group: r.group, version: r.version, plural: r.plural, name, propagationPolicy: 'Background' });
+          return;
+        }
         if (r.group) {
           await this.custom.deleteNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural, name, propagationPolicy: 'Background' });
           return;

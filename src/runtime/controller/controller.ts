@@ -14,6 +14,7 @@ import { ControllerMetrics } from './metrics';
 import { Logger, silentLogger } from '../common/log';
 import { KindReconciler, Listers, ReconcilerContext, RequeueError, reconcileKey } from './reconcilers/base';
 import { configurationReconciler } from './reconcilers/configuration';
+import { domainMappingReconciler } from './reconcilers/domainmapping';
 import { revisionReconciler } from './reconcilers/revision';
 import { routeReconciler } from './reconcilers/route';
 import { serviceReconciler } from './reconcilers/service';
@@ -22,10 +23,12 @@ import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, SERVING_CONFIG_MAP_NAMES, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
 import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
-import type { ConfigurationObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
+import type { ConfigurationObject, DomainMappingObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 /** The kinds this controller reconciles, in the order their queues are listed. */
-const RECONCILERS: readonly KindReconciler<any>[] = [serviceReconciler, configurationReconciler, revisionReconciler, routeReconciler];
+const RECONCILERS: readonly KindReconciler<any>[] = [
+  serviceReconciler, configurationReconciler, revisionReconciler, routeReconciler, domainMappingReconciler,
+];
 
 
 export interface ControllerOptions {
@@ -97,6 +100,8 @@ export class Controller {
     configurations: Informer<ConfigurationObject>;
     revisions: Informer<RevisionObject>;
     routes: Informer<RouteObject>;
+    domainMappings: Informer<DomainMappingObject>;
+    clusterDomainClaims: Informer<KubeObject>;
     deployments: Informer<KubeObject>;
     k8sServices: Informer<KubeObject>;
     hpas: Informer<KubeObject>;
@@ -131,6 +136,8 @@ export class Controller {
       configurations: new Informer(this.client, R.configurations, io),
       revisions: new Informer(this.client, R.revisions, io),
       routes: new Informer(this.client, R.routes, io),
+      domainMappings: new Informer(this.client, R.domainMappings, io),
+      clusterDomainClaims: new Informer(this.client, R.clusterDomainClaims, { ...io, namespace: undefined }),
       deployments: new Informer(this.client, R.deployments, { ...io, labelSelector: L.revision }),
       k8sServices: new Informer(this.client, R.k8sServices, io),
       hpas: new Informer(this.client, R.hpas, { ...io, labelSelector: L.revision }),
@@ -141,6 +148,8 @@ export class Controller {
       configurations: this.informers.configurations.lister,
       revisions: this.informers.revisions.lister,
       routes: this.informers.routes.lister,
+      domainMappings: this.informers.domainMappings.lister,
+      clusterDomainClaims: this.informers.clusterDomainClaims.lister,
       deployments: this.informers.deployments.lister,
       k8sServices: this.informers.k8sServices.lister,
       hpas: this.informers.hpas.lister,
@@ -351,7 +360,7 @@ export class Controller {
   }
 
   /** Run one reconcile of `kind` for `key` against the current caches (tests). */
-  async reconcileOnce(kind: 'Service' | 'Configuration' | 'Revision' | 'Route', key: string): Promise<void> {
+  async reconcileOnce(kind: 'Service' | 'Configuration' | 'Revision' | 'Route' | 'DomainMapping', key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     await reconcileKey(this.ctx, this.kinds[kind].reconciler, namespace, name);
   }

@@ -40,8 +40,9 @@ export class Lister<T extends KubeObject> {
     if (!idx) throw new Error(`no index ${name}`);
     return [...(idx.values.get(value)?.values() ?? [])];
   }
+  /** `namespace` '' for a cluster-scoped object. */
   get(namespace: string, name: string): T | undefined {
-    return this.store.get(`${namespace}/${name}`);
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
   }
   list(namespace?: string, filter?: (o: T) => boolean): T[] {
     const src = namespace === undefined ? this.store.values() : (this.byNs.get(namespace)?.values() ?? [].values());
@@ -254,7 +255,7 @@ export class Informer<T extends KubeObject> {
 
   /** Drop an object we deleted (the watch DELETED event would do the same). */
   forgetObject(namespace: string, name: string): void {
-    const o = this.store.get(`${namespace}/${name}`);
+    const o = this.store.get(namespace ? `${namespace}/${name}` : name);
     if (o) this.remove(o);
   }
 

@@ -16,7 +16,7 @@ import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller } from '../../../src/runtime/controller/controller';
 import { FailureSpec, KubeApiEmulator, RecordedAction } from '../../support/emulator';
 
-export type Kind = 'Service' | 'Configuration' | 'Revision' | 'Route';
+export type Kind = 'Service' | 'Configuration' | 'Revision' | 'Route' | 'DomainMapping';
 
 export interface Row {
   name: string;

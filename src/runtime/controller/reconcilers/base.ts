@@ -12,11 +12,11 @@
  */
 import type { ConditionSet } from '../../../core/conditions';
 import type { ServingConfig } from '../../../core/config';
-import type { KubeObject, ConfigurationObject, KnServiceObject, RevisionObject, RouteObject } from '../../../core/types';
+import type { KubeObject, ConfigurationObject, DomainMappingObject, KnServiceObject, RevisionObject, RouteObject } from '../../../core/types';
 import { Logger } from '../../common/log';
 import { invalidMessage } from '../admission';
 import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
-import { KubeClient, Resource } from '../client';
+import { KubeClient, Resource, apiVersionOf } from '../client';
 import { Clock } from '../clock';
 import { IndexFn, Lister, keyOf } from '../informers';
 import { controllerOf } from '../resources/meta';
@@ -29,6 +29,9 @@ export interface Listers {
   configurations: Lister<ConfigurationObject>;
   revisions: Lister<RevisionObject>;
   routes: Lister<RouteObject>;
+  domainMappings: Lister<DomainMappingObject>;
+  /** Cluster-scoped: `get('', name)`. */
+  clusterDomainClaims: Lister<KubeObject>;
   deployments: Lister<KubeObject>;
   k8sServices: Lister<KubeObject>;
   hpas: Lister<KubeObject>;
@@ -131,6 +134,17 @@ export interface KindReconciler<T extends KubeObject> {
   watches: readonly Watch[];
   /** Informer indexes this kind reads. */
   indexes?: readonly IndexDeclaration[];
+  /**
+   * A finalizer the kind keeps only while it is needed (Knative's `FinalizeKind`; here opt-in per
+   * object): `needed` says whether this object needs it now (it is added, or removed, through a
+   * metadata update before the reconcile); `finalizeKind` runs once the object is being deleted,
+   * after which the finalizer is removed.
+   */
+  finalizer?: {
+    name: string;
+    needed(ctx: ReconcilerContext, obj: T): boolean;
+    finalizeKind(ctx: ReconcilerContext, obj: T): Promise<void>;
+  };
   lister(ctx: ReconcilerContext): Lister<T>;
   /** Marks made on a new generation, before validation (Route: IngressReady Unknown). */
   onNewGeneration?(status: any, now: Date): void;
@@ -140,14 +154,31 @@ export interface KindReconciler<T extends KubeObject> {
   finalize?(ctx: ReconcilerContext, namespace: string, name: string): Promise<void>;
 }
 
+/** `obj` with the finalizer `name` added (`on`) or removed, through a metadata update; unchanged objects are returned as they are. */
+async function setFinalizer<T extends KubeObject>(ctx: ReconcilerContext, r: KindReconciler<T>, obj: T, name: string, on: boolean): Promise<T> {
+  const list: string[] = obj.metadata.finalizers ?? [];
+  if (list.includes(name) === on) return obj;
+  const finalizers = on ? [...list, name] : list.filter((f) => f !== name);
+  const update = { ...obj, apiVersion: apiVersionOf(r.resource), kind: r.resource.kind, metadata: { ...obj.metadata, finalizers } };
+  return ctx.client.update(r.resource, update);
+}
+
 export async function reconcileKey<T extends KubeObject>(
   ctx: ReconcilerContext, r: KindReconciler<T>, namespace: string, name: string): Promise<void> {
-  const cur = r.lister(ctx).get(namespace, name);
+  let cur = r.lister(ctx).get(namespace, name);
   if (!cur) {
     await r.finalize?.(ctx, namespace, name);
     return;
   }
-  if (cur.metadata.deletionTimestamp) return;
+  const fin = r.finalizer;
+  if (cur.metadata.deletionTimestamp) {
+    if (fin && cur.metadata.finalizers?.includes(fin.name)) {
+      await fin.finalizeKind(ctx, cur);
+      await setFinalizer(ctx, r, cur, fin.name, false);
+    }
+    return;
+  }
+  if (fin) cur = await setFinalizer(ctx, r, cur, fin.name, fin.needed(ctx, cur));
   const obj = clone(cur);
   const now = ctx.clock.now();
   r.conditions.beginReconcile(obj, now);

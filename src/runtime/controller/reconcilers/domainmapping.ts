@@ -1,0 +1,181 @@
+/**
+ * DomainMapping reconciler (reference §8, runtime.md §8; Knative's
+ * `pkg/reconciler/domainmapping/reconciler.go`), in upstream's order:
+ *
+ * 1. a new generation marks `IngressReady=Unknown IngressNotConfigured`; `status.url` and
+ *    `status.address.url` are `<scheme>://<domain>` (core/domain-mapping `domainMappingUrl`);
+ * 2. the cluster-wide ClusterDomainClaim named after the domain: ours (`spec.namespace` = this
+ *    namespace) → `DomainClaimed=True`; another namespace's → `False DomainAlreadyClaimed`;
+ *    missing → created when config-network `autocreate-cluster-domain-claims` is true (a failed
+ *    create → `False DomainClaimFailed`), else `False DomainAlreadyClaimed`;
+ * 3. TLS: `spec.tls.secretName` → `CertificateProvisioned=True CertificateExternallyProvided`
+ *    (the ingress serves HTTPS from that Secret), else `True TLSNotEnabled`;
+ * 4. `spec.ref`: a serving.knative.dev/v1 Service or Route in this namespace, resolved through
+ *    its `status.address.url` and checked as upstream checks it (no path, host
+ *    `<name>.<namespace>.svc.<cd>`, same namespace); anything else → `ReferenceResolved=False
+ *    ResolveFailed` with the reason;
+ * 5. the ingress rule (core/domain-mapping `domainMappingRule`): the bundled ingress reads this
+ *    status, as it reads Routes', and serves the domain once DomainClaimed and ReferenceResolved
+ *    are True for the current generation, so `IngressReady=True` is marked here.
+ *
+ * Differences from upstream: a claim held by another namespace, or missing with autocreate off,
+ * ends the reconcile without an error (upstream returns one and retries with backoff); the
+ * ClusterDomainClaim informer re-enqueues the DomainMapping when the claim changes. Only the two
+ * Knative kinds are resolved (the ingress routes only to Routes). The finalizer
+ * `domainmappings.serving.knative.dev` is kept only while autocreate is on (the only case in
+ * which deleting the DomainMapping deletes its claim); upstream always adds it.
+ */
+import { IndexDeclaration, KindReconciler, Listers, ReconcilerContext, Watch, watchSelf } from './base';
+import {
+  DOMAIN_MAPPING_CONDITIONS, DOMAIN_MAPPING_CONDITION_CERTIFICATE_PROVISIONED as CERT,
+  DOMAIN_MAPPING_CONDITION_DOMAIN_CLAIMED as CLAIMED, DOMAIN_MAPPING_CONDITION_INGRESS_READY as INGRESS,
+  DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED as RESOLVED,
+} from '../../../core/conditions';
+import {
+  CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, domainMappingTargetHost, domainMappingUrl, resolvedUrlError,
+} from '../../../core/domain-mapping';
+import { SERVING_API_VERSION } from '../../../core/types';
+import type { DomainMappingObject, KubeObject } from '../../../core/types';
+import { R } from '../client';
+import { keyOf } from '../informers';
+
+const set = DOMAIN_MAPPING_CONDITIONS;
+
+export const DOMAIN_ALREADY_CLAIMED_MESSAGE = 'The domain name is already in use by another DomainMapping';
+
+/** `Service:<ns>/<name>` or `Route:<ns>/<name>`: what a DomainMapping's ref names (indexed, so a change of the target re-enqueues it). */
+function refKey(dm: KubeObject): string[] {
+  const ref = (dm as DomainMappingObject).spec?.ref;
+  if (!ref?.name || !ref.kind) return [];
+  return [`${ref.kind}:${dm.metadata.namespace}/${ref.name}`];
+}
+
+const referrers = (listers: Listers, key: string): string[] => listers.domainMappings.byIndex('ref', key).map(keyOf);
+
+const indexes: IndexDeclaration[] = [
+  { informer: 'domainMappings', name: 'ref', fn: refKey },
+  // DomainMappings by name (= domain), in every namespace: a claim's change enqueues them all.
+  { informer: 'domainMappings', name: 'domain', fn: (o) => [o.metadata.name ?? ''] },
+];
+
+const watches: Watch[] = [
+  watchSelf('domainMappings'),
+  { informer: 'clusterDomainClaims', keys: (o, listers) => listers.domainMappings.byIndex('domain', o.metadata.name ?? '').map(keyOf) },
+  { informer: 'services', keys: (o, listers) => referrers(listers, `Service:${keyOf(o)}`) },
+  { informer: 'routes', keys: (o, listers) => referrers(listers, `Route:${keyOf(o)}`) },
+];
+
+/** The ClusterDomainClaim Knative's `MakeDomainClaim` builds. */
+export function makeDomainClaim(dm: DomainMappingObject): KubeObject {
+  return {
+    apiVersion: CLUSTER_DOMAIN_CLAIM_API_VERSION,
+    kind: 'ClusterDomainClaim',
+    metadata: { name: dm.metadata.name },
+    spec: { namespace: dm.metadata.namespace },
+  };
+}
+
+/** Step 2: true when this namespace holds the claim (DomainClaimed True); otherwise the condition says why. */
+async function reconcileClaim(ctx: ReconcilerContext, dm: DomainMappingObject, st: any, now: Date): Promise<boolean> {
+  const ns = dm.metadata.namespace!;
+  const domain = dm.metadata.name!;
+  const claim = ctx.listers.clusterDomainClaims.get('', domain);
+  if (!claim) {
+    if (!ctx.config().network.autocreateClusterDomainClaims) {
+      set.markFalse(st, CLAIMED, 'DomainAlreadyClaimed', DOMAIN_ALREADY_CLAIMED_MESSAGE, now);
+      ctx.log.debug('no ClusterDomainClaim for domain (and autocreate-cluster-domain-claims is not true)', { domainMapping: `${ns}/${domain}` });
+      return false;
+    }
+    try {
+      await ctx.client.create(R.clusterDomainClaims, makeDomainClaim(dm));
+    } catch (e) {
+      set.markFalse(st, CLAIMED, 'DomainClaimFailed', `failed to create ClusterDomainClaim: ${(e as Error).message}`, now);
+      throw e;
+    }
+  } else if (claim.spec?.namespace !== ns) {
+    set.markFalse(st, CLAIMED, 'DomainAlreadyClaimed', DOMAIN_ALREADY_CLAIMED_MESSAGE, now);
+    return false;
+  }
+  set.markTrue(st, CLAIMED, now);
+  return true;
+}
+
+/** Step 4: the target's URL, or the `ResolveFailed` message. */
+function resolveRef(ctx: ReconcilerContext, dm: DomainMappingObject): { url?: string; error?: string } {
+  const ns = dm.metadata.namespace!;
+  const ref = dm.spec.ref;
+  const what = `${ref.kind} ${ns}/${ref.name}`;
+  let target: KubeObject | undefined;
+  let resource: string;
+  if (ref.apiVersion === SERVING_API_VERSION && ref.kind === 'Service') {
+    target = ctx.listers.services.get(ns, ref.name);
+    resource = 'services.serving.knative.dev';
+  } else if (ref.apiVersion === SERVING_API_VERSION && ref.kind === 'Route') {
+    target = ctx.listers.routes.get(ns, ref.name);
+    resource = 'routes.serving.knative.dev';
+  } else {
+    return {
+      error: `${ref.kind} of apiVersion "${ref.apiVersion ?? ''}" is not resolved by the bundled runtime: `
+        + `spec.ref must name a ${SERVING_API_VERSION} Service or Route (the only targets its ingress routes to)`,
+    };
+  }
+  if (!target) return { error: `failed to get object ${ns}/${ref.name}: ${resource} "${ref.name}" not found` };
+  if (ref.address) {
+    const named = (target.status?.addresses ?? []).find((a: { name?: string }) => a.name === ref.address);
+    if (!named?.url) return { error: `address with name "${ref.address}" not found for ${what}` };
+    return { url: named.url };
+  }
+  const url: string | undefined = target.status?.address?.url;
+  if (!url) return { error: `address not set for ${what}` };
+  return { url };
+}
+
+export const domainMappingReconciler: KindReconciler<DomainMappingObject> = {
+  kind: 'DomainMapping',
+  resource: R.domainMappings,
+  conditions: set,
+  lister: (ctx) => ctx.listers.domainMappings,
+  invalidSpecCondition: RESOLVED,
+  onNewGeneration: (st, now) => set.markUnknown(st, INGRESS, 'IngressNotConfigured', 'Ingress has not yet been reconciled.', now),
+  watches,
+  indexes,
+  finalizer: {
+    name: DOMAIN_MAPPING_FINALIZER,
+    // Only an autocreated claim is deleted with its DomainMapping (upstream FinalizeKind).
+    needed: (ctx) => ctx.config().network.autocreateClusterDomainClaims,
+    async finalizeKind(ctx, dm) {
+      if (!ctx.config().network.autocreateClusterDomainClaims) return;
+      const claim = ctx.listers.clusterDomainClaims.get('', dm.metadata.name!);
+      // Only our namespace's claim: we may never have acquired it.
+      if (!claim || claim.spec?.namespace !== dm.metadata.namespace) return;
+      await ctx.client.delete(R.clusterDomainClaims, '', dm.metadata.name!);
+    },
+  },
+  async reconcile(ctx: ReconcilerContext, dm: DomainMappingObject, now: Date): Promise<void> {
+    const cfg = ctx.config();
+    const st = dm.status as any;
+    const url = domainMappingUrl(dm, cfg);
+    st.url = url;
+    st.address = { url };
+
+    if (!(await reconcileClaim(ctx, dm, st, now))) return;
+
+    if (dm.spec.tls?.secretName) set.markTrueWithReason(st, CERT, 'CertificateExternallyProvided', 'TLS certificate was provided externally', now);
+    else if (cfg.network.externalDomainTls !== 'Enabled') set.markTrueWithReason(st, CERT, 'TLSNotEnabled', 'external-domain-tls is not enabled', now);
+    else set.markTrueWithReason(st, CERT, 'TLSNotEnabled', 'external-domain-tls is enabled, but the bundled runtime provisions no certificates: set spec.tls.secretName for HTTPS', now);
+
+    const resolved = resolveRef(ctx, dm);
+    let error = resolved.error ?? resolvedUrlError(resolved.url!, dm.metadata.namespace!, cfg.clusterDomain);
+    const target = domainMappingTargetHost(dm, cfg.clusterDomain);
+    if (!error && new URL(resolved.url!).hostname.toLowerCase() !== target) {
+      error = `resolved URI "${resolved.url}" is not the cluster-local address of ${dm.spec.ref.kind} ${dm.metadata.namespace}/${dm.spec.ref.name} (${target})`;
+    }
+    if (error) {
+      set.markFalse(st, RESOLVED, 'ResolveFailed', error, now);
+      return;
+    }
+    set.markTrue(st, RESOLVED, now);
+    // The ingress serves domainMappingRule(this status) from its watch.
+    set.markTrue(st, INGRESS, now);
+  },
+};

@@ -1,0 +1,300 @@
+/**
+ * DomainMapping reconciler table (Knative's pkg/reconciler/domainmapping/table_test.go in this
+ * runtime's style): every condition and reason the reconciler sets, the ClusterDomainClaim
+ * (existing, another namespace's, autocreated, failed create), the finalizer kept only while
+ * autocreate is on, and deletion.
+ */
+import { NOW, image, ksvc, startHarness } from './harness';
+import { condOf, induceFailure, readyStatus, runTable, uid, written } from './table';
+import type { KubeObject } from '../../../src/core/types';
+import { R } from '../../../src/runtime/controller/client';
+
+const DOMAIN = 'app.example.com';
+const KEY = `default/${DOMAIN}`;
+const FINALIZER = 'domainmappings.serving.knative.dev';
+
+interface DmOpts { ref?: any; tls?: any; generation?: number; status?: any; finalizers?: string[]; deletionTimestamp?: string; ns?: string }
+const dm = (extra: DmOpts = {}): KubeObject => ({
+  apiVersion: 'serving.knative.dev/v1beta1',
+  kind: 'DomainMapping',
+  metadata: {
+    name: DOMAIN,
+    namespace: extra.ns ?? 'default',
+    uid: uid('DomainMapping', DOMAIN),
+    generation: extra.generation ?? 1,
+    ...(extra.finalizers ? { finalizers: extra.finalizers } : {}),
+    ...(extra.deletionTimestamp ? { deletionTimestamp: extra.deletionTimestamp } : {}),
+  },
+  // ref.namespace as Knative's defaulting (and the emulator's admission) sets it
+  spec: { ref: extra.ref ?? { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web', namespace: 'default' }, ...(extra.tls ? { tls: extra.tls } : {}) },
+  ...(extra.status ? { status: extra.status } : {}),
+});
+const claim = (namespace: string): KubeObject => ({
+  apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'ClusterDomainClaim', metadata: { name: DOMAIN }, spec: { namespace },
+} as any);
+const addressed = (kind: 'Service' | 'Route', name: string, url: string | undefined, extra: any = {}): KubeObject => ({
+  apiVersion: 'serving.knative.dev/v1',
+  kind,
+  metadata: { name, namespace: 'default', generation: 1 },
+  spec: kind === 'Service' ? { template: { spec: { containers: [{ image: 'ghcr.io/example/web:1' }] } } } : { traffic: [{ configurationName: name, latestRevision: true, percent: 100 }] },
+  status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }], ...(url ? { address: { url } } : {}), ...extra },
+});
+const WEB = addressed('Service', 'web', 'http://web.default.svc.cluster.local');
+const network = (data: Record<string, string>): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: 'knative-serving' }, data } as any);
+const AUTOCREATE = network({ 'autocreate-cluster-domain-claims': 'true' });
+
+const expectCond = (obj: any, type: string, status: string, reason?: string, message?: string | RegExp): void => {
+  const c = condOf(obj, type);
+  expect(c).toMatchObject({ status, ...(reason ? { reason } : {}) });
+  if (reason === undefined) expect(c.reason).toBeUndefined();
+  if (typeof message === 'string') expect(c.message).toBe(message);
+  else if (message) expect(c.message).toMatch(message);
+};
+const st = (actions: any[]): any => written(actions, 'update domainmappings/status');
+
+/** The status of a served DomainMapping, as the reconciler writes it. */
+const SERVED = {
+  ...readyStatus(1, ['DomainClaimed', 'ReferenceResolved', 'IngressReady', 'CertificateProvisioned']),
+  url: `http://${DOMAIN}`,
+  address: { url: `http://${DOMAIN}` },
+};
+SERVED.conditions = SERVED.conditions.map((c: any) => (c.type === 'CertificateProvisioned'
+  ? { ...c, reason: 'TLSNotEnabled', message: 'external-domain-tls is not enabled' } : c));
+
+const ALREADY = 'The domain name is already in use by another DomainMapping';
+
+runTable('DomainMapping', [
+  {
+    name: 'claimed domain, KService with an address → every condition True, url and address http://<domain>',
+    objects: [dm(), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      const s = st(actions);
+      expect(s.status.url).toBe(`http://${DOMAIN}`);
+      expect(s.status.address).toEqual({ url: `http://${DOMAIN}` });
+      expect(s.status.observedGeneration).toBe(1);
+      expectCond(s, 'DomainClaimed', 'True');
+      expectCond(s, 'ReferenceResolved', 'True');
+      expectCond(s, 'IngressReady', 'True');
+      expectCond(s, 'CertificateProvisioned', 'True', 'TLSNotEnabled', 'external-domain-tls is not enabled');
+      expectCond(s, 'Ready', 'True');
+      // autocreate is off: no finalizer is needed, none is added
+      expect(s.metadata.finalizers).toBeUndefined();
+    },
+  },
+  {
+    name: 'steady state: the status already says so → no write',
+    objects: [dm({ status: SERVED }), claim('default'), WEB],
+    key: KEY,
+    want: [],
+  },
+  {
+    name: 'a Route as the target resolves the same way',
+    objects: [dm({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' } }), claim('default'),
+      addressed('Route', 'web', 'http://web.default.svc.cluster.local')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      expectCond(st(actions), 'ReferenceResolved', 'True');
+      expectCond(st(actions), 'Ready', 'True');
+    },
+  },
+  {
+    name: 'no ClusterDomainClaim, autocreate off → DomainClaimed False DomainAlreadyClaimed; new generation → IngressReady Unknown IngressNotConfigured',
+    objects: [dm({ generation: 2, status: SERVED }), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      const s = st(actions);
+      expectCond(s, 'DomainClaimed', 'False', 'DomainAlreadyClaimed', ALREADY);
+      expectCond(s, 'IngressReady', 'Unknown', 'IngressNotConfigured', 'Ingress has not yet been reconciled.');
+      expectCond(s, 'Ready', 'False', 'DomainAlreadyClaimed', ALREADY);
+      expect(s.status.observedGeneration).toBe(2);
+      expect(s.status.url).toBe(`http://${DOMAIN}`);
+    },
+  },
+  {
+    name: 'the claim belongs to another namespace → DomainClaimed False DomainAlreadyClaimed, the reference is not resolved',
+    objects: [dm(), claim('other'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      const s = st(actions);
+      expectCond(s, 'DomainClaimed', 'False', 'DomainAlreadyClaimed', ALREADY);
+      expectCond(s, 'ReferenceResolved', 'Unknown');
+      expectCond(s, 'Ready', 'False', 'DomainAlreadyClaimed');
+    },
+  },
+  {
+    name: 'autocreate on, no claim → finalizer added, ClusterDomainClaim created for this namespace, Ready',
+    objects: [AUTOCREATE, dm(), WEB],
+    key: KEY,
+    want: [`update domainmappings ${KEY}`, `create clusterdomainclaims /${DOMAIN}`, `update domainmappings/status ${KEY}`],
+    check: (actions, emu) => {
+      expect(written(actions, 'update domainmappings ').metadata.finalizers).toEqual([FINALIZER]);
+      expect(st(actions).status.observedGeneration).toBe(1);
+      const c = emu.get(R.clusterDomainClaims as any, '', DOMAIN) as any;
+      expect(c.spec).toEqual({ namespace: 'default' });
+      expectCond(st(actions), 'DomainClaimed', 'True');
+      expectCond(st(actions), 'Ready', 'True');
+    },
+  },
+  {
+    name: 'autocreate on, creating the claim fails → DomainClaimed False DomainClaimFailed, error; then converges',
+    objects: [AUTOCREATE, dm({ finalizers: [FINALIZER] }), WEB],
+    key: KEY,
+    withReactors: [induceFailure('create', 'clusterdomainclaims')],
+    wantErr: true,
+    want: [`create clusterdomainclaims /${DOMAIN} → 500`, `update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      expectCond(st(actions), 'DomainClaimed', 'False', 'DomainClaimFailed', /^failed to create ClusterDomainClaim: /);
+      expectCond(st(actions), 'Ready', 'False', 'DomainClaimFailed');
+    },
+    thenConverges: {
+      want: [`create clusterdomainclaims /${DOMAIN}`, `update domainmappings/status ${KEY}`],
+      check: (actions) => expectCond(st(actions), 'Ready', 'True'),
+    },
+  },
+  {
+    name: 'autocreate off again: the finalizer is no longer needed → removed',
+    objects: [dm({ finalizers: [FINALIZER], status: SERVED }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings ${KEY}`],
+    check: (actions) => {
+      expect(written(actions, 'update domainmappings ').metadata.finalizers ?? []).toEqual([]);
+      expect(actions[0].result?.metadata?.generation).toBe(1);
+    },
+  },
+  {
+    name: 'spec.tls.secretName → https url and address, CertificateProvisioned True CertificateExternallyProvided',
+    objects: [dm({ tls: { secretName: 'app-cert' } }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      const s = st(actions);
+      expect(s.status.url).toBe(`https://${DOMAIN}`);
+      expect(s.status.address).toEqual({ url: `https://${DOMAIN}` });
+      expectCond(s, 'CertificateProvisioned', 'True', 'CertificateExternallyProvided', 'TLS certificate was provided externally');
+      expectCond(s, 'Ready', 'True');
+    },
+  },
+  {
+    name: 'external-domain-tls Enabled without spec.tls → TLSNotEnabled says no certificates are provisioned; default-external-scheme used',
+    objects: [network({ 'external-domain-tls': 'Enabled', 'default-external-scheme': 'https' }), dm(), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      expect(st(actions).status.url).toBe(`https://${DOMAIN}`);
+      expectCond(st(actions), 'CertificateProvisioned', 'True', 'TLSNotEnabled', /provisions no certificates/);
+    },
+  },
+  {
+    name: 'the referenced KService does not exist → ReferenceResolved False ResolveFailed (upstream resolver message)',
+    objects: [dm(), claim('default')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'failed to get object default/web: services.serving.knative.dev "web" not found');
+      expectCond(st(actions), 'IngressReady', 'Unknown', 'IngressNotConfigured');
+      expectCond(st(actions), 'Ready', 'False', 'ResolveFailed');
+    },
+  },
+  {
+    name: 'the KService has no address yet → ResolveFailed "address not set"',
+    objects: [dm(), claim('default'), addressed('Service', 'web', undefined)],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'address not set for Service default/web'),
+  },
+  {
+    name: 'ref.address names an address the target does not have → ResolveFailed',
+    objects: [dm({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web', address: 'private' } }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'address with name "private" not found for Service default/web'),
+  },
+  {
+    name: 'a kind the runtime does not resolve (core v1 Service) → ResolveFailed naming what is supported',
+    objects: [dm({ ref: { apiVersion: 'v1', kind: 'Service', name: 'web' } }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', /^Service of apiVersion "v1" is not resolved by the bundled runtime: spec.ref must name a serving.knative.dev\/v1 Service or Route/),
+  },
+  {
+    name: 'resolved URL with a path → ResolveFailed "contains a path"',
+    objects: [dm(), claim('default'), addressed('Service', 'web', 'http://web.default.svc.cluster.local/api')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'resolved URI "http://web.default.svc.cluster.local/api" contains a path'),
+  },
+  {
+    name: 'resolved URL not of the form {name}.{namespace}.svc.<cd> → ResolveFailed',
+    objects: [dm(), claim('default'), addressed('Service', 'web', 'http://web.example.com')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'resolved URI "http://web.example.com" must be of the form {name}.{namespace}.svc.cluster.local'),
+  },
+  {
+    name: 'resolved URL in another namespace → ResolveFailed "same namespace"',
+    objects: [dm(), claim('default'), addressed('Service', 'web', 'http://web.other.svc.cluster.local')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'resolved URI "http://web.other.svc.cluster.local" must be in same namespace as DomainMapping'),
+  },
+  {
+    name: 'resolved URL of another name in this namespace → ResolveFailed (the ingress routes to the ref\'s own host)',
+    objects: [dm(), claim('default'), addressed('Service', 'web', 'http://api.default.svc.cluster.local')],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', /is not the cluster-local address of Service default\/web \(web\.default\.svc\.cluster\.local\)/),
+  },
+  {
+    name: 'invalid spec (ref.namespace differs; stored before admission) → ReferenceResolved False InvalidSpec',
+    objects: [dm({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web', namespace: 'other' } }), claim('default'), WEB],
+    key: KEY,
+    admission: false,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => {
+      expectCond(st(actions), 'ReferenceResolved', 'False', 'InvalidSpec', /mismatched namespaces/);
+      expectCond(st(actions), 'Ready', 'False', 'InvalidSpec');
+    },
+  },
+  {
+    name: 'deleted with autocreate on: our claim is deleted, then the finalizer removed',
+    objects: [AUTOCREATE, dm({ finalizers: [FINALIZER], deletionTimestamp: NOW, status: SERVED }), claim('default')],
+    key: KEY,
+    want: [`delete clusterdomainclaims /${DOMAIN}`, `update domainmappings ${KEY}`],
+  },
+  {
+    name: 'deleted with autocreate on, the claim is another namespace\'s → kept; only the finalizer is removed',
+    objects: [AUTOCREATE, dm({ finalizers: [FINALIZER], deletionTimestamp: NOW, status: SERVED }), claim('other')],
+    key: KEY,
+    want: [`update domainmappings ${KEY}`],
+  },
+]);
+
+describe('DomainMapping watches', () => {
+  test('a claim created later, then the target becoming addressable, each re-enqueue the DomainMapping until Ready', async () => {
+    const h = await startHarness();
+    try {
+      const c = h.controller.client;
+      await c.create(R.domainMappings, dm());
+      await h.settle();
+      const get = async (): Promise<any> => c.get(R.domainMappings, 'default', DOMAIN);
+      expect(condOf(await get(), 'DomainClaimed')).toMatchObject({ status: 'False', reason: 'DomainAlreadyClaimed' });
+      await c.create(R.clusterDomainClaims, claim('default'));
+      await h.settle();
+      expect(condOf(await get(), 'DomainClaimed')).toMatchObject({ status: 'True' });
+      expect(condOf(await get(), 'ReferenceResolved')).toMatchObject({ status: 'False', reason: 'ResolveFailed' });
+      await c.create(R.services, ksvc('web', { template: { spec: image('ghcr.io/example/web:1') } }));
+      await h.settle(300, 20_000);
+      const done = await get();
+      expect(condOf(done, 'ReferenceResolved')).toMatchObject({ status: 'True' });
+      expect(condOf(done, 'Ready')).toMatchObject({ status: 'True' });
+    } finally {
+      await h.stop();
+    }
+  }, 30_000);
+});
