@@ -364,11 +364,11 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * Two small Deployments (2 replicas each by default, 90m CPU / 128Mi memory requested in total):
  * a controller that reconciles Services, Configurations, Revisions and Routes into Deployments and
  * ClusterIP Services (plus a HorizontalPodAutoscaler for the HPA class) and runs Knative's KPA
- * autoscaler for the other revisions (scale to zero included), and an HTTP/1.1 ingress that
+ * autoscaler for the other revisions (scale to zero included), and an HTTP/1.1 and h2c ingress that
  * routes by host, tag and weighted split to the revisions' pods, enforces `containerConcurrency`
  * and holds requests for a revision without a ready pod (the activator's job), pushing request
  * statistics to the autoscaler. There is no admission webhook, and DomainMappings, TLS,
- * h2c/gRPC, tag-to-digest resolution and Kubernetes Events are not implemented.
+ * tag-to-digest resolution and Kubernetes Events are not implemented.
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
  * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,

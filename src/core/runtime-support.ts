@@ -96,23 +96,6 @@ function autoscaling(out: Violation[], annotations: Record<string, string>, path
   if (burst) out.push(warning(at(burst[0]), burst[1], BURST_CAPACITY));
 }
 
-/** Revision spec fields (src/runtime/ingress: HTTP/1.1 only). */
-function revisionSpec(out: Violation[], spec: unknown, path: string): void {
-  if (!isRecord(spec)) return;
-  // containerConcurrency is enforced by the ingress (per-pod in-flight limit) and read by the autoscaler.
-  const containers = Array.isArray(spec.containers) ? spec.containers : [];
-  containers.forEach((c: unknown, i: number) => {
-    const ports = isRecord(c) && Array.isArray(c.ports) ? c.ports : [];
-    ports.forEach((p: unknown, j: number) => {
-      if (isRecord(p) && p.name === 'h2c') {
-        out.push(warning(`${path}.containers[${i}].ports[${j}].name`, 'h2c',
-          'the bundled ingress speaks HTTP/1.1 only, to clients and to the container, so an h2c (HTTP/2 cleartext, e.g. gRPC) '
-          + 'server is not reachable through it (upstream Knative proxies HTTP/2 end to end)'));
-      }
-    });
-  });
-}
-
 /**
  * The HPA-class metric rule of the bundled runtime: with the HPA class (the revision's
  * `autoscaling.knative.dev/class`, else the configuration's `pod-autoscaler-class`), a metric
@@ -181,7 +164,6 @@ function template(out: Violation[], tpl: unknown, config: ServingConfig | undefi
   if (!isRecord(tpl)) return;
   const meta = isRecord(tpl.metadata) ? tpl.metadata : {};
   autoscaling(out, stringMap(meta.annotations), 'spec.template.metadata.annotations', config);
-  revisionSpec(out, tpl.spec, 'spec.template.spec');
 }
 
 /**
@@ -210,7 +192,6 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       break;
     case 'Revision':
       autoscaling(out, annotations, 'metadata.annotations', config);
-      revisionSpec(out, spec, 'spec');
       break;
     case 'Route':
       rolloutDuration(out, annotations, spec, 'Route');
@@ -246,7 +227,8 @@ export interface UnsupportedConfigSetting {
 
 /** `config-features` flags whose effect lives in parts of upstream Knative the bundled runtime does not have. */
 const UNSUPPORTED_FLAGS: ReadonlyArray<[string, string]> = [
-  ['autodetect-http2', 'the bundled ingress speaks HTTP/1.1 only, so it never detects or uses HTTP/2 backends (upstream Knative\'s activator and ingress do)'],
+  ['autodetect-http2', 'the bundled ingress reaches a revision over HTTP/2 only when its port is named h2c; it never detects HTTP/2 on other ports '
+    + '(upstream Knative\'s activator and ingress do)'],
 ];
 
 /**

@@ -33,8 +33,8 @@ export enum PortProtocol {
   /** HTTP/1.1 (Knative's default when the port has no name). */
   HTTP1 = 'http1',
   /**
-   * Cleartext HTTP/2 (e.g. gRPC). Upstream Knative only: the bundled runtime's ingress speaks
-   * HTTP/1.1 (synthesis warns when the app contains a `ServingControlPlane`).
+   * Cleartext HTTP/2 (e.g. gRPC): Knative (and the bundled runtime's ingress) reach the container
+   * over HTTP/2 with prior knowledge.
    */
   H2C = 'h2c',
 }

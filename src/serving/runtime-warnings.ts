@@ -58,8 +58,8 @@ export function _reportRuntimeWarnings(scope: IConstruct, warnings: readonly str
 
 /**
  * Warnings about settings the bundled runtime (`ServingControlPlane`) accepts but does not honour
- * yet, e.g. KPA autoscaling targets, `containerConcurrency`, gradual rollout, DomainMappings, TLS
- * and h2c ports. Upstream Knative Serving honours all of them.
+ * yet, e.g. KPA autoscaling targets, `containerConcurrency`, gradual rollout, DomainMappings and
+ * TLS. Upstream Knative Serving honours all of them.
  *
  * The Knative constructs and the `ServingControlPlane` compute these during synthesis (from the
  * manifests they write), only when their app contains a `ServingControlPlane`, and print each one

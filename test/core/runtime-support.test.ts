@@ -162,9 +162,9 @@ describe('unsupportedSettings: revision spec', () => {
     expect(revisionDeciderSpec(rev, defaultServingConfig(), true).total).toBe(5);
   });
 
-  test('an h2c port is reported', () => {
+  test('an h2c port is not reported (the ingress reaches h2c revisions over HTTP/2)', () => {
     const rev = revision({}, { containers: [{ image: 'img', ports: [{ name: 'h2c', containerPort: 9000 }] }] });
-    expect(unsupportedSettings(rev)).toEqual([expect.objectContaining({ path: 'spec.containers[0].ports[0].name', value: 'h2c', message: expect.stringContaining('HTTP/1.1 only') })]);
+    expect(unsupportedSettings(rev)).toEqual([]);
     expect(unsupportedSettings(revision({}, { containers: [{ image: 'img', ports: [{ name: 'http1', containerPort: 9000 }] }] }))).toEqual([]);
   });
 });
@@ -180,7 +180,6 @@ describe('unsupportedSettings: other kinds', () => {
     expect(paths(svc)).toEqual([
       'spec.traffic[1].tag',
       'spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity',
-      'spec.template.spec.containers[0].ports[0].name',
     ]);
   });
 
@@ -235,7 +234,7 @@ describe('unsupportedConfigSettings', () => {
       'config-defaults': { 'container-concurrency': '10' },
       'config-features': { 'autodetect-http2': 'Enabled' },
     })).toEqual([
-      { configMap: 'config-features', key: 'autodetect-http2', value: 'Enabled', message: expect.stringContaining('HTTP/1.1 only') },
+      { configMap: 'config-features', key: 'autodetect-http2', value: 'Enabled', message: expect.stringContaining('only when its port is named h2c') },
     ]);
   });
 

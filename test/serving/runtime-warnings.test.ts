@@ -98,14 +98,13 @@ describe('with a ServingControlPlane', () => {
     const first = BundledRuntimeWarnings.of(app);
     expect(first.map((w) => w.replace(/:.*$/s, ''))).toEqual([
       `[apps/B] ${TBC}`,
-      '[apps/B] spec.template.spec.containers[0].ports[0].name',
       `[apps/A] ${TBC}`,
     ]);
     await nextRun();
     app.synthYaml();
     expect(BundledRuntimeWarnings.of(app)).toEqual(first);
     // of(scope) narrows to the scope.
-    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[2]]);
+    expect(BundledRuntimeWarnings.of(chart.node.findChild('A'))).toEqual([first[1]]);
   });
 
   test('every kind of unsupported setting, through the constructs', () => {
@@ -128,7 +127,6 @@ describe('with a ServingControlPlane', () => {
     app.synthYaml();
     const heads = BundledRuntimeWarnings.of(chart).map((w) => w.replace(/: .*\(got (.*)\)\.$/s, ' = $1'));
     expect(heads).toEqual([
-      '[apps/Svc] spec.template.spec.containers[0].ports[0].name = "h2c"',
       // svc.mapDomain(): a child of the service
       '[apps/Svc/DomainMapping-api.example.com] metadata.name = "api.example.com"',
       '[apps/Svc/DomainMapping-api.example.com] spec.tls.secretName = "api-tls"',
@@ -180,7 +178,7 @@ describe('with a ServingControlPlane', () => {
     });
     const printed = stderrOf(() => app.synthYaml());
     expect(printed).toEqual([
-      expect.stringMatching(/^Warning: \[infra\/Serving\] features\.additionalFlags\["autodetect-http2"\]: .*HTTP\/1\.1 only.* \(got "Enabled"\)\.$/),
+      expect.stringMatching(/^Warning: \[infra\/Serving\] features\.additionalFlags\["autodetect-http2"\]: .*only when its port is named h2c.* \(got "Enabled"\)\.$/),
     ]);
     expect(BundledRuntimeWarnings.of(app)).toEqual(printed.map((l) => l.replace(/^Warning: /, '')));
   });
