@@ -856,10 +856,22 @@ export class IngressProxy {
       timer = setTimeout(() => r(false), timeoutMs);
     });
     const ok = await Promise.race([idle.then(() => true), timedOut]);
+    // HTTP/2 sessions close themselves once their last stream has been written out (a response
+    // ended here may still be queued in the session): give them the rest of the drain time.
+    if (ok) await Promise.race([this.sessionsClosed(), timedOut]);
     clearTimeout(timer);
     this.closeConnections();
     await closed;
     return ok;
+  }
+
+  /** Resolves once every HTTP/2 session of both listeners has closed. */
+  private sessionsClosed(): Promise<void> {
+    const open: Promise<void>[] = [];
+    for (const f of this.frontends) {
+      for (const s of f.sessions) if (!s.destroyed) open.push(new Promise<void>((r) => s.once('close', () => r())));
+    }
+    return Promise.all(open).then(() => undefined);
   }
 
   private closeConnections(): void {

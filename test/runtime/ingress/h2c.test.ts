@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { Pool } from 'undici';
@@ -33,7 +33,7 @@ async function startH2Backend(id: string): Promise<{ port: number; last: http2.I
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  state.port = (server.address() as AddressInfo).port;
+  state.port = (server.address() as net.AddressInfo).port;
   state.close = () => new Promise<void>((r) => server.close(() => r()));
   return state;
 }
@@ -320,5 +320,36 @@ describe('HTTP/2 and gRPC through the ingress', () => {
       '-H', 'Host: web.default.example.com', `http://127.0.0.1:${port}/`])).stdout;
     expect(await curl('--http2')).toBe('a-1\n1.1 200');
     expect(await curl('--http2-prior-knowledge')).toBe('a-1\n2 200');
+  });
+});
+
+describe('drain with HTTP/2 clients', () => {
+  test('an in-flight gRPC call finishes, the session gets GOAWAY, new connections are refused', async () => {
+    const g = await startGrpcBackend('d-1');
+    const proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${g.port}`, h2c: true }) });
+    const port = await proxy.listenInternal(0, '127.0.0.1');
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'd', [{ revision: 'd-1', percent: 100 }])], ingressConfig()));
+    const c = revClient(port, 'd.default.example.com');
+    try {
+      expect((await unary(c, 'who', { n: 0 })).res).toEqual({ rev: 'd-1', n: 0 });
+      const slow = unary(c, 'who', { n: 1, ms: 300 });
+      await new Promise((r) => setTimeout(r, 50));
+      const drained = await proxy.drain(5000);
+      expect(drained).toBe(true);
+      expect((await slow).res).toEqual({ rev: 'd-1', n: 1 });
+      expect(proxy.server.listening || proxy.internalServer.listening).toBe(false);
+      const refused = await new Promise<string>((r) => {
+        const sock = net.connect(port, '127.0.0.1', () => {
+          sock.destroy();
+          r('connected');
+        });
+        sock.on('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error'));
+      });
+      expect(refused).toBe('ECONNREFUSED');
+    } finally {
+      c.close();
+      await proxy.close();
+      await g.close();
+    }
   });
 });
