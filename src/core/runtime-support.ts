@@ -13,6 +13,7 @@
 import { ConfigMapData, parseServingConfig, ServingConfig } from './config';
 import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, rolloutDurationSeconds } from './rules/annotations';
 import type { Violation } from './rules/violation';
+import { SERVING_API_VERSION } from './types';
 import type { KubeObject } from './types';
 
 /** What the bundled runtime does with a revision of a custom autoscaler class (src/runtime/controller/resources/revision.ts). */
@@ -197,9 +198,12 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       rolloutDuration(out, annotations, spec, 'Route');
       break;
     case 'DomainMapping': {
-      out.push(warning('metadata.name', meta.name,
-        'DomainMappings are not served by the bundled runtime: no controller reconciles them and its ingress does not route this domain '
-        + '(upstream Knative serves the target at it)'));
+      const ref = isRecord(spec.ref) ? spec.ref : undefined;
+      if (ref && !(ref.apiVersion === SERVING_API_VERSION && (ref.kind === 'Service' || ref.kind === 'Route'))) {
+        out.push(warning('spec.ref.kind', ref.kind,
+          `the bundled runtime resolves only ${SERVING_API_VERSION} Service and Route references (its ingress routes to nothing else), `
+          + 'so this DomainMapping stays ReferenceResolved=False (upstream Knative resolves any Addressable with a cluster-local address)'));
+      }
       const tls = isRecord(spec.tls) ? spec.tls : undefined;
       if (tls && tls.secretName !== undefined) {
         out.push(warning('spec.tls.secretName', tls.secretName,

@@ -104,6 +104,7 @@ const SETTING_KEYS: readonly SettingKey[] = [
   { configMap: 'config-network', key: 'tag-template', prop: 'network.tagTemplate', kind: 'string', check: CUSTOM },
   { configMap: 'config-network', key: 'default-external-scheme', prop: 'network.defaultExternalScheme', kind: 'string', check: AS_IS },
   { configMap: 'config-network', key: 'rollout-duration', prop: 'network.rolloutDuration', kind: 'seconds', check: wholeSeconds(0) },
+  { configMap: 'config-network', key: 'autocreate-cluster-domain-claims', prop: 'network.autocreateClusterDomainClaims', kind: 'bool', check: BOOL },
   { configMap: 'config-gc', key: 'retain-since-create-time', prop: 'gc.retainSinceCreateTime', kind: 'duration', check: wholeSeconds(0) },
   { configMap: 'config-gc', key: 'retain-since-last-active-time', prop: 'gc.retainSinceLastActiveTime', kind: 'duration', check: wholeSeconds(0) },
   { configMap: 'config-gc', key: 'min-non-active-revisions', prop: 'gc.minNonActiveRevisions', kind: 'number', check: int(0) },

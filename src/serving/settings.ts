@@ -60,6 +60,14 @@ export interface NetworkSettings {
    * @default - no gradual rollout (key not rendered)
    */
   readonly rolloutDuration?: Duration;
+  /**
+   * Whether the controller creates the cluster-wide ClusterDomainClaim of a DomainMapping whose
+   * domain nobody has claimed yet (and deletes that claim with the DomainMapping). Without it, a
+   * cluster admin creates the claim (name = the domain, `spec.namespace` = the namespace that may
+   * map it) before the DomainMapping can become Ready.
+   * @default false (Knative's default; key not rendered)
+   */
+  readonly autocreateClusterDomainClaims?: boolean;
 }
 
 /** `config-gc` settings (revision garbage collection, per Configuration). */

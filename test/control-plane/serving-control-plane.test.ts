@@ -397,10 +397,11 @@ describe('RBAC', () => {
     }
   });
 
-  test('ingress: read-only informers on routes, revisions and EndpointSlices (cluster) and configmaps (system namespace)', () => {
+  test('ingress: read-only informers on routes, domainmappings, revisions and EndpointSlices (cluster) and configmaps (system namespace)', () => {
     const ingress = cp.describeRules().filter(r => r.component === 'ingress');
     expect(ingress.map(r => [r.scope, r.apiGroups, r.resources, r.verbs])).toEqual([
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['routes'], ['list', 'watch']],
+      [RbacScope.CLUSTER, ['serving.knative.dev'], ['domainmappings'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['revisions'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']],
       [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['list', 'watch']],
@@ -542,6 +543,7 @@ describe('knobs', () => {
         tagTemplate: '{{.Name}}-{{.Tag}}',
         defaultExternalScheme: ExternalScheme.HTTPS,
         rolloutDuration: Duration.minutes(2),
+        autocreateClusterDomainClaims: true,
       },
       gc: {
         retainSinceCreateTime: Duration.hours(24),
@@ -583,6 +585,7 @@ describe('knobs', () => {
         'tag-template': '{{.Name}}-{{.Tag}}',
         'default-external-scheme': 'https',
         'rollout-duration': '120',
+        'autocreate-cluster-domain-claims': 'true',
       },
       'config-domain': {
         'example.com': '',
@@ -603,6 +606,7 @@ describe('knobs', () => {
     expect(cfg.network.tagTemplate).toBe('{{.Name}}-{{.Tag}}');
     expect(cfg.network.defaultExternalScheme).toBe('https');
     expect(cfg.network.rolloutDurationSeconds).toBe(120);
+    expect(cfg.network.autocreateClusterDomainClaims).toBe(true);
     expect(cfg.gc).toEqual({
       retainSinceCreateTimeSeconds: 86400, retainSinceLastActiveTimeSeconds: 5400, minNonActiveRevisions: 5, maxNonActiveRevisions: 50,
     });

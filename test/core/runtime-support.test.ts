@@ -208,15 +208,17 @@ describe('unsupportedSettings: other kinds', () => {
     expect(paths(cfg)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity']);
   });
 
-  test('DomainMapping: not served at all; TLS reported too', () => {
-    const dm: KubeObject = {
+  test('DomainMapping: a Knative Service or Route target is served; other kinds and TLS are reported', () => {
+    const dm = (ref: Record<string, string>, tls?: string): KubeObject => ({
       apiVersion: 'serving.knative.dev/v1beta1',
       kind: 'DomainMapping',
       metadata: { name: 'api.example.com' },
-      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }, tls: { secretName: 'api-tls' } },
-    };
-    expect(unsupportedSettings(dm).map(formatViolation)).toEqual([
-      expect.stringMatching(/^metadata\.name: DomainMappings are not served by the bundled runtime.* \(got "api\.example\.com"\)\.$/),
+      spec: { ref, ...(tls ? { tls: { secretName: tls } } : {}) },
+    });
+    expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }))).toEqual([]);
+    expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' }))).toEqual([]);
+    expect(unsupportedSettings(dm({ apiVersion: 'v1', kind: 'Service', name: 'web' }, 'api-tls')).map(formatViolation)).toEqual([
+      expect.stringMatching(/^spec\.ref\.kind: the bundled runtime resolves only serving\.knative\.dev\/v1 Service and Route references.* \(got "Service"\)\.$/),
       expect.stringMatching(/^spec\.tls\.secretName: the bundled runtime does not terminate TLS.* \(got "api-tls"\)\.$/),
     ]);
   });

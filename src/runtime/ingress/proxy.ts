@@ -1126,6 +1126,7 @@ export class IngressProxy {
     fwd.push('x-forwarded-proto', xfProto ?? 'http');
     if (host !== undefined) fwd.push('x-forwarded-host', xfHost ?? host);
     if (entry === found && found.markDefaultRoute) fwd.push('knative-serving-default-route', 'true');
+    if (found.rewriteHost !== undefined) rewriteForDomainMapping(fwd, found);
     // Toward an h2c pod, `TE: trailers` (the only TE allowed in HTTP/2; gRPC servers look for it) passes on.
     if (te !== undefined && pool.settings.h2c && /(^|,)\s*trailers\s*(;|,|$)/i.test(te)) fwd.push('te', 'trailers');
 
@@ -1196,8 +1197,10 @@ export class IngressProxy {
       }
       if (lower === 'keep-alive' || lower === 'proxy-connection' || lower === 'te' || lower === 'trailer'
         || lower === 'transfer-encoding' || lower === 'proxy-authorization' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') continue;
+      if (found.rewriteHost !== undefined && (lower === 'host' || lower === 'k-original-host')) continue;
       lines += `${raw[i]}: ${raw[i + 1]}\r\n`;
     }
+    if (found.rewriteHost !== undefined) lines += `host: ${found.rewriteHost}\r\nk-original-host: ${found.originalHost}\r\n`;
     const remote = req.socket.remoteAddress ?? '';
     lines += `x-forwarded-for: ${xff === undefined ? remote : `${xff}, ${remote}`}\r\n`;
     lines += `x-forwarded-proto: ${(req.headers['x-forwarded-proto'] as string | undefined) ?? 'http'}\r\n`;
@@ -1217,6 +1220,26 @@ export class IngressProxy {
     this.upgrades.delete(socket);
     this.revisionDone(pool);
   }
+}
+
+/**
+ * A DomainMapping's host (Knative's KIngress `rewriteHost` and `appendHeaders`): `Host` becomes
+ * the target's cluster-local host and `K-Original-Host` carries the mapped domain (a client's
+ * own `K-Original-Host` is dropped). `X-Forwarded-Host` keeps the host the client asked for.
+ */
+function rewriteForDomainMapping(fwd: string[], entry: RouteEntry): void {
+  let hostSet = false;
+  for (let i = fwd.length - 2; i >= 0; i -= 2) {
+    const lower = fwd[i].toLowerCase();
+    if (lower === 'host') {
+      fwd[i + 1] = entry.rewriteHost!;
+      hostSet = true;
+    } else if (lower === 'k-original-host') {
+      fwd.splice(i, 2);
+    }
+  }
+  if (!hostSet) fwd.push('host', entry.rewriteHost!);
+  fwd.push('k-original-host', entry.originalHost!);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, text: string): void {

@@ -14,9 +14,10 @@
 import { SmoothWeightedBalancer } from './balancer';
 import { ROUTE_CONDITIONS } from '../../core/conditions';
 import { defaultServingConfig, ServingConfig } from '../../core/config';
+import { domainMappingRule } from '../../core/domain-mapping';
 import { RouteHostsError } from '../../core/hosts';
 import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
-import type { RouteObject } from '../../core/types';
+import type { DomainMappingObject, RouteObject } from '../../core/types';
 
 /** One backend target: a revision of a route. */
 export interface Target {
@@ -50,6 +51,19 @@ export interface RouteEntry {
   readonly tagEntries: ReadonlyMap<string, RouteEntry> | undefined;
   /** True for main entries when tag-header-based routing is Enabled (adds `Knative-Serving-Default-Route: true`). */
   readonly markDefaultRoute: boolean;
+  /**
+   * A DomainMapping's host: the request is routed as if it had arrived for this host (the
+   * target's cluster-local host, whose entry this one copies) and forwarded with `Host` set to it.
+   */
+  readonly rewriteHost?: string;
+  /** A DomainMapping's host: the mapped domain, sent toward the target as `K-Original-Host`. */
+  readonly originalHost?: string;
+}
+
+/** Where the HTTPS listener finds a mapped host's certificate: a TLS Secret (`tls.crt`, `tls.key`). */
+export interface TlsSecretRef {
+  readonly namespace: string;
+  readonly secretName: string;
 }
 
 export interface RouteTable {
@@ -68,16 +82,33 @@ export interface RouteTable {
   readonly conflicts: readonly string[];
   /** Routes left out because their hosts cannot be computed with this configuration: `<ns>/<name>: <error>`. */
   readonly invalid: readonly string[];
+  /** DomainMappings served (each one host, on both listeners). */
+  readonly domainMappingCount: number;
+  /** Mapped hosts whose DomainMapping names a TLS Secret → that Secret (served on the HTTPS listener by SNI). */
+  readonly tlsHosts: ReadonlyMap<string, TlsSecretRef>;
 }
 
 export interface BuildOptions {
   generation?: number;
   /** The previous table: balancers whose targets and weights are unchanged keep their running state. */
   previous?: RouteTable;
+  /** DomainMappings: each one whose `domainMappingRule` (core/domain-mapping) exists is served. */
+  domainMappings?: readonly DomainMappingObject[];
 }
 
 export function emptyRouteTable(config: ServingConfig = defaultServingConfig(), generation = 0): RouteTable {
-  return Object.freeze({ generation, config, hosts: new Map(), externalHosts: new Map(), targets: [], routeCount: 0, conflicts: [], invalid: [] });
+  return Object.freeze({
+    generation,
+    config,
+    hosts: new Map(),
+    externalHosts: new Map(),
+    targets: [],
+    routeCount: 0,
+    conflicts: [],
+    invalid: [],
+    domainMappingCount: 0,
+    tlsHosts: new Map(),
+  });
 }
 
 /** Whether the ingress serves this Route: Ready=True, or it already has resolved status.traffic. */
@@ -208,6 +239,37 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
       for (const h of rule.hosts) claim(h, internal, rule.visibility === 'external' ? entry : undefined);
     }
   }
+  // DomainMappings (Knative's ExternalIP rule with rewriteHost): the mapped host serves what the
+  // target's cluster-local host serves, on both listeners. A host a Route already serves stays
+  // the Route's; a target this table does not serve leaves the domain unrouted (404).
+  let domainMappingCount = 0;
+  const tlsHosts = new Map<string, TlsSecretRef>();
+  const mappings = [...(opts.domainMappings ?? [])].sort((a, b) => {
+    const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+    const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  for (const dm of mappings) {
+    const rule = domainMappingRule(dm, config);
+    if (rule === undefined) continue;
+    const dmKey = `DomainMapping ${rule.namespace}/${rule.name}`;
+    const prevOwner = owner.get(rule.host);
+    if (prevOwner !== undefined) {
+      conflicts.push(`${rule.host} claimed by ${prevOwner} and ${dmKey}`);
+      continue;
+    }
+    const target = hosts.get(rule.targetHost);
+    if (target === undefined) {
+      invalid.push(`${dmKey}: its target host ${rule.targetHost} is not served`);
+      continue;
+    }
+    const entry: RouteEntry = Object.freeze({ ...target, rewriteHost: rule.targetHost, originalHost: rule.host });
+    owner.set(rule.host, dmKey);
+    hosts.set(rule.host, entry);
+    externalHosts.set(rule.host, entry);
+    if (rule.tlsSecretName !== undefined) tlsHosts.set(rule.host, { namespace: rule.namespace, secretName: rule.tlsSecretName });
+    domainMappingCount++;
+  }
 
   return Object.freeze({
     generation,
@@ -216,6 +278,8 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
     externalHosts,
     targets: Object.freeze([...targets.values()]),
     routeCount,
+    domainMappingCount,
+    tlsHosts,
     conflicts: Object.freeze(conflicts),
     invalid: Object.freeze(invalid),
   });

@@ -1,5 +1,5 @@
 /**
- * Watches Routes and Revisions (all namespaces) and the serving ConfigMaps (config-network,
+ * Watches Routes, DomainMappings and Revisions (all namespaces) and the serving ConfigMaps (config-network,
  * config-domain, config-features, … in the system namespace) with @kubernetes/client-node
  * informers (list + watch; the informer relists on 410 Gone; other errors restart it with
  * backoff), and rebuilds + swaps the routing table on change, coalescing bursts.
@@ -26,7 +26,7 @@ import { buildRouteTable, RouteTable } from './table';
 import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
 import { servingContainerIndex, servingPortIsH2c } from '../../core/rules/podspec';
 import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
-import type { RevisionObject, RouteObject } from '../../core/types';
+import type { DomainMappingObject, RevisionObject, RouteObject } from '../../core/types';
 
 /** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
 export interface RevisionTimeouts {
@@ -121,6 +121,7 @@ export interface TableBuilderOptions {
  */
 export class TableBuilder {
   private readonly routes = new Map<string, RouteObject>();
+  private readonly domainMappings = new Map<string, DomainMappingObject>();
   private readonly revisions = new Map<string, RevisionInfo>();
   private readonly configMaps = new Map<string, Record<string, string>>();
   private readonly debounceMs: number;
@@ -154,6 +155,15 @@ export class TableBuilder {
 
   public deleteRoute(route: RouteObject): void {
     if (this.routes.delete(`${route.metadata?.namespace}/${route.metadata?.name}`)) this.schedule();
+  }
+
+  public upsertDomainMapping(dm: DomainMappingObject): void {
+    this.domainMappings.set(`${dm.metadata?.namespace}/${dm.metadata?.name}`, dm);
+    this.schedule();
+  }
+
+  public deleteDomainMapping(dm: DomainMappingObject): void {
+    if (this.domainMappings.delete(`${dm.metadata?.namespace}/${dm.metadata?.name}`)) this.schedule();
   }
 
   /** Record a Revision's settings; a change rebuilds the table so the proxy picks them up. */
@@ -216,7 +226,7 @@ export class TableBuilder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.synced) return undefined;
-    const table = buildRouteTable([...this.routes.values()], this.config, { previous: this.last });
+    const table = buildRouteTable([...this.routes.values()], this.config, { previous: this.last, domainMappings: [...this.domainMappings.values()] });
     this.last = table;
     this.builds++;
     for (const c of table.conflicts) this.opts.log?.('warn', 'host conflict', { conflict: c });
@@ -275,8 +285,9 @@ export async function startKubeWatcher(
   let routesListed = false;
   let revisionsListed = false;
   let configListed = false;
+  let domainMappingsListed = false;
   const maybeSynced = (): void => {
-    if (routesListed && revisionsListed && configListed) builder.markSynced();
+    if (routesListed && revisionsListed && configListed && domainMappingsListed) builder.markSynced();
   };
 
   const listRoutes: ListFn<K8s.KubernetesObject> = async () => {
@@ -291,6 +302,12 @@ export async function startKubeWatcher(
     queueMicrotask(maybeSynced);
     return list as K8s.KubernetesListObject<K8s.KubernetesObject>;
   };
+  const listDomainMappings: ListFn<K8s.KubernetesObject> = async () => {
+    const list = await custom.listClusterCustomObject({ group: 'serving.knative.dev', version: 'v1beta1', plural: 'domainmappings' });
+    domainMappingsListed = true;
+    queueMicrotask(maybeSynced);
+    return list as K8s.KubernetesListObject<K8s.KubernetesObject>;
+  };
   const listConfigMaps: ListFn<K8s.V1ConfigMap> = async () => {
     const list = await core.listNamespacedConfigMap({ namespace: ns });
     configListed = true;
@@ -301,6 +318,10 @@ export async function startKubeWatcher(
   const routeInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1/routes', listRoutes);
   const revisionInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1/revisions', listRevisions);
   const cmInformer = k8s.makeInformer(kc, `/api/v1/namespaces/${ns}/configmaps`, listConfigMaps);
+  const dmInformer = k8s.makeInformer(kc, '/apis/serving.knative.dev/v1beta1/domainmappings', listDomainMappings);
+  dmInformer.on('add', (o) => builder.upsertDomainMapping(o as unknown as DomainMappingObject));
+  dmInformer.on('update', (o) => builder.upsertDomainMapping(o as unknown as DomainMappingObject));
+  dmInformer.on('delete', (o) => builder.deleteDomainMapping(o as unknown as DomainMappingObject));
 
   routeInformer.on('add', (o) => builder.upsertRoute(o as unknown as RouteObject));
   routeInformer.on('update', (o) => builder.upsertRoute(o as unknown as RouteObject));
@@ -314,6 +335,7 @@ export async function startKubeWatcher(
   cmInformer.on('delete', (o) => builder.setConfigMap(o.metadata?.name ?? '', undefined));
 
   const informers: Array<[string, K8s.Informer<any>]> = [['routes', routeInformer], ['revisions', revisionInformer], ['configmaps', cmInformer]];
+  informers.push(['domainmappings', dmInformer]);
 
   // The revisions' EndpointSlices (the data path).
   const onEndpoints = opts.onEndpoints;

@@ -1,0 +1,200 @@
+/**
+ * DomainMappings through the ingress (issue 14): the table serves a claimed, resolved
+ * DomainMapping's host as its target's cluster-local host (core/domain-mapping
+ * `domainMappingRule`, the rule the controller's conditions describe), the proxy forwards with
+ * `Host` rewritten to that host and `K-Original-Host` set to the domain; unknown and unclaimed
+ * domains get the unknown-host 404. Then the whole path: controller + watcher + proxy against
+ * the API emulator.
+ */
+import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { Pool } from 'undici';
+import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
+import type { DomainMappingObject } from '../../../src/core/types';
+import { R } from '../../../src/runtime/controller/client';
+import { IngressProxy } from '../../../src/runtime/ingress/proxy';
+import { buildRouteTable, lookupHost, RouteTable } from '../../../src/runtime/ingress/table';
+import { KubeWatcher, startKubeWatcher, TableBuilder } from '../../../src/runtime/ingress/watcher';
+import { makeKubeConfig } from '../../support/kubeconfig';
+import { Harness, image, ksvc, startHarness } from '../controller/harness';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const k8s: typeof K8s = require('@kubernetes/client-node');
+
+type Cond = 'True' | 'False' | 'Unknown';
+
+/** A DomainMapping with the status the controller writes (DomainClaimed / ReferenceResolved as given). */
+interface MappingOpts { ns?: string; claimed?: Cond; resolved?: Cond; generation?: number; observed?: number; tls?: string }
+function mapping(name: string, target: string, opts: MappingOpts = {}): DomainMappingObject {
+  return {
+    apiVersion: 'serving.knative.dev/v1beta1',
+    kind: 'DomainMapping',
+    metadata: { name, namespace: opts.ns ?? 'default', generation: opts.generation ?? 1 },
+    spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: target }, ...(opts.tls ? { tls: { secretName: opts.tls } } : {}) },
+    status: {
+      observedGeneration: opts.observed ?? 1,
+      conditions: [
+        { type: 'DomainClaimed', status: opts.claimed ?? 'True' },
+        { type: 'ReferenceResolved', status: opts.resolved ?? 'True' },
+      ],
+    },
+  };
+}
+
+const ROUTES = [
+  routeWithStatus('default', 'web', [{ revision: 'web-1', percent: 100 }]),
+  routeWithStatus('default', 'api', [{ revision: 'api-1', percent: 100 }], { clusterLocal: true }),
+];
+
+describe('DomainMapping rules in the routing table', () => {
+  const build = (dms: DomainMappingObject[]): RouteTable => buildRouteTable(ROUTES, ingressConfig(), { domainMappings: dms });
+
+  test('a claimed, resolved mapping serves its host on both listeners as the target\'s cluster-local host', () => {
+    const t = build([mapping('app.example.org', 'web'), mapping('private.example.org', 'api', { tls: 'private-cert' })]);
+    expect(t.domainMappingCount).toBe(2);
+    const e = lookupHost(t, 'app.example.org', true)!;
+    expect(e.rewriteHost).toBe('web.default.svc.cluster.local');
+    expect(e.originalHost).toBe('app.example.org');
+    expect(e.balancer).toBe(lookupHost(t, 'web.default.svc.cluster.local')!.balancer);
+    expect(lookupHost(t, 'APP.example.org.:443', true)).toBe(e);
+    expect(lookupHost(t, 'app.example.org')).toBe(e);
+    // a cluster-local Route as the target: the mapping is public (Knative's DM ingress is external)
+    expect(lookupHost(t, 'private.example.org', true)!.balancer.items.map((x) => x.revision)).toEqual(['api-1']);
+    expect([...t.tlsHosts]).toEqual([['private.example.org', { namespace: 'default', secretName: 'private-cert' }]]);
+  });
+
+  test.each([
+    ['DomainClaimed False (claim held by another namespace, or none)', { claimed: 'False' as Cond }],
+    ['DomainClaimed Unknown (not reconciled yet)', { claimed: 'Unknown' as Cond }],
+    ['ReferenceResolved False', { resolved: 'False' as Cond }],
+    ['a generation the controller has not observed', { generation: 2, observed: 1 }],
+  ])('not served: %s', (_what, opts) => {
+    const t = build([mapping('app.example.org', 'web', opts)]);
+    expect(t.domainMappingCount).toBe(0);
+    expect(lookupHost(t, 'app.example.org', true)).toBeUndefined();
+    expect(lookupHost(t, 'app.example.org')).toBeUndefined();
+  });
+
+  test('a host a Route serves stays the Route\'s; a target the table does not serve leaves the domain unrouted', () => {
+    const t = build([mapping('web.default.example.com', 'api'), mapping('gone.example.org', 'missing')]);
+    expect(t.domainMappingCount).toBe(0);
+    expect(lookupHost(t, 'web.default.example.com', true)!.rewriteHost).toBeUndefined();
+    expect(t.conflicts).toEqual(['web.default.example.com claimed by default/web and DomainMapping default/web.default.example.com']);
+    expect(t.invalid).toEqual(['DomainMapping default/gone.example.org: its target host missing.default.svc.cluster.local is not served']);
+    expect(lookupHost(t, 'gone.example.org', true)).toBeUndefined();
+  });
+});
+
+describe('DomainMapping through the proxy (real sockets)', () => {
+  const backends: Record<string, TestBackend> = {};
+  let proxy: IngressProxy;
+  let external: Pool;
+  let internal: Pool;
+
+  beforeAll(async () => {
+    for (const id of ['web-1', 'api-1']) backends[id] = await startBackend(id);
+    proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${backends[rev].port}` }) });
+    proxy.setTable(buildRouteTable(ROUTES, ingressConfig(), {
+      domainMappings: [mapping('app.example.org', 'web'), mapping('unclaimed.example.org', 'web', { claimed: 'False' })],
+    }));
+    external = new Pool(`http://127.0.0.1:${await proxy.listen(0, '127.0.0.1')}`);
+    internal = new Pool(`http://127.0.0.1:${await proxy.listenInternal(0, '127.0.0.1')}`);
+  });
+
+  afterAll(async () => {
+    await external.close();
+    await internal.close();
+    await proxy.close();
+    for (const b of Object.values(backends)) await b.close();
+  });
+
+  test('mapped host → the target, Host rewritten to its cluster-local host, K-Original-Host and X-Forwarded-Host = the domain', async () => {
+    for (const pool of [external, internal]) {
+      const r = await get(pool, 'app.example.org', '/headers', { 'k-original-host': 'spoofed.example.net' });
+      expect(r.status).toBe(200);
+      const seen = JSON.parse(r.body);
+      expect(seen.id).toBe('web-1');
+      expect(seen.headers.host).toBe('web.default.svc.cluster.local');
+      expect(seen.headers['k-original-host']).toBe('app.example.org');
+      expect(seen.headers['x-forwarded-host']).toBe('app.example.org');
+    }
+  });
+
+  test('a request for the target itself is unchanged (no K-Original-Host)', async () => {
+    const seen = JSON.parse((await get(external, 'web.default.example.com', '/headers')).body);
+    expect(seen.headers.host).toBe('web.default.example.com');
+    expect(seen.headers['k-original-host']).toBeUndefined();
+  });
+
+  test('unknown and unclaimed domains → 404, like any unknown host', async () => {
+    for (const host of ['unknown.example.org', 'unclaimed.example.org']) {
+      const r = await get(external, host);
+      expect(r.status).toBe(404);
+      expect(r.body).toBe('no route for this host\n');
+    }
+    expect(backends['web-1'].hits).toBe(3);
+  });
+});
+
+describe('DomainMapping end to end: controller, watcher and proxy against the API emulator', () => {
+  let h: Harness;
+  let watcher: KubeWatcher;
+  let proxy: IngressProxy;
+  let backend: TestBackend;
+  let pool: Pool;
+  let table: RouteTable | undefined;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    backend = await startBackend('web');
+    proxy = new IngressProxy({ resolver: () => ({ origin: `http://127.0.0.1:${backend.port}` }) });
+    const builder = new TableBuilder({ debounceMs: 5, onTable: (t) => { table = t; proxy.setTable(t); } });
+    watcher = await startKubeWatcher(k8s, makeKubeConfig(h.emu), builder, { systemNamespace: 'knative-serving' });
+    pool = new Pool(`http://127.0.0.1:${await proxy.listen(0, '127.0.0.1')}`);
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    await watcher.stop();
+    await proxy.close();
+    await backend.close();
+    await h.stop();
+  });
+
+  const until = async (pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> => {
+    const t0 = Date.now();
+    while (!(await pred())) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  test('unclaimed → 404; claimed → served with Host rewritten; deleted → 404', async () => {
+    const c = h.controller.client;
+    await c.create(R.services, ksvc('web', { template: { spec: image('ghcr.io/example/web:1') } }));
+    await c.create(R.domainMappings, {
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { name: 'shop.example.org', namespace: 'default' },
+      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' } },
+    } as any);
+    await until(() => lookupHost(table ?? buildRouteTable([], ingressConfig()), 'web.default.svc.cluster.local') !== undefined, 'the Route served');
+    await h.settle();
+    expect((await get(pool, 'shop.example.org')).status).toBe(404);
+
+    await c.create(R.clusterDomainClaims, {
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'ClusterDomainClaim',
+      metadata: { name: 'shop.example.org' },
+      spec: { namespace: 'default' },
+    } as any);
+    await until(async () => (await get(pool, 'shop.example.org')).status === 200, 'the mapped host served');
+    const dm = await c.get<any>(R.domainMappings, 'default', 'shop.example.org');
+    expect((dm.status.conditions as any[]).find((x) => x.type === 'Ready').status).toBe('True');
+    const seen = JSON.parse((await get(pool, 'shop.example.org', '/headers')).body);
+    expect(seen.headers.host).toBe('web.default.svc.cluster.local');
+    expect(seen.headers['k-original-host']).toBe('shop.example.org');
+
+    await c.delete(R.domainMappings, 'default', 'shop.example.org');
+    await until(async () => (await get(pool, 'shop.example.org')).status === 404, 'the mapped host gone');
+  }, 40_000);
+});
