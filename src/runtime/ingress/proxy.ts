@@ -34,11 +34,14 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { PodEndpoint } from './endpoints';
+import { stripConnectionTokens, upstreamRequestHeaders } from './headers';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { PodTracker, PoolHost, PoolSettings, ProbeSpec, RevisionPool, Waiter } from './pods';
 import { RevisionStat, StatsAccumulator } from './stats';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
 import { DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal } from '../../core/runtime-contract';
+import { featureFlag } from '../../core/config';
+import { TAG_HEADER_BASED_ROUTING } from '../../core/routing';
 import type { LogFn } from '../common/log';
 
 /** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */
@@ -479,17 +482,6 @@ function positive(v: number | undefined): number | undefined {
   return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
-function stripConnectionTokens(headers: string[], connection: string): void {
-  // Fast path: the usual values name no extra hop-by-hop headers.
-  const len = connection.length;
-  if ((len === 10 || len === 5 || len === 7) && /^(keep-alive|close|upgrade)$/i.test(connection)) return;
-  const tokens = connection.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
-  if (tokens.length === 0) return;
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (tokens.includes(headers[i].toLowerCase())) headers.splice(i, 2);
-  }
-}
-
 /** Trailers as header fields to pass on (hop-by-hop and pseudo-headers dropped), or undefined when there are none. */
 function trailerFields(t: Buffer[] | Record<string, string | string[]> | null | undefined): Record<string, string | string[]> | undefined {
   if (t === null || t === undefined) return undefined;
@@ -554,13 +546,6 @@ function closeServer(server: net.Server): Promise<void> {
   });
 }
 
-/** Names (lowercase) never forwarded upstream: hop-by-hop, plus headers undici manages itself. */
-const REQUEST_DROP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authorization', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'http2-settings',
-]);
-const DROP_LENGTHS = new Set([...REQUEST_DROP].map((h) => h.length));
-
 export class IngressProxy {
   /** The external listener (HTTP/1.1 and h2c): external hosts only. */
   public readonly server: net.Server;
@@ -597,6 +582,8 @@ export class IngressProxy {
   private idleWaiters: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
+  /** `tag-header-based-routing` is Enabled in the current table's configuration (set with the table). */
+  private tagHeaderRouting = false;
 
   constructor(opts: ProxyOptions = {}) {
     this.resolver = opts.resolver;
@@ -762,6 +749,7 @@ export class IngressProxy {
     }
     for (const key of this.pools.keys()) if (!used.has(key) && !this.unusedSince.has(key)) this.unusedSince.set(key, now);
     this.table = table;
+    this.tagHeaderRouting = featureFlag(table.config, TAG_HEADER_BASED_ROUTING) === 'Enabled';
     this.tableReady = true;
     this.metrics.tableGeneration = table.generation;
     this.metrics.tableSwaps++;
@@ -1009,62 +997,44 @@ export class IngressProxy {
       return;
     }
 
-    // One pass over the raw headers: pick out what we need, build the upstream header list.
-    const fwd: string[] = [];
+    // One pass over the raw headers for routing and framing; the upstream header list is built
+    // once the route is known (upstreamRequestHeaders, headers.ts).
     let host: string | undefined;
     let hostCount = 0;
     let tagHeader: string | undefined;
     let contentLength: string | undefined;
     let clCount = 0;
     let chunked = false;
-    let connection: string | undefined;
-    let xff: string | undefined;
-    let xfProto: string | undefined;
-    let xfHost: string | undefined;
-    let te: string | undefined;
     let authority: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
-      const value = raw[i + 1];
-      const len = name.length;
-      if (name.charCodeAt(0) === 58 /* ':' */) {
-        // HTTP/2 pseudo-headers: :authority is the host; :method and :path are req.method/url.
-        if (name === ':authority') authority = value;
-        continue;
-      }
-      switch (len) {
+      switch (name.length) {
         case 4:
           if (name === 'Host' || name.toLowerCase() === 'host') {
             if (host !== undefined) hostCount++;
-            host = value;
+            host = raw[i + 1];
           }
+          break;
+        case 10:
+          if (name === ':authority') authority = raw[i + 1];
           break;
         case 14:
           if (name === 'Content-Length' || name.toLowerCase() === 'content-length') {
+            const value = raw[i + 1];
             if (contentLength !== undefined && contentLength !== value) clCount++;
             contentLength = value;
             clCount++;
           }
           break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') chunked = true;
+          break;
         case 19:
-          if (tagHeader === undefined && name.toLowerCase() === 'knative-serving-tag') tagHeader = value;
+          if (tagHeader === undefined && name.toLowerCase() === 'knative-serving-tag') tagHeader = raw[i + 1];
           break;
         default:
           break;
       }
-      if (DROP_LENGTHS.has(len)) {
-        const lower = name.toLowerCase();
-        if (REQUEST_DROP.has(lower)) {
-          if (lower === 'transfer-encoding') chunked = true;
-          else if (lower === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
-          else if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
-          else if (lower === 'x-forwarded-proto') xfProto ??= value;
-          else if (lower === 'x-forwarded-host') xfHost ??= value;
-          else if (lower === 'te') te = te === undefined ? value : `${te}, ${value}`;
-          continue;
-        }
-      }
-      fwd.push(name, value);
     }
 
     if (authority !== undefined) {
@@ -1073,7 +1043,6 @@ export class IngressProxy {
         this.reject(req, res, unrouted, start, 400, 'bad request: Host and :authority differ', true);
         return;
       }
-      if (host === undefined) fwd.push('host', authority);
       host = authority;
     }
 
@@ -1120,15 +1089,12 @@ export class IngressProxy {
     const series = this.metrics.seriesFor(target);
     const pool = this.poolFor(target);
 
-    if (connection !== undefined) stripConnectionTokens(fwd, connection);
-    const remote = req.socket.remoteAddress ?? '';
-    fwd.push('x-forwarded-for', xff === undefined ? remote : `${xff}, ${remote}`);
-    fwd.push('x-forwarded-proto', xfProto ?? 'http');
-    if (host !== undefined) fwd.push('x-forwarded-host', xfHost ?? host);
-    if (entry === found && found.markDefaultRoute) fwd.push('knative-serving-default-route', 'true');
-    if (found.rewriteHost !== undefined) rewriteForDomainMapping(fwd, found);
-    // Toward an h2c pod, `TE: trailers` (the only TE allowed in HTTP/2; gRPC servers look for it) passes on.
-    if (te !== undefined && pool.settings.h2c && /(^|,)\s*trailers\s*(;|,|$)/i.test(te)) fwd.push('te', 'trailers');
+    const fwd = upstreamRequestHeaders(raw, {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      defaultRoute: entry === found && found.markDefaultRoute,
+      tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
+      h2c: pool.settings.h2c,
+    });
 
     this.arrive(pool);
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
@@ -1186,26 +1152,18 @@ export class IngressProxy {
     const pool = this.poolFor(target);
     const series = this.metrics.seriesFor(target);
 
-    const raw = req.rawHeaders;
-    let xff: string | undefined;
+    const fwd = upstreamRequestHeaders(req.rawHeaders, {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      defaultRoute: entry === found && found.markDefaultRoute,
+      tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
+      h2c: false,
+      tunnel: true,
+    });
     let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
-    for (let i = 0; i < raw.length; i += 2) {
-      const lower = raw[i].toLowerCase();
-      if (lower === 'x-forwarded-for') {
-        xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
-        continue;
-      }
-      if (lower === 'keep-alive' || lower === 'proxy-connection' || lower === 'te' || lower === 'trailer'
-        || lower === 'transfer-encoding' || lower === 'proxy-authorization' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') continue;
-      if (found.rewriteHost !== undefined && (lower === 'host' || lower === 'k-original-host')) continue;
-      lines += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    for (let i = 0; i < fwd.length; i += 2) {
+      const lower = fwd[i].toLowerCase();
+      lines += `${fwd[i]}: ${fwd[i + 1]}\r\n`;
     }
-    if (found.rewriteHost !== undefined) lines += `host: ${found.rewriteHost}\r\nk-original-host: ${found.originalHost}\r\n`;
-    const remote = req.socket.remoteAddress ?? '';
-    lines += `x-forwarded-for: ${xff === undefined ? remote : `${xff}, ${remote}`}\r\n`;
-    lines += `x-forwarded-proto: ${(req.headers['x-forwarded-proto'] as string | undefined) ?? 'http'}\r\n`;
-    if (req.headers.host) lines += `x-forwarded-host: ${(req.headers['x-forwarded-host'] as string | undefined) ?? req.headers.host}\r\n`;
-    if (entry === found && found.markDefaultRoute) lines += 'knative-serving-default-route: true\r\n';
     lines += '\r\n';
 
     this.arrive(pool);
@@ -1220,26 +1178,6 @@ export class IngressProxy {
     this.upgrades.delete(socket);
     this.revisionDone(pool);
   }
-}
-
-/**
- * A DomainMapping's host (Knative's KIngress `rewriteHost` and `appendHeaders`): `Host` becomes
- * the target's cluster-local host and `K-Original-Host` carries the mapped domain (a client's
- * own `K-Original-Host` is dropped). `X-Forwarded-Host` keeps the host the client asked for.
- */
-function rewriteForDomainMapping(fwd: string[], entry: RouteEntry): void {
-  let hostSet = false;
-  for (let i = fwd.length - 2; i >= 0; i -= 2) {
-    const lower = fwd[i].toLowerCase();
-    if (lower === 'host') {
-      fwd[i + 1] = entry.rewriteHost!;
-      hostSet = true;
-    } else if (lower === 'k-original-host') {
-      fwd.splice(i, 2);
-    }
-  }
-  if (!hostSet) fwd.push('host', entry.rewriteHost!);
-  fwd.push('k-original-host', entry.originalHost!);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, text: string): void {
