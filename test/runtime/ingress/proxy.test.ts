@@ -83,6 +83,13 @@ describe('IngressProxy', () => {
     const viaTag = JSON.parse((await get(pool, 'hdr.default', '/headers', { 'knative-serving-tag': 'beta' })).body);
     expect(viaTag.id).toBe('b-2');
     expect(viaTag.headers['knative-serving-default-route']).toBeUndefined();
+    // a tag host names its tag (replacing the client's), as upstream's tag rules append it
+    const tagHost = JSON.parse((await get(pool, 'beta-hdr.default', '/headers', { 'knative-serving-tag': 'spoof' })).body);
+    expect(tagHost.id).toBe('b-2');
+    expect(tagHost.headers['knative-serving-tag']).toBe('beta');
+    install([r]);
+    const tagHostOff = JSON.parse((await get(pool, 'beta-hdr.default', '/headers')).body);
+    expect(tagHostOff.headers['knative-serving-tag']).toBeUndefined();
   });
 
   test('unknown host → 404, no targets → 503, backend down → 502, slow backend → 504 (per-revision timeout)', async () => {
@@ -121,6 +128,11 @@ describe('IngressProxy', () => {
     expect(h['x-forwarded-host']).toBe('xf.default.example.com');
     expect(h.host).toBe('xf.default.example.com');
     expect(h['x-custom']).toBe('yes');
+    expect(h.forwarded).toBe('for=10.1.2.3;host=xf.default.example.com;proto=http, for=127.0.0.1');
+    // Knative's internal routing headers never reach the app
+    const internal = JSON.parse((await get(pool, 'xf.default', '/headers', { 'knative-serving-revision': 'x', 'knative-serving-namespace': 'y' })).body).headers;
+    expect(internal['knative-serving-revision']).toBeUndefined();
+    expect(internal['knative-serving-namespace']).toBeUndefined();
     // hop-by-hop: Connection-named headers, Keep-Alive, TE, Proxy-Connection are not forwarded (raw socket: undici would eat Connection)
     const raw = await rawRequest(port, 'GET /headers HTTP/1.1\r\nHost: xf.default\r\nConnection: close, x-secret\r\nX-Secret: drop-me\r\n'
       + 'Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Connection: keep-alive\r\nX-Kept: 1\r\n\r\n');
