@@ -1095,6 +1095,7 @@ export class IngressProxy {
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: pool.settings.h2c,
     });
+    if (found.rewriteHost !== undefined) rewriteForDomainMapping(fwd, found);
 
     this.arrive(pool);
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
@@ -1162,8 +1163,10 @@ export class IngressProxy {
     let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     for (let i = 0; i < fwd.length; i += 2) {
       const lower = fwd[i].toLowerCase();
+      if (found.rewriteHost !== undefined && (lower === 'host' || lower === 'k-original-host')) continue;
       lines += `${fwd[i]}: ${fwd[i + 1]}\r\n`;
     }
+    if (found.rewriteHost !== undefined) lines += `host: ${found.rewriteHost}\r\nk-original-host: ${found.originalHost}\r\n`;
     lines += '\r\n';
 
     this.arrive(pool);
@@ -1178,6 +1181,26 @@ export class IngressProxy {
     this.upgrades.delete(socket);
     this.revisionDone(pool);
   }
+}
+
+/**
+ * A DomainMapping's host (Knative's KIngress `rewriteHost` and `appendHeaders`): `Host` becomes
+ * the target's cluster-local host and `K-Original-Host` carries the mapped domain (a client's
+ * own `K-Original-Host` is dropped). `X-Forwarded-Host` keeps the host the client asked for.
+ */
+function rewriteForDomainMapping(fwd: string[], entry: RouteEntry): void {
+  let hostSet = false;
+  for (let i = fwd.length - 2; i >= 0; i -= 2) {
+    const lower = fwd[i].toLowerCase();
+    if (lower === 'host') {
+      fwd[i + 1] = entry.rewriteHost!;
+      hostSet = true;
+    } else if (lower === 'k-original-host') {
+      fwd.splice(i, 2);
+    }
+  }
+  if (!hostSet) fwd.push('host', entry.rewriteHost!);
+  fwd.push('k-original-host', entry.originalHost!);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, text: string): void {
