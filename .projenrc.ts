@@ -46,6 +46,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'madge@^8',
     // gRPC over HTTP/2 for the ingress's h2c/gRPC tests and bench (a real client and server).
     '@grpc/grpc-js@^1.14.0',
+    // The admission webhook's CA and serving certificate (X.509 over WebCrypto, ECDSA P-256 as
+    // upstream's webhook uses; node:crypto cannot issue certificates).
+    '@peculiar/x509@^2.2.0',
+    'reflect-metadata@^0.2.2', // the Reflect polyfill @peculiar/x509's tsyringe needs
   ],
 
   // The bundled runtime is not a jsii API: keep it out of the jsii closure.
@@ -190,6 +194,12 @@ project.addTask('bench:autoscale', {
   description: 'Benchmark: cold start added over a 500 ms backend start-up, scale up/to zero, lost requests and RSS per 10,000 held requests (bundled controller + ingress, API emulator in pod mode)',
   steps: [{ spawn: 'vendor:k8s-client' }, { exec: 'node -r ts-node/register/transpile-only bench/autoscale.ts', receiveArgs: true }],
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+});
+project.addTask('bench:webhook', {
+  description: 'Benchmark: admission webhook AdmissionReview latency (p50/p99) and reviews/s for a typical Service over HTTPS on loopback, at 200 reviews/s and at max rate, vs a fixed-answer HTTPS baseline',
+  exec: 'node -r ts-node/register/transpile-only bench/webhook.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  receiveArgs: true,
 });
 // Upstream Knative's decider, built from test/autoscaler-upstream (cached) for the differential test.
 project.gitignore.exclude('/test/autoscaler-upstream/.bin/');
