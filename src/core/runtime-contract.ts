@@ -20,6 +20,11 @@ export const CONTROLLER_ADMIN_PORT = 8080;
 export const INGRESS_PROXY_PORT = 8080;
 /** Ingress proxy port (HTTP), internal listener: cluster-local and external hosts. */
 export const INGRESS_INTERNAL_PORT = 8081;
+/**
+ * Ingress proxy port (HTTPS), external: DomainMappings with `spec.tls.secretName`, the certificate
+ * chosen by SNI from that Secret.
+ */
+export const INGRESS_HTTPS_PORT = 8443;
 /** Ingress admin port: /healthz, /readyz, /metrics. */
 export const INGRESS_ADMIN_PORT = 9000;
 

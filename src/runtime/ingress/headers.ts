@@ -16,7 +16,8 @@
  * Added (replacing the client's value where noted):
  * - `X-Forwarded-For`: the client's list with the client's address appended (upstream's gateway
  *   appends the same address);
- * - `X-Forwarded-Proto`: the client's first value, else `http`;
+ * - `X-Forwarded-Proto`: the client's first value, else the scheme it used (`http`, or `https` on
+ *   the HTTPS listener);
  * - `X-Forwarded-Host`: the client's first value, else the request's host (the ingress's own:
  *   upstream's gateway adds none);
  * - `Forwarded`: when the client sent none, built from those three as queue-proxy's shim does
@@ -35,6 +36,8 @@
 export interface UpstreamHeaderContext {
   /** The client's address (the TCP peer). */
   readonly remoteAddress: string;
+  /** The scheme the client used (`https` on the HTTPS listener): `X-Forwarded-Proto` when the client sent none. Default `http`. */
+  readonly scheme?: string;
   /** Add `Knative-Serving-Default-Route: true` (the main split, tag-header-based routing Enabled). */
   readonly defaultRoute: boolean;
   /** Add `Knative-Serving-Tag: <tag>` (a tag host, tag-header-based routing Enabled). */
@@ -132,7 +135,7 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: UpstreamHead
   if (ctx.tunnel && upgrade !== undefined) out.push('upgrade', upgrade, 'connection', 'Upgrade');
 
   const forFor = xff === undefined ? ctx.remoteAddress : `${xff}, ${ctx.remoteAddress}`;
-  const proto = xfProto ?? 'http';
+  const proto = xfProto ?? ctx.scheme ?? 'http';
   const fwdHost = xfHost ?? host;
   out.push('x-forwarded-for', forFor, 'x-forwarded-proto', proto);
   if (fwdHost !== undefined) out.push('x-forwarded-host', fwdHost);

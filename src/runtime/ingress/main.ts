@@ -3,7 +3,8 @@
  *
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
  * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
- * ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30);
+ * HTTPS_PORT (8443: DomainMappings with spec.tls, certificates by SNI from the Secrets they name,
+ * certificates.ts), ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30);
  * MAX_WAITING_PER_REVISION and MAX_WAITING_TOTAL (default: what fits the default 256 MiB
  * memory limit, `ingressMaxWaitingTotal` in core/runtime-contract; the control plane sets both
  * from the ingress's memory limit): requests waiting for a pod slot (queued behind full pods, or
@@ -20,13 +21,14 @@
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ingressAdminServer } from './admin';
+import { CertificateStore, SecretLike } from './certificates';
 import { IngressMetrics } from './metrics';
 import { IngressProxy } from './proxy';
 import { parseEndpointList, StatsPusher } from './stats-push';
 import { TableBuilder, startKubeWatcher } from './watcher';
 import {
   DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
-  INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
+  INGRESS_HTTPS_PORT, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
 } from '../../core/runtime-contract';
 import { createLogger, logFn, logStartupFailure, stderrSink } from '../common/log';
 
@@ -44,6 +46,7 @@ export async function main(): Promise<void> {
   const port = intEnv('PORT', INGRESS_PROXY_PORT);
   const internalPort = intEnv('INTERNAL_PORT', INGRESS_INTERNAL_PORT);
   const adminPort = intEnv('ADMIN_PORT', INGRESS_ADMIN_PORT);
+  const httpsPort = intEnv('HTTPS_PORT', INGRESS_HTTPS_PORT);
   if (port !== 0 && port === internalPort) {
     throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
   }
@@ -56,7 +59,18 @@ export async function main(): Promise<void> {
   const log = logFn(createLogger({ level: process.env.LOG_LEVEL, base: { component: 'ingress' }, sink: stderrSink }));
 
   const metrics = new IngressMetrics();
-  const builder: TableBuilder = new TableBuilder({ clusterDomain, log, onTable: (t) => proxy.setTable(t) });
+  // The HTTPS listener's certificates: the TLS Secrets DomainMappings name, read when the table's
+  // TLS hosts change and every minute (rotation).
+  let readSecret: (ns: string, name: string) => Promise<SecretLike | undefined> = async () => undefined;
+  const certificates = new CertificateStore({ read: (ns, name) => readSecret(ns, name), apply: (c) => proxy.setCertificates(c), log });
+  const builder: TableBuilder = new TableBuilder({
+    clusterDomain,
+    log,
+    onTable: (t) => {
+      proxy.setTable(t);
+      certificates.setHosts(t.tlsHosts);
+    },
+  });
   let autoscalerEndpoints: readonly string[] = staticAutoscaler ?? [];
   const pusher: StatsPusher = new StatsPusher({
     sender,
@@ -81,11 +95,22 @@ export async function main(): Promise<void> {
   await admin.listen(adminPort);
   const externalBound = await proxy.listen(port);
   const internalBound = await proxy.listenInternal(internalPort);
-  log('info', 'ingress listening', { port: externalBound, internalPort: internalBound, adminPort, systemNamespace, clusterDomain });
+  const httpsBound = await proxy.listenHttps(httpsPort);
+  log('info', 'ingress listening', { port: externalBound, internalPort: internalBound, httpsPort: httpsBound, adminPort, systemNamespace, clusterDomain });
 
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  readSecret = async (namespace, name) => {
+    try {
+      return (await core.readNamespacedSecret({ name, namespace })) as SecretLike;
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  };
+  void certificates.reload();
   const watcher = await startKubeWatcher(k8s, kc, builder, {
     systemNamespace,
     log,
@@ -103,6 +128,7 @@ export async function main(): Promise<void> {
     const ok = await proxy.drain(drainTimeoutMs);
     log(ok ? 'info' : 'warn', ok ? 'drained' : 'drain timed out', { inFlight: proxy.requestsInFlight });
     pusher.stop();
+    certificates.stop();
     await watcher.stop().catch(() => undefined);
     await proxy.close().catch(() => undefined);
     await admin.close();

@@ -33,6 +33,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { PodEndpoint } from './endpoints';
 import { stripConnectionTokens, upstreamRequestHeaders } from './headers';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
@@ -552,6 +553,10 @@ export class IngressProxy {
   /** The internal (cluster-local) listener (HTTP/1.1 and h2c): every host. */
   public readonly internalServer: net.Server;
   private readonly frontends: readonly Frontend[];
+  /** The HTTPS listener's frontend (also in `frontends`). */
+  private readonly httpsFrontend: Frontend;
+  /** Host → the secure context of its certificate (SNI), from `setCertificates`. */
+  private sniContexts: ReadonlyMap<string, tls.SecureContext> = new Map();
   private readonly keepAliveTimeoutMs: number;
   public readonly metrics: IngressMetrics;
   public draining = false;
@@ -619,9 +624,73 @@ export class IngressProxy {
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 75_000;
     const external = this.createFrontend(opts, false);
     const internal = this.createFrontend(opts, true);
-    this.frontends = [external, internal];
+    this.httpsFrontend = this.createHttpsFrontend(opts);
+    this.frontends = [external, internal, this.httpsFrontend];
     this.server = external.tcp;
     this.internalServer = internal.tcp;
+  }
+
+  /**
+   * The HTTPS listener (`listenHttps`): TLS from node:tls, the certificate chosen by SNI among
+   * `setCertificates`' (a DomainMapping's `spec.tls.secretName`); a server name without one fails
+   * the handshake. ALPN `h2` goes to node:http2, anything else to node:http, over the decrypted
+   * stream. It serves external hosts only, and only the host its certificate was chosen for:
+   * a request whose Host (or `:authority`) is not the TLS server name gets 421.
+   */
+  private createHttpsFrontend(opts: ProxyOptions): Frontend {
+    const fe = this.createFrontend(opts, false);
+    const checked = (req: http.IncomingMessage, res: http.ServerResponse, socket: tls.TLSSocket | undefined): void => {
+      if (tlsHostMatches(req, socket)) this.onRequest(req, res, false);
+      else this.sendText(req, res, 421, 'misdirected request: the Host is not the TLS server name', false);
+    };
+    fe.h1.removeAllListeners('request');
+    fe.h1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => checked(req, res, req.socket as tls.TLSSocket));
+    fe.h1.removeAllListeners('upgrade');
+    fe.h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (tlsHostMatches(req, socket as tls.TLSSocket)) this.onUpgrade(req, socket, head, false, fe.h1);
+      else refuseUpgrade(socket, '421 Misdirected Request', 'misdirected request: the Host is not the TLS server name');
+    });
+    fe.h2.removeAllListeners('request');
+    fe.h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      const socket = req.stream.session?.socket as tls.TLSSocket | undefined;
+      checked(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, socket);
+    });
+    const server = tls.createServer({
+      SNICallback: (name, cb) => cb(null, this.sniContexts.get(hostOnly(name))),
+      ALPNProtocols: ['h2', 'http/1.1'],
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: 10_000,
+    }, (socket) => {
+      if (socket.alpnProtocol === 'h2') fe.h2.emit('connection', socket);
+      else fe.h1.emit('connection', socket);
+    });
+    server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => socket.destroy());
+    (fe as { tcp: net.Server }).tcp = server;
+    return fe;
+  }
+
+  /**
+   * The certificates the HTTPS listener serves, by host (the SNI server name, lower case): PEM
+   * `cert` (the chain) and `key`, as a TLS Secret's `tls.crt` and `tls.key`. Replaces the previous
+   * set. Returns `<host>: <reason>` for material node:tls rejects (that host gets no HTTPS).
+   */
+  public setCertificates(certs: ReadonlyMap<string, { readonly cert: string; readonly key: string }>): string[] {
+    const next = new Map<string, tls.SecureContext>();
+    const errors: string[] = [];
+    for (const [host, c] of certs) {
+      try {
+        next.set(hostOnly(host), tls.createSecureContext({ cert: c.cert, key: c.key }));
+      } catch (e) {
+        errors.push(`${host}: ${(e as Error).message}`);
+      }
+    }
+    this.sniContexts = next;
+    return errors;
+  }
+
+  /** Start the HTTPS listener (DomainMappings with `spec.tls`; HTTP/1.1 and HTTP/2 by ALPN). Resolves with the bound port. */
+  public listenHttps(port: number, host = '0.0.0.0'): Promise<number> {
+    return listenOn(this.httpsFrontend.tcp, port, host);
   }
 
   private createFrontend(opts: ProxyOptions, internal: boolean): Frontend {
@@ -1091,6 +1160,7 @@ export class IngressProxy {
 
     const fwd = upstreamRequestHeaders(raw, {
       remoteAddress: req.socket.remoteAddress ?? '',
+      scheme: (req.socket as tls.TLSSocket).encrypted === true ? 'https' : 'http',
       defaultRoute: entry === found && found.markDefaultRoute,
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: pool.settings.h2c,
@@ -1155,6 +1225,7 @@ export class IngressProxy {
 
     const fwd = upstreamRequestHeaders(req.rawHeaders, {
       remoteAddress: req.socket.remoteAddress ?? '',
+      scheme: (req.socket as tls.TLSSocket).encrypted === true ? 'https' : 'http',
       defaultRoute: entry === found && found.markDefaultRoute,
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: false,
@@ -1201,6 +1272,22 @@ function rewriteForDomainMapping(fwd: string[], entry: RouteEntry): void {
   }
   if (!hostSet) fwd.push('host', entry.rewriteHost!);
   fwd.push('k-original-host', entry.originalHost!);
+}
+
+/** A host as SNI names it: lower case, without `:port` and trailing dot. */
+function hostOnly(host: string): string {
+  let h = host;
+  const colon = h.lastIndexOf(':');
+  if (colon !== -1 && h.indexOf(']') < colon) h = h.slice(0, colon);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h.toLowerCase();
+}
+
+/** On the HTTPS listener: the request's Host (or `:authority`) is the server name its certificate was chosen for. */
+function tlsHostMatches(req: http.IncomingMessage, socket: tls.TLSSocket | undefined): boolean {
+  const name = socket?.servername;
+  const host = req.headers.host ?? (req.headers as Record<string, string | string[] | undefined>)[':authority'];
+  return typeof name === 'string' && typeof host === 'string' && hostOnly(host) === hostOnly(name);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, text: string): void {

@@ -93,6 +93,7 @@ describe('ingress main (bundled, real process)', () => {
         KUBECONFIG: path.join(dir, 'kubeconfig'),
         PORT: String(port),
         INTERNAL_PORT: String(internalPort),
+        HTTPS_PORT: '0',
         ADMIN_PORT: String(adminPort),
         LOG_LEVEL: 'debug',
         SYSTEM_NAMESPACE: 'knative-serving',
