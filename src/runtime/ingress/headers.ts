@@ -139,7 +139,13 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: UpstreamHead
   const fwdHost = xfHost ?? host;
   out.push('x-forwarded-for', forFor, 'x-forwarded-proto', proto);
   if (fwdHost !== undefined) out.push('x-forwarded-host', fwdHost);
-  if (!forwarded) out.push('forwarded', forwardedFrom(forFor, fwdHost, proto));
+  if (!forwarded) {
+    // Fast path (no X-Forwarded-For from the client, an IPv4 peer): the one element forwardedFrom would build.
+    const simple = xff === undefined && !ctx.remoteAddress.includes(':') && ctx.remoteAddress !== '';
+    out.push('forwarded', simple
+      ? (fwdHost !== undefined && fwdHost !== '' ? `for=${ctx.remoteAddress};host=${fwdHost};proto=${proto}` : `for=${ctx.remoteAddress};proto=${proto}`)
+      : forwardedFrom(forFor, fwdHost, proto));
+  }
   if (ctx.defaultRoute) out.push('knative-serving-default-route', 'true');
   if (ctx.tag !== undefined) out.push('knative-serving-tag', ctx.tag);
   if (ctx.h2c && te !== undefined && /(^|,)\s*trailers\s*(;|,|$)/i.test(te)) out.push('te', 'trailers');
