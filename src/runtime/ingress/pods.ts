@@ -129,7 +129,7 @@ export class PodTracker {
     if (p === undefined) {
       p = new Pool(this.origin, {
         connections: this.connections,
-        pipelining: 1,
+        pipelining: this.h2c ? 100 : 1,
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 600_000,
         headersTimeout: 0,

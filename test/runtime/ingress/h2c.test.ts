@@ -19,9 +19,10 @@ import { buildRouteTable } from '../../../src/runtime/ingress/table';
 const NS = 'default';
 
 /** A plain HTTP/2 (h2c) server: answers with its protocol version, the headers it got, the body it got, and a trailer. */
-async function startH2Backend(id: string): Promise<{ port: number; last: http2.IncomingHttpHeaders | undefined; close(): Promise<void> }> {
-  const state = { port: 0, last: undefined as http2.IncomingHttpHeaders | undefined, close: (): Promise<void> => Promise.resolve() };
+async function startH2Backend(id: string): Promise<{ port: number; last: http2.IncomingHttpHeaders | undefined; sessions: number; close(): Promise<void> }> {
+  const state = { port: 0, last: undefined as http2.IncomingHttpHeaders | undefined, sessions: 0, close: (): Promise<void> => Promise.resolve() };
   const server = http2.createServer();
+  server.on('session', () => { state.sessions++; });
   server.on('stream', (stream, headers) => {
     state.last = headers;
     const chunks: Buffer[] = [];
@@ -252,6 +253,19 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     } finally {
       await pool.close();
     }
+    // concurrent requests share one multiplexed HTTP/2 connection to the pod
+    const before = h2b.sessions;
+    const many = new Pool(`http://127.0.0.1:${port}`, { connections: 20 });
+    try {
+      const bodies = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        const r = await many.request({ path: '/', method: 'POST', headers: { host: 'h2.default.example.com' }, body: `n${i}` });
+        return (await r.body.json() as { body: string }).body;
+      }));
+      expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`));
+    } finally {
+      await many.close();
+    }
+    expect(h2b.sessions - before).toBeLessThan(5); // HTTP/1.1 pools would open one connection per concurrent request
     // and an HTTP/2 client to the same revision: trailers over HTTP/2
     const h2 = await h2Request(port, { ':path': '/', ':method': 'POST', ':authority': 'h2.default.example.com' }, 'from h2');
     expect(JSON.parse(h2.body)).toEqual({ id: 'h-1', body: 'from h2' });
