@@ -40,9 +40,9 @@ import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
 import { PodTracker, PoolHost, PoolSettings, ProbeSpec, RevisionPool, Waiter } from './pods';
 import { RevisionStat, StatsAccumulator } from './stats';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
-import { DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal } from '../../core/runtime-contract';
 import { featureFlag } from '../../core/config';
 import { TAG_HEADER_BASED_ROUTING } from '../../core/routing';
+import { DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal } from '../../core/runtime-contract';
 import type { LogFn } from '../common/log';
 
 /** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */

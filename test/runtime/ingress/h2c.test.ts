@@ -19,7 +19,9 @@ import { buildRouteTable } from '../../../src/runtime/ingress/table';
 const NS = 'default';
 
 /** A plain HTTP/2 (h2c) server: answers with its protocol version, the headers it got, the body it got, and a trailer. */
-async function startH2Backend(id: string): Promise<{ port: number; last: http2.IncomingHttpHeaders | undefined; sessions: number; close(): Promise<void> }> {
+interface H2Backend { port: number; last: http2.IncomingHttpHeaders | undefined; sessions: number; close(): Promise<void> }
+
+async function startH2Backend(id: string): Promise<H2Backend> {
   const state = { port: 0, last: undefined as http2.IncomingHttpHeaders | undefined, sessions: 0, close: (): Promise<void> => Promise.resolve() };
   const server = http2.createServer();
   server.on('session', () => { state.sessions++; });
