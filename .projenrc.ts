@@ -239,7 +239,7 @@ project.addTask('e2e', {
 });
 
 project.addTask('build:runtime', {
-  description: 'Bundle the controller and ingress into one JS file each (dist/runtime/*.js)',
+  description: 'Bundle the controller, ingress and admission webhook into one JS file each (dist/runtime/*.js)',
   exec: 'node scripts/build-runtime.mjs',
 });
 

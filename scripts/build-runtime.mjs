@@ -1,6 +1,7 @@
-// Bundle the bundled runtime (controller + ingress) into one CommonJS file each:
+// Bundle the bundled runtime (controller, ingress, admission webhook) into one CommonJS file each:
 //   src/runtime/controller/main.ts -> dist/runtime/controller.js (+ .map)
 //   src/runtime/ingress/main.ts    -> dist/runtime/ingress.js    (+ .map)
+//   src/runtime/webhook/main.ts    -> dist/runtime/webhook.js    (+ .map)
 // Everything (including the ESM-only @kubernetes/client-node) is inlined, so the image needs
 // no node_modules. A missing entry point is skipped with a message (exit 0), so the task runs
 // while a component is still being written; a build error fails the task.
@@ -19,6 +20,7 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const ENTRIES = {
   controller: 'src/runtime/controller/main.ts',
   ingress: 'src/runtime/ingress/main.ts',
+  webhook: 'src/runtime/webhook/main.ts',
 };
 
 const wanted = process.argv.slice(2);

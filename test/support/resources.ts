@@ -61,6 +61,8 @@ export const RESOURCES: ResourceType[] = [
   r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', { namespaced: false, createOnly: true }),
   r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', { generation: true, shortNames: ['netpol'] }),
   r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', { statusSubresource: true, generation: true, shortNames: ['pdb'] }),
+  r('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', { namespaced: false }),
+  r('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', { namespaced: false }),
   r(KNATIVE_GROUP, 'v1', 'services', 'Service', { statusSubresource: true, generation: true, custom: true, shortNames: ['kservice', 'ksvc'] }),
   r(KNATIVE_GROUP, 'v1', 'configurations', 'Configuration', { statusSubresource: true, generation: true, custom: true, shortNames: ['config', 'cfg'] }),
   r(KNATIVE_GROUP, 'v1', 'revisions', 'Revision', { statusSubresource: true, generation: true, custom: true, shortNames: ['rev'] }),
