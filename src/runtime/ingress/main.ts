@@ -2,7 +2,8 @@
  * Ingress entry point (bundled by esbuild into dist/runtime/ingress.js).
  *
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), PORT (8080: external
- * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host),
+ * listener, external hosts only), INTERNAL_PORT (8081: cluster-local listener, every host; both
+ * serve HTTP/1.1 and h2c on the same port, proxy.ts),
  * HTTPS_PORT (8443: DomainMappings with spec.tls, certificates by SNI from the Secrets they name,
  * certificates.ts), ADMIN_PORT (9000), LOG_LEVEL (info), DRAIN_TIMEOUT_SECONDS (30);
  * MAX_WAITING_PER_REVISION and MAX_WAITING_TOTAL (default: what fits the default 256 MiB
