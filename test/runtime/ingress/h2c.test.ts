@@ -83,6 +83,7 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     proxy = new IngressProxy({
       resolver: (_ns, rev) => {
         if (grpcBackends[rev]) return { origin: `http://127.0.0.1:${grpcBackends[rev].port}`, h2c: true, ...info[rev] };
+        if (rev === 'g-slow') return { origin: `http://127.0.0.1:${grpcBackends['g-1'].port}`, h2c: true, timeoutMs: 300 };
         if (rev === 'h-1') return { origin: `http://127.0.0.1:${h2b.port}`, h2c: true };
         return { origin: `http://127.0.0.1:${h1Backends[rev]?.port ?? 1}` };
       },
@@ -193,6 +194,17 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     const calls = await runCalls(8, 8, (i) => unary(c, 'who', { n: i, ms: 40 }));
     expect(calls.map((u) => u.res.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(grpcBackends['g-cc'].maxInFlight).toBe(1);
+  });
+
+  test('the revision timeout applies to a gRPC call: 504 from the ingress, UNAVAILABLE at the client', async () => {
+    install('slow', [['g-slow', 100]]);
+    const c = client('slow.default.example.com');
+    expect((await unary(c, 'who', { n: 1, ms: 10 })).res).toEqual({ rev: 'g-1', n: 1 });
+    const t0 = Date.now();
+    const err = await unary(c, 'who', { n: 2, ms: 2000 }).then(() => undefined, (e: grpc.ServiceError) => e);
+    expect(err?.code).toBe(grpc.status.UNAVAILABLE); // grpc-js maps HTTP 504 to UNAVAILABLE
+    expect(err?.details).toMatch(/504/);
+    expect(Date.now() - t0).toBeLessThan(1500);
   });
 
   test('h2c prior knowledge to an HTTP/1.1 revision: pseudo-headers mapped, X-Forwarded-* added', async () => {
