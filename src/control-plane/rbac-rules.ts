@@ -15,7 +15,7 @@ const KNATIVE = 'serving.knative.dev';
  * runs the controller and the ingress under these rules and fails on a denied request and on a
  * granted verb no request used, so a rule cannot outlive its call site.
  */
-export function controllerRules(leaseName: string): RbacRuleDescription[] {
+export function controllerRules(leaseName: string, secretsRoleName: string): RbacRuleDescription[] {
   const c = (scope: RbacScope, apiGroups: string[], resources: string[], verbs: string[], need: string,
     resourceNames?: string[]): RbacRuleDescription =>
     ({ component: 'controller', scope, apiGroups, resources, verbs, need, ...(resourceNames ? { resourceNames } : {}) });
@@ -30,6 +30,12 @@ export function controllerRules(leaseName: string): RbacRuleDescription[] {
       'write observedGeneration, conditions, URLs and traffic through the status subresource (reconcilers/base.ts)'),
     c(RbacScope.CLUSTER, [KNATIVE], ['domainmappings'], [...LIST_WATCH, 'update'],
       'informer on DomainMappings, the input of the DomainMapping reconciler; update only adds or removes its finalizer, kept while autocreate-cluster-domain-claims is on (reconcilers/domainmapping.ts, reconcilers/base.ts setFinalizer)'),
+    c(RbacScope.CLUSTER, ['rbac.authorization.k8s.io'], ['rolebindings'], [...LIST_WATCH, 'create', 'update', 'delete'],
+      'the ingress\'s read access to TLS Secrets: one RoleBinding of the ClusterRole below per namespace with a DomainMapping naming a TLS Secret, '
+      + 'owned by those DomainMappings, deleted when none is left (reconcilers/domainmapping.ts)'),
+    c(RbacScope.CLUSTER, ['rbac.authorization.k8s.io'], ['clusterroles'], ['bind'],
+      'bind that ClusterRole (get Secrets) in those RoleBindings without holding its permission: the controller never reads Secrets (reconcilers/domainmapping.ts; the API server\'s RBAC escalation check)',
+      [secretsRoleName]),
     c(RbacScope.CLUSTER, ['networking.internal.knative.dev'], ['clusterdomainclaims'], [...LIST_WATCH, 'create', 'delete'],
       'cluster-wide domain claims: informer on ClusterDomainClaims; with autocreate-cluster-domain-claims, create the claim of a DomainMapping and delete it when the DomainMapping is deleted (reconcilers/domainmapping.ts)'),
     // blockOwnerDeletion on controller owner references needs update on <owner>/finalizers.
@@ -90,6 +96,15 @@ export function ingressRules(): RbacRuleDescription[] {
       verbs: LIST_WATCH,
       need: 'informers on EndpointSlices: the pods of every revision for the data path (label serving.knative.dev/revision, all namespaces) and '
         + 'the serving-autoscaler endpoints the stats go to (system namespace) (ingress/watcher.ts)',
+    },
+    {
+      component: 'ingress',
+      scope: RbacScope.DOMAIN_MAPPING_NAMESPACES,
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get'],
+      need: 'read the TLS Secret a DomainMapping names (tls.crt, tls.key) for the HTTPS listener, by GET only (no list or watch), and only in the namespaces '
+        + 'where the controller bound this role because a DomainMapping there names a TLS Secret (ingress/certificates.ts via ingress/main.ts)',
     },
     {
       component: 'ingress',

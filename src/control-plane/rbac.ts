@@ -10,6 +10,12 @@ export enum RbacScope {
   CLUSTER = 'Cluster',
   /** Granted only in the system namespace through a Role + RoleBinding. */
   SYSTEM_NAMESPACE = 'SystemNamespace',
+  /**
+   * Emitted as a ClusterRole `<namespace>-<component>-domainmapping-secrets` with no binding: the
+   * controller binds it to the component, with a RoleBinding of the same name, in each namespace
+   * that has a DomainMapping naming a TLS Secret (and only while it has one).
+   */
+  DOMAIN_MAPPING_NAMESPACES = 'DomainMappingNamespaces',
 }
 
 /** One RBAC rule of the control plane, with the runtime need that justifies it. */

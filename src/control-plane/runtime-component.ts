@@ -47,7 +47,17 @@ export interface RuntimePort {
   readonly from?: k8s.NetworkPolicyPeer[];
 }
 
-/** A Service in front of the component's pods (one port). */
+/** One more port of a `RuntimeServiceOptions` Service (TCP; node port allocated by Kubernetes where one applies). */
+export interface RuntimeServicePort {
+  /** Name of the Service port. */
+  readonly name: string;
+  /** Service port. */
+  readonly port: number;
+  /** Name of the container port it forwards to. */
+  readonly targetPort: string;
+}
+
+/** A Service in front of the component's pods (a first port, and optionally more). */
 export interface RuntimeServiceOptions {
   /** Service name (also its construct id). */
   readonly name: string;
@@ -64,6 +74,11 @@ export interface RuntimeServiceOptions {
    * @default - allocated by Kubernetes (or none for ClusterIP)
    */
   readonly nodePort?: number;
+  /**
+   * Ports after the first.
+   * @default - none
+   */
+  readonly morePorts?: RuntimeServicePort[];
   /**
    * Annotations of the Service.
    * @default - none
@@ -230,7 +245,7 @@ export class RuntimeComponent extends Construct {
           targetPort: k8s.IntOrString.fromString(s.targetPort),
           protocol: 'TCP',
           ...(s.nodePort !== undefined ? { nodePort: s.nodePort } : {}),
-        }],
+        }, ...(s.morePorts ?? []).map(p => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.targetPort), protocol: 'TCP' }))],
       },
     }));
 

@@ -16,6 +16,7 @@ import {
   DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
   ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
   INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
+  domainMappingSecretsRoleName, INGRESS_HTTPS_PORT,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
 import { _registerControlPlaneConfig } from '../serving/cluster';
@@ -122,7 +123,15 @@ export interface IngressOptions {
    */
   readonly httpPort?: number;
   /**
-   * Fixed node port (30000–32767) for `NODE_PORT` / `LOAD_BALANCER` Services.
+   * HTTPS port of the external ingress Service (`serving-ingress`), forwarded to the ingress's
+   * HTTPS listener (8443), which serves the DomainMappings that name a TLS Secret
+   * (`spec.tls.secretName`), with that Secret's certificate chosen by SNI. For `NODE_PORT` /
+   * `LOAD_BALANCER` Services Kubernetes allocates its node port.
+   * @default 443
+   */
+  readonly httpsPort?: number;
+  /**
+   * Fixed node port (30000–32767) of the HTTP port for `NODE_PORT` / `LOAD_BALANCER` Services.
    * @default - allocated by Kubernetes
    */
   readonly nodePort?: number;
@@ -285,6 +294,7 @@ interface ResolvedProps {
   readonly ingressResources: ResolvedResources;
   readonly serviceType: IngressServiceType;
   readonly httpPort: number;
+  readonly httpsPort: number;
   readonly nodePort: number | undefined;
   readonly networkPolicy: boolean;
   readonly metricsNamespace: string;
@@ -313,6 +323,10 @@ function resolveProps(props: ServingControlPlaneProps): ResolvedProps {
   if (!Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
     throw propError('ingress.httpPort', httpPort, 'must be an integer in 1..65535', 'use 80');
   }
+  const httpsPort = props.ingress?.httpsPort ?? 443;
+  if (!Number.isInteger(httpsPort) || httpsPort < 1 || httpsPort > 65535 || httpsPort === httpPort) {
+    throw propError('ingress.httpsPort', httpsPort, `must be an integer in 1..65535 other than ingress.httpPort (${httpPort})`, 'use 443');
+  }
   const nodePort = props.ingress?.nodePort;
   if (nodePort !== undefined) {
     if (serviceType === IngressServiceType.CLUSTER_IP) {
@@ -338,6 +352,7 @@ function resolveProps(props: ServingControlPlaneProps): ResolvedProps {
     ingressResources,
     serviceType,
     httpPort,
+    httpsPort,
     nodePort,
     networkPolicy,
     metricsNamespace,
@@ -479,7 +494,7 @@ export class ServingControlPlane extends Construct {
 
       this.rbac = new ServingRbac(this, 'Rbac', {
         namespace: ns,
-        rules: [...controllerRules(CONTROLLER_LEASE_NAME), ...ingressRules()],
+        rules: [...controllerRules(CONTROLLER_LEASE_NAME, domainMappingSecretsRoleName(ns)), ...ingressRules()],
         components: [{ role: 'controller', name: CONTROLLER }, { role: 'ingress', name: INGRESS }],
       });
 
@@ -534,6 +549,8 @@ export class ServingControlPlane extends Construct {
         ports: [
           // External listener (external hosts only): client traffic from anywhere, in and outside the cluster.
           { name: 'http', containerPort: INGRESS_PROXY_PORT },
+          // HTTPS listener (DomainMappings with a TLS Secret): like the external listener, from anywhere.
+          { name: 'https', containerPort: INGRESS_HTTPS_PORT },
           // Internal listener (cluster-local hosts too): from pods only, in any namespace; callers on
           // the host network (or outside the cluster) are not pods and are refused.
           { name: 'http-internal', containerPort: INGRESS_INTERNAL_PORT, from: [{ namespaceSelector: {} }] },
@@ -557,6 +574,7 @@ export class ServingControlPlane extends Construct {
             port: r.httpPort,
             targetPort: 'http',
             nodePort: r.nodePort,
+            morePorts: [{ name: 'https', port: r.httpsPort, targetPort: 'https' }],
             annotations: props.ingress?.serviceAnnotations,
           },
           // Cluster-local addresses are ExternalName aliases of this one (port 80).

@@ -69,6 +69,14 @@ export class ServingRbac extends Construct {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [subject],
       });
+      // Bound at run time, per namespace, by the controller (RbacScope.DOMAIN_MAPPING_NAMESPACES).
+      const perNamespace = mine.filter(r => r.scope === RbacScope.DOMAIN_MAPPING_NAMESPACES);
+      if (perNamespace.length > 0) {
+        clusterScoped(new k8s.KubeClusterRole(this, `${role}-domainmapping-clusterrole`, {
+          metadata: { name: `${ns}-${role}-domainmapping-secrets`, labels: labelsOf(name, role), annotations: { [RULE_NEEDS_ANNOTATION]: needs(perNamespace) } },
+          rules: perNamespace.map(toPolicy),
+        }));
+      }
     }
   }
 

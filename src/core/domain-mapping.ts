@@ -18,6 +18,12 @@ export const DOMAIN_MAPPING_FINALIZER = 'domainmappings.serving.knative.dev';
 /** API version of ClusterDomainClaim (cluster-scoped; name = the domain, `spec.namespace` = the namespace that may map it). */
 export const CLUSTER_DOMAIN_CLAIM_API_VERSION = 'networking.internal.knative.dev/v1alpha1';
 
+/**
+ * Label of the RoleBindings the controller keeps so that the ingress may read the TLS Secrets
+ * DomainMappings name (one per namespace; see `domainMappingSecretsRoleName` in runtime-contract).
+ */
+export const DOMAIN_MAPPING_SECRETS_LABEL = 'networking.internal.knative.dev/domainmapping-secrets';
+
 /** Header the ingress adds toward the target of a DomainMapping: the domain the client asked for. */
 export const ORIGINAL_HOST_HEADER = 'K-Original-Host';
 

@@ -25,6 +25,14 @@ export const INGRESS_INTERNAL_PORT = 8081;
  * chosen by SNI from that Secret.
  */
 export const INGRESS_HTTPS_PORT = 8443;
+/**
+ * The ClusterRole (emitted unbound by the control plane) that lets the ingress read Secrets, and
+ * the RoleBinding of the same name the controller keeps in each namespace with a DomainMapping
+ * naming a TLS Secret (owned by those DomainMappings).
+ */
+export function domainMappingSecretsRoleName(systemNamespace: string): string {
+  return `${systemNamespace}-ingress-domainmapping-secrets`;
+}
 /** Ingress admin port: /healthz, /readyz, /metrics. */
 export const INGRESS_ADMIN_PORT = 9000;
 

@@ -204,11 +204,7 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
           `the bundled runtime resolves only ${SERVING_API_VERSION} Service and Route references (its ingress routes to nothing else), `
           + 'so this DomainMapping stays ReferenceResolved=False (upstream Knative resolves any Addressable with a cluster-local address)'));
       }
-      const tls = isRecord(spec.tls) ? spec.tls : undefined;
-      if (tls && tls.secretName !== undefined) {
-        out.push(warning('spec.tls.secretName', tls.secretName,
-          'the bundled runtime does not terminate TLS (upstream Knative serves https with this certificate)'));
-      }
+      // spec.tls.secretName: served by the ingress's HTTPS listener (src/runtime/ingress/certificates.ts).
       break;
     }
     default:

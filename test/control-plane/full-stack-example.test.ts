@@ -52,10 +52,10 @@ describe('examples/full-stack', () => {
     expect(JSON.parse(json)).toMatchSnapshot();
   });
 
-  test('the external ingress Service is a LoadBalancer on the external listener only; the internal one is ClusterIP', () => {
+  test('the external ingress Service is a LoadBalancer on the external and HTTPS listeners only; the internal one is ClusterIP', () => {
     const svc = (name: string): any => objects.find(o => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.name === name)!;
     expect(svc('serving-ingress').spec.type).toBe('LoadBalancer');
-    expect(svc('serving-ingress').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
+    expect(svc('serving-ingress').spec.ports.map((p: any) => p.targetPort)).toEqual(['http', 'https']);
     expect(svc('serving-ingress-internal').spec.type).toBe('ClusterIP');
     expect(svc('serving-ingress-internal').spec.ports.map((p: any) => p.targetPort)).toEqual(['http-internal']);
   });

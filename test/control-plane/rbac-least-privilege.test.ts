@@ -19,6 +19,7 @@ import { createStatsEndpoint } from '../../src/runtime/controller/autoscaler/end
 import type { StatsServer } from '../../src/runtime/controller/autoscaler/stats-server';
 import { KubeClient, R } from '../../src/runtime/controller/client';
 import { Controller } from '../../src/runtime/controller/controller';
+import { CertificateStore, SecretLike } from '../../src/runtime/ingress/certificates';
 import { startKubeWatcher, TableBuilder } from '../../src/runtime/ingress/watcher';
 import { image, isReadyObj, ksvc, newController, settle } from '../runtime/controller/harness';
 import { AccessRequest, KubeApiEmulator } from '../support/emulator';
@@ -35,12 +36,15 @@ interface BoundRule { role: string; namespace?: string; rule: PolicyRule }
 
 /**
  * The RBAC objects `ServingControlPlane` synthesizes, as an authorizer sees them: per
- * ServiceAccount user, the rules of every (Cluster)Role bound to it.
+ * ServiceAccount user, the rules of every (Cluster)Role bound to it; and every emitted ClusterRole
+ * by name (one is bound at run time, by the controller: `runtimeBound`).
  */
-function emittedRbac(): Map<string, BoundRule[]> {
+function emitted(): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string, any> } {
   const chart = new Chart(Testing.app(), 'cp');
   new ServingControlPlane(chart, 'Serving');
   const manifests = Testing.synth(chart);
+  const clusterRoles = new Map<string, any>();
+  for (const m of manifests) if (m.kind === 'ClusterRole') clusterRoles.set(m.metadata.name, m);
   const roles = new Map<string, any>();
   for (const m of manifests) if (m.kind === 'ClusterRole' || m.kind === 'Role') roles.set(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
   const byUser = new Map<string, BoundRule[]>();
@@ -56,7 +60,23 @@ function emittedRbac(): Map<string, BoundRule[]> {
       byUser.set(user, list);
     }
   }
-  return byUser;
+  return { byUser, clusterRoles };
+}
+
+/**
+ * The rules RoleBindings created at run time (the controller's, for the ingress's Secrets) grant
+ * `user` in `namespace`: only bindings of ClusterRoles the control plane emits count.
+ */
+function runtimeBound(emu: KubeApiEmulator, clusterRoles: Map<string, any>, user: string, namespace: string): BoundRule[] {
+  if (!namespace) return [];
+  const out: BoundRule[] = [];
+  for (const b of emu.list<any>('rolebindings', namespace)) {
+    const role = b.roleRef?.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : undefined;
+    if (!role) continue;
+    if (!(b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && `system:serviceaccount:${s.namespace}:${s.name}` === user)) continue;
+    for (const rule of role.rules) out.push({ role: `ClusterRole/${role.metadata.name}`, namespace, rule });
+  }
+  return out;
 }
 
 function matches(b: BoundRule, a: AccessRequest): boolean {
@@ -85,7 +105,7 @@ async function until(pred: () => boolean | Promise<boolean>, what: string, timeo
 }
 
 describe('RBAC: every emitted rule is needed by running code, and suffices', () => {
-  const rbac = emittedRbac();
+  const { byUser: rbac, clusterRoles } = emitted();
   const users = [...rbac.keys()];
   const userOf = (component: string): string => {
     const u = users.find((x) => x.endsWith(`:serving-${component}`));
@@ -109,7 +129,7 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
       authorize: (a) => {
         if (!a.user.startsWith('system:serviceaccount:')) return undefined; // the test itself (cluster admin)
         const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-        const hits = (rbac.get(a.user) ?? []).filter((b) => matches(b, a));
+        const hits = [...(rbac.get(a.user) ?? []), ...runtimeBound(emu, clusterRoles, a.user, a.namespace)].filter((b) => matches(b, a));
         if (hits.length === 0) {
           denied.push(`${a.user} ${a.verb} ${a.group}/${resource} ns=${a.namespace} name=${a.name ?? ''}`);
           return 'no RBAC rule of the control plane allows it';
@@ -241,12 +261,52 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     await until(() => get('domainmappings', domain) === undefined && emu.get('clusterdomainclaims', '', domain) === undefined, 'DomainMapping and its claim deleted');
     await settle(emu, [controller], 200, 15_000);
 
+    // 7. A DomainMapping naming a TLS Secret: the controller binds the ingress's Secrets ClusterRole
+    //    in its namespace (through `bind`); the ingress's CertificateStore GETs the Secret; the
+    //    binding goes once no DomainMapping there names a Secret.
+    const tlsDomain = 'secure.example.org';
+    const pem = { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64'), 'tls.key': Buffer.from('key').toString('base64') };
+    emu.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'secure-cert', namespace: 'default' }, type: 'kubernetes.io/tls', data: pem } as KubeObject);
+    const tlsDomains = [tlsDomain, 'secure2.example.org'];
+    const binding = 'knative-serving-ingress-domainmapping-secrets';
+    for (const [i, d] of tlsDomains.entries()) {
+      await admin.create(R.domainMappings, {
+        apiVersion: 'serving.knative.dev/v1beta1',
+        kind: 'DomainMapping',
+        metadata: { name: d, namespace: 'default' },
+        spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: svcName }, tls: { secretName: 'secure-cert' } },
+      } as KubeObject);
+      await until(() => isReadyObj(get('domainmappings', d)), 'DomainMapping with TLS ready');
+      // the second one is added to the binding's owners (an update)
+      await until(() => (get('rolebindings', binding)?.metadata.ownerReferences ?? []).length === i + 1, 'the Secrets binding owned by each');
+    }
+    expect(get('rolebindings', binding)?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: binding });
+    const ingressCore: { readNamespacedSecret(r: { name: string; namespace: string }): Promise<unknown> } = makeKubeConfig(emu, userOf('ingress')).makeApiClient(k8s.CoreV1Api);
+    const applied: string[] = [];
+    const store = new CertificateStore({
+      read: async (namespace, name) => (await ingressCore.readNamespacedSecret({ name, namespace })) as SecretLike,
+      apply: (certs) => { applied.push(...certs.keys()); return []; },
+      refreshMs: 0,
+    });
+    store.setHosts(new Map([[tlsDomain, { namespace: 'default', secretName: 'secure-cert' }]]));
+    await store.reload();
+    expect(applied).toContain(tlsDomain);
+    for (const d of tlsDomains) {
+      await admin.update(R.domainMappings, { ...get('domainmappings', d)!, spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: svcName } } });
+    }
+    await until(() => get('rolebindings', binding) === undefined, 'the Secrets binding deleted');
+    await settle(emu, [controller], 200, 15_000);
+
     expect(denied).toEqual([]);
   });
 
   test('every verb of every emitted rule was used (no rule outlives its call site)', () => {
     expect(users.sort()).toEqual([userOf('controller'), userOf('ingress')].sort());
     const granted = [...rbac].flatMap(([user, bound]) => bound.flatMap((b) => grantKeys(user, b)));
+    // The ClusterRole the controller binds at run time, per namespace (the ingress's Secrets).
+    const perNamespace = clusterRoles.get('knative-serving-ingress-domainmapping-secrets');
+    expect(perNamespace).toBeDefined();
+    for (const rule of perNamespace.rules) granted.push(...grantKeys(userOf('ingress'), { role: `ClusterRole/${perNamespace.metadata.name}`, rule }));
     expect(granted.length).toBeGreaterThan(30);
     const unused = granted.filter((k) => !used.has(k));
     expect(unused).toEqual([]);

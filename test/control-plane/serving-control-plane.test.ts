@@ -107,6 +107,7 @@ describe('ServingControlPlane defaults', () => {
       'ClusterRoleBinding -/knative-serving-ingress',
       'Role knative-serving/serving-ingress',
       'RoleBinding knative-serving/serving-ingress',
+      'ClusterRole -/knative-serving-ingress-domainmapping-secrets',
       // One RuntimeComponent per component: its Deployment, Services, PodDisruptionBudget, NetworkPolicy.
       'Deployment knative-serving/serving-controller',
       'Service knative-serving/serving-autoscaler',
@@ -263,7 +264,7 @@ describe('ServingControlPlane defaults', () => {
     expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
   });
 
-  test('ingress: replicas, ports, probes on admin 9000; external Service 80 → 8080 only, internal ClusterIP Service 80 → 8081', () => {
+  test('ingress: replicas, ports, probes on admin 9000; external Service 80 → 8080 and 443 → 8443 (HTTPS), internal ClusterIP Service 80 → 8081', () => {
     const d = find(out, 'Deployment', 'serving-ingress');
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
@@ -271,6 +272,7 @@ describe('ServingControlPlane defaults', () => {
     expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS', 'MAX_WAITING_TOTAL', 'MAX_WAITING_PER_REVISION']);
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'https', containerPort: 8443, protocol: 'TCP' },
       { name: 'http-internal', containerPort: 8081, protocol: 'TCP' },
       { name: 'admin', containerPort: 9000, protocol: 'TCP' },
     ]);
@@ -288,7 +290,7 @@ describe('ServingControlPlane defaults', () => {
     expect(svc.spec).toEqual({
       type: 'ClusterIP',
       selector: { 'app.kubernetes.io/name': 'serving-ingress' },
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }, { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
     });
     const internal = find(out, 'Service', 'serving-ingress-internal');
     expect(internal.metadata.labels).toEqual(svc.metadata.labels);
@@ -308,13 +310,14 @@ describe('ServingControlPlane defaults', () => {
     });
   });
 
-  test('NetworkPolicies: ingress 8080 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
+  test('NetworkPolicies: ingress 8080 and 8443 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
     const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
       policyTypes: ['Ingress'],
       ingress: [
         { ports: [{ protocol: 'TCP', port: 8080 }] },
+        { ports: [{ protocol: 'TCP', port: 8443 }] },
         { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 8081 }] },
         { from: [scrapers], ports: [{ protocol: 'TCP', port: 9000 }] },
       ],
@@ -343,7 +346,7 @@ describe('RBAC', () => {
   const roles = out.filter(m => m.kind === 'ClusterRole' || m.kind === 'Role');
 
   test('no wildcard verbs, resources or apiGroups; no nonResourceURLs', () => {
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(5);
     for (const r of roles) {
       for (const rule of r.rules) {
         for (const field of ['verbs', 'resources', 'apiGroups']) {
@@ -360,7 +363,8 @@ describe('RBAC', () => {
     for (const r of rules) expect(r.need.length).toBeGreaterThan(20);
     for (const role of roles) {
       const component = role.metadata.labels!['app.kubernetes.io/component'];
-      const scope = role.kind === 'ClusterRole' ? RbacScope.CLUSTER : RbacScope.SYSTEM_NAMESPACE;
+      const scope = role.kind === 'Role' ? RbacScope.SYSTEM_NAMESPACE
+        : role.metadata.name.endsWith('-domainmapping-secrets') ? RbacScope.DOMAIN_MAPPING_NAMESPACES : RbacScope.CLUSTER;
       const mine = rules.filter(r => r.component === component && r.scope === scope);
       expect(role.rules).toEqual(mine.map(r => ({
         apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
@@ -380,6 +384,8 @@ describe('RBAC', () => {
       'Cluster serving.knative.dev revisions list,watch,create,update,delete',
       'Cluster serving.knative.dev services/status,configurations/status,revisions/status,routes/status,domainmappings/status update',
       'Cluster serving.knative.dev domainmappings list,watch,update',
+      'Cluster rbac.authorization.k8s.io rolebindings list,watch,create,update,delete',
+      'Cluster rbac.authorization.k8s.io clusterroles bind @knative-serving-ingress-domainmapping-secrets',
       'Cluster networking.internal.knative.dev clusterdomainclaims list,watch,create,delete',
       'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers update',
       'Cluster apps deployments list,watch,create,update',
@@ -391,19 +397,27 @@ describe('RBAC', () => {
       'SystemNamespace coordination.k8s.io leases create',
       'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
     ]);
-    // Secrets, pods and events are never granted (no code reads or writes them yet).
-    for (const res of ['secrets', 'pods', 'events']) {
+    // Pods and events are never granted (no code reads or writes them); Secrets only to the
+    // ingress, `get`, in the namespaces the controller binds that role in (DomainMappings with TLS).
+    for (const res of ['pods', 'events']) {
       expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === res))).toBe(false);
     }
+    expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'secrets')).map(r => [r.component, r.scope, r.verbs]))
+      .toEqual([['ingress', RbacScope.DOMAIN_MAPPING_NAMESPACES, ['get']]]);
+    // That role is emitted, unbound: the controller binds it per namespace.
+    const secretsRole = find(out, 'ClusterRole', 'knative-serving-ingress-domainmapping-secrets');
+    expect(secretsRole.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    expect(out.filter(m => /RoleBinding$/.test(m.kind) && m.roleRef.name === secretsRole.metadata.name)).toEqual([]);
   });
 
-  test('ingress: read-only informers on routes, domainmappings, revisions and EndpointSlices (cluster) and configmaps (system namespace)', () => {
+  test('ingress: read-only informers on routes, domainmappings, revisions and EndpointSlices (cluster) and configmaps (system namespace); get Secrets where the controller binds it', () => {
     const ingress = cp.describeRules().filter(r => r.component === 'ingress');
     expect(ingress.map(r => [r.scope, r.apiGroups, r.resources, r.verbs])).toEqual([
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['routes'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['domainmappings'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['serving.knative.dev'], ['revisions'], ['list', 'watch']],
       [RbacScope.CLUSTER, ['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']],
+      [RbacScope.DOMAIN_MAPPING_NAMESPACES, [''], ['secrets'], ['get']],
       [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['list', 'watch']],
     ]);
   });
@@ -505,13 +519,13 @@ describe('knobs', () => {
   });
 
   test('ingress Service: NodePort with a fixed node port, custom port and annotations; the internal Service stays ClusterIP 80 without them', () => {
-    const out = synth({ ingress: { serviceType: IngressServiceType.NODE_PORT, httpPort: 8081, nodePort: 30080, serviceAnnotations: { a: 'b' } } });
+    const out = synth({ ingress: { serviceType: IngressServiceType.NODE_PORT, httpPort: 8081, httpsPort: 8444, nodePort: 30080, serviceAnnotations: { a: 'b' } } });
     const svc = find(out, 'Service', 'serving-ingress');
     expect(svc.metadata.annotations).toEqual({ a: 'b' });
     expect(svc.spec).toEqual({
       type: 'NodePort',
       selector: { 'app.kubernetes.io/name': 'serving-ingress' },
-      ports: [{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }],
+      ports: [{ name: 'http', port: 8081, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }, { name: 'https', port: 8444, targetPort: 'https', protocol: 'TCP' }],
     });
     expect(() => new Service(svc).validate()).not.toThrow();
     const internal = find(out, 'Service', 'serving-ingress-internal');
@@ -523,13 +537,13 @@ describe('knobs', () => {
     });
     const lb = synth({ ingress: { serviceType: IngressServiceType.LOAD_BALANCER } });
     expect(find(lb, 'Service', 'serving-ingress').spec.type).toBe('LoadBalancer');
-    expect(find(lb, 'Service', 'serving-ingress').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
+    expect(find(lb, 'Service', 'serving-ingress').spec.ports.map((p: any) => p.targetPort)).toEqual(['http', 'https']);
     expect(find(lb, 'Service', 'serving-ingress-internal').spec.type).toBe('ClusterIP');
   });
 
   test('network policies: custom metrics namespace, or disabled', () => {
     const out = synth({ networkPolicy: { metricsNamespace: 'prometheus' } });
-    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[2].from)
+    expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[3].from)
       .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prometheus' } } }]);
     expect(synth({ networkPolicy: { enabled: false } }).some(m => m.kind === 'NetworkPolicy')).toBe(false);
   });
@@ -726,6 +740,8 @@ describe('eager errors name the bad value and the fix', () => {
       /ingress.resources.cpuRequest: is above the default CPU limit \(\d+m\) \(got "8000m"\)/],
     ['fractional memory', { controller: { resources: { memoryRequest: Size.kibibytes(100) } } }, /memoryRequest: must be a whole number of mebibytes \(got "100Ki"\)/],
     ['httpPort', { ingress: { httpPort: 70000 } }, /ingress.httpPort: must be an integer in 1..65535 \(got 70000\)/],
+    ['httpsPort = httpPort', { ingress: { httpPort: 8080, httpsPort: 8080 } }, /ingress.httpsPort: must be an integer in 1..65535 other than ingress.httpPort \(8080\) \(got 8080\)\. Fix: Use 443/],
+    ['httpsPort range', { ingress: { httpsPort: 0 } }, /ingress.httpsPort: must be an integer in 1..65535 other than ingress.httpPort \(80\) \(got 0\)/],
     ['nodePort on ClusterIP', { ingress: { nodePort: 30080 } }, /ingress.nodePort: is only valid for NodePort or LoadBalancer.*\(got 30080\)\. Fix: Set ingress.serviceType/],
     ['nodePort range', { ingress: { serviceType: IngressServiceType.NODE_PORT, nodePort: 80 } }, /ingress.nodePort: must be in the default node-port range 30000–32767 \(got 80\)/],
     ['metricsNamespace', { networkPolicy: { metricsNamespace: 'Mon' } }, /networkPolicy.metricsNamespace: is not a valid namespace name \(got "Mon"\)/],

@@ -208,7 +208,7 @@ describe('unsupportedSettings: other kinds', () => {
     expect(paths(cfg)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity']);
   });
 
-  test('DomainMapping: a Knative Service or Route target is served; other kinds and TLS are reported', () => {
+  test('DomainMapping: a Knative Service or Route target is served, TLS too (the ingress\'s HTTPS listener); other kinds are reported', () => {
     const dm = (ref: Record<string, string>, tls?: string): KubeObject => ({
       apiVersion: 'serving.knative.dev/v1beta1',
       kind: 'DomainMapping',
@@ -219,8 +219,8 @@ describe('unsupportedSettings: other kinds', () => {
     expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' }))).toEqual([]);
     expect(unsupportedSettings(dm({ apiVersion: 'v1', kind: 'Service', name: 'web' }, 'api-tls')).map(formatViolation)).toEqual([
       expect.stringMatching(/^spec\.ref\.kind: the bundled runtime resolves only serving\.knative\.dev\/v1 Service and Route references.* \(got "Service"\)\.$/),
-      expect.stringMatching(/^spec\.tls\.secretName: the bundled runtime does not terminate TLS.* \(got "api-tls"\)\.$/),
     ]);
+    expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }, 'api-tls'))).toEqual([]);
   });
 
   test('a plain Service and non-Knative objects have nothing to report', () => {

@@ -127,8 +127,6 @@ describe('with a ServingControlPlane', () => {
     app.synthYaml();
     const heads = BundledRuntimeWarnings.of(chart).map((w) => w.replace(/: .*\(got (.*)\)\.$/s, ' = $1'));
     expect(heads).toEqual([
-      // svc.mapDomain(): a child of the service
-      '[apps/Svc/DomainMapping-api.example.com] spec.tls.secretName = "api-tls"',
       '[apps/Hpa] spec.template.metadata.annotations.autoscaling.knative.dev/window = "60s"',
       '[apps/Custom] spec.template.metadata.annotations.autoscaling.knative.dev/class = "my.autoscaler.example.com"',
       '[apps/Cfg] spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity = "0"',

@@ -71,7 +71,8 @@ export interface EmulatorOptions {
    * Authorization (like kube-apiserver's RBAC authorizer): asked for every resource request and,
    * as the OwnerReferencesPermissionEnforcement admission plugin does, for `update` on
    * `<owner>/finalizers` of every owner reference with `blockOwnerDeletion: true` that a create
-   * or update sets. Return a reason to answer 403 Forbidden, or undefined to allow.
+   * or update sets, and for `bind` on the ClusterRole a created or updated RoleBinding refers to
+   * (RBAC escalation prevention). Return a reason to answer 403 Forbidden, or undefined to allow.
    * Default: everything is allowed.
    */
   authorize?: (request: AccessRequest) => string | undefined;
@@ -80,7 +81,8 @@ export interface EmulatorOptions {
 /** What an authorizer is asked (kube-apiserver's authorization attributes). */
 export interface AccessRequest {
   user: string;
-  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+  /** `bind`: creating or updating a RoleBinding of that ClusterRole (escalation check). */
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'bind';
   group: string;
   /** Plural resource name, e.g. `deployments`. */
   resource: string;
@@ -847,6 +849,12 @@ export class KubeApiEmulator {
     };
     check({ user, verb, group: t.group, resource: t.plural, subresource, namespace: ns, name: name ?? undefined });
     if ((verb !== 'create' && verb !== 'update') || subresource || !isPlainObject(body)) return;
+    // RBAC escalation prevention: binding a ClusterRole needs `bind` on it (kube-apiserver also
+    // accepts a user who holds every permission of the role; this emulator only knows `bind`).
+    const roleRef = (body as { roleRef?: { kind?: string; name?: string } }).roleRef;
+    if (t.group === 'rbac.authorization.k8s.io' && t.plural === 'rolebindings' && roleRef?.kind === 'ClusterRole') {
+      check({ user, verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', namespace: '', name: roleRef.name });
+    }
     // OwnerReferencesPermissionEnforcement: blockOwnerDeletion needs update on <owner>/finalizers
     // (on update, only for references that did not already block deletion).
     let before: KubeObject | undefined;

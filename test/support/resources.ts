@@ -60,6 +60,7 @@ export const RESOURCES: ResourceType[] = [
   r('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', { generation: true }),
   r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', { namespaced: false, createOnly: true }),
   r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', { generation: true, shortNames: ['netpol'] }),
+  r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', { statusSubresource: true, generation: true, shortNames: ['pdb'] }),
   r('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', { namespaced: false }),
   r('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', { namespaced: false }),

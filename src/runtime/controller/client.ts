@@ -27,6 +27,7 @@ export const R = {
   routes: { group: 'serving.knative.dev', version: 'v1', plural: 'routes', kind: 'Route', namespaced: true },
   domainMappings: { group: 'serving.knative.dev', version: 'v1beta1', plural: 'domainmappings', kind: 'DomainMapping', namespaced: true },
   clusterDomainClaims: { group: 'networking.internal.knative.dev', version: 'v1alpha1', plural: 'clusterdomainclaims', kind: 'ClusterDomainClaim', namespaced: false },
+  roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   hpas: { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },

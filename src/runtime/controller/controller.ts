@@ -22,6 +22,7 @@ import { L } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
 import { ConfigError, SERVING_CONFIG_MAP_NAMES, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
+import { DOMAIN_MAPPING_SECRETS_LABEL } from '../../core/domain-mapping';
 import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, DomainMappingObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
@@ -102,6 +103,7 @@ export class Controller {
     routes: Informer<RouteObject>;
     domainMappings: Informer<DomainMappingObject>;
     clusterDomainClaims: Informer<KubeObject>;
+    roleBindings: Informer<KubeObject>;
     deployments: Informer<KubeObject>;
     k8sServices: Informer<KubeObject>;
     hpas: Informer<KubeObject>;
@@ -138,6 +140,7 @@ export class Controller {
       routes: new Informer(this.client, R.routes, io),
       domainMappings: new Informer(this.client, R.domainMappings, io),
       clusterDomainClaims: new Informer(this.client, R.clusterDomainClaims, { ...io, namespace: undefined }),
+      roleBindings: new Informer(this.client, R.roleBindings, { ...io, labelSelector: DOMAIN_MAPPING_SECRETS_LABEL }),
       deployments: new Informer(this.client, R.deployments, { ...io, labelSelector: L.revision }),
       k8sServices: new Informer(this.client, R.k8sServices, io),
       hpas: new Informer(this.client, R.hpas, { ...io, labelSelector: L.revision }),
@@ -150,6 +153,7 @@ export class Controller {
       routes: this.informers.routes.lister,
       domainMappings: this.informers.domainMappings.lister,
       clusterDomainClaims: this.informers.clusterDomainClaims.lister,
+      roleBindings: this.informers.roleBindings.lister,
       deployments: this.informers.deployments.lister,
       k8sServices: this.informers.k8sServices.lister,
       hpas: this.informers.hpas.lister,

@@ -64,6 +64,25 @@ SERVED.conditions = SERVED.conditions.map((c: any) => (c.type === 'CertificatePr
 
 const ALREADY = 'The domain name is already in use by another DomainMapping';
 
+/** The RoleBinding that lets the ingress read this namespace's TLS Secrets, owned by the DomainMappings naming one. */
+const SECRETS = 'knative-serving-ingress-domainmapping-secrets';
+const secretsBinding = (owners: Array<[string, string]>): KubeObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'RoleBinding',
+  metadata: {
+    name: SECRETS,
+    namespace: 'default',
+    labels: { 'networking.internal.knative.dev/domainmapping-secrets': 'true' },
+    ownerReferences: owners.map(([name, u]) => ({ apiVersion: 'serving.knative.dev/v1beta1', kind: 'DomainMapping', name, uid: u })),
+  },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SECRETS },
+  subjects: [{ kind: 'ServiceAccount', name: 'serving-ingress', namespace: 'knative-serving' }],
+} as any);
+const otherTls = (): KubeObject => ({
+  ...dm({ tls: { secretName: 'other-cert' } }),
+  metadata: { name: 'other.example.com', namespace: 'default', uid: uid('DomainMapping', 'other.example.com'), generation: 1 },
+});
+
 runTable('DomainMapping', [
   {
     name: 'claimed domain, KService with an address → every condition True, url and address http://<domain>',
@@ -168,17 +187,43 @@ runTable('DomainMapping', [
     },
   },
   {
-    name: 'spec.tls.secretName → https url and address, CertificateProvisioned True CertificateExternallyProvided',
+    name: 'spec.tls.secretName → https url and address, CertificateProvisioned True CertificateExternallyProvided; the ingress may read Secrets here (RoleBinding owned by the DomainMapping)',
     objects: [dm({ tls: { secretName: 'app-cert' } }), claim('default'), WEB],
     key: KEY,
-    want: [`update domainmappings/status ${KEY}`],
+    want: [`create rolebindings default/${SECRETS}`, `update domainmappings/status ${KEY}`],
     check: (actions) => {
+      const rb = written(actions, 'create rolebindings');
+      const want = secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]]) as any;
+      expect(rb.metadata.ownerReferences).toEqual(want.metadata.ownerReferences);
+      expect(rb.metadata.labels).toEqual(want.metadata.labels);
+      expect(rb.roleRef).toEqual(want.roleRef);
+      expect(rb.subjects).toEqual(want.subjects);
       const s = st(actions);
       expect(s.status.url).toBe(`https://${DOMAIN}`);
       expect(s.status.address).toEqual({ url: `https://${DOMAIN}` });
       expectCond(s, 'CertificateProvisioned', 'True', 'CertificateExternallyProvided', 'TLS certificate was provided externally');
       expectCond(s, 'Ready', 'True');
     },
+  },
+  {
+    name: 'TLS Secrets binding: current → no write; another DomainMapping naming a Secret → both own it; none left → deleted',
+    objects: [dm({ tls: { secretName: 'app-cert' }, status: { ...SERVED, url: `https://${DOMAIN}`, address: { url: `https://${DOMAIN}` }, conditions: SERVED.conditions.map((c: any) => (c.type === 'CertificateProvisioned' ? { ...c, reason: 'CertificateExternallyProvided', message: 'TLS certificate was provided externally' } : c)) } }),
+      claim('default'), WEB, secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]])],
+    key: KEY,
+    want: [],
+  },
+  {
+    name: 'TLS Secrets binding: a second DomainMapping naming a Secret is added to its owners',
+    objects: [dm({ tls: { secretName: 'app-cert' } }), otherTls(), claim('default'), WEB, secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]])],
+    key: KEY,
+    want: [`update rolebindings default/${SECRETS}`, `update domainmappings/status ${KEY}`],
+    check: (actions) => expect(written(actions, 'update rolebindings').metadata.ownerReferences.map((o: any) => o.name)).toEqual([DOMAIN, 'other.example.com']),
+  },
+  {
+    name: 'TLS Secrets binding: spec.tls removed → dropped from the owners; the last one gone → the binding is deleted',
+    objects: [dm(), claim('default'), WEB, secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]])],
+    key: KEY,
+    want: [`delete rolebindings default/${SECRETS}`, `update domainmappings/status ${KEY}`],
   },
   {
     name: 'external-domain-tls Enabled without spec.tls → TLSNotEnabled says no certificates are provisioned; default-external-scheme used',

@@ -32,6 +32,8 @@ export interface Listers {
   domainMappings: Lister<DomainMappingObject>;
   /** Cluster-scoped: `get('', name)`. */
   clusterDomainClaims: Lister<KubeObject>;
+  /** The RoleBindings that let the ingress read DomainMappings' TLS Secrets (label DOMAIN_MAPPING_SECRETS_LABEL). */
+  roleBindings: Lister<KubeObject>;
   deployments: Lister<KubeObject>;
   k8sServices: Lister<KubeObject>;
   hpas: Lister<KubeObject>;

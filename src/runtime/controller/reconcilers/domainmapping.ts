@@ -32,9 +32,11 @@ import {
   DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED as RESOLVED,
 } from '../../../core/conditions';
 import {
-  CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, domainMappingTargetHost, domainMappingUrl, resolvedUrlError,
+  CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, DOMAIN_MAPPING_SECRETS_LABEL, domainMappingTargetHost, domainMappingUrl,
+  resolvedUrlError,
 } from '../../../core/domain-mapping';
-import { SERVING_API_VERSION } from '../../../core/types';
+import { domainMappingSecretsRoleName, INGRESS_SERVICE_NAME } from '../../../core/runtime-contract';
+import { DOMAIN_MAPPING_API_VERSION, SERVING_API_VERSION } from '../../../core/types';
 import type { DomainMappingObject, KubeObject } from '../../../core/types';
 import { R } from '../client';
 import { keyOf } from '../informers';
@@ -54,6 +56,8 @@ const referrers = (listers: Listers, key: string): string[] => listers.domainMap
 
 const indexes: IndexDeclaration[] = [
   { informer: 'domainMappings', name: 'ref', fn: refKey },
+  // DomainMappings naming a TLS Secret, by namespace (the owners of that namespace's RoleBinding).
+  { informer: 'domainMappings', name: 'tlsNamespace', fn: (o) => ((o as DomainMappingObject).spec?.tls?.secretName ? [o.metadata.namespace ?? ''] : []) },
   // DomainMappings by name (= domain), in every namespace: a claim's change enqueues them all.
   { informer: 'domainMappings', name: 'domain', fn: (o) => [o.metadata.name ?? ''] },
 ];
@@ -63,7 +67,55 @@ const watches: Watch[] = [
   { informer: 'clusterDomainClaims', keys: (o, listers) => listers.domainMappings.byIndex('domain', o.metadata.name ?? '').map(keyOf) },
   { informer: 'services', keys: (o, listers) => referrers(listers, `Service:${keyOf(o)}`) },
   { informer: 'routes', keys: (o, listers) => referrers(listers, `Route:${keyOf(o)}`) },
+  // The Secrets RoleBinding changed (drift, deletion): the namespace's DomainMappings with TLS repair it.
+  { informer: 'roleBindings', keys: (o, listers) => listers.domainMappings.byIndex('tlsNamespace', o.metadata.namespace ?? '').map(keyOf) },
 ];
+
+/**
+ * The ingress's read access to the TLS Secrets of this namespace's DomainMappings (the narrowest
+ * RBAC allows without letting the controller read Secrets itself): a RoleBinding of the ClusterRole
+ * `<system ns>-ingress-domainmapping-secrets` (get Secrets; emitted unbound by the control plane) to
+ * the ingress's ServiceAccount, while some DomainMapping of the namespace names a TLS Secret. Its
+ * owners are those DomainMappings (not controllers), so the API server's garbage collector removes
+ * it with the last of them; one that no longer names a Secret is dropped from the owners here, and
+ * the binding is deleted when none is left. The controller may create it through its `bind`
+ * permission on exactly that ClusterRole.
+ */
+async function reconcileSecretAccess(ctx: ReconcilerContext, namespace: string): Promise<void> {
+  const name = domainMappingSecretsRoleName(ctx.ingress.namespace);
+  const owners = ctx.listers.domainMappings.byIndex('tlsNamespace', namespace)
+    .filter((d) => !d.metadata.deletionTimestamp && d.metadata.uid)
+    .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1))
+    .map((d) => ({ apiVersion: DOMAIN_MAPPING_API_VERSION, kind: 'DomainMapping', name: d.metadata.name!, uid: d.metadata.uid! }));
+  const existing = ctx.listers.roleBindings.get(namespace, name);
+  if (owners.length === 0) {
+    if (existing) await ctx.client.delete(R.roleBindings, namespace, name);
+    return;
+  }
+  const desired: KubeObject = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace, labels: { [DOMAIN_MAPPING_SECRETS_LABEL]: 'true' }, ownerReferences: owners },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [{ kind: 'ServiceAccount', name: INGRESS_SERVICE_NAME, namespace: ctx.ingress.namespace }],
+  } as KubeObject;
+  if (!existing) {
+    await ctx.client.create(R.roleBindings, desired);
+    return;
+  }
+  const d = desired as any;
+  const e = existing as any;
+  const same = JSON.stringify(e.metadata.ownerReferences ?? []) === JSON.stringify(owners)
+    && e.metadata.labels?.[DOMAIN_MAPPING_SECRETS_LABEL] === 'true'
+    && JSON.stringify(e.subjects ?? []) === JSON.stringify(d.subjects);
+  if (same) return;
+  // roleRef cannot change (the API server refuses it); ours is fixed by the name.
+  await ctx.client.update(R.roleBindings, {
+    ...e,
+    metadata: { ...e.metadata, labels: { ...(e.metadata.labels ?? {}), [DOMAIN_MAPPING_SECRETS_LABEL]: 'true' }, ownerReferences: owners },
+    subjects: d.subjects,
+  });
+}
 
 /** The ClusterDomainClaim Knative's `MakeDomainClaim` builds. */
 export function makeDomainClaim(dm: DomainMappingObject): KubeObject {
@@ -157,6 +209,7 @@ export const domainMappingReconciler: KindReconciler<DomainMappingObject> = {
     const url = domainMappingUrl(dm, cfg);
     st.url = url;
     st.address = { url };
+    await reconcileSecretAccess(ctx, dm.metadata.namespace!);
 
     if (!(await reconcileClaim(ctx, dm, st, now))) return;
 
