@@ -28,6 +28,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -36,7 +38,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
+    return ka.length === kb.length && ka.every((k) => own(b, k) !== undefined && jsonEqual(a[k], b[k]));
   }
   return false;
 }
@@ -49,13 +51,14 @@ function copy(v: unknown): unknown {
 function diff(from: unknown, to: unknown, path: string, out: JsonPatchOperation[]): void {
   if (jsonEqual(from, to)) return;
   if (isPlainObject(from) && isPlainObject(to)) {
+    // Own properties only: a key such as `__proto__` is data here, never the prototype.
     for (const k of Object.keys(from)) {
-      if (from[k] !== undefined && to[k] === undefined) out.push({ op: 'remove', path: `${path}/${jsonPointerToken(k)}` });
+      if (from[k] !== undefined && own(to, k) === undefined) out.push({ op: 'remove', path: `${path}/${jsonPointerToken(k)}` });
     }
     for (const k of Object.keys(to)) {
       if (to[k] === undefined) continue;
       const p = `${path}/${jsonPointerToken(k)}`;
-      if (from[k] === undefined) out.push({ op: 'add', path: p, value: copy(to[k]) });
+      if (own(from, k) === undefined) out.push({ op: 'add', path: p, value: copy(to[k]) });
       else diff(from[k], to[k], p, out);
     }
     return;
