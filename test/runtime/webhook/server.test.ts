@@ -276,6 +276,27 @@ describe('certificate rotation and replicas', () => {
     expect(emu.actions({ verb: 'patch' }).length).toBe(patches);
   });
 
+  test('a configuration created later gets the CA bundle at the next check; a rotation by another replica is picked up', async () => {
+    emu.remove('validatingwebhookconfigurations', '', 'validation.webhook.serving.knative.dev');
+    let t = Date.now();
+    const m1 = manager(() => new Date(t));
+    const changes: string[] = [];
+    m1.onChange((b) => changes.push(b.serverCert));
+    const b1 = await m1.check();
+    expect(emu.actions({ verb: 'patch' }).map((a) => a.name)).toEqual(['webhook.serving.knative.dev']);
+    emu.seed(webhookConfigs()[1]);
+    await m1.check();
+    expect(caBundleOf(emu, 'validatingwebhookconfigurations', 'validation.webhook.serving.knative.dev')).toBe(b1.caBundle);
+    // Another replica, 6 days later by its clock, rotates; this one reads the new certificates.
+    const m2 = manager(() => new Date(t + 6 * DAY));
+    const b2 = await m2.check();
+    expect(m2.stats.issued).toBe(1);
+    t += 1000;
+    expect(await m1.check()).toEqual(b2);
+    expect(m1.stats.issued).toBe(1);
+    expect(changes).toEqual([b1.serverCert, b2.serverCert]);
+  });
+
   test('an unusable Secret is replaced (update, not create)', async () => {
     emu.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'serving-webhook-certs', namespace: NS }, data: { [SECRET_KEYS.serverCert]: Buffer.from('garbage').toString('base64') } } as KubeObject);
     const m = manager(() => new Date());
