@@ -1,15 +1,16 @@
 /**
  * Default admission chain for serving.knative.dev kinds: exactly what Knative's webhooks do on
  * every create/update, using the shared core rules: the Go JSON round trip (src/core/go-json.ts),
- * SetDefaults, creator / lastModifier annotations, then validation (src/core/rules). The cluster
+ * SetDefaults, creator / lastModifier annotations (src/core/admission.ts, as the bundled admission
+ * webhook), then validation (src/core/rules). The cluster
  * configuration comes from the config-* ConfigMaps in the system namespace (parsed with
  * src/core/config).
  */
 import type { StatusCause } from './errors';
 import type { AdmissionHook, AdmissionRequest, AdmissionResult } from './store';
+import { defaultedForAdmission } from '../../src/core/admission';
 import { ConfigError, parseServingConfig, ServingConfig } from '../../src/core/config';
-import { goJsonRoundTrip } from '../../src/core/go-json';
-import { applyDefaults, applyUserInfo, AdmissionContext, validate } from '../../src/core/rules';
+import { AdmissionContext, validate } from '../../src/core/rules';
 import type { KubeObject } from '../../src/core/types';
 
 /** Collect the data maps of config-* ConfigMaps, keyed by ConfigMap name. */
@@ -58,13 +59,9 @@ export function defaultAdmission(): AdmissionHook {
       if (!VALIDATE_ON_STATUS.has(obj.kind)) return { object: obj, violations: [] };
       return { object: obj, violations: validate(obj, ctx) };
     }
-    // Knative's defaulting webhook: the Go JSON round trip (roundTripPatch), then SetDefaults. The
-    // round trip's `status: {}` is not kept: the API server resets status on create and keeps the
-    // stored one on update (status subresource).
-    let object = goJsonRoundTrip(obj);
-    if (obj.status === undefined) delete object.status;
-    object = applyDefaults(object, ctx);
-    object = applyUserInfo(object, req.user, ctx);
+    // Knative's defaulting webhook, as the bundled admission webhook computes it (src/core/admission.ts):
+    // the Go JSON round trip (roundTripPatch), SetDefaults, creator/lastModifier.
+    const object = defaultedForAdmission({ operation: req.operation, object: obj, old: req.old, user: req.user, config: ctx.config });
     return { object, violations: validate(object, ctx) };
   };
 }
