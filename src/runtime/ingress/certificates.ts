@@ -4,7 +4,9 @@
  * a single GET per Secret (no list or watch: the ingress may only read Secrets in namespaces the
  * controller granted it, see reconcilers/domainmapping.ts). Read again whenever the hosts change
  * and every `refreshMs` (a rotated certificate is served within that time). A Secret that cannot
- * be read, or lacks either key, leaves its hosts without HTTPS (logged); the others are served.
+ * be read, or lacks either key, leaves its hosts without HTTPS (logged); the others are served,
+ * and the reads are retried sooner (after 1 s, doubling up to `refreshMs`): e.g. a Secret created
+ * after its DomainMapping, or read access the controller has just granted.
  */
 import type { LogFn } from './proxy';
 import type { TlsSecretRef } from './table';
@@ -38,6 +40,8 @@ export class CertificateStore {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Delay of the next retry while some Secret could not be read (ms); 0 when the last load read them all. */
+  private retryMs = 0;
   /** Completed loads (tests). */
   public loads = 0;
 
@@ -77,7 +81,7 @@ export class CertificateStore {
     const every = this.opts.refreshMs ?? 60_000;
     if (this.stopped || every <= 0) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.reload(), every);
+    this.timer = setTimeout(() => void this.reload(), this.retryMs > 0 ? Math.min(this.retryMs, every) : every);
     this.timer.unref();
   }
 
@@ -100,11 +104,17 @@ export class CertificateStore {
       return p;
     };
     const certs = new Map<string, CertificateMaterial>();
+    let failed = false;
     for (const [host, ref] of hosts) {
       const m = await fetch(ref);
-      if (typeof m === 'string') this.opts.log?.('warn', 'no certificate for a DomainMapping host', { host, error: m });
-      else certs.set(host, m);
+      if (typeof m === 'string') {
+        failed = true;
+        this.opts.log?.('warn', 'no certificate for a DomainMapping host', { host, error: m });
+      } else {
+        certs.set(host, m);
+      }
     }
+    this.retryMs = failed ? (this.retryMs === 0 ? 1000 : this.retryMs * 2) : 0;
     if (this.stopped) return;
     for (const e of this.opts.apply(certs)) this.opts.log?.('warn', 'certificate rejected', { error: e });
     this.loads++;

@@ -167,6 +167,24 @@ describe('DomainMapping HTTPS (SNI certificates from Secrets)', () => {
     }
   });
 
+  test('a Secret that cannot be read yet is retried after 1 s (doubling), not after the refresh period', async () => {
+    let calls = 0;
+    const applied: string[][] = [];
+    const retrying = new CertificateStore({
+      read: async () => (++calls === 1 ? undefined : secretOf(certA)),
+      apply: (c) => { applied.push([...c.keys()]); return []; },
+      refreshMs: 60_000,
+    });
+    const t0 = Date.now();
+    retrying.setHosts(new Map([['secure.example.org', { namespace: 'default', secretName: 'late-cert' }]]));
+    while (applied.length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    const took = Date.now() - t0;
+    retrying.stop();
+    expect(applied).toEqual([[], ['secure.example.org']]);
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(3000);
+  });
+
   test('a rotated certificate is served after the reload', async () => {
     secrets.set('default/secure-cert', secretOf(certA2));
     await store.reload();
