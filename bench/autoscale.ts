@@ -191,6 +191,16 @@ async function main(): Promise<void> {
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } as any,
       sa(SYSTEM_NS, 'serving-ingress'), sa(SYSTEM_NS, 'serving-controller'),
       cm('config-autoscaler', CONFIG_AUTOSCALER),
+      // The ingress replica the controller's IngressReady probe asks (on INGRESS_ADMIN_PORT below), as
+      // the internal ingress Service's EndpointSlice lists it in a cluster.
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'serving-ingress-internal-bench', namespace: SYSTEM_NS, labels: { 'kubernetes.io/service-name': 'serving-ingress-internal' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        ports: [{ name: 'http', port: 8081, protocol: 'TCP' }],
+      } as any,
     );
     // The ingress authenticates its stats with its ServiceAccount token (audience serving-autoscaler),
     // the controller checks it by TokenReview, as deployed.
@@ -215,7 +225,7 @@ async function main(): Promise<void> {
     const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SYSTEM_NAMESPACE: SYSTEM_NS };
     const controller = fork(files.controller, [], {
       execArgv: nodeFlags,
-      env: { ...baseEnv, KUBECONFIG: kubeconfig('system:serviceaccount:knative-serving:serving-controller'), POD_NAME: 'controller-0', STATS_PORT: String(statsPort), ADMIN_PORT: String(ctlAdmin) },
+      env: { ...baseEnv, KUBECONFIG: kubeconfig('system:serviceaccount:knative-serving:serving-controller'), POD_NAME: 'controller-0', STATS_PORT: String(statsPort), ADMIN_PORT: String(ctlAdmin), INGRESS_ADMIN_PORT: String(ingAdmin) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(controller);

@@ -27,6 +27,7 @@ import { R, Resource } from '../src/runtime/controller/client';
 import { Controller } from '../src/runtime/controller/controller';
 import { k8s } from '../src/runtime/controller/k8s';
 import { KubeApiEmulator } from '../test/support/emulator';
+import { ingressStandIn } from '../test/support/ingress-stand-in';
 
 const KIND_TO_RESOURCE: Record<string, Resource> = {
   'serving.knative.dev/v1/Service': R.services,
@@ -145,9 +146,11 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
   const emu = await KubeApiEmulator.start({ simulateWorkloads: { delayMs: 20, readyDelayMs: 0 } });
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions(emu.kubeConfigOptions('local-user'));
-  const ctl = new Controller({
+  // No ingress runs here: IngressReady asks a stand-in that serves each Route as the API stores it.
+  const ctl: Controller = new Controller({
     kubeConfig: kc,
     leaderElection: false,
+    ingressProber: ingressStandIn((ns, name) => emu.get('routes', ns, name), () => ctl.config),
     log: opts.verbose ? createLogger({ level: 'debug', sink: (l) => process.stderr.write(l + '\n') }) : silentLogger,
   });
   await ctl.start();

@@ -51,6 +51,8 @@ export function controllerRules(leaseName: string, secretsRoleName: string): Rba
       'ClusterIP Service per Revision (reconcilers/revision.ts) and placeholder Service per Route/tag, deleted when a tag goes away (reconcilers/route.ts)'),
     c(RbacScope.CLUSTER, ['autoscaling'], ['horizontalpodautoscalers'], [...LIST_WATCH, 'create', 'update', 'delete'],
       'min/max scale with the HPA class: one HorizontalPodAutoscaler per Revision, deleted when the class changes (reconcilers/revision.ts)'),
+    c(RbacScope.SYSTEM_NAMESPACE, ['discovery.k8s.io'], ['endpointslices'], LIST_WATCH,
+      'informer on the EndpointSlices of the internal ingress Service: the ready ingress replicas asked whether they serve a Route before it turns IngressReady (controller.ts, ingress-probe.ts)'),
     c(RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], LIST_WATCH,
       'informer on the config-* ConfigMaps (config-defaults, config-features, config-network, config-domain, config-gc, …) (controller.ts)'),
     // Leader election: create cannot be limited by name; get/update only on our Lease.

@@ -554,8 +554,9 @@ export class ServingControlPlane extends Construct {
           // Internal listener (cluster-local hosts too): from pods only, in any namespace; callers on
           // the host network (or outside the cluster) are not pods and are refused.
           { name: 'http-internal', containerPort: INGRESS_INTERNAL_PORT, from: [{ namespaceSelector: {} }] },
-          // Admin port (/metrics): only from the metrics scrapers' namespace.
-          { name: 'admin', containerPort: INGRESS_ADMIN_PORT, from: [scrapers] },
+          // Admin port (/metrics): from the metrics scrapers' namespace; and from the controller pods,
+          // which ask each replica which version of a Route it serves (IngressReady).
+          { name: 'admin', containerPort: INGRESS_ADMIN_PORT, from: [scrapers, { podSelector: { matchLabels: selectorOf(CONTROLLER) } }] },
         ],
         healthPort: 'admin',
         // The token that authenticates the ingress's stats to the autoscaler (audience-bound, so it

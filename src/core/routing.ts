@@ -17,10 +17,12 @@
  *   `svc.<clusterDomain>` (`clusterLocalTagsFromStatus`), which the controller does exactly for
  *   cluster-local tags (§11.3).
  */
+import { createHash } from 'node:crypto';
 import { featureFlag, ServingConfig } from './config';
 import {
   clusterLocalHostForms, isClusterLocalHost, normalizeHost, routeHosts, RouteHostsInput,
 } from './hosts';
+import { canonicalJson } from './names';
 import type { RouteObject, WireTrafficTarget } from './types';
 
 /** The traffic name of a Route's main split (Knative's `traffic.DefaultTarget`). */
@@ -234,4 +236,86 @@ export function listenerHosts(routing: RouteRouting, listener: 'external' | 'int
     for (const h of r.hosts) if (!out.includes(h)) out.push(h);
   }
   return out;
+}
+
+/**
+ * A stable digest of what the ingress serves for a Route (upstream hashes the KIngress spec,
+ * runtime.md §9.3): hex SHA-256 of the canonical JSON of the Route's namespace, name and rules
+ * (hosts per visibility, splits, tag-header routes, the default-route header). URLs and
+ * placeholder Services are not served, so they are not part of it. The controller computes it
+ * from the status it writes, each ingress replica from the Route it has loaded (both through
+ * `routingFromStatus`); equal digests mean the replica serves that status.
+ */
+export function routingDigest(routing: RouteRouting): string {
+  return createHash('sha256').update(canonicalJson({
+    namespace: routing.namespace,
+    name: routing.name,
+    rules: routing.rules.map((r) => ({
+      name: r.name,
+      visibility: r.visibility,
+      hosts: r.hosts,
+      splits: r.splits.map((s) => [s.revisionName, s.percent]),
+      tagHeaderRoutes: r.tagHeaderRoutes.map((t) => ({ tag: t.tag, splits: t.splits.map((s) => [s.revisionName, s.percent]) })),
+      appendDefaultRouteHeader: r.appendDefaultRouteHeader,
+    })),
+  }), 'utf8').digest('hex');
+}
+
+/** IngressReady reason while the data plane does not serve the Route yet (upstream's KIngress `LoadBalancerReady` Unknown). */
+export const INGRESS_NOT_SERVED_REASON = 'Uninitialized';
+/** Its message (upstream's), which `ingressServedVerdict` extends with what the probes found. */
+export const INGRESS_NOT_SERVED_MESSAGE = 'Waiting for load balancer to be ready';
+
+/** What one ingress replica answered when asked which version of a Route it serves. */
+export interface IngressReplicaProbe {
+  /** The replica (its admin address). */
+  readonly replica: string;
+  /**
+   * The digest (`routingDigest`) of the Route in the table the replica serves.
+   * @default - the Route is not in its table
+   */
+  readonly digest?: string;
+  /**
+   * Why the probe failed (no answer, bad status, unreadable body).
+   * @default - it answered
+   */
+  readonly error?: string;
+}
+
+/** Whether every ingress replica serves a Route's current routing. */
+export interface IngressServedVerdict {
+  readonly served: boolean;
+  /** IngressReady's message when not served. */
+  readonly message: string;
+}
+
+/**
+ * The decision (upstream's prober: ready once every gateway pod answers the current hash): served
+ * only when at least one replica was probed and every probed replica serves `expected`. No
+ * replica, a replica without the Route, with another version of it, or a failed probe → not
+ * served, the message saying which (replicas in address order, so it is stable across probes).
+ */
+export function ingressServedVerdict(expected: string, probes: readonly IngressReplicaProbe[]): IngressServedVerdict {
+  if (probes.length === 0) return { served: false, message: `${INGRESS_NOT_SERVED_MESSAGE}: no ready ingress replica to probe.` };
+  const behind: string[] = [];
+  for (const p of [...probes].sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0))) {
+    if (p.error !== undefined) behind.push(`${p.replica}: probe failed: ${p.error}`);
+    else if (p.digest === undefined) behind.push(`${p.replica}: route not loaded`);
+    else if (p.digest !== expected) behind.push(`${p.replica}: serves another version`);
+  }
+  if (behind.length === 0) return { served: true, message: '' };
+  return {
+    served: false,
+    message: `${INGRESS_NOT_SERVED_MESSAGE}: ${probes.length - behind.length} of ${probes.length} ingress replicas serve the current routing (${behind.join('; ')}).`,
+  };
+}
+
+/**
+ * Delay before probing again after the `attempt`-th probe (1-based) found the Route not served:
+ * 50 ms doubling up to 5 s (upstream's prober: first try after 200 ms, backoff 50 ms → 30 s; the
+ * bundled ingress loads a change within its 50 ms debounce plus a watch round trip).
+ */
+export function ingressProbeBackoffMs(attempt: number): number {
+  const n = Math.max(1, Math.floor(attempt));
+  return Math.min(5000, 50 * 2 ** Math.min(n - 1, 10));
 }

@@ -310,7 +310,7 @@ describe('ServingControlPlane defaults', () => {
     });
   });
 
-  test('NetworkPolicies: ingress 8080 and 8443 from anywhere, 8081 from pods of any namespace, 9000 from scrapers; controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
+  test('NetworkPolicies: ingress 8080 and 8443 from anywhere, 8081 from pods of any namespace, 9000 from scrapers and the controller pods (IngressReady probe); controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
     const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
@@ -319,7 +319,7 @@ describe('ServingControlPlane defaults', () => {
         { ports: [{ protocol: 'TCP', port: 8080 }] },
         { ports: [{ protocol: 'TCP', port: 8443 }] },
         { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 8081 }] },
-        { from: [scrapers], ports: [{ protocol: 'TCP', port: 9000 }] },
+        { from: [scrapers, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } } }], ports: [{ protocol: 'TCP', port: 9000 }] },
       ],
     });
     expect(find(out, 'NetworkPolicy', 'serving-controller').spec).toEqual({
@@ -393,6 +393,7 @@ describe('RBAC', () => {
       'Cluster authentication.k8s.io tokenreviews create',
       'Cluster core services list,watch,create,update,delete',
       'Cluster autoscaling horizontalpodautoscalers list,watch,create,update,delete',
+      'SystemNamespace discovery.k8s.io endpointslices list,watch',
       'SystemNamespace core configmaps list,watch',
       'SystemNamespace coordination.k8s.io leases create',
       'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
@@ -544,7 +545,7 @@ describe('knobs', () => {
   test('network policies: custom metrics namespace, or disabled', () => {
     const out = synth({ networkPolicy: { metricsNamespace: 'prometheus' } });
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec.ingress[3].from)
-      .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prometheus' } } }]);
+      .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prometheus' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } } }]);
     expect(synth({ networkPolicy: { enabled: false } }).some(m => m.kind === 'NetworkPolicy')).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The runtime's admin HTTP server (controller and ingress): `/healthz` (liveness), `/readyz`
- * (readiness: 503 with the reason while not ready), `/metrics` (Prometheus text format 0.0.4);
- * anything else 404; a callback that throws gives a 500. The ports are in
+ * (readiness: 503 with the reason while not ready), `/metrics` (Prometheus text format 0.0.4),
+ * the component's own read-only paths (`handle`, GET/HEAD only); anything else 404; a callback that throws gives a 500. The ports are in
  * src/core/runtime-contract.ts, where the control plane's probes read them.
  */
 import * as http from 'node:http';
@@ -14,6 +14,16 @@ export interface AdminServerOptions {
   isHealthy?: () => boolean;
   /** The metrics text exposition. */
   metrics: () => string;
+  /** The component's own read-only paths: the answer for a path, or undefined (404). */
+  handle?: (path: string) => AdminResponse | undefined;
+}
+
+/** An answer of `AdminServerOptions.handle`. */
+export interface AdminResponse {
+  status: number;
+  body: string;
+  /** Content type; default text/plain. */
+  type?: string;
 }
 
 export class AdminServer {
@@ -76,8 +86,11 @@ export class AdminServer {
       }
       case '/metrics':
         return send(200, this.opts.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
-      default:
+      default: {
+        const r = req.method === 'GET' || req.method === 'HEAD' ? this.opts.handle?.(path) : undefined;
+        if (r !== undefined) return send(r.status, r.body, r.type);
         return send(404, 'not found\n');
+      }
     }
   }
 }

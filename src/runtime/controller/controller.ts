@@ -8,6 +8,7 @@ import { Autoscaler } from './autoscaler/autoscaler';
 import { KubeClient, R, isConflict } from './client';
 import { Clock, realClock } from './clock';
 import { EventHandler, Informer, keyOf, splitKey } from './informers';
+import { HttpIngressProber, IngressProber, ingressReplicaAddresses, newIngressProbeState } from './ingress-probe';
 import type { KubeConfig } from './k8s';
 import { LeaderElector } from './leader';
 import { ControllerMetrics } from './metrics';
@@ -21,9 +22,10 @@ import { serviceReconciler } from './reconcilers/service';
 import { L } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
+import { ROUTE_CONDITION_INGRESS_READY } from '../../core/conditions';
 import { ConfigError, SERVING_CONFIG_MAP_NAMES, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
 import { DOMAIN_MAPPING_SECRETS_LABEL } from '../../core/domain-mapping';
-import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
+import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
 import type { ConfigurationObject, DomainMappingObject, KnServiceObject, KubeObject, RevisionObject, RouteObject } from '../../core/types';
 
 /** The kinds this controller reconciles, in the order their queues are listed. */
@@ -69,6 +71,14 @@ export interface ControllerOptions {
    * rollout step) run only from `runDueRequeues()` once due on the clock (fake clocks). Default true.
    */
   requeueTimers?: boolean;
+  /**
+   * Asks the ingress replicas which version of a Route they serve; a Route's IngressReady is True
+   * only once every one serves its current routing. Default: `HttpIngressProber` on the ready
+   * endpoints of the internal ingress Service's EndpointSlices at `ingressAdminPort`.
+   */
+  ingressProber?: IngressProber;
+  /** The ingress replicas' admin port the default prober asks. Default `INGRESS_ADMIN_PORT` (9000). */
+  ingressAdminPort?: number;
 }
 
 type AnyReconciler = KindReconciler<any>;
@@ -108,6 +118,8 @@ export class Controller {
     k8sServices: Informer<KubeObject>;
     hpas: Informer<KubeObject>;
     configMaps: Informer<KubeObject>;
+    /** The internal ingress Service's EndpointSlices (system namespace): the replicas to probe. */
+    ingressEndpointSlices: Informer<KubeObject>;
   };
   private readonly kinds: Record<string, KindRuntime>;
   private readonly scheduled = new Map<string, ScheduledRequeue>();
@@ -115,6 +127,8 @@ export class Controller {
   private readonly elector?: LeaderElector;
   private leading = false;
   private started = false;
+  /** The default ingress prober (closed on stop). */
+  private httpProber?: HttpIngressProber;
   private stopping = false;
   readonly workersPerKind: number;
   /** The KPA autoscaler: records stats on every replica, decides and scales on the leader. */
@@ -145,6 +159,11 @@ export class Controller {
       k8sServices: new Informer(this.client, R.k8sServices, io),
       hpas: new Informer(this.client, R.hpas, { ...io, labelSelector: L.revision }),
       configMaps: new Informer(this.client, R.configMaps, { ...io, namespace: this.systemNamespace }),
+      ingressEndpointSlices: new Informer(this.client, R.endpointSlices, {
+        ...io,
+        namespace: this.systemNamespace,
+        labelSelector: `kubernetes.io/service-name=${opts.ingressServiceName ?? INGRESS_INTERNAL_SERVICE_NAME}`,
+      }),
     };
     const listers: Listers = {
       services: this.informers.services.lister,
@@ -185,6 +204,10 @@ export class Controller {
       } as IngressTarget,
       labelerMemo: new Map(),
       enqueueAfter: (kind, key, delayMs) => this.enqueueAfter(kind, key, delayMs),
+      cancelAfter: (kind, key) => this.cancelAfter(kind, key),
+      ingressProbe: newIngressProbeState(opts.ingressProber ?? (this.httpProber = new HttpIngressProber({
+        replicas: () => ingressReplicaAddresses(this.informers.ingressEndpointSlices.lister.list(), opts.ingressAdminPort ?? INGRESS_ADMIN_PORT),
+      }))),
     };
     this.kinds = {};
     for (const r of RECONCILERS) this.kinds[r.kind] = { reconciler: r, queue: new WorkQueue(r.kind), workers: [] };
@@ -200,6 +223,14 @@ export class Controller {
     this.informers.deployments.addHandler(onEvery((o: KubeObject) => {
       const rev = o.metadata.labels?.[L.revision];
       if (rev) this.autoscaler.enqueue(`${o.metadata.namespace}/${rev}`);
+    }));
+    // The ingress replicas changed: Routes not yet served are probed again at once.
+    this.informers.ingressEndpointSlices.addHandler(onEvery(() => {
+      if (!this.leading) return;
+      for (const r of this.informers.routes.lister.list()) {
+        const c = (r.status?.conditions ?? []).find((x: { type: string }) => x.type === ROUTE_CONDITION_INGRESS_READY);
+        if (c?.status !== 'True') this.enqueueRelated('Route', keyOf(r));
+      }
     }));
     this.informers.configMaps.addHandler(onEvery((o: KubeObject) => {
       if (SERVING_CONFIG_MAP_NAMES.includes(o.metadata.name!)) this.reloadConfig();
@@ -259,6 +290,14 @@ export class Controller {
       entry.timer.unref?.();
     }
     this.scheduled.set(id, entry);
+  }
+
+  /** Drop the requeue scheduled for `key` of `kind`, if any (it is no longer needed). */
+  private cancelAfter(kind: string, key: string): void {
+    const id = `${kind}\0${key}`;
+    const e = this.scheduled.get(id);
+    if (e?.timer) clearTimeout(e.timer);
+    this.scheduled.delete(id);
   }
 
   /** Enqueue the scheduled requeues due on the clock (with `requeueTimers: false`); returns how many. */
@@ -460,6 +499,7 @@ export class Controller {
     this.leading = false;
     if (this.elector) await this.elector.stop(true);
     for (const i of Object.values(this.informers)) i.stop();
+    this.httpProber?.close();
   }
 
   /** Stop immediately without draining or releasing the Lease (simulates a crash in tests). */
@@ -471,6 +511,7 @@ export class Controller {
     for (const k of Object.values(this.kinds)) k.queue.shutDown();
     void this.elector?.stop(false);
     for (const i of Object.values(this.informers)) i.stop();
+    this.httpProber?.close();
   }
 }
 

@@ -5,7 +5,9 @@
  * the internal ingress Service that Route placeholder Services alias),
  * WORKERS (4), STATS_PORT (8090: the autoscaler's stats endpoint; 0 = any free port),
  * AUTOSCALER_AUTH (`tokenreview`, default: stats need the ingress ServiceAccount's token, checked
- * by TokenReview; `none`: no authentication, tests only), INGRESS_SERVICE_ACCOUNT (serving-ingress).
+ * by TokenReview; `none`: no authentication, tests only), INGRESS_SERVICE_ACCOUNT (serving-ingress),
+ * INGRESS_ADMIN_PORT (9000: where the ingress replicas, the ready endpoints of INGRESS_SERVICE's
+ * EndpointSlices, answer the IngressReady probe).
  * Uses in-cluster config when available, else the default kubeconfig.
  * Logs JSON lines on stdout (src/runtime/common/log.ts); admin server on ADMIN_PORT (common/admin.ts).
  */
@@ -15,7 +17,7 @@ import { StatsServer } from './autoscaler/stats-server';
 import { Controller } from './controller';
 import { k8s } from './k8s';
 import {
-  AUTOSCALER_STATS_PORT, CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_INTERNAL_SERVICE_NAME,
+  AUTOSCALER_STATS_PORT, CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_SERVICE_NAME,
 } from '../../core/runtime-contract';
 import { AdminServer } from '../common/admin';
 import { createLogger, logStartupFailure } from '../common/log';
@@ -45,6 +47,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     podName: env.POD_NAME || os.hostname(),
     leaseName: env.LEASE_NAME || CONTROLLER_LEASE_NAME,
     ingressServiceName: env.INGRESS_SERVICE || INGRESS_INTERNAL_SERVICE_NAME,
+    ingressAdminPort: port(env.INGRESS_ADMIN_PORT, INGRESS_ADMIN_PORT, 'INGRESS_ADMIN_PORT'),
     workersPerKind: Number(env.WORKERS) || 4,
     log,
   });

@@ -16,7 +16,7 @@ import { ROUTE_CONDITIONS } from '../../core/conditions';
 import { defaultServingConfig, ServingConfig } from '../../core/config';
 import { domainMappingRule } from '../../core/domain-mapping';
 import { RouteHostsError } from '../../core/hosts';
-import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
+import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingDigest, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
 import type { DomainMappingObject, RouteObject } from '../../core/types';
 
 /** One backend target: a revision of a route. */
@@ -86,6 +86,12 @@ export interface RouteTable {
   readonly domainMappingCount: number;
   /** Mapped hosts whose DomainMapping names a TLS Secret → that Secret (served on the HTTPS listener by SNI). */
   readonly tlsHosts: ReadonlyMap<string, TlsSecretRef>;
+  /**
+   * `<ns>/<route>` → `routingDigest` of the routing served for it, for each Route whose every host
+   * this table serves (a Route that lost a host to another is left out). What the admin server's
+   * `/v1/routes/<ns>/<name>` answers the controller's IngressReady probe with.
+   */
+  readonly digests: ReadonlyMap<string, string>;
 }
 
 export interface BuildOptions {
@@ -108,6 +114,7 @@ export function emptyRouteTable(config: ServingConfig = defaultServingConfig(), 
     invalid: [],
     domainMappingCount: 0,
     tlsHosts: new Map(),
+    digests: new Map(),
   });
 }
 
@@ -156,11 +163,17 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
   const owner = new Map<string, string>();
   const conflicts: string[] = [];
   const invalid: string[] = [];
+  const digests = new Map<string, string>();
+  /** Routes that lost a host to another Route. */
+  const lostHost = new Set<string>();
   /** `external`: what the external listener serves for this host; undefined for a cluster-local host. */
   const claim = (host: string, entry: RouteEntry, external: RouteEntry | undefined): void => {
     const prevOwner = owner.get(host);
     if (prevOwner !== undefined) {
-      if (prevOwner !== entry.routeKey) conflicts.push(`${host} claimed by ${prevOwner} and ${entry.routeKey}`);
+      if (prevOwner !== entry.routeKey) {
+        conflicts.push(`${host} claimed by ${prevOwner} and ${entry.routeKey}`);
+        lostHost.add(entry.routeKey);
+      }
       return;
     }
     owner.set(host, entry.routeKey);
@@ -238,6 +251,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
       const internal = rule.name === DEFAULT_TRAFFIC_NAME ? mainEntry(mainRules[0]) : entry;
       for (const h of rule.hosts) claim(h, internal, rule.visibility === 'external' ? entry : undefined);
     }
+    if (!lostHost.has(routeKey)) digests.set(routeKey, routingDigest(routing));
   }
   // DomainMappings (Knative's ExternalIP rule with rewriteHost): the mapped host serves what the
   // target's cluster-local host serves, on both listeners. A host a Route already serves stays
@@ -282,6 +296,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
     tlsHosts,
     conflicts: Object.freeze(conflicts),
     invalid: Object.freeze(invalid),
+    digests,
   });
 }
 

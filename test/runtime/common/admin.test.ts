@@ -1,7 +1,11 @@
 import * as http from 'node:http';
+import { defaultServingConfig } from '../../../src/core/config';
+import { routingDigest, routingFromStatus } from '../../../src/core/routing';
+import type { RouteObject } from '../../../src/core/types';
 import { AdminServer } from '../../../src/runtime/common/admin';
 import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
+import { buildRouteTable } from '../../../src/runtime/ingress/table';
 
 interface Reply { code: number; body: string; type?: string }
 
@@ -87,6 +91,41 @@ describe('runtime admin server', () => {
       expect(await request(port, '/readyz')).toMatchObject({ code: 503, body: 'draining\n' });
       expect(await request(port, '/healthz')).toMatchObject({ code: 200, body: 'ok\n' });
       expect((await request(port, '/metrics')).body).toBe(proxy.metrics.render());
+    } finally {
+      await s.close();
+      await proxy.close();
+    }
+  });
+
+  test('the ingress: GET /v1/routes/<ns>/<name> answers the digest of the routing its table serves for the Route (null when absent or it lost a host)', async () => {
+    const cfg = defaultServingConfig();
+    const route = (ns: string, name: string, rev: string, tag?: string): RouteObject => ({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { namespace: ns, name },
+      status: { traffic: [{ revisionName: rev, percent: 100, ...(tag ? { tag } : {}) }] },
+    } as any);
+    const web = route('prod', 'web', 'web-1', 'v1');
+    // named like web's tag host (v1-web): first in namespace/name order, so it keeps the host
+    const rival = route('prod', 'v1-web', 'other-1');
+    const proxy = new IngressProxy({});
+    const s = ingressAdminServer(proxy);
+    const port = await s.listen(0, '127.0.0.1');
+    try {
+      expect(await request(port, '/v1/routes/prod/web')).toMatchObject({ code: 503, body: 'routing table not built yet\n' });
+      proxy.setTable(buildRouteTable([web], cfg, { generation: 7 }));
+      const got = await request(port, '/v1/routes/prod/web');
+      expect(got).toMatchObject({ code: 200, type: 'application/json' });
+      expect(JSON.parse(got.body)).toEqual({ route: 'prod/web', digest: routingDigest(routingFromStatus(web, cfg)), tableGeneration: 7 });
+      expect(JSON.parse((await request(port, '/v1/routes/prod/other')).body)).toEqual({ route: 'prod/other', digest: null, tableGeneration: 7 });
+      expect(await request(port, '/v1/routes/prod')).toMatchObject({ code: 400, body: 'expected /v1/routes/<namespace>/<name>\n' });
+      expect(await request(port, '/v1/routes/prod/web', 'POST')).toMatchObject({ code: 404 });
+      // a route that loses one of its hosts to another is not served as computed: no digest
+      const both = buildRouteTable([web, rival], cfg, { generation: 8 });
+      expect(both.conflicts.length).toBeGreaterThan(0);
+      proxy.setTable(both);
+      expect(JSON.parse((await request(port, '/v1/routes/prod/web')).body)).toEqual({ route: 'prod/web', digest: null, tableGeneration: 8 });
+      expect(JSON.parse((await request(port, '/v1/routes/prod/v1-web')).body).digest).toBe(routingDigest(routingFromStatus(rival, cfg)));
     } finally {
       await s.close();
       await proxy.close();

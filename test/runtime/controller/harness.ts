@@ -6,6 +6,7 @@ import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller, ControllerOptions } from '../../../src/runtime/controller/controller';
 import { k8s } from '../../../src/runtime/controller/k8s';
 import { EmulatorOptions, KubeApiEmulator } from '../../support/emulator';
+import { ingressStandIn } from '../../support/ingress-stand-in';
 
 export const NOW = '2026-01-01T00:00:00Z';
 
@@ -24,8 +25,14 @@ export interface Harness {
   settle(quietMs?: number, timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * The controller against the emulator. Unless `opts.ingressProber` is given, IngressReady probes
+ * an ingress stand-in that serves each Route as the emulator stores it (test/support/ingress-stand-in.ts):
+ * a Route is served once its status is written, never before.
+ */
 export function newController(emu: KubeApiEmulator, opts: Partial<ControllerOptions> = {}): Controller {
-  return new Controller({
+  const ctl: Controller = new Controller({
+    ingressProber: ingressStandIn((ns, name) => emu.get('routes', ns, name), () => ctl.config),
     kubeConfig: kubeConfigFor(emu),
     leaderElection: false,
     clock: opts.clock ?? fixedClock(NOW),
@@ -33,6 +40,7 @@ export function newController(emu: KubeApiEmulator, opts: Partial<ControllerOpti
     resyncMs: 0,
     ...opts,
   });
+  return ctl;
 }
 
 export async function startHarness(emuOpts: EmulatorOptions = {}, ctlOpts: Partial<ControllerOptions> = {}): Promise<Harness> {

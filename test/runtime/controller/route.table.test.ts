@@ -1,6 +1,9 @@
 import { NOW, domainConfigMap } from './harness';
 import { READY_REVISION_STATUS, condOf, induceFailure, owner, readyStatus, revisionFixture, runTable, uid, written, TEMPLATE } from './table';
-import type { KubeObject } from '../../../src/core/types';
+import { defaultServingConfig } from '../../../src/core/config';
+import { routingDigest, routingFromStatus } from '../../../src/core/routing';
+import type { KubeObject, RouteObject } from '../../../src/core/types';
+import type { IngressProber } from '../../../src/runtime/controller/ingress-probe';
 
 const route = (traffic: any[], extra: any = {}): KubeObject => ({
   apiVersion: 'serving.knative.dev/v1',
@@ -85,11 +88,11 @@ runTable('Route', [
     },
   },
   {
-    name: 'all traffic assigned: placeholder Service, status url/address/traffic, Ready True; labeler marks the revision',
+    name: 'all traffic assigned: placeholder Service, status url/address/traffic; IngressReady Unknown until the ingress serves that status, then Ready True; labeler marks the revision',
     objects: [domainConfigMap('example.com'), route(LATEST), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }), rev('web-00001', true, { labels: { 'serving.knative.dev/routingState': 'pending' } })],
     key: 'default/web',
     want: ['create services default/web', 'update revisions default/web-00001', 'update routes/status default/web'],
-    check: (actions) => {
+    check: (actions, _emu, ctl) => {
       const p = written(actions, 'create services');
       expect(p.spec).toMatchObject({ type: 'ExternalName', externalName: 'serving-ingress-internal.knative-serving.svc.cluster.local', ports: [{ name: 'http2', port: 80, appProtocol: 'kubernetes.io/h2c' }] });
       expect(p.metadata.ownerReferences).toEqual([owner('Route', 'web')]);
@@ -103,9 +106,23 @@ runTable('Route', [
         traffic: [{ revisionName: 'web-00001', latestRevision: true, percent: 100 }],
         observedGeneration: 1,
       });
+      // The ingress (stand-in: serves what the API stores) has not loaded this status yet.
       expect(st.conditions.map((c: any) => [c.type, c.status, c.reason ?? ''])).toEqual([
-        ['AllTrafficAssigned', 'True', ''], ['CertificateProvisioned', 'True', 'TLSNotEnabled'], ['IngressReady', 'True', ''], ['Ready', 'True', ''],
+        ['AllTrafficAssigned', 'True', ''], ['CertificateProvisioned', 'True', 'TLSNotEnabled'], ['IngressReady', 'Unknown', 'Uninitialized'], ['Ready', 'Unknown', 'Uninitialized'],
       ]);
+      expect(condOf({ status: st }, 'IngressReady').message)
+        .toBe('Waiting for load balancer to be ready: 0 of 1 ingress replicas serve the current routing (ingress-stand-in: route not loaded).');
+      expect(ctl.scheduledRequeues()).toEqual([{ kind: 'Route', key: 'default/web', due: Date.parse(NOW) + 50 }]);
+    },
+    // The status is stored, so the ingress serves it: the next reconcile marks the Route Ready.
+    thenConverges: {
+      want: ['update routes/status default/web'],
+      check: (actions) => {
+        const st = written(actions, 'update routes/status').status;
+        expect(st.conditions.map((c: any) => [c.type, c.status, c.reason ?? ''])).toEqual([
+          ['AllTrafficAssigned', 'True', ''], ['CertificateProvisioned', 'True', 'TLSNotEnabled'], ['IngressReady', 'True', ''], ['Ready', 'True', ''],
+        ]);
+      },
     },
   },
   {
@@ -216,10 +233,12 @@ runTable('Route', [
     check: (actions) => {
       const st = written(actions, 'update routes/status');
       expect(st.status.traffic).toEqual([{ revisionName: 'web-00002', latestRevision: true, percent: 100 }]);
-      expect(condOf(st, 'IngressReady')?.status).toBe('True');
+      // the ingress still serves the previous split
+      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'Uninitialized', message: expect.stringContaining('ingress-stand-in: serves another version') });
       expect(Object.keys(st.status.annotations)).toEqual([ROLLOUT]);
       expect(st.status.annotations[ROLLOUT]).toBe('{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00002","percent":100}],"stepParams":{}}]}');
     },
+    thenConverges: { want: ['update routes/status default/web'], check: (actions) => expect(condOf(written(actions, 'update routes/status'), 'Ready')?.status).toBe('True') },
   },
   {
     name: 'unusable rollout state (revision percents do not add up) → discarded, the new revision gets its percent at once',
@@ -236,7 +255,8 @@ runTable('Route', [
     check: (actions) => {
       const st = written(actions, 'update routes/status');
       expect(st.status.traffic).toEqual([{ revisionName: 'web-00002', latestRevision: true, percent: 100 }]);
-      expect(condOf(st, 'IngressReady')?.status).toBe('True');
+      // the ingress still serves the previous split
+      expect(condOf(st, 'IngressReady')).toMatchObject({ status: 'Unknown', reason: 'Uninitialized', message: expect.stringContaining('ingress-stand-in: serves another version') });
     },
   },
   {
@@ -351,8 +371,12 @@ runTable('Route', [
     wantErr: /Operation cannot be fulfilled|conflict/i,
     want: ['update revisions default/web-00001 → 409', 'update routes/status default/web'],
     thenConverges: {
-      want: ['update revisions default/web-00001'],
-      check: (actions) => expect(written(actions, 'update revisions').metadata.labels['serving.knative.dev/routingState']).toBe('active'),
+      // and IngressReady turns True: the failed reconcile's status is served by now
+      want: ['update revisions default/web-00001', 'update routes/status default/web'],
+      check: (actions) => {
+        expect(written(actions, 'update revisions').metadata.labels['serving.knative.dev/routingState']).toBe('active');
+        expect(condOf(written(actions, 'update routes/status'), 'IngressReady')?.status).toBe('True');
+      },
     },
   },
   {
@@ -365,7 +389,111 @@ runTable('Route', [
     want: ['update routes/status default/web → 409'],
     thenConverges: {
       want: ['update routes/status default/web'],
-      check: (actions) => expect(condOf(written(actions, 'update routes/status'), 'Ready')?.status).toBe('True'),
+      // the status that failed was never served, so the Route is not Ready yet
+      check: (actions) => {
+        expect(written(actions, 'update routes/status').status.traffic).toEqual([{ revisionName: 'web-00001', latestRevision: true, percent: 100 }]);
+        expect(condOf(written(actions, 'update routes/status'), 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Uninitialized' });
+      },
     },
   },
+  ...ingressProbeRows(),
 ]);
+
+/**
+ * IngressReady means served: a Route whose status already holds its current routing (so the
+ * reconcile writes no new traffic), probed through fixed answers of two replicas.
+ */
+function ingressProbeRows(): Parameters<typeof runTable>[1] {
+  const traffic = [{ revisionName: 'web-00001', latestRevision: true, percent: 100 }];
+  const status = {
+    observedGeneration: 1,
+    url: 'http://web.default.svc.cluster.local',
+    address: { url: 'http://web.default.svc.cluster.local' },
+    traffic,
+    annotations: { [ROLLOUT]: BASELINE },
+    conditions: [{ type: 'IngressReady', status: 'Unknown', reason: 'Uninitialized', message: 'Waiting for load balancer to be ready', lastTransitionTime: NOW }],
+  };
+  const world = () => [route(LATEST, { status }), config('web-00001', 'True', { 'serving.knative.dev/routes': 'web' }), activeRev('web-00001'), placeholder('web')];
+  // What an ingress computes from that status (its own function, not the controller's).
+  const current = routingDigest(routingFromStatus(route(LATEST, { status }) as RouteObject, defaultServingConfig()));
+  const older = routingDigest(routingFromStatus(route(LATEST, { status: { ...status, traffic: [{ revisionName: 'web-00000', percent: 100 }] } }) as RouteObject, defaultServingConfig()));
+  const answers = (...a: Array<{ replica: string; digest?: string; error?: string }>) => (): IngressProber => ({ probe: async () => a });
+  const ingressCond = (actions: any[]) => condOf(written(actions, 'update routes/status'), 'IngressReady');
+  return [
+    {
+      name: 'IngressReady: every replica serves the current routing → True, nothing scheduled',
+      objects: world(),
+      key: 'default/web',
+      ingressProber: answers({ replica: '10.0.0.2:9000', digest: current }, { replica: '10.0.0.3:9000', digest: current }),
+      want: ['update routes/status default/web'],
+      check: (actions, _emu, ctl) => {
+        expect(ingressCond(actions)).toMatchObject({ status: 'True' });
+        expect(condOf(written(actions, 'update routes/status'), 'Ready')?.status).toBe('True');
+        expect(ctl.scheduledRequeues()).toEqual([]);
+      },
+    },
+    {
+      name: 'IngressReady: one replica serves an older version → Unknown Uninitialized naming it, probed again in 50 ms',
+      objects: world(),
+      key: 'default/web',
+      ingressProber: answers({ replica: '10.0.0.3:9000', digest: older }, { replica: '10.0.0.2:9000', digest: current }),
+      want: ['update routes/status default/web'],
+      check: (actions, _emu, ctl) => {
+        expect(ingressCond(actions)).toMatchObject({
+          status: 'Unknown',
+          reason: 'Uninitialized',
+          message: 'Waiting for load balancer to be ready: 1 of 2 ingress replicas serve the current routing (10.0.0.3:9000: serves another version).',
+        });
+        expect(condOf(written(actions, 'update routes/status'), 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Uninitialized' });
+        expect(ctl.scheduledRequeues()).toEqual([{ kind: 'Route', key: 'default/web', due: Date.parse(NOW) + 50 }]);
+      },
+    },
+    {
+      name: 'IngressReady: no ready ingress replica → Unknown, the message says so',
+      objects: world(),
+      key: 'default/web',
+      ingressProber: answers(),
+      want: ['update routes/status default/web'],
+      check: (actions, _emu, ctl) => {
+        expect(ingressCond(actions)).toMatchObject({ status: 'Unknown', reason: 'Uninitialized', message: 'Waiting for load balancer to be ready: no ready ingress replica to probe.' });
+        expect(ctl.scheduledRequeues()).toHaveLength(1);
+      },
+    },
+    {
+      name: 'IngressReady: a replica without the route and a failed probe → Unknown naming both; the reconcile does not fail',
+      objects: world(),
+      key: 'default/web',
+      ingressProber: answers({ replica: '10.0.0.2:9000' }, { replica: '10.0.0.3:9000', error: 'ECONNREFUSED' }),
+      want: ['update routes/status default/web'],
+      check: (actions) => expect(ingressCond(actions)).toMatchObject({
+        status: 'Unknown',
+        message: 'Waiting for load balancer to be ready: 0 of 2 ingress replicas serve the current routing (10.0.0.2:9000: route not loaded; 10.0.0.3:9000: probe failed: ECONNREFUSED).',
+      }),
+    },
+    {
+      name: 'IngressReady: a prober that throws → Unknown with the error; the reconcile does not fail',
+      objects: world(),
+      key: 'default/web',
+      ingressProber: () => ({ probe: async () => { throw new Error('boom'); } }),
+      want: ['update routes/status default/web'],
+      check: (actions) => expect(ingressCond(actions)).toMatchObject({ status: 'Unknown', reason: 'Uninitialized', message: 'ingress probe failed: boom' }),
+    },
+    {
+      name: 'rollout just published but a replica still serves the previous split → no step parameters yet, probed again in 50 ms',
+      objects: [
+        route(LATEST, {
+          annotations: { 'serving.knative.dev/rollout-duration': '60s' },
+          status: rolloutStatus(`{"configurations":[{"configurationName":"web","percent":100,"revisions":[{"revisionName":"web-00001","percent":99},{"revisionName":"web-00002","percent":1}],"stepParams":{"starttime":${NOW_NS - 3_200_000_000}}}]}`,
+            'Unknown', [['web-00001', 99], ['web-00002', 1]]),
+        }),
+        config('web-00002', 'True', { 'serving.knative.dev/routes': 'web' }),
+        activeRev('web-00001'), activeRev('web-00002'), placeholder('web'),
+      ],
+      key: 'default/web',
+      ingressProber: answers({ replica: '10.0.0.2:9000', digest: older }),
+      // nothing to write: the state and the split stay as published
+      want: [],
+      check: (_actions, _emu, ctl) => expect(ctl.scheduledRequeues()).toEqual([{ kind: 'Route', key: 'default/web', due: Date.parse(NOW) + 50 }]),
+    },
+  ];
+}

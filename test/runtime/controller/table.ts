@@ -14,6 +14,7 @@ import { NOW, newController } from './harness';
 import type { KubeObject } from '../../../src/core/types';
 import { fixedClock } from '../../../src/runtime/controller/clock';
 import { Controller } from '../../../src/runtime/controller/controller';
+import type { IngressProber } from '../../../src/runtime/controller/ingress-probe';
 import { FailureSpec, KubeApiEmulator, RecordedAction } from '../../support/emulator';
 
 export type Kind = 'Service' | 'Configuration' | 'Revision' | 'Route' | 'DomainMapping';
@@ -33,6 +34,11 @@ export interface Row {
    * them, as the API server does for objects stored before a webhook existed). Default true.
    */
   admission?: boolean;
+  /**
+   * What the Route reconciler's IngressReady probe asks. Default: the harness's ingress stand-in,
+   * which serves each Route as the emulator stores it (so a status is served once written).
+   */
+  ingressProber?: (emu: KubeApiEmulator) => IngressProber;
   /** The next reconcile, without the failures, succeeds with exactly these writes. */
   thenConverges?: { want: string[]; check?: (actions: RecordedAction[], emu: KubeApiEmulator) => void };
 }
@@ -94,7 +100,8 @@ export function runTable(kind: Kind, rows: Row[]): void {
         emu = await KubeApiEmulator.start({ now: () => new Date(NOW), ...(row.admission === false ? { admission: false } : {}) });
         emu.seed(...row.objects);
         emu.clearActions();
-        ctl = newController(emu, { runWorkers: false, clock: fixedClock(NOW) });
+        const prober = row.ingressProber ? { ingressProber: row.ingressProber(emu) } : {};
+        ctl = newController(emu, { runWorkers: false, clock: fixedClock(NOW), ...prober });
         await ctl.start();
         if (row.withReactors?.length && !row.wantErr) throw new Error(`row "${row.name}": a row with reactors must expect the reconcile error (wantErr)`);
         for (const f of row.withReactors ?? []) emu.inject(f);

@@ -19,6 +19,7 @@ import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { KubeClient, Resource, apiVersionOf } from '../client';
 import { Clock } from '../clock';
 import { IndexFn, Lister, keyOf } from '../informers';
+import type { IngressProbeState } from '../ingress-probe';
 import { controllerOf } from '../resources/meta';
 import { IngressTarget } from '../resources/route';
 import { clone, deepEqual } from '../util';
@@ -59,10 +60,18 @@ export interface ReconcilerContext {
    */
   labelerMemo?: Map<string, { sig: string; at: number }>;
   /**
+   * IngressReady means served: the Route reconciler asks the ingress replicas which version of a
+   * Route they serve (controller/ingress-probe.ts). Absent: the status being written stands for
+   * served (tests driving a reconciler without a controller).
+   */
+  ingressProbe?: IngressProbeState;
+  /**
    * Reconcile `key` of `kind` again after `delayMs` (Knative's `EnqueueAfter`; e.g. a Route's next
    * rollout step). Absent when no work queue runs (tests driving `reconcileOnce`).
    */
   enqueueAfter?(kind: string, key: string, delayMs: number): void;
+  /** Drop the requeue scheduled for `key` of `kind` (e.g. a probe retry once the Route is served). */
+  cancelAfter?(kind: string, key: string): void;
 }
 
 /** A reconcile error that should not be logged loudly (e.g. requeue after a 409). */

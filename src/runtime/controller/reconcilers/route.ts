@@ -10,8 +10,17 @@
  * RolloutInProgress` meanwhile, and the Route is requeued at the next step time. The state is
  * kept in `status.annotations` (`networking.internal.knative.dev/rollout`; upstream keeps it on
  * the KIngress, which this runtime does not have), so a restarted controller resumes from it.
- * The ingress picks each status up from its watch; the status being written stands for
- * upstream's "KIngress ready" when the step parameters are computed.
+ * The ingress picks each status up from its watch; the step parameters are computed once every
+ * ingress replica serves the published first step (upstream: once the KIngress is ready).
+ *
+ * IngressReady means served (runtime.md §9.3): the ingress builds its table from the Route
+ * status, so after writing a status the Route is Ready only once every ready ingress replica
+ * answers that it serves the routing of this status (`routingDigest` of `routingFromStatus`, the
+ * ingress's own computation; controller/ingress-probe.ts asks them). Until then IngressReady is
+ * `Unknown Uninitialized` "Waiting for load balancer to be ready: …" (upstream's KIngress
+ * reason, with what the probes found), and the Route is probed again after a backoff (50 ms
+ * doubling to 5 s) or at once when the ingress replicas change. The digest every replica served is
+ * remembered, so an unchanged Route is not probed on every reconcile.
  */
 import { IndexDeclaration, KindReconciler, Listers, ReconcilerContext, Watch, labelIndex, watchOwned, watchSelf } from './base';
 import { deleteChildren, ensureChild } from './child';
@@ -24,6 +33,9 @@ import {
   ROLLOUT_IN_PROGRESS_MESSAGE, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_STATE_ANNOTATION, Rollout, applyRolloutToTraffic, buildRollout,
   observeRolloutReady, parseRollout, rolloutDone, serializeRollout, stepRollout,
 } from '../../../core/rollout';
+import {
+  INGRESS_NOT_SERVED_REASON, IngressServedVerdict, ingressProbeBackoffMs, ingressServedVerdict, routingDigest, routingFromStatus,
+} from '../../../core/routing';
 import { rolloutDurationSeconds } from '../../../core/rules/annotations';
 import { resolveRouteTraffic } from '../../../core/traffic';
 import type { KubeObject, RouteObject } from '../../../core/types';
@@ -55,6 +67,48 @@ function references(route: KubeObject): string[] {
     if (t.revisionName) out.push(`Revision:${ns}/${t.revisionName}`);
   }
   return out;
+}
+
+/**
+ * Whether every ingress replica serves the routing of `route` (its metadata and `status`), asked
+ * through `ctx.ingressProbe`. A failed probe is a verdict (not served), never an error. Without a
+ * prober (no controller) the status stands for served.
+ */
+async function servedByIngress(ctx: ReconcilerContext, route: RouteObject): Promise<IngressServedVerdict> {
+  const probe = ctx.ingressProbe;
+  if (!probe) return { served: true, message: '' };
+  const ns = route.metadata.namespace!;
+  const name = route.metadata.name!;
+  let digest: string;
+  try {
+    digest = routingDigest(routingFromStatus(route, ctx.config()));
+  } catch (e) {
+    return { served: false, message: `routing not computable: ${(e as Error)?.message ?? String(e)}` };
+  }
+  const key = `${ns}/${name}`;
+  let verdict: IngressServedVerdict = { served: true, message: '' };
+  if (probe.confirmed.get(key) !== digest) {
+    try {
+      verdict = ingressServedVerdict(digest, await probe.prober.probe(ns, name));
+    } catch (e) {
+      verdict = { served: false, message: `ingress probe failed: ${(e as Error)?.message ?? String(e)}` };
+    }
+  }
+  if (verdict.served) {
+    probe.confirmed.set(key, digest);
+    // a probe retry still scheduled is not needed any more (a rollout step, if any, is scheduled after this)
+    if (probe.attempts.delete(key)) ctx.cancelAfter?.('Route', key);
+  }
+  return verdict;
+}
+
+/** Probe again after the backoff (see `ingressProbeBackoffMs`). */
+function probeAgainLater(ctx: ReconcilerContext, key: string): void {
+  const probe = ctx.ingressProbe;
+  if (!probe) return;
+  const attempt = (probe.attempts.get(key) ?? 0) + 1;
+  probe.attempts.set(key, attempt);
+  ctx.enqueueAfter?.('Route', key, ingressProbeBackoffMs(attempt));
 }
 
 /** Keys of the Routes referring to `ref` (see `references`). */
@@ -102,6 +156,8 @@ export const routeReconciler: KindReconciler<RouteObject> = {
   watches,
   indexes,
   async finalize(ctx, namespace, name) {
+    ctx.ingressProbe?.confirmed.delete(`${namespace}/${name}`);
+    ctx.ingressProbe?.attempts.delete(`${namespace}/${name}`);
     await unlabelRoute(ctx, namespace, name);
   },
   async reconcile(ctx: ReconcilerContext, route: RouteObject, now: Date): Promise<void> {
@@ -109,6 +165,7 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     const st = route.status as any;
     const ns = route.metadata.namespace!;
     const name = route.metadata.name!;
+    const key = `${ns}/${name}`;
 
     const placeholders = ctx.listers.k8sServices.byIndex('route', `${ns}/${name}`);
     const clusterLocalTags: string[] = [];
@@ -142,12 +199,15 @@ export const routeReconciler: KindReconciler<RouteObject> = {
       const nowMs = now.getTime();
       let prev = parseRollout(st.annotations?.[ROLLOUT_STATE_ANNOTATION]);
       const ingressReady = (st.conditions ?? []).find((c: { type: string }) => c.type === INGRESS);
-      // The previous state is what the ingress serves (it reads this status); while IngressReady
-      // is not True, a just-started rollout gets its step parameters.
-      if (prev && ingressReady?.status !== 'True') prev = observeRolloutReady(prev, nowMs, durationSeconds);
+      // The previous state is the published status; once every ingress replica serves it (while
+      // IngressReady is not True), a just-started rollout gets its step parameters.
+      if (prev && ingressReady?.status !== 'True' && prev.configurations.some((c) => c.stepParams.startTime > 0 && c.stepParams.stepDuration === 0)) {
+        if ((await servedByIngress(ctx, { ...route, status: { ...st } })).served) prev = observeRolloutReady(prev, nowMs, durationSeconds);
+        else probeAgainLater(ctx, key);
+      }
       const step = stepRollout(goal, prev, nowMs);
       rollout = step.rollout;
-      if (step.nextStepTime > 0) ctx.enqueueAfter?.('Route', `${ns}/${name}`, step.nextStepTime - nowMs);
+      if (step.nextStepTime > 0) ctx.enqueueAfter?.('Route', key, step.nextStepTime - nowMs);
     }
     const rolling = !rolloutDone(rollout);
     st.traffic = rolling ? applyRolloutToTraffic(result.traffic, rollout) : result.traffic;
@@ -171,10 +231,19 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     }
     await deleteChildren(ctx, route, R.k8sServices, placeholders.filter((p) => !wanted.has(p.metadata.name!)));
 
-    // Ingress: ours reads the Route status directly.
+    // Ingress: ours reads the Route status directly; IngressReady once every replica serves it.
     if (st.annotations?.[A.rolloutUnsupported] !== undefined) delete st.annotations[A.rolloutUnsupported];
-    if (rolling) set.markUnknown(st, INGRESS, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_IN_PROGRESS_MESSAGE, now);
-    else set.markTrue(st, INGRESS, now);
+    if (rolling) {
+      set.markUnknown(st, INGRESS, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_IN_PROGRESS_MESSAGE, now);
+    } else {
+      const verdict = await servedByIngress(ctx, route);
+      if (verdict.served) {
+        set.markTrue(st, INGRESS, now);
+      } else {
+        set.markUnknown(st, INGRESS, INGRESS_NOT_SERVED_REASON, verdict.message, now);
+        probeAgainLater(ctx, key);
+      }
+    }
     set.markTrueWithReason(st, CERT, 'TLSNotEnabled', 'external-domain-tls is not enabled', now);
 
     await labelRoute(ctx, route, true);
