@@ -317,6 +317,15 @@ function encodeField(f: Field, v: unknown, options: GoJsonOptions): unknown {
 }
 
 /**
+ * `obj[key] = value` as an own property: for `__proto__` (a key JSON may carry, and Go keeps as
+ * any other) plain assignment would set the object's prototype and drop the key.
+ */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/**
  * A struct, decoded and encoded. Copy on write: returns `input` itself when Go would write it
  * unchanged, else a new object (input key order, then the fields Go adds).
  */
@@ -333,10 +342,10 @@ function encodeStruct(name: string, input: Record<string, unknown>, options: GoJ
       out = {};
       for (const k in input) {
         if (k === key) break;
-        out[k] = input[k];
+        setOwn(out, k, input[k]);
       }
     }
-    if (e !== OMIT) out[key] = e;
+    if (e !== OMIT) setOwn(out, key, e);
   }
   if (options.fillAbsent !== false) {
     for (const f of alwaysWritten) {
@@ -385,10 +394,10 @@ function decodeEncode(t: GoType, v: unknown, options: GoJsonOptions): unknown {
           out = {};
           for (const k in v) {
             if (k === key) break;
-            out[k] = v[k];
+            setOwn(out, k, v[k]);
           }
         }
-        if (e !== OMIT) out[key] = e;
+        if (e !== OMIT) setOwn(out, key, e);
       }
       return out ?? v;
     }

@@ -250,3 +250,15 @@ describe('the Go types cover the CRD schemas (src/core/schema.ts)', () => {
     expect(problems).toEqual([]);
   });
 });
+
+test('a "__proto__" key (JSON may carry one; Go keeps it like any other) stays an own key through the round trip', () => {
+  const input = JSON.parse('{"apiVersion":"serving.knative.dev/v1","kind":"Service","metadata":{"name":"a","labels":{"__proto__":"x","b":"y"}},'
+    + '"spec":{"template":{"spec":{"containers":[{"image":"i","env":[{"name":"A","value":""}],"__proto__":{"k":1}}]}}}}');
+  const out: any = goJsonRoundTrip(input);
+  expect(out).not.toBe(input); // the empty env value is dropped (omitempty), so the objects are rebuilt
+  expect(Object.keys(out.metadata.labels)).toEqual(['__proto__', 'b']);
+  expect(Object.getPrototypeOf(out.metadata.labels)).toBe(Object.prototype);
+  const c = out.spec.template.spec.containers[0];
+  expect(Object.getOwnPropertyDescriptor(c, '__proto__')?.value).toEqual({ k: 1 });
+  expect(JSON.stringify(c)).toContain('"__proto__":{"k":1}');
+});
