@@ -1,7 +1,9 @@
 /**
  * "The emulator must agree": a scenario's synthesized steps replayed on the in-process API
  * emulator (test/support/emulator.ts) with the same bundled controller process the real cluster
- * runs, then the final objects compared with the real API server's.
+ * runs, then the final objects compared with the real API server's. One bundled ingress process
+ * runs too, listed in an EndpointSlice of `serving-ingress-internal` at 127.0.0.1, since the
+ * controller marks a Route IngressReady only once the ingress replicas it finds there serve it.
  *
  * The emulator is configured like the cluster tier's control plane: no Knative admission webhook
  * (ServingControlPlane ships none, so the real API server stores what kubectl applies as the CRD
@@ -22,6 +24,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { record } from './record';
@@ -230,12 +233,39 @@ export async function startReplay(opts: { dir: string; controlPlaneFiles: string
   }), { mode: 0o600 });
   const cp = readManifests(opts.controlPlaneFiles);
   await applyAll(emu, cp);
-  const bundle = path.join(opts.bundleDir ?? path.join(__dirname, '..', '..', 'dist', 'runtime'), 'controller.js');
+  const bundleDir = opts.bundleDir ?? path.join(__dirname, '..', '..', 'dist', 'runtime');
+  const bundle = path.join(bundleDir, 'controller.js');
   const logFile = path.join(opts.dir, 'emulator-controller.log');
-  const fd = fs.openSync(logFile, 'a');
   const env = controllerEnv(cp, 'serving-controller-emulator');
+  const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dir, KUBECONFIG: kubeconfig };
+  // The ingress replica the controller's IngressReady probe asks (its admin port on 127.0.0.1).
+  const ingressAdmin = await freePort();
+  const ingressFd = fs.openSync(path.join(opts.dir, 'emulator-ingress.log'), 'a');
+  const ingress: ChildProcess = spawn(process.execPath, [path.join(bundleDir, 'ingress.js')], {
+    env: {
+      ...base,
+      SYSTEM_NAMESPACE: env.SYSTEM_NAMESPACE ?? 'knative-serving',
+      ...(env.CLUSTER_DOMAIN ? { CLUSTER_DOMAIN: env.CLUSTER_DOMAIN } : {}),
+      PORT: '0',
+      INTERNAL_PORT: '0',
+      HTTPS_PORT: '0',
+      ADMIN_PORT: String(ingressAdmin),
+    },
+    stdio: ['ignore', ingressFd, ingressFd],
+  });
+  fs.closeSync(ingressFd);
+  const ingressExited = new Promise<void>((r) => ingress.once('exit', () => r()));
+  emu.seed({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'serving-ingress-internal-replay', namespace: env.SYSTEM_NAMESPACE ?? 'knative-serving', labels: { 'kubernetes.io/service-name': 'serving-ingress-internal' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ name: 'http', port: 8081, protocol: 'TCP' }],
+  } as any);
+  const fd = fs.openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dir, ...env, KUBECONFIG: kubeconfig, ADMIN_PORT: '0', STATS_PORT: '0' },
+    env: { ...base, ...env, ADMIN_PORT: '0', STATS_PORT: '0', INGRESS_ADMIN_PORT: String(ingressAdmin) },
     stdio: ['ignore', fd, fd],
   });
   fs.closeSync(fd);
@@ -258,15 +288,28 @@ export async function startReplay(opts: { dir: string; controlPlaneFiles: string
       return COMPARED_KINDS.flatMap((k) => namespaces.flatMap((ns) => emu.list(k.emulator, ns))).filter(inScope);
     },
     async stop(): Promise<void> {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
+      for (const [c, done] of [[child, exited], [ingress, ingressExited]] as const) {
+        if (c.exitCode !== null || c.signalCode !== null) continue;
+        c.kill('SIGTERM');
+        const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+        await done;
         clearTimeout(t);
       }
       await emu.stop();
     },
   };
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** Create or update each object the emulator serves, as `kubectl apply` leaves it. */
