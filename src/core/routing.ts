@@ -312,10 +312,11 @@ export function ingressServedVerdict(expected: string, probes: readonly IngressR
 
 /**
  * Delay before probing again after the `attempt`-th probe (1-based) found the Route not served:
- * 50 ms doubling up to 5 s (upstream's prober: first try after 200 ms, backoff 50 ms → 30 s; the
- * bundled ingress loads a change within its 50 ms debounce plus a watch round trip).
+ * 50 ms for the first four (the bundled ingress loads a change within its 50 ms debounce plus a
+ * watch round trip, and the reconcile that follows a status write counts as a probe too), then
+ * doubling up to 5 s (upstream's prober: first try after 200 ms, backoff 50 ms → 30 s).
  */
 export function ingressProbeBackoffMs(attempt: number): number {
   const n = Math.max(1, Math.floor(attempt));
-  return Math.min(5000, 50 * 2 ** Math.min(n - 1, 10));
+  return Math.min(5000, 50 * 2 ** Math.min(Math.max(0, n - 4), 10));
 }

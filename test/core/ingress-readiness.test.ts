@@ -60,6 +60,6 @@ describe('ingressServedVerdict', () => {
   });
 });
 
-test('ingressProbeBackoffMs: 50 ms doubling to 5 s', () => {
-  expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 100].map(ingressProbeBackoffMs)).toEqual([50, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+test('ingressProbeBackoffMs: 50 ms four times, then doubling to 5 s', () => {
+  expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100].map(ingressProbeBackoffMs)).toEqual([50, 50, 50, 50, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000]);
 });

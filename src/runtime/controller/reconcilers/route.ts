@@ -18,8 +18,8 @@
  * answers that it serves the routing of this status (`routingDigest` of `routingFromStatus`, the
  * ingress's own computation; controller/ingress-probe.ts asks them). Until then IngressReady is
  * `Unknown Uninitialized` "Waiting for load balancer to be ready: …" (upstream's KIngress
- * reason, with what the probes found), and the Route is probed again after a backoff (50 ms
- * doubling to 5 s) or at once when the ingress replicas change. The digest every replica served is
+ * reason, with what the probes found), and the Route is probed again after a backoff (50 ms four
+ * times, then doubling to 5 s) or at once when the ingress replicas change. The digest every replica served is
  * remembered, so an unchanged Route is not probed on every reconcile.
  */
 import { IndexDeclaration, KindReconciler, Listers, ReconcilerContext, Watch, labelIndex, watchOwned, watchSelf } from './base';
