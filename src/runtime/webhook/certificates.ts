@@ -16,6 +16,8 @@
 import 'reflect-metadata';
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { DEFAULT_CLUSTER_DOMAIN } from '../../core/config';
+import { clusterLocalHostForms } from '../../core/hosts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -56,8 +58,8 @@ export interface IssueOptions {
 }
 
 /** The DNS names the serving certificate covers. */
-export function serviceDnsNames(service: string, namespace: string, clusterDomain = 'cluster.local'): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
+export function serviceDnsNames(service: string, namespace: string, clusterDomain?: string): string[] {
+  return [service, ...clusterLocalHostForms(service, namespace, clusterDomain ?? DEFAULT_CLUSTER_DOMAIN)];
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -91,7 +93,7 @@ export async function issueCertificates(opts: IssueOptions): Promise<CertBundle>
   const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
-    name: `O=knative.dev, CN=${opts.service}-ca.${opts.namespace}.svc`,
+    name: `O=knative.dev, CN=${serviceDnsNames(`${opts.service}-ca`, opts.namespace)[2]}`,
     notBefore,
     notAfter,
     keys: caKeys,
