@@ -94,3 +94,32 @@ export const AUTOSCALER_STATS_PATH = '/v1/stats';
 export const AUTOSCALER_TOKEN_AUDIENCE = 'serving-autoscaler';
 /** Where the ingress pods mount that token (a projected serviceAccountToken volume). */
 export const INGRESS_AUTOSCALER_TOKEN_PATH = '/var/run/secrets/serving/autoscaler/token';
+
+/**
+ * The admission webhook's Service (ClusterIP, port 443 → `WEBHOOK_PORT`): the API server calls it,
+ * and the webhook's serving certificate names it (`<name>.<namespace>.svc[.<cluster domain>]`).
+ */
+export const WEBHOOK_SERVICE_NAME = 'serving-webhook';
+/** The webhook's HTTPS port (AdmissionReview endpoints). */
+export const WEBHOOK_PORT = 8443;
+/** The webhook's admin port: /healthz, /readyz, /metrics. */
+export const WEBHOOK_ADMIN_PORT = 8080;
+/**
+ * The Secret the webhook keeps its CA and serving certificate in. The control plane creates it
+ * empty; the webhook fills and rotates it (get/update of this name only).
+ */
+export const WEBHOOK_SECRET_NAME = 'serving-webhook-certs';
+/** The MutatingWebhookConfiguration (defaulting of the Knative kinds): upstream's name. */
+export const WEBHOOK_MUTATING_CONFIGURATION_NAME = 'webhook.serving.knative.dev';
+/** The ValidatingWebhookConfiguration of the Knative kinds: upstream's name. */
+export const WEBHOOK_VALIDATING_CONFIGURATION_NAME = 'validation.webhook.serving.knative.dev';
+/** The ValidatingWebhookConfiguration of the config-* ConfigMaps: upstream's name. */
+export const WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME = 'config.webhook.serving.knative.dev';
+/** The webhook's endpoints (upstream's paths). */
+export const WEBHOOK_PATHS = Object.freeze({
+  defaulting: '/defaulting',
+  validation: '/resource-validation',
+  configValidation: '/config-validation',
+});
+/** Namespaces with this label (any value) are not admitted by the resource webhooks (upstream's label). */
+export const WEBHOOK_EXCLUDE_LABEL = 'webhooks.knative.dev/exclude';

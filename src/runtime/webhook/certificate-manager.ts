@@ -1,7 +1,8 @@
 /**
  * Keeps the webhook's certificates: reads its Secret, issues a new CA + serving certificate when
- * the Secret is missing, unusable or 80 % through its lifetime (certificates.ts), writes them
- * back (create, or update with the read resourceVersion: when another replica wrote first, the
+ * the Secret is empty, missing, unusable or 80 % through its lifetime (certificates.ts), writes
+ * them back (update with the read resourceVersion; create only when the Secret is missing, which
+ * the deployed webhook may not do: ServingControlPlane creates it empty; when another replica wrote first, the
  * 409 makes us re-read and use its certificates), and patches the CA bundle into the named
  * webhook configurations. `check()` runs at start-up and then on a timer (every `checkEveryMs`,
  * and at the rotation time), so every replica picks up a rotation made by another within one
@@ -10,7 +11,7 @@
 import { CertBundle, issueCertificates, rotationReason, rotationTime, SECRET_KEYS } from './certificates';
 import type { SecretObject, WebhookConfigurationKind, WebhookKube, PatchOperation } from './kube';
 import { Logger, silentLogger } from '../common/log';
-import { isAlreadyExists, isConflict } from '../controller/client';
+import { isAlreadyExists, isConflict, KubeApiError } from '../controller/client';
 
 export interface CertificateManagerOptions {
   kube: WebhookKube;
@@ -112,6 +113,12 @@ export class CertificateManager {
           await kube.updateSecret({ ...secret, data: dataOf(bundle) });
         }
       } catch (e) {
+        // ServingControlPlane creates the Secret (empty) so the webhook needs no `create` (which
+        // RBAC cannot restrict to one name): without it, say what to do.
+        if (secret === undefined && e instanceof KubeApiError && e.code === 403) {
+          throw new Error(`the Secret ${namespace}/${secretName} does not exist and this webhook may not create it (${e.message}); `
+            + 'apply the control plane\'s manifests, which create it empty (ServingControlPlane), or create an empty Secret of that name');
+        }
         // Another replica wrote first: read and judge its certificates.
         if ((isConflict(e) || isAlreadyExists(e)) && attempt < 3) {
           this.stats.conflicts++;

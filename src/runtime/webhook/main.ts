@@ -1,6 +1,7 @@
 /**
- * Admission webhook entry point (bundled to dist/runtime/webhook.js). Not yet deployed by
- * ServingControlPlane: the names below are this process's defaults until it is.
+ * Admission webhook entry point (bundled to dist/runtime/webhook.js), deployed by
+ * ServingControlPlane. The names and ports default to core/runtime-contract's, which the control
+ * plane deploys with.
  *
  * Env: SYSTEM_NAMESPACE (knative-serving), CLUSTER_DOMAIN (cluster.local), LOG_LEVEL,
  * WEBHOOK_PORT (8443: HTTPS, the AdmissionReview endpoints of server.ts), ADMIN_PORT (8080:
@@ -15,7 +16,10 @@ import { CertificateManager } from './certificate-manager';
 import { ConfigWatcher } from './config';
 import { webhookKube, WebhookKube } from './kube';
 import { WebhookServer } from './server';
-import { DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
+import {
+  DEFAULT_SYSTEM_NAMESPACE, WEBHOOK_ADMIN_PORT, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME, WEBHOOK_MUTATING_CONFIGURATION_NAME,
+  WEBHOOK_PORT, WEBHOOK_SECRET_NAME, WEBHOOK_SERVICE_NAME, WEBHOOK_VALIDATING_CONFIGURATION_NAME,
+} from '../../core/runtime-contract';
 import { AdminServer } from '../common/admin';
 import { createLogger, Logger, logStartupFailure } from '../common/log';
 import { Registry } from '../common/metrics';
@@ -23,12 +27,12 @@ import { KubeClient } from '../controller/client';
 import { k8s, KubeConfig } from '../controller/k8s';
 
 export const WEBHOOK_DEFAULTS = {
-  port: 8443,
-  adminPort: 8080,
-  service: 'serving-webhook',
-  secret: 'serving-webhook-certs',
-  mutating: 'webhook.serving.knative.dev',
-  validating: ['validation.webhook.serving.knative.dev', 'config.webhook.serving.knative.dev'],
+  port: WEBHOOK_PORT,
+  adminPort: WEBHOOK_ADMIN_PORT,
+  service: WEBHOOK_SERVICE_NAME,
+  secret: WEBHOOK_SECRET_NAME,
+  mutating: WEBHOOK_MUTATING_CONFIGURATION_NAME,
+  validating: [WEBHOOK_VALIDATING_CONFIGURATION_NAME, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME],
 } as const;
 
 export interface RunningWebhook {

@@ -21,10 +21,12 @@ import {
   AdmissionRequest, AdmissionResponse, configValidationReview, defaultingReview, parseReview, ReviewError, reviewOf, validationReview,
 } from './review';
 import type { ServingConfig } from '../../core/config';
+import { WEBHOOK_PATHS } from '../../core/runtime-contract';
 import { Logger, silentLogger } from '../common/log';
 import { Registry } from '../common/metrics';
 
-export const WEBHOOK_PATHS = { defaulting: '/defaulting', validation: '/resource-validation', configValidation: '/config-validation' } as const;
+/** The endpoints (core/runtime-contract: the control plane registers the same paths). */
+export { WEBHOOK_PATHS };
 
 const MAX_BODY = 8 * 1024 * 1024;
 

@@ -305,4 +305,31 @@ describe('certificate rotation and replicas', () => {
     expect(secretBundle(emu)[SECRET_KEYS.serverCert]).toBe(b.serverCert);
     expect(emu.actions({ resource: 'secrets' }).map((a) => a.verb)).toEqual(['update']);
   });
+
+  test('the empty Secret the control plane creates is filled by update (get/update of one name suffice)', async () => {
+    emu.seed({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'serving-webhook-certs', namespace: NS, labels: { a: 'b' } } } as KubeObject);
+    const m = manager(() => new Date());
+    const b = await m.check();
+    expect(m.stats.issued).toBe(1);
+    expect(secretBundle(emu)[SECRET_KEYS.serverCert]).toBe(b.serverCert);
+    expect(emu.get<any>('secrets', NS, 'serving-webhook-certs').metadata.labels).toEqual({ a: 'b' });
+    expect(emu.actions({ resource: 'secrets' }).map((a) => `${a.verb} ${a.name}`)).toEqual(['update serving-webhook-certs']);
+  });
+});
+
+describe('a missing Secret the webhook may not create', () => {
+  test('the check fails naming the Secret and the fix', async () => {
+    const emu = await KubeApiEmulator.start({
+      authorize: (a) => (a.resource === 'secrets' && a.verb === 'create' ? 'secrets "serving-webhook-certs" is forbidden' : undefined),
+    });
+    try {
+      const m = new CertificateManager({
+        kube: webhookKube(kubeConfig(emu)), namespace: NS, secretName: 'serving-webhook-certs', service: SERVICE, configurations: [],
+      });
+      await expect(m.check()).rejects.toThrow(
+        /^the Secret knative-serving\/serving-webhook-certs does not exist and this webhook may not create it \(.*forbidden.*\); apply the control plane's manifests, which create it empty/);
+    } finally {
+      await emu.stop();
+    }
+  });
 });
