@@ -118,3 +118,28 @@ export function ingressRules(): RbacRuleDescription[] {
     },
   ];
 }
+
+/**
+ * The admission webhook's rules: its configuration informer, its own certificate Secret and the
+ * CA bundle of its own webhook configurations, each restricted by name where Kubernetes allows.
+ * No `create` on Secrets (RBAC cannot restrict create to a name): the control plane creates the
+ * Secret empty and the webhook fills it by update.
+ */
+export function webhookRules(secretName: string, mutatingConfigurations: string[], validatingConfigurations: string[]): RbacRuleDescription[] {
+  const w = (scope: RbacScope, apiGroups: string[], resources: string[], verbs: string[], need: string,
+    resourceNames?: string[]): RbacRuleDescription =>
+    ({ component: 'webhook', scope, apiGroups, resources, verbs, need, ...(resourceNames ? { resourceNames } : {}) });
+  return [
+    w(RbacScope.CLUSTER, ['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ['get', 'patch'],
+      'read its MutatingWebhookConfiguration and patch the CA bundle into each webhook\'s clientConfig (webhook/certificate-manager.ts via webhook/kube.ts)',
+      mutatingConfigurations),
+    w(RbacScope.CLUSTER, ['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['get', 'patch'],
+      'read its ValidatingWebhookConfigurations (resources, config maps) and patch the CA bundle into each webhook\'s clientConfig (webhook/certificate-manager.ts via webhook/kube.ts)',
+      validatingConfigurations),
+    w(RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], LIST_WATCH,
+      'informer on the config-* ConfigMaps: the defaults, features and autoscaler settings reviews are defaulted and validated with (webhook/config.ts)'),
+    w(RbacScope.SYSTEM_NAMESPACE, [''], ['secrets'], ['get', 'update'],
+      'read its CA and serving certificate, and write new ones when the Secret is empty, unusable or 80 % through their lifetime (webhook/certificate-manager.ts via webhook/kube.ts)',
+      [secretName]),
+  ];
+}

@@ -1,11 +1,12 @@
 import { ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkNamespace, clusterScoped, commonLabels, propError, selectorOf } from './common';
+import { AdmissionWebhookConfigurations } from './admission-webhooks';
+import { checkNamespace, clusterScoped, commonLabels, labelsOf, propError, selectorOf } from './common';
 import { ServingConfigMaps } from './config-maps';
 import { ServingCrds } from './crds';
 import { RbacRuleDescription } from './rbac';
-import { controllerRules, ingressRules } from './rbac-rules';
+import { controllerRules, ingressRules, webhookRules } from './rbac-rules';
 import { ResolvedResources, RuntimeComponent } from './runtime-component';
 import { ServingRbac } from './serving-rbac';
 import { packageVersion } from './version';
@@ -17,6 +18,8 @@ import {
   ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
   INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
   domainMappingSecretsRoleName, INGRESS_HTTPS_PORT,
+  WEBHOOK_ADMIN_PORT, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME, WEBHOOK_MUTATING_CONFIGURATION_NAME, WEBHOOK_PORT,
+  WEBHOOK_SECRET_NAME, WEBHOOK_SERVICE_NAME, WEBHOOK_VALIDATING_CONFIGURATION_NAME,
 } from '../core/runtime-contract';
 import { unsupportedConfigSettings } from '../core/runtime-support';
 import { _registerControlPlaneConfig } from '../serving/cluster';
@@ -51,12 +54,12 @@ export enum LogLevel {
 export interface ComponentResources {
   /**
    * CPU request per pod.
-   * @default - component default (controller 20m, ingress 25m)
+   * @default - component default (controller 20m, ingress 25m, webhook 20m)
    */
   readonly cpuRequest?: Cpu;
   /**
    * CPU limit per pod.
-   * @default - component default (controller 500m, ingress 1000m)
+   * @default - component default (controller 500m, ingress 1000m, webhook 500m)
    */
   readonly cpuLimit?: Cpu;
   /**
@@ -142,6 +145,40 @@ export interface IngressOptions {
   readonly serviceAnnotations?: { [key: string]: string };
 }
 
+/** Options of the admission webhook (Deployment, Service and webhook configurations). */
+export interface WebhookOptions {
+  /**
+   * Deploy the admission webhook and register it (MutatingWebhookConfiguration
+   * `webhook.serving.knative.dev`, ValidatingWebhookConfigurations
+   * `validation.webhook.serving.knative.dev` and `config.webhook.serving.knative.dev`). When
+   * false nothing of the webhook is emitted: objects applied with kubectl are then neither
+   * defaulted nor validated at apply time.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Number of replicas (all serve reviews; they share one certificate Secret).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Requests and limits per pod.
+   * @default - 20m / 32Mi requested, 500m / 256Mi limit
+   */
+  readonly resources?: ComponentResources;
+  /**
+   * Log level.
+   * @default LogLevel.INFO
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * How long the API server waits for a review (`timeoutSeconds` of each webhook, 1–30). On a
+   * timeout the write is rejected (failurePolicy Fail).
+   * @default 10
+   */
+  readonly timeoutSeconds?: number;
+}
+
 /** NetworkPolicy options. */
 export interface ControlPlaneNetworkPolicyOptions {
   /**
@@ -199,6 +236,11 @@ export interface ServingControlPlaneProps extends ServingConfigSettings {
    */
   readonly ingressImage?: string;
   /**
+   * Admission webhook image (full reference); overrides `imageRegistry`.
+   * @default "<imageRegistry>/serving-webhook:<version of this package>"
+   */
+  readonly webhookImage?: string;
+  /**
    * Controller options.
    * @default - 2 replicas with leader election
    */
@@ -208,6 +250,11 @@ export interface ServingControlPlaneProps extends ServingConfigSettings {
    * @default - 2 replicas behind a ClusterIP Service on port 80
    */
   readonly ingress?: IngressOptions;
+  /**
+   * Admission webhook options.
+   * @default - enabled, 2 replicas, timeout 10 s
+   */
+  readonly webhook?: WebhookOptions;
   /**
    * NetworkPolicy options.
    * @default - enabled; metrics from namespace "monitoring"
@@ -292,6 +339,11 @@ interface ResolvedProps {
   readonly ingressReplicas: number;
   readonly controllerResources: ResolvedResources;
   readonly ingressResources: ResolvedResources;
+  readonly webhook: boolean;
+  readonly webhookImage: string;
+  readonly webhookReplicas: number;
+  readonly webhookResources: ResolvedResources;
+  readonly webhookTimeoutSeconds: number;
   readonly serviceType: IngressServiceType;
   readonly httpPort: number;
   readonly httpsPort: number;
@@ -313,6 +365,14 @@ function resolveProps(props: ServingControlPlaneProps): ResolvedProps {
   const ingressImage = checkImage(props.ingressImage ? 'ingressImage' : 'imageRegistry', props.ingressImage ?? `${registry}/serving-ingress:${version}`);
   const controllerReplicas = replicasOf('controller.replicas', props.controller?.replicas);
   const ingressReplicas = replicasOf('ingress.replicas', props.ingress?.replicas);
+  const webhookImage = checkImage(props.webhookImage ? 'webhookImage' : 'imageRegistry', props.webhookImage ?? `${registry}/serving-webhook:${version}`);
+  const webhookReplicas = replicasOf('webhook.replicas', props.webhook?.replicas);
+  const webhookResources = resolveResources('webhook.resources', props.webhook?.resources,
+    { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
+  const webhookTimeoutSeconds = props.webhook?.timeoutSeconds ?? 10;
+  if (!Number.isInteger(webhookTimeoutSeconds) || webhookTimeoutSeconds < 1 || webhookTimeoutSeconds > 30) {
+    throw propError('webhook.timeoutSeconds', webhookTimeoutSeconds, 'must be an integer in 1..30 (the API server\'s range)', 'use 10 (upstream\'s)');
+  }
   const controllerResources = resolveResources('controller.resources', props.controller?.resources,
     { cpuRequestMillis: 20, cpuLimitMillis: 500, memoryRequestMi: 32, memoryLimitMi: DEFAULT_RUNTIME_MEMORY_LIMIT_MIB });
   const ingressResources = resolveResources('ingress.resources', props.ingress?.resources,
@@ -350,6 +410,11 @@ function resolveProps(props: ServingControlPlaneProps): ResolvedProps {
     ingressReplicas,
     controllerResources,
     ingressResources,
+    webhook: props.webhook?.enabled ?? true,
+    webhookImage,
+    webhookReplicas,
+    webhookResources,
+    webhookTimeoutSeconds,
     serviceType,
     httpPort,
     httpsPort,
@@ -376,19 +441,24 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * The bundled Knative Serving runtime: CRDs, namespace, RBAC, the controller and the ingress,
  * and the cluster configuration the runtime reads.
  *
- * Two small Deployments (2 replicas each by default, 90m CPU / 128Mi memory requested in total):
+ * Three small Deployments (2 replicas each by default, 130m CPU / 192Mi memory requested in total):
  * a controller that reconciles Services, Configurations, Revisions and Routes into Deployments and
  * ClusterIP Services (plus a HorizontalPodAutoscaler for the HPA class) and runs Knative's KPA
  * autoscaler for the other revisions (scale to zero included), and an HTTP/1.1 and h2c ingress that
  * routes by host, tag and weighted split to the revisions' pods, enforces `containerConcurrency`
  * and holds requests for a revision without a ready pod (the activator's job), pushing request
- * statistics to the autoscaler. There is no admission webhook, and DomainMappings, TLS,
+ * statistics to the autoscaler; and an admission webhook that defaults and validates the Knative
+ * objects and the config-* ConfigMaps written through the API server (kubectl, Argo CD, ...) with
+ * the same rules as synthesis (`webhook.enabled: false` leaves it out). DomainMappings, TLS,
  * tag-to-digest resolution and Kubernetes Events are not implemented.
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
  * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,
- * then the controller (Deployment, PodDisruptionBudget, NetworkPolicy) and the ingress
- * (Deployment, its two Services, PodDisruptionBudget, NetworkPolicy).
+ * then the controller (Deployment, PodDisruptionBudget, NetworkPolicy), the ingress
+ * (Deployment, its two Services, PodDisruptionBudget, NetworkPolicy) and the webhook (its
+ * certificate Secret, created empty; Deployment, Service, PodDisruptionBudget, NetworkPolicy;
+ * then the three webhook configurations, failurePolicy Fail: Knative objects can be written only
+ * once the webhook is ready).
  *
  * When an app contains this construct, synthesis warns about each setting of its Knative
  * constructs and of these props that the runtime accepts but does not honour (see
@@ -430,6 +500,17 @@ export class ServingControlPlane extends Construct {
    * selecting the controller pods): the ingress pushes request statistics to its endpoints.
    */
   public readonly autoscalerService: ApiObject;
+  /** Admission webhook image reference (also when the webhook is disabled). */
+  public readonly webhookImage: string;
+  /** The admission webhook Deployment (undefined when `webhook.enabled` is false). */
+  public readonly webhookDeployment?: ApiObject;
+  /** The admission webhook's Service `serving-webhook` (ClusterIP, port 443; undefined when disabled). */
+  public readonly webhookService?: ApiObject;
+  /**
+   * The MutatingWebhookConfiguration and the two ValidatingWebhookConfigurations (empty when the
+   * webhook is disabled). Their `caBundle` is patched in by the webhook at run time.
+   */
+  public readonly webhookConfigurations: ApiObject[];
   /** The five Knative CRDs and ClusterDomainClaim (empty when `installCrds` is false). */
   public readonly customResourceDefinitions: ApiObject[];
 
@@ -446,6 +527,7 @@ export class ServingControlPlane extends Construct {
       this.ingressImage = r.ingressImage;
       this.controllerReplicas = r.controllerReplicas;
       this.ingressReplicas = r.ingressReplicas;
+      this.webhookImage = r.webhookImage;
       this.ingressServiceName = INGRESS;
       this.ingressInternalServiceName = INGRESS_INTERNAL_SERVICE_NAME;
 
@@ -494,8 +576,17 @@ export class ServingControlPlane extends Construct {
 
       this.rbac = new ServingRbac(this, 'Rbac', {
         namespace: ns,
-        rules: [...controllerRules(CONTROLLER_LEASE_NAME, domainMappingSecretsRoleName(ns)), ...ingressRules()],
-        components: [{ role: 'controller', name: CONTROLLER }, { role: 'ingress', name: INGRESS }],
+        rules: [
+          ...controllerRules(CONTROLLER_LEASE_NAME, domainMappingSecretsRoleName(ns)),
+          ...ingressRules(),
+          ...webhookRules(WEBHOOK_SECRET_NAME, [WEBHOOK_MUTATING_CONFIGURATION_NAME],
+            [WEBHOOK_VALIDATING_CONFIGURATION_NAME, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME]),
+        ],
+        components: [
+          { role: 'controller', name: CONTROLLER },
+          { role: 'ingress', name: INGRESS },
+          ...(r.webhook ? [{ role: 'webhook', name: WEBHOOK_SERVICE_NAME }] : []),
+        ],
       });
 
       // Metrics scrapers may reach the admin ports (/metrics).
@@ -585,6 +676,46 @@ export class ServingControlPlane extends Construct {
       });
       this.ingressDeployment = ingress.deployment;
       [this.ingressService, this.ingressInternalService] = ingress.services;
+
+      this.webhookConfigurations = [];
+      if (r.webhook) {
+        // The webhook's certificate Secret, created empty so the webhook needs no `create` on
+        // Secrets (RBAC cannot restrict create to a name): it fills and rotates it by update.
+        // kubectl apply (client-side or server-side) leaves the data the webhook wrote.
+        new k8s.KubeSecret(this, 'WebhookCertificates', {
+          metadata: { name: WEBHOOK_SECRET_NAME, namespace: ns, labels: labelsOf(WEBHOOK_SERVICE_NAME, 'webhook') },
+          type: 'Opaque',
+        });
+        const webhook = new RuntimeComponent(this, 'Webhook', {
+          namespace: ns,
+          name: WEBHOOK_SERVICE_NAME,
+          role: 'webhook',
+          image: r.webhookImage,
+          script: '/app/webhook.js',
+          replicas: r.webhookReplicas,
+          resources: r.webhookResources,
+          clusterDomain: r.clusterDomain,
+          logLevel: props.webhook?.logLevel ?? LogLevel.INFO,
+          ports: [
+            // AdmissionReviews (HTTPS) from the API server, which is no pod (on most clusters it is
+            // not even on the pod network): open to every source, as upstream leaves it. Only a
+            // client trusting the webhook's own CA can talk to it, and the reviews it answers
+            // change nothing by themselves.
+            { name: 'https-webhook', containerPort: WEBHOOK_PORT },
+            // Admin port (/metrics, health): from pods of the system namespace and the scrapers.
+            { name: 'admin', containerPort: WEBHOOK_ADMIN_PORT, from: [{ podSelector: {} }, scrapers] },
+          ],
+          healthPort: 'admin',
+          services: [{ name: WEBHOOK_SERVICE_NAME, type: 'ClusterIP', portName: 'https-webhook', port: 443, targetPort: 'https-webhook' }],
+          networkPolicy: r.networkPolicy,
+        });
+        this.webhookDeployment = webhook.deployment;
+        [this.webhookService] = webhook.services;
+        this.webhookConfigurations = new AdmissionWebhookConfigurations(this, 'WebhookConfigurations', {
+          namespace: ns,
+          timeoutSeconds: r.webhookTimeoutSeconds,
+        }).configurations;
+      }
     } catch (e) {
       throw _pathError(this, e);
     }

@@ -20,7 +20,7 @@ describe('examples/full-stack', () => {
     const knative = objects.filter(o => o.apiVersion.startsWith('serving.knative.dev/'));
     expect(knative.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Service/stock-service-example']);
     expect(objects.filter(o => o.kind === 'CustomResourceDefinition')).toHaveLength(6);
-    expect(objects.filter(o => o.kind === 'Deployment').map(o => o.metadata.name)).toEqual(['serving-controller', 'serving-ingress']);
+    expect(objects.filter(o => o.kind === 'Deployment').map(o => o.metadata.name)).toEqual(['serving-controller', 'serving-ingress', 'serving-webhook']);
     for (const d of objects.filter(o => o.kind === 'Deployment')) expect(() => new Deployment(d as any).validate()).not.toThrow();
   });
 

@@ -33,7 +33,7 @@ const SETTINGS = {
 describe('ServingControlPlane parts', () => {
   test('children in the order of Knative\'s config/core: namespace, CRDs, ConfigMaps, RBAC, then one RuntimeComponent per component', () => {
     const cp = new ServingControlPlane(Testing.chart(), 'cp');
-    expect(cp.node.children.map(c => c.node.id)).toEqual(['Namespace', 'Crds', 'ConfigMaps', 'Rbac', 'Controller', 'Ingress']);
+    expect(cp.node.children.map(c => c.node.id)).toEqual(['Namespace', 'Crds', 'ConfigMaps', 'Rbac', 'Controller', 'Ingress', 'WebhookCertificates', 'Webhook', 'WebhookConfigurations']);
     expect(cp.node.findChild('Crds')).toBeInstanceOf(ServingCrds);
     expect(cp.node.findChild('ConfigMaps')).toBeInstanceOf(ServingConfigMaps);
     expect(cp.node.findChild('Rbac')).toBeInstanceOf(ServingRbac);

@@ -1,5 +1,5 @@
 /**
- * Least privilege, tied to the code that runs: the controller and the ingress watcher run against
+ * Least privilege, tied to the code that runs: the controller, the ingress watcher and the webhook run against
  * the API emulator with an RBAC-style authorizer built from exactly the rules `ServingControlPlane`
  * emits (each component as its own ServiceAccount). A scenario drives every code path that talks
  * to the API server (create, drift repair, tag removal, class change, revision GC, leader election,
@@ -15,12 +15,14 @@ import { ServingControlPlane } from '../../src';
 import { deploymentName, revisionServiceName } from '../../src/core/names';
 import { AUTOSCALER_STATS_PATH, AUTOSCALER_TOKEN_AUDIENCE } from '../../src/core/runtime-contract';
 import type { KubeObject } from '../../src/core/types';
+import { silentLogger } from '../../src/runtime/common/log';
 import { createStatsEndpoint } from '../../src/runtime/controller/autoscaler/endpoint';
 import type { StatsServer } from '../../src/runtime/controller/autoscaler/stats-server';
 import { KubeClient, R } from '../../src/runtime/controller/client';
 import { Controller } from '../../src/runtime/controller/controller';
 import { CertificateStore, SecretLike } from '../../src/runtime/ingress/certificates';
 import { startKubeWatcher, TableBuilder } from '../../src/runtime/ingress/watcher';
+import { main as webhookMain } from '../../src/runtime/webhook/main';
 import { image, isReadyObj, ksvc, newController, settle } from '../runtime/controller/harness';
 import { AccessRequest, KubeApiEmulator } from '../support/emulator';
 import { makeKubeConfig } from '../support/kubeconfig';
@@ -39,7 +41,7 @@ interface BoundRule { role: string; namespace?: string; rule: PolicyRule }
  * ServiceAccount user, the rules of every (Cluster)Role bound to it; and every emitted ClusterRole
  * by name (one is bound at run time, by the controller: `runtimeBound`).
  */
-function emitted(): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string, any> } {
+function emitted(): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string, any>; manifests: any[] } {
   const chart = new Chart(Testing.app(), 'cp');
   new ServingControlPlane(chart, 'Serving');
   const manifests = Testing.synth(chart);
@@ -60,7 +62,7 @@ function emitted(): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string
       byUser.set(user, list);
     }
   }
-  return { byUser, clusterRoles };
+  return { byUser, clusterRoles, manifests };
 }
 
 /**
@@ -105,7 +107,7 @@ async function until(pred: () => boolean | Promise<boolean>, what: string, timeo
 }
 
 describe('RBAC: every emitted rule is needed by running code, and suffices', () => {
-  const { byUser: rbac, clusterRoles } = emitted();
+  const { byUser: rbac, clusterRoles, manifests } = emitted();
   const users = [...rbac.keys()];
   const userOf = (component: string): string => {
     const u = users.find((x) => x.endsWith(`:serving-${component}`));
@@ -297,11 +299,32 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     await until(() => get('rolebindings', binding) === undefined, 'the Secrets binding deleted');
     await settle(emu, [controller], 200, 15_000);
 
+    // 8. The admission webhook, against the control plane's empty Secret and webhook
+    //    configurations: lists/watches the config-* ConfigMaps, fills the Secret (get, update),
+    //    patches the CA bundle into its three configurations (get, patch).
+    emu.seed(...manifests.filter((m) => (m.kind === 'Secret' && m.metadata.name === 'serving-webhook-certs') || m.kind.endsWith('WebhookConfiguration')));
+    const webhook = await webhookMain({
+      env: { SYSTEM_NAMESPACE: SYSTEM_NS, WEBHOOK_PORT: '0', ADMIN_PORT: '0' },
+      kubeConfig: makeKubeConfig(emu, userOf('webhook')),
+      host: '127.0.0.1',
+      log: silentLogger,
+    });
+    try {
+      expect(webhook.config.config.network.autocreateClusterDomainClaims).toBe(true);
+      expect(emu.get<any>('secrets', SYSTEM_NS, 'serving-webhook-certs').data).toBeDefined();
+      for (const m of manifests.filter((x) => x.kind.endsWith('WebhookConfiguration'))) {
+        const ref = m.kind === 'MutatingWebhookConfiguration' ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations';
+        expect(emu.get<any>(ref, '', m.metadata.name).webhooks[0].clientConfig.caBundle).toBeDefined();
+      }
+    } finally {
+      await webhook.shutdown();
+    }
+
     expect(denied).toEqual([]);
   });
 
   test('every verb of every emitted rule was used (no rule outlives its call site)', () => {
-    expect(users.sort()).toEqual([userOf('controller'), userOf('ingress')].sort());
+    expect(users.sort()).toEqual([userOf('controller'), userOf('ingress'), userOf('webhook')].sort());
     const granted = [...rbac].flatMap(([user, bound]) => bound.flatMap((b) => grantKeys(user, b)));
     // The ClusterRole the controller binds at run time, per namespace (the ingress's Secrets).
     const perNamespace = clusterRoles.get('knative-serving-ingress-domainmapping-secrets');

@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
+import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { AutoscalerClass } from '../../src';
 import {
   ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
@@ -67,7 +68,12 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   PodDisruptionBudget,
   NetworkPolicy,
   CustomResourceDefinition,
+  Secret,
+  MutatingWebhookConfiguration,
+  ValidatingWebhookConfiguration,
 };
+
+const CLUSTER_SCOPED = ['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
 function cpuMillis(q: string): number {
   return q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000;
@@ -108,6 +114,11 @@ describe('ServingControlPlane defaults', () => {
       'Role knative-serving/serving-ingress',
       'RoleBinding knative-serving/serving-ingress',
       'ClusterRole -/knative-serving-ingress-domainmapping-secrets',
+      'ServiceAccount knative-serving/serving-webhook',
+      'ClusterRole -/knative-serving-webhook',
+      'ClusterRoleBinding -/knative-serving-webhook',
+      'Role knative-serving/serving-webhook',
+      'RoleBinding knative-serving/serving-webhook',
       // One RuntimeComponent per component: its Deployment, Services, PodDisruptionBudget, NetworkPolicy.
       'Deployment knative-serving/serving-controller',
       'Service knative-serving/serving-autoscaler',
@@ -118,6 +129,15 @@ describe('ServingControlPlane defaults', () => {
       'Service knative-serving/serving-ingress-internal',
       'PodDisruptionBudget knative-serving/serving-ingress',
       'NetworkPolicy knative-serving/serving-ingress',
+      // The webhook's certificate Secret (created empty: the webhook only gets and updates it).
+      'Secret knative-serving/serving-webhook-certs',
+      'Deployment knative-serving/serving-webhook',
+      'Service knative-serving/serving-webhook',
+      'PodDisruptionBudget knative-serving/serving-webhook',
+      'NetworkPolicy knative-serving/serving-webhook',
+      'MutatingWebhookConfiguration -/webhook.serving.knative.dev',
+      'ValidatingWebhookConfiguration -/validation.webhook.serving.knative.dev',
+      'ValidatingWebhookConfiguration -/config.webhook.serving.knative.dev',
     ]);
     expect(withoutCrdSchemas(out)).toMatchSnapshot();
   });
@@ -186,9 +206,10 @@ describe('ServingControlPlane defaults', () => {
     const img = (name: string): string => find(out, 'Deployment', name).spec.template.spec.containers[0].image;
     expect(img('serving-controller')).toBe(`ghcr.io/cdk8s-knative/serving-controller:${PKG_VERSION}`);
     expect(img('serving-ingress')).toBe(`ghcr.io/cdk8s-knative/serving-ingress:${PKG_VERSION}`);
+    expect(img('serving-webhook')).toBe(`ghcr.io/cdk8s-knative/serving-webhook:${PKG_VERSION}`);
   });
 
-  test('default requests total ≤ 100m CPU and ≤ 128Mi memory (from the synthesized objects × replicas)', () => {
+  test('default requests total ≤ 130m CPU and ≤ 192Mi memory (from the synthesized objects × replicas)', () => {
     let cpu = 0;
     let mem = 0;
     let limitCpu = 0;
@@ -204,9 +225,9 @@ describe('ServingControlPlane defaults', () => {
         expect(memMi(c.resources.limits.memory)).toBeGreaterThan(memMi(c.resources.requests.memory));
       }
     }
-    expect(cpu).toBeLessThanOrEqual(100);
-    expect(mem).toBeLessThanOrEqual(128);
-    expect({ cpu, mem, limitCpu, limitMem }).toEqual({ cpu: 90, mem: 128, limitCpu: 3000, limitMem: 1024 });
+    expect(cpu).toBeLessThanOrEqual(130);
+    expect(mem).toBeLessThanOrEqual(192);
+    expect({ cpu, mem, limitCpu, limitMem }).toEqual({ cpu: 130, mem: 192, limitCpu: 4000, limitMem: 1536 });
   });
 
   test('restricted security contexts on every pod and container', () => {
@@ -346,7 +367,7 @@ describe('RBAC', () => {
   const roles = out.filter(m => m.kind === 'ClusterRole' || m.kind === 'Role');
 
   test('no wildcard verbs, resources or apiGroups; no nonResourceURLs', () => {
-    expect(roles).toHaveLength(5);
+    expect(roles).toHaveLength(7);
     for (const r of roles) {
       for (const rule of r.rules) {
         for (const field of ['verbs', 'resources', 'apiGroups']) {
@@ -403,8 +424,9 @@ describe('RBAC', () => {
     for (const res of ['pods', 'events']) {
       expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === res))).toBe(false);
     }
-    expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'secrets')).map(r => [r.component, r.scope, r.verbs]))
-      .toEqual([['ingress', RbacScope.DOMAIN_MAPPING_NAMESPACES, ['get']]]);
+    // The webhook: get/update of its own certificate Secret only.
+    expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'secrets')).map(r => [r.component, r.scope, r.verbs, r.resourceNames]))
+      .toEqual([['ingress', RbacScope.DOMAIN_MAPPING_NAMESPACES, ['get'], undefined], ['webhook', RbacScope.SYSTEM_NAMESPACE, ['get', 'update'], ['serving-webhook-certs']]]);
     // That role is emitted, unbound: the controller binds it per namespace.
     const secretsRole = find(out, 'ClusterRole', 'knative-serving-ingress-domainmapping-secrets');
     expect(secretsRole.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
@@ -423,8 +445,19 @@ describe('RBAC', () => {
     ]);
   });
 
+  test('webhook: its configuration informer, its own Secret and webhook configurations, by name', () => {
+    const webhook = cp.describeRules().filter(r => r.component === 'webhook');
+    expect(webhook.map(r => [r.scope, r.apiGroups, r.resources, r.verbs, r.resourceNames])).toEqual([
+      [RbacScope.CLUSTER, ['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ['get', 'patch'], ['webhook.serving.knative.dev']],
+      [RbacScope.CLUSTER, ['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['get', 'patch'],
+        ['validation.webhook.serving.knative.dev', 'config.webhook.serving.knative.dev']],
+      [RbacScope.SYSTEM_NAMESPACE, [''], ['configmaps'], ['list', 'watch'], undefined],
+      [RbacScope.SYSTEM_NAMESPACE, [''], ['secrets'], ['get', 'update'], ['serving-webhook-certs']],
+    ]);
+  });
+
   test('bindings bind each role to its own service account', () => {
-    for (const role of ['controller', 'ingress']) {
+    for (const role of ['controller', 'ingress', 'webhook']) {
       const crb = find(out, 'ClusterRoleBinding', `knative-serving-${role}`);
       expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `knative-serving-${role}` });
       expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: `serving-${role}`, namespace: 'knative-serving' }]);
@@ -447,7 +480,7 @@ describe('knobs', () => {
     const out = synth({ namespace: 'kn-system' });
     expect(find(out, 'Namespace', 'kn-system')).toBeDefined();
     for (const m of out) {
-      if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind)) {
+      if (CLUSTER_SCOPED.includes(m.kind)) {
         expect(m.metadata.namespace).toBeUndefined();
       } else {
         expect([m.kind, m.metadata.name, m.metadata.namespace]).toEqual([m.kind, m.metadata.name, 'kn-system']);
@@ -473,7 +506,7 @@ describe('knobs', () => {
     const nsChart = new Chart(app, 'ns', { namespace: 'apps' });
     const out = synth({}, nsChart);
     for (const m of out) {
-      if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(m.kind)) {
+      if (CLUSTER_SCOPED.includes(m.kind)) {
         expect([m.kind, m.metadata.namespace]).toEqual([m.kind, undefined]);
       } else {
         expect([m.kind, m.metadata.namespace]).toEqual([m.kind, 'knative-serving']);
@@ -491,7 +524,7 @@ describe('knobs', () => {
   });
 
   test('replicas: 1 → no PDB; 3 → PDB minAvailable 1', () => {
-    const out = synth({ controller: { replicas: 1 }, ingress: { replicas: 3 } });
+    const out = synth({ controller: { replicas: 1 }, ingress: { replicas: 3 }, webhook: { replicas: 1 } });
     expect(find(out, 'Deployment', 'serving-controller').spec.replicas).toBe(1);
     expect(find(out, 'Deployment', 'serving-ingress').spec.replicas).toBe(3);
     expect(out.filter(m => m.kind === 'PodDisruptionBudget').map(m => m.metadata.name)).toEqual(['serving-ingress']);
@@ -827,4 +860,98 @@ test('the ingress holds as many waiting requests as fit its heap: MAX_WAITING_* 
   // too small to hold much: at least 100
   expect(waiting({ ingress: { resources: { memoryRequest: Size.mebibytes(32), memoryLimit: Size.mebibytes(64) } } }))
     .toEqual({ MAX_WAITING_TOTAL: '100', MAX_WAITING_PER_REVISION: '100' });
+});
+
+describe('admission webhook', () => {
+  const out = synth();
+
+  test('three configurations as upstream registers them: Fail, None, 10 s, v1 reviews, our Service and paths', () => {
+    const hooks = out.filter(m => m.kind.endsWith('WebhookConfiguration'));
+    expect(hooks.map(h => [h.kind, h.metadata.name, h.webhooks.map((w: any) => w.name)])).toEqual([
+      ['MutatingWebhookConfiguration', 'webhook.serving.knative.dev', ['webhook.serving.knative.dev']],
+      ['ValidatingWebhookConfiguration', 'validation.webhook.serving.knative.dev', ['validation.webhook.serving.knative.dev']],
+      ['ValidatingWebhookConfiguration', 'config.webhook.serving.knative.dev', ['config.webhook.serving.knative.dev']],
+    ]);
+    const paths = ['/defaulting', '/resource-validation', '/config-validation'];
+    hooks.forEach((h, i) => {
+      const [w] = h.webhooks;
+      expect(w).toMatchObject({ failurePolicy: 'Fail', sideEffects: 'None', timeoutSeconds: 10, admissionReviewVersions: ['v1'] });
+      expect(w.clientConfig).toEqual({ service: { name: 'serving-webhook', namespace: 'knative-serving', path: paths[i], port: 443 } });
+      expect(w.clientConfig.caBundle).toBeUndefined();
+    });
+    expect(hooks[0].webhooks[0].reinvocationPolicy).toBe('IfNeeded');
+    // The Service forwards 443 to the webhook's HTTPS port.
+    const svc = find(out, 'Service', 'serving-webhook');
+    expect(svc.spec.ports).toEqual([{ name: 'https-webhook', port: 443, targetPort: 'https-webhook', protocol: 'TCP' }]);
+    const container = find(out, 'Deployment', 'serving-webhook').spec.template.spec.containers[0];
+    expect(container.ports.find((p: any) => p.name === 'https-webhook').containerPort).toBe(8443);
+    expect(container.args).toEqual(['/app/webhook.js']);
+  });
+
+  test('resource webhooks: the five kinds with /status, CREATE/UPDATE (+DELETE to validate), outside the system namespace and excluded namespaces', () => {
+    const resources = ['configurations', 'configurations/status', 'revisions', 'revisions/status', 'routes', 'routes/status', 'services', 'services/status'];
+    const rules = (ops: string[]): unknown[] => [
+      { apiGroups: ['serving.knative.dev'], apiVersions: ['v1'], operations: ops, resources, scope: 'Namespaced' },
+      { apiGroups: ['serving.knative.dev'], apiVersions: ['v1beta1'], operations: ops, resources: ['domainmappings', 'domainmappings/status'], scope: 'Namespaced' },
+    ];
+    const selector = {
+      matchExpressions: [
+        { key: 'webhooks.knative.dev/exclude', operator: 'DoesNotExist' },
+        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['knative-serving'] },
+      ],
+    };
+    const mutating = find(out, 'MutatingWebhookConfiguration', 'webhook.serving.knative.dev').webhooks[0];
+    expect([mutating.rules, mutating.namespaceSelector, mutating.objectSelector]).toEqual([rules(['CREATE', 'UPDATE']), selector, undefined]);
+    const validating = find(out, 'ValidatingWebhookConfiguration', 'validation.webhook.serving.knative.dev').webhooks[0];
+    expect([validating.rules, validating.namespaceSelector]).toEqual([rules(['CREATE', 'UPDATE', 'DELETE']), selector]);
+  });
+
+  test('config webhook: ConfigMaps of the system namespace carrying the control plane\'s part-of label (so not kube-root-ca.crt)', () => {
+    const w = find(out, 'ValidatingWebhookConfiguration', 'config.webhook.serving.knative.dev').webhooks[0];
+    expect(w.rules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'], scope: 'Namespaced' }]);
+    expect(w.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['knative-serving'] }] });
+    expect(w.objectSelector).toEqual({ matchLabels: { 'app.kubernetes.io/part-of': 'cdk8s-knative-serving' } });
+    // Every config-* ConfigMap of the control plane is selected.
+    for (const cm of out.filter(m => m.kind === 'ConfigMap')) expect(cm.metadata.labels).toMatchObject(w.objectSelector.matchLabels);
+    // The namespace selector follows the namespace prop.
+    const kn = synth({ namespace: 'kn-system' });
+    expect(find(kn, 'ValidatingWebhookConfiguration', 'config.webhook.serving.knative.dev').webhooks[0].namespaceSelector.matchExpressions[0].values).toEqual(['kn-system']);
+    expect(find(kn, 'MutatingWebhookConfiguration', 'webhook.serving.knative.dev').webhooks[0].clientConfig.service.namespace).toBe('kn-system');
+  });
+
+  test('the Secret is emitted empty; the NetworkPolicy opens the webhook port to any source (the API server is no pod), the admin port to pods and scrapers', () => {
+    const secret = find(out, 'Secret', 'serving-webhook-certs');
+    expect(secret.data).toBeUndefined();
+    expect(secret.type).toBe('Opaque');
+    const np = find(out, 'NetworkPolicy', 'serving-webhook');
+    expect(np.spec.ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 8443 }] },
+      { from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
+  });
+
+  test('webhook.enabled false: nothing of the webhook is emitted', () => {
+    const chart = Testing.chart();
+    const cp = new ServingControlPlane(chart, 'cp', { webhook: { enabled: false } });
+    const off = Testing.synth(chart) as Manifest[];
+    expect(off.filter(m => JSON.stringify(m).includes('webhook'))).toEqual([]);
+    expect([cp.webhookDeployment, cp.webhookService, cp.webhookConfigurations]).toEqual([undefined, undefined, []]);
+    expect(cp.describeRules().some(r => r.component === 'webhook')).toBe(false);
+    // The rest is the same as with the webhook.
+    const on = synth();
+    expect(off).toEqual(on.filter(m => !JSON.stringify(m).includes('webhook')));
+  });
+
+  test('options: replicas, resources, image, log level, timeout; bad values are named', () => {
+    const out2 = synth({ webhook: { replicas: 3, timeoutSeconds: 5, logLevel: LogLevel.DEBUG, resources: { cpuRequest: Cpu.millis(50) } }, webhookImage: 'example.com/w:1' });
+    const d = find(out2, 'Deployment', 'serving-webhook');
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.template.spec.containers[0].image).toBe('example.com/w:1');
+    expect(d.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(d.spec.template.spec.containers[0].env.find((e: any) => e.name === 'LOG_LEVEL').value).toBe('debug');
+    for (const h of out2.filter(m => m.kind.endsWith('WebhookConfiguration'))) expect(h.webhooks[0].timeoutSeconds).toBe(5);
+    expect(() => synth({ webhook: { timeoutSeconds: 31 } })).toThrow('[test/ControlPlane] webhook.timeoutSeconds: must be an integer in 1..30');
+    expect(() => synth({ webhook: { replicas: 0 } })).toThrow('[test/ControlPlane] webhook.replicas: must be an integer ≥ 1');
+    expect(() => synth({ webhookImage: 'Bad Image' })).toThrow('[test/ControlPlane] webhookImage: is not a valid image reference');
+  });
 });
