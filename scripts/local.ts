@@ -146,11 +146,11 @@ export async function runLocal(dir: string, opts: { timeoutSeconds?: number; ver
   const emu = await KubeApiEmulator.start({ simulateWorkloads: { delayMs: 20, readyDelayMs: 0 } });
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions(emu.kubeConfigOptions('local-user'));
-  // No ingress runs here: IngressReady asks a stand-in that serves each Route as the API stores it.
+  // No ingress runs here: IngressReady asks a stand-in that serves each Route and DomainMapping as the API stores it.
   const ctl: Controller = new Controller({
     kubeConfig: kc,
     leaderElection: false,
-    ingressProber: ingressStandIn((ns, name) => emu.get('routes', ns, name), () => ctl.config),
+    ingressProber: ingressStandIn({ route: (ns, name) => emu.get('routes', ns, name), domainMapping: (ns, name) => emu.get('domainmappings', ns, name) }, () => ctl.config),
     log: opts.verbose ? createLogger({ level: 'debug', sink: (l) => process.stderr.write(l + '\n') }) : silentLogger,
   });
   await ctl.start();

@@ -7,9 +7,11 @@
  * bundled runtime has no KIngress, so the controller (conditions, claim) and the ingress (host
  * table, SNI certificates) both call `domainMappingRule` on the same object and get the same rule.
  */
+import { createHash } from 'node:crypto';
 import { DOMAIN_MAPPING_CONDITION_DOMAIN_CLAIMED, DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED } from './conditions';
 import { ServingConfig } from './config';
 import { clusterLocalDomainOf, clusterLocalHost, normalizeHost } from './hosts';
+import { canonicalJson } from './names';
 import type { DomainMappingObject } from './types';
 
 /** Finalizer Knative's DomainMapping reconciler uses (only needed to delete an autocreated ClusterDomainClaim). */
@@ -110,4 +112,22 @@ export function domainMappingRule(dm: DomainMappingObject, cfg: ServingConfig): 
     targetHost: domainMappingTargetHost(dm, cfg.clusterDomain),
     ...(secret ? { tlsSecretName: secret } : {}),
   };
+}
+
+/**
+ * A stable digest of what the ingress serves for a DomainMapping (the counterpart of
+ * `routingDigest` for Routes; upstream hashes the DomainMapping's KIngress spec): hex SHA-256 of
+ * the canonical JSON of its rule (namespace, name, mapped host, target host, TLS Secret). The
+ * controller computes it from the status it writes, each ingress replica from the DomainMapping
+ * it serves (both through `domainMappingRule`); equal digests mean the replica serves that rule.
+ */
+export function domainMappingDigest(rule: DomainMappingRule): string {
+  return createHash('sha256').update(canonicalJson({
+    kind: 'DomainMapping',
+    namespace: rule.namespace,
+    name: rule.name,
+    host: rule.host,
+    targetHost: rule.targetHost,
+    tlsSecretName: rule.tlsSecretName ?? null,
+  }), 'utf8').digest('hex');
 }

@@ -292,15 +292,17 @@ export interface IngressServedVerdict {
 /**
  * The decision (upstream's prober: ready once every gateway pod answers the current hash): served
  * only when at least one replica was probed and every probed replica serves `expected`. No
- * replica, a replica without the Route, with another version of it, or a failed probe → not
+ * replica, a replica without the object, with another version of it, or a failed probe → not
  * served, the message saying which (replicas in address order, so it is stable across probes).
+ * `subject` names what was probed in the message ('route', or 'domain mapping' for a
+ * DomainMapping's `domainMappingDigest`).
  */
-export function ingressServedVerdict(expected: string, probes: readonly IngressReplicaProbe[]): IngressServedVerdict {
+export function ingressServedVerdict(expected: string, probes: readonly IngressReplicaProbe[], subject: string = 'route'): IngressServedVerdict {
   if (probes.length === 0) return { served: false, message: `${INGRESS_NOT_SERVED_MESSAGE}: no ready ingress replica to probe.` };
   const behind: string[] = [];
   for (const p of [...probes].sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0))) {
     if (p.error !== undefined) behind.push(`${p.replica}: probe failed: ${p.error}`);
-    else if (p.digest === undefined) behind.push(`${p.replica}: route not loaded`);
+    else if (p.digest === undefined) behind.push(`${p.replica}: ${subject} not loaded`);
     else if (p.digest !== expected) behind.push(`${p.replica}: serves another version`);
   }
   if (behind.length === 0) return { served: true, message: '' };
@@ -311,7 +313,8 @@ export function ingressServedVerdict(expected: string, probes: readonly IngressR
 }
 
 /**
- * Delay before probing again after the `attempt`-th probe (1-based) found the Route not served:
+ * Delay before probing again after the `attempt`-th probe (1-based) found the Route (or
+ * DomainMapping) not served:
  * 50 ms for the first four (the bundled ingress loads a change within its 50 ms debounce plus a
  * watch round trip, and the reconcile that follows a status write counts as a probe too), then
  * doubling up to 5 s (upstream's prober: first try after 200 ms, backoff 50 ms → 30 s).

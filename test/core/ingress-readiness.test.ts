@@ -1,8 +1,9 @@
 import { defaultServingConfig, parseServingConfig } from '../../src/core/config';
+import { DomainMappingRule, domainMappingDigest, domainMappingRule } from '../../src/core/domain-mapping';
 import {
   ingressProbeBackoffMs, ingressServedVerdict, routingContract, routingDigest, routingFromStatus, RoutingInput,
 } from '../../src/core/routing';
-import type { RouteObject, WireTrafficTarget } from '../../src/core/types';
+import type { DomainMappingObject, RouteObject, WireTrafficTarget } from '../../src/core/types';
 
 const cfg = parseServingConfig({ 'config-domain': { 'example.com': '' } });
 const TRAFFIC: WireTrafficTarget[] = [
@@ -58,8 +59,50 @@ describe('ingressServedVerdict', () => {
   ])('%s', (_what, probes, served, message) => {
     expect(ingressServedVerdict(D, probes)).toEqual({ served, message });
   });
+
+  test('a DomainMapping\'s verdict names it in the message', () => {
+    expect(ingressServedVerdict(D, [{ replica: 'r' }], 'domain mapping')).toEqual({
+      served: false,
+      message: 'Waiting for load balancer to be ready: 0 of 1 ingress replicas serve the current routing (r: domain mapping not loaded).',
+    });
+  });
+});
+
+describe('domainMappingDigest', () => {
+  const dm = (extra: { tls?: string; ref?: string; name?: string } = {}): DomainMappingObject => ({
+    apiVersion: 'serving.knative.dev/v1beta1',
+    kind: 'DomainMapping',
+    metadata: { name: extra.name ?? 'shop.example.org', namespace: 'prod', generation: 1 },
+    spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: extra.ref ?? 'web' }, ...(extra.tls ? { tls: { secretName: extra.tls } } : {}) },
+    status: { observedGeneration: 1, conditions: [{ type: 'DomainClaimed', status: 'True' }, { type: 'ReferenceResolved', status: 'True' }] },
+  } as DomainMappingObject);
+  const dmDigest = (o: DomainMappingObject, c = cfg): string => domainMappingDigest(domainMappingRule(o, c)!);
+
+  test('a hex SHA-256 of the rule: the same rule (however it was obtained) → the same digest', () => {
+    const d = dmDigest(dm());
+    expect(d).toMatch(/^[0-9a-f]{64}$/);
+    const rule: DomainMappingRule = { namespace: 'prod', name: 'shop.example.org', host: 'shop.example.org', targetHost: 'web.prod.svc.cluster.local' };
+    expect(domainMappingDigest(rule)).toBe(d);
+    // conditions other than the two the rule needs, and URLs, are not served
+    const more = [...dm().status!.conditions!, { type: 'IngressReady', status: 'True' }];
+    expect(dmDigest({ ...dm(), status: { ...dm().status, url: 'http://shop.example.org', conditions: more } })).toBe(d);
+  });
+
+  test.each<[string, DomainMappingObject, ReturnType<typeof parseServingConfig>]>([
+    ['another target', dm({ ref: 'api' }), cfg],
+    ['a TLS Secret', dm({ tls: 'shop-cert' }), cfg],
+    ['another domain', dm({ name: 'www.example.org' }), cfg],
+    ['another cluster domain (target host)', dm(), parseServingConfig({ 'config-domain': { 'example.com': '' } }, 'corp.local')],
+  ])('changes with %s', (_what, o, c) => {
+    expect(dmDigest(o, c)).not.toBe(dmDigest(dm()));
+  });
+
+  test('differs from a Route\'s digest of the same namespace and name', () => {
+    expect(dmDigest(dm({ name: 'web' }))).not.toBe(routingDigest(routingContract({ name: 'web', namespace: 'prod', traffic: TRAFFIC }, cfg)));
+  });
 });
 
 test('ingressProbeBackoffMs: 50 ms four times, then doubling to 5 s', () => {
-  expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100].map(ingressProbeBackoffMs)).toEqual([50, 50, 50, 50, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+  expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100].map(ingressProbeBackoffMs))
+    .toEqual([50, 50, 50, 50, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000]);
 });

@@ -22,7 +22,7 @@ import { serviceReconciler } from './reconcilers/service';
 import { L } from './resources/meta';
 import { IngressTarget } from './resources/route';
 import { WorkQueue } from './workqueue';
-import { ROUTE_CONDITION_INGRESS_READY } from '../../core/conditions';
+import { DOMAIN_MAPPING_CONDITION_INGRESS_READY, ROUTE_CONDITION_INGRESS_READY } from '../../core/conditions';
 import { ConfigError, SERVING_CONFIG_MAP_NAMES, ServingConfig, defaultServingConfig, parseServingConfig } from '../../core/config';
 import { DOMAIN_MAPPING_SECRETS_LABEL } from '../../core/domain-mapping';
 import { CONTROLLER_LEASE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_INTERNAL_SERVICE_NAME } from '../../core/runtime-contract';
@@ -72,8 +72,8 @@ export interface ControllerOptions {
    */
   requeueTimers?: boolean;
   /**
-   * Asks the ingress replicas which version of a Route they serve; a Route's IngressReady is True
-   * only once every one serves its current routing. Default: `HttpIngressProber` on the ready
+   * Asks the ingress replicas which version of a Route or DomainMapping they serve; their
+   * IngressReady is True only once every one serves the current routing. Default: `HttpIngressProber` on the ready
    * endpoints of the internal ingress Service's EndpointSlices at `ingressAdminPort`.
    */
   ingressProber?: IngressProber;
@@ -224,12 +224,16 @@ export class Controller {
       const rev = o.metadata.labels?.[L.revision];
       if (rev) this.autoscaler.enqueue(`${o.metadata.namespace}/${rev}`);
     }));
-    // The ingress replicas changed: Routes not yet served are probed again at once.
+    // The ingress replicas changed: Routes and DomainMappings not yet served are probed again at once.
+    const notServed = (o: KubeObject, type: string): boolean =>
+      (o.status?.conditions ?? []).find((x: { type: string }) => x.type === type)?.status !== 'True';
     this.informers.ingressEndpointSlices.addHandler(onEvery(() => {
       if (!this.leading) return;
       for (const r of this.informers.routes.lister.list()) {
-        const c = (r.status?.conditions ?? []).find((x: { type: string }) => x.type === ROUTE_CONDITION_INGRESS_READY);
-        if (c?.status !== 'True') this.enqueueRelated('Route', keyOf(r));
+        if (notServed(r, ROUTE_CONDITION_INGRESS_READY)) this.enqueueRelated('Route', keyOf(r));
+      }
+      for (const d of this.informers.domainMappings.lister.list()) {
+        if (notServed(d, DOMAIN_MAPPING_CONDITION_INGRESS_READY)) this.enqueueRelated('DomainMapping', keyOf(d));
       }
     }));
     this.informers.configMaps.addHandler(onEvery((o: KubeObject) => {

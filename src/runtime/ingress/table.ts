@@ -14,7 +14,7 @@
 import { SmoothWeightedBalancer } from './balancer';
 import { ROUTE_CONDITIONS } from '../../core/conditions';
 import { defaultServingConfig, ServingConfig } from '../../core/config';
-import { domainMappingRule } from '../../core/domain-mapping';
+import { domainMappingDigest, domainMappingRule } from '../../core/domain-mapping';
 import { RouteHostsError } from '../../core/hosts';
 import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingDigest, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
 import type { DomainMappingObject, RouteObject } from '../../core/types';
@@ -92,6 +92,12 @@ export interface RouteTable {
    * `/v1/routes/<ns>/<name>` answers the controller's IngressReady probe with.
    */
   readonly digests: ReadonlyMap<string, string>;
+  /**
+   * `<ns>/<domain>` → `domainMappingDigest` of the rule served for each DomainMapping this table
+   * serves (one whose host stays a Route's, or whose target is not served, is left out): what
+   * `/v1/domainmappings/<ns>/<name>` answers the probe with.
+   */
+  readonly domainMappingDigests: ReadonlyMap<string, string>;
 }
 
 export interface BuildOptions {
@@ -115,6 +121,7 @@ export function emptyRouteTable(config: ServingConfig = defaultServingConfig(), 
     domainMappingCount: 0,
     tlsHosts: new Map(),
     digests: new Map(),
+    domainMappingDigests: new Map(),
   });
 }
 
@@ -257,6 +264,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
   // target's cluster-local host serves, on both listeners. A host a Route already serves stays
   // the Route's; a target this table does not serve leaves the domain unrouted (404).
   let domainMappingCount = 0;
+  const domainMappingDigests = new Map<string, string>();
   const tlsHosts = new Map<string, TlsSecretRef>();
   const mappings = [...(opts.domainMappings ?? [])].sort((a, b) => {
     const ka = `${a.metadata.namespace}/${a.metadata.name}`;
@@ -283,6 +291,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
     externalHosts.set(rule.host, entry);
     if (rule.tlsSecretName !== undefined) tlsHosts.set(rule.host, { namespace: rule.namespace, secretName: rule.tlsSecretName });
     domainMappingCount++;
+    domainMappingDigests.set(`${rule.namespace}/${rule.name}`, domainMappingDigest(rule));
   }
 
   return Object.freeze({
@@ -297,6 +306,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
     conflicts: Object.freeze(conflicts),
     invalid: Object.freeze(invalid),
     digests,
+    domainMappingDigests,
   });
 }
 

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import { defaultServingConfig } from '../../../src/core/config';
+import { domainMappingDigest, domainMappingRule } from '../../../src/core/domain-mapping';
 import { routingDigest, routingFromStatus } from '../../../src/core/routing';
-import type { RouteObject } from '../../../src/core/types';
+import type { DomainMappingObject, RouteObject } from '../../../src/core/types';
 import { AdminServer } from '../../../src/runtime/common/admin';
 import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
@@ -126,6 +127,43 @@ describe('runtime admin server', () => {
       proxy.setTable(both);
       expect(JSON.parse((await request(port, '/v1/routes/prod/web')).body)).toEqual({ route: 'prod/web', digest: null, tableGeneration: 8 });
       expect(JSON.parse((await request(port, '/v1/routes/prod/v1-web')).body).digest).toBe(routingDigest(routingFromStatus(rival, cfg)));
+    } finally {
+      await s.close();
+      await proxy.close();
+    }
+  });
+
+  test('the ingress: GET /v1/domainmappings/<ns>/<name> answers the digest of the rule its table serves for the DomainMapping (null when not served)', async () => {
+    const cfg = defaultServingConfig();
+    const web: RouteObject = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { namespace: 'prod', name: 'web' }, status: { traffic: [{ revisionName: 'web-1', percent: 100 }] } } as any;
+    const mapping = (name: string, target: string, claimed = 'True'): DomainMappingObject => ({
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { namespace: 'prod', name, generation: 1 },
+      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: target } },
+      status: { observedGeneration: 1, conditions: [{ type: 'DomainClaimed', status: claimed }, { type: 'ReferenceResolved', status: 'True' }] },
+    } as DomainMappingObject);
+    const shop = mapping('shop.example.org', 'web');
+    const proxy = new IngressProxy({});
+    const s = ingressAdminServer(proxy);
+    const port = await s.listen(0, '127.0.0.1');
+    try {
+      expect(await request(port, '/v1/domainmappings/prod/shop.example.org')).toMatchObject({ code: 503, body: 'routing table not built yet\n' });
+      proxy.setTable(buildRouteTable([web], cfg, {
+        generation: 3,
+        // not claimed; a target the table does not serve
+        domainMappings: [shop, mapping('unclaimed.example.org', 'web', 'False'), mapping('lost.example.org', 'gone')],
+      }));
+      const got = await request(port, '/v1/domainmappings/prod/shop.example.org');
+      expect(got).toMatchObject({ code: 200, type: 'application/json' });
+      expect(JSON.parse(got.body)).toEqual({ domainMapping: 'prod/shop.example.org', digest: domainMappingDigest(domainMappingRule(shop, cfg)!), tableGeneration: 3 });
+      for (const name of ['unclaimed.example.org', 'lost.example.org', 'none.example.org']) {
+        expect(JSON.parse((await request(port, `/v1/domainmappings/prod/${name}`)).body)).toEqual({ domainMapping: `prod/${name}`, digest: null, tableGeneration: 3 });
+      }
+      // a Route's endpoint does not answer for the DomainMapping, nor the other way round
+      expect(JSON.parse((await request(port, '/v1/routes/prod/shop.example.org')).body).digest).toBeNull();
+      expect(JSON.parse((await request(port, '/v1/domainmappings/prod/web')).body).digest).toBeNull();
+      expect(await request(port, '/v1/domainmappings/prod')).toMatchObject({ code: 400, body: 'expected /v1/domainmappings/<namespace>/<name>\n' });
     } finally {
       await s.close();
       await proxy.close();

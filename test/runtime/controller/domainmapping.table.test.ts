@@ -2,12 +2,17 @@
  * DomainMapping reconciler table (Knative's pkg/reconciler/domainmapping/table_test.go in this
  * runtime's style): every condition and reason the reconciler sets, the ClusterDomainClaim
  * (existing, another namespace's, autocreated, failed create), the finalizer kept only while
- * autocreate is on, and deletion.
+ * autocreate is on, deletion, and IngressReady only once every ingress replica serves the rule
+ * (the harness's ingress stand-in serves what the API stores, so a status is served once
+ * written; the probe rows answer with fixed replicas).
  */
 import { NOW, image, ksvc, startHarness } from './harness';
 import { condOf, induceFailure, readyStatus, runTable, uid, written } from './table';
-import type { KubeObject } from '../../../src/core/types';
+import { defaultServingConfig } from '../../../src/core/config';
+import { domainMappingDigest, domainMappingRule } from '../../../src/core/domain-mapping';
+import type { DomainMappingObject, KubeObject } from '../../../src/core/types';
 import { R } from '../../../src/runtime/controller/client';
+import type { IngressProber } from '../../../src/runtime/controller/ingress-probe';
 
 const DOMAIN = 'app.example.com';
 const KEY = `default/${DOMAIN}`;
@@ -40,6 +45,10 @@ const addressed = (kind: 'Service' | 'Route', name: string, url: string | undefi
   status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }], ...(url ? { address: { url } } : {}), ...extra },
 });
 const WEB = addressed('Service', 'web', 'http://web.default.svc.cluster.local');
+/** The KService's Route as the ingress serves it: its cluster-local host is the DomainMapping's target host. */
+const WEB_ROUTE = addressed('Route', 'web', 'http://web.default.svc.cluster.local', { traffic: [{ revisionName: 'web-00001', percent: 100 }] });
+/** IngressReady's message while the stand-in has not loaded the DomainMapping's rule (its status not written yet). */
+const NOT_LOADED = 'Waiting for load balancer to be ready: 0 of 1 ingress replicas serve the current routing (ingress-stand-in: domain mapping not loaded).';
 const network = (data: Record<string, string>): KubeObject =>
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: 'knative-serving' }, data } as any);
 const AUTOCREATE = network({ 'autocreate-cluster-domain-claims': 'true' });
@@ -85,40 +94,50 @@ const otherTls = (): KubeObject => ({
 
 runTable('DomainMapping', [
   {
-    name: 'claimed domain, KService with an address → every condition True, url and address http://<domain>',
-    objects: [dm(), claim('default'), WEB],
+    name: 'claimed domain, KService with an address → url and address http://<domain>, IngressReady Unknown until the ingress serves the rule, then every condition True',
+    objects: [dm(), claim('default'), WEB, WEB_ROUTE],
     key: KEY,
     want: [`update domainmappings/status ${KEY}`],
-    check: (actions) => {
+    check: (actions, _emu, ctl) => {
       const s = st(actions);
       expect(s.status.url).toBe(`http://${DOMAIN}`);
       expect(s.status.address).toEqual({ url: `http://${DOMAIN}` });
       expect(s.status.observedGeneration).toBe(1);
       expectCond(s, 'DomainClaimed', 'True');
       expectCond(s, 'ReferenceResolved', 'True');
-      expectCond(s, 'IngressReady', 'True');
+      // the ingress (stand-in: serves what the API stores) has not loaded this status yet
+      expectCond(s, 'IngressReady', 'Unknown', 'Uninitialized', NOT_LOADED);
       expectCond(s, 'CertificateProvisioned', 'True', 'TLSNotEnabled', 'external-domain-tls is not enabled');
-      expectCond(s, 'Ready', 'True');
+      expectCond(s, 'Ready', 'Unknown', 'Uninitialized', NOT_LOADED);
+      expect(ctl.scheduledRequeues()).toEqual([{ kind: 'DomainMapping', key: KEY, due: Date.parse(NOW) + 50 }]);
       // autocreate is off: no finalizer is needed, none is added
       expect(s.metadata.finalizers).toBeUndefined();
     },
+    // The status is stored, so the ingress serves its rule: the next reconcile marks it Ready.
+    thenConverges: {
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions) => {
+        expectCond(st(actions), 'IngressReady', 'True');
+        expectCond(st(actions), 'Ready', 'True');
+      },
+    },
   },
   {
-    name: 'steady state: the status already says so → no write',
-    objects: [dm({ status: SERVED }), claim('default'), WEB],
+    name: 'steady state: the status already says so and the ingress serves it → no write',
+    objects: [dm({ status: SERVED }), claim('default'), WEB, WEB_ROUTE],
     key: KEY,
     want: [],
   },
   {
     name: 'a Route as the target resolves the same way',
-    objects: [dm({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' } }), claim('default'),
-      addressed('Route', 'web', 'http://web.default.svc.cluster.local')],
+    objects: [dm({ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' } }), claim('default'), WEB_ROUTE],
     key: KEY,
     want: [`update domainmappings/status ${KEY}`],
     check: (actions) => {
       expectCond(st(actions), 'ReferenceResolved', 'True');
-      expectCond(st(actions), 'Ready', 'True');
+      expectCond(st(actions), 'Ready', 'Unknown', 'Uninitialized');
     },
+    thenConverges: { want: [`update domainmappings/status ${KEY}`], check: (actions) => expectCond(st(actions), 'Ready', 'True') },
   },
   {
     name: 'no ClusterDomainClaim, autocreate off → DomainClaimed False DomainAlreadyClaimed; new generation → IngressReady Unknown IngressNotConfigured',
@@ -147,8 +166,8 @@ runTable('DomainMapping', [
     },
   },
   {
-    name: 'autocreate on, no claim → finalizer added, ClusterDomainClaim created for this namespace, Ready',
-    objects: [AUTOCREATE, dm(), WEB],
+    name: 'autocreate on, no claim → finalizer added, ClusterDomainClaim created for this namespace, Ready once served',
+    objects: [AUTOCREATE, dm(), WEB, WEB_ROUTE],
     key: KEY,
     want: [`update domainmappings ${KEY}`, `create clusterdomainclaims /${DOMAIN}`, `update domainmappings/status ${KEY}`],
     check: (actions, emu) => {
@@ -157,12 +176,13 @@ runTable('DomainMapping', [
       const c = emu.get(R.clusterDomainClaims as any, '', DOMAIN) as any;
       expect(c.spec).toEqual({ namespace: 'default' });
       expectCond(st(actions), 'DomainClaimed', 'True');
-      expectCond(st(actions), 'Ready', 'True');
+      expectCond(st(actions), 'Ready', 'Unknown', 'Uninitialized');
     },
+    thenConverges: { want: [`update domainmappings/status ${KEY}`], check: (actions) => expectCond(st(actions), 'Ready', 'True') },
   },
   {
     name: 'autocreate on, creating the claim fails → DomainClaimed False DomainClaimFailed, error; then converges',
-    objects: [AUTOCREATE, dm({ finalizers: [FINALIZER] }), WEB],
+    objects: [AUTOCREATE, dm({ finalizers: [FINALIZER] }), WEB, WEB_ROUTE],
     key: KEY,
     withReactors: [induceFailure('create', 'clusterdomainclaims')],
     wantErr: true,
@@ -173,12 +193,16 @@ runTable('DomainMapping', [
     },
     thenConverges: {
       want: [`create clusterdomainclaims /${DOMAIN}`, `update domainmappings/status ${KEY}`],
-      check: (actions) => expectCond(st(actions), 'Ready', 'True'),
+      // claimed and resolved now; the failed reconcile's status had no rule to serve
+      check: (actions) => {
+        expectCond(st(actions), 'DomainClaimed', 'True');
+        expectCond(st(actions), 'Ready', 'Unknown', 'Uninitialized', NOT_LOADED);
+      },
     },
   },
   {
     name: 'autocreate off again: the finalizer is no longer needed → removed',
-    objects: [dm({ finalizers: [FINALIZER], status: SERVED }), claim('default'), WEB],
+    objects: [dm({ finalizers: [FINALIZER], status: SERVED }), claim('default'), WEB, WEB_ROUTE],
     key: KEY,
     want: [`update domainmappings ${KEY}`],
     check: (actions) => {
@@ -188,7 +212,7 @@ runTable('DomainMapping', [
   },
   {
     name: 'spec.tls.secretName → https url and address, CertificateProvisioned True CertificateExternallyProvided; the ingress may read Secrets here (RoleBinding owned by the DomainMapping)',
-    objects: [dm({ tls: { secretName: 'app-cert' } }), claim('default'), WEB],
+    objects: [dm({ tls: { secretName: 'app-cert' } }), claim('default'), WEB, WEB_ROUTE],
     key: KEY,
     want: [`create rolebindings default/${SECRETS}`, `update domainmappings/status ${KEY}`],
     check: (actions) => {
@@ -202,13 +226,15 @@ runTable('DomainMapping', [
       expect(s.status.url).toBe(`https://${DOMAIN}`);
       expect(s.status.address).toEqual({ url: `https://${DOMAIN}` });
       expectCond(s, 'CertificateProvisioned', 'True', 'CertificateExternallyProvided', 'TLS certificate was provided externally');
-      expectCond(s, 'Ready', 'True');
+      expectCond(s, 'Ready', 'Unknown', 'Uninitialized');
     },
+    // the rule with its TLS Secret is served once written
+    thenConverges: { want: [`update domainmappings/status ${KEY}`], check: (actions) => expectCond(st(actions), 'Ready', 'True') },
   },
   {
     name: 'TLS Secrets binding: current → no write; another DomainMapping naming a Secret → both own it; none left → deleted',
     objects: [dm({ tls: { secretName: 'app-cert' }, status: { ...SERVED, url: `https://${DOMAIN}`, address: { url: `https://${DOMAIN}` }, conditions: SERVED.conditions.map((c: any) => (c.type === 'CertificateProvisioned' ? { ...c, reason: 'CertificateExternallyProvided', message: 'TLS certificate was provided externally' } : c)) } }),
-      claim('default'), WEB, secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]])],
+      claim('default'), WEB, WEB_ROUTE, secretsBinding([[DOMAIN, uid('DomainMapping', DOMAIN)]])],
     key: KEY,
     want: [],
   },
@@ -318,7 +344,99 @@ runTable('DomainMapping', [
     key: KEY,
     want: [`update domainmappings ${KEY}`],
   },
+  ...ingressProbeRows(),
 ]);
+
+/**
+ * IngressReady means served: a claimed, resolved DomainMapping whose status already holds its
+ * rule (IngressReady still Unknown), probed through fixed answers of two replicas.
+ */
+function ingressProbeRows(): Parameters<typeof runTable>[1] {
+  const status = {
+    ...SERVED,
+    conditions: SERVED.conditions.map((c: any) => (c.type === 'IngressReady' || c.type === 'Ready'
+      ? { ...c, status: 'Unknown', reason: 'Uninitialized', message: 'Waiting for load balancer to be ready' } : c)),
+  };
+  const world = () => [dm({ status }), claim('default'), WEB, WEB_ROUTE];
+  // What an ingress computes from that status (its own function, not the controller's).
+  const current = domainMappingDigest(domainMappingRule(dm({ status }) as DomainMappingObject, defaultServingConfig())!);
+  const older = domainMappingDigest({ ...domainMappingRule(dm({ status }) as DomainMappingObject, defaultServingConfig())!, targetHost: 'api.default.svc.cluster.local' });
+  const answers = (...a: Array<{ replica: string; digest?: string; error?: string }>) => (): IngressProber => ({ probe: async () => a });
+  return [
+    {
+      name: 'IngressReady: every replica serves the current rule → True, Ready True, nothing scheduled',
+      objects: world(),
+      key: KEY,
+      ingressProber: answers({ replica: '10.0.0.2:9000', digest: current }, { replica: '10.0.0.3:9000', digest: current }),
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions, _emu, ctl) => {
+        expectCond(st(actions), 'IngressReady', 'True');
+        expectCond(st(actions), 'Ready', 'True');
+        expect(ctl.scheduledRequeues()).toEqual([]);
+      },
+    },
+    {
+      name: 'IngressReady: one replica serves an older rule → Unknown Uninitialized naming it, probed again in 50 ms',
+      objects: world(),
+      key: KEY,
+      ingressProber: answers({ replica: '10.0.0.3:9000', digest: older }, { replica: '10.0.0.2:9000', digest: current }),
+      // the condition's message changes (now naming the replica)
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions, _emu, ctl) => {
+        const msg = 'Waiting for load balancer to be ready: 1 of 2 ingress replicas serve the current routing (10.0.0.3:9000: serves another version).';
+        expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized', msg);
+        expectCond(st(actions), 'Ready', 'Unknown', 'Uninitialized', msg);
+        expect(ctl.scheduledRequeues()).toEqual([{ kind: 'DomainMapping', key: KEY, due: Date.parse(NOW) + 50 }]);
+      },
+    },
+    {
+      name: 'IngressReady: no ready ingress replica → Unknown, the message says so',
+      objects: world(),
+      key: KEY,
+      ingressProber: answers(),
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions, _emu, ctl) => {
+        expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized', 'Waiting for load balancer to be ready: no ready ingress replica to probe.');
+        expect(ctl.scheduledRequeues()).toHaveLength(1);
+      },
+    },
+    {
+      name: 'IngressReady: a replica without the rule and a failed probe → Unknown naming both; the reconcile does not fail',
+      objects: world(),
+      key: KEY,
+      ingressProber: answers({ replica: '10.0.0.2:9000' }, { replica: '10.0.0.3:9000', error: 'ECONNREFUSED' }),
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions) => expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized',
+        'Waiting for load balancer to be ready: 0 of 2 ingress replicas serve the current routing (10.0.0.2:9000: domain mapping not loaded; 10.0.0.3:9000: probe failed: ECONNREFUSED).'),
+    },
+    {
+      name: 'IngressReady: a prober that throws → Unknown with the error; the reconcile does not fail',
+      objects: world(),
+      key: KEY,
+      ingressProber: () => ({ probe: async () => { throw new Error('boom'); } }),
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions) => expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized', 'ingress probe failed: boom'),
+    },
+    {
+      name: 'IngressReady: the stand-in ingress does not serve the target (no Route web) → the domain is not served, Unknown',
+      objects: [dm({ status }), claim('default'), WEB],
+      key: KEY,
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions) => expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized', NOT_LOADED),
+    },
+    {
+      name: 'IngressReady: the DomainMapping is not claimed → not probed (the ingress must not serve it), nothing scheduled',
+      objects: [dm({ status }), claim('other'), WEB, WEB_ROUTE],
+      key: KEY,
+      ingressProber: () => ({ probe: async () => { throw new Error('must not be probed'); } }),
+      want: [`update domainmappings/status ${KEY}`],
+      check: (actions, _emu, ctl) => {
+        expectCond(st(actions), 'DomainClaimed', 'False', 'DomainAlreadyClaimed');
+        expect(ctl.scheduledRequeues()).toEqual([]);
+      },
+    },
+  ];
+}
 
 describe('DomainMapping watches', () => {
   test('a claim created later, then the target becoming addressable, each re-enqueue the DomainMapping until Ready', async () => {

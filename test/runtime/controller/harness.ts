@@ -27,12 +27,12 @@ export interface Harness {
 
 /**
  * The controller against the emulator. Unless `opts.ingressProber` is given, IngressReady probes
- * an ingress stand-in that serves each Route as the emulator stores it (test/support/ingress-stand-in.ts):
- * a Route is served once its status is written, never before.
+ * an ingress stand-in that serves each Route and DomainMapping as the emulator stores it
+ * (test/support/ingress-stand-in.ts): one is served once its status is written, never before.
  */
 export function newController(emu: KubeApiEmulator, opts: Partial<ControllerOptions> = {}): Controller {
   const ctl: Controller = new Controller({
-    ingressProber: ingressStandIn((ns, name) => emu.get('routes', ns, name), () => ctl.config),
+    ingressProber: ingressStandIn({ route: (ns, name) => emu.get('routes', ns, name), domainMapping: (ns, name) => emu.get('domainmappings', ns, name) }, () => ctl.config),
     kubeConfig: kubeConfigFor(emu),
     leaderElection: false,
     clock: opts.clock ?? fixedClock(NOW),

@@ -2,8 +2,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultServingConfig } from '../../../src/core/config';
+import { domainMappingDigest, domainMappingRule } from '../../../src/core/domain-mapping';
 import { routingDigest, routingFromStatus } from '../../../src/core/routing';
-import type { KubeObject, RouteObject } from '../../../src/core/types';
+import type { DomainMappingObject, KubeObject, RouteObject } from '../../../src/core/types';
 import { HttpIngressProber, ingressReplicaAddresses } from '../../../src/runtime/controller/ingress-probe';
 import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
 import { IngressProxy } from '../../../src/runtime/ingress/proxy';
@@ -63,7 +64,7 @@ describe('HttpIngressProber', () => {
     await closers.pop()!();
     const prober = new HttpIngressProber({ replicas: () => [...addrs, otherRoute, garbage, refused] });
     closers.push(async () => prober.close());
-    expect(await prober.probe('prod', 'web')).toEqual([
+    expect(await prober.probe('Route', 'prod', 'web')).toEqual([
       { replica: addrs[0], digest: routingDigest(routingFromStatus(route, cfg)) },
       { replica: addrs[1] },
       { replica: addrs[2], error: 'HTTP 503' },
@@ -73,13 +74,49 @@ describe('HttpIngressProber', () => {
     ]);
   });
 
+  test('a DomainMapping: the digest a real ingress admin server serves for it, none for a Route of that name, an answer for another one', async () => {
+    const cfg = defaultServingConfig();
+    const route: RouteObject = { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { namespace: 'prod', name: 'web' }, status: { traffic: [{ revisionName: 'web-1', percent: 100 }] } } as any;
+    const dm: DomainMappingObject = {
+      apiVersion: 'serving.knative.dev/v1beta1',
+      kind: 'DomainMapping',
+      metadata: { namespace: 'prod', name: 'shop.example.org', generation: 1 },
+      spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' } },
+      status: { observedGeneration: 1, conditions: [{ type: 'DomainClaimed', status: 'True' }, { type: 'ReferenceResolved', status: 'True' }] },
+    } as DomainMappingObject;
+    const serving = new IngressProxy({});
+    serving.setTable(buildRouteTable([route], cfg, { domainMappings: [dm] }));
+    const routeOnly = new IngressProxy({});
+    routeOnly.setTable(buildRouteTable([route], cfg));
+    const addrs: string[] = [];
+    for (const p of [serving, routeOnly]) {
+      const a = ingressAdminServer(p);
+      addrs.push(`127.0.0.1:${await a.listen(0, '127.0.0.1')}`);
+      closers.push(async () => {
+        await a.close();
+        await p.close();
+      });
+    }
+    const other = await server((_req, res) => res.end(JSON.stringify({ domainMapping: 'prod/other.example.org', digest: 'x' })));
+    // a Route answer is not a DomainMapping answer
+    const asRoute = await server((_req, res) => res.end(JSON.stringify({ route: 'prod/shop.example.org', digest: 'x' })));
+    const prober = new HttpIngressProber({ replicas: () => [...addrs, other, asRoute] });
+    closers.push(async () => prober.close());
+    expect(await prober.probe('DomainMapping', 'prod', 'shop.example.org')).toEqual([
+      { replica: addrs[0], digest: domainMappingDigest(domainMappingRule(dm, cfg)!) },
+      { replica: addrs[1] },
+      { replica: other, error: 'answer for another domain mapping' },
+      { replica: asRoute, error: 'answer for another domain mapping' },
+    ]);
+  });
+
   test('a replica that does not answer within the timeout counts as failed; no replica → no answer', async () => {
     const silent = await server(() => undefined);
     const prober = new HttpIngressProber({ replicas: () => [silent], timeoutMs: 100 });
     closers.push(async () => prober.close());
     const t0 = Date.now();
-    expect(await prober.probe('a', 'b')).toEqual([{ replica: silent, error: 'no answer within 100 ms' }]);
+    expect(await prober.probe('Route', 'a', 'b')).toEqual([{ replica: silent, error: 'no answer within 100 ms' }]);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(await new HttpIngressProber({ replicas: () => [] }).probe('a', 'b')).toEqual([]);
+    expect(await new HttpIngressProber({ replicas: () => [] }).probe('Route', 'a', 'b')).toEqual([]);
   });
 });

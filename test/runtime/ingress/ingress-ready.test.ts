@@ -112,7 +112,7 @@ async function run(gate: boolean): Promise<Outcome> {
   // Gate off: served = the status is stored (what the controller did before probing).
   let ctl: Controller;
   const statusWritten: IngressProber = {
-    probe: async (ns, name) => {
+    probe: async (_kind, ns, name) => {
       const r = emu.get<RouteObject>('routes', ns, name);
       return [{ replica: 'status-written', ...(r ? { digest: routingDigest(routingFromStatus(r, ctl.config)) } : {}) }];
     },

@@ -16,7 +16,15 @@
  *    ResolveFailed` with the reason;
  * 5. the ingress rule (core/domain-mapping `domainMappingRule`): the bundled ingress reads this
  *    status, as it reads Routes', and serves the domain once DomainClaimed and ReferenceResolved
- *    are True for the current generation, so `IngressReady=True` is marked here.
+ *    are True for the current generation. IngressReady means served, as for Routes (upstream
+ *    propagates its KIngress's Ready, which waits for its prober): `True` only once every ready
+ *    ingress replica answers that it serves the rule of this status (`domainMappingDigest` of
+ *    `domainMappingRule`, the ingress's own computation; controller/ingress-probe.ts asks them,
+ *    `GET /v1/domainmappings/<ns>/<name>`), else `Unknown Uninitialized` "Waiting for load
+ *    balancer to be ready: …" naming the replicas that lag (upstream's KIngress reason), and the
+ *    DomainMapping is probed again with the Routes' backoff or at once when the ingress replicas
+ *    change. A replica does not serve a domain a Route already serves, nor one whose target it
+ *    does not serve, so such a DomainMapping stays Unknown.
  *
  * Differences from upstream: a claim held by another namespace, or missing with autocreate off,
  * ends the reconcile without an error (upstream returns one and retries with backoff); the
@@ -32,14 +40,16 @@ import {
   DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED as RESOLVED,
 } from '../../../core/conditions';
 import {
-  CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, DOMAIN_MAPPING_SECRETS_LABEL, domainMappingTargetHost, domainMappingUrl,
-  resolvedUrlError,
+  CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, DOMAIN_MAPPING_SECRETS_LABEL, domainMappingDigest, domainMappingRule,
+  domainMappingTargetHost, domainMappingUrl, resolvedUrlError,
 } from '../../../core/domain-mapping';
+import { INGRESS_NOT_SERVED_REASON } from '../../../core/routing';
 import { domainMappingSecretsRoleName, INGRESS_SERVICE_NAME } from '../../../core/runtime-contract';
 import { DOMAIN_MAPPING_API_VERSION, SERVING_API_VERSION } from '../../../core/types';
 import type { DomainMappingObject, KubeObject } from '../../../core/types';
 import { R } from '../client';
 import { keyOf } from '../informers';
+import { forgetProbes, probeAgainLater, servedByIngress } from '../ingress-probe';
 
 const set = DOMAIN_MAPPING_CONDITIONS;
 
@@ -203,6 +213,9 @@ export const domainMappingReconciler: KindReconciler<DomainMappingObject> = {
       await ctx.client.delete(R.clusterDomainClaims, '', dm.metadata.name!);
     },
   },
+  async finalize(ctx, namespace, name) {
+    forgetProbes(ctx, 'DomainMapping', `${namespace}/${name}`);
+  },
   async reconcile(ctx: ReconcilerContext, dm: DomainMappingObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = dm.status as any;
@@ -228,7 +241,19 @@ export const domainMappingReconciler: KindReconciler<DomainMappingObject> = {
       return;
     }
     set.markTrue(st, RESOLVED, now);
-    // The ingress serves domainMappingRule(this status) from its watch.
-    set.markTrue(st, INGRESS, now);
+    // The ingress serves domainMappingRule(this status, observed as written) from its watch.
+    const key = `${dm.metadata.namespace}/${dm.metadata.name}`;
+    const written: DomainMappingObject = { ...dm, status: { ...st, observedGeneration: dm.metadata.generation ?? 0 } };
+    const verdict = await servedByIngress(ctx, 'DomainMapping', key, () => {
+      const rule = domainMappingRule(written, cfg);
+      if (!rule) throw new Error('the status being written has no ingress rule');
+      return domainMappingDigest(rule);
+    });
+    if (verdict.served) {
+      set.markTrue(st, INGRESS, now);
+    } else {
+      set.markUnknown(st, INGRESS, INGRESS_NOT_SERVED_REASON, verdict.message, now);
+      probeAgainLater(ctx, 'DomainMapping', key);
+    }
   },
 };

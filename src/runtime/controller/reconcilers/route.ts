@@ -33,14 +33,13 @@ import {
   ROLLOUT_IN_PROGRESS_MESSAGE, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_STATE_ANNOTATION, Rollout, applyRolloutToTraffic, buildRollout,
   observeRolloutReady, parseRollout, rolloutDone, serializeRollout, stepRollout,
 } from '../../../core/rollout';
-import {
-  INGRESS_NOT_SERVED_REASON, IngressServedVerdict, ingressProbeBackoffMs, ingressServedVerdict, routingDigest, routingFromStatus,
-} from '../../../core/routing';
+import { INGRESS_NOT_SERVED_REASON, IngressServedVerdict, routingDigest, routingFromStatus } from '../../../core/routing';
 import { rolloutDurationSeconds } from '../../../core/rules/annotations';
 import { resolveRouteTraffic } from '../../../core/traffic';
 import type { KubeObject, RouteObject } from '../../../core/types';
 import { R } from '../client';
 import { keyOf } from '../informers';
+import { forgetProbes, probeAgainLater, servedByIngress } from '../ingress-probe';
 import { A, L, splitSet } from '../resources/meta';
 import { makePlaceholderService } from '../resources/route';
 
@@ -69,46 +68,9 @@ function references(route: KubeObject): string[] {
   return out;
 }
 
-/**
- * Whether every ingress replica serves the routing of `route` (its metadata and `status`), asked
- * through `ctx.ingressProbe`. A failed probe is a verdict (not served), never an error. Without a
- * prober (no controller) the status stands for served.
- */
-async function servedByIngress(ctx: ReconcilerContext, route: RouteObject): Promise<IngressServedVerdict> {
-  const probe = ctx.ingressProbe;
-  if (!probe) return { served: true, message: '' };
-  const ns = route.metadata.namespace!;
-  const name = route.metadata.name!;
-  let digest: string;
-  try {
-    digest = routingDigest(routingFromStatus(route, ctx.config()));
-  } catch (e) {
-    return { served: false, message: `routing not computable: ${(e as Error)?.message ?? String(e)}` };
-  }
-  const key = `${ns}/${name}`;
-  let verdict: IngressServedVerdict = { served: true, message: '' };
-  if (probe.confirmed.get(key) !== digest) {
-    try {
-      verdict = ingressServedVerdict(digest, await probe.prober.probe(ns, name));
-    } catch (e) {
-      verdict = { served: false, message: `ingress probe failed: ${(e as Error)?.message ?? String(e)}` };
-    }
-  }
-  if (verdict.served) {
-    probe.confirmed.set(key, digest);
-    // a probe retry still scheduled is not needed any more (a rollout step, if any, is scheduled after this)
-    if (probe.attempts.delete(key)) ctx.cancelAfter?.('Route', key);
-  }
-  return verdict;
-}
-
-/** Probe again after the backoff (see `ingressProbeBackoffMs`). */
-function probeAgainLater(ctx: ReconcilerContext, key: string): void {
-  const probe = ctx.ingressProbe;
-  if (!probe) return;
-  const attempt = (probe.attempts.get(key) ?? 0) + 1;
-  probe.attempts.set(key, attempt);
-  ctx.enqueueAfter?.('Route', key, ingressProbeBackoffMs(attempt));
+/** Whether every ingress replica serves the routing of `route` (its metadata and `status`). */
+function routeServedByIngress(ctx: ReconcilerContext, route: RouteObject): Promise<IngressServedVerdict> {
+  return servedByIngress(ctx, 'Route', `${route.metadata.namespace}/${route.metadata.name}`, () => routingDigest(routingFromStatus(route, ctx.config())));
 }
 
 /** Keys of the Routes referring to `ref` (see `references`). */
@@ -156,8 +118,7 @@ export const routeReconciler: KindReconciler<RouteObject> = {
   watches,
   indexes,
   async finalize(ctx, namespace, name) {
-    ctx.ingressProbe?.confirmed.delete(`${namespace}/${name}`);
-    ctx.ingressProbe?.attempts.delete(`${namespace}/${name}`);
+    forgetProbes(ctx, 'Route', `${namespace}/${name}`);
     await unlabelRoute(ctx, namespace, name);
   },
   async reconcile(ctx: ReconcilerContext, route: RouteObject, now: Date): Promise<void> {
@@ -202,8 +163,8 @@ export const routeReconciler: KindReconciler<RouteObject> = {
       // The previous state is the published status; once every ingress replica serves it (while
       // IngressReady is not True), a just-started rollout gets its step parameters.
       if (prev && ingressReady?.status !== 'True' && prev.configurations.some((c) => c.stepParams.startTime > 0 && c.stepParams.stepDuration === 0)) {
-        if ((await servedByIngress(ctx, { ...route, status: { ...st } })).served) prev = observeRolloutReady(prev, nowMs, durationSeconds);
-        else probeAgainLater(ctx, key);
+        if ((await routeServedByIngress(ctx, { ...route, status: { ...st } })).served) prev = observeRolloutReady(prev, nowMs, durationSeconds);
+        else probeAgainLater(ctx, 'Route', key);
       }
       const step = stepRollout(goal, prev, nowMs);
       rollout = step.rollout;
@@ -236,12 +197,12 @@ export const routeReconciler: KindReconciler<RouteObject> = {
     if (rolling) {
       set.markUnknown(st, INGRESS, ROLLOUT_IN_PROGRESS_REASON, ROLLOUT_IN_PROGRESS_MESSAGE, now);
     } else {
-      const verdict = await servedByIngress(ctx, route);
+      const verdict = await routeServedByIngress(ctx, route);
       if (verdict.served) {
         set.markTrue(st, INGRESS, now);
       } else {
         set.markUnknown(st, INGRESS, INGRESS_NOT_SERVED_REASON, verdict.message, now);
-        probeAgainLater(ctx, key);
+        probeAgainLater(ctx, 'Route', key);
       }
     }
     set.markTrueWithReason(st, CERT, 'TLSNotEnabled', 'external-domain-tls is not enabled', now);
