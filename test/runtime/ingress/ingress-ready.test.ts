@@ -1,8 +1,8 @@
 /**
  * IngressReady means served, end to end: the API emulator, the real controller (its default
  * HTTP prober on the EndpointSlices of the internal ingress Service) and two real ingress
- * replicas (watcher + table + proxy + admin server, each on its own loopback address so both
- * admin servers use the same port, as pods do), one real HTTP backend on loopback.
+ * replicas (./replicas.ts: watcher + table + proxy + admin server, each on its own loopback
+ * address so both admin servers use the same port, as pods do), one real HTTP backend on loopback.
  *
  * 100 Routes are created one after another under a background load; for each, a client starts
  * sending to both replicas the moment the Route's Ready condition turns True (an emulator store
@@ -13,61 +13,19 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { getStatus, startReplicas } from './replicas';
 import { routingDigest, routingFromStatus } from '../../../src/core/routing';
 import type { KubeObject, RouteObject } from '../../../src/core/types';
-import { AdminServer } from '../../../src/runtime/common/admin';
 import { realClock } from '../../../src/runtime/controller/clock';
 import type { Controller } from '../../../src/runtime/controller/controller';
 import type { IngressProber } from '../../../src/runtime/controller/ingress-probe';
-import { ingressAdminServer } from '../../../src/runtime/ingress/admin';
-import { IngressProxy } from '../../../src/runtime/ingress/proxy';
-import { KubeWatcher, startKubeWatcher, TableBuilder } from '../../../src/runtime/ingress/watcher';
 import { KubeApiEmulator } from '../../support/emulator';
-import { makeKubeConfig } from '../../support/kubeconfig';
 import { image, isReadyObj, ksvc, newController } from '../controller/harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const k8s: typeof K8s = require('@kubernetes/client-node');
-
 const ROUTES = 100;
-const SYSTEM_NS = 'knative-serving';
-const REPLICA_IPS = ['127.0.0.2', '127.0.0.3'];
-
-interface Replica {
-  ip: string;
-  proxy: IngressProxy;
-  admin: AdminServer;
-  watcher: KubeWatcher;
-  builder: TableBuilder;
-  port: number;
-}
-
-/** A port free on every replica address (each admin server binds its own address, like a pod IP). */
-async function listenAdmins(admins: AdminServer[]): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await admins[0].listen(0, REPLICA_IPS[0]);
-    try {
-      for (let i = 1; i < admins.length; i++) await admins[i].listen(port, REPLICA_IPS[i]);
-      return port;
-    } catch (e) {
-      for (const a of admins) await a.close();
-      if (attempt > 20) throw e;
-    }
-  }
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function get(port: number, host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(-1));
-    req.end();
-  });
-}
+const get = (port: number, host: string): Promise<number> => getStatus(agent, port, host);
 
 const route = (name: string): KubeObject => ({
   apiVersion: 'serving.knative.dev/v1',
@@ -84,30 +42,7 @@ async function run(gate: boolean): Promise<Outcome> {
   const origin = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
 
   const emu = await KubeApiEmulator.start({ simulateWorkloads: { delayMs: 5, readyDelayMs: 0 }, bookmarkIntervalMs: 60_000 });
-  emu.seed(
-    {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: 'serving-ingress-internal-abcde', namespace: SYSTEM_NS, labels: { 'kubernetes.io/service-name': 'serving-ingress-internal' } },
-      addressType: 'IPv4',
-      endpoints: REPLICA_IPS.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
-      ports: [{ name: 'http', port: 8081, protocol: 'TCP' }],
-    } as any,
-  );
-
-  const replicas: Replica[] = [];
-  const admins: AdminServer[] = [];
-  for (const ip of REPLICA_IPS) {
-    const proxy: IngressProxy = new IngressProxy({ resolver: () => ({ origin }) });
-    const builder = new TableBuilder({ onTable: (t) => proxy.setTable(t) });
-    const admin = ingressAdminServer(proxy);
-    admins.push(admin);
-    // the internal listener serves every host (the default domain makes cluster-local URLs)
-    const port = await proxy.listenInternal(0, '127.0.0.1');
-    replicas.push({ ip, proxy, admin, builder, port, watcher: undefined as unknown as KubeWatcher });
-  }
-  const adminPort = await listenAdmins(admins);
-  for (const r of replicas) r.watcher = await startKubeWatcher(k8s, makeKubeConfig(emu, 'system:serviceaccount:knative-serving:serving-ingress'), r.builder, { systemNamespace: SYSTEM_NS });
+  const { replicas, adminPort, stop: stopReplicas } = await startReplicas(emu, origin);
 
   // Gate off: served = the status is stored (what the controller did before probing).
   let ctl: Controller;
@@ -166,11 +101,7 @@ async function run(gate: boolean): Promise<Outcome> {
     loading = false;
     await Promise.all(loaders);
     await ctl.stop();
-    for (const r of replicas) {
-      await r.watcher.stop();
-      await r.admin.close();
-      await r.proxy.close();
-    }
+    await stopReplicas();
     agent.destroy();
     await emu.stop();
     await new Promise((r) => backend.close(() => r(undefined)));
