@@ -485,24 +485,30 @@ function positive(v: number | undefined): number | undefined {
 
 /** Trailers as header fields to pass on (hop-by-hop and pseudo-headers dropped), or undefined when there are none. */
 function trailerFields(t: Buffer[] | Record<string, string | string[]> | null | undefined): Record<string, string | string[]> | undefined {
-  if (t === null || t === undefined) return undefined;
+  // undici passes an empty list for every HTTP/1.1 response without trailers: the common case.
+  if (t === null || t === undefined || (Array.isArray(t) && t.length === 0)) return undefined;
+  // No closure here: the shipped bundle keeps function names (esbuild keepNames), which would
+  // cost an Object.defineProperty for every closure created, i.e. on every response.
   let out: Record<string, string | string[]> | undefined;
-  const add = (name: string, value: string): void => {
-    const k = name.toLowerCase();
-    if (RESPONSE_HOP.has(k) || k.charCodeAt(0) === 58 /* ':' */) return;
-    out ??= {};
-    const prev = out[k];
-    out[k] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-  };
   if (Array.isArray(t)) {
-    for (let i = 0; i + 1 < t.length; i += 2) add(t[i].toString('latin1'), t[i + 1].toString('latin1'));
+    for (let i = 0; i + 1 < t.length; i += 2) out = addTrailer(out, t[i].toString('latin1'), t[i + 1].toString('latin1'));
   } else {
     for (const [k, v] of Object.entries(t)) {
-      if (Array.isArray(v)) for (const x of v) add(k, x);
-      else if (v !== undefined) add(k, String(v));
+      if (Array.isArray(v)) for (const x of v) out = addTrailer(out, k, x);
+      else if (v !== undefined) out = addTrailer(out, k, String(v));
     }
   }
   return out;
+}
+
+/** One trailer field into `out` (made on the first kept field); hop-by-hop and pseudo-header fields are dropped. */
+function addTrailer(out: Record<string, string | string[]> | undefined, name: string, value: string): Record<string, string | string[]> | undefined {
+  const k = name.toLowerCase();
+  if (RESPONSE_HOP.has(k) || k.charCodeAt(0) === 58 /* ':' */) return out;
+  const o = out ?? {};
+  const prev = o[k];
+  o[k] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  return o;
 }
 
 /** The HTTP/2 connection preface (RFC 9113 §3.4): how an h2c prior-knowledge client starts. */

@@ -69,6 +69,8 @@ describe('HTTP/2 and gRPC through the ingress', () => {
   const grpcBackends: Record<string, GrpcBackend> = {};
   const h1Backends: Record<string, TestBackend> = {};
   let h2b: Awaited<ReturnType<typeof startH2Backend>>;
+  /** An HTTP/1.1 revision that answers chunked with trailers (`/trailers`) or plainly (anything else). */
+  let trailerServer: http.Server;
   let proxy: IngressProxy;
   let port: number;
   let externalPort: number;
@@ -79,12 +81,26 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     for (const rev of ['g-1', 'g-2', 'g-cc']) grpcBackends[rev] = await startGrpcBackend(rev);
     h1Backends['a-1'] = await startBackend('a-1');
     h2b = await startH2Backend('h-1');
+    trailerServer = http.createServer((req, res) => {
+      req.resume();
+      if (req.url !== '/trailers') {
+        res.end('plain');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain', 'trailer': 'x-checksum, x-multi' });
+      res.write('with ');
+      // a hop-by-hop field is not passed on as a trailer; a repeated one keeps both values
+      res.addTrailers([['X-Checksum', 'abc'], ['X-Multi', 'one'], ['X-Multi', 'two'], ['Keep-Alive', 'timeout=5']]);
+      res.end('trailers');
+    });
+    await new Promise<void>((r) => trailerServer.listen(0, '127.0.0.1', () => r()));
     info['g-cc'] = { containerConcurrency: 1 };
     proxy = new IngressProxy({
       resolver: (_ns, rev) => {
         if (grpcBackends[rev]) return { origin: `http://127.0.0.1:${grpcBackends[rev].port}`, h2c: true, ...info[rev] };
         if (rev === 'g-slow') return { origin: `http://127.0.0.1:${grpcBackends['g-1'].port}`, h2c: true, timeoutMs: 300 };
         if (rev === 'h-1') return { origin: `http://127.0.0.1:${h2b.port}`, h2c: true };
+        if (rev === 't-1') return { origin: `http://127.0.0.1:${(trailerServer.address() as net.AddressInfo).port}` };
         return { origin: `http://127.0.0.1:${h1Backends[rev]?.port ?? 1}` };
       },
     });
@@ -98,6 +114,7 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     await Promise.all(Object.values(grpcBackends).map((b) => b.close()));
     await Promise.all(Object.values(h1Backends).map((b) => b.close()));
     await h2b.close();
+    await new Promise<void>((r) => trailerServer.close(() => r()));
   });
 
   const install = (name: string, split: Array<[string, number]>, opts: { clusterLocal?: boolean } = {}): void => {
@@ -284,6 +301,35 @@ describe('HTTP/2 and gRPC through the ingress', () => {
     const h2 = await h2Request(port, { ':path': '/', ':method': 'POST', ':authority': 'h2.default.example.com' }, 'from h2');
     expect(JSON.parse(h2.body)).toEqual({ id: 'h-1', body: 'from h2' });
     expect(h2.trailers['x-trailer']).toBe('h-1-done');
+  });
+
+  test('trailers from an HTTP/1.1 revision reach HTTP/1.1 and HTTP/2 clients (hop-by-hop dropped, repeats kept); none when it sends none', async () => {
+    install('tr', [['t-1', 100]]);
+    const h1Get = (path: string): Promise<{ body: string; trailers: NodeJS.Dict<string>; rawTrailers: string[] }> =>
+      new Promise((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path, agent: false, headers: { host: 'tr.default.example.com', te: 'trailers' } }, (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => { data += c; });
+          res.on('end', () => resolve({ body: data, trailers: res.trailers, rawTrailers: res.rawTrailers }));
+        });
+        req.on('error', reject);
+      });
+    const h1 = await h1Get('/trailers');
+    expect(h1.body).toBe('with trailers');
+    expect(h1.trailers['x-checksum']).toBe('abc');
+    expect(h1.rawTrailers.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()).sort()).toEqual(['x-checksum', 'x-multi', 'x-multi']);
+    expect(h1.rawTrailers.filter((_, i) => i % 2 === 1).sort()).toEqual(['abc', 'one', 'two']);
+    const h2 = await h2Request(port, { ':path': '/trailers', ':authority': 'tr.default.example.com' });
+    expect(h2.body).toBe('with trailers');
+    expect(h2.trailers['x-checksum']).toBe('abc');
+    expect(h2.trailers['x-multi']).toBe('one, two');
+    expect(h2.trailers['keep-alive']).toBeUndefined();
+    // no trailers from the pod: none to the client
+    expect(await h1Get('/')).toEqual({ body: 'plain', trailers: {}, rawTrailers: [] });
+    const plain = await h2Request(port, { ':path': '/', ':authority': 'tr.default.example.com' });
+    expect(plain.body).toBe('plain');
+    expect(plain.trailers).toEqual({});
   });
 
   test('Upgrade: h2c is ignored: answered over HTTP/1.1 on a keep-alive connection (GET and POST)', async () => {
