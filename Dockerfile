@@ -4,12 +4,13 @@
 #
 #   docker build --target controller -t ghcr.io/cdk8s-knative/serving-controller:$(node -p 'require("./package.json").version') .
 #   docker build --target ingress    -t ghcr.io/cdk8s-knative/serving-ingress:$(node -p 'require("./package.json").version') .
+#   docker build --target webhook    -t ghcr.io/cdk8s-knative/serving-webhook:$(node -p 'require("./package.json").version') .
 #
 # The tags must equal the package version: ServingControlPlane's default images are
-# <imageRegistry>/serving-{controller,ingress}:<package.json version>.
+# <imageRegistry>/serving-{controller,ingress,webhook}:<package.json version>.
 #
 # Stage "build" runs `npm ci` and `npm run build:runtime` (scripts/build-runtime.mjs: esbuild
-# bundles src/runtime/*/main.ts into dist/runtime/{controller,ingress}.js, all dependencies
+# bundles src/runtime/*/main.ts into dist/runtime/{controller,ingress,webhook}.js, all dependencies
 # inlined). The final stages hold node + one bundle and nothing else (no npm, no shell).
 
 ARG NODE_BUILD_IMAGE=node:20-alpine
@@ -25,7 +26,8 @@ COPY scripts/build-runtime.mjs scripts/
 COPY src/ src/
 RUN node scripts/build-runtime.mjs \
  && test -f dist/runtime/controller.js \
- && test -f dist/runtime/ingress.js
+ && test -f dist/runtime/ingress.js \
+ && test -f dist/runtime/webhook.js
 
 # ---------------------------------------------------------------------------- common base
 FROM ${NODE_RUNTIME_IMAGE} AS base
@@ -48,6 +50,14 @@ LABEL org.opencontainers.image.title="cdk8s-knative-serving ingress"
 # 8080: HTTP proxy; 9000: admin (/healthz, /readyz, /metrics).
 EXPOSE 8080 9000
 CMD ["/app/ingress.js"]
+
+# ---------------------------------------------------------------------------- webhook
+FROM base AS webhook
+COPY --from=build --chown=0:0 /src/dist/runtime/webhook.js /src/dist/runtime/webhook.js.map /app/
+LABEL org.opencontainers.image.title="cdk8s-knative-serving admission webhook"
+# 8443: AdmissionReviews (HTTPS); 8080: admin (/healthz, /readyz, /metrics).
+EXPOSE 8443 8080
+CMD ["/app/webhook.js"]
 
 # ---------------------------------------------------------------------------- controller (default target)
 FROM base AS controller

@@ -5,9 +5,10 @@
  * runs too, listed in an EndpointSlice of `serving-ingress-internal` at 127.0.0.1, since the
  * controller marks a Route IngressReady only once the ingress replicas it finds there serve it.
  *
- * The emulator is configured like the cluster tier's control plane: no Knative admission webhook
- * (ServingControlPlane ships none, so the real API server stores what kubectl applies as the CRD
- * schemas allow), CRD schemas on, built-in defaulting on, and its simulated kube-controller-manager
+ * The emulator is configured like the cluster tier's control plane: Knative admission on (the real
+ * API server calls the bundled webhook ServingControlPlane deploys; the emulator runs the same
+ * core/admission chain in-process, as the same user, cluster-admin, so creator/lastModifier agree),
+ * CRD schemas on, built-in defaulting on, and its simulated kube-controller-manager
  * + kubelet for Deployments. Each step's objects are applied as `kubectl apply` would leave them
  * (create, or update with the manifest's metadata merged into the stored one: the emulator has no
  * server-side apply); objects of kinds it does not serve (CRDs, RBAC) are skipped. After each step
@@ -216,7 +217,6 @@ export interface Replay {
  */
 export async function startReplay(opts: { dir: string; controlPlaneFiles: string[]; bundleDir?: string }): Promise<Replay> {
   const emu = await KubeApiEmulator.start({
-    admission: false,
     simulateWorkloads: { delayMs: 20, readyDelayMs: 20 },
     bookmarkIntervalMs: 60_000,
   });
@@ -332,7 +332,8 @@ async function applyOne(emu: KubeApiEmulator, t: ResourceType, o: any): Promise<
   const ns = t.namespaced ? o.metadata.namespace ?? 'default' : undefined;
   const obj = { ...o, metadata: { ...o.metadata, ...(ns ? { namespace: ns } : {}) } };
   const coll = `${emu.url}${collectionPath(t, ns)}`;
-  const headers = { 'content-type': 'application/json', 'authorization': 'Bearer user:cluster-test' };
+  // The cluster tier applies as cluster-admin (its kubeconfig's identity), which admission records.
+  const headers = { 'content-type': 'application/json', 'authorization': 'Bearer user:cluster-admin' };
   for (let attempt = 0; ; attempt++) {
     const cur = await fetch(`${coll}/${obj.metadata.name}`, { headers });
     let res: Response;

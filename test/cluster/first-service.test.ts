@@ -1,6 +1,6 @@
 /**
  * Cluster tier: seed "first service" on a real kube-apiserver + kube-controller-manager, with the
- * bundled controller and ingress installed by the full-stack control-plane chart and running
+ * bundled controller, ingress and admission webhook installed by the full-stack control-plane chart and running
  * under their own ServiceAccounts (RBAC as our construct emits it).
  */
 import * as path from 'node:path';
@@ -30,7 +30,7 @@ afterEach(() => {
 describe('scenario: first-service', () => {
   let steps: Step[] = [];
 
-  test('the control plane runs: controller and ingress pods Ready under their own ServiceAccounts, no 403', async () => {
+  test('the control plane runs: controller, ingress and webhook pods Ready under their own ServiceAccounts, no 403', async () => {
     const pods = await stack.getJson(['pods', '-n', 'knative-serving']);
     const summary = pods.items.map((p: any) => ({
       app: p.metadata.labels['app.kubernetes.io/name'],
@@ -43,6 +43,8 @@ describe('scenario: first-service', () => {
       { app: 'serving-controller', sa: 'serving-controller', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
       { app: 'serving-ingress', sa: 'serving-ingress', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
       { app: 'serving-ingress', sa: 'serving-ingress', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
+      { app: 'serving-webhook', sa: 'serving-webhook', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
+      { app: 'serving-webhook', sa: 'serving-webhook', ready: 'True', ip: expect.stringMatching(/^10\.244\./) },
     ]);
     // The real EndpointSlice controller lists both ingress pods as ready endpoints. It may lag
     // the pods' readiness by a few seconds (CI saw kcm retry with "EndpointSlice informer cache

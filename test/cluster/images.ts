@@ -1,7 +1,7 @@
 /**
  * What the played kubelet can "pull": each image the examples and seeds use, as a real HTTP
  * server (in-process, bound to the pod's IP and container port, with the container's env) or as
- * a real process (the bundled controller and ingress). An image not listed here fails like an
+ * a real process (the bundled controller, ingress and webhook). An image not listed here fails like an
  * unreachable registry: the container waits in ErrImagePull.
  */
 import * as http from 'node:http';
@@ -82,7 +82,7 @@ export function resolveImage(image: string, bundleDir: string): ImageKind | unde
   if (repo.endsWith('/knative-samples/my-function')) return { kind: 'app', handler: myFunction };
   if (repo.endsWith('/knative-samples/autoscale-go')) return { kind: 'app', handler: autoscaleGo };
   // The runtime images hold node and one bundle at /app/<component>.js (see Dockerfile).
-  if (/\/serving-(controller|ingress)$/.test(repo)) {
+  if (/\/serving-(controller|ingress|webhook)$/.test(repo)) {
     return { kind: 'process', resolveArg: (arg) => (arg.startsWith('/app/') ? path.join(bundleDir, arg.slice('/app/'.length)) : arg) };
   }
   return undefined;

@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { KObj, Reflector } from './reflector';
 
-interface Listener { server: net.Server; service: string; portName: string; next: number }
+interface Listener { server: net.Server; service: string; portName: string; next: number; sockets: Set<net.Socket> }
 
 export class KubeProxy {
   private readonly listeners = new Map<string, Listener>();
@@ -38,7 +38,12 @@ export class KubeProxy {
     this.services?.stop();
     this.slices?.stop();
     if (this.dnsWrite) clearTimeout(this.dnsWrite);
-    await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    // Forwarded connections end with the proxy (the API server keeps its connections to webhook
+    // Services open, which would hold server.close() forever).
+    await Promise.all([...this.listeners.values()].map((l) => new Promise<void>((r) => {
+      l.server.close(() => r());
+      for (const sock of l.sockets) sock.destroy();
+    })));
     this.listeners.clear();
   }
 
@@ -82,7 +87,7 @@ export class KubeProxy {
 
   private listen(k: string, w: { service: string; portName: string; ip: string; port: number }): void {
     const [ns, name] = w.service.split('/');
-    const l: Listener = { server: net.createServer(), service: w.service, portName: w.portName, next: 0 };
+    const l: Listener = { server: net.createServer(), service: w.service, portName: w.portName, next: 0, sockets: new Set() };
     l.server.on('connection', (client) => {
       const eps = this.endpoints(ns, name, w.portName);
       if (eps.length === 0) {
@@ -92,6 +97,8 @@ export class KubeProxy {
       }
       const ep = eps[l.next++ % eps.length];
       const upstream = net.connect({ host: ep.ip, port: ep.port });
+      l.sockets.add(client);
+      l.sockets.add(upstream);
       client.pipe(upstream).pipe(client);
       const close = (): void => {
         client.destroy();
@@ -99,7 +106,18 @@ export class KubeProxy {
       };
       client.on('error', close);
       upstream.on('error', () => (client.readyState === 'open' ? client.resetAndDestroy() : client.destroy()));
-      client.on('close', () => upstream.destroy());
+      client.on('close', () => {
+        upstream.destroy();
+        l.sockets.delete(client);
+      });
+      // The endpoint closed (e.g. its pod stopped): the client's connection ends too, once what
+      // was read from the endpoint is written (a client that never closes its side would else
+      // keep it forever).
+      upstream.on('close', () => {
+        l.sockets.delete(upstream);
+        client.end();
+        setTimeout(() => client.destroy(), 1000).unref();
+      });
     });
     l.server.on('error', () => this.listeners.delete(k));
     l.server.listen(w.port, w.ip);

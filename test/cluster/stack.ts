@@ -2,9 +2,11 @@
  * A real cluster with the bundled control plane installed, for tests and scripts:
  * Cluster (etcd + kube-apiserver + kube-controller-manager) + the played node (Kubelet), then the
  * `full-stack` example's control-plane chart applied with `kubectl apply --server-side`
- * (namespace, CRDs, RBAC, ConfigMaps, the controller and ingress Deployments and Services). The
- * played kubelet runs the controller and ingress pods as processes from the esbuild bundles, each
- * with a token of its own ServiceAccount.
+ * (namespace, CRDs, RBAC, ConfigMaps, the controller, ingress and admission webhook Deployments
+ * and Services, the webhook configurations). The played kubelet runs the runtime's pods as
+ * processes from the esbuild bundles, each with a token of its own ServiceAccount; the API server
+ * calls the webhook through the played kube-proxy (its Service's ClusterIP), so every Knative
+ * object and config-* ConfigMap the tests write is admitted by it.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -79,7 +81,7 @@ export class Stack {
     return this.controlPlane;
   }
 
-  /** Install the control plane: the `full-stack` example's control-plane chart, then wait for both Deployments. */
+  /** Install the control plane: the `full-stack` example's control-plane chart, then wait for its Deployments. */
   public async installControlPlane(): Promise<void> {
     await this.apply(this.controlPlaneFiles());
     await this.cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
