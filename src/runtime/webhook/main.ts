@@ -9,7 +9,9 @@
  * calls; the certificate names it), WEBHOOK_SECRET (serving-webhook-certs: the Secret the
  * certificates are kept in), MUTATING_WEBHOOK_CONFIGURATION (webhook.serving.knative.dev),
  * VALIDATING_WEBHOOK_CONFIGURATIONS (validation.webhook.serving.knative.dev,config.webhook.serving.knative.dev:
- * comma-separated; each gets the CA bundle), WEBHOOK_TLS_MIN_VERSION (1.3; or 1.2).
+ * comma-separated; each gets the CA bundle), WEBHOOK_TLS_MIN_VERSION (1.3; or 1.2),
+ * WEBHOOK_CERT_LIFETIME_SECONDS (604800 = 7 days, upstream's; at least 60: the lifetime of the
+ * certificates this replica issues, rotated at 80 % of it).
  * Uses in-cluster config when available, else the default kubeconfig.
  */
 import { CertificateManager } from './certificate-manager';
@@ -56,6 +58,13 @@ function tlsVersion(v: string | undefined): 'TLSv1.2' | 'TLSv1.3' {
   throw new Error(`WEBHOOK_TLS_MIN_VERSION=${JSON.stringify(v)} is not supported: use "1.3" (default) or "1.2"`);
 }
 
+function lifetimeSeconds(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 60) throw new Error(`WEBHOOK_CERT_LIFETIME_SECONDS=${JSON.stringify(v)} is not a whole number of seconds ≥ 60; unset it for 7 days`);
+  return n;
+}
+
 export interface WebhookMainOptions {
   env?: NodeJS.ProcessEnv;
   kubeConfig?: KubeConfig;
@@ -75,6 +84,7 @@ export async function main(o: WebhookMainOptions = {}): Promise<RunningWebhook> 
   const namespace = env.SYSTEM_NAMESPACE || DEFAULT_SYSTEM_NAMESPACE;
   const clusterDomain = env.CLUSTER_DOMAIN || 'cluster.local';
   const minTlsVersion = tlsVersion(env.WEBHOOK_TLS_MIN_VERSION);
+  const lifetimeFromEnv = lifetimeSeconds(env.WEBHOOK_CERT_LIFETIME_SECONDS);
   const kc = o.kubeConfig ?? (() => {
     const c = new k8s.KubeConfig();
     c.loadFromDefault();
@@ -97,7 +107,7 @@ export async function main(o: WebhookMainOptions = {}): Promise<RunningWebhook> 
       ...validating.map((name) => ({ kind: 'ValidatingWebhookConfiguration' as const, name })),
     ],
     checkEveryMs: o.certCheckEveryMs,
-    lifetimeMs: o.lifetimeMs,
+    lifetimeMs: o.lifetimeMs ?? (lifetimeFromEnv === undefined ? undefined : lifetimeFromEnv * 1000),
     now: o.now,
     log,
   });

@@ -333,3 +333,23 @@ describe('a missing Secret the webhook may not create', () => {
     }
   });
 });
+
+describe('WEBHOOK_CERT_LIFETIME_SECONDS', () => {
+  test('sets the lifetime of the certificates issued; a bad value stops start-up naming it', async () => {
+    const emu = await KubeApiEmulator.start({});
+    try {
+      await expect(main({ env: { WEBHOOK_CERT_LIFETIME_SECONDS: '59', WEBHOOK_PORT: '0', ADMIN_PORT: '0' }, kubeConfig: kubeConfig(emu), host: '127.0.0.1', log: silentLogger }))
+        .rejects.toThrow('WEBHOOK_CERT_LIFETIME_SECONDS="59" is not a whole number of seconds ≥ 60; unset it for 7 days');
+      const wh = await main({ env: { SYSTEM_NAMESPACE: NS, WEBHOOK_CERT_LIFETIME_SECONDS: '3600', WEBHOOK_PORT: '0', ADMIN_PORT: '0' }, kubeConfig: kubeConfig(emu), host: '127.0.0.1', log: silentLogger });
+      try {
+        const cert = new X509Certificate(secretBundle(emu)[SECRET_KEYS.serverCert]);
+        // Backdated a minute (certificates.ts), so notAfter − notBefore = lifetime + 60 s.
+        expect(Date.parse(cert.validTo) - Date.parse(cert.validFrom)).toBe(3660_000);
+      } finally {
+        await wh.shutdown();
+      }
+    } finally {
+      await emu.stop();
+    }
+  });
+});
