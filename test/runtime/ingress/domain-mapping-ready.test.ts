@@ -42,7 +42,11 @@ const mapping = (domain: string): KubeObject => ({
 interface Outcome { after: number; notFound: number; other: number; load: number; loadNotFound: number; readyMs: number[] }
 
 async function run(gate: boolean): Promise<Outcome> {
-  const backend = http.createServer((req, res) => res.end(req.headers.host === 'app.default.svc.cluster.local' ? 'ok' : `unexpected host ${req.headers.host}`));
+  // 200 only for the target's host (the ingress rewrites Host to it), else 500 (counted as other_non_200)
+  const backend = http.createServer((req, res) => {
+    res.statusCode = req.headers.host === 'app.default.svc.cluster.local' ? 200 : 500;
+    res.end();
+  });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
   const origin = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
 
