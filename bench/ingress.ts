@@ -8,8 +8,9 @@
  * swapped repeatedly under load.
  *
  * Also, as references: the p99 added latency of nginx and of a plain Node TCP relay (no HTTP work:
- * the floor of one more Node process hop on this machine) at the same offered rate; ours is judged
- * as a ratio to nginx's (absolute milliseconds are not stable on a shared machine).
+ * the floor of one more Node process hop on this machine) at the same offered rate, measured in
+ * turns with ours round by round; ours is judged as a ratio to nginx's (absolute milliseconds are
+ * not stable on a shared machine).
  *
  * gRPC row: unary calls from a @grpc/grpc-js client (closed loop, one HTTP/2 connection, 32 calls
  * in flight) to a @grpc/grpc-js server, through the ingress (an h2c revision: HTTP/2 on both sides)
@@ -432,57 +433,74 @@ const fmt = (r: LoadResult): string =>
  * runs TWO generators AT THE SAME TIME: one through the proxy (wrk: N connections, one request per
  * ~10 ms each, randomized), and a direct probe to the same backend at 1/4 of that rate. Both see the
  * same machine state; added = p99(proxy) - p99(direct probe). Result: median over ROUNDS rounds.
+ *
+ * Several proxies (ours and the references) take turns round by round (ours, nginx, relay, then
+ * the reverse order, …), so that a noisy minute on the machine lands on all of them, not on
+ * whichever was measured then.
  */
-async function addedLatency(label: string, proxyPort: number, backendPort: number, target: number): Promise<{ p99Added: number; p50Added: number }> {
+interface HalfLoadSubject {
+  readonly label: string;
+  readonly port: number;
+  readonly diffs: number[];
+  readonly p50Diffs: number[];
+}
+
+async function addedLatencyRound(subject: HalfLoadSubject, backendPort: number, conns: number, probeConns: number, delayMs: number,
+  round: number): Promise<void> {
+  let i: LoadResult;
+  let d: LoadResult;
+  if (SAME_RATE) {
+    // Direct and through the proxy at the same rate with the same generator settings, one after
+    // the other (order alternating per round, so drift affects both alike).
+    if (round % 2 === 1) {
+      d = await load(backendPort, DURATION_S, conns, delayMs);
+      i = await load(subject.port, DURATION_S, conns, delayMs);
+    } else {
+      i = await load(subject.port, DURATION_S, conns, delayMs);
+      d = await load(backendPort, DURATION_S, conns, delayMs);
+    }
+  } else {
+    [i, d] = await Promise.all([load(subject.port, DURATION_S, conns, delayMs), load(backendPort, DURATION_S, probeConns, delayMs)]);
+  }
+  subject.diffs.push(i.p99Ms - d.p99Ms);
+  subject.p50Diffs.push(i.p50Ms - d.p50Ms);
+  log(`half-load round ${round}: ${subject.label} ${i.rps.toFixed(0)} req/s p50 ${i.p50Ms.toFixed(3)} p99 ${i.p99Ms.toFixed(3)} ms | ` +
+    `direct probe ${d.rps.toFixed(0)} req/s p50 ${d.p50Ms.toFixed(3)} p99 ${d.p99Ms.toFixed(3)} ms | p99 added ${(i.p99Ms - d.p99Ms).toFixed(3)} ms`);
+}
+
+/**
+ * Added latency through the ingress at `target` req/s and, as references at the same rate, through
+ * nginx and through a plain Node TCP relay (the floor of one more Node process hop on this machine),
+ * interleaved round by round.
+ */
+async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
+  target: number): Promise<{ p99Added: number; nginxP99Added: number | undefined }> {
   const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const delayMs = 10;
   const conns = Math.max(1, Math.round((target * delayMs) / 1000));
   const probeConns = Math.max(1, Math.round(conns / 4));
-  await Promise.all([load(proxyPort, WARMUP_S, conns, delayMs), load(backendPort, WARMUP_S, probeConns, delayMs)]);
-  const diffs: number[] = [];
-  const p50Diffs: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    let i: LoadResult;
-    let d: LoadResult;
-    if (SAME_RATE) {
-      // Direct and through the proxy at the same rate with the same generator settings, one after
-      // the other (order alternating per round, so drift affects both alike).
-      if (round % 2 === 1) {
-        d = await load(backendPort, DURATION_S, conns, delayMs);
-        i = await load(proxyPort, DURATION_S, conns, delayMs);
-      } else {
-        i = await load(proxyPort, DURATION_S, conns, delayMs);
-        d = await load(backendPort, DURATION_S, conns, delayMs);
-      }
-    } else {
-      [i, d] = await Promise.all([load(proxyPort, DURATION_S, conns, delayMs), load(backendPort, DURATION_S, probeConns, delayMs)]);
-    }
-    diffs.push(i.p99Ms - d.p99Ms);
-    p50Diffs.push(i.p50Ms - d.p50Ms);
-    log(`half-load round ${round}: ${label} ${i.rps.toFixed(0)} req/s p50 ${i.p50Ms.toFixed(3)} p99 ${i.p99Ms.toFixed(3)} ms | ` +
-      `direct probe ${d.rps.toFixed(0)} req/s p50 ${d.p50Ms.toFixed(3)} p99 ${d.p99Ms.toFixed(3)} ms | p99 added ${(i.p99Ms - d.p99Ms).toFixed(3)} ms`);
-  }
-  const p99Added = median(diffs);
-  const p50Added = median(p50Diffs);
-  log(`${label} at ~${target.toFixed(0)} req/s offered (${conns} connections x 1 req / ~${delayMs} ms; direct probe ${probeConns} connections): ` +
-    `p99 added ${p99Added.toFixed(3)} ms (median of ${ROUNDS}; range ${Math.min(...diffs).toFixed(3)}..${Math.max(...diffs).toFixed(3)}), ` +
-    `p50 added ${p50Added.toFixed(3)} ms`);
-  return { p99Added, p50Added };
-}
-
-/**
- * Added latency through the ingress at `target` req/s, then, as references at the same rate, through
- * nginx and through a plain Node TCP relay (the floor of one more Node process hop on this machine).
- */
-async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
-  target: number): Promise<{ p99Added: number; nginxP99Added: number | undefined }> {
-  const ours = await addedLatency('ingress', proxyPort, backendPort, target);
-  let nginxP99Added: number | undefined;
+  const subject = (label: string, port: number): HalfLoadSubject => ({ label, port, diffs: [], p50Diffs: [] });
+  const ours = subject('ingress', proxyPort);
+  const subjects = [ours];
+  let nginx: HalfLoadSubject | undefined;
   if (!args.includes('--no-reference')) {
-    if (nginxPort !== undefined) nginxP99Added = (await addedLatency('nginx (reference)', nginxPort, backendPort, target)).p99Added;
-    if (relayPort !== undefined) await addedLatency('node TCP relay (floor)', relayPort, backendPort, target);
+    if (nginxPort !== undefined) subjects.push(nginx = subject('nginx (reference)', nginxPort));
+    if (relayPort !== undefined) subjects.push(subject('node TCP relay (floor)', relayPort));
   }
-  return { p99Added: ours.p99Added, nginxP99Added };
+  for (const s of subjects) {
+    await Promise.all([load(s.port, WARMUP_S, conns, delayMs), load(backendPort, WARMUP_S, probeConns, delayMs)]);
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of round % 2 === 1 ? subjects : [...subjects].reverse()) {
+      await addedLatencyRound(s, backendPort, conns, probeConns, delayMs, round);
+    }
+  }
+  for (const s of subjects) {
+    log(`${s.label} at ~${target.toFixed(0)} req/s offered (${conns} connections x 1 req / ~${delayMs} ms; direct probe ${probeConns} connections): ` +
+      `p99 added ${median(s.diffs).toFixed(3)} ms (median of ${ROUNDS}; range ${Math.min(...s.diffs).toFixed(3)}..${Math.max(...s.diffs).toFixed(3)}), ` +
+      `p50 added ${median(s.p50Diffs).toFixed(3)} ms`);
+  }
+  return { p99Added: median(ours.diffs), nginxP99Added: nginx !== undefined ? median(nginx.diffs) : undefined };
 }
 
 /** One gRPC load run (a client child pinned like wrk) against `port`; `authority` for the ingress's host routing. */
