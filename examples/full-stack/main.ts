@@ -2,7 +2,8 @@
  * Full stack: the bundled control plane plus an application, converging on a fresh cluster.
  *
  * - `ServingControlPlane` (chart `full-stack`): CRDs, the `knative-serving` namespace, RBAC, the
- *   controller and the ingress (2 replicas each, 90m CPU / 128Mi requested in total), and the
+ *   controller, the ingress and the admission webhook (2 replicas each, 130m CPU / 192Mi
+ *   requested in total), and the
  *   cluster configuration: external domain `example.com` and tag-header routing enabled.
  * - The application (chart `stock-service-gray-release`): seed scenario "stock-service gray
  *   release", every step of it, so the revisions that the final 40 / 30 / 30 split names
@@ -10,7 +11,9 @@
  *   what a GitOps repository would hold at that point: the control plane and the application.
  *
  * Apply order within a step does not matter for `kubectl apply --server-side` once the CRDs are
- * established; with plain `kubectl apply`, apply the first step twice (or the CRDs first).
+ * established and the admission webhook is ready (its configurations fail closed); on a fresh
+ * cluster apply the first step, wait for both (`kubectl wait --for=condition=Established crd --all`,
+ * `kubectl -n knative-serving rollout status deployment/serving-webhook`), and apply it again.
  *
  *   npm run synth && npm run local -- dist/manifests/full-stack
  *   STEP=v3-40-30-30 npx ts-node --project tsconfig.dev.json examples/full-stack/main.ts

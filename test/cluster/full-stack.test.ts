@@ -1,6 +1,6 @@
 /**
  * Cluster tier: the `full-stack` example on a fresh cluster, as a GitOps repository would apply it:
- * every step is the control plane (CRDs, namespace, RBAC, ConfigMaps, controller, ingress) plus the
+ * every step is the control plane (CRDs, namespace, RBAC, ConfigMaps, controller, ingress, webhook) plus the
  * stock-service application at that point of its gray release, applied together with
  * `kubectl apply --server-side`. The first step is applied until kubectl maps every kind (a
  * custom resource can be applied once its CRD is established, as the example documents); after
@@ -40,11 +40,13 @@ describe('scenario: full-stack', () => {
     let r = await stack.cluster.kubectl(args);
     if (i === 1) {
       // On an empty cluster kubectl cannot map the Knative kinds before the CRDs exist: everything
-      // else is applied and the Service is reported; once the CRDs are established a second apply
-      // completes the step (what the example's docs say).
+      // else is applied and the Service is reported; once the CRDs are established and the
+      // admission webhook (fail closed) is ready, a second apply completes the step (what the
+      // example's docs say).
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/no matches for kind "Service" in version "serving\.knative\.dev\/v1"/);
       await stack.cluster.kubectlOk(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+      await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'deployment/serving-webhook', '--timeout=120s']);
       r = await stack.cluster.kubectl(args);
     }
     expect(r.stderr).toBe('');
