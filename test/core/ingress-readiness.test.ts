@@ -84,7 +84,7 @@ describe('domainMappingDigest', () => {
     const rule: DomainMappingRule = { namespace: 'prod', name: 'shop.example.org', host: 'shop.example.org', targetHost: 'web.prod.svc.cluster.local' };
     expect(domainMappingDigest(rule)).toBe(d);
     // conditions other than the two the rule needs, and URLs, are not served
-    const more = [...dm().status!.conditions!, { type: 'IngressReady', status: 'True' }];
+    const more = [...dm().status!.conditions!, { type: 'IngressReady', status: 'True' as const }];
     expect(dmDigest({ ...dm(), status: { ...dm().status, url: 'http://shop.example.org', conditions: more } })).toBe(d);
   });
 

@@ -12,7 +12,6 @@
  * not answer counts as not serving; a probe never throws.
  */
 import * as http from 'node:http';
-import type { ReconcilerContext } from './reconcilers/base';
 import { IngressReplicaProbe, IngressServedVerdict, ingressProbeBackoffMs, ingressServedVerdict } from '../../core/routing';
 import type { KubeObject } from '../../core/types';
 
@@ -126,7 +125,12 @@ export function newIngressProbeState(prober: IngressProber): IngressProbeState {
   return { prober, confirmed: new Map(), attempts: new Map() };
 }
 
-type ProbeContext = Pick<ReconcilerContext, 'ingressProbe' | 'enqueueAfter' | 'cancelAfter'>;
+/** What the probe steps need of a reconciler's context (`ReconcilerContext` has these members). */
+interface ProbeContext {
+  readonly ingressProbe?: IngressProbeState;
+  enqueueAfter?(kind: string, key: string, delayMs: number): void;
+  cancelAfter?(kind: string, key: string): void;
+}
 const stateKey = (kind: IngressProbeKind, key: string): string => `${kind}:${key}`;
 
 /**
