@@ -5,7 +5,7 @@
  * src/core/runtime-contract.ts, where the control plane's probes read them.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from './server';
 
 export interface AdminServerOptions {
   /** Why the component is not ready (the 503 body), or undefined when it is ready. */
@@ -50,23 +50,12 @@ export class AdminServer {
 
   /** Start listening; resolves with the bound port (`port` 0 picks a free one). */
   public listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve(this.port);
-      });
-    });
+    return listenOn(this.server, port, host).then((p) => (this.port = p));
   }
 
   /** Stop listening and close open (keep-alive) connections. */
   public close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

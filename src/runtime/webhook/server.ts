@@ -15,7 +15,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import {
   AdmissionRequest, AdmissionResponse, configValidationReview, defaultingReview, parseReview, ReviewError, reviewOf, validationReview,
@@ -24,6 +23,7 @@ import type { ServingConfig } from '../../core/config';
 import { WEBHOOK_PATHS } from '../../core/runtime-contract';
 import { Logger, silentLogger } from '../common/log';
 import { Registry } from '../common/metrics';
+import { closeServer, listenOn } from '../common/server';
 
 /** The endpoints (core/runtime-contract: the control plane registers the same paths). */
 export { WEBHOOK_PATHS };
@@ -79,22 +79,11 @@ export class WebhookServer {
   }
 
   public listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve(this.port);
-      });
-    });
+    return listenOn(this.server, port, host).then((p) => (this.port = p));
   }
 
   public close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse,

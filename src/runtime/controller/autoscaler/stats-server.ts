@@ -10,9 +10,9 @@
  * failed). Every controller replica records; only the leader decides (autoscaler.ts).
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { StatsAuthenticator } from './auth';
 import { AUTOSCALER_STATS_PATH } from '../../../core/runtime-contract';
+import { closeServer, listenOn } from '../../common/server';
 
 /** One revision's stat from one ingress replica for one second. */
 export interface RevisionStat {
@@ -101,22 +101,11 @@ export class StatsServer {
   }
 
   listen(port: number, host = '0.0.0.0'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve(this.port);
-      });
-    });
+    return listenOn(this.server, port, host).then((p) => (this.port = p));
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
