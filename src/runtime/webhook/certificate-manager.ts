@@ -98,7 +98,9 @@ export class CertificateManager {
         clusterDomain: this.opts.clusterDomain,
         now: this.now(),
         lifetimeMs: this.opts.lifetimeMs,
-        previousCaBundle: stored?.caBundle,
+        // Keep trusting the CA the replicas serve with now, also when the Secret lost it (data
+        // wiped): the others switch to the new certificate only at their next check.
+        previousCaBundle: stored?.caBundle ?? this.current?.caBundle,
       });
       try {
         if (secret === undefined) {

@@ -306,6 +306,18 @@ describe('certificate rotation and replicas', () => {
     expect(emu.actions({ resource: 'secrets' }).map((a) => a.verb)).toEqual(['update']);
   });
 
+  test('a Secret whose data was wiped: the new CA bundle still trusts the CA the replicas serve with', async () => {
+    const m = manager(() => new Date());
+    const b1 = await m.check();
+    const s = emu.get<any>('secrets', NS, 'serving-webhook-certs');
+    emu.put({ ...s, data: undefined });
+    const b2 = await m.check();
+    expect(m.stats.issued).toBe(2);
+    expect(b2.caBundle).toBe(`${b2.caCert}${b1.caCert}`);
+    const cfg = emu.get<any>('mutatingwebhookconfigurations', '', 'webhook.serving.knative.dev');
+    expect(Buffer.from(cfg.webhooks[0].clientConfig.caBundle, 'base64').toString()).toBe(b2.caBundle);
+  });
+
   test('the empty Secret the control plane creates is filled by update (get/update of one name suffice)', async () => {
     emu.seed({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'serving-webhook-certs', namespace: NS, labels: { a: 'b' } } } as KubeObject);
     const m = manager(() => new Date());
