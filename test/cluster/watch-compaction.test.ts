@@ -77,7 +77,8 @@ describe('fault', () => {
     expect(revision).toBeGreaterThan(0);
     // Within two watch lifetimes every runtime process has hit the compacted revision: 410, relist.
     const pods = await runtimePodNames();
-    expect(pods).toHaveLength(4);
+    // Controller, ingress and admission webhook (its config-* informer): 2 each.
+    expect(pods).toHaveLength(6);
     await stack.until('every runtime pod relisted after the compaction', async () => {
       const lists = listsSince(compactedAt);
       return pods.every((p) => (lists[p] ?? 0) > 0);
