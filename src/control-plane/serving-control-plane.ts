@@ -442,14 +442,16 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * and the cluster configuration the runtime reads.
  *
  * Three small Deployments (2 replicas each by default, 130m CPU / 192Mi memory requested in total):
- * a controller that reconciles Services, Configurations, Revisions and Routes into Deployments and
- * ClusterIP Services (plus a HorizontalPodAutoscaler for the HPA class) and runs Knative's KPA
- * autoscaler for the other revisions (scale to zero included), and an HTTP/1.1 and h2c ingress that
- * routes by host, tag and weighted split to the revisions' pods, enforces `containerConcurrency`
- * and holds requests for a revision without a ready pod (the activator's job), pushing request
- * statistics to the autoscaler; and an admission webhook that defaults and validates the Knative
- * objects and the config-* ConfigMaps written through the API server (kubectl, Argo CD, ...) with
- * the same rules as synthesis (`webhook.enabled: false` leaves it out). DomainMappings, TLS,
+ * a controller that reconciles Services, Configurations, Revisions, Routes and DomainMappings into Deployments and
+ * ClusterIP Services (plus a HorizontalPodAutoscaler for the HPA class), runs Knative's KPA
+ * autoscaler for the other revisions (scale to zero included), rolls traffic out gradually and
+ * claims DomainMappings' domains; an HTTP/1.1 and h2c ingress that routes by host, tag and
+ * weighted split to the revisions' pods, serves DomainMappings (HTTPS with the certificate from
+ * the DomainMapping's Secret, chosen by SNI), enforces `containerConcurrency` and holds requests
+ * for a revision without a ready pod (the activator's job), pushing request statistics to the
+ * autoscaler; and an admission webhook that defaults and validates the Knative objects and the
+ * config-* ConfigMaps written through the API server (kubectl, Argo CD, ...) with the same rules
+ * as synthesis (`webhook.enabled: false` leaves it out). Managed certificates (auto-TLS),
  * tag-to-digest resolution and Kubernetes Events are not implemented.
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
