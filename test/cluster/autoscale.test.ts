@@ -15,6 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stopAndDiagnose } from './lifecycle';
 import { StepLoad } from './load';
 import { record } from './record';
 import { Stack, SYSTEM_NAMESPACE } from './stack';
@@ -48,17 +49,7 @@ beforeAll(async () => {
   console.log(`cluster ${stack.cluster.version} + control plane ready in ${stack.startMs} ms`);
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 interface Sample {
   t: number;

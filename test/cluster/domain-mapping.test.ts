@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, SYSTEM_NAMESPACE } from './stack';
 
 let stack: Stack;
@@ -18,17 +19,7 @@ beforeAll(async () => {
   stack = await Stack.start();
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 const cond = (o: any, type: string): any => (o?.status?.conditions ?? []).find((c: any) => c.type === type);
 

@@ -10,6 +10,7 @@
  */
 import * as path from 'node:path';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS, get, HOST as STOCK_HOST } from './gray-release';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, synthesize, SYSTEM_NAMESPACE } from './stack';
 
 let stack: Stack;
@@ -18,17 +19,7 @@ beforeAll(async () => {
   stack = await Stack.start();
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 async function ready(name: string, latestReady: string): Promise<any> {
   return stack.until(`ksvc ${name} Ready at ${latestReady}`, async () => {

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { emulatorAgreement } from './emulator-replay';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, Step, synthesize } from './stack';
 
 let stack: Stack;
@@ -15,17 +16,7 @@ beforeAll(async () => {
   console.log(`cluster ${stack.cluster.version} + control plane ready in ${stack.startMs} ms (control plane alone ${stack.cluster.startMs} ms); RSS KiB ${JSON.stringify(stack.cluster.rssKiB())}`);
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 describe('scenario: first-service', () => {
   let steps: Step[] = [];

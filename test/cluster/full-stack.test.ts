@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { emulatorAgreement, readManifests } from './emulator-replay';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS } from './gray-release';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, Step, synthesize, SYSTEM_NAMESPACE } from './stack';
 import { defaultedForAdmission, validateForAdmission } from '../../src/core/admission';
 import { parseServingConfig } from '../../src/core/config';
@@ -33,17 +34,7 @@ beforeAll(async () => {
   steps = synthesize('full-stack', path.join(stack.work, 'full-stack'));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 describe('scenario: full-stack', () => {
   test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: control plane + application applied together', async (i, name, want) => {

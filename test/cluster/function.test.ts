@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { emulatorAgreement } from './emulator-replay';
 import { get } from './gray-release';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, Step, synthesize, SYSTEM_NAMESPACE } from './stack';
 
 let stack: Stack;
@@ -18,17 +19,7 @@ beforeAll(async () => {
   steps = synthesize('function', path.join(stack.work, 'function'));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 const ready = (o: any): boolean => (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status === 'True'
   && o.status.observedGeneration === o.metadata.generation;

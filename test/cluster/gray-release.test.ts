@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { emulatorAgreement } from './emulator-replay';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS } from './gray-release';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, Step, synthesize } from './stack';
 
 let stack: Stack;
@@ -19,17 +20,7 @@ beforeAll(async () => {
   steps = synthesize('stock-service-gray-release', path.join(stack.work, 'gray'));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 describe('scenario: stock-service-gray-release', () => {
   test.each(GRAY_RELEASE_STEPS.map((s, i) => [i + 1, s.step, s] as const))('step %i %s: status as the seed prints it, exact split, tag hosts', async (i, name, want) => {

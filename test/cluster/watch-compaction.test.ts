@@ -12,6 +12,7 @@
  */
 import * as path from 'node:path';
 import { checkGrayReleaseStep, GRAY_RELEASE_STEPS } from './gray-release';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, Step, synthesize, SYSTEM_NAMESPACE } from './stack';
 
 let stack: Stack;
@@ -23,17 +24,7 @@ beforeAll(async () => {
   steps = synthesize('stock-service-gray-release', path.join(stack.work, 'gray'));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 const POD_NAME = 'authentication.kubernetes.io/pod-name';
 

@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readManifests } from './emulator-replay';
+import { stopAndDiagnose } from './lifecycle';
 import { Stack, SYSTEM_NAMESPACE, synthesize } from './stack';
 import { loadExamples } from '../../scripts/synth-examples';
 import { configMapProblem, defaultedForAdmission, validateForAdmission } from '../../src/core/admission';
@@ -45,17 +46,7 @@ beforeAll(async () => {
   await stack.cluster.kubectlOk(['create', 'namespace', NS]);
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-});
-
-afterEach(() => {
-  const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts) {
-    // eslint-disable-next-line no-console
-    console.log(stack.diagnostics());
-  }
-});
+stopAndDiagnose(() => stack);
 
 let fileNo = 0;
 function file(obj: unknown): string {
