@@ -15,7 +15,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getStatus, startReplicas } from './replicas';
+import { backgroundLoad, getStatus, startReplicas } from './replicas';
 import type { DomainMappingObject, KubeObject } from '../../../src/core/types';
 import { R } from '../../../src/runtime/controller/client';
 import { realClock } from '../../../src/runtime/controller/clock';
@@ -65,21 +65,8 @@ async function run(gate: boolean): Promise<Outcome> {
   const counts = { after: 0, notFound: 0, other: 0, load: 0, loadNotFound: 0 };
   const readyMs: number[] = [];
   const readyHosts: string[] = [];
-  let loading = true;
   // Background load: 4 closed-loop clients over the domains already Ready, both replicas.
-  const loaders = Array.from({ length: 4 }, async (_, w) => {
-    let i = w;
-    while (loading) {
-      if (readyHosts.length === 0) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
-      }
-      const code = await get(replicas[i % replicas.length].externalPort, readyHosts[i % readyHosts.length]);
-      counts.load++;
-      if (code === 404) counts.loadNotFound++;
-      i++;
-    }
-  });
+  const load = backgroundLoad(replicas.map((r) => r.externalPort), readyHosts, get, counts);
 
   try {
     await ctl.client.create(R.services, ksvc('app', { template: { spec: image('registry.example.com/app:1') } }));
@@ -102,8 +89,7 @@ async function run(gate: boolean): Promise<Outcome> {
       readyHosts.push(domain);
     }
   } finally {
-    loading = false;
-    await Promise.all(loaders);
+    await load.stop();
     await ctl.stop();
     await stopReplicas();
     agent.destroy();

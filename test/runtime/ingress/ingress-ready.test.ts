@@ -13,7 +13,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getStatus, startReplicas } from './replicas';
+import { backgroundLoad, getStatus, startReplicas } from './replicas';
 import { routingDigest, routingFromStatus } from '../../../src/core/routing';
 import type { KubeObject, RouteObject } from '../../../src/core/types';
 import { realClock } from '../../../src/runtime/controller/clock';
@@ -59,21 +59,8 @@ async function run(gate: boolean): Promise<Outcome> {
   const counts = { after: 0, notFound: 0, other: 0, load: 0, loadNotFound: 0 };
   const readyMs: number[] = [];
   const readyHosts: string[] = [];
-  let loading = true;
   // Background load: 4 closed-loop clients over the Routes already Ready, both replicas.
-  const loaders = Array.from({ length: 4 }, async (_, w) => {
-    let i = w;
-    while (loading) {
-      if (readyHosts.length === 0) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
-      }
-      const code = await get(replicas[i % replicas.length].port, readyHosts[i % readyHosts.length]);
-      counts.load++;
-      if (code === 404) counts.loadNotFound++;
-      i++;
-    }
-  });
+  const load = backgroundLoad(replicas.map((r) => r.port), readyHosts, get, counts);
 
   try {
     // The revision the Routes send to: a Service's first revision.
@@ -98,8 +85,7 @@ async function run(gate: boolean): Promise<Outcome> {
       readyHosts.push(host);
     }
   } finally {
-    loading = false;
-    await Promise.all(loaders);
+    await load.stop();
     await ctl.stop();
     await stopReplicas();
     agent.destroy();

@@ -102,3 +102,33 @@ export function getStatus(agent: http.Agent, port: number, host: string): Promis
     req.end();
   });
 }
+
+/**
+ * Background load while the test creates objects: `clients` closed-loop clients, each going round
+ * the `ports` (one per replica) and the hosts already Ready (`hosts` grows as the test goes),
+ * counting every answer in `counts.load` and the 404s in `counts.loadNotFound`. `stop()` ends
+ * the loop and waits for the last requests.
+ */
+export function backgroundLoad(ports: readonly number[], hosts: readonly string[],
+  get: (port: number, host: string) => Promise<number>, counts: { load: number; loadNotFound: number }, clients = 4): { stop(): Promise<void> } {
+  let loading = true;
+  const loaders = Array.from({ length: clients }, async (_, w) => {
+    let i = w;
+    while (loading) {
+      if (hosts.length === 0) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const code = await get(ports[i % ports.length], hosts[i % hosts.length]);
+      counts.load++;
+      if (code === 404) counts.loadNotFound++;
+      i++;
+    }
+  });
+  return {
+    async stop(): Promise<void> {
+      loading = false;
+      await Promise.all(loaders);
+    },
+  };
+}
