@@ -2,6 +2,7 @@
  * Knative Serving admission, emulated purely: defaulting (SetDefaults) and validation
  * (reference §2, §3, §5–§8, §10, §12). Not exported from src/index.ts.
  */
+import { goJsonRoundTrip } from '../go-json';
 import type { KubeObject } from '../types';
 import { AdmissionContext, toReq } from './context';
 import { applyDefaults } from './defaults';
@@ -23,9 +24,15 @@ export type { TrafficOptions } from './traffic';
 export { validateAutoscalingAnnotations } from './annotations';
 export { RESERVED_PORTS } from './container';
 
-/** Both, as the API server would: defaults then validation. */
+/**
+ * Knative's admission chain on a raw manifest, as the API server runs it: the Go JSON round trip
+ * of the defaulting webhook (`goJsonRoundTrip`: a field Go leaves out, such as an empty list or
+ * map of an `omitempty` field — `tolerations: []`, `nodeSelector: {}`, `capabilities.add: []` —
+ * is gone before anything is checked; fields Go would add at their zero values are not added),
+ * then defaults, then validation.
+ */
 export function admit(obj: KubeObject, ctx?: AdmissionContext): { object: KubeObject; violations: Violation[] } {
-  const object = applyDefaults(obj, ctx);
+  const object = applyDefaults(goJsonRoundTrip(obj, { fillAbsent: false }), ctx);
   return { object, violations: validate(object, ctx) };
 }
 

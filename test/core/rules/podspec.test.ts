@@ -57,11 +57,11 @@ describe('§6.4 pod-level rules', () => {
 describe('§6.5 PodSpec field allowance', () => {
   const gated: Array<[string, string, unknown, 'Enabled' | 'Allowed']> = [
     ['affinity', 'kubernetes.podspec-affinity', {}, 'Allowed'],
-    ['topologySpreadConstraints', 'kubernetes.podspec-topologyspreadconstraints', [], 'Allowed'],
-    ['hostAliases', 'kubernetes.podspec-hostaliases', [], 'Allowed'],
+    ['topologySpreadConstraints', 'kubernetes.podspec-topologyspreadconstraints', [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }], 'Allowed'],
+    ['hostAliases', 'kubernetes.podspec-hostaliases', [{ ip: '10.0.0.1', hostnames: ['db'] }], 'Allowed'],
     ['nodeSelector', 'kubernetes.podspec-nodeselector', { a: 'b' }, 'Allowed'],
     ['runtimeClassName', 'kubernetes.podspec-runtimeclassname', 'gvisor', 'Allowed'],
-    ['tolerations', 'kubernetes.podspec-tolerations', [], 'Allowed'],
+    ['tolerations', 'kubernetes.podspec-tolerations', [{ key: 'gpu', operator: 'Exists' }], 'Allowed'],
     ['shareProcessNamespace', 'kubernetes.podspec-shareprocessnamespace', true, 'Allowed'],
     ['priorityClassName', 'kubernetes.podspec-priorityclassname', 'high', 'Allowed'],
     ['schedulerName', 'kubernetes.podspec-schedulername', 'custom', 'Allowed'],
@@ -92,6 +92,34 @@ describe('§6.5 PodSpec field allowance', () => {
 
   test('securityContext passes the mask with secure-pod-defaults Enabled', () => {
     expect(errors(podSvc((p) => { p.securityContext = { seccompProfile: { type: 'RuntimeDefault' } }; }), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).toEqual([]);
+  });
+});
+
+describe('omitempty: the defaulting webhook\'s Go JSON round trip drops empty lists and maps before validation', () => {
+  test.each<[string, (p: any) => void]>([
+    ['tolerations: []', (p) => { p.tolerations = []; }],
+    ['nodeSelector: {}', (p) => { p.nodeSelector = {}; }],
+    ['initContainers: []', (p) => { p.initContainers = []; }],
+    ['hostAliases: [] and topologySpreadConstraints: []', (p) => { p.hostAliases = []; p.topologySpreadConstraints = []; }],
+    ['capabilities.add: []', (p) => { p.containers[0].securityContext = { capabilities: { add: [] } }; }],
+    ['container volumeDevices: [] and lifecycle: null', (p) => { p.containers[0].volumeDevices = []; p.containers[0].lifecycle = null; }],
+    ['readinessGates: [] and overhead: {}', (p) => { p.readinessGates = []; p.overhead = {}; }],
+  ])('%s is accepted with every gate at its default (upstream accepts it too)', (_n, mut) => {
+    expect(errors(podSvc(mut))).toEqual([]);
+  });
+
+  test.each<[string, (p: any) => void, string]>([
+    ['affinity: {}', (p) => { p.affinity = {}; }, `${T}.affinity: must not set the field(s)`],
+    ['dnsConfig: {}', (p) => { p.dnsConfig = {}; }, `${T}.dnsConfig: must not set the field(s)`],
+    ['securityContext: {}', (p) => { p.securityContext = {}; }, `${T}.securityContext: must not set the field(s)`],
+    ['container lifecycle: {}', (p) => { p.containers[0].lifecycle = {}; }, `${C0}.lifecycle: must not set the field(s)`],
+  ])('%s (a pointer to a struct) survives the round trip and is rejected', (_n, mut, want) => {
+    expect(errors(podSvc(mut))).toEqual([want]);
+  });
+
+  test('the validating webhook alone (no round trip) still sees tolerations: [] as set, as Knative\'s does', () => {
+    const obj = applyDefaults(podSvc((p) => { p.tolerations = []; }));
+    expect(validate(obj, { warnings: false }).map((v) => `${v.path}: ${v.message}`)).toEqual([`${T}.tolerations: must not set the field(s)`]);
   });
 });
 

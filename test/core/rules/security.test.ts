@@ -34,7 +34,8 @@ describe('§6.9 pod securityContext (P9)', () => {
   const ENABLED = withFeatures({ 'kubernetes.podspec-securitycontext': 'Enabled' });
   test.each<[string, Record<string, unknown>, string[]]>([
     ['allowed fields', { runAsUser: 1, runAsGroup: 1, runAsNonRoot: true, fsGroup: 1, supplementalGroups: [1], seccompProfile: { type: 'RuntimeDefault' } }, []],
-    ['sysctls forbidden', { sysctls: [] }, [`${PS}.sysctls: must not set the field(s)`]],
+    ['sysctls forbidden', { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] }, [`${PS}.sysctls: must not set the field(s)`]],
+    ['sysctls: [] passes (the round trip drops it)', { sysctls: [] }, []],
     ['fsGroupChangePolicy forbidden', { fsGroupChangePolicy: 'Always' }, [`${PS}.fsGroupChangePolicy: must not set the field(s)`]],
     ['seLinuxOptions forbidden', { seLinuxOptions: {} }, [`${PS}.seLinuxOptions: must not set the field(s)`]],
     ['fsGroup range', { fsGroup: -5 }, [`${PS}.fsGroup: expected 0 <= -5 <= 2147483647`]],
