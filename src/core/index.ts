@@ -8,6 +8,7 @@ export * from './domain-mapping';
 export * from './conditions';
 export * from './traffic';
 export * from './rollout';
+export * from './revision-health';
 export * from './rules';
 export * from './quantity';
 export * from './go-json';

@@ -396,7 +396,7 @@ describe('RBAC', () => {
     }
   });
 
-  test('controller: Knative kinds (informers, writes, status, finalizers), deployments, services, HPAs; config + lease only in the system namespace; nothing else', () => {
+  test('controller: Knative kinds (informers, writes, status, finalizers), deployments, pods (read), services, HPAs; config + lease only in the system namespace; nothing else', () => {
     const grants = cp.describeRules().filter(r => r.component === 'controller')
       .map(r => `${r.scope} ${r.apiGroups.join(',') || 'core'} ${r.resources.join(',')} ${r.verbs.join(',')}${r.resourceNames ? ` @${r.resourceNames.join(',')}` : ''}`);
     expect(grants).toEqual([
@@ -410,6 +410,7 @@ describe('RBAC', () => {
       'Cluster networking.internal.knative.dev clusterdomainclaims list,watch,create,delete',
       'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers update',
       'Cluster apps deployments list,watch,create,update',
+      'Cluster core pods list,watch',
       'Cluster apps deployments/scale update',
       'Cluster authentication.k8s.io tokenreviews create',
       'Cluster core services list,watch,create,update,delete',
@@ -419,11 +420,12 @@ describe('RBAC', () => {
       'SystemNamespace coordination.k8s.io leases create',
       'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
     ]);
-    // Pods and events are never granted (no code reads or writes them); Secrets only to the
-    // ingress, `get`, in the namespaces the controller binds that role in (DomainMappings with TLS).
-    for (const res of ['pods', 'events']) {
-      expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === res))).toBe(false);
-    }
+    // Pods only to the controller, read-only (their failure reasons explain a Revision); events
+    // are never granted (no code writes them); Secrets only to the ingress, `get`, in the
+    // namespaces the controller binds that role in (DomainMappings with TLS).
+    expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'pods')).map(r => [r.component, r.scope, r.verbs]))
+      .toEqual([['controller', 'Cluster', ['list', 'watch']]]);
+    expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === 'events'))).toBe(false);
     // The webhook: get/update of its own certificate Secret only.
     expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'secrets')).map(r => [r.component, r.scope, r.verbs, r.resourceNames]))
       .toEqual([['ingress', RbacScope.DOMAIN_MAPPING_NAMESPACES, ['get'], undefined], ['webhook', RbacScope.SYSTEM_NAMESPACE, ['get', 'update'], ['serving-webhook-certs']]]);

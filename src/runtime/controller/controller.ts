@@ -117,6 +117,8 @@ export class Controller {
     deployments: Informer<KubeObject>;
     k8sServices: Informer<KubeObject>;
     hpas: Informer<KubeObject>;
+    /** Pods of Revisions (label serving.knative.dev/revision), read for their failure reasons. */
+    pods: Informer<KubeObject>;
     configMaps: Informer<KubeObject>;
     /** The internal ingress Service's EndpointSlices (system namespace): the replicas to probe. */
     ingressEndpointSlices: Informer<KubeObject>;
@@ -158,6 +160,7 @@ export class Controller {
       deployments: new Informer(this.client, R.deployments, { ...io, labelSelector: L.revision }),
       k8sServices: new Informer(this.client, R.k8sServices, io),
       hpas: new Informer(this.client, R.hpas, { ...io, labelSelector: L.revision }),
+      pods: new Informer(this.client, R.pods, { ...io, labelSelector: L.revision }),
       configMaps: new Informer(this.client, R.configMaps, { ...io, namespace: this.systemNamespace }),
       ingressEndpointSlices: new Informer(this.client, R.endpointSlices, {
         ...io,
@@ -176,6 +179,7 @@ export class Controller {
       deployments: this.informers.deployments.lister,
       k8sServices: this.informers.k8sServices.lister,
       hpas: this.informers.hpas.lister,
+      pods: this.informers.pods.lister,
     };
     this.autoscaler = new Autoscaler({
       client: this.client,

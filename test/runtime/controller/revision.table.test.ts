@@ -10,7 +10,7 @@ const rev = (extra: any = {}): KubeObject => ({
     name: 'web-00001',
     namespace: 'default',
     generation: 1,
-    uid: uid('Revision', 'web-00001'),
+    uid: extra.uid ?? uid('Revision', 'web-00001'),
     ownerReferences: [owner('Configuration', 'web')],
     labels: { 'serving.knative.dev/configuration': 'web', 'serving.knative.dev/configurationGeneration': '1', 'serving.knative.dev/service': 'web', 'serving.knative.dev/routingState': 'active' },
     annotations: extra.annotations ?? {},
@@ -32,6 +32,18 @@ const children = (r: KubeObject, status: any, mutate?: (d: any) => void): KubeOb
 };
 
 const R0 = rev();
+
+/** A pod of `r`'s Deployment (labels of its pod template) with the given status. */
+const revisionPod = (r: KubeObject, status: any): KubeObject => {
+  const d: any = makeDeployment(r as any, defaultServingConfig());
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${d.metadata.name}-5f7c9-abcde`, namespace: 'default', labels: d.spec.template.metadata.labels, creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: d.spec.template.spec,
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], ...status },
+  };
+};
 
 runTable('Revision', [
   {
@@ -151,6 +163,51 @@ runTable('Revision', [
       const st = written(actions, 'update revisions/status');
       expect(condOf(st, 'ResourcesAvailable')).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
       expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
+    },
+  },
+  {
+    name: 'a pod of the revision waits in ImagePullBackOff → ResourcesAvailable False at once (core/revision-health), before the progress deadline',
+    objects: [R0, ...children(R0, depStatus(0, [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }])), revisionPod(R0, {
+      containerStatuses: [{ name: 'user-container', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "gcr.io/x/nope:1"' } } }],
+    })],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      const want = { status: 'False', reason: 'ImagePullBackOff', message: 'Container "user-container": Back-off pulling image "gcr.io/x/nope:1"' };
+      expect(condOf(st, 'ResourcesAvailable')).toMatchObject(want);
+      expect(condOf(st, 'Ready')).toMatchObject(want);
+      expect(condOf(st, 'ContainerHealthy')).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+    },
+  },
+  {
+    name: 'a pod of another revision is not read (pods are matched by the revision UID label)',
+    objects: [R0, ...children(R0, depStatus(0, [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }])), revisionPod(rev({ uid: 'other' }), {
+      containerStatuses: [{ name: 'user-container', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'x' } } }],
+    })],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      expect(condOf(written(actions, 'update revisions/status'), 'ResourcesAvailable')).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
+    },
+  },
+  {
+    name: 'a crashing container of the revision → ContainerHealthy False ExitCode<N> with its termination message',
+    objects: [R0, ...children(R0, depStatus(0, [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }])), revisionPod(R0, {
+      containerStatuses: [{
+        name: 'user-container',
+        ready: false,
+        restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=user-container' } },
+        lastState: { terminated: { exitCode: 2, reason: 'Error', message: 'missing DATABASE_URL' } },
+      }],
+    })],
+    key: 'default/web-00001',
+    want: ['update revisions/status default/web-00001'],
+    check: (actions) => {
+      const st = written(actions, 'update revisions/status');
+      expect(condOf(st, 'ContainerHealthy')).toMatchObject({ status: 'False', reason: 'ExitCode2', message: 'Container "user-container" failed with: missing DATABASE_URL' });
+      expect(condOf(st, 'Ready')).toMatchObject({ status: 'False', reason: 'ExitCode2' });
     },
   },
   {

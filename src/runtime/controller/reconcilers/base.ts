@@ -38,6 +38,8 @@ export interface Listers {
   deployments: Lister<KubeObject>;
   k8sServices: Lister<KubeObject>;
   hpas: Lister<KubeObject>;
+  /** Pods of Revisions (label serving.knative.dev/revision): their failure reasons explain a Revision that does not start. */
+  pods: Lister<KubeObject>;
 }
 
 /** What the Revision reconciler reads from the autoscaler (the KPA state upstream keeps on the PA). */

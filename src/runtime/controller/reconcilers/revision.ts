@@ -1,19 +1,22 @@
 /**
  * Revision reconciler: Deployment + ClusterIP Service (+ HPA for the HPA class); conditions
  * ResourcesAvailable / ContainerHealthy (Ready = both) and Active (informational) from the
- * Deployment's status; actualReplicas/desiredReplicas.
+ * Deployment's status and the revision's pods (core/revision-health: ImagePullBackOff,
+ * Unschedulable, ExitCode<N>, …); actualReplicas/desiredReplicas.
  */
-import { KindReconciler, ReconcilerContext, watchOwned, watchSelf } from './base';
+import { KindReconciler, ReconcilerContext, labelIndex, watchOwned, watchSelf } from './base';
 import { deleteChildren, ensureChild } from './child';
 import {
-  READY, REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
+  REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
   REVISION_CONDITION_RESOURCES_AVAILABLE as AVAILABLE,
 } from '../../../core/conditions';
+import { ConditionVerdict, PodView, revisionHealth } from '../../../core/revision-health';
 import { formatViolation } from '../../../core/rules/violation';
 import { unsupportedHpaMetric } from '../../../core/runtime-support';
 import type { KubeObject, RevisionObject } from '../../../core/types';
 import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { R } from '../client';
+import { L } from '../resources/meta';
 import { makeDeployment, makeHpa, makeRevisionService, usesHpa } from '../resources/revision';
 import { isSubset } from '../util';
 
@@ -30,7 +33,11 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     watchOwned('deployments', R.revisions),
     watchOwned('hpas', R.revisions),
     watchOwned('k8sServices', R.revisions),
+    // A pod's state changes (ImagePullBackOff, a crash, unschedulable): its revision explains it.
+    // Pods are owned by ReplicaSets, so they are matched by their revision label.
+    { informer: 'pods', keys: (o) => (o.metadata.labels?.[L.revision] ? [`${o.metadata.namespace}/${o.metadata.labels[L.revision]}`] : []) },
   ],
+  indexes: [{ informer: 'pods', name: 'revisionUID', fn: labelIndex(L.revisionUID) }],
   async reconcile(ctx: ReconcilerContext, rev: RevisionObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = rev.status as any;
@@ -92,18 +99,21 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     }
 
     const kpa = hpa ? undefined : ctx.autoscaling?.status(rev.metadata.namespace!, rev.metadata.name!);
-    propagateDeploymentStatus(rev, dep.obj, dep.created, now, hpa ? undefined : { status: kpa });
+    // The revision's pods by its UID label (the Deployment's selector), for their failure reasons.
+    const pods = ctx.listers.pods.byIndex('revisionUID', `${rev.metadata.namespace}/${rev.metadata.uid}`);
+    propagateDeploymentStatus(rev, dep.obj, dep.created, now, hpa ? undefined : { status: kpa }, pods);
   },
 };
 
 /**
- * Revision status from its Deployment. `kpa` (KPA-class revisions with the controller's
- * autoscaler): `Active`, `actualReplicas` and `desiredReplicas` come from the autoscaler's KPA
- * state (upstream copies them from the PodAutoscaler, runtime.md §3.3). Until the autoscaler's
- * first KPA step for the revision (and for the HPA class), they follow the Deployment.
+ * Revision status from its Deployment and its pods (core/revision-health: the pod-level reasons
+ * such as ImagePullBackOff, Unschedulable, ExitCode<N>). `kpa` (KPA-class revisions with the
+ * controller's autoscaler): `Active`, `actualReplicas` and `desiredReplicas` come from the
+ * autoscaler's KPA state (upstream copies them from the PodAutoscaler, runtime.md §3.3). Until the
+ * autoscaler's first KPA step for the revision (and for the HPA class), they follow the Deployment.
  */
 export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, justCreated: boolean, now: Date,
-  kpa?: { status: RevisionAutoscalingStatus | undefined }): void {
+  kpa?: { status: RevisionAutoscalingStatus | undefined }, pods: readonly KubeObject[] = []): void {
   const st = rev.status as any;
   st.containerStatuses = (rev.spec.containers ?? []).map((c: any) => ({ name: c.name ?? '' }));
   const ds = dep.status ?? {};
@@ -122,9 +132,6 @@ export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, 
     set.markUnknown(st, HEALTHY, 'Deploying', '', now);
     return;
   }
-  const conds: any[] = ds.conditions ?? [];
-  const progressing = conds.find((c) => c.type === 'Progressing');
-  const replicaFailure = conds.find((c) => c.type === 'ReplicaFailure');
   // Active (informational, severity Info) first: it never drives Ready.
   const active = kpa?.status?.active;
   if (active?.status === 'True') set.markTrue(st, ACTIVE, now);
@@ -134,20 +141,19 @@ export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, 
   else if (want === 0) set.markFalse(st, ACTIVE, 'NoTraffic', 'The target is not receiving traffic.', now);
   else set.markUnknown(st, ACTIVE, 'Deploying', '', now);
 
-  if (active?.status === 'False' && !kpa!.status!.scaleTargetInitialized) {
-    // Upstream (PropagateAutoscalerStatus): the autoscaler went inactive (activation timed out)
-    // before the target ever reached its initial scale.
-    set.markFalse(st, AVAILABLE, 'ProgressDeadlineExceeded', 'Initial scale was never achieved', now);
-  } else if (progressing?.status === 'False') {
-    set.markFalse(st, AVAILABLE, progressing.reason ?? 'ProgressDeadlineExceeded', progressing.message ?? 'Initial scale was never achieved', now);
-  } else if (replicaFailure?.status === 'True') {
-    set.markFalse(st, AVAILABLE, replicaFailure.reason ?? 'ReplicaFailure', replicaFailure.message ?? '', now);
-  } else if (available > 0 || want === 0) {
-    set.markTrue(st, AVAILABLE, now);
-  } else {
-    set.markUnknown(st, AVAILABLE, 'Deploying', '', now);
-  }
-  if (ready > 0 || available > 0 || want === 0) set.markTrue(st, HEALTHY, now);
-  else if (set.get(st, HEALTHY)?.status !== 'True') set.markUnknown(st, HEALTHY, 'Deploying', '', now);
-  void READY;
+  const health = revisionHealth({
+    deployment: dep,
+    pods: pods as unknown as readonly PodView[],
+    containers: (rev.spec.containers ?? []).map((c: any) => String(c.name ?? '')),
+    autoscaler: kpa?.status ? { inactive: active?.status === 'False', scaleTargetInitialized: kpa.status.scaleTargetInitialized } : undefined,
+    previousContainerHealthy: set.get(st, HEALTHY)?.status,
+  });
+  apply(st, AVAILABLE, health.resourcesAvailable, now);
+  apply(st, HEALTHY, health.containerHealthy, now);
+}
+
+function apply(st: any, type: string, v: ConditionVerdict, now: Date): void {
+  if (v.status === 'True') set.markTrue(st, type, now);
+  else if (v.status === 'False') set.markFalse(st, type, v.reason, v.message, now);
+  else set.markUnknown(st, type, v.reason, v.message, now);
 }
