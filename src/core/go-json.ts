@@ -516,3 +516,76 @@ export function goFieldAt(typeName: string, path: readonly string[]): GoField | 
   const { json, type, omitempty, omitzero } = field;
   return { json, type, omitempty, omitzero };
 }
+
+// ---------------------------------------------------------------------------
+// "Set" as Knative's field masks see it, and values Go cannot decode
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether a decoded value differs from its Go zero value, the test Knative's field masks make
+ * (`apis.CheckDisallowedFields` compares the object with its mask using go-cmp): a pointer,
+ * slice or map is set whenever it is not nil, so `terminationGracePeriodSeconds: 0`,
+ * `shareProcessNamespace: false`, `runtimeClassName: ""`, `affinity: {}` and `tolerations: []`
+ * are all set (the round trip of the defaulting webhook drops an empty list or map of an
+ * `omitempty` field before that, see `goJsonRoundTrip`); a plain string, int or bool is set
+ * unless "" / 0 / false; a struct value is set when any of its fields is; a quantity unless it
+ * is zero. `null` and undefined are never set.
+ */
+function valueIsSet(t: GoType, v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  switch (t.kind) {
+    case 'ptr':
+    case 'slice':
+    case 'map':
+    case 'time':
+      return true;
+    case 'string':
+      return v !== '';
+    case 'int':
+      return v !== 0;
+    case 'bool':
+      return v !== false;
+    case 'intstr':
+      return v !== 0;
+    case 'quantity': {
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+      return text === undefined || canonicalQuantity(text) !== '0';
+    }
+    case 'struct':
+      return !isObject(v) || structIsSet(t.name, v);
+    default: // any, object: a struct we do not model
+      return !isObject(v) || hasKeys(v);
+  }
+}
+
+function structIsSet(name: string, v: Record<string, unknown>): boolean {
+  const { fields } = structOf(name);
+  for (const key in v) {
+    const f = fields.get(key);
+    // A key Go does not know makes the decode fail: it counts as set.
+    if (f === undefined ? v[key] !== undefined : valueIsSet(f.goType, v[key])) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether field `key` of a value of the Go struct `typeName` is set as Knative's field masks see
+ * it (see `valueIsSet` above): `shareProcessNamespace: false` (`*bool`) is set, `hostNetwork:
+ * false` (`bool`) is not. A key the struct does not have is set whenever present (Knative
+ * decodes with unknown fields disallowed).
+ */
+export function goFieldIsSet(typeName: string, key: string, value: unknown): boolean {
+  const f = structOf(typeName).fields.get(key);
+  if (f === undefined) return value !== undefined;
+  return valueIsSet(f.goType, value);
+}
+
+/** Whether a whole value of the Go struct `typeName` differs from the zero struct (any field set). */
+export function goStructIsSet(typeName: string, value: unknown): boolean {
+  return valueIsSet({ kind: 'struct', name: typeName }, value);
+}
+
+/** Whether `typeName` is a Go struct of the table. */
+export function isGoStruct(typeName: string): boolean {
+  return Object.prototype.hasOwnProperty.call(GO_TYPES, typeName);
+}

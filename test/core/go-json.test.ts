@@ -3,7 +3,7 @@
  * quantities (src/core/quantity.ts). Expected values were checked against Go's encoding/json
  * with k8s.io/api + k8s.io/apimachinery v0.35.0 and Knative's struct tags (decode, then encode).
  */
-import { goFieldAt, goJsonRoundTrip, goJsonRoundTripAs, goJsonRoundTripChanges, goJsonRoundTripSpec, goTypeOf } from '../../src/core/go-json';
+import { goFieldAt, goFieldIsSet, goStructIsSet, goJsonRoundTrip, goJsonRoundTripAs, goJsonRoundTripChanges, goJsonRoundTripSpec, goTypeOf } from '../../src/core/go-json';
 import { canonicalQuantity } from '../../src/core/quantity';
 import { JsonSchema, KnativeKind, schemaFor } from '../../src/core/schema';
 
@@ -261,4 +261,35 @@ test('a "__proto__" key (JSON may carry one; Go keeps it like any other) stays a
   const c = out.spec.template.spec.containers[0];
   expect(Object.getOwnPropertyDescriptor(c, '__proto__')?.value).toEqual({ k: 1 });
   expect(JSON.stringify(c)).toContain('"__proto__":{"k":1}');
+});
+
+describe('goFieldIsSet / goStructIsSet: "set" as Knative\'s field masks (go-cmp against the masked copy) see it', () => {
+  test('pointer, list and map fields are set whenever present and not null; plain values unless zero', () => {
+    expect(goFieldIsSet('PodSpec', 'terminationGracePeriodSeconds', 0)).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'shareProcessNamespace', false)).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'runtimeClassName', '')).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'tolerations', [])).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'nodeSelector', {})).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'affinity', {})).toBe(true);
+    expect(goFieldIsSet('PodSpec', 'affinity', null)).toBe(false);
+    expect(goFieldIsSet('PodSpec', 'hostNetwork', false)).toBe(false);
+    expect(goFieldIsSet('PodSpec', 'restartPolicy', '')).toBe(false);
+    expect(goFieldIsSet('Probe', 'periodSeconds', 0)).toBe(false);
+    expect(goFieldIsSet('Container', 'resources', {})).toBe(false);
+    expect(goFieldIsSet('Container', 'resources', { limits: {} })).toBe(true);
+    expect(goFieldIsSet('ResourceFieldSelector', 'divisor', '0')).toBe(false);
+    expect(goFieldIsSet('ResourceFieldSelector', 'divisor', '1m')).toBe(true);
+    expect(goFieldIsSet('HTTPGetAction', 'port', 0)).toBe(false);
+    expect(goFieldIsSet('HTTPGetAction', 'port', '')).toBe(true);
+  });
+  test('a key the Go type lacks is set whenever present (Knative decodes with unknown fields disallowed)', () => {
+    expect(goFieldIsSet('Container', 'madeUp', null)).toBe(true);
+    expect(goFieldIsSet('Container', 'madeUp', undefined)).toBe(false);
+  });
+  test('a struct is set when any field is', () => {
+    expect(goStructIsSet('Probe', {})).toBe(false);
+    expect(goStructIsSet('Probe', { periodSeconds: 0, httpGet: null })).toBe(false);
+    expect(goStructIsSet('Probe', { terminationGracePeriodSeconds: 0 })).toBe(true);
+    expect(goStructIsSet('Container', { stdin: false, resources: { requests: null } })).toBe(false);
+  });
 });

@@ -5,6 +5,7 @@ import { enableFix, Req } from './context';
 import { isImageReference } from './formats';
 import { PROBE_KINDS, validateProbe } from './probes';
 import { containerSecurityContext } from './security';
+import { goFieldIsSet, goStructIsSet } from '../go-json';
 import { checkFields, Gates, getArr, getInt, getObj, getStr, isSet, Obj, objItems } from './util';
 import { at, Sink } from './violation';
 import { validateMounts } from './volumes';
@@ -40,11 +41,12 @@ function image(sink: Sink, c: Obj, path: string): void {
 }
 
 const KEY_REF_FIELDS = ['name', 'key', 'optional'];
-const VALUE_FROM: Record<string, [readonly string[], boolean]> = {
-  configMapKeyRef: [KEY_REF_FIELDS, false],
-  secretKeyRef: [KEY_REF_FIELDS, false],
-  fieldRef: [['apiVersion', 'fieldPath'], true],
-  resourceFieldRef: [['containerName', 'resource', 'divisor'], true],
+/** EnvVarSource refs: [fields, gated by kubernetes.podspec-fieldref, Go type]. */
+const VALUE_FROM: Record<string, [readonly string[], boolean, string]> = {
+  configMapKeyRef: [KEY_REF_FIELDS, false, 'ConfigMapKeySelector'],
+  secretKeyRef: [KEY_REF_FIELDS, false, 'SecretKeySelector'],
+  fieldRef: [['apiVersion', 'fieldPath'], true, 'ObjectFieldSelector'],
+  resourceFieldRef: [['containerName', 'resource', 'divisor'], true, 'ResourceFieldSelector'],
 };
 
 const VALUE_FROM_ENTRIES = Object.entries(VALUE_FROM);
@@ -63,7 +65,7 @@ function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): v
   if (list === undefined) return;
   const reserved = role === 'serving' ? RESERVED_ENV_SERVING : RESERVED_ENV_ALL;
   for (const [e, , ep] of objItems(sink, list, at(path, 'env'))) {
-    checkFields(sink, e, ep, ENV_FIELDS);
+    checkFields(sink, e, ep, 'EnvVar', ENV_FIELDS);
     const name = getStr(sink, e, 'name', ep);
     if (!name) {sink.missing(at(ep, 'name'));} else if (reserved.includes(name)) {
       sink.error(at(ep, 'name'), `"${name}" is a reserved environment variable`, name, `Rename the variable; Knative sets ${name} itself.`);
@@ -72,10 +74,10 @@ function env(sink: Sink, c: Obj, path: string, role: ContainerRole, req: Req): v
     const vf = getObj(sink, e, 'valueFrom', ep);
     if (!vf) continue;
     const vp = at(ep, 'valueFrom');
-    checkFields(sink, vf, vp, VALUE_FROM_FIELDS, ENV_GATES, req);
-    for (const [k, [fields]] of VALUE_FROM_ENTRIES) {
+    checkFields(sink, vf, vp, 'EnvVarSource', VALUE_FROM_FIELDS, ENV_GATES, req);
+    for (const [k, [fields, , goType]] of VALUE_FROM_ENTRIES) {
       const ref = getObj(sink, vf, k, vp);
-      if (ref) checkFields(sink, ref, at(vp, k), fields);
+      if (ref) checkFields(sink, ref, at(vp, k), goType, fields);
     }
   }
 }
@@ -84,7 +86,7 @@ function envFrom(sink: Sink, c: Obj, path: string): void {
   const list = getArr(sink, c, 'envFrom', path);
   if (list === undefined) return;
   for (const [e, , ep] of objItems(sink, list, at(path, 'envFrom'))) {
-    checkFields(sink, e, ep, ['prefix', 'configMapRef', 'secretRef']);
+    checkFields(sink, e, ep, 'EnvFromSource', ['prefix', 'configMapRef', 'secretRef']);
     const present = ['configMapRef', 'secretRef'].filter((k) => isSet(e[k]));
     if (present.length !== 1) {
       sink.error(ep, `expected exactly one, got ${present.length ? 'both' : 'neither'}`, present.length ? present : undefined,
@@ -92,7 +94,7 @@ function envFrom(sink: Sink, c: Obj, path: string): void {
     }
     for (const k of present) {
       const ref = getObj(sink, e, k, ep);
-      if (ref) checkFields(sink, ref, at(ep, k), ['name', 'optional']);
+      if (ref) checkFields(sink, ref, at(ep, k), k === 'configMapRef' ? 'ConfigMapEnvSource' : 'SecretEnvSource', ['name', 'optional']);
     }
   }
 }
@@ -104,14 +106,14 @@ function resources(sink: Sink, c: Obj, path: string): void {
   const r = getObj(sink, c, 'resources', path);
   if (!r) return;
   const rp = at(path, 'resources');
-  checkFields(sink, r, rp, RESOURCE_FIELDS);
+  checkFields(sink, r, rp, 'ResourceRequirements', RESOURCE_FIELDS);
   getObj(sink, r, 'limits', rp);
   getObj(sink, r, 'requests', rp);
 }
 
 /** C10: field mask, range and reserved ports of one port entry. */
 function basicPort(sink: Sink, p: Obj, pp: string): number | undefined {
-  checkFields(sink, p, pp, PORT_FIELDS);
+  checkFields(sink, p, pp, 'ContainerPort', PORT_FIELDS);
   const port = getInt(sink, p, 'containerPort', pp);
   if (port === undefined) return undefined;
   if (port < 0 || port > 65535) {sink.outOfBounds(at(pp, 'containerPort'), port, 0, 65535, 'Use a port between 0 and 65535 (0 means Knative\'s default, 8080).');} else if (RESERVED_PORTS.includes(port)) {
@@ -150,7 +152,8 @@ function probes(sink: Sink, c: Obj, path: string, role: ContainerRole, portName:
     if (probe === undefined || probe === null) continue;
     const pp = at(path, kind);
     if (role === 'sidecar' && !req.s.enabled(PROBING)) {
-      if (isSet(probe)) sink.disallowed(pp, probe, `Remove ${kind} from sidecar containers, or enable multi-container-probing.`);
+      // Knative compares the probe with an empty one: `{}` passes, any set field does not.
+      if (goStructIsSet('Probe', probe)) sink.disallowed(pp, probe, `Remove ${kind} from sidecar containers, or enable multi-container-probing.`);
       continue;
     }
     validateProbe(sink, probe, pp, {
@@ -161,14 +164,6 @@ function probes(sink: Sink, c: Obj, path: string, role: ContainerRole, portName:
   }
 }
 
-/** Whether any own enumerable value of `obj` is set. */
-function anySet(obj: Obj): boolean {
-  for (const k of Object.keys(obj)) {
-    if (isSet(obj[k])) return true;
-  }
-  return false;
-}
-
 /** Validate one container of the given role. */
 export function validateContainer(sink: Sink, c: unknown, path: string, role: ContainerRole, scope: ContainerScope): void {
   if (c === null || typeof c !== 'object' || Array.isArray(c)) {
@@ -176,17 +171,17 @@ export function validateContainer(sink: Sink, c: unknown, path: string, role: Co
     return;
   }
   const obj = c as Obj;
-  if (!anySet(obj)) {
+  if (!goStructIsSet('Container', obj)) {
     sink.missing(path, 'Give the container at least an image.');
     return;
   }
   const { req } = scope;
   if (role === 'init') {
     for (const k of INIT_FORBIDDEN) {
-      if (isSet(obj[k])) sink.error(at(path, k), 'field not allowed in an init container', obj[k], `Remove ${k} from the init container.`);
+      if (goFieldIsSet('Container', k, obj[k])) sink.error(at(path, k), 'field not allowed in an init container', obj[k], `Remove ${k} from the init container.`);
     }
   }
-  checkFields(sink, obj, path, role === 'init' ? INIT_FIELDS : CONTAINER_FIELDS);
+  checkFields(sink, obj, path, 'Container', role === 'init' ? INIT_FIELDS : CONTAINER_FIELDS);
   getStr(sink, obj, 'name', path);
   image(sink, obj, path);
   for (const k of STRING_FIELDS) getStr(sink, obj, k, path);

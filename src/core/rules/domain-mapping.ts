@@ -34,7 +34,7 @@ function ref(sink: Sink, spec: Record<string, unknown>, namespace: string | unde
     sink.missing(path, 'Set spec.ref to the Knative Service (apiVersion, kind, name) to map to.');
     return;
   }
-  checkFields(sink, r, path, REF_FIELDS, REF_GATES);
+  checkFields(sink, r, path, 'KReference', REF_FIELDS, REF_GATES);
   for (const k of ['apiVersion', 'kind', 'name']) {
     if (!getStr(sink, r, k, path)) sink.missing(at(path, k));
   }
@@ -53,11 +53,11 @@ export function domainMappingRules(sink: Sink, obj: KubeObject, req: Req): void 
     sink.missing('spec', 'Add spec.ref.');
     return;
   }
-  checkFields(sink, obj.spec, 'spec', ['ref', 'tls']);
+  checkFields(sink, obj.spec, 'spec', 'DomainMappingSpec', ['ref', 'tls']);
   ref(sink, obj.spec, namespace);
   const tls = getObj(sink, obj.spec, 'tls', 'spec');
   if (tls) {
-    checkFields(sink, tls, 'spec.tls', ['secretName']);
+    checkFields(sink, tls, 'spec.tls', 'SecretTLS', ['secretName']);
     if (!getStr(sink, tls, 'secretName', 'spec.tls')) sink.missing('spec.tls.secretName', 'Set tls.secretName to a TLS Secret in this namespace.');
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Object metadata rules (reference §2.2) and creator/lastModifier immutability (§2.3).
  */
+import { goTypeOf } from '../go-json';
 import type { KubeObject } from '../types';
 import {
   noAutoscalingKeys, ROLLOUT_DURATION_KEYS, secondsDuration, templateAnnotationRules,
@@ -42,7 +43,7 @@ export function readMeta(sink: Sink, meta: unknown, path: string): MetaView {
     sink.error(path, `invalid value: ${JSON.stringify(meta)}`, meta, 'Make metadata an object.');
   }
   const raw = isObj(meta) ? meta : {};
-  checkFields(sink, raw, path, OBJECT_META_FIELDS);
+  checkFields(sink, raw, path, 'ObjectMeta', OBJECT_META_FIELDS);
   const name = getStr(sink, raw, 'name', path);
   const generateName = getStr(sink, raw, 'generateName', path);
   const labels = getStringMap(sink, raw, 'labels', path) ?? {};
@@ -113,7 +114,7 @@ export function validateObjectMeta(sink: Sink, obj: KubeObject, kind: MetaKind, 
 
 /** Reject fields outside apiVersion/kind/metadata/spec/status. */
 export function checkTopLevel(sink: Sink, obj: KubeObject): void {
-  checkFields(sink, obj as unknown as Obj, '', TOP_LEVEL_FIELDS);
+  checkFields(sink, obj as unknown as Obj, '', goTypeOf(obj), TOP_LEVEL_FIELDS);
 }
 
 /** §2.3 validation on update: creator immutable; lastModifier unchanged when the spec is unchanged. */

@@ -34,9 +34,11 @@ const GATED: Array<[string, string, boolean]> = [
 ];
 
 const POD_GATES: Gates<Req> = (() => {
-  const gated: Record<string, (req: Req) => string | undefined> = {
+  const gated: Record<string, (req: Req, value: unknown) => string | undefined> = {
     securityContext: (req) => podSecurityContextGate(req),
-    automountServiceAccountToken: () => 'Remove automountServiceAccountToken or set it to false (only false is allowed).',
+    // Knative's mask keeps automountServiceAccountToken only when it is false.
+    automountServiceAccountToken: (_req, v) => (v === false ? undefined
+      : 'Remove automountServiceAccountToken or set it to false (only false is allowed).'),
   };
   for (const [field, flag, exact] of GATED) {
     gated[field] = (req) => ((exact ? req.s.enabled(flag) : req.s.notDisabled(flag)) ? undefined : enableFix(flag, exact, req));
@@ -45,7 +47,7 @@ const POD_GATES: Gates<Req> = (() => {
 })();
 
 function fieldAllowance(sink: Sink, spec: Obj, path: string, req: Req): void {
-  checkFields(sink, spec, path, ALWAYS, POD_GATES, req);
+  checkFields(sink, spec, path, 'RevisionSpec', ALWAYS, POD_GATES, req);
   if (spec.automountServiceAccountToken !== undefined) getBool(sink, spec, 'automountServiceAccountToken', path);
 }
 
@@ -188,7 +190,7 @@ function knativeFields(sink: Sink, spec: Obj, path: string, req: Req): void {
   const secrets = getArr(sink, spec, 'imagePullSecrets', path);
   if (secrets === undefined) return;
   for (const [s, , sp] of objItems(sink, secrets, at(path, 'imagePullSecrets'))) {
-    checkFields(sink, s, sp, NAME_ONLY);
+    checkFields(sink, s, sp, 'LocalObjectReference', NAME_ONLY);
     getStr(sink, s, 'name', sp);
   }
 }

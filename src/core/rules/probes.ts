@@ -19,6 +19,10 @@ const HANDLER_FIELDS: Record<(typeof HANDLERS)[number], readonly string[]> = {
   exec: ['command'],
 };
 
+const HANDLER_TYPES: Record<(typeof HANDLERS)[number], string> = {
+  httpGet: 'HTTPGetAction', tcpSocket: 'TCPSocketAction', grpc: 'GRPCAction', exec: 'ExecAction',
+};
+
 export interface ProbeOptions {
   /** Serving container: string ports must equal this port name (unnamed = "http"). */
   portName?: string;
@@ -57,7 +61,7 @@ function checkHandler(sink: Sink, probe: Obj, path: string, opts: ProbeOptions):
     const hp = at(path, h);
     const handler = getObj(sink, probe, h, path);
     if (!handler) continue;
-    checkFields(sink, handler, hp, HANDLER_FIELDS[h]);
+    checkFields(sink, handler, hp, HANDLER_TYPES[h], HANDLER_FIELDS[h]);
     if (h === 'httpGet' || h === 'tcpSocket') checkPort(sink, handler, hp, opts);
     if (h === 'grpc') getInt(sink, handler, 'port', hp);
   }
@@ -98,7 +102,7 @@ export function validateProbe(sink: Sink, probe: unknown, path: string, opts: Pr
     sink.error(path, `invalid value: ${JSON.stringify(probe)}`, probe, 'Make the probe an object.');
     return;
   }
-  checkFields(sink, probe, path, PROBE_FIELDS);
+  checkFields(sink, probe, path, 'Probe', PROBE_FIELDS);
   checkHandler(sink, probe, path, opts);
   if (opts.numeric) checkNumbers(sink, probe, path);
   else for (const k of PROBE_NUMBERS) getInt(sink, probe, k, path);

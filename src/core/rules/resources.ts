@@ -16,7 +16,7 @@ type Rules = (sink: Sink, obj: KubeObject, req: Req) => void;
 const SERVICE_SPEC_FIELDS = ['template', 'traffic'];
 
 /** The object's spec after the field allow-list; undefined (reported) when missing or not an object. */
-function specObject(sink: Sink, obj: KubeObject, allowed: readonly string[]): Record<string, unknown> | undefined {
+function specObject(sink: Sink, obj: KubeObject, goType: string, allowed: readonly string[]): Record<string, unknown> | undefined {
   if (obj.spec === undefined || obj.spec === null) {
     sink.missing('spec');
     return undefined;
@@ -25,7 +25,7 @@ function specObject(sink: Sink, obj: KubeObject, allowed: readonly string[]): Re
     sink.error('spec', `invalid value: ${JSON.stringify(obj.spec)}`, obj.spec, 'Make spec an object.');
     return undefined;
   }
-  checkFields(sink, obj.spec, 'spec', allowed);
+  checkFields(sink, obj.spec, 'spec', goType, allowed);
   return obj.spec;
 }
 
@@ -40,7 +40,7 @@ function userInfo(sink: Sink, obj: KubeObject, req: Req): void {
 const serviceRules: Rules = (sink, obj, req) => {
   checkTopLevel(sink, obj);
   const meta = validateObjectMeta(sink, obj, 'Service', req);
-  const spec = specObject(sink, obj, SERVICE_SPEC_FIELDS);
+  const spec = specObject(sink, obj, 'ServiceSpec', SERVICE_SPEC_FIELDS);
   if (spec) {
     templateRules(sink, spec.template, meta, 'spec.template', req, oldTemplate(req));
     trafficRules(sink, spec.traffic, { service: true });
@@ -51,7 +51,7 @@ const serviceRules: Rules = (sink, obj, req) => {
 const configurationRules: Rules = (sink, obj, req) => {
   checkTopLevel(sink, obj);
   const meta = validateObjectMeta(sink, obj, 'Configuration', req);
-  const spec = specObject(sink, obj, ['template']);
+  const spec = specObject(sink, obj, 'ConfigurationSpec', ['template']);
   if (spec) templateRules(sink, spec.template, meta, 'spec.template', req, oldTemplate(req));
   userInfo(sink, obj, req);
 };
@@ -72,7 +72,7 @@ const revisionRules: Rules = (sink, obj, req) => {
 const routeRules: Rules = (sink, obj, req) => {
   checkTopLevel(sink, obj);
   validateObjectMeta(sink, obj, 'Route', req);
-  const spec = specObject(sink, obj, ['traffic']);
+  const spec = specObject(sink, obj, 'RouteSpec', ['traffic']);
   if (spec) trafficRules(sink, spec.traffic);
   userInfo(sink, obj, req);
 };

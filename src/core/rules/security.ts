@@ -22,14 +22,15 @@ function secureDefaultsOn(req: Req): boolean {
 
 const CAPS_FIELDS = ['drop', 'add'];
 const SECCOMP_FIELDS = ['type', 'localhostProfile'];
-const CONTAINER_SC_GATES = { privileged: () => 'Remove privileged (only false is allowed).' };
+/** Knative's mask keeps `privileged` only when it is false. */
+const CONTAINER_SC_GATES = { privileged: (_req: unknown, v: unknown) => (v === false ? undefined : 'Remove privileged (only false is allowed).') };
 const CONTAINER_SC_BOOLS = ['readOnlyRootFilesystem', 'runAsNonRoot', 'allowPrivilegeEscalation', 'privileged'];
 
 function capabilities(sink: Sink, sc: Obj, path: string, req: Req): void {
   const caps = getObj(sink, sc, 'capabilities', path);
   if (!caps) return;
   const cp = at(path, 'capabilities');
-  checkFields(sink, caps, cp, CAPS_FIELDS);
+  checkFields(sink, caps, cp, 'Capabilities', CAPS_FIELDS);
   getArr(sink, caps, 'drop', cp);
   const add = getArr(sink, caps, 'add', cp);
   if (!add || req.s.enabled(ADD_CAPS)) return;
@@ -48,7 +49,7 @@ export function containerSecurityContext(sink: Sink, c: Obj, cpath: string, req:
   const sc = getObj(sink, c, 'securityContext', cpath);
   if (!sc) return;
   const path = at(cpath, 'securityContext');
-  checkFields(sink, sc, path, CONTAINER_SC_FIELDS, CONTAINER_SC_GATES, req);
+  checkFields(sink, sc, path, 'SecurityContext', CONTAINER_SC_FIELDS, CONTAINER_SC_GATES, req);
   capabilities(sink, sc, path, req);
   idRange(sink, sc, 'runAsUser', path);
   idRange(sink, sc, 'runAsGroup', path);
@@ -58,7 +59,7 @@ export function containerSecurityContext(sink: Sink, c: Obj, cpath: string, req:
 
 function seccomp(sink: Sink, sc: Obj, path: string): Obj | undefined {
   const sp = getObj(sink, sc, 'seccompProfile', path);
-  if (sp) checkFields(sink, sp, at(path, 'seccompProfile'), SECCOMP_FIELDS);
+  if (sp) checkFields(sink, sp, at(path, 'seccompProfile'), 'SeccompProfile', SECCOMP_FIELDS);
   return sp;
 }
 
@@ -71,10 +72,10 @@ export function podSecurityContext(sink: Sink, spec: Obj, specPath: string, req:
   const path = at(specPath, 'securityContext');
   if (!req.s.notDisabled(POD_SC)) {
     // Only secure-pod-defaults lets the field through: seccompProfile.type RuntimeDefault/Unconfined only.
-    checkFields(sink, sc, path, ['seccompProfile']);
+    checkFields(sink, sc, path, 'PodSecurityContext', ['seccompProfile']);
     const sp = seccomp(sink, sc, path);
     if (sp) {
-      checkFields(sink, sp, at(path, 'seccompProfile'), ['type']);
+      checkFields(sink, sp, at(path, 'seccompProfile'), 'SeccompProfile', ['type']);
       if (sp.type !== undefined && sp.type !== 'RuntimeDefault' && sp.type !== 'Unconfined') {
         sink.error(at(at(path, 'seccompProfile'), 'type'), `invalid value: ${String(sp.type)}`, sp.type,
           'Use RuntimeDefault or Unconfined, or enable kubernetes.podspec-securitycontext.');
@@ -82,7 +83,7 @@ export function podSecurityContext(sink: Sink, spec: Obj, specPath: string, req:
     }
     return;
   }
-  checkFields(sink, sc, path, POD_SC_FIELDS);
+  checkFields(sink, sc, path, 'PodSecurityContext', POD_SC_FIELDS);
   for (const k of ['runAsUser', 'runAsGroup', 'fsGroup']) idRange(sink, sc, k, path);
   getBool(sink, sc, 'runAsNonRoot', path);
   (getArr(sink, sc, 'supplementalGroups', path) ?? []).forEach((g, i) => {

@@ -38,7 +38,7 @@ export function templateRules(sink: Sink, template: unknown, parent: MetaView, p
     else sink.error(path, `invalid value: ${JSON.stringify(template)}`, template, 'Make the template an object.');
     return;
   }
-  checkFields(sink, template, path, TEMPLATE_FIELDS);
+  checkFields(sink, template, path, 'RevisionTemplateSpec', TEMPLATE_FIELDS);
   const mp = at(path, 'metadata');
   const m = readMeta(sink, template.metadata, mp);
   byoName(sink, m, parent, mp);

@@ -23,7 +23,7 @@ function refName(sink: Sink, t: Obj, key: string, path: string): string {
 }
 
 function target(sink: Sink, t: Obj, path: string, service: boolean): { tag: string; percent: number } {
-  checkFields(sink, t, path, TARGET_FIELDS);
+  checkFields(sink, t, path, 'TrafficTarget', TARGET_FIELDS);
   if (t.url !== undefined && t.url !== null) {
     sink.disallowed(at(path, 'url'), t.url, 'Remove url; Knative fills it in status for tagged targets.');
   }

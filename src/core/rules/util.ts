@@ -2,6 +2,7 @@
  * Shape helpers shared by the rule groups: JSON type guards, Knative's "is set" test,
  * table-driven field allow-lists and typed field readers that report wrong types.
  */
+import { goFieldIsSet } from '../go-json';
 import { at, Sink } from './violation';
 
 export type Obj = Record<string, unknown>;
@@ -14,28 +15,39 @@ export function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-/** Knative's notion of "set": zero scalars and null/undefined are unset; any object or list is set. */
+/**
+ * "Set" without a Go type: zero scalars and null/undefined are unset; any object or list is set.
+ * Where the Go type is known, `goFieldIsSet` (src/core/go-json) is the test Knative makes.
+ */
 export function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
 }
 
 /**
  * Gate predicates of `checkFields`: undefined = allowed right now, else the fix text. `R` is the
- * admission request (`Req` of ./context, which imports this module).
+ * admission request (`Req` of ./context, which imports this module); `value` is the field's value
+ * (a few fields are allowed with one value only, e.g. `automountServiceAccountToken: false`).
  */
-export type Gates<R> = Readonly<Record<string, (req: R) => string | undefined>>;
+export type Gates<R> = Readonly<Record<string, (req: R, value: unknown) => string | undefined>>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * Report every set key of `obj` that is not in `allowed` (`must not set the field(s)`).
+ * Report every set key of `obj` that is not in `allowed` (`must not set the field(s)`), as
+ * Knative's field masks do. `goType` names the Go struct `obj` decodes into (src/core/go-json);
+ * "set" then follows Go: a pointer, list or map field is set whenever present and not null
+ * (`terminationGracePeriodSeconds: 0`, `shareProcessNamespace: false`, `affinity: {}`), a plain
+ * value unless it is its zero value (`hostNetwork: false`), and a key the Go type does not have
+ * whenever present. Without `goType`, zero scalars and null count as unset (`isSet`).
  * `gated` maps further keys to a predicate telling whether they are allowed right now
- * (called with `req`). Allow-lists and gate tables are module constants at every call site.
+ * (called with `req` and the value). Allow-lists and gate tables are module constants at every
+ * call site.
  */
 export function checkFields<R>(
   sink: Sink,
   obj: Obj,
   path: string,
+  goType: string | undefined,
   allowed: readonly string[],
   gated?: Gates<R>,
   req?: R,
@@ -44,9 +56,9 @@ export function checkFields<R>(
   for (const k in obj) {
     if (!hasOwn.call(obj, k)) continue;
     const v = obj[k];
-    if (!isSet(v) || allowed.includes(k)) continue;
+    if (allowed.includes(k) || !(goType === undefined ? isSet(v) : goFieldIsSet(goType, k, v))) continue;
     if (gated !== undefined && hasOwn.call(gated, k)) {
-      const blocked = gated[k](req!);
+      const blocked = gated[k](req!, v);
       if (blocked !== undefined) sink.disallowed(at(path, k), v, blocked);
       continue;
     }

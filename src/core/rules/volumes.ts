@@ -15,18 +15,19 @@ const ALL_SOURCES = [
   'ephemeral', 'image',
 ];
 
-/** Allowed sources: [fields, feature flag (gate = Enabled) or undefined for always]. */
-const SOURCES: Record<string, [readonly string[], string | undefined]> = {
-  secret: [['secretName', 'items', 'defaultMode', 'optional'], undefined],
-  configMap: [['name', 'items', 'defaultMode', 'optional'], undefined],
-  projected: [['sources', 'defaultMode'], undefined],
-  emptyDir: [['medium', 'sizeLimit'], 'kubernetes.podspec-volumes-emptydir'],
-  persistentVolumeClaim: [['claimName', 'readOnly'], 'kubernetes.podspec-persistent-volume-claim'],
-  hostPath: [['path', 'type'], 'kubernetes.podspec-volumes-hostpath'],
-  csi: [['driver', 'readOnly', 'fsType', 'volumeAttributes', 'nodePublishSecretRef'], 'kubernetes.podspec-volumes-csi'],
-  ephemeral: [['volumeClaimTemplate'], 'kubernetes.podspec-volumes-ephemeral'],
-  image: [['reference', 'pullPolicy'], 'kubernetes.podspec-volumes-image'],
+/** Allowed sources: [fields, feature flag (gate = Enabled) or undefined for always, Go type or undefined when not modelled]. */
+const SOURCES: Record<string, [readonly string[], string | undefined, string | undefined]> = {
+  secret: [['secretName', 'items', 'defaultMode', 'optional'], undefined, 'SecretVolumeSource'],
+  configMap: [['name', 'items', 'defaultMode', 'optional'], undefined, 'ConfigMapVolumeSource'],
+  projected: [['sources', 'defaultMode'], undefined, 'ProjectedVolumeSource'],
+  emptyDir: [['medium', 'sizeLimit'], 'kubernetes.podspec-volumes-emptydir', 'EmptyDirVolumeSource'],
+  persistentVolumeClaim: [['claimName', 'readOnly'], 'kubernetes.podspec-persistent-volume-claim', 'PersistentVolumeClaimVolumeSource'],
+  hostPath: [['path', 'type'], 'kubernetes.podspec-volumes-hostpath', 'HostPathVolumeSource'],
+  csi: [['driver', 'readOnly', 'fsType', 'volumeAttributes', 'nodePublishSecretRef'], 'kubernetes.podspec-volumes-csi', 'CSIVolumeSource'],
+  ephemeral: [['volumeClaimTemplate'], 'kubernetes.podspec-volumes-ephemeral', undefined],
+  image: [['reference', 'pullPolicy'], 'kubernetes.podspec-volumes-image', 'ImageVolumeSource'],
 };
+const VOLUME_FIELDS = ['name', ...ALL_SOURCES];
 
 /** Volume kinds whose mounts may be writable. */
 const WRITABLE = ['emptyDir', 'persistentVolumeClaim', 'ephemeral'];
@@ -34,7 +35,7 @@ const RESERVED_PATHS = ['/', '/dev', '/dev/log'];
 
 function keyToPaths(sink: Sink, src: Obj, path: string): void {
   for (const [item, , ip] of objItems(sink, getArr(sink, src, 'items', path), at(path, 'items'))) {
-    checkFields(sink, item, ip, ['key', 'path', 'mode']);
+    checkFields(sink, item, ip, 'KeyToPath', ['key', 'path', 'mode']);
     for (const k of ['key', 'path']) {
       if (!getStr(sink, item, k, ip)) sink.missing(at(ip, k));
     }
@@ -56,22 +57,26 @@ const PROJECTIONS: Record<string, readonly string[]> = {
   serviceAccountToken: ['audience', 'expirationSeconds', 'path'],
   downwardAPI: ['items'],
 };
+const PROJECTION_KINDS = Object.keys(PROJECTIONS);
+const PROJECTION_TYPES: Record<string, string> = {
+  secret: 'SecretProjection', configMap: 'ConfigMapProjection', serviceAccountToken: 'ServiceAccountTokenProjection', downwardAPI: 'DownwardAPIProjection',
+};
 
 function projected(sink: Sink, src: Obj, path: string): void {
   for (const [s, , sp] of objItems(sink, getArr(sink, src, 'sources', path), at(path, 'sources'))) {
-    checkFields(sink, s, sp, Object.keys(PROJECTIONS));
-    const kind = exactlyOne(sink, s, Object.keys(PROJECTIONS), sp, 'secret, configMap, serviceAccountToken, downwardAPI');
+    checkFields(sink, s, sp, 'VolumeProjection', PROJECTION_KINDS);
+    const kind = exactlyOne(sink, s, PROJECTION_KINDS, sp, 'secret, configMap, serviceAccountToken, downwardAPI');
     if (!kind) continue;
     const p = at(sp, kind);
     const proj = getObj(sink, s, kind, sp);
     if (!proj) continue;
-    checkFields(sink, proj, p, PROJECTIONS[kind]);
+    checkFields(sink, proj, p, PROJECTION_TYPES[kind], PROJECTIONS[kind]);
     if ((kind === 'secret' || kind === 'configMap') && !getStr(sink, proj, 'name', p)) sink.missing(at(p, 'name'));
     if (kind === 'secret' || kind === 'configMap') keyToPaths(sink, proj, p);
     if (kind === 'serviceAccountToken' && !getStr(sink, proj, 'path', p)) sink.missing(at(p, 'path'));
     if (kind === 'downwardAPI') {
       for (const [item, , ip] of objItems(sink, getArr(sink, proj, 'items', p), at(p, 'items'))) {
-        checkFields(sink, item, ip, ['path', 'fieldRef', 'resourceFieldRef', 'mode']);
+        checkFields(sink, item, ip, 'DownwardAPIVolumeFile', ['path', 'fieldRef', 'resourceFieldRef', 'mode']);
         exactlyOne(sink, item, ['fieldRef', 'resourceFieldRef'], ip, 'fieldRef, resourceFieldRef');
         if (!getStr(sink, item, 'path', ip)) sink.missing(at(ip, 'path'));
       }
@@ -106,7 +111,7 @@ function sourceRules(sink: Sink, kind: string, src: Obj, path: string, req: Req)
 }
 
 function validateVolume(sink: Sink, v: Obj, path: string, req: Req): void {
-  checkFields(sink, v, path, ['name', ...ALL_SOURCES]);
+  checkFields(sink, v, path, 'Volume', VOLUME_FIELDS);
   const present = ALL_SOURCES.filter((k) => isSet(v[k]));
   if (present.length !== 1) {
     sink.error(path, `expected exactly one, got ${present.length ? 'both' : 'neither'}`, present.length ? present : undefined,
@@ -119,14 +124,14 @@ function validateVolume(sink: Sink, v: Obj, path: string, req: Req): void {
       sink.disallowed(p, v[kind], `Knative does not support ${kind} volumes; use secret, configMap or projected.`);
       continue;
     }
-    const [fields, flag] = def;
+    const [fields, flag, goType] = def;
     if (flag && !req.s.enabled(flag)) {
       sink.disallowed(p, v[kind], enableFix(flag, true, req));
       continue;
     }
     const src = getObj(sink, v, kind, path);
     if (!src) continue;
-    checkFields(sink, src, p, fields);
+    checkFields(sink, src, p, goType, fields);
     sourceRules(sink, kind, src, p, req);
   }
 }
@@ -180,7 +185,7 @@ export function validateMounts(sink: Sink, c: Obj, cpath: string, volumes: Map<s
   const seenPaths = new Set<string>();
   const path = at(cpath, 'volumeMounts');
   for (const [m, , mp] of objItems(sink, list, path)) {
-    checkFields(sink, m, mp, MOUNT_FIELDS, MOUNT_GATES, req);
+    checkFields(sink, m, mp, 'VolumeMount', MOUNT_FIELDS, MOUNT_GATES, req);
     const prop = m.mountPropagation;
     if (isSet(prop) && req.s.enabled('kubernetes.podspec-volumes-mount-propagation') && prop !== 'None' && prop !== 'HostToContainer') {
       sink.error(at(mp, 'mountPropagation'), 'mount propagation should be set to None or HostToContainer', prop, 'Use None or HostToContainer.');

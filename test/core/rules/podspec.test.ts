@@ -86,8 +86,8 @@ describe('§6.5 PodSpec field allowance', () => {
     expect(errors(podSvc((p) => { p[field] = { x: 1 }; }))).toEqual([`${T}.${field}: must not set the field(s)`]);
   });
 
-  test('zero values count as unset', () => {
-    expect(errors(podSvc((p) => { p.hostNetwork = false; p.restartPolicy = ''; p.priority = 0; }))).toEqual([]);
+  test('zero plain values count as unset (pointer fields: test/core/rules/go-set.test.ts)', () => {
+    expect(errors(podSvc((p) => { p.hostNetwork = false; p.restartPolicy = ''; p.nodeName = ''; }))).toEqual([]);
   });
 
   test('securityContext passes the mask with secure-pod-defaults Enabled', () => {
