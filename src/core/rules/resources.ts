@@ -1,6 +1,7 @@
 /**
  * Per-kind validation (reference §3.2, §4.2, §6.2, §7.2 Route-level, §8.1).
  */
+import { goDecodeProblems } from '../go-json';
 import type { KubeObject } from '../types';
 import { AdmissionContext, Req, toReq } from './context';
 import { domainMappingRules } from './domain-mapping';
@@ -9,7 +10,7 @@ import { revisionSpecRules } from './podspec';
 import { templateRules } from './template';
 import { trafficRules } from './traffic';
 import { checkFields, diffPaths, isObj } from './util';
-import { Sink, Violation } from './violation';
+import { safeJson, Sink, Violation } from './violation';
 
 type Rules = (sink: Sink, obj: KubeObject, req: Req) => void;
 
@@ -88,8 +89,26 @@ function run(rules: Rules, obj: KubeObject, ctx?: AdmissionContext): Violation[]
     sink.error('', `invalid value: ${JSON.stringify(obj)}`, obj, 'Pass a Kubernetes object.');
     return sink.list;
   }
-  rules(sink, obj, toReq(ctx));
+  if (decodes(sink, obj)) rules(sink, obj, toReq(ctx));
   return sink.list;
+}
+
+/**
+ * Knative's webhooks decode the object into its Go type before anything else; a value that does
+ * not decode (a number in `args`, an unparsable quantity, a list where an object goes) rejects
+ * the object with nothing else said. Reports each such value; false when there is any.
+ */
+function decodes(sink: Sink, obj: KubeObject): boolean {
+  const problems = goDecodeProblems(obj);
+  for (const p of problems) {
+    const shown = safeJson(p.value);
+    const quantity = p.expected === 'a resource quantity';
+    sink.error(p.path, quantity ? `invalid quantity: ${shown}` : `invalid value: ${shown}`, p.value,
+      quantity
+        ? 'Use a Kubernetes quantity such as "500m", "512Mi" or "1Gi" (Knative cannot read the object otherwise).'
+        : `Use ${p.expected} here (Knative cannot read the object otherwise).`);
+  }
+  return problems.length === 0;
 }
 
 /** Validate a Service (§3.2 S1–S7). */

@@ -78,12 +78,14 @@ describe('§6.5 PodSpec field allowance', () => {
     expect(errors(obj, withFeatures({ [flag]: state }))).toEqual([]);
   });
 
-  test.each([
-    'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'nodeName', 'hostname', 'subdomain', 'priority',
-    'readinessGates', 'serviceAccount', 'ephemeralContainers', 'overhead', 'preemptionPolicy', 'os', 'hostUsers', 'setHostnameAsFQDN',
-    'schedulingGates', 'resourceClaims', 'resources', 'madeUpField',
-  ])('forbidden PodSpec field %s', (field) => {
-    expect(errors(podSvc((p) => { p[field] = { x: 1 }; }))).toEqual([`${T}.${field}: must not set the field(s)`]);
+  test.each<[string, unknown]>([
+    ['restartPolicy', 'Always'], ['terminationGracePeriodSeconds', 30], ['activeDeadlineSeconds', 60], ['nodeName', 'n1'],
+    ['hostname', 'h'], ['subdomain', 's'], ['priority', 5], ['readinessGates', [{ conditionType: 'x' }]], ['serviceAccount', 'sa'],
+    ['ephemeralContainers', [{ name: 'e', image: 'i' }]], ['overhead', { cpu: '1' }], ['preemptionPolicy', 'Never'], ['os', { name: 'linux' }],
+    ['hostUsers', true], ['setHostnameAsFQDN', true], ['schedulingGates', [{ name: 'g' }]], ['resourceClaims', [{ name: 'r' }]],
+    ['resources', { limits: { cpu: '1' } }], ['madeUpField', { x: 1 }],
+  ])('forbidden PodSpec field %s', (field, value) => {
+    expect(errors(podSvc((p) => { p[field] = value; }))).toEqual([`${T}.${field}: must not set the field(s)`]);
   });
 
   test('zero plain values count as unset (pointer fields: test/core/rules/go-set.test.ts)', () => {
