@@ -238,18 +238,33 @@ project.addTask('e2e', {
   receiveArgs: true,
 });
 
+// Python, Java and Go for real (README "Other languages"): jsii-pacmak builds the wheel, the jar
+// and the Go module into build/bindings/, each language runs its ports of three examples
+// (examples/bindings/) and one bad input, and compares the YAML with TypeScript's. Not part of
+// `build` (Maven/PyPI/Go downloads and three toolchains); .ci/run runs it after the build.
+project.gitignore.exclude('/examples/bindings/java/target/');
+project.addTask('bindings', {
+  description: 'Build the Python wheel, Java jar and Go module, run the examples\' ports in each language and compare with TypeScript, ending with a RESULT line (README, "Other languages")',
+  exec: 'node -r ts-node/register/transpile-only scripts/bindings.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  receiveArgs: true,
+});
+
 project.addTask('build:runtime', {
   description: 'Bundle the controller, ingress and admission webhook into one JS file each (dist/runtime/*.js)',
   exec: 'node scripts/build-runtime.mjs',
 });
 
-// Generate python/java/dotnet/go sources on every build; --code-only where the
-// language toolchain is not on the machine (CI has only node).
+// Generate python/java/dotnet/go sources on every build (code only, to keep `build` fast):
+// `npm run bindings` builds and runs the Python, Java and Go packages; .NET stays code-only
+// (NuGet is not reachable here).
 project.packageTask.reset();
 project.packageTask.exec('jsii-pacmak -v --target js');
 project.packageTask.exec('jsii-pacmak -v --code-only --target python --target java --target dotnet --target go');
 project.tasks.tryFind('package-all')?.reset();
 project.tasks.tryFind('package-all')?.spawn(project.packageTask);
+// API reference per language next to API.md (API.python.md, API.java.md, API.go.md), one jsii-docgen run.
+project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -l java -l go -o API');
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');
@@ -262,5 +277,7 @@ project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/.dockerignore');
 project.addPackageIgnore('/tsconfig.dev.json');
 project.addPackageIgnore('/docs/');
+// Per-language API references are for the Python/Java/Go packages, not the npm one.
+project.addPackageIgnore('/API.*.md');
 
 project.synth();
