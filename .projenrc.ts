@@ -203,6 +203,15 @@ project.addTask('bench:webhook', {
 });
 // Upstream Knative's decider, built from test/autoscaler-upstream (cached) for the differential test.
 project.gitignore.exclude('/test/autoscaler-upstream/.bin/');
+// Upstream Knative's admission (two versions), built from test/upstream-admission (cached) for the
+// conformance test (test/conformance).
+project.gitignore.exclude('/test/upstream-admission/.bin/');
+project.addTask('conformance', {
+  description: 'Upstream conformance: core/rules vs Knative\'s own admission code (two versions), differentially, ending with a RESULT line (README, "Upstream conformance")',
+  exec: 'node -r ts-node/register/transpile-only test/conformance/run.ts',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  receiveArgs: true,
+});
 project.addTask('autoscale:replay', {
   description: 'Replay an autoscaler trace (JSON file) through the KPA decider and print {"ticks":[...]} (README, "Replaying the autoscaler")',
   exec: 'node -r ts-node/register/transpile-only scripts/autoscale-replay.ts',
