@@ -108,7 +108,7 @@ const REGISTRY_RE = /^[A-Za-z0-9.-]+(:\d+)?$/;
 /**
  * name.ParseReference(s, name.WeakValidation) success test (go-containerregistry, which Knative
  * uses): optional `@sha256:<64 hex>`, optional `:tag`, optional registry (first segment with a
- * `.`/`:` or `localhost`), repository of `[a-z0-9_-./]`, ≤ 255 chars.
+ * `.`/`:` or `localhost`), repository of `[a-z0-9_-./]`, 2–255 chars.
  */
 export function isImageReference(s: string): boolean {
   // Pure function of `s`, and manifests repeat the same few images: memoize (bounded).
@@ -141,5 +141,6 @@ function parseImageReference(s: string): boolean {
     if (!REGISTRY_RE.test(parts[0])) return false;
     repo = parts.slice(1).join('/');
   }
-  return repo.length > 0 && repo.length <= 255 && REPOSITORY_CHARS.test(repo);
+  // go-containerregistry v0.20.3 (Knative 1.17–1.23) wants 2–255 characters (1 only since v0.20.4).
+  return repo.length >= 2 && repo.length <= 255 && REPOSITORY_CHARS.test(repo);
 }

@@ -25,7 +25,7 @@ const CASES: Array<[string, KubeObject, string, string, string, string, Admissio
     'config-autoscaler', 'max-scale-limit', '20', withFeatures({}, (c) => { c.autoscaler.maxScaleLimit = 10; })],
   ['a gated field', podSvc((p) => { p.nodeSelector = { disk: 'ssd' }; }), 'spec.template.spec.nodeSelector',
     'config-features', 'kubernetes.podspec-nodeselector', 'Enabled', undefined],
-  ['a second container', podSvc((p) => { p.containers.push({ image: 'b' }); p.containers[0].ports = [{ containerPort: 8080 }]; }), 'spec.template.spec.containers',
+  ['a second container', podSvc((p) => { p.containers.push({ image: 'bb' }); p.containers[0].ports = [{ containerPort: 8080 }]; }), 'spec.template.spec.containers',
     'config-features', 'multi-container', 'Enabled', withFeatures({ 'multi-container': 'Disabled' })],
 ];
 

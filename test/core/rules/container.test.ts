@@ -8,11 +8,11 @@ const INIT = withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' });
 const PROBING = withFeatures({ 'multi-container-probing': 'Enabled' });
 /** Serving container 0 with a port, sidecar 1 mutated. */
 const sidecar = (mut: (c: any) => void) => podSvc((p) => {
-  p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }] }, { image: 'b' }];
+  p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb' }];
   mut(p.containers[1]);
 });
 const init = (mut: (c: any) => void) => podSvc((p) => {
-  p.initContainers = [{ image: 'i' }];
+  p.initContainers = [{ image: 'ii' }];
   mut(p.initContainers[0]);
 });
 
@@ -20,13 +20,13 @@ const validateOnly = (obj: KubeObject) => validate(obj).filter((v) => v.severity
 
 describe('§6.4 every container (C1–C10)', () => {
   test('C1 completely empty container (validation only)', () => {
-    const obj = podSvc((p) => { p.containers = [{ image: 'a', ports: [{}], readinessProbe: { tcpSocket: {}, successThreshold: 1 } }, {}]; });
+    const obj = podSvc((p) => { p.containers = [{ image: 'aa', ports: [{}], readinessProbe: { tcpSocket: {}, successThreshold: 1 } }, {}]; });
     (obj.spec as any).traffic = [{ percent: 100, latestRevision: true }];
     expect(validateOnly(obj)).toEqual([`${C1}: missing field(s)`]);
   });
 
   test.each<[string, KubeObject, string[]]>([
-    ['C1 empty container after defaulting → image missing', podSvc((p) => { p.containers = [{ image: 'a', ports: [{}] }, {}]; }), [`${C1}.image: missing field(s)`]],
+    ['C1 empty container after defaulting → image missing', podSvc((p) => { p.containers = [{ image: 'aa', ports: [{}] }, {}]; }), [`${C1}.image: missing field(s)`]],
     ['C2 lifecycle', ctrSvc((c) => { c.lifecycle = { preStop: {} }; }), [`${C0}.lifecycle: must not set the field(s)`]],
     ['C2 stdin', ctrSvc((c) => { c.stdin = true; }), [`${C0}.stdin: must not set the field(s)`]],
     ['C2 tty', ctrSvc((c) => { c.tty = true; }), [`${C0}.tty: must not set the field(s)`]],
@@ -168,6 +168,8 @@ describe('C3 image references (go-containerregistry weak validation)', () => {
     ['nginx', true], ['nginx:1.25', true], ['docker.io/library/nginx:latest', true], ['localhost:5000/app', true],
     ['gcr.io/knative-samples/helloworld-go', true], [`ghcr.io/x/y:v1@sha256:${'0'.repeat(64)}`, true],
     ['ghcr.io/Org/app', false], ['app:', false], ['app@sha256:123', false], ['', false], ['a b', false],
+    // v0.20.3 (the version Knative 1.17–1.23 build with) wants a repository of at least 2 characters
+    ['a', false], ['a:1', false], ['ghcr.io/a', false], ['ab', true], ['ghcr.io/ab', true], ['a/b', true],
   ])('%s → %s', (image, ok) => {
     expect(errors(ctrSvc((c) => { c.image = image; }))).toEqual(ok ? [] : [image ? `${C0}.image: Failed to parse image reference` : `${C0}.image: missing field(s)`]);
   });

@@ -46,7 +46,7 @@ describe('applyDefaults — idempotent', () => {
   const inputs: Array<[string, KubeObject]> = [
     ['service', service()],
     ['multi-container', podSvc((p) => {
-      p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }] }, { image: 'b' }, { name: 'user-container-0', image: 'c' }];
+      p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb' }, { name: 'user-container-0', image: 'cc' }];
     })],
     ['probe with period', podSvc((p) => { p.containers[0].readinessProbe = { periodSeconds: 5, httpGet: { path: '/' } }; })],
     ['grpc probes', podSvc((p) => { p.containers[0].livenessProbe = { grpc: { port: 9000 } }; })],
@@ -75,16 +75,16 @@ const tspec = (o: KubeObject) => (o.spec as any).template.spec;
 
 describe('applyDefaults — rules', () => {
   test.each([
-    ['two unnamed containers get -0/-1', [{ image: 'a', ports: [{}] }, { image: 'b' }], ['user-container-0', 'user-container-1']],
-    ['counter skips used names', [{ image: 'a' }, { name: 'user-container-0', image: 'b' }, { image: 'c' }], ['user-container-1', 'user-container-0', 'user-container-2']],
-    ['single unnamed container', [{ image: 'a' }], ['user-container']],
+    ['two unnamed containers get -0/-1', [{ image: 'aa', ports: [{}] }, { image: 'bb' }], ['user-container-0', 'user-container-1']],
+    ['counter skips used names', [{ image: 'aa' }, { name: 'user-container-0', image: 'bb' }, { image: 'cc' }], ['user-container-1', 'user-container-0', 'user-container-2']],
+    ['single unnamed container', [{ image: 'aa' }], ['user-container']],
   ])('container names: %s', (_n, containers, names) => {
     const out = applyDefaults(podSvc((p) => { p.containers = containers; }));
     expect(tspec(out).containers.map((c: any) => c.name)).toEqual(names);
   });
 
   test('default name clashes with an init container name → suffixed', () => {
-    const out = applyDefaults(podSvc((p) => { p.initContainers = [{ name: 'user-container', image: 'i' }, { image: 'j' }]; }));
+    const out = applyDefaults(podSvc((p) => { p.initContainers = [{ name: 'user-container', image: 'ii' }, { image: 'jj' }]; }));
     expect(tspec(out).containers[0].name).toBe('user-container-0');
     expect(tspec(out).initContainers[1].name).toBe('init-container-0');
   });
@@ -102,7 +102,7 @@ describe('applyDefaults — rules', () => {
 
   test('probe without handler gets tcpSocket; sidecars get no default probe', () => {
     const out = applyDefaults(podSvc((p) => {
-      p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }], readinessProbe: { initialDelaySeconds: 2 } }, { image: 'b' }];
+      p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }], readinessProbe: { initialDelaySeconds: 2 } }, { image: 'bb' }];
     }));
     expect(tspec(out).containers[0].readinessProbe).toStrictEqual({ initialDelaySeconds: 2, tcpSocket: { port: 0 }, successThreshold: 1 });
     expect(tspec(out).containers[1].readinessProbe).toBeUndefined();
@@ -152,7 +152,7 @@ describe('applyDefaults — rules', () => {
     const out = applyDefaults(podSvc((p) => {
       p.volumes = [{ name: 's', secret: { secretName: 's' } }, { name: 'e', emptyDir: {} }, { name: 'p', persistentVolumeClaim: { claimName: 'c' } }];
       p.containers[0].volumeMounts = [{ name: 's', mountPath: '/s' }, { name: 'e', mountPath: '/e' }, { name: 'p', mountPath: '/p' }];
-      p.initContainers = [{ image: 'i', volumeMounts: [{ name: 's', mountPath: '/s' }] }];
+      p.initContainers = [{ image: 'ii', volumeMounts: [{ name: 's', mountPath: '/s' }] }];
     }));
     expect(tspec(out).containers[0].volumeMounts.map((m: any) => m.readOnly)).toEqual([true, undefined, undefined]);
     expect(tspec(out).initContainers[0].volumeMounts[0].readOnly).toBeUndefined();
@@ -215,7 +215,7 @@ describe('applyUserInfo (§2.3)', () => {
     const old = applyUserInfo(applyDefaults(service()), 'alice');
     const same = applyUserInfo(applyDefaults(old, { operation: 'update', old }), 'bob', { operation: 'update', old });
     expect(same.metadata.annotations).toStrictEqual({ [C]: 'alice', [M]: 'alice' });
-    const changed = service((s) => { s.metadata.annotations = { ...old.metadata.annotations }; s.spec.template.spec.containers[0].image = 'b'; });
+    const changed = service((s) => { s.metadata.annotations = { ...old.metadata.annotations }; s.spec.template.spec.containers[0].image = 'bb'; });
     expect(applyUserInfo(applyDefaults(changed, { operation: 'update', old }), 'bob', { operation: 'update', old }).metadata.annotations)
       .toStrictEqual({ [C]: 'alice', [M]: 'bob' });
   });

@@ -78,7 +78,7 @@ describe('Container and its parts', () => {
 
   test('a container whose fields are all zero values is missing (Knative compares it with the empty Container); a pointer {} is not', () => {
     const check = (second: unknown) => validate(podSvc((p) => {
-      p.containers = [{ name: 'a', image: 'a', ports: [{ containerPort: 8080 }] }, second];
+      p.containers = [{ name: 'a', image: 'aa', ports: [{ containerPort: 8080 }] }, second];
     }), { ...withFeatures({ 'multi-container': 'Enabled' }), warnings: false }).map((v) => `${v.path}: ${v.message}`)
       .filter((e) => e.startsWith(`${T}.containers`));
     expect(check({ stdin: false, workingDir: '', resources: {} })).toEqual([`${T}.containers[1]: missing field(s)`]);
@@ -96,7 +96,7 @@ describe('pod securityContext (kubernetes.podspec-securitycontext Enabled)', () 
 describe('sidecar probes with multi-container-probing off: Knative compares the probe with an empty one', () => {
   const ctx = withFeatures({ 'multi-container': 'Enabled' });
   const sidecar = (probe: unknown) => podSvc((p) => {
-    p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }] }, { image: 'b', livenessProbe: probe }];
+    p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb', livenessProbe: probe }];
   });
   test('{} and zero plain numbers pass', () => {
     expect(errors(sidecar({}), ctx)).toEqual([]);

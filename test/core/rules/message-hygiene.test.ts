@@ -44,7 +44,7 @@ describe('message hygiene of the shared rules', () => {
       ctrSvc((c) => { c.readinessProbe = { tcpSocket: {}, periodSeconds: 5 }; }),
       ctrSvc((c) => { c.readinessProbe = { httpGet: { path: '/' } }; }),
       route((r) => { delete r.spec.traffic; }),
-      podSvc((p) => { p.containers.push({ image: 'b', readinessProbe: { httpGet: { path: '/' } } }); }),
+      podSvc((p) => { p.containers.push({ image: 'bb', readinessProbe: { httpGet: { path: '/' } } }); }),
     ];
     for (const obj of objects) {
       const written = JSON.stringify(obj);

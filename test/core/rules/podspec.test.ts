@@ -3,7 +3,7 @@ import { applyDefaults, validate } from '../../../src/core/rules';
 import type { KubeObject } from '../../../src/core/types';
 
 const two = (extra: Record<string, unknown> = {}) => (p: any) => {
-  p.containers = [{ image: 'a', ports: [{ containerPort: 8080 }] }, { image: 'b', ...extra }];
+  p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb', ...extra }];
 };
 
 describe('§6.4 pod-level rules', () => {
@@ -12,13 +12,13 @@ describe('§6.4 pod-level rules', () => {
     ['P2 containers absent', podSvc((p) => { delete p.containers; }), [`${T}.containers: missing field(s)`]],
     ['P4 two ports on one container', podSvc((p) => { p.containers[0].ports = [{ containerPort: 8080 }, { containerPort: 8081 }]; }),
       [`${T}.containers[*].ports: more than one container port is set`]],
-    ['P4 multi-container without port', podSvc((p) => { p.containers = [{ image: 'a' }, { image: 'b' }]; }), [`${T}.containers[*].ports: missing field(s)`]],
-    ['P4 multi-container with two ports', podSvc((p) => { p.containers = [{ image: 'a', ports: [{}] }, { image: 'b', ports: [{ containerPort: 9000 }] }]; }),
+    ['P4 multi-container without port', podSvc((p) => { p.containers = [{ image: 'aa' }, { image: 'bb' }]; }), [`${T}.containers[*].ports: missing field(s)`]],
+    ['P4 multi-container with two ports', podSvc((p) => { p.containers = [{ image: 'aa', ports: [{}] }, { image: 'bb', ports: [{ containerPort: 9000 }] }]; }),
       [`${T}.containers[*].ports: more than one container port is set`]],
-    ['P5 duplicate names', podSvc((p) => { p.containers = [{ name: 'x', image: 'a', ports: [{}] }, { name: 'x', image: 'b' }]; }),
+    ['P5 duplicate names', podSvc((p) => { p.containers = [{ name: 'x', image: 'aa', ports: [{}] }, { name: 'x', image: 'bb' }]; }),
       [`${T}.containers[1].name: duplicate container name "x"`]],
     ['P5 queue-proxy reserved', podSvc((p) => { p.containers[0].name = 'queue-proxy'; }), [`${C0}.name: "queue-proxy" is a reserved container name`]],
-    ['P6 init containers off', podSvc((p) => { p.initContainers = [{ image: 'i' }]; }),
+    ['P6 init containers off', podSvc((p) => { p.initContainers = [{ image: 'ii' }]; }),
       [`${T}.initContainers: must not set the field(s)`, `${T}.initContainers: pod spec support for init-containers is off, but found 1 init containers`]],
     ['P7 serviceAccountName', podSvc((p) => { p.serviceAccountName = 'Bad_SA'; }), [`${T}.serviceAccountName: invalid value: Bad_SA`]],
     ['P10 timeoutSeconds > max', podSvc((p) => { p.timeoutSeconds = 601; }), [`${T}.timeoutSeconds: expected 0 <= 601 <= 600`]],
@@ -37,11 +37,11 @@ describe('§6.4 pod-level rules', () => {
     expect(errors(podSvc(two()), withFeatures({ 'multi-container': 'Disabled' }))).toEqual([`${T}.containers: multi-container is off, but found 2 containers`]);
   });
   test('P6 init containers Allowed passes the mask but fails P6', () => {
-    expect(errors(podSvc((p) => { p.initContainers = [{ image: 'i' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Allowed' })))
+    expect(errors(podSvc((p) => { p.initContainers = [{ image: 'ii' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Allowed' })))
       .toEqual([`${T}.initContainers: pod spec support for init-containers is off, but found 1 init containers`]);
   });
   test('P5 init container name clashing with a container', () => {
-    expect(errors(podSvc((p) => { p.containers[0].name = 'x'; p.initContainers = [{ name: 'x', image: 'i' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' })))
+    expect(errors(podSvc((p) => { p.containers[0].name = 'x'; p.initContainers = [{ name: 'x', image: 'ii' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' })))
       .toEqual([`${T}.initContainers[0].name: duplicate container name "x"`]);
   });
   test('P10 limits come from config', () => {
@@ -81,7 +81,7 @@ describe('§6.5 PodSpec field allowance', () => {
   test.each<[string, unknown]>([
     ['restartPolicy', 'Always'], ['terminationGracePeriodSeconds', 30], ['activeDeadlineSeconds', 60], ['nodeName', 'n1'],
     ['hostname', 'h'], ['subdomain', 's'], ['priority', 5], ['readinessGates', [{ conditionType: 'x' }]], ['serviceAccount', 'sa'],
-    ['ephemeralContainers', [{ name: 'e', image: 'i' }]], ['overhead', { cpu: '1' }], ['preemptionPolicy', 'Never'], ['os', { name: 'linux' }],
+    ['ephemeralContainers', [{ name: 'e', image: 'ii' }]], ['overhead', { cpu: '1' }], ['preemptionPolicy', 'Never'], ['os', { name: 'linux' }],
     ['hostUsers', true], ['setHostnameAsFQDN', true], ['schedulingGates', [{ name: 'g' }]], ['resourceClaims', [{ name: 'r' }]],
     ['resources', { limits: { cpu: '1' } }], ['madeUpField', { x: 1 }],
   ])('forbidden PodSpec field %s', (field, value) => {

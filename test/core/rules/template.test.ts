@@ -78,7 +78,7 @@ describe('update rules (R4 / S7, §6.2)', () => {
   test('R4: resubmitting the stored (defaulted) template is fine; a new name is fine', () => {
     const stored = applyDefaults(service(named('hello-v1')));
     expect(upd(stored, JSON.parse(JSON.stringify(stored)))).toEqual([]);
-    expect(upd(service(named('hello-v1')), service((s) => { named('hello-v2')(s); s.spec.template.spec.containers[0].image = 'b'; }))).toEqual([]);
+    expect(upd(service(named('hello-v1')), service((s) => { named('hello-v2')(s); s.spec.template.spec.containers[0].image = 'bb'; }))).toEqual([]);
   });
   test('§6.2 Revision spec is immutable', () => {
     const old = applyDefaults(revision());
@@ -101,7 +101,7 @@ describe('update rules (R4 / S7, §6.2)', () => {
 });
 
 test('validateRevisionTemplate reports a BYO name without the parent prefix, with value and fix', () => {
-  expect(validateRevisionTemplate({ metadata: { name: 'x-1' }, spec: { containers: [{ image: 'a', readinessProbe: { tcpSocket: {}, successThreshold: 1 } }] } }, { name: 'hello' })
+  expect(validateRevisionTemplate({ metadata: { name: 'x-1' }, spec: { containers: [{ image: 'aa', readinessProbe: { tcpSocket: {}, successThreshold: 1 } }] } }, { name: 'hello' })
     .filter((v) => v.severity !== 'warning')).toEqual([{
     path: 'spec.template.metadata.name', message: '"x-1" must have prefix "hello-"', value: 'x-1', fix: 'Name the revision "hello-<suffix>".',
   }]);

@@ -81,7 +81,7 @@ describe('§6.8 volume mounts', () => {
     ['mountPropagation gated', vol(secret, { mountPropagation: 'None' }), [`${M0}.mountPropagation: must not set the field(s)`]],
     ['readOnly false on init container secret mount', podSvc((p) => {
       p.volumes = [{ name: 'v', ...secret }];
-      p.initContainers = [{ image: 'i', volumeMounts: [{ name: 'v', mountPath: '/d' }] }];
+      p.initContainers = [{ image: 'ii', volumeMounts: [{ name: 'v', mountPath: '/d' }] }];
     }), [`${T}.initContainers[0].volumeMounts[0].readOnly: volume mount should be readOnly for this type of volume`]],
     ['emptyDir writable', vol({ emptyDir: {} }), []],
   ])('%s', (_n, obj, want) => {

@@ -95,7 +95,7 @@ describe('defaulting', () => {
     ['Service, two containers and a volume', svc({
       template: {
         spec: {
-          containers: [{ image: 'a', ports: [{ containerPort: 8080 }], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }, { image: 'b', env: [] }],
+          containers: [{ image: 'aa', ports: [{ containerPort: 8080 }], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }, { image: 'bb', env: [] }],
           volumes: [{ name: 'cfg', configMap: { name: 'c' } }],
         },
       },
@@ -105,7 +105,7 @@ describe('defaulting', () => {
       template: {
         metadata: { name: 'hello-v1' },
         spec: {
-          containers: [{ image: 'a', readinessProbe: { grpc: { port: 8080 }, periodSeconds: 5 } }],
+          containers: [{ image: 'aa', readinessProbe: { grpc: { port: 8080 }, periodSeconds: 5 } }],
         },
       },
     })],
@@ -113,19 +113,19 @@ describe('defaulting', () => {
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Configuration',
       metadata: { name: 'c', namespace: 'ns' },
-      spec: { template: { spec: { containers: [{ image: 'a' }] } } },
+      spec: { template: { spec: { containers: [{ image: 'aa' }] } } },
     }],
     ['Configuration owned by a Service (no creator)', {
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Configuration',
       metadata: { name: 'c', namespace: 'ns', ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'c', uid: 'u1' }] },
-      spec: { template: { spec: { containers: [{ image: 'a' }] } } },
+      spec: { template: { spec: { containers: [{ image: 'aa' }] } } },
     }],
     ['Revision', {
       apiVersion: 'serving.knative.dev/v1',
       kind: 'Revision',
       metadata: { name: 'r-1', namespace: 'ns' },
-      spec: { containers: [{ image: 'a' }] },
+      spec: { containers: [{ image: 'aa' }] },
     }],
     ['Route', {
       apiVersion: 'serving.knative.dev/v1',
@@ -155,7 +155,7 @@ describe('defaulting', () => {
       'config-defaults': { 'revision-timeout-seconds': '120', 'container-name-template': '{{.Name}}' },
       'config-features': { 'secure-pod-defaults': 'Enabled' },
     });
-    const req = request('CREATE', svc({ template: { spec: { containers: [{ image: 'a' }] } } }));
+    const req = request('CREATE', svc({ template: { spec: { containers: [{ image: 'aa' }] } } }));
     const spec = patched(req, defaultingReview(req, cfg)).spec.template.spec;
     expect(spec.timeoutSeconds).toBe(120);
     expect(spec.containers[0].name).toBe('hello');
@@ -165,7 +165,7 @@ describe('defaulting', () => {
   });
 
   test('update: lastModifier only when the spec changes; creator kept; no patch for an unchanged defaulted object', () => {
-    const create = request('CREATE', svc({ template: { spec: { containers: [{ image: 'a' }] } } }));
+    const create = request('CREATE', svc({ template: { spec: { containers: [{ image: 'aa' }] } } }));
     const stored = patched(create, defaultingReview(create, undefined));
     expect(stored.metadata.annotations).toEqual({ [CREATOR]: USER, [LAST_MODIFIER]: USER });
 
@@ -173,13 +173,13 @@ describe('defaulting', () => {
     expect(defaultingReview(same, undefined)).toEqual({ uid: same.uid, allowed: true });
 
     const edited = JSON.parse(JSON.stringify(stored));
-    edited.spec.template.spec.containers[0].image = 'b';
+    edited.spec.template.spec.containers[0].image = 'bb';
     const upd = request('UPDATE', edited, { oldObject: stored, userInfo: { username: 'bob' } });
     expect(patched(upd, defaultingReview(upd, undefined)).metadata.annotations).toEqual({ [CREATOR]: USER, [LAST_MODIFIER]: 'bob' });
   });
 
   test('update of a Revision is not defaulted (its spec is immutable; validation denies the edit)', () => {
-    const create = request('CREATE', { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r', namespace: 'ns' }, spec: { containers: [{ image: 'a' }] } });
+    const create = request('CREATE', { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'r', namespace: 'ns' }, spec: { containers: [{ image: 'aa' }] } });
     const stored = patched(create, defaultingReview(create, undefined));
     expect(stored.spec.timeoutSeconds).toBe(300);
     const edited = JSON.parse(JSON.stringify(stored));
@@ -189,7 +189,7 @@ describe('defaulting', () => {
   });
 
   test('status writes, DELETE and other kinds get no patch', () => {
-    const obj = svc({ template: { spec: { containers: [{ image: 'a' }] } } });
+    const obj = svc({ template: { spec: { containers: [{ image: 'aa' }] } } });
     for (const req of [
       request('UPDATE', obj, { subResource: 'status', oldObject: obj }),
       request('DELETE', obj, { object: null, oldObject: obj }),
@@ -253,7 +253,7 @@ describe('validation', () => {
     const obj = applyDefaults(svc({
       template: {
         metadata: { annotations: { 'queue.sidecar.serving.knative.dev/resource-percentage': '20' } },
-        spec: { containers: [{ image: 'a' }] },
+        spec: { containers: [{ image: 'aa' }] },
       },
     }));
     const req = request('CREATE', obj);
@@ -264,7 +264,7 @@ describe('validation', () => {
   });
 
   test('the configuration is used (max-revision-timeout-seconds)', () => {
-    const obj = applyDefaults(svc({ template: { spec: { containers: [{ image: 'a' }], timeoutSeconds: 500 } } }));
+    const obj = applyDefaults(svc({ template: { spec: { containers: [{ image: 'aa' }], timeoutSeconds: 500 } } }));
     expect(validationReview(request('CREATE', obj), undefined).allowed).toBe(true);
     const cfg = parseServingConfig({ 'config-defaults': { 'max-revision-timeout-seconds': '400' } });
     const res = validationReview(request('CREATE', obj), cfg);
@@ -285,9 +285,9 @@ describe('validation', () => {
   });
 
   test('a BYO revision name must change when the template changes', () => {
-    const old = applyDefaults(svc({ template: { metadata: { name: 'hello-v1' }, spec: { containers: [{ image: 'a' }] } } }));
+    const old = applyDefaults(svc({ template: { metadata: { name: 'hello-v1' }, spec: { containers: [{ image: 'aa' }] } } }));
     const edited = JSON.parse(JSON.stringify(old));
-    edited.spec.template.spec.containers[0].image = 'b';
+    edited.spec.template.spec.containers[0].image = 'bb';
     const res = validationReview(request('UPDATE', edited, { oldObject: old }), undefined);
     expect(res.allowed).toBe(false);
     expect(res.status!.message).toBe(`validation failed: ${errorsOf(edited, { operation: 'update', old }).join('\n')}`);
@@ -297,7 +297,7 @@ describe('validation', () => {
   });
 
   test('creator is immutable on update', () => {
-    const old = applyUserInfo(applyDefaults(svc({ template: { spec: { containers: [{ image: 'a' }] } } })), USER);
+    const old = applyUserInfo(applyDefaults(svc({ template: { spec: { containers: [{ image: 'aa' }] } } })), USER);
     const edited = JSON.parse(JSON.stringify(old));
     edited.metadata.annotations[CREATOR] = 'mallory';
     const res = validationReview(request('UPDATE', edited, { oldObject: old }), undefined);
@@ -306,7 +306,7 @@ describe('validation', () => {
   });
 
   test('status writes: a Service is not validated, a Route is; DELETE and deleting objects pass', () => {
-    const bad = svc({ template: { spec: { containers: [{ image: 'a', ports: [{ containerPort: 8012 }] }] } } });
+    const bad = svc({ template: { spec: { containers: [{ image: 'aa', ports: [{ containerPort: 8012 }] }] } } });
     expect(validationReview(request('UPDATE', bad, { subResource: 'status', oldObject: bad }), undefined).allowed).toBe(true);
     const route: KubeObject = {
       apiVersion: 'serving.knative.dev/v1',
