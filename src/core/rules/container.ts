@@ -145,6 +145,11 @@ function ports(sink: Sink, c: Obj, path: string, role: ContainerRole): string {
   return name;
 }
 
+/**
+ * Probes of a serving container or sidecar. Knative 1.17–1.22 validate liveness and readiness
+ * probes only; 1.23 validates startupProbe the same way (handler, port, sidecar rules). We check
+ * startupProbe as 1.23 does, so our output passes every version from 1.17 to 1.23.
+ */
 function probes(sink: Sink, c: Obj, path: string, role: ContainerRole, portName: string, req: Req): void {
   if (role === 'init') return;
   for (const kind of PROBE_KINDS) {
@@ -160,6 +165,7 @@ function probes(sink: Sink, c: Obj, path: string, role: ContainerRole, portName:
       portName: role === 'serving' ? portName || 'http' : undefined,
       requirePort: role === 'sidecar',
       numeric: kind === 'readinessProbe',
+      startup: kind === 'startupProbe',
     });
   }
 }

@@ -10,6 +10,12 @@ export const PROBE_KINDS = ['livenessProbe', 'readinessProbe', 'startupProbe'] a
 const PROBE_NUMBERS = ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'];
 
 const PROBE_FIELDS: readonly string[] = [...HANDLERS, ...PROBE_NUMBERS];
+/**
+ * startupProbe: Knative 1.17–1.22 do not validate it at all; 1.23 validates it with a mask that
+ * keeps terminationGracePeriodSeconds (1.23 allows it on every probe; 1.17 rejects it on liveness
+ * and readiness probes, so only startupProbe may carry it in every version).
+ */
+const STARTUP_PROBE_FIELDS: readonly string[] = [...PROBE_FIELDS, 'terminationGracePeriodSeconds'];
 const ZERO_PERIOD_FIELDS = ['failureThreshold', 'timeoutSeconds'];
 
 const HANDLER_FIELDS: Record<(typeof HANDLERS)[number], readonly string[]> = {
@@ -30,6 +36,8 @@ export interface ProbeOptions {
   requirePort?: boolean;
   /** Apply the readiness numeric rules (U3). */
   numeric?: boolean;
+  /** A startupProbe (its field mask keeps terminationGracePeriodSeconds). */
+  startup?: boolean;
 }
 
 function checkPort(sink: Sink, handler: Obj, path: string, opts: ProbeOptions): void {
@@ -102,7 +110,7 @@ export function validateProbe(sink: Sink, probe: unknown, path: string, opts: Pr
     sink.error(path, `invalid value: ${JSON.stringify(probe)}`, probe, 'Make the probe an object.');
     return;
   }
-  checkFields(sink, probe, path, 'Probe', PROBE_FIELDS);
+  checkFields(sink, probe, path, 'Probe', opts.startup ? STARTUP_PROBE_FIELDS : PROBE_FIELDS);
   checkHandler(sink, probe, path, opts);
   if (opts.numeric) checkNumbers(sink, probe, path);
   else for (const k of PROBE_NUMBERS) getInt(sink, probe, k, path);

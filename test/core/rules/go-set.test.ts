@@ -113,3 +113,19 @@ describe('other kinds', () => {
     expect(errors(ctrSvc((c) => { c.madeUp = null; }))).toEqual([`${C0}.madeUp: ${MUST_NOT}`]);
   });
 });
+
+describe('probe terminationGracePeriodSeconds: rejected on liveness/readiness (1.17 mask), allowed on startupProbe (1.17 does not check it, 1.23 allows it)', () => {
+  test('serving container', () => {
+    expect(errors(ctrSvc((c) => { c.startupProbe = { httpGet: {}, terminationGracePeriodSeconds: 10 }; }))).toEqual([]);
+    expect(errors(ctrSvc((c) => { c.livenessProbe = { httpGet: {}, terminationGracePeriodSeconds: 10 }; })))
+      .toEqual([`${C0}.livenessProbe.terminationGracePeriodSeconds: ${MUST_NOT}`]);
+  });
+  test('sidecar: compared with an empty probe while multi-container-probing is off, masked like the serving container once on', () => {
+    const sidecar = (probe: unknown) => podSvc((p) => {
+      p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb', startupProbe: probe }];
+    });
+    const probe = { tcpSocket: { port: 9000 }, terminationGracePeriodSeconds: 10 };
+    expect(errors(sidecar(probe), withFeatures({ 'multi-container': 'Enabled' }))).toEqual([`${T}.containers[1].startupProbe: ${MUST_NOT}`]);
+    expect(errors(sidecar(probe), withFeatures({ 'multi-container': 'Enabled', 'multi-container-probing': 'Enabled' }))).toEqual([]);
+  });
+});
