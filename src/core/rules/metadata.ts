@@ -4,7 +4,7 @@
 import { goTypeOf } from '../go-json';
 import type { KubeObject } from '../types';
 import {
-  noAutoscalingKeys, ROLLOUT_DURATION_KEYS, secondsDuration, templateAnnotationRules,
+  autoscalingRules, noAutoscalingKeys, ROLLOUT_DURATION_KEYS, secondsDuration,
 } from './annotations';
 import { Req } from './context';
 import { dns1035Errors } from './formats';
@@ -100,8 +100,11 @@ export function validateObjectMeta(sink: Sink, obj: KubeObject, kind: MetaKind, 
   const m = readMeta(sink, obj.metadata, path);
   checkNames(sink, m, path);
   const annPath = at(path, 'annotations');
-  // Revisions carry their template's annotations, so they get the template annotation rules (§10.2, §10.4).
-  if (kind === 'Revision') templateAnnotationRules(sink, m.annotations, m.annotationKeys, annPath, req);
+  // A Revision's own annotations get the autoscaling rules only (Revision.Validate runs
+  // autoscaling.ValidateAnnotations on its metadata); the other template annotation rules
+  // (networking.knative.dev keys, queue-sidecar quantities, progress-deadline) belong to
+  // RevisionTemplateSpec.Validate, i.e. to Service/Configuration templates.
+  if (kind === 'Revision') autoscalingRules(sink, m.annotations, m.annotationKeys, annPath, req);
   else noAutoscalingKeys(sink, m.annotations, annPath);
   if (kind === 'Configuration' || kind === 'Route') ownerLabel(sink, m, SERVICE_LABEL, 'Service', path);
   if (kind === 'Revision') ownerLabel(sink, m, CONFIGURATION_LABEL, 'Configuration', path);
