@@ -45,6 +45,8 @@ export function controllerRules(leaseName: string, secretsRoleName: string): Rba
       'run each Revision as a Deployment, repair drift and read its rollout status for ResourcesAvailable (reconcilers/revision.ts)'),
     c(RbacScope.CLUSTER, [''], ['pods'], LIST_WATCH,
       'informer on the pods of Revisions (label serving.knative.dev/revision): their waiting reasons (ImagePullBackOff, …), exit codes and scheduling failures explain a Revision that does not start (reconcilers/revision.ts, core/revision-health.ts)'),
+    c(RbacScope.CLUSTER, ['events.k8s.io'], ['events'], ['create', 'patch'],
+      'Kubernetes Events about the reconciled objects (Created, Updated, CreationFailed, InternalError, RevisionReady, …): create one, then patch its series count when it repeats (events.ts via reconcilers/base.ts, child.ts)'),
     c(RbacScope.CLUSTER, ['apps'], ['deployments/scale'], ['update'],
       'the KPA autoscaler sets each revision\'s replicas through the Scale subresource (autoscaler/autoscaler.ts, client.ts updateScale)'),
     c(RbacScope.CLUSTER, ['authentication.k8s.io'], ['tokenreviews'], ['create'],

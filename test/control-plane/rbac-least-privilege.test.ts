@@ -214,6 +214,11 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     await until(() => get('services', revisionServiceName(`${svcName}-v1`))?.spec.selector?.drift === undefined, 'service drift repaired');
     await until(() => get('horizontalpodautoscalers', `${svcName}-v1`)?.spec.maxReplicas !== 99, 'hpa drift repaired');
     await until(() => (get('routes', svcName)?.spec.traffic ?? []).length === 2, 'route drift repaired');
+    // The same drift again: the repeated `Updated` Event is one Event whose series is patched (events.ts).
+    const again = get('deployments', deploymentName(`${svcName}-v1`))!;
+    again.spec.template.spec.containers[0].image = 'example.com/drift:2';
+    emu.put(again);
+    await until(() => emu.actions({ resource: 'events.events.k8s.io' }).some((a) => a.verb === 'patch' && !a.error), 'an Event series patched');
 
     // 3. The Revision leaves the HPA class (kubectl annotate): its HPA is deleted.
     const rev1 = get('revisions', `${svcName}-v1`)!;

@@ -396,7 +396,7 @@ describe('RBAC', () => {
     }
   });
 
-  test('controller: Knative kinds (informers, writes, status, finalizers), deployments, pods (read), services, HPAs; config + lease only in the system namespace; nothing else', () => {
+  test('controller: Knative kinds (informers, writes, status, finalizers), deployments, pods (read), events (write), services, HPAs; config + lease only in the system namespace; nothing else', () => {
     const grants = cp.describeRules().filter(r => r.component === 'controller')
       .map(r => `${r.scope} ${r.apiGroups.join(',') || 'core'} ${r.resources.join(',')} ${r.verbs.join(',')}${r.resourceNames ? ` @${r.resourceNames.join(',')}` : ''}`);
     expect(grants).toEqual([
@@ -411,6 +411,7 @@ describe('RBAC', () => {
       'Cluster serving.knative.dev services/finalizers,configurations/finalizers,revisions/finalizers,routes/finalizers update',
       'Cluster apps deployments list,watch,create,update',
       'Cluster core pods list,watch',
+      'Cluster events.k8s.io events create,patch',
       'Cluster apps deployments/scale update',
       'Cluster authentication.k8s.io tokenreviews create',
       'Cluster core services list,watch,create,update,delete',
@@ -421,11 +422,11 @@ describe('RBAC', () => {
       'SystemNamespace coordination.k8s.io leases get,update @serving-controller-leader',
     ]);
     // Pods only to the controller, read-only (their failure reasons explain a Revision); events
-    // are never granted (no code writes them); Secrets only to the ingress, `get`, in the
-    // namespaces the controller binds that role in (DomainMappings with TLS).
-    expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'pods')).map(r => [r.component, r.scope, r.verbs]))
-      .toEqual([['controller', 'Cluster', ['list', 'watch']]]);
-    expect(cp.describeRules().some(r => r.resources.some(x => x.split('/')[0] === 'events'))).toBe(false);
+    // only to the controller, create and patch (its series), in events.k8s.io; Secrets only to the
+    // ingress, `get`, in the namespaces the controller binds that role in (DomainMappings with TLS).
+    const grantsOf = (res: string) => cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === res)).map(r => [r.component, r.scope, r.apiGroups, r.verbs]);
+    expect(grantsOf('pods')).toEqual([['controller', 'Cluster', [''], ['list', 'watch']]]);
+    expect(grantsOf('events')).toEqual([['controller', 'Cluster', ['events.k8s.io'], ['create', 'patch']]]);
     // The webhook: get/update of its own certificate Secret only.
     expect(cp.describeRules().filter(r => r.resources.some(x => x.split('/')[0] === 'secrets')).map(r => [r.component, r.scope, r.verbs, r.resourceNames]))
       .toEqual([['ingress', RbacScope.DOMAIN_MAPPING_NAMESPACES, ['get'], undefined], ['webhook', RbacScope.SYSTEM_NAMESPACE, ['get', 'update'], ['serving-webhook-certs']]]);

@@ -53,6 +53,7 @@ export const RESOURCES: ResourceType[] = [
   r('', 'v1', 'serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
   r('', 'v1', 'pods', 'Pod', { statusSubresource: true, shortNames: ['po'] }),
   r('', 'v1', 'events', 'Event', { shortNames: ['ev'] }),
+  r('events.k8s.io', 'v1', 'events', 'Event'),
   r('', 'v1', 'endpoints', 'Endpoints', { shortNames: ['ep'] }),
   r('apps', 'v1', 'deployments', 'Deployment', { statusSubresource: true, scaleSubresource: true, generation: true, shortNames: ['deploy'] }),
   r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', { statusSubresource: true, generation: true, shortNames: ['hpa'] }),

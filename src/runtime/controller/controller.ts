@@ -7,6 +7,7 @@
 import { Autoscaler } from './autoscaler/autoscaler';
 import { KubeClient, R, isConflict } from './client';
 import { Clock, realClock } from './clock';
+import { EventRecorder } from './events';
 import { EventHandler, Informer, keyOf, splitKey } from './informers';
 import { HttpIngressProber, IngressProber, ingressReplicaAddresses, newIngressProbeState } from './ingress-probe';
 import type { KubeConfig } from './k8s';
@@ -135,6 +136,8 @@ export class Controller {
   readonly workersPerKind: number;
   /** The KPA autoscaler: records stats on every replica, decides and scales on the leader. */
   readonly autoscaler: Autoscaler;
+  /** Kubernetes Events (events.k8s.io/v1) about the reconciled objects, aggregated into series. */
+  readonly events: EventRecorder;
 
   constructor(private readonly opts: ControllerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
@@ -194,9 +197,11 @@ export class Controller {
         if (this.leading) this.enqueueRelated('Revision', key);
       },
     });
+    this.events = new EventRecorder({ client: this.client, instance: opts.podName ?? `controller-${process.pid}`, clock: this.clock, log: this.log });
     this.ctx = {
       autoscaling: this.autoscaler,
       client: this.client,
+      events: this.events,
       listers,
       config: () => this.servingConfig,
       clock: this.clock,
@@ -505,6 +510,7 @@ export class Controller {
     // Workers exit once their queue is drained; bound the wait.
     await Promise.race([Promise.all([...running, this.autoscaler.idle()]), new Promise((r) => setTimeout(r, 10_000).unref?.())]);
     this.leading = false;
+    await Promise.race([this.events.idle(), new Promise((r) => setTimeout(r, 2_000).unref?.())]);
     if (this.elector) await this.elector.stop(true);
     for (const i of Object.values(this.informers)) i.stop();
     this.httpProber?.close();

@@ -51,6 +51,7 @@ runTable('Configuration', [
     })],
     key: 'default/web',
     want: ['create revisions default/web-00001', 'update configurations/status default/web'],
+    wantEvents: ['Normal Created Configuration/web: Created Revision "web-00001"'],
     check: (actions) => {
       const r = written(actions, 'create revisions');
       expect(r.metadata.labels).toEqual({
@@ -107,6 +108,7 @@ runTable('Configuration', [
     objects: [config({ status: { observedGeneration: 1, latestCreatedRevisionName: 'web-00001', conditions: [{ type: 'Ready', status: 'Unknown', lastTransitionTime: NOW }] } }), rev('web-00001', 1, READY_REV)],
     key: 'default/web',
     want: ['update configurations/status default/web'],
+    wantEvents: ['Normal LatestReadyUpdate Configuration/web: LatestReadyRevisionName updated to "web-00001"', 'Normal ConfigurationReady Configuration/web: Configuration becomes ready'],
     check: (actions) => {
       const st = written(actions, 'update configurations/status').status;
       expect(st).toMatchObject({ latestCreatedRevisionName: 'web-00001', latestReadyRevisionName: 'web-00001' });
@@ -121,6 +123,7 @@ runTable('Configuration', [
     ],
     key: 'default/web',
     want: ['update configurations/status default/web'],
+    wantEvents: ['Warning LatestCreatedFailed Configuration/web: Latest created revision "web-00002" has failed'],
     check: (actions) => {
       const st = written(actions, 'update configurations/status');
       expect(st.status).toMatchObject({ latestCreatedRevisionName: 'web-00002', latestReadyRevisionName: 'web-00001', observedGeneration: 2 });
@@ -132,6 +135,7 @@ runTable('Configuration', [
     objects: [config({ status: readyStatus(1, [], { latestCreatedRevisionName: 'web-00001', latestReadyRevisionName: 'web-00001' }) }), rev('web-00001', 1, READY_REV)],
     key: 'default/web',
     want: [],
+    wantEvents: [],
   },
   {
     name: 'GC (retain 1h, min-non-active 1): the two oldest reserve revisions are deleted; the newest reserve one and the active latest are kept',

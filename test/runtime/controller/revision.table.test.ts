@@ -51,6 +51,7 @@ runTable('Revision', [
     objects: [R0],
     key: 'default/web-00001',
     want: ['create deployments default/web-00001-deployment', 'create services default/web-00001', 'update revisions/status default/web-00001'],
+    wantEvents: ['Normal Created Revision/web-00001: Created Deployment "web-00001-deployment"', 'Normal Created Revision/web-00001: Created Service "web-00001"'],
     check: (actions) => {
       const d = written(actions, 'create deployments');
       expect(d.metadata.ownerReferences).toEqual([{ ...owner('Revision', 'web-00001') }]);
@@ -147,6 +148,7 @@ runTable('Revision', [
     objects: [R0, ...children(R0, depStatus(1, [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }, { type: 'Available', status: 'True' }]))],
     key: 'default/web-00001',
     want: ['update revisions/status default/web-00001'],
+    wantEvents: ['Normal RevisionReady Revision/web-00001: Revision becomes ready upon all resources being ready'],
     check: (actions) => {
       const st = written(actions, 'update revisions/status');
       expect(st.status).toMatchObject({ actualReplicas: 1, desiredReplicas: 1, containerStatuses: [{ name: 'user-container' }] });
@@ -278,6 +280,10 @@ runTable('Revision', [
     withReactors: [induceFailure('create', 'deployments')],
     wantErr: /injected failure: create deployments/,
     want: ['create deployments default/web-00001-deployment → 500', 'update revisions/status default/web-00001'],
+    wantEvents: [
+      'Warning CreationFailed Revision/web-00001: Failed to create Deployment "web-00001-deployment": injected failure: create deployments default/',
+      'Warning InternalError Revision/web-00001: injected failure: create deployments default/',
+    ],
     check: (actions) => {
       const st = written(actions, 'update revisions/status');
       for (const t of ['ResourcesAvailable', 'ContainerHealthy', 'Ready']) expect(condOf(st, t)).toMatchObject({ status: 'Unknown', reason: 'Deploying' });
@@ -305,6 +311,8 @@ runTable('Revision', [
     withReactors: [induceFailure('update', 'deployments', 409)],
     wantErr: /Operation cannot be fulfilled|conflict/i,
     want: ['update deployments default/web-00001-deployment → 409', 'update revisions/status default/web-00001'],
+    // a conflict is routine: no UpdateFailed, no InternalError
+    wantEvents: [],
     check: (actions) => expect(condOf(written(actions, 'update revisions/status'), 'Ready')).toMatchObject({ status: 'Unknown' }),
     thenConverges: {
       want: ['update deployments default/web-00001-deployment', 'update revisions/status default/web-00001'],

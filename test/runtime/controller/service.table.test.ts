@@ -38,6 +38,7 @@ runTable('Service', [
     objects: [S],
     key: 'default/web',
     want: ['create configurations default/web', 'create routes default/web', 'update services/status default/web'],
+    wantEvents: ['Normal Created Service/web: Created Configuration "web"', 'Normal Created Service/web: Created Route "web"'],
     check: (actions) => {
       const c = written(actions, 'create configurations');
       expect(c.metadata.labels).toEqual({ 'serving.knative.dev/service': 'web', 'serving.knative.dev/serviceUID': uid('Service', 'web') });
@@ -71,6 +72,7 @@ runTable('Service', [
     key: 'default/web',
     wantErr: /not owned/,
     want: ['update services/status default/web'],
+    wantEvents: ['Warning InternalError Service/web: Configuration "web" is not owned by Service default/web (it has no controller)'],
     check: (actions) => {
       const st = written(actions, 'update services/status');
       expect(condOf(st, 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'NotOwned', message: 'There is an existing Configuration "web" that we do not own.' });
@@ -92,6 +94,7 @@ runTable('Service', [
     objects: [S, config(S, cfgReady, (c) => { c.spec.template.spec.containers[0].image = 'evil:1'; c.metadata.labels.extra = 'x'; }), route(S, routeReady)],
     key: 'default/web',
     want: ['update configurations default/web', 'update services/status default/web'],
+    wantEvents: ['Normal Updated Service/web: Updated Configuration "web"'],
     check: (actions) => {
       const c = written(actions, 'update configurations');
       expect(c.spec.template.spec.containers[0].image).toBe('gcr.io/example/app:1');

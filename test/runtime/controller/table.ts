@@ -8,7 +8,8 @@
  * matching API requests fail during the row's reconcile, which must then return an error;
  * `thenConverges` clears the failures, lets the informer caches catch up with what was written,
  * and runs the next reconcile of the key, which must succeed with exactly the given writes.
- * (This runtime records no Kubernetes Events, so rows assert conditions, not events.)
+ * Event writes (events.k8s.io) are left out of `want`; `wantEvents` checks them (Knative's
+ * WantEvents).
  */
 import { NOW, newController } from './harness';
 import type { KubeObject } from '../../../src/core/types';
@@ -27,6 +28,11 @@ export interface Row {
   want: string[];
   wantErr?: boolean | RegExp;
   check?: (actions: RecordedAction[], emu: KubeApiEmulator, ctl: Controller) => void;
+  /**
+   * The Events the reconcile records, as `<type> <reason> <Kind>/<name>: <note>` (regarding
+   * object), in order. Event writes are not part of `want`; unchecked when absent.
+   */
+  wantEvents?: string[];
   /** Requests that fail during this reconcile (see `induceFailure`). */
   withReactors?: FailureSpec[];
   /**
@@ -75,6 +81,15 @@ async function cachesCaughtUp(ctl: Controller, actions: RecordedAction[], timeou
   }
 }
 
+/** Events created (and series patches, as `+1 <name>`) among `actions`. */
+export function describeEvents(actions: RecordedAction[]): string[] {
+  return actions.filter((a) => a.group === 'events.k8s.io' && !a.error).map((a) => {
+    if (a.verb !== 'create') return `series ${a.name}`;
+    const e: any = a.object;
+    return `${e.type} ${e.reason} ${e.regarding.kind}/${e.regarding.name}: ${e.note}`;
+  });
+}
+
 /** The object written by the n-th action matching `prefix`. */
 export function written(actions: RecordedAction[], prefix: string, n = 0): any {
   const m = actions.filter((a) => describeAction(a).startsWith(prefix));
@@ -111,7 +126,7 @@ export function runTable(kind: Kind, rows: Row[]): void {
         } catch (e) {
           err = e;
         }
-        const actions = emu.actions();
+        const actions = emu.actions().filter((a) => a.group !== 'events.k8s.io');
         if (row.wantErr) {
           expect(err).toBeDefined();
           if (row.wantErr instanceof RegExp) expect(String((err as Error).message)).toMatch(row.wantErr);
@@ -120,12 +135,15 @@ export function runTable(kind: Kind, rows: Row[]): void {
         }
         expect(actions.map(describeAction)).toEqual(row.want);
         row.check?.(actions, emu, ctl);
+        // Event writes are asynchronous: awaited after the row's checks (which may look at timers).
+        await ctl.events.idle();
+        if (row.wantEvents) expect(describeEvents(emu.actions())).toEqual(row.wantEvents);
         if (row.thenConverges) {
           emu.clearInjections();
           await cachesCaughtUp(ctl, actions);
           emu.clearActions();
           await ctl.reconcileOnce(kind, row.key);
-          const next = emu.actions();
+          const next = emu.actions().filter((a) => a.group !== 'events.k8s.io');
           expect(next.map(describeAction)).toEqual(row.thenConverges.want);
           row.thenConverges.check?.(next, emu);
         }

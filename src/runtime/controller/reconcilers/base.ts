@@ -16,8 +16,9 @@ import type { KubeObject, ConfigurationObject, DomainMappingObject, KnServiceObj
 import { Logger } from '../../common/log';
 import { invalidMessage } from '../admission';
 import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
-import { KubeClient, Resource, apiVersionOf } from '../client';
+import { KubeClient, Resource, apiVersionOf, isConflict } from '../client';
 import { Clock } from '../clock';
+import type { EventRecorder, EventType } from '../events';
 import { IndexFn, Lister, keyOf } from '../informers';
 import type { IngressProbeState } from '../ingress-probe';
 import { controllerOf } from '../resources/meta';
@@ -49,6 +50,8 @@ export interface AutoscalingView {
 
 export interface ReconcilerContext {
   client: KubeClient;
+  /** Kubernetes Events about the reconciled objects (events.ts). Absent: none are recorded. */
+  events?: EventRecorder;
   /** The in-memory KPA autoscaler (absent: KPA revisions report Active from the Deployment alone). */
   autoscaling?: AutoscalingView;
   listers: Listers;
@@ -165,6 +168,11 @@ export interface KindReconciler<T extends KubeObject> {
   reconcile(ctx: ReconcilerContext, obj: T, now: Date): Promise<void>;
   /** Called when the key is gone (deleted). */
   finalize?(ctx: ReconcilerContext, namespace: string, name: string): Promise<void>;
+  /**
+   * The Events a status change records (e.g. a Revision's `RevisionReady` on its not-ready → ready
+   * edge), from the status before and after a reconcile whose status write succeeded.
+   */
+  transitions?(before: T, after: T): Array<{ type: EventType; reason: string; note: string }>;
 }
 
 /** `obj` with the finalizer `name` added (`on`) or removed, through a metadata update; unchanged objects are returned as they are. */
@@ -206,10 +214,23 @@ export async function reconcileKey<T extends KubeObject>(
     err = e;
   }
   r.conditions.endReconcile(obj);
+  const about = { ...cur, apiVersion: cur.apiVersion ?? apiVersionOf(r.resource), kind: cur.kind ?? r.resource.kind };
   if (!deepEqual(cur.status, obj.status)) {
-    await ctx.client.updateStatus(r.resource, { ...cur, status: obj.status });
+    try {
+      await ctx.client.updateStatus(r.resource, { ...cur, status: obj.status });
+    } catch (e) {
+      // Knative's generated reconcilers: UpdateFailed "Failed to update status for <name>: <err>"
+      // (a conflict is routine: the next reconcile works on the newer object).
+      if (!isConflict(e)) ctx.events?.event(about, 'Warning', 'UpdateFailed', `Failed to update status for "${name}": ${(e as Error).message}`);
+      throw e;
+    }
+    for (const t of r.transitions?.(cur, obj) ?? []) ctx.events?.event(about, t.type, t.reason, t.note);
   }
-  if (err) throw err;
+  if (err) {
+    // Knative's generated reconcilers: InternalError with the reconcile error (not for requeues or conflicts).
+    if (!(err instanceof RequeueError) && !isConflict(err)) ctx.events?.event(about, 'Warning', 'InternalError', (err as Error).message ?? String(err));
+    throw err;
+  }
 }
 
 /** Mirror a child's Ready condition into `type` on the parent (same status/reason/message). */

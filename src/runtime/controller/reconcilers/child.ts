@@ -5,7 +5,8 @@
  * keeping everything else (server defaults, fields other controllers set).
  */
 import type { KubeObject } from '../../../core/types';
-import { KubeClient, Resource } from '../client';
+import { KubeClient, Resource, isAlreadyExists, isConflict } from '../client';
+import type { EventRecorder } from '../events';
 import { Lister } from '../informers';
 import { controllerOf, isControlledBy } from '../resources/meta';
 import { deepEqual, isSubset } from '../util';
@@ -93,15 +94,38 @@ function applyMeta(mode: MetaOwnership, existing: StringMap, desired: StringMap)
   }
 }
 
+/** What a child step needs: the API client and, when Events are recorded, the recorder. */
+export interface ChildContext {
+  client: KubeClient;
+  events?: EventRecorder;
+}
+
+/**
+ * Create `desired` (a child of `parent`) and record it on the parent as upstream does:
+ * `Created` "Created <Kind> "<name>"", or `CreationFailed` "Failed to create <Kind> "<name>": <err>"
+ * (Warning; not for an AlreadyExists race, which the next reconcile adopts).
+ */
+export async function createChild<T extends KubeObject>(ctx: ChildContext, parent: KubeObject, resource: Resource, desired: T): Promise<T> {
+  const what = `${desired.kind} "${desired.metadata.name}"`;
+  try {
+    const out = await ctx.client.create(resource, desired);
+    ctx.events?.event(parent, 'Normal', 'Created', `Created ${what}`);
+    return out;
+  } catch (e) {
+    if (!isAlreadyExists(e)) ctx.events?.event(parent, 'Warning', 'CreationFailed', `Failed to create ${what}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
 /** Create, adopt or update the child `desired` of `parent`; throws NotOwnedError if it is not ours. */
 export async function ensureChild<T extends KubeObject>(
-  ctx: { client: KubeClient }, parent: KubeObject, desired: T, o: ChildOptions<T>): Promise<ChildResult<T>> {
+  ctx: ChildContext, parent: KubeObject, desired: T, o: ChildOptions<T>): Promise<ChildResult<T>> {
   const ns = desired.metadata.namespace!;
   const name = desired.metadata.name!;
   const existing = o.lister.get(ns, name);
   if (!existing) {
     o.beforeCreate?.();
-    return { obj: await ctx.client.create(o.resource, desired), created: true, updated: false };
+    return { obj: await createChild(ctx, parent, o.resource, desired), created: true, updated: false };
   }
   // Adoption: a child whose controller reference names this parent (same uid, or same kind and
   // name while the parent has no uid yet) is ours; anything else is reported, never taken over.
@@ -122,12 +146,22 @@ export async function ensureChild<T extends KubeObject>(
     },
     spec: o.applySpec ? o.applySpec(existing.spec, want.spec) : want.spec,
   };
-  return { obj: await ctx.client.update(o.resource, update), created: false, updated: true };
+  // Drift repaired: `Updated` "Updated <Kind> "<name>"" on the parent, `UpdateFailed` (Warning) when
+  // the write fails (not for a conflict: the next reconcile works on the newer child).
+  const what = `${desired.kind} "${name}"`;
+  try {
+    const out = await ctx.client.update(o.resource, update);
+    ctx.events?.event(parent, 'Normal', 'Updated', `Updated ${what}`);
+    return { obj: out, created: false, updated: true };
+  } catch (e) {
+    if (!isConflict(e)) ctx.events?.event(parent, 'Warning', 'UpdateFailed', `Failed to update ${what}: ${(e as Error).message}`);
+    throw e;
+  }
 }
 
 /** Delete the given children that `parent` controls (stale ones); others are left alone. */
 export async function deleteChildren(
-  ctx: { client: KubeClient }, parent: KubeObject, resource: Resource, children: Iterable<KubeObject>): Promise<void> {
+  ctx: ChildContext, parent: KubeObject, resource: Resource, children: Iterable<KubeObject>): Promise<void> {
   for (const c of children) {
     if (isControlledBy(c, parent)) await ctx.client.delete(resource, c.metadata.namespace!, c.metadata.name!);
   }

@@ -5,6 +5,7 @@ import type { ConfigurationObject, RevisionObject } from '../../../core/types';
 import { defaulted } from '../admission';
 import { R, isAlreadyExists } from '../client';
 import { KindReconciler, ReconcilerContext, RequeueError, labelIndex, watchOwned, watchSelf } from './base';
+import { createChild } from './child';
 import { collectRevisions } from './gc';
 import { makeRevision, revisionNameFor } from '../resources/configuration';
 import { L, isControlledBy } from '../resources/meta';
@@ -30,6 +31,22 @@ export const configurationReconciler: KindReconciler<ConfigurationObject> = {
   invalidSpecCondition: READY,
   watches: [watchSelf('configurations'), watchOwned('revisions', R.configurations)],
   indexes: [{ informer: 'revisions', name: 'configuration', fn: labelIndex(L.configuration) }],
+  // Upstream's Configuration events: the latest ready revision changed, Ready's edges.
+  transitions(before, after) {
+    const out: Array<{ type: 'Normal' | 'Warning'; reason: string; note: string }> = [];
+    const b = before.status as any ?? {};
+    const a = after.status as any ?? {};
+    if (a.latestReadyRevisionName && a.latestReadyRevisionName !== b.latestReadyRevisionName) {
+      out.push({ type: 'Normal', reason: 'LatestReadyUpdate', note: `LatestReadyRevisionName updated to "${a.latestReadyRevisionName}"` });
+    }
+    const was = set.get(b, READY);
+    const is = set.get(a, READY);
+    if (is?.status === 'True' && was?.status !== 'True') out.push({ type: 'Normal', reason: 'ConfigurationReady', note: 'Configuration becomes ready' });
+    if (is?.status === 'False' && is.reason === 'RevisionFailed' && (was?.status !== 'False' || was.message !== is.message) && a.latestCreatedRevisionName) {
+      out.push({ type: 'Warning', reason: 'LatestCreatedFailed', note: `Latest created revision "${a.latestCreatedRevisionName}" has failed` });
+    }
+    return out;
+  },
   async reconcile(ctx: ReconcilerContext, config: ConfigurationObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = config.status as any;
@@ -65,7 +82,7 @@ export const configurationReconciler: KindReconciler<ConfigurationObject> = {
     }
     if (!rev) {
       try {
-        rev = await ctx.client.create(R.revisions, makeRevision(defaulted(config, cfg), now));
+        rev = await createChild(ctx, config, R.revisions, makeRevision(defaulted(config, cfg), now));
       } catch (e) {
         if (isAlreadyExists(e)) throw new RequeueError(`revision ${revName} already exists (cache lagging)`);
         set.markFalse(st, READY, 'RevisionFailed', `Revision creation failed with message: ${(e as Error).message}.`, now);

@@ -7,7 +7,7 @@
 import { KindReconciler, ReconcilerContext, labelIndex, watchOwned, watchSelf } from './base';
 import { deleteChildren, ensureChild } from './child';
 import {
-  REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
+  READY, REVISION_CONDITIONS, REVISION_CONDITION_ACTIVE as ACTIVE, REVISION_CONDITION_CONTAINER_HEALTHY as HEALTHY,
   REVISION_CONDITION_RESOURCES_AVAILABLE as AVAILABLE,
 } from '../../../core/conditions';
 import { ConditionVerdict, PodView, revisionHealth } from '../../../core/revision-health';
@@ -38,6 +38,11 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     { informer: 'pods', keys: (o) => (o.metadata.labels?.[L.revision] ? [`${o.metadata.namespace}/${o.metadata.labels[L.revision]}`] : []) },
   ],
   indexes: [{ informer: 'pods', name: 'revisionUID', fn: labelIndex(L.revisionUID) }],
+  // Upstream's RevisionReady, on the not-ready → ready edge.
+  transitions(before, after) {
+    const ready = (o: RevisionObject) => set.get(o.status as any, READY)?.status === 'True';
+    return !ready(before) && ready(after) ? [{ type: 'Normal', reason: 'RevisionReady', note: 'Revision becomes ready upon all resources being ready' }] : [];
+  },
   async reconcile(ctx: ReconcilerContext, rev: RevisionObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = rev.status as any;
