@@ -86,11 +86,16 @@ function ownerLabel(sink: Sink, m: MetaView, label: string, ownerKind: string, p
   }
 }
 
-/** §10.1: the visibility label on Service/Route metadata only takes `cluster-local`. */
+/**
+ * §10.1: the visibility label on Service/Route metadata means something only as `cluster-local`;
+ * any other value is public. Knative does not check the value, so neither do we: a warning only
+ * (a typo such as `cluster-locall` would otherwise make the service public without a word).
+ */
 function visibility(sink: Sink, m: MetaView, path: string): void {
   const v = m.labels[VISIBILITY_LABEL];
   if (v !== undefined && v !== 'cluster-local') {
-    sink.error(at(at(path, 'labels'), VISIBILITY_LABEL), `invalid value: ${v}`, v, 'Use "cluster-local", or remove the label for public visibility.');
+    sink.warn(at(at(path, 'labels'), VISIBILITY_LABEL), `invalid value: ${v}`, v,
+      'Knative treats every value but "cluster-local" as public: use "cluster-local", or remove the label for public visibility.');
   }
 }
 

@@ -1,4 +1,4 @@
-import { configuration, errors, revision, route, service } from './helpers';
+import { configuration, errors, revision, route, service, warnings } from './helpers';
 import { applyDefaults, applyUserInfo, validate } from '../../../src/core/rules';
 import type { KubeObject } from '../../../src/core/types';
 
@@ -30,8 +30,8 @@ describe('§2.2 metadata', () => {
       ['metadata.labels.serving.knative.dev/configuration: missing field(s)']],
     ['configuration label with owner (Revision)', revision((r) => { r.metadata.labels = { 'serving.knative.dev/configuration': 'hello' }; r.metadata.ownerReferences = owner('Configuration', 'hello'); }), []],
     ['visibility cluster-local ok', service((s) => { s.metadata.labels = { 'networking.knative.dev/visibility': 'cluster-local' }; }), []],
-    ['visibility bad value (Route)', route((r) => { r.metadata.labels = { 'networking.knative.dev/visibility': 'private' }; }),
-      ['metadata.labels.networking.knative.dev/visibility: invalid value: private']],
+    // Knative does not check the value (every value but cluster-local is public): a warning, not an error
+    ['visibility bad value (Route): no error', route((r) => { r.metadata.labels = { 'networking.knative.dev/visibility': 'private' }; }), []],
     // Revision.Validate runs only the autoscaling annotation rules on its own metadata (1.17 and 1.23)
     ['Revision metadata: no queue-sidecar rules', revision((r) => { r.metadata.annotations = { 'queue.sidecar.serving.knative.dev/cpu-resource-limit': 'x' }; }), []],
     ['Revision metadata: no networking key rule', revision((r) => { r.metadata.annotations = { 'networking.knative.dev/foo': 'x' }; }), []],
@@ -91,4 +91,11 @@ describe('§2.3 creator/lastModifier on update (S6)', () => {
     const next = configuration((c) => { c.metadata.ownerReferences = owner('Service', 'hello'); c.metadata.annotations = { [C]: 'b' }; });
     expect(validate(applyDefaults(next), { operation: 'update', old: applyDefaults(old) }).filter((v) => v.severity !== 'warning')).toEqual([]);
   });
+});
+
+test('a visibility label other than cluster-local is a warning (Knative accepts it and makes the object public)', () => {
+  expect(warnings(route((r) => { r.metadata.labels = { 'networking.knative.dev/visibility': 'cluster-locall' }; })))
+    .toEqual(['metadata.labels.networking.knative.dev/visibility: invalid value: cluster-locall']);
+  expect(warnings(service((s) => { s.metadata.labels = { 'networking.knative.dev/visibility': 'cluster-local' }; }))
+    .filter((w) => w.startsWith('metadata.'))).toEqual([]);
 });
