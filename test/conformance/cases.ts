@@ -2,7 +2,8 @@
  * The objects the conformance test judges, from four sources:
  *  - `corpus`: every hand-written edge case of ./catalog.ts on a minimal object of each kind it
  *    applies to, under the default configuration and under each configuration the edit names
- *    (its feature gate enabled, config knobs);
+ *    (its feature gate enabled, config knobs); and a few Services under each config map at the
+ *    edges of the parsers (`CONFIG_EDGES`);
  *  - `mutation`: seeded random combinations of 1–4 catalog edits on a random kind under a random
  *    configuration;
  *  - `property`: the property test's arbitraries (test/property/arbitraries.ts) built into
@@ -13,7 +14,9 @@
  */
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as fc from 'fast-check';
-import { CONFIGS, configNamed, DOMAIN_MAPPING_EDITS, Edit, ROUTE_EDITS, WORKLOAD_EDITS } from './catalog';
+import {
+  CONFIG_EDGE_EDITS, CONFIG_EDGES, CONFIGS, configNamed, DOMAIN_MAPPING_EDITS, Edit, ROUTE_EDITS, WORKLOAD_EDITS,
+} from './catalog';
 import { loadExamples } from '../../scripts/synth-examples';
 import { KnService, Route } from '../../src';
 import type { ConfigMapData } from '../../src/core/config';
@@ -137,7 +140,7 @@ export function corpusCases(): Case[] {
     for (const edit of WORKLOAD_EDITS) {
       if (kind !== 'Service' && edit.place === 'spec') continue;
       push(kind, edit, 'default');
-      if (kind === 'Service') for (const c of edit.configs ?? []) push(kind, edit, c);
+      for (const c of edit.configs ?? []) push(kind, edit, c);
     }
   }
   for (const edit of ROUTE_EDITS) {
@@ -145,6 +148,19 @@ export function corpusCases(): Case[] {
     for (const c of edit.configs ?? []) push('Route', edit, c);
   }
   for (const edit of DOMAIN_MAPPING_EDITS) push('DomainMapping', edit, 'default');
+  CONFIG_EDGES.forEach((config, i) => {
+    for (const edits of [[], ...CONFIG_EDGE_EDITS]) {
+      out.push({
+        id: `corpus-${n++}`,
+        source: 'corpus',
+        families: ['config'],
+        configName: `config-edge-${i} ${JSON.stringify(config)}`,
+        config,
+        object: build('Service', edits),
+        edits,
+      });
+    }
+  });
   return out;
 }
 

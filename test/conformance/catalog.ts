@@ -353,3 +353,48 @@ export function configNamed(name: string): ConfigMapData | undefined {
   if (!(name in CONFIGS)) throw new Error(`no config ${name}`);
   return CONFIGS[name];
 }
+
+/**
+ * Config maps at the edges of the parsers (family `config`): each is tried with a few Services.
+ * A config map one side refuses makes that side deny (the config webhook would deny the map).
+ */
+const maps = (name: string, data: Array<Record<string, string>>): ConfigMapData[] => data.map((d) => ({ [name]: d }));
+
+export const CONFIG_EDGES: readonly ConfigMapData[] = [
+  ...maps('config-defaults', [
+    { 'revision-timeout-seconds': '-1' }, { 'revision-timeout-seconds': '0' }, { 'revision-timeout-seconds': 'abc' }, { 'revision-timeout-seconds': '700' },
+    { 'max-revision-timeout-seconds': '100' }, { 'max-revision-timeout-seconds': '100', 'revision-timeout-seconds': '50' },
+    { 'container-concurrency': '2000' }, { 'container-concurrency': '5' }, { 'container-concurrency-max-limit': '0' }, { 'container-concurrency-max-limit': '10' },
+    { 'revision-cpu-request': 'abc' }, { 'revision-cpu-request': '100m', 'revision-cpu-limit': '50m' }, { 'revision-memory-limit': '1Gi' },
+    { 'container-name-template': '{{.Bad' }, { 'container-name-template': '' }, { 'container-name-template': '{{.Name}}' },
+    { 'allow-container-concurrency-zero': 'maybe' }, { 'allow-container-concurrency-zero': 'false' }, { 'enable-service-links': 'x' },
+    { 'enable-service-links': 'true' }, { 'enable-service-links': 'default' }, { 'revision-response-start-timeout-seconds': '700' },
+    { 'revision-response-start-timeout-seconds': '10' }, { 'revision-idle-timeout-seconds': '-1' }, { 'revision-idle-timeout-seconds': '10' },
+    { 'init-container-name-template': '' }, { 'revision-ephemeral-storage-request': '1Gi' },
+  ]),
+  ...maps('config-features', [
+    { 'multi-container': 'bogus' }, { 'multi-container': 'Disabled' }, { 'secure-pod-defaults': 'AllowRootBounded' }, { 'secure-pod-defaults': 'enabled' },
+    { 'kubernetes.podspec-affinity': 'Allowed' }, { 'queueproxy.mount-podinfo': 'allowed' }, { 'kubernetes.podspec-fieldref': 'ENABLED' },
+    { 'kubernetes.podspec-init-containers': 'enabled', 'multi-container': 'disabled' }, { 'unknown-flag': 'enabled' },
+  ]),
+  ...maps('config-autoscaler', [
+    { 'max-scale-limit': '-1' }, { 'max-scale-limit': '10', 'max-scale': '5' }, { 'max-scale': '5' }, { 'min-scale': '3' }, { 'min-scale': '6', 'max-scale': '5' },
+    { 'initial-scale': '0' }, { 'allow-zero-initial-scale': 'true', 'initial-scale': '0' }, { 'initial-scale': '3' },
+    { 'container-concurrency-target-default': '0' }, { 'container-concurrency-target-default': '50' }, { 'target-burst-capacity': '-2' },
+    { 'target-burst-capacity': '-1' }, { 'stable-window': '5s' }, { 'stable-window': '1h1s' }, { 'stable-window': '20s' },
+    { 'panic-window-percentage': '0' }, { 'scale-to-zero-grace-period': '5s' }, { 'enable-scale-to-zero': 'false' }, { 'pod-autoscaler-class': 'x' },
+    { 'activation-scale': '0' }, { 'activation-scale': '2' }, { 'max-scale-up-rate': '1' }, { 'scale-down-delay': '-1s' },
+    { 'requests-per-second-target-default': '0' }, { 'container-concurrency-target-percentage': '0' }, { 'max-scale-limit': '3' },
+  ]),
+];
+
+/** The Service edits each CONFIG_EDGES entry is tried with (besides the bare Service). */
+export const CONFIG_EDGE_EDITS: readonly Edit[][] = [
+  [{ family: 'config', place: 'pod', field: 'containerConcurrency', value: 50 }],
+  [{ family: 'config', place: 'pod', field: 'timeoutSeconds', value: 200 }],
+  [{ family: 'config', place: 'templateMeta', field: 'annotations', value: { 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '4' } }],
+  [{ family: 'config', place: 'templateMeta', field: 'annotations', value: { 'autoscaling.knative.dev/initial-scale': '0' } }],
+  [{ family: 'config', place: 'templateMeta', field: 'annotations', value: { 'autoscaling.knative.dev/target-burst-capacity': '-1' } }],
+  [{ family: 'config', place: 'pod', field: 'containers', value: [{ image: 'app', ports: [{ containerPort: 8080 }] }, { image: 'side' }] }],
+  [{ family: 'config', place: 'container', field: 'resources', value: { limits: { cpu: '200m' } } }],
+];

@@ -18,6 +18,7 @@ import { documentedStrictness } from './strictness';
 import { PatchOp, runUpstream, UPSTREAM_VERSIONS, UpstreamVerdict, upstreamRejects, versionJudges } from './upstream';
 import { defaultedForAdmission, validateForAdmission } from '../../src/core/admission';
 import { parseServingConfig, ServingConfig } from '../../src/core/config';
+import type { KubeObject } from '../../src/core/types';
 
 /** Our verdict. */
 export interface OurVerdict {
@@ -27,6 +28,8 @@ export interface OurVerdict {
   readonly threw?: string;
   /** parseServingConfig refused the case's config maps. */
   readonly configError?: string;
+  /** Our defaulted object. */
+  readonly defaulted?: KubeObject;
 }
 
 export type Outcome = 'agree' | 'false_accept' | 'false_reject';
@@ -42,6 +45,11 @@ export interface Judged {
   readonly strictness?: string;
   /** Versions whose defaulting patch (noise removed) is not empty, for example/property objects we accept. */
   readonly notFixedPoint: Record<string, PatchOp[]>;
+  /**
+   * Where our defaulted object differs from a version's (both admit the object; round-trip noise
+   * removed), by version: informational, not part of the RESULT counts.
+   */
+  readonly defaultsDiffer: Record<string, string[]>;
 }
 
 export interface Summary {
@@ -75,7 +83,7 @@ export function ourVerdict(c: Case): OurVerdict {
   if (config instanceof Error) return { errors: [], warnings: [], configError: config.message };
   try {
     const object = defaultedForAdmission({ operation: 'create', object: c.object, config });
-    return validateForAdmission({ operation: 'create', object, config });
+    return { ...validateForAdmission({ operation: 'create', object, config }), defaulted: object };
   } catch (e) {
     return { errors: [], warnings: [], threw: (e as Error).stack ?? String(e) };
   }
@@ -96,6 +104,25 @@ function withoutNullTimestamps(v: unknown): unknown {
     out[k] = withoutNullTimestamps(x);
   }
   return out;
+}
+
+/** Paths (JSON pointer) where `a` and `b` differ, at most `max`. */
+export function differingPaths(a: unknown, b: unknown, path = '', out: string[] = [], max = 5): string[] {
+  if (out.length >= max || isDeepStrictEqual(a, b)) return out;
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    for (const k of keys) differingPaths((a as any)[k], (b as any)[k], `${path}/${k}`, out, max);
+    return out;
+  }
+  out.push(path || '/');
+  return out;
+}
+
+/** Upstream's defaulted object without the round trip's `creationTimestamp: null` and an empty status. */
+function comparableDefaulted(v: KubeObject): unknown {
+  const o = withoutNullTimestamps(v) as Record<string, unknown>;
+  if (isDeepStrictEqual(o.status, {})) delete o.status;
+  return o;
 }
 
 /** The defaulting patch without the round trip's `creationTimestamp: null` and `status: {}`. */
@@ -147,7 +174,15 @@ export function judge(cases: readonly Case[]): { judged: Judged[]; summary: Summ
       }
       if (Object.keys(notFixedPoint).length > 0) summary.not_fixed_point++;
     }
-    return { case: c, ours, upstream, outcome, strictness, notFixedPoint };
+    const defaultsDiffer: Record<string, string[]> = {};
+    if (!rejects && !someRejects) {
+      for (const [k, v] of Object.entries(upstream)) {
+        if (v.defaulted === undefined) continue;
+        const d = differingPaths(ours.defaulted, comparableDefaulted(v.defaulted));
+        if (d.length > 0) defaultsDiffer[k] = d;
+      }
+    }
+    return { case: c, ours, upstream, outcome, strictness, notFixedPoint, defaultsDiffer };
   });
   return { judged, summary };
 }
@@ -159,7 +194,7 @@ function shape(s: string): string {
 
 /** One class of disagreements: same outcome, same first message shape. */
 export interface DisagreementClass {
-  readonly outcome: Outcome | 'not_fixed_point';
+  readonly outcome: Outcome | 'not_fixed_point' | 'defaults_differ';
   readonly key: string;
   readonly count: number;
   readonly families: string[];
@@ -186,6 +221,7 @@ export function disagreementClasses(judged: readonly Judged[]): DisagreementClas
     } else if (j.outcome === 'false_reject' && j.strictness === undefined) {
       add('false_reject', shape(j.ours.threw ?? j.ours.configError ?? j.ours.errors[0]), j);
     }
+    for (const [version, d] of Object.entries(j.defaultsDiffer)) add('defaults_differ', `${version}: ${d.map((p) => p.replace(/\/\d+/g, '/i')).join(', ')}`, j);
     for (const [version, p] of Object.entries(j.notFixedPoint)) add('not_fixed_point', `${version}: ${p.map((o) => `${o.op} ${o.path.replace(/\/\d+/g, '/i')}`).join(', ')}`, j);
   }
   return [...classes.values()].map((c) => ({ ...c, families: [...c.families].sort() })).sort((a, b) => b.count - a.count);

@@ -35,12 +35,15 @@ export function conformance(log: (line: string) => void): { summary: Summary; ju
     report.push(`    e.g. ${j.case.id} (config ${j.case.configName}): ${JSON.stringify(j.case.edits?.map((e) => ({ [e.field]: e.value })) ?? j.case.object)}`);
     report.push(`    ours: ${JSON.stringify(j.ours.threw ?? j.ours.configError ?? j.ours.errors.slice(0, 2))}`);
     for (const [v, u] of Object.entries(j.upstream)) {
-      report.push(`    ${v}: ${JSON.stringify(u.configError ?? u.decodeError ?? u.panic ?? u.errors.slice(0, 2))}${c.outcome === 'not_fixed_point' ? ` patch ${JSON.stringify(j.notFixedPoint[v] ?? [])}` : ''}`);
+      const extra = c.outcome === 'not_fixed_point' ? ` patch ${JSON.stringify(j.notFixedPoint[v] ?? [])}`
+        : c.outcome === 'defaults_differ' ? ` differs at ${JSON.stringify(j.defaultsDiffer[v] ?? [])}` : '';
+      report.push(`    ${v}: ${JSON.stringify(u.configError ?? u.decodeError ?? u.panic ?? u.errors.slice(0, 2))}${extra}`);
     }
   }
   const passed = summary.false_accept === 0 && summary.false_reject === summary.documented_strictness && summary.not_fixed_point === 0;
   if (process.env.CONFORMANCE_REPORT) {
-    writeFileSync(process.env.CONFORMANCE_REPORT, judged.filter((j) => j.outcome !== 'agree' || Object.keys(j.notFixedPoint).length > 0)
+    const reported = (j: Judged) => j.outcome !== 'agree' || Object.keys(j.notFixedPoint).length > 0 || Object.keys(j.defaultsDiffer).length > 0;
+    writeFileSync(process.env.CONFORMANCE_REPORT, judged.filter(reported)
       .map((j) => JSON.stringify({
         id: j.case.id,
         outcome: j.outcome,
@@ -50,6 +53,7 @@ export function conformance(log: (line: string) => void): { summary: Summary; ju
         ours: j.ours,
         upstream: j.upstream,
         notFixedPoint: j.notFixedPoint,
+        defaultsDiffer: j.defaultsDiffer,
       }))
       .join('\n') + '\n');
   }

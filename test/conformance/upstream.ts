@@ -57,6 +57,8 @@ export interface UpstreamVerdict {
   readonly warnings: string[];
   /** The defaulting webhook's patch: the Go JSON round trip plus SetDefaults. */
   readonly patch: PatchOp[];
+  /** The object the defaulting webhook makes (Go-encoded), when it decoded. */
+  readonly defaulted?: KubeObject;
 }
 
 /** One object with the config maps the webhook's context holds. */
