@@ -27,9 +27,11 @@
  *    apimachinery v0.34 = Knative 1.21, which added `omitzero`; Knative ≤ 1.20 writes
  *    `creationTimestamp: null` there).
  *
- * Deliberately not modelled (documented limits): keys the table does not know are KEPT (Knative
- * decodes with unknown fields disallowed and rejects the object; `schemaViolations` (test/support/schema-validator.ts) reports
- * them), values of the wrong JSON type are kept (Go rejects the object), Go's case-insensitive
+ * Deliberately not modelled (documented limits): keys the table does not know are KEPT (Knative's
+ * webhooks decode with unknown fields allowed, i.e. drop them, and the API server's structural
+ * schema prunes them before any webhook; our rules reject them deliberately, `must not set the
+ * field(s)`), values of the wrong JSON type are kept (Go rejects the object: `goDecodeProblems`
+ * lists them and the rules report them), Go's case-insensitive
  * key matching, and the Go types marked `any` (unused PodSpec fields, ephemeral-volume
  * templates, cloud volume sources, status internals).
  */
@@ -562,7 +564,7 @@ function structIsSet(name: string, v: Record<string, unknown>): boolean {
   const { fields } = structOf(name);
   for (const key in v) {
     const f = fields.get(key);
-    // A key Go does not know makes the decode fail: it counts as set.
+    // A key Go does not know counts as set: the rules reject unknown keys deliberately.
     if (f === undefined ? v[key] !== undefined : valueIsSet(f.goType, v[key])) return true;
   }
   return false;
@@ -572,7 +574,7 @@ function structIsSet(name: string, v: Record<string, unknown>): boolean {
  * Whether field `key` of a value of the Go struct `typeName` is set as Knative's field masks see
  * it (see `valueIsSet` above): `shareProcessNamespace: false` (`*bool`) is set, `hostNetwork:
  * false` (`bool`) is not. A key the struct does not have is set whenever present (Knative
- * decodes with unknown fields disallowed).
+ * decodes with unknown fields allowed and drops them; our rules reject them deliberately).
  */
 export function goFieldIsSet(typeName: string, key: string, value: unknown): boolean {
   const f = structOf(typeName).fields.get(key);

@@ -282,7 +282,7 @@ describe('goFieldIsSet / goStructIsSet: "set" as Knative\'s field masks (go-cmp 
     expect(goFieldIsSet('HTTPGetAction', 'port', 0)).toBe(false);
     expect(goFieldIsSet('HTTPGetAction', 'port', '')).toBe(true);
   });
-  test('a key the Go type lacks is set whenever present (Knative decodes with unknown fields disallowed)', () => {
+  test('a key the Go type lacks is set whenever present (our rules reject unknown keys deliberately; Knative drops them)', () => {
     expect(goFieldIsSet('Container', 'madeUp', null)).toBe(true);
     expect(goFieldIsSet('Container', 'madeUp', undefined)).toBe(false);
   });

@@ -38,7 +38,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * "set" then follows Go: a pointer, list or map field is set whenever present and not null
  * (`terminationGracePeriodSeconds: 0`, `shareProcessNamespace: false`, `affinity: {}`), a plain
  * value unless it is its zero value (`hostNetwork: false`), and a key the Go type does not have
- * whenever present. Without `goType`, zero scalars and null count as unset (`isSet`).
+ * whenever present (deliberately stricter than Knative, whose webhooks drop unknown keys while
+ * decoding; the API server's structural schema prunes them anyway). Without `goType`, zero scalars and null count as unset (`isSet`).
  * `gated` maps further keys to a predicate telling whether they are allowed right now
  * (called with `req` and the value). Allow-lists and gate tables are module constants at every
  * call site.
