@@ -11,6 +11,10 @@
  *    an entry of ./strictness.ts;
  *  - not_fixed_point: an example or property-test object we accept whose upstream defaulting
  *    patch is not empty, ignoring the round trip's `creationTimestamp: null` and `status: {}`.
+ *
+ * Informational (reported as classes, not counted in the RESULT): where both admit an object, the
+ * paths where our defaulted object differs from a version's, and versions that warn where we do
+ * not (or the other way round).
  */
 import { isDeepStrictEqual } from 'util';
 import type { Case } from './cases';
@@ -50,6 +54,8 @@ export interface Judged {
    * removed), by version: informational, not part of the RESULT counts.
    */
   readonly defaultsDiffer: Record<string, string[]>;
+  /** Versions that warn where we do not, or the other way round (both admit): informational. */
+  readonly warningsDiffer: string[];
 }
 
 export interface Summary {
@@ -182,7 +188,9 @@ export function judge(cases: readonly Case[]): { judged: Judged[]; summary: Summ
         if (d.length > 0) defaultsDiffer[k] = d;
       }
     }
-    return { case: c, ours, upstream, outcome, strictness, notFixedPoint, defaultsDiffer };
+    const warningsDiffer = rejects || someRejects ? [] : Object.entries(upstream)
+      .filter(([, v]) => (v.warnings.length > 0) !== (ours.warnings.length > 0)).map(([k]) => k);
+    return { case: c, ours, upstream, outcome, strictness, notFixedPoint, defaultsDiffer, warningsDiffer };
   });
   return { judged, summary };
 }
@@ -194,7 +202,7 @@ function shape(s: string): string {
 
 /** One class of disagreements: same outcome, same first message shape. */
 export interface DisagreementClass {
-  readonly outcome: Outcome | 'not_fixed_point' | 'defaults_differ';
+  readonly outcome: Outcome | 'not_fixed_point' | 'defaults_differ' | 'warnings_differ';
   readonly key: string;
   readonly count: number;
   readonly families: string[];
@@ -220,6 +228,10 @@ export function disagreementClasses(judged: readonly Judged[]): DisagreementClas
       add('false_accept', `${version}: ${shape(msg)}`, j);
     } else if (j.outcome === 'false_reject' && j.strictness === undefined) {
       add('false_reject', shape(j.ours.threw ?? j.ours.configError ?? j.ours.errors[0]), j);
+    }
+    for (const version of j.warningsDiffer) {
+      const w = j.upstream[version].warnings[0] ?? j.ours.warnings[0];
+      add('warnings_differ', `${version}: ${j.upstream[version].warnings.length > 0 ? 'only upstream warns' : 'only we warn'}: ${shape(w)}`, j);
     }
     for (const [version, d] of Object.entries(j.defaultsDiffer)) add('defaults_differ', `${version}: ${d.map((p) => p.replace(/\/\d+/g, '/i')).join(', ')}`, j);
     for (const [version, p] of Object.entries(j.notFixedPoint)) add('not_fixed_point', `${version}: ${p.map((o) => `${o.op} ${o.path.replace(/\/\d+/g, '/i')}`).join(', ')}`, j);

@@ -36,7 +36,8 @@ export function conformance(log: (line: string) => void): { summary: Summary; ju
     report.push(`    ours: ${JSON.stringify(j.ours.threw ?? j.ours.configError ?? j.ours.errors.slice(0, 2))}`);
     for (const [v, u] of Object.entries(j.upstream)) {
       const extra = c.outcome === 'not_fixed_point' ? ` patch ${JSON.stringify(j.notFixedPoint[v] ?? [])}`
-        : c.outcome === 'defaults_differ' ? ` differs at ${JSON.stringify(j.defaultsDiffer[v] ?? [])}` : '';
+        : c.outcome === 'defaults_differ' ? ` differs at ${JSON.stringify(j.defaultsDiffer[v] ?? [])}`
+          : c.outcome === 'warnings_differ' ? ` warnings ${JSON.stringify(u.warnings)}, ours ${JSON.stringify(j.ours.warnings)}` : '';
       report.push(`    ${v}: ${JSON.stringify(u.configError ?? u.decodeError ?? u.panic ?? u.errors.slice(0, 2))}${extra}`);
     }
   }
