@@ -147,6 +147,11 @@ describe('config-defaults', () => {
       'config-defaults', 'container-name-template', '{{.Nope}}');
     expectConfigError(() => parseServingConfig({ 'config-defaults': { 'revision-idle-timeout-seconds': '400' } }),
       'config-defaults', 'revision-idle-timeout-seconds', '400');
+    expectConfigError(() => parseServingConfig({ 'config-defaults': { 'revision-response-start-timeout-seconds': '400' } }),
+      'config-defaults', 'revision-response-start-timeout-seconds', '400');
+    // Knative checks the idle and response-start timeouts only when positive (issue 16)
+    expect(parseServingConfig({ 'config-defaults': { 'revision-idle-timeout-seconds': '-1' } }).defaults.revisionIdleTimeoutSeconds).toBe(-1);
+    expect(parseServingConfig({ 'config-defaults': { 'revision-timeout-seconds': '-1' } }).defaults.revisionResponseStartTimeoutSeconds).toBe(-1);
     expectConfigError(() => parseServingConfig({ 'config-defaults': { 'revision-memory-limit': 'lots' } }),
       'config-defaults', 'revision-memory-limit', 'lots');
   });
@@ -213,8 +218,10 @@ describe('config-autoscaler', () => {
       'config-autoscaler', 'panic-window-percentage', '1');
     expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'container-concurrency-target-percentage': '150' } }),
       'config-autoscaler', 'container-concurrency-target-percentage', '150');
-    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'scale-to-zero-grace-period': '5s' } }),
-      'config-autoscaler', 'scale-to-zero-grace-period', '5s');
+    // Knative: positive (issue 16; the constructs' setting asks for at least 6s)
+    expectConfigError(() => parseServingConfig({ 'config-autoscaler': { 'scale-to-zero-grace-period': '0s' } }),
+      'config-autoscaler', 'scale-to-zero-grace-period', '0s');
+    expect(parseServingConfig({ 'config-autoscaler': { 'scale-to-zero-grace-period': '5s' } }).autoscaler.scaleToZeroGracePeriodSeconds).toBe(5);
   });
 });
 

@@ -77,8 +77,9 @@ export function parseAutoscaler(data: Record<string, string>): AutoscalerConfig 
     if (r.raw('panic-window-percentage')) bad('panic-window-percentage', a.panicWindowPercentage, `gives ${window}`, 'raise panic-window-percentage or stable-window');
     bad('stable-window', formatGoDuration(a.stableWindowSeconds), `gives ${window}`, 'raise stable-window or panic-window-percentage');
   }
-  if (a.scaleToZeroGracePeriodSeconds < 6) {
-    bad('scale-to-zero-grace-period', formatGoDuration(a.scaleToZeroGracePeriodSeconds), 'must be at least 6s', 'use e.g. "30s"');
+  // Knative (1.17–1.23): positive (the constructs' setting asks for at least 6s, see src/serving/cluster-config.ts).
+  if (a.scaleToZeroGracePeriodSeconds <= 0) {
+    bad('scale-to-zero-grace-period', formatGoDuration(a.scaleToZeroGracePeriodSeconds), 'must be positive', 'use e.g. "30s"');
   }
   if (a.scaleToZeroPodRetentionPeriodSeconds < 0) {
     bad('scale-to-zero-pod-retention-period', formatGoDuration(a.scaleToZeroPodRetentionPeriodSeconds), 'must be ≥ 0', 'use e.g. "0s"');

@@ -47,14 +47,15 @@ export function parseDefaults(data: Record<string, string>): DefaultsConfig {
       `cannot be greater than max-revision-timeout-seconds (${d.maxRevisionTimeoutSeconds})`,
       'lower revision-timeout-seconds or raise max-revision-timeout-seconds');
   }
-  if (d.revisionResponseStartTimeoutSeconds > d.revisionTimeoutSeconds || d.revisionResponseStartTimeoutSeconds < 0) {
+  // Knative (1.17–1.23) checks these two only when positive: a zero or negative value passes.
+  if (d.revisionResponseStartTimeoutSeconds > 0 && d.revisionResponseStartTimeoutSeconds > d.revisionTimeoutSeconds) {
     throw new ConfigError(cm, 'revision-response-start-timeout-seconds', String(d.revisionResponseStartTimeoutSeconds),
-      `must be between 0 and revision-timeout-seconds (${d.revisionTimeoutSeconds})`,
+      `cannot be greater than revision-timeout-seconds (${d.revisionTimeoutSeconds})`,
       'lower revision-response-start-timeout-seconds or raise revision-timeout-seconds');
   }
-  if (d.revisionIdleTimeoutSeconds > d.revisionTimeoutSeconds || d.revisionIdleTimeoutSeconds < 0) {
+  if (d.revisionIdleTimeoutSeconds > 0 && d.revisionIdleTimeoutSeconds > d.revisionTimeoutSeconds) {
     throw new ConfigError(cm, 'revision-idle-timeout-seconds', String(d.revisionIdleTimeoutSeconds),
-      `must be between 0 and revision-timeout-seconds (${d.revisionTimeoutSeconds})`,
+      `cannot be greater than revision-timeout-seconds (${d.revisionTimeoutSeconds})`,
       'lower revision-idle-timeout-seconds (0 = infinite) or raise revision-timeout-seconds');
   }
   if (d.containerConcurrencyMaxLimit < 1) {
