@@ -9,8 +9,8 @@
  */
 import { writeFileSync } from 'fs';
 import { Case, corpusCases, exampleCases, mutationCases, propertyCases } from './cases';
-import { disagreementClasses, judge, Judged, Summary } from './differential';
-import { buildUpstream } from './upstream';
+import { disagreementClasses, judge, Judged, Summary, weReject } from './differential';
+import { buildUpstream, UPSTREAM_VERSIONS, upstreamRejects } from './upstream';
 
 export const SEED = Number(process.env.CONFORMANCE_SEED ?? 20261206);
 export const MUTATIONS = Number(process.env.CONFORMANCE_MUTATIONS ?? 17000);
@@ -29,6 +29,21 @@ export function conformance(log: (line: string) => void): { summary: Summary; ju
   const bySource = new Map<string, number>();
   for (const c of cases) bySource.set(c.source, (bySource.get(c.source) ?? 0) + 1);
   report.push(`cases by source: ${[...bySource].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  // Each version alone (the RESULT takes a rejection by any version as upstream's verdict).
+  for (const v of UPSTREAM_VERSIONS) {
+    const counts = { judged: 0, agree: 0, we_accept_it_rejects: 0, we_reject_it_accepts: 0 };
+    for (const j of judged) {
+      const u = j.upstream[v.knative];
+      if (u === undefined) continue;
+      counts.judged++;
+      const ours = weReject(j.ours);
+      const theirs = upstreamRejects(u);
+      if (ours === theirs) counts.agree++;
+      else if (theirs) counts.we_accept_it_rejects++;
+      else counts.we_reject_it_accepts++;
+    }
+    report.push(`Knative ${v.knative} alone: ${JSON.stringify(counts)}`);
+  }
   for (const c of disagreementClasses(judged)) {
     report.push(`${c.outcome} ×${c.count} [${c.families.join(' ')}] ${c.key}`);
     const j = c.example;
