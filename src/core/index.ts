@@ -9,6 +9,7 @@ export * from './conditions';
 export * from './traffic';
 export * from './rollout';
 export * from './revision-health';
+export * from './image-digest';
 export * from './rules';
 export * from './quantity';
 export * from './go-json';

@@ -35,6 +35,8 @@ export const R = {
   k8sServices: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  serviceAccounts: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
   tokenReviews: { group: 'authentication.k8s.io', version: 'v1', plural: 'tokenreviews', kind: 'TokenReview', namespaced: false },
 } as const satisfies Record<string, Resource>;
 
@@ -221,6 +223,8 @@ export class KubeClient {
           case 'services': return withKind(plain<T>(await this.core.readNamespacedService({ name, namespace })), r);
           case 'configmaps': return withKind(plain<T>(await this.core.readNamespacedConfigMap({ name, namespace })), r);
           case 'pods': return withKind(plain<T>(await this.core.readNamespacedPod({ name, namespace })), r);
+          case 'secrets': return withKind(plain<T>(await this.core.readNamespacedSecret({ name, namespace })), r);
+          case 'serviceaccounts': return withKind(plain<T>(await this.core.readNamespacedServiceAccount({ name, namespace })), r);
           default: throw new Error(`unsupported core resource ${r.plural}`);
         }
       });

@@ -7,6 +7,7 @@
 import { Autoscaler } from './autoscaler/autoscaler';
 import { KubeClient, R, isConflict } from './client';
 import { Clock, realClock } from './clock';
+import { DigestResolver, pullCredentials } from './digests';
 import { EventRecorder } from './events';
 import { EventHandler, Informer, keyOf, splitKey } from './informers';
 import { HttpIngressProber, IngressProber, ingressReplicaAddresses, newIngressProbeState } from './ingress-probe';
@@ -80,6 +81,12 @@ export interface ControllerOptions {
   ingressProber?: IngressProber;
   /** The ingress replicas' admin port the default prober asks. Default `INGRESS_ADMIN_PORT` (9000). */
   ingressAdminPort?: number;
+  /**
+   * Tag-to-digest resolution (digests.ts): resolve each revision's images through their registries
+   * (with the revision's and its ServiceAccount's image pull Secrets, read by GET) before its
+   * Deployment is created, and run the digests. Default false (images run as written).
+   */
+  resolveDigests?: boolean;
 }
 
 type AnyReconciler = KindReconciler<any>;
@@ -198,7 +205,19 @@ export class Controller {
       },
     });
     this.events = new EventRecorder({ client: this.client, instance: opts.podName ?? `controller-${process.pid}`, clock: this.clock, log: this.log });
+    const digests = opts.resolveDigests ? new DigestResolver({
+      credentials: (ns, sa, names) => pullCredentials(this.client, ns, sa, names),
+      settings: () => ({
+        skipRegistries: this.servingConfig.deployment.registriesSkippingTagResolving,
+        timeoutMs: this.servingConfig.deployment.digestResolutionTimeoutSeconds * 1000,
+      }),
+      onDone: (ns, name) => {
+        if (this.leading) this.enqueue('Revision', `${ns}/${name}`);
+      },
+      now: () => this.clock.now().getTime(),
+    }) : undefined;
     this.ctx = {
+      digests,
       autoscaling: this.autoscaler,
       client: this.client,
       events: this.events,

@@ -38,9 +38,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     throw new Error(`AUTOSCALER_AUTH=${JSON.stringify(env.AUTOSCALER_AUTH)} is not supported: use "tokenreview" (default) or "none" (tests only)`);
   }
   const statsPort = port(env.STATS_PORT, AUTOSCALER_STATS_PORT, 'STATS_PORT');
+  // Tag-to-digest resolution is opt-in (it needs egress to the registries and get on Secrets and ServiceAccounts).
+  if (env.RESOLVE_DIGESTS && !['true', 'false'].includes(env.RESOLVE_DIGESTS)) {
+    throw new Error(`RESOLVE_DIGESTS=${JSON.stringify(env.RESOLVE_DIGESTS)} is not supported: use "true" or "false" (default)`);
+  }
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const controller = new Controller({
+    resolveDigests: env.RESOLVE_DIGESTS === 'true',
     kubeConfig: kc,
     systemNamespace: env.SYSTEM_NAMESPACE || DEFAULT_SYSTEM_NAMESPACE,
     clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',

@@ -18,6 +18,7 @@ import { invalidMessage } from '../admission';
 import type { RevisionAutoscalingStatus } from '../autoscaler/autoscaler';
 import { KubeClient, Resource, apiVersionOf, isConflict } from '../client';
 import { Clock } from '../clock';
+import type { DigestResolver } from '../digests';
 import type { EventRecorder, EventType } from '../events';
 import { IndexFn, Lister, keyOf } from '../informers';
 import type { IngressProbeState } from '../ingress-probe';
@@ -52,6 +53,8 @@ export interface ReconcilerContext {
   client: KubeClient;
   /** Kubernetes Events about the reconciled objects (events.ts). Absent: none are recorded. */
   events?: EventRecorder;
+  /** Tag-to-digest resolution (digests.ts). Absent: Deployments run the images as written. */
+  digests?: DigestResolver;
   /** The in-memory KPA autoscaler (absent: KPA revisions report Active from the Deployment alone). */
   autoscaling?: AutoscalingView;
   listers: Listers;

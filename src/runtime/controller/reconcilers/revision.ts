@@ -43,6 +43,9 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
     const ready = (o: RevisionObject) => set.get(o.status as any, READY)?.status === 'True';
     return !ready(before) && ready(after) ? [{ type: 'Normal', reason: 'RevisionReady', note: 'Revision becomes ready upon all resources being ready' }] : [];
   },
+  async finalize(ctx: ReconcilerContext, namespace: string, name: string): Promise<void> {
+    ctx.digests?.forgetByName(namespace, name);
+  },
   async reconcile(ctx: ReconcilerContext, rev: RevisionObject, now: Date): Promise<void> {
     const cfg = ctx.config();
     const st = rev.status as any;
@@ -58,6 +61,24 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
       if (stale) await deleteChildren(ctx, rev, R.hpas, [stale]);
       set.markFalse(st, AVAILABLE, 'UnsupportedMetric', formatViolation(unsupported), now);
       return;
+    }
+
+    // Tag-to-digest resolution (when on): until every container has its imageDigest, ResourcesAvailable
+    // Unknown ResolvingDigests and no Deployment; a failure is ContainerHealthy False ContainerMissing,
+    // retried with backoff. Once written, a revision's digests never change (a moved tag is not followed).
+    if (ctx.digests && !digestsResolved(rev)) {
+      const d = ctx.digests.state(rev);
+      if (d.phase === 'pending') {
+        set.markUnknown(st, AVAILABLE, 'ResolvingDigests', '', now);
+        return;
+      }
+      if (d.phase === 'failed') {
+        set.markFalse(st, HEALTHY, 'ContainerMissing', d.message, now);
+        ctx.enqueueAfter?.('Revision', `${rev.metadata.namespace}/${rev.metadata.name}`, Math.max(0, d.retryAt - now.getTime()));
+        return;
+      }
+      st.containerStatuses = d.results.containerStatuses;
+      if (d.results.initContainerStatuses.length) st.initContainerStatuses = d.results.initContainerStatuses;
     }
 
     // Deployment. Created at the bounded initial scale; afterwards spec.replicas belongs to the
@@ -117,10 +138,23 @@ export const revisionReconciler: KindReconciler<RevisionObject> = {
  * autoscaler's KPA state (upstream copies them from the PodAutoscaler, runtime.md §3.3). Until the
  * autoscaler's first KPA step for the revision (and for the HPA class), they follow the Deployment.
  */
+/** Every container (and init container) of the revision has an imageDigest in its status ('' when skipped). */
+function digestsResolved(rev: RevisionObject): boolean {
+  const st = rev.status as any;
+  const has = (list: any[] | undefined, statuses: any[] | undefined): boolean =>
+    (list ?? []).every((c) => (statuses ?? []).some((s) => s.name === (c.name ?? '') && typeof s.imageDigest === 'string'));
+  return has(rev.spec.containers, st?.containerStatuses) && has((rev.spec as any).initContainers, st?.initContainerStatuses);
+}
+
 export function propagateDeploymentStatus(rev: RevisionObject, dep: KubeObject, justCreated: boolean, now: Date,
   kpa?: { status: RevisionAutoscalingStatus | undefined }, pods: readonly KubeObject[] = []): void {
   const st = rev.status as any;
-  st.containerStatuses = (rev.spec.containers ?? []).map((c: any) => ({ name: c.name ?? '' }));
+  // One entry per container, in spec order, keeping a resolved imageDigest.
+  const prev: Array<{ name: string; imageDigest?: string }> = st.containerStatuses ?? [];
+  st.containerStatuses = (rev.spec.containers ?? []).map((c: any) => {
+    const digest = prev.find((p) => p.name === (c.name ?? ''))?.imageDigest;
+    return digest !== undefined ? { name: c.name ?? '', imageDigest: digest } : { name: c.name ?? '' };
+  });
   const ds = dep.status ?? {};
   const want = dep.spec?.replicas ?? 1;
   const ready = ds.readyReplicas ?? 0;

@@ -98,8 +98,21 @@ export function makePodSpec(rev: RevisionObject): Record<string, unknown> {
     { name: 'K_CONFIGURATION', value: labels[L.configuration] ?? '' },
     { name: 'K_SERVICE', value: labels[L.service] ?? '' },
   ];
+  // Resolved digests (tag-to-digest resolution) replace the tags they were resolved from.
+  type ImageStatus = { name: string; imageDigest?: string };
+  const digestOf = (statuses: ImageStatus[] | undefined, name: string): string | undefined =>
+    (statuses ?? []).find((s) => s.name === name)?.imageDigest || undefined;
+  const st = rev.status as { containerStatuses?: ImageStatus[]; initContainerStatuses?: ImageStatus[] } | undefined;
+  if (Array.isArray(spec.initContainers)) {
+    spec.initContainers = spec.initContainers.map((c: any) => {
+      const digest = digestOf(st?.initContainerStatuses, c.name ?? '');
+      return digest ? { ...c, image: digest } : c;
+    });
+  }
   spec.containers = (spec.containers ?? []).map((c: any, i: number) => {
     const out = { ...c };
+    const digest = digestOf(st?.containerStatuses, c.name ?? '');
+    if (digest) out.image = digest;
     const reserved = new Set(['PORT', 'K_REVISION', 'K_CONFIGURATION', 'K_SERVICE']);
     const env = (c.env ?? []).filter((e: any) => !reserved.has(e.name));
     if (i === idx) {
