@@ -63,7 +63,7 @@ function base(kind: Kind): KubeObject {
 const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
 /** Apply one edit to `obj` of `kind` (in place). Edits that do not fit the kind are skipped. */
-function applyEdit(obj: KubeObject, kind: Kind, edit: Edit): void {
+function applyEdit(obj: KubeObject, kind: Kind, edit: Edit, container = 0): void {
   const value = clone(edit.value);
   const workload = kind === 'Service' || kind === 'Configuration' || kind === 'Revision';
   const pod = (): Record<string, any> | undefined => {
@@ -96,7 +96,7 @@ function applyEdit(obj: KubeObject, kind: Kind, edit: Edit): void {
       return;
     }
     case 'container': {
-      const c = pod()?.containers?.[0];
+      const c = pod()?.containers?.[container];
       if (c && typeof c === 'object') c[edit.field] = value;
       return;
     }
@@ -109,9 +109,18 @@ function applyEdit(obj: KubeObject, kind: Kind, edit: Edit): void {
   }
 }
 
-function build(kind: Kind, edits: readonly Edit[]): KubeObject {
+/**
+ * `kind`'s minimal object with `edits` applied. `sidecar`: the pod has a second container (the
+ * first one serving port 8080) and container edits go to the sidecar.
+ */
+function build(kind: Kind, edits: readonly Edit[], sidecar = false): KubeObject {
   const obj = base(kind);
-  for (const e of edits) applyEdit(obj, kind, e);
+  const workload = kind === 'Service' || kind === 'Configuration' || kind === 'Revision';
+  if (sidecar && workload) {
+    const pod = kind === 'Revision' ? obj.spec : obj.spec.template.spec;
+    pod.containers = [{ image: 'nginx', ports: [{ containerPort: 8080 }] }, { image: 'side' }];
+  }
+  for (const e of edits) applyEdit(obj, kind, e, sidecar ? 1 : 0);
   return obj;
 }
 
@@ -180,6 +189,7 @@ export function mutationCases(count: number, seed: number): Case[] {
       kind: fc.constant(k),
       edits: fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 4 }),
       pick: fc.nat(),
+      sidecar: fc.integer({ min: 0, max: 4 }).map((n) => n === 0), // one in five: container edits on a sidecar
     });
   });
   return fc.sample(arb, { seed, numRuns: count }).map((s, i) => {
@@ -193,7 +203,7 @@ export function mutationCases(count: number, seed: number): Case[] {
       families: [...new Set(s.edits.map((e) => e.family))],
       configName,
       config: configNamed(configName),
-      object: build(s.kind, s.edits),
+      object: build(s.kind, s.edits, s.sidecar),
       edits: s.edits,
     };
   });

@@ -52,6 +52,10 @@ const envs: unknown[] = [
   [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' }, configMapKeyRef: { name: 'c', key: 'k' } } }],
   [{ name: 'A', valueFrom: { secretKeyRef: { key: 'k' } } }], [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k', optional: false } } }],
   [{ name: 'A' }, { name: 'A' }], [{ name: 'has space' }], [{ name: 'A', valueFrom: { fieldRef: {} } }],
+  [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+  [{ name: 'A', valueFrom: { resourceFieldRef: { resource: 'requests.memory', divisor: '1Mi' } } }], [{ name: 'A', valueFrom: { resourceFieldRef: {} } }],
+  [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'c' } } }], [{ name: 'A', valueFrom: { secretKeyRef: { name: '', key: 'k' } } }],
+  [{ name: 'x'.repeat(300) }], [{ name: '-A' }], [{ name: 'A-B' }], [{ name: 'A', value: 'x'.repeat(2000) }],
 ];
 
 const resources: unknown[] = [
@@ -131,6 +135,11 @@ const traffic: unknown[] = [
   [{ latestRevision: true, percent: 100, tag: 't'.repeat(64) }], [{ revisionName: 'Bad_Name', percent: 100 }],
   [{ revisionName: 'x', configurationName: 'c', percent: 100 }], [{ latestRevision: true, percent: 100, tag: 'latest' }],
   [{ latestRevision: true, percent: 40 }, { latestRevision: true, percent: 60 }], [{ latestRevision: true, percent: '100' }],
+  [{ latestRevision: true, percent: 100, tag: 't'.repeat(50) }], [{ latestRevision: true, percent: 100, tag: 't'.repeat(63) }],
+  [{ latestRevision: true, percent: 100, tag: 'T' }], [{ latestRevision: true, percent: 100, tag: '1a' }], [{ latestRevision: true, percent: 100, tag: 'a-' }],
+  [{ latestRevision: true, percent: 100 }, { revisionName: 'svc-v1', tag: 'v1' }], [{ latestRevision: true, percent: 100 }, { latestRevision: true, tag: 'l' }],
+  [{ latestRevision: true, percent: 100, revisionName: '' }], [{ latestRevision: true, percent: 100, configurationName: '' }],
+  [{ revisionName: 'svc-v1', percent: 100, latestRevision: false }], [{ latestRevision: true, percent: 0 }, { revisionName: 'svc-v1', percent: 100 }],
 ];
 
 const autoscalingKeys = [
@@ -182,6 +191,8 @@ const annotationEdits: Edit[] = [
     {}, { app: 'x' }, { 'Bad Key': 'x' }, { a: 'bad value!' }, { 'serving.knative.dev/visibility': 'cluster-local' },
     { 'networking.knative.dev/visibility': 'cluster-local' }, { 'networking.knative.dev/visibility': 'bad' }, { 'serving.knative.dev/route': 'x' },
     { 'serving.knative.dev/service': 'x' }, { 'serving.knative.dev/configuration': 'x' }, { app: 'x'.repeat(64) },
+    { ['p'.repeat(254) + '/k']: 'x' }, { ['example.com/' + 'k'.repeat(64)]: 'x' }, { 'example.com/': 'x' }, { '/k': 'x' }, { app: '-x' },
+    { app: '' }, { 'a.b/c': 'd' }, { 'UPPER.example.com/k': 'x' },
   ]),
   ...e('metadata', 'meta', 'annotations', [
     {}, { 'serving.knative.dev/creator': 'x' }, { 'serving.knative.dev/lastModifier': 'x' }, { 'serving.knative.dev/rollout-duration': '100s' },
@@ -190,6 +201,7 @@ const annotationEdits: Edit[] = [
     { 'networking.knative.dev/ingress.class': 'x' }, { 'networking.knative.dev/certificate.class': 'x' }, { 'networking.knative.dev/http-option': 'redirected' },
     { 'networking.knative.dev/http-option': 'bad' }, { 'networking.knative.dev/disable-auto-tls': 'true' }, { 'networking.knative.dev/foo': 'x' },
     { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, { 'serving.knative.dev/progress-deadline': '10s' },
+    { ['p'.repeat(254) + '/k']: 'x' }, { 'Bad Key': 'x' }, { big: 'x'.repeat(300000) }, { 'serving.knative.dev/creator': '' },
   ]),
 ];
 
