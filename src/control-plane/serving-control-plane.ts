@@ -451,8 +451,11 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * for a revision without a ready pod (the activator's job), pushing request statistics to the
  * autoscaler; and an admission webhook that defaults and validates the Knative objects and the
  * config-* ConfigMaps written through the API server (kubectl, Argo CD, ...) with the same rules
- * as synthesis (`webhook.enabled: false` leaves it out). Managed certificates (auto-TLS),
- * tag-to-digest resolution and Kubernetes Events are not implemented.
+ * as synthesis (`webhook.enabled: false` leaves it out). The controller explains a Revision that
+ * does not start from its pods (ImagePullBackOff, exit codes, Unschedulable) within seconds and
+ * records Kubernetes Events (events.k8s.io/v1, aggregated into series). Managed certificates
+ * (auto-TLS) are not implemented; tag-to-digest resolution exists in the controller but is off
+ * (this construct does not enable it or grant it Secrets).
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
  * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,

@@ -3,7 +3,8 @@
  * replayed on the emulator too, and the fault cases) on the real API server, then one summary:
  *
  *   FAULTS {"cases":…,"passed":…,"requests":…,"failed_requests":…,"failures":{…}}
- *   RESULT {"apiserver":"v1.37.2","scenarios":N,"scenarios_passed":N,"forbidden":0,"emulator_differences":0,"requests":R,"failed_requests":F}
+ *   RESULT {"apiserver":"v1.37.2","scenarios":N,"scenarios_passed":N,"forbidden":0,"emulator_differences":0,"requests":R,"failed_requests":F,
+ *           "pod_failure_detect_s":S,"digest_pinned":true}   (the last two when revision-failures.test.ts ran)
  *   AUTOSCALE {...}   (autoscale.test.ts's 0 → N → 0 run, when it ran)
  *
  * Everything is counted from this run: scenarios are the test suites named `scenario: <name>`
@@ -97,6 +98,10 @@ function main(): number {
     emulator_differences: emulator.reduce((n, e) => n + e.differences.length, 0),
     requests: scen.sent,
     failed_requests: scen.failed,
+    // revision-failures.test.ts: a pod's ImagePullBackOff → its Revision's ResourcesAvailable=False (seconds), when it ran.
+    ...Object.fromEntries(records.flatMap((r) => (r.type === 'revision-failures' ? [['pod_failure_detect_s', r.pod_failure_detect_s]] : []))),
+    // …and its tag-to-digest test: the Deployment runs the digest the real registry returned.
+    ...Object.fromEntries(records.flatMap((r) => (r.type === 'digest' ? [['digest_pinned', r.digest_pinned]] : []))),
   }));
   // autoscale.test.ts's measured run (scale-up and scale-to-zero seconds, its load's requests).
   for (const r of records) if (r.type === 'autoscale') console.log('AUTOSCALE ' + JSON.stringify({ ...r, type: undefined }));

@@ -21,7 +21,7 @@
  * not mounted.
  *
  * Not played: liveness/startup probes, resource limits, other volumes, init containers, exec
- * probes, image pulls (unknown images wait in ErrImagePull).
+ * probes, image pulls (an unknown image waits in ErrImagePull, then ImagePullBackOff 1 s later).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -359,7 +359,14 @@ export class Kubelet {
     if (p.terminating || this.stopped) return;
     const image = resolveImage(c.image, this.bundleDir);
     if (!image) {
+      // As the kubelet reports a failed pull: ErrImagePull, then ImagePullBackOff while it backs off
+      // (here after 1 s, and it stays there: the image is never retried).
       st.waiting = { reason: 'ErrImagePull', message: `image "${c.image}" is not one the cluster test harness can run (see test/cluster/images.ts)` };
+      setTimeout(() => {
+        if (p.terminating || p.gone || this.stopped || st.waiting?.reason !== 'ErrImagePull') return;
+        st.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` };
+        this.pushStatus(p);
+      }, 1000).unref();
       return;
     }
     const ports: any[] = c.ports ?? [];
@@ -413,8 +420,8 @@ export class Kubelet {
         }
       });
     }
+    // `terminated` stays: the last termination of a restarted container (its lastState).
     st.waiting = undefined;
-    st.terminated = undefined;
     st.running = { startedAt: now() };
     st.failures = 0;
     st.probe = this.probeOf(c);
@@ -579,7 +586,7 @@ export class Kubelet {
         started: !!c.running,
         restartCount: c.restartCount,
         state: c.running ? { running: c.running } : c.waiting ? { waiting: c.waiting } : c.terminated ? { terminated: c.terminated } : { waiting: { reason: 'ContainerCreating' } },
-        ...(c.terminated && c.running ? { lastState: { terminated: c.terminated } } : {}),
+        ...(c.terminated && (c.running || c.waiting) ? { lastState: { terminated: c.terminated } } : {}),
       })),
     };
   }

@@ -14,6 +14,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 if [ "$#" -eq 0 ]; then echo "usage: $0 <command> [args...]" >&2; exit 2; fi
 bash "$here/build.sh"
+# The OCI registry a cluster test starts on loopback (test/support/registry.ts; apt has no network inside).
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils >/dev/null \
+    || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils >/dev/null; }
+fi
 (cd "$root" && node scripts/vendor-k8s-client.mjs && node scripts/build-runtime.mjs >/dev/null)
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/knative-cluster-XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -19,7 +19,11 @@ export type E2eRecord =
   | { type: 'forbidden'; forbidden: string[]; duringRestarts: string[] }
   | { type: 'emulator'; scenario: string; objects: number; differences: string[]; knownLimitations: string[] }
   /** autoscale.test.ts: one 0 → N → 0 run (times in seconds, requests of its step load). */
-  | { type: 'autoscale'; [key: string]: unknown };
+  | { type: 'autoscale'; [key: string]: unknown }
+  /** revision-failures.test.ts: seconds from a pod's ImagePullBackOff to its Revision's ResourcesAvailable=False. */
+  | { type: 'revision-failures'; pod_failure_detect_s: number }
+  /** revision-failures.test.ts: a Revision's Deployment and status carry the digest the registry returned. */
+  | { type: 'digest'; digest_pinned: boolean };
 
 export function record(entry: E2eRecord): void {
   const file = process.env[RECORD_ENV];
