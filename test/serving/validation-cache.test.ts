@@ -40,7 +40,7 @@ describe('validation result reuse', () => {
 
   const cases: Array<[string, (svc: KnService, app: App) => void, RegExp]> = [
     ['metadata.addAnnotation', (svc) => svc.metadata.addAnnotation('autoscaling.knative.dev/min-scale', '1'), /autoscaling\.knative\.dev\/min-scale/],
-    ['metadata.addLabel', (svc) => svc.metadata.addLabel('networking.knative.dev/visibility', 'public'), /networking\.knative\.dev\/visibility/],
+    ['metadata.addAnnotation (rollout-duration)', (svc) => svc.metadata.addAnnotation('serving.knative.dev/rollout-duration', 'soon'), /rollout-duration/],
     ['metadata.add', (svc) => svc.metadata.add('generateName', 'Bad_Prefix-'), /generateName.*DNS 1035/],
     ['ApiObject.of(svc).metadata.addAnnotation', (svc) => ApiObject.of(svc).metadata.addAnnotation('autoscaling.knative.dev/min-scale', '1'), /min-scale/],
     ['container.addEnv', (svc) => svc.template.containers[0].addEnv('K_SERVICE', EnvValue.fromValue('x')), /K_SERVICE/],
@@ -101,14 +101,14 @@ describe('validation result reuse', () => {
   test('a Lazy metadata value that turns invalid after a synthesis is seen by the next one', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'default' });
-    let visibility = 'cluster-local';
+    let rollout = '10s';
     new KnService(chart, 'Svc', {
-      metadata: { name: 'svc', labels: { 'networking.knative.dev/visibility': Lazy.any({ produce: () => visibility }) as unknown as string } },
+      metadata: { name: 'svc', annotations: { 'serving.knative.dev/rollout-duration': Lazy.any({ produce: () => rollout }) as unknown as string } },
       image: 'img',
     });
     expect(synthErrors(app)).toBe('');
-    visibility = 'public';
-    expect(synthErrors(app)).toMatch(/networking\.knative\.dev\/visibility/);
+    rollout = 'soon';
+    expect(synthErrors(app)).toMatch(/rollout-duration/);
   });
 
   test('with a resolver of its own, the app is validated as cdk8s renders it, on every synthesis', () => {
