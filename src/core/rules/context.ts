@@ -114,8 +114,9 @@ export function resolveSettings(cfg: ServingConfig | undefined): Settings {
     containerConcurrencyMaxLimit: num(d.containerConcurrencyMaxLimit, 1000),
     allowContainerConcurrencyZero: bool(d.allowContainerConcurrencyZero, true),
     enableServiceLinks: 'enableServiceLinks' in d ? (typeof d.enableServiceLinks === 'boolean' ? d.enableServiceLinks : undefined) : false,
-    containerNameTemplate: str(d.containerNameTemplate, 'user-container') || 'user-container',
-    initContainerNameTemplate: str(d.initContainerNameTemplate, 'init-container') || 'init-container',
+    // An empty template is kept: Knative then names the containers "-0", "-1", … ("" counts as taken).
+    containerNameTemplate: str(d.containerNameTemplate, 'user-container'),
+    initContainerNameTemplate: str(d.initContainerNameTemplate, 'init-container'),
     resourceRequests: resourceDefaults(d, 'Request'),
     resourceLimits: resourceDefaults(d, 'Limit'),
     podAutoscalerClass: str(a.podAutoscalerClass, 'kpa.autoscaling.knative.dev'),

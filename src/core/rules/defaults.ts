@@ -15,8 +15,12 @@ import { writableVolume } from './volumes';
 
 type Meta = Obj;
 
-/** Render the container-name template over the parent's ObjectMeta (falls back to the raw default). */
-function containerDefaultName(tpl: string, parent: Meta, fallback: string): string {
+/**
+ * Render the container-name template over the parent's ObjectMeta, as Knative does (an empty
+ * result stays empty; a template that fails to render gives "", as upstream's
+ * containerNameFromTemplate).
+ */
+function containerDefaultName(tpl: string, parent: Meta): string {
   try {
     const str = (k: string) => (typeof parent[k] === 'string' ? parent[k] as string : '');
     const map = (k: string) => (isObj(parent[k]) ? parent[k] as Record<string, string> : {});
@@ -28,9 +32,9 @@ function containerDefaultName(tpl: string, parent: Meta, fallback: string): stri
       Labels: map('labels'),
       Annotations: map('annotations'),
     });
-    return name || fallback;
+    return name;
   } catch {
-    return fallback;
+    return '';
   }
 }
 
@@ -108,8 +112,9 @@ function mountDefaults(c: Obj, volumes: Obj[]): void {
   }
 }
 
+/** A port below 1024, as Knative tests it (an unset containerPort is 0, so it counts). */
 function lowPort(c: Obj): boolean {
-  return objectsOf(c.ports).some((p) => typeof p.containerPort === 'number' && p.containerPort > 0 && p.containerPort < 1024);
+  return objectsOf(c.ports).some((p) => (typeof p.containerPort === 'number' ? p.containerPort : 0) < 1024);
 }
 
 /** secure-pod-defaults (1.17 `Enabled`; ≥1.20 `AllowRootBounded` without runAsNonRoot). */
@@ -151,8 +156,8 @@ function revisionSpecDefaults(spec: unknown, parent: Meta, req: Req): void {
   const containers = objectsOf(spec.containers);
   const inits = objectsOf(spec.initContainers);
   const used = new Set<string>([...containers, ...inits].map((c) => (typeof c.name === 'string' ? c.name : '')));
-  nameContainers(containers, used, containerDefaultName(req.s.containerNameTemplate, parent, 'user-container'));
-  nameContainers(inits, used, containerDefaultName(req.s.initContainerNameTemplate, parent, 'init-container'));
+  nameContainers(containers, used, containerDefaultName(req.s.containerNameTemplate, parent));
+  nameContainers(inits, used, containerDefaultName(req.s.initContainerNameTemplate, parent));
   const volumes = objectsOf(spec.volumes);
   const total = Array.isArray(spec.containers) ? spec.containers.length : 0;
   for (const c of containers) {
@@ -202,7 +207,8 @@ export function applyDefaults<T extends KubeObject>(obj: T, ctx?: AdmissionConte
       templateDefaults(out, req);
       break;
     case 'Revision':
-      if (req.op === 'create') revisionSpecDefaults(out.spec, metaOf(out), req);
+      // Revision.SetDefaults puts no parent in the context: name templates render over an empty ObjectMeta.
+      if (req.op === 'create') revisionSpecDefaults(out.spec, {}, req);
       break;
     case 'Route':
       if (isObj(out.spec)) trafficDefaults(out.spec.traffic);

@@ -95,6 +95,17 @@ describe('applyDefaults — rules', () => {
     expect(tspec(applyDefaults(service(), { config })).containers[0].name).toBe('hello');
   });
 
+  test('container-name-template: a Revision renders it over an empty ObjectMeta (Revision.SetDefaults sets no parent); an empty template names containers "-0", "-1", … ("" is taken: unnamed containers count as named "") (issue 16)', () => {
+    const config = defaultServingConfig();
+    config.defaults.containerNameTemplate = '{{.Name}}-c';
+    expect((applyDefaults(revision(), { config }).spec as any).containers[0].name).toBe('-c');
+    expect(tspec(applyDefaults(service(), { config })).containers[0].name).toBe('hello-c');
+    config.defaults.containerNameTemplate = '';
+    expect(tspec(applyDefaults(service(), { config })).containers[0].name).toBe('-0');
+    const two = podSvc((p) => { p.containers = [{ image: 'aa', ports: [{ containerPort: 8080 }] }, { image: 'bb' }]; });
+    expect(tspec(applyDefaults(two, { config })).containers.map((c: any) => c.name)).toEqual(['-0', '-1']);
+  });
+
   test('a readiness probe with periodSeconds 5 gets successThreshold 1, failureThreshold 3, timeoutSeconds 1', () => {
     const out = applyDefaults(podSvc((p) => { p.containers[0].readinessProbe = { periodSeconds: 5, httpGet: { path: '/' } }; }));
     expect(tspec(out).containers[0].readinessProbe).toStrictEqual({ periodSeconds: 5, httpGet: { path: '/' }, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
@@ -174,6 +185,13 @@ describe('applyDefaults — rules', () => {
       capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
       runAsNonRoot: true,
     });
+  });
+
+  test('secure-pod-defaults Enabled: a port without containerPort (0) counts as low, as Knative tests it (issue 16)', () => {
+    const c = tspec(applyDefaults(podSvc((p) => { p.containers[0].ports = [{}]; }), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).containers[0];
+    expect(c.securityContext.capabilities).toStrictEqual({ add: ['NET_BIND_SERVICE'], drop: ['ALL'] });
+    const high = tspec(applyDefaults(podSvc((p) => { p.containers[0].ports = [{ containerPort: 8080 }]; }), withFeatures({ 'secure-pod-defaults': 'Enabled' })));
+    expect(high.containers[0].securityContext.capabilities).toStrictEqual({ drop: ['ALL'] });
   });
 
   test('Service traffic: empty list gets the default entry; entries get latestRevision/percent', () => {
