@@ -15,7 +15,7 @@ const KNATIVE = 'serving.knative.dev';
  * runs the controller and the ingress under these rules and fails on a denied request and on a
  * granted verb no request used, so a rule cannot outlive its call site.
  */
-export function controllerRules(leaseName: string, secretsRoleName: string): RbacRuleDescription[] {
+export function controllerRules(leaseName: string, secretsRoleName: string, resolveDigests = false): RbacRuleDescription[] {
   const c = (scope: RbacScope, apiGroups: string[], resources: string[], verbs: string[], need: string,
     resourceNames?: string[]): RbacRuleDescription =>
     ({ component: 'controller', scope, apiGroups, resources, verbs, need, ...(resourceNames ? { resourceNames } : {}) });
@@ -47,6 +47,11 @@ export function controllerRules(leaseName: string, secretsRoleName: string): Rba
       'informer on the pods of Revisions (label serving.knative.dev/revision): their waiting reasons (ImagePullBackOff, …), exit codes and scheduling failures explain a Revision that does not start (reconcilers/revision.ts, core/revision-health.ts)'),
     c(RbacScope.CLUSTER, ['events.k8s.io'], ['events'], ['create', 'patch'],
       'Kubernetes Events about the reconciled objects (Created, Updated, CreationFailed, InternalError, RevisionReady, …): create one, then patch its series count when it repeats (events.ts via reconcilers/base.ts, child.ts)'),
+    // Only with tag-to-digest resolution (controller.resolveDigests): upstream's keychain reads them too.
+    ...(resolveDigests ? [
+      c(RbacScope.CLUSTER, [''], ['serviceaccounts', 'secrets'], ['get'],
+        'tag-to-digest resolution: the registry credentials of a revision\'s imagePullSecrets and of its ServiceAccount\'s, each read by GET (digests.ts pullCredentials)'),
+    ] : []),
     c(RbacScope.CLUSTER, ['apps'], ['deployments/scale'], ['update'],
       'the KPA autoscaler sets each revision\'s replicas through the Scale subresource (autoscaler/autoscaler.ts, client.ts updateScale)'),
     c(RbacScope.CLUSTER, ['authentication.k8s.io'], ['tokenreviews'], ['create'],

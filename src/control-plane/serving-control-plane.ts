@@ -91,6 +91,16 @@ export interface ControllerOptions {
    * @default LogLevel.INFO
    */
   readonly logLevel?: LogLevel;
+  /**
+   * Tag-to-digest resolution: before a Revision's Deployment is created, resolve each image tag
+   * through its registry (anonymous, or with the revision's and its ServiceAccount's image pull
+   * Secrets) and run the digests (`status.containerStatuses[].imageDigest`), as upstream does.
+   * Needs egress from the controller to the registries, and grants the controller `get` on
+   * Secrets and ServiceAccounts cluster-wide. `registriesSkippingTagResolving` and
+   * `digestResolutionTimeout` of the deployment settings apply.
+   * @default false
+   */
+  readonly resolveDigests?: boolean;
 }
 
 /** Options of the ingress Deployment and its Service. */
@@ -454,8 +464,7 @@ function withOwnersProps<T>(owner: Construct, id: string, create: (partId: strin
  * as synthesis (`webhook.enabled: false` leaves it out). The controller explains a Revision that
  * does not start from its pods (ImagePullBackOff, exit codes, Unschedulable) within seconds and
  * records Kubernetes Events (events.k8s.io/v1, aggregated into series). Managed certificates
- * (auto-TLS) are not implemented; tag-to-digest resolution exists in the controller but is off
- * (this construct does not enable it or grant it Secrets).
+ * (auto-TLS) are not implemented; tag-to-digest resolution is opt-in (`controller.resolveDigests`).
  *
  * Its parts, in the order of upstream's `config/core`: the Namespace, the CRDs
  * (`ServingCrds`), the `config-*` ConfigMaps (`ServingConfigMaps`), the RBAC of each component,
@@ -582,7 +591,7 @@ export class ServingControlPlane extends Construct {
       this.rbac = new ServingRbac(this, 'Rbac', {
         namespace: ns,
         rules: [
-          ...controllerRules(CONTROLLER_LEASE_NAME, domainMappingSecretsRoleName(ns)),
+          ...controllerRules(CONTROLLER_LEASE_NAME, domainMappingSecretsRoleName(ns), props.controller?.resolveDigests ?? false),
           ...ingressRules(),
           ...webhookRules(WEBHOOK_SECRET_NAME, [WEBHOOK_MUTATING_CONFIGURATION_NAME],
             [WEBHOOK_VALIDATING_CONFIGURATION_NAME, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME]),
@@ -616,6 +625,7 @@ export class ServingControlPlane extends Construct {
           // token may post stats to it.
           { name: 'STATS_PORT', value: String(AUTOSCALER_STATS_PORT) },
           { name: 'INGRESS_SERVICE_ACCOUNT', value: INGRESS },
+          ...(props.controller?.resolveDigests ? [{ name: 'RESOLVE_DIGESTS', value: 'true' }] : []),
         ],
         ports: [
           // Admin port (/metrics, health): from pods of the system namespace and the scrapers.

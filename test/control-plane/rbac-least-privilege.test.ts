@@ -11,7 +11,7 @@
  *   (or a verb in it) cannot outlive the code that needed it.
  */
 import { Chart, Testing } from 'cdk8s';
-import { ServingControlPlane } from '../../src';
+import { ServingControlPlane, ServingControlPlaneProps } from '../../src';
 import { deploymentName, revisionServiceName } from '../../src/core/names';
 import { AUTOSCALER_STATS_PATH, AUTOSCALER_TOKEN_AUDIENCE } from '../../src/core/runtime-contract';
 import type { KubeObject } from '../../src/core/types';
@@ -26,6 +26,7 @@ import { main as webhookMain } from '../../src/runtime/webhook/main';
 import { image, isReadyObj, ksvc, newController, settle } from '../runtime/controller/harness';
 import { AccessRequest, KubeApiEmulator } from '../support/emulator';
 import { makeKubeConfig } from '../support/kubeconfig';
+import { TestRegistry } from '../support/registry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const k8s = require('@kubernetes/client-node');
@@ -41,9 +42,9 @@ interface BoundRule { role: string; namespace?: string; rule: PolicyRule }
  * ServiceAccount user, the rules of every (Cluster)Role bound to it; and every emitted ClusterRole
  * by name (one is bound at run time, by the controller: `runtimeBound`).
  */
-function emitted(): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string, any>; manifests: any[] } {
+function emitted(props: ServingControlPlaneProps = {}): { byUser: Map<string, BoundRule[]>; clusterRoles: Map<string, any>; manifests: any[] } {
   const chart = new Chart(Testing.app(), 'cp');
-  new ServingControlPlane(chart, 'Serving');
+  new ServingControlPlane(chart, 'Serving', props);
   const manifests = Testing.synth(chart);
   const clusterRoles = new Map<string, any>();
   for (const m of manifests) if (m.kind === 'ClusterRole') clusterRoles.set(m.metadata.name, m);
@@ -338,5 +339,66 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     expect(granted.length).toBeGreaterThan(30);
     const unused = granted.filter((k) => !used.has(k));
     expect(unused).toEqual([]);
+  });
+});
+
+describe('RBAC with tag-to-digest resolution (controller.resolveDigests): its extra rules are needed and suffice', () => {
+  const { byUser: rbac } = emitted({ controller: { resolveDigests: true } });
+  const { byUser: base } = emitted();
+  const controllerUser = [...rbac.keys()].find((u) => u.endsWith(':serving-controller'))!;
+  const used = new Set<string>();
+  const denied: string[] = [];
+  let emu: KubeApiEmulator;
+  let controller: Controller;
+  let registry: TestRegistry;
+
+  beforeAll(async () => {
+    registry = await TestRegistry.start({ user: 'bob', password: 'pw' });
+    emu = await KubeApiEmulator.start({
+      simulateWorkloads: { delayMs: 5, readyDelayMs: 0 },
+      bookmarkIntervalMs: 60_000,
+      authorize: (a) => {
+        if (a.user !== controllerUser) return undefined;
+        const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+        const hits = (rbac.get(a.user) ?? []).filter((b) => matches(b, a));
+        if (hits.length === 0) {
+          denied.push(`${a.verb} ${a.group}/${resource} ns=${a.namespace} name=${a.name ?? ''}`);
+          return 'no RBAC rule of the control plane allows it';
+        }
+        for (const b of hits) used.add(`${a.user} ${b.role} ${a.group}/${resource} ${a.verb}`);
+        return undefined;
+      },
+    });
+    controller = newController(emu, { kubeConfig: makeKubeConfig(emu, controllerUser), resolveDigests: true });
+    await controller.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await controller?.stop();
+    await emu?.stop();
+    await registry?.stop();
+  });
+
+  test('a revision pulling from a private registry with its ServiceAccount\'s and its own pull Secrets resolves under the emitted rules', async () => {
+    const digest = await registry.push('team/app', '1', 'rbac');
+    const secret = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: 'default' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [registry.host]: { username: 'bob', password: 'pw' } } })).toString('base64') },
+    } as KubeObject);
+    emu.seed(secret('own'), secret('from-sa'),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'default' }, imagePullSecrets: [{ name: 'from-sa' }] } as KubeObject);
+    emu.seed(ksvc('private', { template: { spec: { serviceAccountName: 'app', imagePullSecrets: [{ name: 'own' }], containers: [{ image: `${registry.host}/team/app:1` }] } } }));
+    await until(() => isReadyObj(emu.get('ksvc', 'default', 'private')), 'private Ready', 20_000);
+    const rev = emu.get<any>('revisions', 'default', emu.get<any>('ksvc', 'default', 'private').status.latestReadyRevisionName);
+    expect(rev.status.containerStatuses[0].imageDigest).toBe(`${registry.host}/team/app@${digest}`);
+    expect(denied).toEqual([]);
+    // The rules only this setting adds were each used.
+    const baseKeys = new Set((base.get(controllerUser) ?? []).flatMap((b) => grantKeys(controllerUser, b)));
+    const extra = (rbac.get(controllerUser) ?? []).flatMap((b) => grantKeys(controllerUser, b)).filter((k) => !baseKeys.has(k));
+    expect(extra.length).toBe(2);
+    expect(extra.filter((k) => !used.has(k))).toEqual([]);
   });
 });

@@ -360,6 +360,25 @@ describe('ServingControlPlane defaults', () => {
   });
 });
 
+describe('controller.resolveDigests', () => {
+  test('off by default: no RESOLVE_DIGESTS, no Secrets or ServiceAccounts for the controller', () => {
+    const out = synth();
+    const env = find(out, 'Deployment', 'serving-controller').spec.template.spec.containers[0].env;
+    expect(env.map((e: any) => e.name)).not.toContain('RESOLVE_DIGESTS');
+    const controllerRole = find(out, 'ClusterRole', 'knative-serving-controller');
+    expect(controllerRole.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
+  });
+
+  test('on: RESOLVE_DIGESTS=true and get on Secrets and ServiceAccounts, with the need named', () => {
+    const out = synth({ controller: { resolveDigests: true } });
+    const env = find(out, 'Deployment', 'serving-controller').spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'RESOLVE_DIGESTS', value: 'true' });
+    const controllerRole = find(out, 'ClusterRole', 'knative-serving-controller');
+    expect(controllerRole.rules).toContainEqual({ apiGroups: [''], resources: ['serviceaccounts', 'secrets'], verbs: ['get'] });
+    expect(controllerRole.metadata.annotations['serving.cdk8s-knative.dev/rule-needs']).toContain('tag-to-digest resolution');
+  });
+});
+
 describe('RBAC', () => {
   const out = synth();
   const chart = Testing.chart();
