@@ -375,7 +375,7 @@ describe('controller.resolveDigests', () => {
     expect(env).toContainEqual({ name: 'RESOLVE_DIGESTS', value: 'true' });
     const controllerRole = find(out, 'ClusterRole', 'knative-serving-controller');
     expect(controllerRole.rules).toContainEqual({ apiGroups: [''], resources: ['serviceaccounts', 'secrets'], verbs: ['get'] });
-    expect(controllerRole.metadata.annotations['serving.cdk8s-knative.dev/rule-needs']).toContain('tag-to-digest resolution');
+    expect(controllerRole.metadata.annotations?.['serving.cdk8s-knative.dev/rule-needs']).toContain('tag-to-digest resolution');
   });
 });
 

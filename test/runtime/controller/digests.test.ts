@@ -58,6 +58,20 @@ describe('resolveDigest against docker-registry', () => {
     await expect(resolveDigest(image, { credentials: bad })).rejects.toThrow(/unexpected status code 401 Unauthorized/);
   });
 
+  test('token auth (Bearer): the registry\'s challenge sends the client to its token server with the pull scope', async () => {
+    const tokened = await TestRegistry.start({ tokenAuth: true, user: 'carol', password: 'pw' });
+    try {
+      const digest = await tokened.push('org/svc', 'v3', 'token');
+      const image = `${tokened.host}/org/svc:v3`;
+      const creds = [{ registry: tokened.host, username: 'carol', password: 'pw' }];
+      expect(await resolveDigest(image, { credentials: creds })).toBe(digest);
+      expect(tokened.tokenRequests()).toEqual(['/token?service=test-registry&scope=repository%3Aorg%2Fsvc%3Apull']);
+      await expect(resolveDigest(image)).rejects.toThrow(/^token from http:\/\/127\.0\.0\.1:\d+\/token: unexpected status code 401 Unauthorized: \{"details":"bad credentials"\}$/);
+    } finally {
+      await tokened.stop();
+    }
+  });
+
   test('a registry that is down: connection refused, named', async () => {
     const gone = await TestRegistry.start();
     const host = gone.host;
