@@ -13,6 +13,7 @@ import { stopAndDiagnose } from './lifecycle';
 import { record } from './record';
 import { Reflector } from './reflector';
 import { Stack, SYSTEM_NAMESPACE } from './stack';
+import { controllerRules } from '../../src/control-plane/rbac-rules';
 import { TestRegistry } from '../support/registry';
 
 let stack: Stack;
@@ -146,6 +147,28 @@ describe('tag-to-digest resolution', () => {
   test('with RESOLVE_DIGESTS=true the Revision\'s Deployment runs the digest a real registry (docker-registry on loopback) returned', async () => {
     registry = await TestRegistry.start();
     const digest = await registry.push('knative-samples/helloworld-go', 'v1', 'cluster-tier');
+    // What `controller: { resolveDigests: true }` adds to the control plane (the full-stack chart
+    // installed here leaves it off): the controller's extra RBAC rules, then its env.
+    const extra = controllerRules('lease', 'secrets-role', true).filter((r) => !controllerRules('lease', 'secrets-role')
+      .some((b) => JSON.stringify(b) === JSON.stringify(r)));
+    expect(extra.map((r) => `${r.resources.join(',')} ${r.verbs.join(',')}`)).toEqual(['serviceaccounts,secrets get']);
+    const rbacFile = path.join(stack.work, 'digest-rbac.yaml');
+    fs.writeFileSync(rbacFile, [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'serving-controller-digests' },
+        rules: extra.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs })),
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'serving-controller-digests' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'serving-controller-digests' },
+        subjects: [{ kind: 'ServiceAccount', name: 'serving-controller', namespace: SYSTEM_NAMESPACE }],
+      },
+    ].map((o) => JSON.stringify(o)).join('\n---\n'));
+    await stack.apply([rbacFile]);
     await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'set', 'env', 'deployment/serving-controller', 'RESOLVE_DIGESTS=true']);
     await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'deployment/serving-controller', '--timeout=120s']);
     const image = `${registry.host}/knative-samples/helloworld-go:v1`;
@@ -170,5 +193,7 @@ describe('tag-to-digest resolution', () => {
     // The pod the kubelet runs has the digest reference too.
     const pods = await stack.getJson(['pods', '-n', 'default', '-l', 'serving.knative.dev/revision=pinned-00001']);
     expect(pods.items.map((p: any) => p.spec.containers[0].image)).toEqual([pinned]);
+    // The controller read its ServiceAccount under that rule: no 403.
+    expect(stack.forbidden()).toEqual([]);
   });
 });
