@@ -252,6 +252,7 @@ project.addTask('e2e', {
 // (examples/bindings/) and one bad input, and compares the YAML with TypeScript's. Not part of
 // `build` (Maven/PyPI/Go downloads and three toolchains); .ci/run runs it after the build.
 project.gitignore.exclude('/examples/bindings/java/target/');
+project.gitignore.exclude('/examples/bindings/go/readme/');
 project.addTask('bindings', {
   description: 'Build the Python wheel, Java jar and Go module, run the examples\' ports in each language and compare with TypeScript, ending with a RESULT line (README, "Other languages")',
   exec: 'node -r ts-node/register/transpile-only scripts/bindings.ts',

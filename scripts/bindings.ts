@@ -17,6 +17,7 @@
  *      the proxy.
  * 3. Every step's YAML must be byte-identical to what the TypeScript example writes, and the bad
  *    input must fail with the construct path, the bad value and the fix.
+ * 4. The README's first example, in each language (its snippets), must write the README's YAML.
  *
  * A language whose toolchain (python3 with venv, java + mvn, go) is missing is skipped with a
  * message saying so (and fails the run when CI is set). Ends with `RESULT {"python":…,"java":…,"go":…,"examples":3,"bad_input_ok":N}`;
@@ -93,8 +94,9 @@ function run(cmd: string, args: string[], opts: RunOptions): Promise<{ code: num
       stream.end();
       reject(err);
     });
+    const t0 = Date.now();
     child.on('close', (code) => {
-      stream.end();
+      stream.end(`\n(exit ${code} after ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
       if (code !== 0 && !opts.allowFail) {
         const tail = output.split('\n').filter((l) => l.trim() && !l.startsWith('!!')).slice(-25).join('\n');
         reject(new Error(`${cmd} ${args.join(' ')} exited ${code} (log: ${relative(root, opts.logFile)}):\n${tail}`));
@@ -174,6 +176,29 @@ function synthTypeScript(dir: string): Map<string, Example> {
   return byName;
 }
 
+/** The README's "First example": its Python, Java and Go snippets and the YAML they must write. */
+function readmeFirstExample(): Record<Language | 'yaml', string> {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## First example\n');
+  if (start < 0) throw new Error('README.md has no "## First example" section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const block = (lang: string): string => {
+    const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section);
+    if (!m) throw new Error(`README.md "First example" has no \`\`\`${lang} snippet`);
+    return m[1];
+  };
+  return { python: block('python'), java: block('java'), go: block('go'), yaml: block('yaml') };
+}
+
+/** Where a README snippet runs (its file) and writes (CDK8S_OUTDIR, which cdk8s's App reads). */
+function readmeDirs(lang: Language): { src: string; outdir: string; env: NodeJS.ProcessEnv } {
+  const src = join(out, 'readme', lang);
+  const outdir = join(out, 'out', `readme-${lang}`);
+  rmSync(src, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  return { src, outdir, env: { ...env, CDK8S_OUTDIR: outdir } };
+}
+
 /** Checks the outputs of one language and its bad input; fills `outcome`. */
 function judge(lang: Language, outcome: Outcome, badOutput: { code: number; output: string }, expectedBad: string[]): void {
   const problems: string[] = [];
@@ -188,6 +213,10 @@ function judge(lang: Language, outcome: Outcome, badOutput: { code: number; outp
   } else {
     outcome.details.push(`bad input: exit ${badOutput.code} with ${JSON.stringify(expectedBad[0])}`);
   }
+  const readmeYaml = join(out, 'out', `readme-${lang}`, 'hello.k8s.yaml');
+  if (!existsSync(readmeYaml)) problems.push('README first example: wrote no hello.k8s.yaml');
+  else if (readFileSync(readmeYaml, 'utf8') !== readmeFirstExample().yaml) problems.push('README first example: output differs from the README\'s YAML');
+  else outcome.details.push('README first example: writes the README\'s YAML');
   outcome.status = problems.length ? 'different' : 'identical';
   outcome.details.push(...problems.slice(0, 20));
 }
@@ -216,6 +245,9 @@ async function python(logFile: string, expectedBad: string[]): Promise<Outcome> 
   for (const e of EXAMPLES) {
     await run(py, [join(portsDir, 'python', e.python), join(out, 'out', 'python', e.name)], { logFile });
   }
+  const readme = readmeDirs('python');
+  writeFileSync(join(readme.src, 'main.py'), readmeFirstExample().python);
+  await run(py, ['main.py'], { cwd: readme.src, env: readme.env, logFile });
   const bad = await run(py, [join(portsDir, 'python', 'bad_input.py'), join(out, 'out', 'python-bad')], { logFile, allowFail: true });
   judge('python', outcome, bad, expectedBad);
   return outcome;
@@ -249,6 +281,9 @@ async function java(logFile: string, expectedBad: string[]): Promise<Outcome> {
   for (const e of EXAMPLES) {
     await run('java', ['-cp', cp, `io.github.cdk8sknative.examples.${e.java}`, join(out, 'out', 'java', e.name)], { logFile });
   }
+  const readme = readmeDirs('java');
+  writeFileSync(join(readme.src, 'Main.java'), readmeFirstExample().java);
+  await run('java', ['-cp', cp, 'Main.java'], { cwd: readme.src, env: readme.env, logFile });
   const bad = await run('java', ['-cp', cp, 'io.github.cdk8sknative.examples.BadInput', join(out, 'out', 'java-bad')], { logFile, allowFail: true });
   judge('java', outcome, bad, expectedBad);
   return outcome;
@@ -274,12 +309,17 @@ async function go(logFile: string, expectedBad: string[]): Promise<Outcome> {
   const bin = join(out, 'go-bin');
   rmSync(bin, { recursive: true, force: true });
   mkdirSync(bin, { recursive: true });
+  // The README's Go snippet, as a package of the examples' module (gitignored) for its replaces.
+  const readme = readmeDirs('go');
+  mkdirSync(join(project, 'readme'), { recursive: true });
+  writeFileSync(join(project, 'readme', 'main.go'), readmeFirstExample().go);
   // Compiles the library's module too; vet checks the ports' use of it.
   await run('go', ['build', '-o', bin + '/', './...'], { cwd: project, logFile });
   await run('go', ['vet', './...'], { cwd: project, logFile });
   for (const e of EXAMPLES) {
     await run(join(bin, e.go), [join(out, 'out', 'go', e.name)], { logFile });
   }
+  await run(join(bin, 'readme'), [], { cwd: readme.src, env: readme.env, logFile });
   const bad = await run(join(bin, 'badinput'), [join(out, 'out', 'go-bad')], { logFile, allowFail: true });
   judge('go', outcome, bad, expectedBad);
   return outcome;
