@@ -9,7 +9,7 @@
  * identical tags), knative.dev/pkg `apis/duck/v1` (KReference) and k8s.io/api `core/v1` +
  * k8s.io/apimachinery `meta/v1` v0.35 (only optional fields were added since v0.31). Entry
  * syntax: `jsonName type` with `?` for `omitempty`, `?z` for `omitempty,omitzero`, and
- * `...Struct` for an embedded (inlined) struct. Types: `string`, `int`, `bool`, `quantity`
+ * `...Struct` for an embedded (inlined) struct. Types: `string`, `int` (int64), `int32`, `bool`, `quantity`
  * (resource.Quantity), `intstr` (IntOrString), `time` (metav1.Time), `any` (a Go type we do not
  * model: kept as given), `object` (a struct we do not model: `{}` when absent, else kept), a
  * struct name, and the prefixes `*` (pointer), `[]` (slice) and `{}` (map[string]…).
@@ -40,7 +40,7 @@ import { canonicalQuantity } from './quantity';
 
 /** A field's Go type. */
 type GoType =
-  | { readonly kind: 'string' | 'int' | 'bool' | 'quantity' | 'intstr' | 'time' | 'any' | 'object' }
+  | { readonly kind: 'string' | 'int' | 'int32' | 'bool' | 'quantity' | 'intstr' | 'time' | 'any' | 'object' }
   | { readonly kind: 'ptr' | 'slice' | 'map'; readonly elem: GoType }
   | { readonly kind: 'struct'; readonly name: string };
 
@@ -91,9 +91,9 @@ const GO_TYPES: Record<string, string> = {
   LabelSelectorRequirement: 'key string; operator string; values []string?',
 
   // k8s.io/api core/v1
-  PodSpec: 'volumes []Volume?; initContainers []Container?; containers []Container; ephemeralContainers []any?; restartPolicy string?; terminationGracePeriodSeconds *int?; activeDeadlineSeconds *int?; dnsPolicy string?; nodeSelector {}string?; serviceAccountName string?; serviceAccount string?; automountServiceAccountToken *bool?; nodeName string?; hostNetwork bool?; hostPID bool?; hostIPC bool?; shareProcessNamespace *bool?; securityContext *PodSecurityContext?; imagePullSecrets []LocalObjectReference?; hostname string?; subdomain string?; affinity *Affinity?; schedulerName string?; tolerations []Toleration?; hostAliases []HostAlias?; priorityClassName string?; priority *int?; dnsConfig *PodDNSConfig?; readinessGates []any?; runtimeClassName *string?; enableServiceLinks *bool?; preemptionPolicy *string?; overhead {}quantity?; topologySpreadConstraints []TopologySpreadConstraint?; setHostnameAsFQDN *bool?; os *any?; hostUsers *bool?; schedulingGates []any?; resourceClaims []any?; resources *ResourceRequirements?; hostnameOverride *string?; workloadRef *any?',
+  PodSpec: 'volumes []Volume?; initContainers []Container?; containers []Container; ephemeralContainers []any?; restartPolicy string?; terminationGracePeriodSeconds *int?; activeDeadlineSeconds *int?; dnsPolicy string?; nodeSelector {}string?; serviceAccountName string?; serviceAccount string?; automountServiceAccountToken *bool?; nodeName string?; hostNetwork bool?; hostPID bool?; hostIPC bool?; shareProcessNamespace *bool?; securityContext *PodSecurityContext?; imagePullSecrets []LocalObjectReference?; hostname string?; subdomain string?; affinity *Affinity?; schedulerName string?; tolerations []Toleration?; hostAliases []HostAlias?; priorityClassName string?; priority *int32?; dnsConfig *PodDNSConfig?; readinessGates []any?; runtimeClassName *string?; enableServiceLinks *bool?; preemptionPolicy *string?; overhead {}quantity?; topologySpreadConstraints []TopologySpreadConstraint?; setHostnameAsFQDN *bool?; os *any?; hostUsers *bool?; schedulingGates []any?; resourceClaims []any?; resources *ResourceRequirements?; hostnameOverride *string?; workloadRef *any?',
   Container: 'name string; image string?; command []string?; args []string?; workingDir string?; ports []ContainerPort?; envFrom []EnvFromSource?; env []EnvVar?; resources ResourceRequirements?; resizePolicy []any?; restartPolicy *string?; restartPolicyRules []any?; volumeMounts []VolumeMount?; volumeDevices []any?; livenessProbe *Probe?; readinessProbe *Probe?; startupProbe *Probe?; lifecycle *Lifecycle?; terminationMessagePath string?; terminationMessagePolicy string?; imagePullPolicy string?; securityContext *SecurityContext?; stdin bool?; stdinOnce bool?; tty bool?',
-  ContainerPort: 'name string?; hostPort int?; containerPort int; protocol string?; hostIP string?',
+  ContainerPort: 'name string?; hostPort int32?; containerPort int32; protocol string?; hostIP string?',
   EnvVar: 'name string; value string?; valueFrom *EnvVarSource?',
   EnvVarSource: 'fieldRef *ObjectFieldSelector?; resourceFieldRef *ResourceFieldSelector?; configMapKeyRef *ConfigMapKeySelector?; secretKeyRef *SecretKeySelector?; fileKeyRef *any?',
   ObjectFieldSelector: 'apiVersion string?; fieldPath string',
@@ -107,13 +107,13 @@ const GO_TYPES: Record<string, string> = {
   ResourceRequirements: 'limits {}quantity?; requests {}quantity?; claims []ResourceClaim?',
   ResourceClaim: 'name string; request string?',
   VolumeMount: 'name string; readOnly bool?; recursiveReadOnly *string?; mountPath string; subPath string?; mountPropagation *string?; subPathExpr string?',
-  Probe: '...ProbeHandler; initialDelaySeconds int?; timeoutSeconds int?; periodSeconds int?; successThreshold int?; failureThreshold int?; terminationGracePeriodSeconds *int?',
+  Probe: '...ProbeHandler; initialDelaySeconds int32?; timeoutSeconds int32?; periodSeconds int32?; successThreshold int32?; failureThreshold int32?; terminationGracePeriodSeconds *int?',
   ProbeHandler: 'exec *ExecAction?; httpGet *HTTPGetAction?; tcpSocket *TCPSocketAction?; grpc *GRPCAction?',
   ExecAction: 'command []string?',
   HTTPGetAction: 'path string?; port intstr; host string?; scheme string?; httpHeaders []HTTPHeader?',
   HTTPHeader: 'name string; value string',
   TCPSocketAction: 'port intstr; host string?',
-  GRPCAction: 'port int; service *string',
+  GRPCAction: 'port int32; service *string',
   Lifecycle: 'postStart *LifecycleHandler?; preStop *LifecycleHandler?; stopSignal *string?',
   LifecycleHandler: 'exec *ExecAction?; httpGet *HTTPGetAction?; tcpSocket *TCPSocketAction?; sleep *SleepAction?',
   SleepAction: 'seconds int',
@@ -129,28 +129,28 @@ const GO_TYPES: Record<string, string> = {
   HostAlias: 'ip string; hostnames []string?',
   PodDNSConfig: 'nameservers []string?; searches []string?; options []PodDNSConfigOption?',
   PodDNSConfigOption: 'name string?; value *string?',
-  TopologySpreadConstraint: 'maxSkew int; topologyKey string; whenUnsatisfiable string; labelSelector *LabelSelector?; minDomains *int?; nodeAffinityPolicy *string?; nodeTaintsPolicy *string?; matchLabelKeys []string?',
+  TopologySpreadConstraint: 'maxSkew int32; topologyKey string; whenUnsatisfiable string; labelSelector *LabelSelector?; minDomains *int32?; nodeAffinityPolicy *string?; nodeTaintsPolicy *string?; matchLabelKeys []string?',
   Affinity: 'nodeAffinity *NodeAffinity?; podAffinity *PodAffinity?; podAntiAffinity *PodAntiAffinity?',
   NodeAffinity: 'requiredDuringSchedulingIgnoredDuringExecution *NodeSelector?; preferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm?',
   NodeSelector: 'nodeSelectorTerms []NodeSelectorTerm',
   NodeSelectorTerm: 'matchExpressions []NodeSelectorRequirement?; matchFields []NodeSelectorRequirement?',
   NodeSelectorRequirement: 'key string; operator string; values []string?',
-  PreferredSchedulingTerm: 'weight int; preference NodeSelectorTerm',
+  PreferredSchedulingTerm: 'weight int32; preference NodeSelectorTerm',
   PodAffinity: 'requiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm?; preferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm?',
   PodAntiAffinity: 'requiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm?; preferredDuringSchedulingIgnoredDuringExecution []WeightedPodAffinityTerm?',
   PodAffinityTerm: 'labelSelector *LabelSelector?; namespaces []string?; topologyKey string; namespaceSelector *LabelSelector?; matchLabelKeys []string?; mismatchLabelKeys []string?',
-  WeightedPodAffinityTerm: 'weight int; podAffinityTerm PodAffinityTerm',
+  WeightedPodAffinityTerm: 'weight int32; podAffinityTerm PodAffinityTerm',
   Volume: 'name string; ...VolumeSource',
   VolumeSource: 'hostPath *HostPathVolumeSource?; emptyDir *EmptyDirVolumeSource?; gcePersistentDisk *any?; awsElasticBlockStore *any?; gitRepo *any?; secret *SecretVolumeSource?; nfs *any?; iscsi *any?; glusterfs *any?; persistentVolumeClaim *PersistentVolumeClaimVolumeSource?; rbd *any?; flexVolume *any?; cinder *any?; cephfs *any?; flocker *any?; downwardAPI *DownwardAPIVolumeSource?; fc *any?; azureFile *any?; configMap *ConfigMapVolumeSource?; vsphereVolume *any?; quobyte *any?; azureDisk *any?; photonPersistentDisk *any?; projected *ProjectedVolumeSource?; portworxVolume *any?; scaleIO *any?; storageos *any?; csi *CSIVolumeSource?; ephemeral *any?; image *ImageVolumeSource?',
   HostPathVolumeSource: 'path string; type *string?',
   EmptyDirVolumeSource: 'medium string?; sizeLimit *quantity?',
-  SecretVolumeSource: 'secretName string?; items []KeyToPath?; defaultMode *int?; optional *bool?',
-  ConfigMapVolumeSource: '...LocalObjectReference; items []KeyToPath?; defaultMode *int?; optional *bool?',
-  KeyToPath: 'key string; path string; mode *int?',
+  SecretVolumeSource: 'secretName string?; items []KeyToPath?; defaultMode *int32?; optional *bool?',
+  ConfigMapVolumeSource: '...LocalObjectReference; items []KeyToPath?; defaultMode *int32?; optional *bool?',
+  KeyToPath: 'key string; path string; mode *int32?',
   PersistentVolumeClaimVolumeSource: 'claimName string; readOnly bool?',
-  DownwardAPIVolumeSource: 'items []DownwardAPIVolumeFile?; defaultMode *int?',
-  DownwardAPIVolumeFile: 'path string; fieldRef *ObjectFieldSelector?; resourceFieldRef *ResourceFieldSelector?; mode *int?',
-  ProjectedVolumeSource: 'sources []VolumeProjection; defaultMode *int?',
+  DownwardAPIVolumeSource: 'items []DownwardAPIVolumeFile?; defaultMode *int32?',
+  DownwardAPIVolumeFile: 'path string; fieldRef *ObjectFieldSelector?; resourceFieldRef *ResourceFieldSelector?; mode *int32?',
+  ProjectedVolumeSource: 'sources []VolumeProjection; defaultMode *int32?',
   VolumeProjection: 'secret *SecretProjection?; downwardAPI *DownwardAPIProjection?; configMap *ConfigMapProjection?; serviceAccountToken *ServiceAccountTokenProjection?; clusterTrustBundle *any?; podCertificate *any?',
   SecretProjection: '...LocalObjectReference; items []KeyToPath?; optional *bool?',
   ConfigMapProjection: '...LocalObjectReference; items []KeyToPath?; optional *bool?',
@@ -174,7 +174,7 @@ interface Struct {
   readonly alwaysWritten: readonly Field[];
 }
 
-const PRIMITIVES = new Set(['string', 'int', 'bool', 'quantity', 'intstr', 'time', 'any', 'object']);
+const PRIMITIVES = new Set(['string', 'int', 'int32', 'bool', 'quantity', 'intstr', 'time', 'any', 'object']);
 
 function parseType(t: string): GoType {
   if (t.startsWith('*')) return { kind: 'ptr', elem: parseType(t.substring(1)) };
@@ -264,6 +264,7 @@ function zeroValue(t: GoType, options: GoJsonOptions): unknown {
     case 'string':
       return '';
     case 'int':
+    case 'int32':
     case 'intstr':
       return 0;
     case 'bool':
@@ -298,6 +299,7 @@ function encodeField(f: Field, v: unknown, options: GoJsonOptions): unknown {
         if (e === '') return OMIT;
         break;
       case 'int':
+      case 'int32':
         if (e === 0) return OMIT;
         break;
       case 'bool':
@@ -544,6 +546,7 @@ function valueIsSet(t: GoType, v: unknown): boolean {
     case 'string':
       return v !== '';
     case 'int':
+    case 'int32':
       return v !== 0;
     case 'bool':
       return v !== false;
@@ -605,6 +608,7 @@ export interface GoDecodeProblem {
 const EXPECTED: Record<string, string> = {
   string: 'a string',
   int: 'an integer',
+  int32: 'an integer between -2147483648 and 2147483647',
   bool: 'a boolean (true or false)',
   quantity: 'a resource quantity',
   intstr: 'an integer or a string',
@@ -615,6 +619,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 const INT64_LIMIT = 2 ** 63;
+const INT32_LIMIT = 2 ** 31;
 
 function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProblem[]): void {
   if (v === undefined || v === null) return; // null decodes to the zero value
@@ -627,7 +632,10 @@ function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProble
       ok = typeof v === 'string';
       break;
     case 'int':
-      ok = typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < INT64_LIMIT;
+      ok = typeof v === 'number' && Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT;
+      break;
+    case 'int32':
+      ok = typeof v === 'number' && Number.isInteger(v) && v >= -INT32_LIMIT && v < INT32_LIMIT;
       break;
     case 'bool':
       ok = typeof v === 'boolean';
@@ -637,7 +645,8 @@ function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProble
       ok = (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) && canonicalQuantity(String(v)) !== undefined;
       break;
     case 'intstr':
-      ok = typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2147483647);
+      // IntOrString: a JSON string, or a number that decodes into an int32.
+      ok = typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v) && v >= -INT32_LIMIT && v < INT32_LIMIT);
       break;
     case 'time':
       // metav1.Time.UnmarshalJSON: a JSON string that time.Parse(time.RFC3339, …) reads.

@@ -199,7 +199,7 @@ describe('whole objects', () => {
     expect(goTypeOf({ apiVersion: 'serving.knative.dev/v1', kind: 'DomainMapping' })).toBeUndefined();
     expect(goFieldAt('Service', ['spec', 'template', 'spec', 'containerConcurrency'])).toEqual({ json: 'containerConcurrency', type: '*int', omitempty: true, omitzero: false });
     expect(goFieldAt('Service', ['spec', 'template', 'spec', 'containers', '[]', 'readinessProbe', 'initialDelaySeconds']))
-      .toEqual({ json: 'initialDelaySeconds', type: 'int', omitempty: true, omitzero: false });
+      .toEqual({ json: 'initialDelaySeconds', type: 'int32', omitempty: true, omitzero: false });
     expect(goFieldAt('Service', ['spec', 'template', 'spec', 'containers', 'image'])).toBeUndefined();
     expect(goFieldAt('Service', ['spec', 'nope'])).toBeUndefined();
   });
@@ -215,7 +215,7 @@ describe('the Go types cover the CRD schemas (src/core/schema.ts)', () => {
     if (t.startsWith('{}')) return ['object'];
     switch (t) {
       case 'string': case 'time': return ['string'];
-      case 'int': return ['integer'];
+      case 'int': case 'int32': return ['integer'];
       case 'bool': return ['boolean'];
       case 'intstr': case 'quantity': return ['int-or-string'];
       case 'any': return ['string', 'integer', 'boolean', 'object', 'array', 'int-or-string'];

@@ -74,3 +74,24 @@ describe('validation reports values that do not decode, and nothing else', () =>
     expect(errors(obj)).toEqual(want);
   });
 });
+
+describe('int32 fields (k8s core/v1) take only what fits an int32; int64 fields more', () => {
+  const INT32 = 'Use an integer between -2147483648 and 2147483647 here (Knative cannot read the object otherwise).';
+  test.each<[string, (c: any) => void, string, string]>([
+    ['readinessProbe.periodSeconds', (c) => { c.readinessProbe = { tcpSocket: {}, periodSeconds: 2 ** 31 }; }, `${C0}.readinessProbe.periodSeconds: invalid value: 2147483648`, INT32],
+    ['livenessProbe.initialDelaySeconds', (c) => { c.livenessProbe = { tcpSocket: {}, initialDelaySeconds: 3e9 }; }, `${C0}.livenessProbe.initialDelaySeconds: invalid value: 3000000000`, INT32],
+    ['ports[0].containerPort', (c) => { c.ports = [{ containerPort: 2 ** 32 }]; }, `${C0}.ports[0].containerPort: invalid value: 4294967296`, INT32],
+    ['httpGet.port (int-or-string)', (c) => { c.readinessProbe = { httpGet: { port: 2 ** 31 } }; }, `${C0}.readinessProbe.httpGet.port: invalid value: 2147483648`,
+      'Use an integer or a string here (Knative cannot read the object otherwise).'],
+  ])('%s beyond int32 does not decode', (_n, mut, want, fix) => {
+    const vs = validate(ctrSvc(mut), { warnings: false });
+    expect(vs.map((v) => `${v.path}: ${v.message}`)).toEqual([want]);
+    expect(vs[0].fix).toBe(fix);
+  });
+
+  test('int64 fields take values beyond int32 (range rules apply after decoding)', () => {
+    expect(errors(ctrSvc((c) => { c.securityContext = { runAsUser: 2 ** 31 }; })))
+      .toEqual([`${C0}.securityContext.runAsUser: expected 0 <= 2147483648 <= 2147483647`]);
+    expect(goDecodeProblems(podSvc((p) => { p.timeoutSeconds = 2 ** 40; }))).toEqual([]);
+  });
+});
