@@ -92,27 +92,34 @@ function portCount(containers: unknown[]): number {
   return n;
 }
 
+/**
+ * Reserved and duplicate container names, as Knative checks them: containers among themselves,
+ * each init container against the containers (not against the other init containers).
+ */
 function containerNames(sink: Sink, containers: unknown[], inits: unknown[], path: string): void {
+  const nameOf = (c: unknown) => (isObj(c) && typeof c.name === 'string' ? c.name : '');
+  const reserved = (name: string, p: string) => {
+    if (name === 'queue-proxy') sink.error(p, `"${name}" is a reserved container name`, name, 'Pick another container name; queue-proxy is reserved by Knative.');
+  };
+  const duplicate = (name: string, p: string) => sink.error(p, `duplicate container name "${name}"`, name, 'Give every container and init container a unique name.');
   // Single container: no duplicate is possible, so only the reserved name needs checking.
   let seen: Set<string> | undefined;
-  const check = (list: unknown[], field: string) => {
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      const name = isObj(c) && typeof c.name === 'string' ? c.name : '';
-      if (!name) continue;
-      if (name === 'queue-proxy') {
-        sink.error(at(`${at(path, field)}[${i}]`, 'name'), `"${name}" is a reserved container name`, name, 'Pick another container name; queue-proxy is reserved by Knative.');
-      }
-      if (seen === undefined) {
-        seen = new Set<string>();
-      } else if (seen.has(name)) {
-        sink.error(at(`${at(path, field)}[${i}]`, 'name'), `duplicate container name "${name}"`, name, 'Give every container and init container a unique name.');
-      }
-      seen.add(name);
-    }
-  };
-  check(containers, 'containers');
-  check(inits, 'initContainers');
+  for (let i = 0; i < containers.length; i++) {
+    const name = nameOf(containers[i]);
+    if (!name) continue;
+    const p = at(`${at(path, 'containers')}[${i}]`, 'name');
+    reserved(name, p);
+    if (seen === undefined) seen = new Set<string>();
+    else if (seen.has(name)) duplicate(name, p);
+    seen.add(name);
+  }
+  for (let i = 0; i < inits.length; i++) {
+    const name = nameOf(inits[i]);
+    if (!name) continue;
+    const p = at(`${at(path, 'initContainers')}[${i}]`, 'name');
+    reserved(name, p);
+    if (seen?.has(name)) duplicate(name, p);
+  }
 }
 
 function containersRules(sink: Sink, spec: Obj, path: string, req: Req): void {

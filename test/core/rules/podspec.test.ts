@@ -44,6 +44,10 @@ describe('§6.4 pod-level rules', () => {
     expect(errors(podSvc((p) => { p.containers[0].name = 'x'; p.initContainers = [{ name: 'x', image: 'ii' }]; }), withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' })))
       .toEqual([`${T}.initContainers[0].name: duplicate container name "x"`]);
   });
+  test('P5 two init containers with the same name: Knative compares init names with the containers only (issue 16)', () => {
+    expect(errors(podSvc((p) => { p.initContainers = [{ name: 'x', image: 'ii' }, { name: 'x', image: 'jj' }]; }),
+      withFeatures({ 'kubernetes.podspec-init-containers': 'Enabled' }))).toEqual([]);
+  });
   test('P10 limits come from config', () => {
     const ctx = withFeatures({}, (c) => {
       c.defaults.maxRevisionTimeoutSeconds = 900;
