@@ -24,7 +24,8 @@ function refName(sink: Sink, t: Obj, key: string, path: string): string {
 
 function target(sink: Sink, t: Obj, path: string, service: boolean): { tag: string; percent: number } {
   checkFields(sink, t, path, 'TrafficTarget', TARGET_FIELDS);
-  if (t.url !== undefined && t.url !== null) {
+  // Knative rejects a url whose text is not empty (apis.URL: "" decodes to the empty URL).
+  if (t.url !== undefined && t.url !== null && t.url !== '') {
     sink.disallowed(at(path, 'url'), t.url, 'Remove url; Knative fills it in status for tagged targets.');
   }
   const rev = refName(sink, t, 'revisionName', path);

@@ -30,6 +30,7 @@ describe('§7.2 Route traffic', () => {
     ['T8 latestRevision false without revisionName', [{ configurationName: 'c', latestRevision: false, percent: 100 }],
       ['spec.traffic[0].latestRevision: may not set revisionName "" when latestRevision is false']],
     ['T9 url', [{ configurationName: 'c', percent: 100, url: 'http://x' }], ['spec.traffic[0].url: must not set the field(s)']],
+    ['T9 url "" (decodes to the empty URL, which Knative lets through)', [{ configurationName: 'c', percent: 100, url: '' }], []],
     ['unknown target field', [{ configurationName: 'c', percent: 100, weight: 1 }], ['spec.traffic[0].weight: must not set the field(s)']],
     ['traffic not a list', { a: 1 }, ['spec.traffic: invalid value: {"a":1}']],
     ['target not an object', ['x'], ['spec.traffic[0]: invalid value: "x"']],
