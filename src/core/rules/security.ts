@@ -108,9 +108,15 @@ const nil = (v: unknown) => v === undefined || v === null;
 const seccompType = (o: Obj) => (isObj(o.seccompProfile) ? o.seccompProfile.type : undefined);
 const EMPTY: Obj = Object.freeze({}) as Obj;
 
-/** W1: non-blocking warnings when secure settings are left at insecure defaults. */
+/**
+ * W1: non-blocking warnings when secure settings are left at insecure defaults. Knative 1.17 warns
+ * whatever secure-pod-defaults says (with `Enabled` its defaults fill most fields first, so what
+ * is left is e.g. a user's `capabilities: {}` without `drop`); 1.20+ skip the warnings when the
+ * flag is `Enabled` or `AllowRootBounded`. We follow 1.17, and skip for `AllowRootBounded` (a
+ * value 1.17 does not have).
+ */
 export function securityWarnings(sink: Sink, spec: Obj, c: Obj, cpath: string, req: Req): void {
-  if (!sink.warnings || secureDefaultsOn(req)) return;
+  if (!sink.warnings || req.s.flag(SECURE) === 'AllowRootBounded') return;
   const psc = isObj(spec.securityContext) ? spec.securityContext : EMPTY;
   const sc = isObj(c.securityContext) ? c.securityContext : EMPTY;
   const p = at(cpath, 'securityContext');

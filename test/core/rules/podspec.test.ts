@@ -157,8 +157,12 @@ describe('W1 security warnings', () => {
     });
     expect(warnings(obj, withFeatures({ 'kubernetes.podspec-securitycontext': 'Enabled' }))).toEqual([]);
   });
-  test('no warnings when secure-pod-defaults is Enabled', () => {
+  test('secure-pod-defaults Enabled: its defaults leave nothing to warn about, unless the user wrote capabilities without drop (Knative 1.17 warns then) (issue 16)', () => {
     expect(warnings(podSvc(() => undefined), withFeatures({ 'secure-pod-defaults': 'Enabled' }))).toEqual([]);
+    expect(warnings(podSvc((p) => { p.containers[0].securityContext = { capabilities: {} }; }), withFeatures({ 'secure-pod-defaults': 'Enabled' })))
+      .toEqual([`${C0}.securityContext.capabilities.drop: missing field(s)`]);
+    expect(warnings(podSvc((p) => { p.containers[0].securityContext = { capabilities: {} }; }), withFeatures({ 'secure-pod-defaults': 'AllowRootBounded' })))
+      .toEqual([]);
   });
   test('a bare container gets security warnings but no errors (warnings do not block)', () => {
     expect(warnings(podSvc(() => undefined)).length).toBeGreaterThan(0);
