@@ -629,7 +629,7 @@ export class RevisionTemplate {
   }
 
   /**
-   * Render `{ metadata?, spec }` for `spec.template`.
+   * Render `{ metadata, spec }` for `spec.template` (`metadata` always present, possibly empty).
    *
    * @param parentName name of the owning Service/Configuration (for BYO/content names)
    * @internal
@@ -647,7 +647,10 @@ export class RevisionTemplate {
     const name = this.revisionName._resolve(parentName,
       this.revisionName._needsTemplate ? goJsonRoundTripAs('RevisionTemplateSpec', unnamed, { fillAbsent: false }) : undefined);
     if (name !== undefined) metadata.name = name;
-    return Object.keys(metadata).length ? { metadata, spec } : { spec };
+    // Always emitted, even empty: Knative's Go round trip gives a template without metadata an
+    // empty one (`{}`; 1.17 `{creationTimestamp: null}`), so emitting it keeps the output a fixed
+    // point of admission. Content-hash names cover `unnamed` above, so they do not change.
+    return { metadata, spec };
   }
 
   /**

@@ -35,6 +35,7 @@ function synthError(build: (chart: Construct) => void): string {
 describe('rendering', () => {
   test('image shortcut renders one container plus Knative admission defaults only', () => {
     expect(template({ image: 'ghcr.io/x/hello' })._toKube('hello')).toEqual({
+      metadata: {},
       spec: {
         containers: [{
           name: 'user-container',
@@ -314,7 +315,7 @@ describe('feature gates', () => {
 
 describe('RevisionName', () => {
   test('generated (default) emits no name', () => {
-    expect(template({ image: 'img' })._toKube('hello').metadata).toBeUndefined();
+    expect(template({ image: 'img' })._toKube('hello').metadata).toEqual({});
     expect(template({ image: 'img', revisionName: RevisionName.generated() }).revisionName.isGenerated).toBe(true);
   });
 
