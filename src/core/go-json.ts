@@ -621,12 +621,32 @@ const EXPECTED: Record<string, string> = {
 const INT64_LIMIT = 2 ** 63;
 const INT32_LIMIT = 2 ** 31;
 
-function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProblem[]): void {
+/** Whether Go parses the text of a quantity (memoized: manifests repeat the same few). */
+function quantityDecodes(text: string): boolean {
+  let ok = QUANTITY_MEMO.get(text);
+  if (ok === undefined) {
+    ok = canonicalQuantity(text) !== undefined;
+    if (QUANTITY_MEMO.size >= 1024) QUANTITY_MEMO.clear();
+    QUANTITY_MEMO.set(text, ok);
+  }
+  return ok;
+}
+const QUANTITY_MEMO = new Map<string, boolean>();
+
+/** The dotted path of the keys in `stack` (numbers are list indices). */
+function pathOf(stack: ReadonlyArray<string | number>): string {
+  let p = '';
+  for (const k of stack) p = typeof k === 'number' ? `${p}[${k}]` : p === '' ? k : `${p}.${k}`;
+  return p;
+}
+
+/** Walks `v` as Go would decode it into `t`; `stack` holds the keys down to `v` (paths are built only for problems). */
+function decodeProblems(t: GoType, v: unknown, stack: Array<string | number>, out: GoDecodeProblem[]): void {
   if (v === undefined || v === null) return; // null decodes to the zero value
   let ok = true;
   switch (t.kind) {
     case 'ptr':
-      decodeProblems(t.elem, v, path, out);
+      decodeProblems(t.elem, v, stack, out);
       return;
     case 'string':
       ok = typeof v === 'string';
@@ -642,7 +662,7 @@ function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProble
       break;
     case 'quantity':
       // Quantity.UnmarshalJSON parses a JSON string or the text of a JSON number.
-      ok = (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) && canonicalQuantity(String(v)) !== undefined;
+      ok = (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) && quantityDecodes(String(v));
       break;
     case 'intstr':
       // IntOrString: a JSON string, or a number that decodes into an int32.
@@ -657,14 +677,22 @@ function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProble
         ok = false;
         break;
       }
-      for (let i = 0; i < v.length; i++) decodeProblems(t.elem, v[i], `${path}[${i}]`, out);
+      for (let i = 0; i < v.length; i++) {
+        stack.push(i);
+        decodeProblems(t.elem, v[i], stack, out);
+        stack.pop();
+      }
       return;
     case 'map':
       if (!isObject(v)) {
         ok = false;
         break;
       }
-      for (const key in v) decodeProblems(t.elem, v[key], path === '' ? key : `${path}.${key}`, out);
+      for (const key in v) {
+        stack.push(key);
+        decodeProblems(t.elem, v[key], stack, out);
+        stack.pop();
+      }
       return;
     case 'struct': {
       if (!isObject(v)) {
@@ -675,14 +703,17 @@ function decodeProblems(t: GoType, v: unknown, path: string, out: GoDecodeProble
       for (const key in v) {
         const f = fields.get(key);
         // Keys Go does not know are left to the field masks (`must not set the field(s)`).
-        if (f !== undefined) decodeProblems(f.goType, v[key], path === '' ? key : `${path}.${key}`, out);
+        if (f === undefined) continue;
+        stack.push(key);
+        decodeProblems(f.goType, v[key], stack, out);
+        stack.pop();
       }
       return;
     }
     default: // any, object: not modelled
       return;
   }
-  if (!ok) out.push({ path, value: v, expected: EXPECTED[t.kind] });
+  if (!ok) out.push({ path: pathOf(stack), value: v, expected: EXPECTED[t.kind] });
 }
 
 /**
@@ -696,6 +727,6 @@ export function goDecodeProblems(manifest: unknown): GoDecodeProblem[] {
   const out: GoDecodeProblem[] = [];
   if (!isObject(manifest)) return out;
   const typeName = goTypeOf(manifest);
-  if (typeName !== undefined) decodeProblems({ kind: 'struct', name: typeName }, manifest, '', out);
+  if (typeName !== undefined) decodeProblems({ kind: 'struct', name: typeName }, manifest, [], out);
   return out;
 }
