@@ -75,6 +75,14 @@ describe('metrics, clock', () => {
   });
 });
 
+/** Resolves once `cond()` holds; fails the test after `ms`. */
+async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !cond();) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('leader election', () => {
   test('acquire, a second candidate waits, release on stop hands over', async () => {
     const emu = await KubeApiEmulator.start();
@@ -93,7 +101,8 @@ describe('leader election', () => {
     const a = mk('a');
     const b = mk('b');
     a.start();
-    await new Promise((r) => setTimeout(r, 100));
+    // Poll rather than sleep a fixed time: on a loaded machine the first acquire can take longer.
+    await until(() => a.isLeader);
     b.start();
     await new Promise((r) => setTimeout(r, 200));
     expect(a.isLeader).toBe(true);
@@ -102,8 +111,7 @@ describe('leader election', () => {
     expect(lease.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 1, leaseTransitions: 0 });
     await a.stop();
     expect(emu.get('leases', 'knative-serving', 'lease')!.spec.holderIdentity).toBeFalsy();
-    await new Promise((r) => setTimeout(r, 200));
-    expect(b.isLeader).toBe(true);
+    await until(() => b.isLeader);
     expect(emu.get('leases', 'knative-serving', 'lease')!.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
     await b.stop();
     expect(events).toEqual(['a+', 'a-', 'b+', 'b-']);
@@ -125,14 +133,14 @@ describe('leader election', () => {
     });
     const a = mk('a');
     a.start();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => a.isLeader);
     await a.stop(false); // crash: no release
     const b = mk('b');
     b.start();
     await new Promise((r) => setTimeout(r, 300));
     expect(b.isLeader).toBe(false);
-    await new Promise((r) => setTimeout(r, 1200));
-    expect(b.isLeader).toBe(true);
+    await until(() => b.isLeader); // once the 1 s lease has expired
+    expect(emu.get('leases', 'knative-serving', 'lease2')!.spec.holderIdentity).toBe('b');
     await b.stop();
     await emu.stop();
   });
