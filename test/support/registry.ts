@@ -204,6 +204,8 @@ class TokenServer {
   }
 
   public async stop(): Promise<void> {
-    await new Promise((r) => this.server.close(r));
+    const closed = new Promise((r) => this.server.close(r));
+    this.server.closeAllConnections(); // keep-alive clients would hold close() open
+    await closed;
   }
 }

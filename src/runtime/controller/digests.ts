@@ -91,7 +91,11 @@ export async function resolveDigest(image: string, opts: ResolveOptions = {}): P
     throw new Error(`GET ${url}: unexpected status code ${get.status} ${get.statusText}${detail ? `: ${detail}` : ''}`);
   }
   const digest = get.headers.get('docker-content-digest');
-  if (digest) return digest;
+  if (digest) {
+    // Release the connection: an unread body keeps it busy (and a test's server open) for good.
+    await get.body?.cancel().catch(() => undefined);
+    return digest;
+  }
   return `sha256:${createHash('sha256').update(Buffer.from(await get.arrayBuffer())).digest('hex')}`;
 }
 
