@@ -52,6 +52,7 @@ const EXAMPLES: Array<{ name: string; python: string; java: string; go: string }
 
 /** Pinned like the npm devDependencies (package.json); Python's jsii runtime like jsii-pacmak's. */
 const PINS = {
+  jsiiRuntime: JSON.parse(readFileSync(join(root, 'node_modules', 'jsii-pacmak', 'package.json'), 'utf8')).version as string,
   cdk8s: pkg.devDependencies.cdk8s as string,
   cdk8sPlus: pkg.devDependencies['cdk8s-plus-28'] as string,
   constructs: pkg.devDependencies.constructs as string,
@@ -237,7 +238,7 @@ async function python(logFile: string, expectedBad: string[]): Promise<Outcome> 
   if (!existsSync(join(venv, 'bin', 'python'))) await run('python3', ['-m', 'venv', venv], { logFile });
   const py = join(venv, 'bin', 'python');
   await run(py, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check',
-    `cdk8s==${PINS.cdk8s}`, `cdk8s-plus-28==${PINS.cdk8sPlus}`, `constructs==${PINS.constructs}`], { logFile });
+    `cdk8s==${PINS.cdk8s}`, `cdk8s-plus-28==${PINS.cdk8sPlus}`, `constructs==${PINS.constructs}`, `jsii==${PINS.jsiiRuntime}`], { logFile });
   // The same version number every build: reinstall the fresh wheel (its dependencies are there).
   await run(py, ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--force-reinstall', '--no-deps',
     join(out, 'python', wheels[0])], { logFile });
