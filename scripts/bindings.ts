@@ -346,8 +346,13 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a): a is Language => (LANGUAGES as string[]).includes(a));
   const languages = wanted.length ? wanted : LANGUAGES;
   mkdirSync(logs, { recursive: true });
-  if (!existsSync(join(root, '.jsii')) || !existsSync(join(root, 'lib', 'index.js'))) {
-    log('no .jsii / lib: compiling with jsii first');
+  // The TypeScript reference synthesizes from src/, the bindings from the compiled lib/ and .jsii:
+  // compile first when either is missing or older than a source file, or the two would differ.
+  const newestSource = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory()
+    ? newestSource(join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(join(dir, e.name)).mtimeMs : 0)));
+  const compiled = (f: string): number => (existsSync(f) ? statSync(f).mtimeMs : 0);
+  if (Math.min(compiled(join(root, '.jsii')), compiled(join(root, 'lib', 'index.js'))) < newestSource(join(root, 'src'))) {
+    log('.jsii / lib missing or older than src/: compiling with jsii first');
     await run('npx', ['jsii', '--silence-warnings=reserved-word'], { logFile: join(logs, 'jsii.log') });
   }
   rmSync(join(out, 'out'), { recursive: true, force: true });
