@@ -86,7 +86,8 @@ const BAD: Array<{ family: string; object: any }> = [
   { family: 'podspec: feature-gated field', object: svc('bad-node-selector', tpl({ nodeSelector: { a: 'b' }, containers: [c()] })) },
   { family: 'probes: one handler', object: svc('bad-probe', tpl({ containers: [c({ livenessProbe: { httpGet: { path: '/' }, tcpSocket: {} } })] })) },
   { family: 'probes: period', object: svc('bad-probe-period', tpl({ containers: [c({ readinessProbe: { periodSeconds: -2, httpGet: { path: '/' } } })] })) },
-  { family: 'metadata: visibility label', object: svc('bad-label', tpl({ containers: [c()] }), { labels: { 'networking.knative.dev/visibility': 'bogus' } }) },
+  // (A visibility label other than cluster-local is only a warning, as in Knative 1.17–1.23.)
+  { family: 'metadata: rollout-duration annotation', object: svc('bad-rollout', tpl({ containers: [c()] }), { annotations: { 'serving.knative.dev/rollout-duration': 'soon' } }) },
   { family: 'Route: traffic target', object: { apiVersion: 'serving.knative.dev/v1', kind: 'Route', metadata: { name: 'bad-route', namespace: NS }, spec: { traffic: [{ configurationName: 'a', revisionName: 'b', percent: 100 }] } } },
   { family: 'Configuration: template', object: { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', metadata: { name: 'bad-config', namespace: NS }, spec: tpl({ containers: [c({ ports: [{ containerPort: 8022 }] })] }) } },
   { family: 'Revision: containers', object: { apiVersion: 'serving.knative.dev/v1', kind: 'Revision', metadata: { name: 'bad-revision', namespace: NS }, spec: { containers: [] } } },
