@@ -10,8 +10,12 @@
  *
  * A thin client over Node's fetch rather than an npm client: docker-registry-client (3.4.0) pulls
  * restify-clients, bunyan and pinned old jws/tough-cookie; @snyk/docker-registry-v2-client (4.0.5,
- * maintained) brings needle, psl and tslib 1 into the controller bundle for what is here one HEAD,
- * one token GET and one deadline (AbortSignal) over the fetch the runtime already uses.
+ * maintained) brings needle, psl and tslib 1 into the controller bundle, exports no HEAD or raw
+ * manifest call (only getManifest, which follows an index to one platform's manifest, where
+ * upstream pins the digest the tag points at), and computes its digests wrongly for this use: it
+ * reads `headers["Docker-Content-Digest"]` from Node's lower-cased headers (never set), then hashes
+ * `JSON.stringify` of the parsed body, not the registry's bytes, so a manifest stored with any
+ * other whitespace (Docker pushes indented ones) gets a digest the registry does not know.
  */
 import { createHash } from 'node:crypto';
 import { KubeApiError, KubeClient, R } from './client';
