@@ -1,15 +1,22 @@
 /**
  * What the played kubelet can "pull": each image the examples and seeds use, as a real HTTP
  * server (in-process, bound to the pod's IP and container port, with the container's env) or as
- * a real process (the bundled controller, ingress and webhook). An image not listed here fails like an
- * unreachable registry: the container waits in ErrImagePull.
+ * a real process (the bundled controller, ingress and webhook), or a real binary built from an
+ * upstream test image (`testImages`: `<repository>/<name>[:tag]` → `<dir>/<name>`, e.g. Knative's
+ * Go test images for its conformance suite, run in a PodSandbox). An image not listed here fails
+ * like an unreachable registry: the container waits in ErrImagePull.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 
 export type ImageKind =
   | { kind: 'app'; handler: (env: Record<string, string>) => http.RequestListener }
-  | { kind: 'process'; /** Maps the image's paths (e.g. `/app/controller.js`) to local files. */ resolveArg: (arg: string) => string };
+  | { kind: 'process'; /** Maps the image's paths (e.g. `/app/controller.js`) to local files. */ resolveArg: (arg: string) => string }
+  | { kind: 'binary'; /** The image's entrypoint, a static binary (run at /ko-app/<basename>). */ path: string };
+
+/** Images built as binaries: `<repository>/<name>` runs `<dir>/<name>` (the tag is ignored). */
+export interface TestImages { repository: string; dir: string }
 
 /**
  * The seeds' stock service (knative-sample/rest-api-go): answers from RESOURCE, as the Go source
@@ -75,8 +82,14 @@ function repository(image: string): string {
 }
 
 /** Resolve an image; `bundleDir` holds the esbuild bundles (dist/runtime). */
-export function resolveImage(image: string, bundleDir: string): ImageKind | undefined {
+export function resolveImage(image: string, bundleDir: string, testImages?: TestImages): ImageKind | undefined {
   const repo = repository(image);
+  if (testImages && repo.startsWith(`${testImages.repository}/`)) {
+    const name = repo.slice(testImages.repository.length + 1);
+    const file = path.join(testImages.dir, name);
+    if (/^[a-z0-9][a-z0-9._-]*$/.test(name) && fs.existsSync(file)) return { kind: 'binary', path: file };
+    return undefined;
+  }
   if (repo.endsWith('/knative-sample/rest-api-go')) return { kind: 'app', handler: stockService };
   if (repo.endsWith('/helloworld-go')) return { kind: 'app', handler: helloWorld };
   if (repo.endsWith('/knative-samples/my-function')) return { kind: 'app', handler: myFunction };

@@ -14,14 +14,27 @@
  *   the pods/binding subresource (no filtering or scoring: there is one node).
  * - kube-proxy and cluster DNS (system:kube-proxy): see kube-proxy.ts.
  *
- * Volumes: projected serviceAccountToken sources only (a token of the pod's ServiceAccount from the
- * TokenRequest API with the source's audience and expiry, bound to the pod, written into the pod's
- * directory and seen by the process containers at their volumeMounts' mountPath through the
- * preload pod-net.cjs; not rotated, so it lives its expirationSeconds). Other volume kinds are
- * not mounted.
+ * Binary images (`testImages`, e.g. Knative's Go test images at `kind.local/<name>`): the pod gets
+ * a PodSandbox (pod-sandbox.ts): its own network namespace with the pod IP on a veth (a Go binary
+ * listens on all addresses, which the Node preload cannot rebind), and each container its own
+ * mount + UTS namespace on a bare root where the volumes are bind-mounted; started with the pod's
+ * command (default /ko-app/<name>), args ($(VAR) expanded), env, workingDir; exec readiness probes
+ * run inside it (nsenter, as `kubectl exec`).
  *
- * Not played: liveness/startup probes, resource limits, other volumes, init containers, exec
- * probes, image pulls (an unknown image waits in ErrImagePull, then ImagePullBackOff 1 s later).
+ * Volumes: for Node process containers, projected serviceAccountToken sources only (a token of the
+ * pod's ServiceAccount from the TokenRequest API with the source's audience and expiry, bound to
+ * the pod, written into the pod's directory and seen at the volumeMounts' mountPath through the
+ * preload pod-net.cjs; not rotated, so it lives its expirationSeconds). For binary containers:
+ * emptyDir, configMap, secret, downwardAPI (metadata fieldRefs) and projected (those sources and
+ * serviceAccountToken) materialized as files once per pod, with subPath and read-only mounts.
+ * In-process apps mount nothing.
+ *
+ * Liveness probes (binary containers only): failureThreshold failures in a row kill the
+ * container, which is restarted.
+ *
+ * Not played: startup probes, resource limits, other volumes, init containers, grpc
+ * probes (exec probes only for binary containers), securityContext users (processes run as
+ * root), image pulls (an unknown image waits in ErrImagePull, then ImagePullBackOff 1 s later).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,23 +43,28 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { Cluster, k8s, NODE_NAME } from './harness';
-import { resolveImage } from './images';
+import { resolveImage, TestImages } from './images';
 import { KubeProxy } from './kube-proxy';
 import { NODE_IP, PodIpAllocator, POD_CIDR } from './network';
+import { PodSandbox, SandboxMount } from './pod-sandbox';
 import { KObj, Reflector } from './reflector';
 
 const POD_NET = path.join(__dirname, 'pod-net.cjs');
 const PROBE_USER_AGENT = 'kube-probe/harness';
+/** PATH of binary containers (a container image's usual default). */
+const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface KubeletOptions {
   /** Directory with the esbuild bundles the runtime images map /app to. Default dist/runtime. */
   bundleDir?: string;
   clusterDomain?: string;
+  /** Images run as real binaries in a PodSandbox (e.g. Knative's Go test images; see images.ts). */
+  testImages?: TestImages;
   /** Called for every error the played components hit (default: collected in `errors`). */
   onError?: (where: string, e: unknown) => void;
 }
 
-interface Probe { kind: 'http' | 'tcp'; port: number; path: string; initialDelayMs: number; periodMs: number; timeoutMs: number; failureThreshold: number }
+interface Probe { kind: 'http' | 'tcp' | 'exec'; port: number; path: string; command?: string[]; initialDelayMs: number; periodMs: number; timeoutMs: number; failureThreshold: number }
 
 interface ContainerState {
   name: string;
@@ -61,6 +79,9 @@ interface ContainerState {
   child?: ChildProcess;
   probe?: Probe;
   probeTimer?: NodeJS.Timeout;
+  liveness?: Probe;
+  livenessTimer?: NodeJS.Timeout;
+  livenessFailures?: number;
   failures: number;
   env: Record<string, string>;
   /** Requests served (in-process apps only). */
@@ -76,6 +97,10 @@ interface PodState {
   dir: string;
   startTime: string;
   containers: ContainerState[];
+  /** Network namespace of a pod with binary containers (pod-sandbox.ts). */
+  sandbox?: PodSandbox;
+  /** Volumes materialized for binary containers: name → directory (or the error that stopped it). */
+  volumes: Map<string, Promise<string>>;
   terminating: boolean;
   gone: boolean;
   /** serialized status writes */
@@ -163,6 +188,7 @@ export class Kubelet {
     this.podWatch?.stop();
     this.scheduler?.stop();
     await Promise.all([...this.pods.values()].map((p) => this.stopContainers(p, 2)));
+    for (const p of this.pods.values()) p.sandbox?.destroy();
     await this.kubeProxy.stop();
   }
 
@@ -336,11 +362,15 @@ export class Kubelet {
       gone: false,
       writing: Promise.resolve(),
       dirty: false,
+      volumes: new Map(),
       containers: (pod.spec?.containers ?? []).map((c: any) => ({
         name: c.name, image: c.image, waiting: { reason: 'ContainerCreating' }, ready: false, restartCount: 0, failures: 0, env: {}, served: 0,
       })),
     };
     this.pods.set(p.uid, p);
+    if ((pod.spec?.containers ?? []).some((c: any) => resolveImage(c.image, this.bundleDir, this.opts.testImages)?.kind === 'binary')) {
+      p.sandbox = PodSandbox.create(p.uid, p.ip, dir, name, ns, this.opts.clusterDomain ?? 'cluster.local');
+    }
     this.pushStatus(p);
     for (const [i, c] of (pod.spec?.containers ?? []).entries()) {
       const st = p.containers[i];
@@ -357,7 +387,7 @@ export class Kubelet {
 
   private async startContainer(p: PodState, pod: KObj, c: any, st: ContainerState): Promise<void> {
     if (p.terminating || this.stopped) return;
-    const image = resolveImage(c.image, this.bundleDir);
+    const image = resolveImage(c.image, this.bundleDir, this.opts.testImages);
     if (!image) {
       // As the kubelet reports a failed pull: ErrImagePull, then ImagePullBackOff while it backs off
       // (here after 1 s, and it stays there: the image is never retried).
@@ -382,6 +412,34 @@ export class Kubelet {
         server.listen(port, p.ip, () => resolve());
       });
       st.server = server;
+    } else if (image.kind === 'binary') {
+      let mounts: SandboxMount[];
+      try {
+        mounts = await this.volumeMounts(p, pod, c);
+      } catch (e) {
+        // As the kubelet: the pod waits in ContainerCreating while a volume cannot be set up.
+        st.waiting = { reason: 'ContainerCreating', message: (e as Error).message };
+        return;
+      }
+      const expand = (a: string): string => String(a).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, n) => st.env[n] ?? all);
+      const argv = [...(c.command?.length ? c.command : [`/ko-app/${path.basename(image.path)}`]), ...(c.args ?? [])].map(expand);
+      const child = p.sandbox!.spawn({
+        name: c.name,
+        binary: image.path,
+        argv,
+        env: {
+          PATH: SANDBOX_PATH,
+          HOSTNAME: p.name,
+          HOME: '/',
+          KUBERNETES_SERVICE_HOST: this.kubeProxy.clusterIP('default', 'kubernetes') ?? '',
+          KUBERNETES_SERVICE_PORT: '443',
+          ...st.env,
+        },
+        workingDir: c.workingDir ?? '/',
+        mounts,
+        log: path.join(p.dir, `${c.name}.log`),
+      });
+      this.watchChild(p, pod, c, st, child);
     } else {
       const token = await this.cluster.serviceAccountToken(pod.metadata.namespace!, pod.spec?.serviceAccountName ?? 'default', {
         as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! },
@@ -404,29 +462,69 @@ export class Kubelet {
       };
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log], cwd: p.dir });
       fs.closeSync(log);
-      st.child = child;
-      child.once('exit', (code, signal) => {
-        st.child = undefined;
-        st.running = undefined;
-        st.ready = false;
-        st.terminated = { exitCode: code ?? 137, reason: signal ? 'Error' : code === 0 ? 'Completed' : 'Error', finishedAt: now() };
-        if (st.probeTimer) clearTimeout(st.probeTimer);
-        this.pushStatus(p);
-        if (!p.terminating && !this.stopped) {
-          // restartPolicy Always, with a short fixed back-off
-          st.restartCount++;
-          st.waiting = { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name}` };
-          setTimeout(() => void this.startContainer(p, pod, c, st).then(() => this.pushStatus(p)), 1000).unref();
-        }
-      });
+      this.watchChild(p, pod, c, st, child);
     }
     // `terminated` stays: the last termination of a restarted container (its lastState).
     st.waiting = undefined;
     st.running = { startedAt: now() };
     st.failures = 0;
-    st.probe = this.probeOf(c);
+    st.probe = this.probeOf(c, image.kind === 'binary');
     if (!st.probe) st.ready = true;
     else this.scheduleProbe(p, st, st.probe.initialDelayMs);
+    // Liveness only for binary containers: the runtime's own pods keep their behaviour under the
+    // fault tests (a /healthz missed while the API server restarts does not restart them here).
+    st.liveness = st.child && image.kind === 'binary' ? this.probeOf(c, true, 'livenessProbe') : undefined;
+    st.livenessFailures = 0;
+    if (st.liveness) this.scheduleLiveness(p, pod, st, st.liveness.initialDelayMs);
+  }
+
+  /** A process container: on exit, record it and restart it (restartPolicy Always) unless the pod is going. */
+  private watchChild(p: PodState, pod: KObj, c: any, st: ContainerState, child: ChildProcess): void {
+    st.child = child;
+    child.once('exit', (code, signal) => {
+      st.child = undefined;
+      st.running = undefined;
+      st.ready = false;
+      st.terminated = { exitCode: code ?? 137, reason: signal ? 'Error' : code === 0 ? 'Completed' : 'Error', finishedAt: now() };
+      if (st.probeTimer) clearTimeout(st.probeTimer);
+      if (st.livenessTimer) clearTimeout(st.livenessTimer);
+      this.pushStatus(p);
+      if (!p.terminating && !this.stopped) {
+        // restartPolicy Always, with a short fixed back-off
+        st.restartCount++;
+        st.waiting = { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name}` };
+        setTimeout(() => void this.startContainer(p, pod, c, st).then(() => this.pushStatus(p)), 1000).unref();
+      }
+    });
+  }
+
+  /**
+   * Liveness probe of a binary container: after failureThreshold failures in a row the
+   * container is killed (SIGTERM, SIGKILL after the pod's terminationGracePeriodSeconds) and the
+   * exit handler restarts it, as the kubelet does.
+   */
+  private scheduleLiveness(p: PodState, pod: KObj, st: ContainerState, delayMs: number): void {
+    if (st.livenessTimer) clearTimeout(st.livenessTimer);
+    st.livenessTimer = setTimeout(() => void this.liveness(p, pod, st), delayMs);
+    st.livenessTimer.unref();
+  }
+
+  private async liveness(p: PodState, pod: KObj, st: ContainerState): Promise<void> {
+    const pr = st.liveness;
+    const child = st.child;
+    if (!pr || !child || p.terminating || this.stopped || !st.running) return;
+    if (await this.runProbe(p, st, pr)) {
+      st.livenessFailures = 0;
+    } else if ((st.livenessFailures = (st.livenessFailures ?? 0) + 1) >= pr.failureThreshold) {
+      st.livenessFailures = 0;
+      if (st.child !== child) return;
+      const grace = Number(pod.spec?.terminationGracePeriodSeconds ?? 30);
+      const t = setTimeout(() => child.kill('SIGKILL'), grace * 1000);
+      child.once('exit', () => clearTimeout(t));
+      child.kill('SIGTERM');
+      return; // the restarted container schedules its own probes
+    }
+    this.scheduleLiveness(p, pod, st, pr.periodMs);
   }
 
   /**
@@ -458,8 +556,102 @@ export class Kubelet {
     return out;
   }
 
-  private probeOf(c: any): Probe | undefined {
-    const r = c.readinessProbe;
+  /**
+   * A binary container's volume mounts: each volume the container mounts is materialized once per
+   * pod in `<pod dir>/volumes/<volume>` (emptyDir: an empty directory shared by the containers;
+   * configMap, secret: their keys, or `items`, as files with defaultMode/mode; projected: its
+   * configMap, secret, serviceAccountToken and downwardAPI sources into one directory; downwardAPI:
+   * its fieldRef items). Returns bind mounts for the sandbox: `subPath` selects a file or
+   * directory inside the volume; configMap, secret, projected and downwardAPI volumes are
+   * read-only, as the kubelet mounts them, and any mount with readOnly.
+   */
+  private async volumeMounts(p: PodState, pod: KObj, c: any): Promise<SandboxMount[]> {
+    const out: SandboxMount[] = [];
+    for (const m of c.volumeMounts ?? []) {
+      const vol = (pod.spec?.volumes ?? []).find((v: any) => v.name === m.name);
+      if (!vol) throw new Error(`volumeMount ${m.name}: the pod has no volume of that name`);
+      let dir = p.volumes.get(vol.name);
+      if (!dir) {
+        dir = this.materialize(p, pod, vol);
+        p.volumes.set(vol.name, dir);
+      }
+      const root = await dir;
+      const hostPath = m.subPath ? path.join(root, path.normalize(`/${m.subPath}`)) : root;
+      if (m.subPath && !fs.existsSync(hostPath)) fs.mkdirSync(hostPath, { recursive: true }); // as the kubelet makes a missing subPath
+      out.push({ hostPath, mountPath: m.mountPath, readOnly: !!m.readOnly || !vol.emptyDir });
+    }
+    return out;
+  }
+
+  private async materialize(p: PodState, pod: KObj, vol: any): Promise<string> {
+    const ns = pod.metadata.namespace!;
+    const dir = path.join(p.dir, 'volumes', vol.name);
+    fs.mkdirSync(dir, { recursive: true });
+    const write = (rel: string, content: string | Buffer, mode: number): void => {
+      const file = path.join(dir, path.normalize(`/${rel}`));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      fs.chmodSync(file, mode);
+    };
+    const keys = async (data: Record<string, string>, items: any[] | undefined, defaultMode: number, what: string, optional?: boolean): Promise<void> => {
+      if (!items?.length) {
+        for (const [k, v] of Object.entries(data)) write(k, v, defaultMode);
+        return;
+      }
+      for (const it of items) {
+        if (!(it.key in data)) {
+          if (optional) continue;
+          throw new Error(`${what} has no key "${it.key}"`);
+        }
+        write(it.path, data[it.key], it.mode ?? defaultMode);
+      }
+    };
+    const field = (fp: string): string => {
+      const m = /^metadata\.(labels|annotations)(?:\['(.+)'\])?$/.exec(fp);
+      if (m && m[2] !== undefined) return pod.metadata[m[1]]?.[m[2]] ?? '';
+      if (m) return Object.entries(pod.metadata[m[1]] ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).sort().join('\n');
+      if (fp === 'metadata.name') return pod.metadata.name!;
+      if (fp === 'metadata.namespace') return ns;
+      if (fp === 'metadata.uid') return pod.metadata.uid!;
+      throw new Error(`downwardAPI fieldRef ${fp} is not played`);
+    };
+    if (vol.emptyDir) {
+      fs.chmodSync(dir, 0o777);
+    } else if (vol.configMap) {
+      const cm = vol.configMap;
+      await keys(await this.readConfigMap(ns, cm.name, cm.optional), cm.items, cm.defaultMode ?? 0o644, `configmap "${cm.name}"`, cm.optional);
+    } else if (vol.secret) {
+      const sec = vol.secret;
+      await keys(await this.readSecret(ns, sec.secretName, sec.optional), sec.items, sec.defaultMode ?? 0o644, `secret "${sec.secretName}"`, sec.optional);
+    } else if (vol.downwardAPI) {
+      for (const it of vol.downwardAPI.items ?? []) write(it.path, field(it.fieldRef?.fieldPath ?? ''), it.mode ?? vol.downwardAPI.defaultMode ?? 0o644);
+    } else if (vol.projected) {
+      const mode = vol.projected.defaultMode ?? 0o644;
+      for (const src of vol.projected.sources ?? []) {
+        if (src.configMap) {
+          await keys(await this.readConfigMap(ns, src.configMap.name, src.configMap.optional), src.configMap.items, mode, `configmap "${src.configMap.name}"`, src.configMap.optional);
+        } else if (src.secret) {
+          await keys(await this.readSecret(ns, src.secret.name, src.secret.optional), src.secret.items, mode, `secret "${src.secret.name}"`, src.secret.optional);
+        } else if (src.serviceAccountToken) {
+          const t = src.serviceAccountToken;
+          const token = await this.cluster.serviceAccountToken(ns, pod.spec?.serviceAccountName ?? 'default', {
+            as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! }, audiences: t.audience ? [t.audience] : [], seconds: t.expirationSeconds ?? 3600,
+          });
+          write(t.path, token, 0o600);
+        } else if (src.downwardAPI) {
+          for (const it of src.downwardAPI.items ?? []) write(it.path, field(it.fieldRef?.fieldPath ?? ''), it.mode ?? mode);
+        } else {
+          throw new Error(`projected volume ${vol.name}: source ${Object.keys(src).join(',')} is not played`);
+        }
+      }
+    } else {
+      throw new Error(`volume ${vol.name}: kind ${Object.keys(vol).filter((k) => k !== 'name').join(',')} is not played (emptyDir, configMap, secret, projected, downwardAPI are)`);
+    }
+    return dir;
+  }
+
+  private probeOf(c: any, canExec = false, which: 'readinessProbe' | 'livenessProbe' = 'readinessProbe'): Probe | undefined {
+    const r = c[which];
     if (!r) return undefined;
     const portOf = (v: any): number => {
       if (typeof v === 'number') return v;
@@ -474,7 +666,9 @@ export class Kubelet {
     };
     if (r.httpGet) return { kind: 'http', port: portOf(r.httpGet.port), path: r.httpGet.path ?? '/', ...base };
     if (r.tcpSocket) return { kind: 'tcp', port: portOf(r.tcpSocket.port), path: '', ...base };
-    return undefined; // exec/grpc probes are not played: treated as absent
+    // exec probes: in the container's namespaces, for binary containers (PodSandbox.exec)
+    if (r.exec?.command?.length && canExec) return { kind: 'exec', port: 0, path: '', command: r.exec.command, ...base };
+    return undefined; // grpc probes (and exec for in-process/Node containers) are not played: treated as absent
   }
 
   private scheduleProbe(p: PodState, st: ContainerState, delayMs: number): void {
@@ -486,7 +680,7 @@ export class Kubelet {
   private async probe(p: PodState, st: ContainerState): Promise<void> {
     const pr = st.probe;
     if (!pr || p.terminating || this.stopped || !st.running) return;
-    const ok = await (pr.kind === 'http' ? httpProbe(p.ip, pr) : tcpProbe(p.ip, pr));
+    const ok = await this.runProbe(p, st, pr);
     const before = st.ready;
     if (ok) {
       st.failures = 0;
@@ -496,6 +690,13 @@ export class Kubelet {
     }
     if (before !== st.ready) this.pushStatus(p);
     this.scheduleProbe(p, st, pr.periodMs);
+  }
+
+  private async runProbe(p: PodState, st: ContainerState, pr: Probe): Promise<boolean> {
+    if (pr.kind === 'exec') {
+      return !!st.child?.pid && !!p.sandbox && (await p.sandbox.exec(st.child.pid, pr.command!, { PATH: SANDBOX_PATH, ...st.env }, pr.timeoutMs)) === 0;
+    }
+    return pr.kind === 'http' ? httpProbe(p.ip, pr) : tcpProbe(p.ip, pr);
   }
 
   private async resolveEnv(pod: KObj, c: any, ip: string): Promise<Record<string, string>> {
@@ -644,6 +845,7 @@ export class Kubelet {
 
   private forget(p: PodState): void {
     p.gone = true;
+    p.sandbox?.destroy();
     this.pods.delete(p.uid);
     this.ips.release(p.ip);
   }
@@ -652,6 +854,7 @@ export class Kubelet {
     p.terminating = true;
     await Promise.all(p.containers.map(async (c) => {
       if (c.probeTimer) clearTimeout(c.probeTimer);
+      if (c.livenessTimer) clearTimeout(c.livenessTimer);
       c.ready = false;
       if (c.server) {
         const s = c.server;

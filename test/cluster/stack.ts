@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Cluster, ClusterOptions } from './harness';
-import { Kubelet } from './kubelet';
+import { Kubelet, KubeletOptions } from './kubelet';
 import { record, RequestTally } from './record';
 import { example as fullStack } from '../../examples/full-stack/main';
 import { loadExamples, synthesizeExample } from '../../scripts/synth-examples';
@@ -36,12 +36,12 @@ export function synthesize(name: string, outRoot: string): Step[] {
 }
 
 export class Stack {
-  public static async start(opts: ClusterOptions & { installControlPlane?: boolean } = {}): Promise<Stack> {
+  public static async start(opts: ClusterOptions & { installControlPlane?: boolean; kubelet?: KubeletOptions } = {}): Promise<Stack> {
     const t0 = Date.now();
     const cluster = await Cluster.start(opts);
     let kubelet: Kubelet | undefined;
     try {
-      kubelet = await Kubelet.start(cluster);
+      kubelet = await Kubelet.start(cluster, opts.kubelet);
       const s = new Stack(cluster, kubelet);
       if (opts.installControlPlane !== false) await s.installControlPlane();
       s.startMs = Date.now() - t0;
