@@ -43,11 +43,11 @@ export type ProbeSpec =
 export interface PoolSettings {
   /** 0 = unlimited. */
   readonly containerConcurrency: number;
-  /** Whole request (ms), waiting included. */
+  /** Until the response starts (ms), waiting included (timeoutSeconds: a started response is not cut). */
   readonly timeoutMs: number;
   /** Until the response headers (ms), waiting included. */
   readonly headersTimeoutMs: number;
-  /** Between response body chunks (ms). */
+  /** Between response body chunks (ms; idleTimeoutSeconds, 0 = no limit). */
   readonly bodyTimeoutMs: number;
   /** Longest wait for a pod (ms): min(timeoutSeconds, responseStartTimeoutSeconds). */
   readonly waitTimeoutMs: number;

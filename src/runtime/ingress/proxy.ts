@@ -48,14 +48,15 @@ import type { LogFn } from '../common/log';
 /** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */
 export interface RevisionInfo {
   /**
-   * `spec.timeoutSeconds` (ms): the whole request, from receipt (waiting for a pod included)
-   * until the response is complete; also bounds the response start and the gaps between body
-   * chunks unless those are set. Default: the proxy's `defaultTimeoutMs`.
+   * `spec.timeoutSeconds` (ms): from receipt (waiting for a pod included) until the response
+   * starts, as Knative's timeout handler (it times out only a response that has written nothing;
+   * a started response is not cut: Knative 1.17's conformance test TestRevisionTimeout "writes
+   * first byte before timeout"). Default: the proxy's `defaultTimeoutMs`.
    */
   readonly timeoutMs?: number;
   /** `spec.responseStartTimeoutSeconds` (ms): until the response headers arrive (waiting included). */
   readonly responseStartTimeoutMs?: number;
-  /** `spec.idleTimeoutSeconds` (ms): longest gap between response body chunks. */
+  /** `spec.idleTimeoutSeconds` (ms): longest gap between response body chunks; unset = no limit, as Knative. */
   readonly idleTimeoutMs?: number;
   /** `spec.containerConcurrency`: in-flight requests per pod; 0 or unset = unlimited. */
   readonly containerConcurrency?: number;
@@ -281,6 +282,10 @@ class Exchange implements Waiter {
     if (statusCode < 200) return true; // 1xx informational: Node answers Expect itself
     this.resumeFn = resume;
     this.started = true;
+    // The response started: timeoutSeconds no longer applies (Knative's timeout handler times out
+    // only a response that has written nothing); idleTimeoutSeconds still bounds the body's gaps.
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     const out: string[] = [];
     let connTokens: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
@@ -883,7 +888,7 @@ export class IngressProxy {
       containerConcurrency: cc !== undefined && Number.isInteger(cc) && cc > 0 ? cc : 0,
       timeoutMs: total,
       headersTimeoutMs: headers,
-      bodyTimeoutMs: Math.min(positive(b?.idleTimeoutMs) ?? total, total),
+      bodyTimeoutMs: positive(b?.idleTimeoutMs) ?? 0, // undici: 0 = no limit
       waitTimeoutMs: headers,
       probe: b?.probe ?? { kind: 'tcp' },
       h2c: b?.h2c === true,
