@@ -24,6 +24,7 @@ export class KubeProxy {
   private dnsWrite: NodeJS.Timeout | undefined;
   /** Connections reset for lack of a ready endpoint. */
   public rejected = 0;
+  private stopped = false;
 
   constructor(private readonly kc: K8s.KubeConfig, public readonly dnsFile: string, private readonly clusterDomain = 'cluster.local') {}
 
@@ -35,6 +36,7 @@ export class KubeProxy {
   }
 
   public async stop(): Promise<void> {
+    this.stopped = true;
     this.services?.stop();
     this.slices?.stop();
     if (this.dnsWrite) clearTimeout(this.dnsWrite);
@@ -125,7 +127,8 @@ export class KubeProxy {
   }
 
   private scheduleDns(): void {
-    if (this.dnsWrite) return;
+    // A Services event delivered after stop() must not write into the removed temp dir.
+    if (this.dnsWrite || this.stopped) return;
     this.dnsWrite = setTimeout(() => {
       this.dnsWrite = undefined;
       const names: Record<string, string> = {};
