@@ -15,8 +15,19 @@ export type ImageKind =
   | { kind: 'process'; /** Maps the image's paths (e.g. `/app/controller.js`) to local files. */ resolveArg: (arg: string) => string }
   | { kind: 'binary'; /** The image's entrypoint, a static binary (run at /ko-app/<basename>). */ path: string };
 
-/** Images built as binaries: `<repository>/<name>` runs `<dir>/<name>` (the tag is ignored). */
-export interface TestImages { repository: string; dir: string }
+/** Images built as binaries: `<repository>/<name>` runs `<dir>/<name>` (the tag or digest is ignored). */
+export interface TestImages {
+  repository: string;
+  dir: string;
+  /**
+   * What the images' config would say (ko's default base image: user 65532, /home/nonroot), and
+   * the helper that applies it (test/knative-conformance/sandbox-exec). Without `exec`, processes
+   * run as root in `/` unless the pod says otherwise.
+   */
+  exec?: string;
+  user?: { uid: number; gid: number };
+  workingDir?: string;
+}
 
 /**
  * The seeds' stock service (knative-sample/rest-api-go): answers from RESOURCE, as the Go source

@@ -32,9 +32,15 @@
  * Liveness probes (binary containers only): failureThreshold failures in a row kill the
  * container, which is restarted.
  *
- * Not played: startup probes, resource limits, other volumes, init containers, grpc
- * probes (exec probes only for binary containers), securityContext users (processes run as
- * root), image pulls (an unknown image waits in ErrImagePull, then ImagePullBackOff 1 s later).
+ * Users: a binary container runs as its securityContext's runAsUser/runAsGroup (container, then
+ * pod), else as the image's default user (testImages.user), through the sandbox-exec helper.
+ *
+ * Resources: binary containers get cgroups (v1 memory and cpu) set from their resources
+ * (pod-sandbox.ts); others run without limits.
+ *
+ * Not played: startup probes, resource limits of Node and in-process containers, other volumes, init containers, grpc
+ * probes (exec probes only for binary containers), securityContext users of Node and in-process
+ * containers (they run as root), image pulls (an unknown image waits in ErrImagePull, then ImagePullBackOff 1 s later).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -435,8 +441,10 @@ export class Kubelet {
           KUBERNETES_SERVICE_PORT: '443',
           ...st.env,
         },
-        workingDir: c.workingDir ?? '/',
+        workingDir: c.workingDir || this.opts.testImages?.workingDir || '/',
         mounts,
+        user: this.userOf(pod, c),
+        resources: cgroupResources(c.resources),
         log: path.join(p.dir, `${c.name}.log`),
       });
       this.watchChild(p, pod, c, st, child);
@@ -583,6 +591,20 @@ export class Kubelet {
     return out;
   }
 
+  /**
+   * The user a binary container runs as: securityContext.runAsUser/runAsGroup of the container,
+   * else of the pod, else the image's default user (testImages.user); runAsUser without a group
+   * gets gid 0 (the images have no /etc/passwd to look it up). Needs the sandbox-exec helper.
+   */
+  private userOf(pod: KObj, c: any): { uid: number; gid: number; exec: string } | undefined {
+    const ti = this.opts.testImages;
+    if (!ti?.exec) return undefined;
+    const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+    const gid = c.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup;
+    if (uid === undefined) return { uid: ti.user?.uid ?? 0, gid: gid ?? ti.user?.gid ?? 0, exec: ti.exec };
+    return { uid: Number(uid), gid: Number(gid ?? 0), exec: ti.exec };
+  }
+
   private async materialize(p: PodState, pod: KObj, vol: any): Promise<string> {
     const ns = pod.metadata.namespace!;
     const dir = path.join(p.dir, 'volumes', vol.name);
@@ -637,7 +659,7 @@ export class Kubelet {
           const token = await this.cluster.serviceAccountToken(ns, pod.spec?.serviceAccountName ?? 'default', {
             as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! }, audiences: t.audience ? [t.audience] : [], seconds: t.expirationSeconds ?? 3600,
           });
-          write(t.path, token, 0o600);
+          write(t.path, token, mode);
         } else if (src.downwardAPI) {
           for (const it of src.downwardAPI.items ?? []) write(it.path, field(it.fieldRef?.fieldPath ?? ''), it.mode ?? mode);
         } else {
@@ -877,6 +899,37 @@ export class Kubelet {
       c.running = undefined;
     }));
   }
+}
+
+/** A Kubernetes quantity (`128Mi`, `1G`, `500m`, `0.125`, `1e3`) as a number of units. */
+export function quantity(q: string | number): number {
+  if (typeof q === 'number') return q;
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(String(q).trim());
+  if (!m) throw new Error(`quantity ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. 128Mi, 500m, 1)`);
+  const mult: Record<string, number> = {
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  };
+  return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
+}
+
+/**
+ * cgroup v1 values the kubelet derives from a container's resources: memory limit in bytes
+ * (floored to 4 KiB pages, as the kernel stores it); cpu.shares = requests.cpu (else limits.cpu)
+ * in millicores × 1024 / 1000, at least 2; cfs quota = limits.cpu × period, -1 without a limit.
+ */
+export function cgroupResources(r: any): { memoryLimitBytes?: number; cpuShares: number; cpuQuotaUs: number; cpuPeriodUs: number } {
+  const period = 100_000;
+  const milli = (q: any): number | undefined => (q === undefined ? undefined : Math.ceil(quantity(q) * 1000 - 1e-9));
+  const reqCpu = milli(r?.requests?.cpu) ?? milli(r?.limits?.cpu);
+  const limCpu = milli(r?.limits?.cpu);
+  const mem = r?.limits?.memory !== undefined ? Math.floor(quantity(r.limits.memory) / 4096) * 4096 : undefined;
+  return {
+    ...(mem !== undefined ? { memoryLimitBytes: mem } : {}),
+    cpuShares: reqCpu === undefined ? 2 : Math.max(2, Math.floor((reqCpu * 1024) / 1000)),
+    cpuQuotaUs: limCpu === undefined ? -1 : Math.max(1000, Math.floor((limCpu * period) / 1000)),
+    cpuPeriodUs: period,
+  };
 }
 
 function httpProbe(ip: string, pr: Probe): Promise<boolean> {

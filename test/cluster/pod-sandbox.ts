@@ -12,6 +12,10 @@
  *   listens on `:8080` (all addresses) is reached at <podIP>:8080 by the ingress, kube-proxy and
  *   probes, and reaches the node (10.0.0.1), ClusterIPs and other pods. Containers of one pod
  *   share it (localhost between them works, as in a pod).
+ * - resources: each container gets its own cgroups (v1 memory and cpu, below the kubelet's own),
+ *   set from its resources as the kubelet sets them (memory.limit_in_bytes, cpu.shares,
+ *   cpu.cfs_quota_us/period), so a memory limit is enforced by the kernel's OOM killer; the
+ *   container sees just its cgroups, read-only, at /sys/fs/cgroup/{memory,cpu}.
  * - filesystem: each container starts in its own mount + UTS namespace (`unshare --mount --uts`,
  *   hostname = pod name) on a fresh tmpfs root holding only: /proc and /sys (recursive binds of
  *   the tier's), a /dev as a container runtime makes it (tmpfs with null, zero, full, random,
@@ -19,9 +23,10 @@
  *   links; no console), /tmp (1777), /etc/hosts, /etc/hostname, /etc/resolv.conf, the binary at
  *   /ko-app/<name> (where ko puts it), and the container's volume mounts (bind mounts of the
  *   files the kubelet materialized in the pod's directory, read-only where the volume kind or
- *   the mount says so), then `unshare --root=<root> --wd=<workingDir>` execs the binary. Nothing
- *   is written outside the pod's directory. The process runs as root (securityContext users are
- *   not played); there is no cluster DNS server (resolv.conf names none that answers).
+ *   the mount says so), then the helper sandbox-exec (chroot, chdir to workingDir, setgid/setuid
+ *   to the container's user, exec) starts the binary; without the helper, `unshare --root
+ *   --wd` starts it as root. Nothing is written outside the pod's directory. There is no cluster
+ *   DNS server (resolv.conf names none that answers).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -47,6 +52,18 @@ export interface SandboxContainer {
   mounts: SandboxMount[];
   /** Log file for stdout and stderr. */
   log: string;
+  /** The user to run as, with the helper that sets it (sandbox-exec); without, root. */
+  user?: { uid: number; gid: number; exec: string };
+  /** cgroup v1 settings from the container's resources (see PodSandbox.cgroups). */
+  resources?: { memoryLimitBytes?: number; cpuShares: number; cpuQuotaUs: number; cpuPeriodUs: number };
+}
+
+/** The kubelet process's own cgroup (v1) for a controller, e.g. /sys/fs/cgroup/memory/<its path>. */
+function ownCgroup(controller: string): string | undefined {
+  const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  const dir = `/sys/fs/cgroup/${controller}`;
+  if (!line || !fs.existsSync(path.join(dir, 'cgroup.procs'))) return undefined;
+  return path.join(dir, line.split(':').slice(2).join(':'));
 }
 
 const SETUP = `set -eu
@@ -54,6 +71,19 @@ root="$1"; wd="$2"; host="$3"; mounts="$4"; etc="$5"; shift 5
 hostname "$host"
 mount -t tmpfs -o mode=0755 pod-root "$root"
 for d in proc sys; do mkdir "$root/$d"; mount --rbind "/$d" "$root/$d"; done
+if [ -n "\${SANDBOX_CGROUPS:-}" ]; then
+  # join the container's cgroups, and show only them at /sys/fs/cgroup/<controller>, read-only
+  mount -t tmpfs -o mode=0755 cgroup "$root/sys/fs/cgroup"
+  for cg in $SANDBOX_CGROUPS; do
+    ctl="\${cg%%=*}"; dir="\${cg#*=}"
+    echo $$ > "$dir/cgroup.procs"
+    mkdir "$root/sys/fs/cgroup/$ctl"
+    mount --bind "$dir" "$root/sys/fs/cgroup/$ctl"
+    mount -o remount,bind,ro "$root/sys/fs/cgroup/$ctl"
+  done
+  mount -o remount,ro "$root/sys/fs/cgroup"
+  unset SANDBOX_CGROUPS
+fi
 mkdir "$root/dev"
 mount -t tmpfs -o mode=0755,nosuid pod-dev "$root/dev"
 for n in null zero full random urandom tty; do : > "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"; done
@@ -73,6 +103,11 @@ while IFS="$tab" read -r src dst ro; do
   if [ "$ro" = 1 ]; then mount -o remount,bind,ro "$root$dst"; fi
 done < "$mounts"
 mkdir -p "$root$wd"
+if [ -n "\${SANDBOX_EXEC:-}" ]; then
+  helper="$SANDBOX_EXEC"; uid="$SANDBOX_UID"; gid="$SANDBOX_GID"
+  unset SANDBOX_EXEC SANDBOX_UID SANDBOX_GID
+  exec "$helper" "$root" "$wd" "$uid" "$gid" "$@"
+fi
 exec unshare --root="$root" --wd="$wd" -- "$@"
 `;
 
@@ -134,13 +169,22 @@ export class PodSandbox {
       if (/[\t\n]/.test(m.hostPath + m.mountPath)) throw new Error(`pod sandbox: mount path ${JSON.stringify(m.mountPath)} holds a tab or newline`);
     }
     fs.writeFileSync(mountsFile, mounts.map((m) => `${m.hostPath}\t${m.mountPath}\t${m.readOnly ? 1 : 0}\n`).join(''));
+    const cgroups = c.resources ? this.cgroups(c.name, c.resources) : [];
     const log = fs.openSync(c.log, 'a');
     try {
       return spawn('nsenter', [
         `--net=/run/netns/${this.netns}`, '--', 'unshare', '--mount', '--uts', '--propagation', 'private', '--',
         'sh', path.join(this.dir, 'sandbox-setup.sh'), root, c.workingDir || '/', this.hostname, mountsFile, path.join(this.dir, 'etc'),
         ...c.argv,
-      ], { env: c.env, stdio: ['ignore', log, log], cwd: '/' });
+      ], {
+        env: {
+          ...c.env,
+          ...(c.user ? { SANDBOX_EXEC: c.user.exec, SANDBOX_UID: String(c.user.uid), SANDBOX_GID: String(c.user.gid) } : {}),
+          ...(cgroups.length ? { SANDBOX_CGROUPS: cgroups.join(' ') } : {}),
+        },
+        stdio: ['ignore', log, log],
+        cwd: '/',
+      });
     } finally {
       fs.closeSync(log);
     }
@@ -162,10 +206,50 @@ export class PodSandbox {
     });
   }
 
-  /** Remove the network namespace (its veth pair and route go with it). */
+  private readonly cgroupDirs = new Set<string>();
+
+  /**
+   * The container's cgroups (v1, memory and cpu), made below the kubelet's own cgroup of each
+   * controller (so whatever limits the machine puts on the tier still apply) and set as the
+   * kubelet sets them from resources: memory.limit_in_bytes = limits.memory; cpu.shares =
+   * requests.cpu × 1024 (at least 2); cpu.cfs_quota_us = limits.cpu × period (-1 without a limit).
+   * Returns `controller=dir` pairs for the setup script, which moves the process into them.
+   */
+  private cgroups(container: string, r: NonNullable<SandboxContainer['resources']>): string[] {
+    const out: string[] = [];
+    const id = `${this.netns}-${container}`;
+    const mem = ownCgroup('memory');
+    if (mem) {
+      const dir = path.join(mem, id);
+      fs.mkdirSync(dir, { recursive: true });
+      this.cgroupDirs.add(dir);
+      if (r.memoryLimitBytes !== undefined) fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(r.memoryLimitBytes));
+      out.push(`memory=${dir}`);
+    }
+    const cpu = ownCgroup('cpu');
+    if (cpu) {
+      const dir = path.join(cpu, id);
+      fs.mkdirSync(dir, { recursive: true });
+      this.cgroupDirs.add(dir);
+      fs.writeFileSync(path.join(dir, 'cpu.shares'), String(r.cpuShares));
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(r.cpuPeriodUs));
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(r.cpuQuotaUs));
+      out.push(`cpu=${dir}`);
+    }
+    return out;
+  }
+
+  /** Remove the network namespace (its veth pair and route go with it) and the containers' cgroups (empty by now). */
   public destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const dir of this.cgroupDirs) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // a process still in it (it is being killed): left to the machine
+      }
+    }
     try {
       execFileSync('ip', ['netns', 'del', this.netns], { stdio: 'ignore' });
     } catch {
