@@ -241,6 +241,16 @@ project.addTask('test:cluster', {
   receiveArgs: true,
 });
 
+// Knative Serving's own conformance suite (knative.dev/serving v0.44.1 = Knative 1.17.1) and its test
+// images, built from test/knative-conformance (cached), run on the cluster tier (README "Knative's
+// conformance suite"). Not in .ci/run yet.
+project.gitignore.exclude('/test/knative-conformance/.bin/');
+project.addTask('conformance:knative', {
+  description: 'Knative Serving 1.17.1\'s own conformance suite (api/v1, api/v1beta1, runtime) and the kn checks on the cluster tier, ending with a RESULT line (needs root)',
+  exec: 'bash test/knative-conformance/build.sh && bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/knative-conformance.ts',
+  receiveArgs: true,
+});
+
 project.addTask('e2e', {
   description: 'The cluster tier end to end (scenarios, each compared with the emulator, and faults on a real kube-apiserver), ending with a RESULT line (needs root)',
   exec: 'bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/e2e.ts',
