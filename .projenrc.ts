@@ -247,7 +247,7 @@ project.addTask('test:cluster', {
 project.gitignore.exclude('/test/knative-conformance/.bin/');
 project.addTask('conformance:knative', {
   description: 'Knative Serving 1.17.1\'s own conformance suite (api/v1, api/v1beta1, runtime) and the kn checks on the cluster tier, ending with a RESULT line (needs root)',
-  exec: 'bash test/knative-conformance/build.sh && bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/knative-conformance.ts',
+  exec: 'bash test/knative-conformance/build.sh && bash test/cluster/kn/build.sh && bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/knative-conformance.ts',
   receiveArgs: true,
 });
 
