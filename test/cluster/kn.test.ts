@@ -242,7 +242,7 @@ suite('kn: service create, update, traffic, tags, describe, lists, delete', () =
     for (const r of rows) expect(r.CONDITIONS).toMatch(/^(\d) OK \/ \1$/);
   });
 
-  test('kn revision describe and kn revision delete: the image, env, traffic, replicas; an unreferenced revision deleted', async () => {
+  test('kn revision describe and kn revision delete --wait: the image, env, traffic, replicas; an unreferenced revision deleted with what it owns', async () => {
     const out = await knOk(['revision', 'describe', `${name}-00001`, '-n', NS, '--verbose']);
     expect(out).toMatch(new RegExp(`^Name:\\s+${name}-00001$`, 'm'));
     expect(out).toMatch(/^Image:\s+gcr\.io\/knative-samples\/helloworld-go/m);
@@ -254,8 +254,15 @@ suite('kn: service create, update, traffic, tags, describe, lists, delete', () =
     for (const type of ['Ready', 'ContainerHealthy', 'ResourcesAvailable']) expect(conditions).toMatch(new RegExp(`^\\s+\\+{2}\\s+${type}\\s`, 'm'));
     expect(conditions).not.toMatch(/^\s+!!/m);
     // hello-00002 lost its last traffic target with --untag v2.
-    const del = await knOk(['revision', 'delete', `${name}-00002`, '-n', NS]);
+    const del = await knOk(['revision', 'delete', `${name}-00002`, '-n', NS, '--wait', '--wait-timeout', '90']);
     expect(del).toContain(`Revision '${name}-00002' deleted in namespace '${NS}'.`);
+    // kn deletes a revision in the background (--wait waits for the Revision only): the garbage
+    // collector removes its Deployment and Service after it (on a fresh cluster up to ~30 s later,
+    // once its discovery, every 30 s, has picked up the Knative kinds).
+    await stack.until(`${name}-00002's Deployment and Service collected`, async () => {
+      const left = await stack.cluster.kubectlOk(['get', 'revision,deployment,service', '-n', NS, '-o', 'name']);
+      return left.split('\n').every((l) => !l.includes(`${name}-00002`));
+    }, 60_000);
     expect(table(await knOk(['revision', 'list', '-n', NS, '-s', name])).map((r) => r.NAME)).toEqual([`${name}-00003`, `${name}-00001`]);
     await settled(name);
   });
@@ -268,16 +275,13 @@ suite('kn: service create, update, traffic, tags, describe, lists, delete', () =
     expect(services[0].CONDITIONS).toBe('3 OK / 3');
   });
 
-  test('kn service delete: waits until the Service is gone; its revisions and route go with it; the host is no longer routed', async () => {
-    const out = await knOk(['service', 'delete', name, '-n', NS]);
-    expect(out).toContain(`Service '${name}' successfully deleted in namespace '${NS}'.`);
-    const left = await stack.cluster.kubectl(['get', 'ksvc', '-n', NS, name]);
-    expect(left.stderr).toContain('NotFound');
-    await stack.until('revisions and route of hello collected', async () => {
-      const revs = await stack.getJson(['revision', '-n', NS, '-l', `serving.knative.dev/service=${name}`]);
-      const routes = await stack.getJson(['route', '-n', NS]);
-      return revs.items.length === 0 && routes.items.length === 0;
-    }, 60_000);
+  test('kn service delete --wait: a foreground deletion, returns when the Service and everything it owns are gone; the host is no longer routed', async () => {
+    const out = await knOk(['service', 'delete', name, '-n', NS, '--wait', '--wait-timeout', '90']);
+    expect(out).toBe(`Service '${name}' successfully deleted in namespace '${NS}'.\n`);
+    // Foreground: the garbage collector removed the dependents first (our owner references block
+    // their owners' deletion, as Knative's do), so nothing is left when kn returns.
+    const left = await stack.cluster.kubectlOk(['get', 'ksvc,configuration,route,revision,deployment,service', '-n', NS, '-o', 'name']);
+    expect(left.split('\n').filter((l) => l.includes(name))).toEqual([]);
     const r = await stack.until(`${host} no longer routed`, async () => {
       const x = await request(host);
       return x.status === 404 ? x : undefined;
@@ -486,5 +490,89 @@ suite('kn: cluster-local, autoscaling flags and a failing revision', () => {
     expect(desc).toMatch(/^\s+!!\s+Ready\s/m);
     const del = await knOk(['service', 'delete', 'broken', '-n', NS]);
     expect(del).toContain(`Service 'broken' successfully deleted in namespace '${NS}'.`);
+  });
+});
+
+suite('kn: apply, no-wait + wait, export, route describe, create --force', () => {
+  test('kn service apply: creates, then patches a changed env into a new revision, then reports no change', async () => {
+    const created = await knOk(['service', 'apply', 'applied', '-n', NS, '--image', HELLO, '--env', 'TARGET=a1']);
+    expect(created).toContain(`Service 'applied' created to latest revision 'applied-00001' is available at URL:\nhttp://applied.${DOMAIN}\n`);
+    await serves(`applied.${DOMAIN}`, hello('a1'));
+    const updated = await knOk(['service', 'apply', 'applied', '-n', NS, '--image', HELLO, '--env', 'TARGET=a2']);
+    expect(updated).toContain('Applying service \'applied\' in namespace \'default\':');
+    expect(updated).toContain(`Service 'applied' applied to latest revision 'applied-00002' is available at URL:\nhttp://applied.${DOMAIN}\n`);
+    await serves(`applied.${DOMAIN}`, hello('a2'));
+    const same = await knOk(['service', 'apply', 'applied', '-n', NS, '--image', HELLO, '--env', 'TARGET=a2']);
+    expect(same).toBe(`No changes to apply to service 'applied'.\nService 'applied' with latest revision 'applied-00002' (unchanged) is available at URL:\nhttp://applied.${DOMAIN}\n`);
+    const revs = await stack.getJson(['revision', '-n', NS, '-l', 'serving.knative.dev/service=applied']);
+    expect(revs.items).toHaveLength(2);
+  });
+
+  test('kn service create --no-wait, then kn service wait: returns when the Service is Ready', async () => {
+    const out = await knOk(['service', 'create', 'later', '-n', NS, '--image', HELLO, '--env', 'TARGET=later', '--no-wait']);
+    expect(out).toContain(`Service 'later' created in namespace '${NS}'.`);
+    const waited = await knOk(['service', 'wait', 'later', '-n', NS, '--wait-timeout', '60']);
+    expect(waited).toContain(`Service 'later' in namespace '${NS}' is ready.`);
+    const s = await stack.getJson(['ksvc', '-n', NS, 'later']);
+    expect((s.status.conditions as any[]).find((c) => c.type === 'Ready').status).toBe('True');
+    expect((await get(`later.${DOMAIN}`)).body).toBe(hello('later'));
+  });
+
+  test('kn route describe: the route URL, its traffic targets and conditions all OK', async () => {
+    await knOk(['service', 'update', 'applied', '-n', NS, '--tag', 'applied-00001=old']);
+    const out = await knOk(['route', 'describe', 'applied', '-n', NS]);
+    expect(out).toMatch(/^Name:\s+applied$/m);
+    expect(out).toMatch(new RegExp(`^URL:\\s+http://applied\\.${DOMAIN.replace(/\./g, '\\.')}$`, 'm'));
+    expect(out).toMatch(/^\s+100%\s+@latest \(applied-00002\)$/m);
+    expect(out).toMatch(/^\s+0%\s+applied-00001 #old$/m);
+    expect(out).toMatch(new RegExp(`^\\s+URL:\\s+http://old-applied\\.${DOMAIN.replace(/\./g, '\\.')}$`, 'm'));
+    const conditions = out.slice(out.indexOf('Conditions:'));
+    expect(conditions).toMatch(/^\s+\+{2}\s+Ready\s/m);
+    expect(conditions).not.toMatch(/^\s+!!/m);
+  });
+
+  test('kn service export --with-revisions --mode replay: the Services that replay its routed revisions (names, env, traffic)', async () => {
+    const out = JSON.parse(await knOk(['service', 'export', 'applied', '-n', NS, '--with-revisions', '--mode', 'replay', '-o', 'json']));
+    expect(out.kind).toBe('List');
+    expect(out.items.map((i: any) => `${i.kind}/${i.metadata.name}`)).toEqual(['Service/applied', 'Service/applied']);
+    // First the routed older revision (its name and env), then the current Service with the traffic.
+    expect(out.items[0].spec.template.metadata.name).toBe('applied-00001');
+    expect(out.items[0].spec.template.spec.containers[0].env).toEqual([{ name: 'TARGET', value: 'a1' }]);
+    expect(out.items[1].spec.template.spec.containers[0].env).toEqual([{ name: 'TARGET', value: 'a2' }]);
+    expect(out.items[1].spec.traffic).toEqual([
+      { latestRevision: true, percent: 100 },
+      { tag: 'old', revisionName: 'applied-00001', latestRevision: false, percent: 0 },
+    ]);
+  });
+
+  // kn's import recreates the Service, then each exported Revision by name: that needs named revisions
+  // (--revision-name). With generated names the recreated Service's first revision takes the name
+  // <service>-00001 again and kn's create of the exported one fails with AlreadyExists (as on any
+  // Knative: the Configuration names its revisions by generation).
+  test('kn service export --mode export, kn service delete, kn service import: the Service comes back with its named revisions, traffic and tag URL', async () => {
+    await knOk(['service', 'create', 'imported', '-n', NS, '--image', HELLO, '--env', 'TARGET=one', '--revision-name', 'imported-one']);
+    await knOk(['service', 'update', 'imported', '-n', NS, '--env', 'TARGET=two', '--revision-name', 'imported-two', '--tag', 'imported-one=old']);
+    const file = path.join(stack.work, 'imported-export.json');
+    fs.writeFileSync(file, await knOk(['service', 'export', 'imported', '-n', NS, '--with-revisions', '--mode', 'export', '-o', 'json']));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).spec.revisions.map((r: any) => r.metadata.name)).toEqual(['imported-one']);
+    // --wait: a foreground deletion that returns once the revisions are gone too (kn's default is a
+    // background deletion that returns at once, and the import would race the garbage collector).
+    await knOk(['service', 'delete', 'imported', '-n', NS, '--wait', '--wait-timeout', '90']);
+    expect((await stack.getJson(['revision', '-n', NS, '-l', 'serving.knative.dev/service=imported'])).items).toEqual([]);
+    const out = await knOk(['service', 'import', file, '-n', NS, '--wait-timeout', '90']);
+    expect(out).toContain(`Importing service 'imported' in namespace '${NS}':`);
+    expect(out).toContain(`Service 'imported' imported to latest revision 'imported-two' is available at URL:\nhttp://imported.${DOMAIN}\n`);
+    await settled('imported');
+    const names = (await stack.getJson(['revision', '-n', NS, '-l', 'serving.knative.dev/service=imported'])).items.map((r: any) => r.metadata.name).sort();
+    expect(names).toEqual(['imported-one', 'imported-two']);
+    await serves(`imported.${DOMAIN}`, hello('two'));
+    await serves(`old-imported.${DOMAIN}`, hello('one'));
+  });
+
+  test('kn service create --force: replaces an existing Service (a new revision with the new spec)', async () => {
+    const out = await knOk(['service', 'create', 'later', '-n', NS, '--image', STOCK, '--env', 'RESOURCE=forced', '--force']);
+    expect(out).toContain(`Replacing service 'later' in namespace '${NS}':`);
+    expect(out).toContain(`Service 'later' replaced to latest revision 'later-00002' is available at URL:\nhttp://later.${DOMAIN}\n`);
+    await serves(`later.${DOMAIN}`, welcome('forced'));
   });
 });
