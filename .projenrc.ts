@@ -230,6 +230,11 @@ project.addTask('build:cluster', {
   description: 'Build etcd, kube-apiserver, kube-controller-manager and kubectl from test/cluster/go into test/cluster/.bin (cached)',
   exec: 'bash test/cluster/build.sh',
 });
+// kn, the Knative CLI (knative.dev/client pinned in test/cluster/kn/go.mod), for test/cluster/kn.test.ts.
+project.addTask('build:kn', {
+  description: 'Build kn (knative.dev/client, pinned in test/cluster/kn/go.mod) into test/cluster/.bin/kn (cached) for the kn checks (test/cluster/kn.test.ts)',
+  exec: 'bash test/cluster/kn/build.sh',
+});
 project.addTask('local:real', {
   description: 'Local mode on a real kube-apiserver: start the cluster tier with the bundled runtime, apply an example\'s steps, print statuses, run until Ctrl-C (needs root)',
   exec: 'bash test/cluster/netns.sh npx ts-node --transpile-only --project tsconfig.dev.json test/cluster/local.ts',
