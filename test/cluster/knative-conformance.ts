@@ -28,7 +28,8 @@
  * Counts: one test per top-level Test function that ran. passed = PASS; not_applicable = listed in
  * NOT_APPLICABLE below (what a process on this node cannot show) and not passed; failed =
  * everything else, a SKIP included (with its reason). Extra arguments go to every suite binary
- * (e.g. `-test.run=TestSecretVolume`); `--suites=api/v1,runtime` picks suites; `--no-kn` skips kn.
+ * (e.g. `-test.run=TestSecretVolume`); `--suites=api/v1,runtime` picks suites; `--no-kn` skips kn;
+ * `--ingress-replicas=N` scales the ingress first (diagnostics; the tier runs 2).
  * Full logs: test/knative-conformance/.bin/logs/<suite>.log. Exit code 0 when nothing failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -76,10 +77,9 @@ function parse(suite: string, log: string): TestResult[] {
       // a test that never reports (the binary ended first: timeout, panic) counts as failed
       if (!out.has(current)) out.set(current, { suite, name: current, status: 'FAIL', seconds: 0, subtests: [], output: [] });
     }
-    else if (current && /^\s+\S+\.go:\d+: /.test(line) && /(fail|error|want|got|timed out|unexpected|expected|not |skip)/i.test(line)) {
-      const msgs = messages.get(current) ?? [];
-      if (msgs.length < 4) msgs.push(line.trim().slice(0, 300));
-      messages.set(current, msgs);
+    else if (current && /^\s+\w+_test\.go:\d+: /.test(line) && /(fail|error|want|got|timed out|unexpected|expected|not |skip)/i.test(line)) {
+      // the test's own lines that read like a failure; the last three are kept
+      messages.set(current, [...(messages.get(current) ?? []), line.trim().slice(0, 300)].slice(-3));
     }
   }
   for (const t of out.values()) t.output = messages.get(t.name) ?? (t.seconds === 0 && t.status === 'FAIL' ? ['no result line: the suite binary ended before this test did'] : []);
@@ -194,7 +194,8 @@ async function main(): Promise<number> {
   const suitesArg = process.argv.find((a) => a.startsWith('--suites='));
   const suites = suitesArg ? suitesArg.slice('--suites='.length).split(',') : SUITES;
   const noKn = process.argv.includes('--no-kn');
-  const args = process.argv.slice(2).filter((a) => !a.startsWith('--suites=') && a !== '--no-kn');
+  const replicasArg = process.argv.find((a) => a.startsWith('--ingress-replicas='));
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--suites=') && a !== '--no-kn' && a !== replicasArg);
   const logDir = path.join(BIN, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
 
@@ -210,6 +211,11 @@ async function main(): Promise<number> {
   const results: TestResult[] = [];
   try {
     await setUp(stack);
+    if (replicasArg) {
+      // diagnostics: e.g. --ingress-replicas=1 shows whether a failure comes from several ingress replicas
+      await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'scale', 'deployment/serving-ingress', `--replicas=${replicasArg.split('=')[1]}`]);
+      await stack.cluster.kubectlOk(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'deployment/serving-ingress', '--timeout=120s']);
+    }
     for (const s of suites) results.push(...await runSuite(stack, repo, s, args, logDir));
   } finally {
     await registry.stop();

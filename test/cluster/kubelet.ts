@@ -448,6 +448,9 @@ export class Kubelet {
         log: path.join(p.dir, `${c.name}.log`),
       });
       this.watchChild(p, pod, c, st, child);
+      // As the kubelet, the container counts as started (and its probes' initialDelaySeconds
+      // begin) once the runtime exec'd its program: here after the sandbox's mounts.
+      await p.sandbox!.started(child, argv[0]);
     } else {
       const token = await this.cluster.serviceAccountToken(pod.metadata.namespace!, pod.spec?.serviceAccountName ?? 'default', {
         as: 'node', pod: { name: pod.metadata.name!, uid: pod.metadata.uid! },
@@ -526,6 +529,7 @@ export class Kubelet {
     } else if ((st.livenessFailures = (st.livenessFailures ?? 0) + 1) >= pr.failureThreshold) {
       st.livenessFailures = 0;
       if (st.child !== child) return;
+      fs.appendFileSync(path.join(p.dir, `${st.name}.log`), `[kubelet] liveness probe failed ${pr.failureThreshold} times in a row: killing the container\n`);
       const grace = Number(pod.spec?.terminationGracePeriodSeconds ?? 30);
       const t = setTimeout(() => child.kill('SIGKILL'), grace * 1000);
       child.once('exit', () => clearTimeout(t));

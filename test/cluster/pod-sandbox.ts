@@ -191,6 +191,22 @@ export class PodSandbox {
   }
 
   /**
+   * Resolves when the container's process exec'd its program (its /proc/<pid>/cmdline starts
+   * with `argv0`), or exited, or after 30 s.
+   */
+  public async started(child: ChildProcess, argv0: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+      try {
+        if (fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')[0] === argv0) return;
+      } catch {
+        return; // gone
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
    * Run a command in a running container (`kubectl exec`, with the container's env: its network, mount and UTS namespaces,
    * root and working directory); resolves to its exit code (-1 when it did not finish in time).
    */
