@@ -76,8 +76,7 @@ function parse(suite: string, log: string): TestResult[] {
       current = n[1].split('/')[0];
       // a test that never reports (the binary ended first: timeout, panic) counts as failed
       if (!out.has(current)) out.set(current, { suite, name: current, status: 'FAIL', seconds: 0, subtests: [], output: [] });
-    }
-    else if (current && /^\s+\w+_test\.go:\d+: /.test(line) && /(fail|error|want|got|timed out|unexpected|expected|not |skip)/i.test(line)) {
+    } else if (current && /^\s+\w+_test\.go:\d+: /.test(line) && /(fail|error|want|got|timed out|unexpected|expected|not |skip)/i.test(line)) {
       // the test's own lines that read like a failure; the last three are kept
       messages.set(current, [...(messages.get(current) ?? []), line.trim().slice(0, 300)].slice(-3));
     }
@@ -135,7 +134,9 @@ async function setUp(stack: Stack): Promise<void> {
     items: [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'serving-controller-digests' }, rules: extra.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs })) },
       {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'serving-controller-digests' },
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'serving-controller-digests' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'serving-controller-digests' },
         subjects: [{ kind: 'ServiceAccount', name: 'serving-controller', namespace: SYSTEM_NAMESPACE }],
       },
@@ -150,7 +151,9 @@ async function setUp(stack: Stack): Promise<void> {
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conformance-test-configmap', namespace: 'serving-tests' }, data: { testKey: 'testValue' } },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'conformance-test-secret', namespace: 'serving-tests' }, type: 'Opaque', data: { testKey: Buffer.from('testValue').toString('base64') } },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'conformance-gateway', namespace: SYSTEM_NAMESPACE },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'conformance-gateway', namespace: SYSTEM_NAMESPACE },
       spec: { type: 'LoadBalancer', selector: ingress.spec.selector, ports: ingress.spec.ports.map((p: any) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol })) },
     },
   ];

@@ -619,7 +619,9 @@ export class Kubelet {
       fs.writeFileSync(file, content);
       fs.chmodSync(file, mode);
     };
-    const keys = async (data: Record<string, string>, items: any[] | undefined, defaultMode: number, what: string, optional?: boolean): Promise<void> => {
+    const keys = async (
+      data: Record<string, string>, items: any[] | undefined, defaultMode: number, what: string, optional?: boolean,
+    ): Promise<void> => {
       if (!items?.length) {
         for (const [k, v] of Object.entries(data)) write(k, v, defaultMode);
         return;
@@ -720,7 +722,8 @@ export class Kubelet {
 
   private async runProbe(p: PodState, st: ContainerState, pr: Probe): Promise<boolean> {
     if (pr.kind === 'exec') {
-      return !!st.child?.pid && !!p.sandbox && (await p.sandbox.exec(st.child.pid, pr.command!, { PATH: SANDBOX_PATH, ...st.env }, pr.timeoutMs)) === 0;
+      if (!st.child?.pid || !p.sandbox) return false;
+      return (await p.sandbox.exec(st.child.pid, pr.command!, { PATH: SANDBOX_PATH, ...st.env }, pr.timeoutMs)) === 0;
     }
     return pr.kind === 'http' ? httpProbe(p.ip, pr) : tcpProbe(p.ip, pr);
   }
@@ -911,8 +914,21 @@ export function quantity(q: string | number): number {
   const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(String(q).trim());
   if (!m) throw new Error(`quantity ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. 128Mi, 500m, 1)`);
   const mult: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
   };
   return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
 }

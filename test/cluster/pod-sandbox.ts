@@ -150,6 +150,8 @@ export class PodSandbox {
 
   private destroyed = false;
 
+  private readonly cgroupDirs = new Set<string>();
+
   private constructor(
     public readonly netns: string,
     private readonly hostVeth: string,
@@ -221,8 +223,6 @@ export class PodSandbox {
       });
     });
   }
-
-  private readonly cgroupDirs = new Set<string>();
 
   /**
    * The container's cgroups (v1, memory and cpu), made below the kubelet's own cgroup of each
