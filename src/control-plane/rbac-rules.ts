@@ -106,7 +106,8 @@ export function ingressRules(): RbacRuleDescription[] {
       resources: ['endpointslices'],
       verbs: LIST_WATCH,
       need: 'informers on EndpointSlices: the pods of every revision for the data path (label serving.knative.dev/revision, all namespaces) and '
-        + 'the serving-autoscaler endpoints the stats go to (system namespace) (ingress/watcher.ts)',
+        + 'the serving-autoscaler endpoints the stats go to and the ready serving-ingress replicas (the owners of revisions with containerConcurrency > 0) '
+        + '(system namespace) (ingress/watcher.ts)',
     },
     {
       component: 'ingress',

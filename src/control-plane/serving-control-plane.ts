@@ -16,7 +16,7 @@ import {
   AUTOSCALER_SERVICE_NAME, AUTOSCALER_STATS_PORT, AUTOSCALER_TOKEN_AUDIENCE, CONTROLLER_ADMIN_PORT, CONTROLLER_LEASE_NAME,
   DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
   ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
-  INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
+  INGRESS_INTERNAL_PORT, INGRESS_INTERNAL_SERVICE_NAME, INGRESS_PEER_PORT, INGRESS_PROXY_PORT, INGRESS_SERVICE_NAME,
   domainMappingSecretsRoleName, INGRESS_HTTPS_PORT,
   WEBHOOK_ADMIN_PORT, WEBHOOK_CONFIG_VALIDATING_CONFIGURATION_NAME, WEBHOOK_MUTATING_CONFIGURATION_NAME, WEBHOOK_PORT,
   WEBHOOK_SECRET_NAME, WEBHOOK_SERVICE_NAME, WEBHOOK_VALIDATING_CONFIGURATION_NAME,
@@ -663,6 +663,9 @@ export class ServingControlPlane extends Construct {
           // Admin port (/metrics): from the metrics scrapers' namespace; and from the controller pods,
           // which ask each replica which version of a Route it serves (IngressReady).
           { name: 'admin', containerPort: INGRESS_ADMIN_PORT, from: [scrapers, { podSelector: { matchLabels: selectorOf(CONTROLLER) } }] },
+          // Peer port (on no Service): requests the other ingress replicas forward to the owner replica of
+          // their revision (containerConcurrency > 0); from the ingress pods only.
+          { name: 'http-peer', containerPort: INGRESS_PEER_PORT, from: [{ podSelector: { matchLabels: selectorOf(INGRESS) } }] },
         ],
         healthPort: 'admin',
         // The token that authenticates the ingress's stats to the autoscaler (audience-bound, so it
@@ -670,6 +673,9 @@ export class ServingControlPlane extends Construct {
         tokens: [{ volumeName: 'autoscaler-token', path: INGRESS_AUTOSCALER_TOKEN_PATH, audience: AUTOSCALER_TOKEN_AUDIENCE, expirationSeconds: 3600 }],
         // Requests held waiting for a pod: as many as fit this replica's heap (core/runtime-contract).
         env: [
+          // This replica's address among the ready ingress replicas (the serving-ingress Service's
+          // EndpointSlices): one replica per revision with containerConcurrency > 0 sends to its pods.
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
           { name: 'MAX_WAITING_TOTAL', value: String(ingressMaxWaitingTotal(r.ingressResources.memoryLimitMi)) },
           { name: 'MAX_WAITING_PER_REVISION', value: String(ingressMaxWaitingPerRevision(r.ingressResources.memoryLimitMi)) },
         ],

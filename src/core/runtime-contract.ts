@@ -33,6 +33,18 @@ export const INGRESS_HTTPS_PORT = 8443;
 export function domainMappingSecretsRoleName(systemNamespace: string): string {
   return `${systemNamespace}-ingress-domainmapping-secrets`;
 }
+/**
+ * Ingress peer port: requests another ingress replica forwards to this one, the owner of their
+ * revision (a revision with containerConcurrency > 0 has one owner replica, which alone sends to
+ * its pods: runtime/ingress/owner.ts). Accepts connections from the ready ingress replicas only;
+ * on no Service.
+ */
+export const INGRESS_PEER_PORT = 8082;
+/**
+ * The header a forwarding ingress replica names the revision it picked with (`<namespace>/<revision>`).
+ * Read on the peer port only; dropped from every request arriving on the other listeners.
+ */
+export const INGRESS_PEER_REVISION_HEADER = 'k-ingress-revision';
 /** Ingress admin port: /healthz, /readyz, /metrics. */
 export const INGRESS_ADMIN_PORT = 9000;
 

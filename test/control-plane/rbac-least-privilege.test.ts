@@ -122,6 +122,7 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
   let stopWatcher: () => Promise<void>;
   let stats: StatsServer;
   let statsPort = 0;
+  let ingressPeers: string[] = [];
   const slicesSeen = new Set<string>();
 
   beforeAll(async () => {
@@ -160,6 +161,16 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     // The stats endpoint as main.ts serves it: tokens checked by TokenReview (the controller's client).
     stats = createStatsEndpoint(controller);
     statsPort = await stats.listen(0, '127.0.0.1');
+    // The ingress replicas' own EndpointSlice (serving-ingress): where each replica learns its peers.
+    emu.seed({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'serving-ingress-x1', namespace: SYSTEM_NS, labels: { 'kubernetes.io/service-name': 'serving-ingress' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.12'], conditions: { ready: true } }, { addresses: ['10.0.0.11'], conditions: { ready: true } },
+        { addresses: ['10.0.0.13'], conditions: { ready: false } }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    } as KubeObject);
     const builder = new TableBuilder({ debounceMs: 10, onTable: () => undefined });
     const watcher = await startKubeWatcher(k8s, makeKubeConfig(emu, userOf('ingress')), builder, {
       systemNamespace: SYSTEM_NS,
@@ -167,6 +178,9 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
         if (pods !== undefined) slicesSeen.add(`${ns}/${rev}`);
       },
       onAutoscalerEndpoints: () => undefined,
+      onIngressPeers: (addrs) => {
+        ingressPeers = addrs;
+      },
     });
     stopWatcher = () => watcher.stop();
   });
@@ -327,6 +341,8 @@ describe('RBAC: every emitted rule is needed by running code, and suffices', () 
     }
 
     expect(denied).toEqual([]);
+    // the ingress's peers: the ready addresses of its own Service's slices, read under the same grant
+    expect(ingressPeers).toEqual(['10.0.0.11', '10.0.0.12']);
   });
 
   test('every verb of every emitted rule was used (no rule outlives its call site)', () => {

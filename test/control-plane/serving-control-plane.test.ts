@@ -14,7 +14,7 @@ import {
   ExternalScheme, FeatureFlagState, IngressServiceType, LogLevel, RbacScope, ServingControlPlane, ServingControlPlaneProps,
 } from '../../src/control-plane';
 import { parseServingConfig } from '../../src/core/config';
-import { INGRESS_AUTOSCALER_TOKEN_PATH } from '../../src/core/runtime-contract';
+import { INGRESS_AUTOSCALER_TOKEN_PATH, INGRESS_PEER_PORT } from '../../src/core/runtime-contract';
 import { clusterDomainClaimSchema, crdFor, KnativeKind } from '../../src/core/schema';
 import { preserveUnknownPaths } from '../support/schema-validator';
 
@@ -285,17 +285,20 @@ describe('ServingControlPlane defaults', () => {
     expect(c.resources).toEqual({ requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
   });
 
-  test('ingress: replicas, ports, probes on admin 9000; external Service 80 → 8080 and 443 → 8443 (HTTPS), internal ClusterIP Service 80 → 8081', () => {
+  test('ingress: replicas, ports (peer port 8082 on no Service), POD_IP, probes on admin 9000; external Service 80 → 8080 and 443 → 8443 (HTTPS), internal ClusterIP Service 80 → 8081', () => {
     const d = find(out, 'Deployment', 'serving-ingress');
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
     expect(c.args).toEqual(['/app/ingress.js']);
-    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS', 'MAX_WAITING_TOTAL', 'MAX_WAITING_PER_REVISION']);
+    expect(c.env.map((e: any) => e.name)).toEqual(['SYSTEM_NAMESPACE', 'CLUSTER_DOMAIN', 'LOG_LEVEL', 'NODE_OPTIONS', 'POD_IP', 'MAX_WAITING_TOTAL', 'MAX_WAITING_PER_REVISION']);
+    // its address among the ingress replicas (owner replica per revision with containerConcurrency > 0)
+    expect(c.env.find((e: any) => e.name === 'POD_IP')).toEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
       { name: 'https', containerPort: 8443, protocol: 'TCP' },
       { name: 'http-internal', containerPort: 8081, protocol: 'TCP' },
       { name: 'admin', containerPort: 9000, protocol: 'TCP' },
+      { name: 'http-peer', containerPort: INGRESS_PEER_PORT, protocol: 'TCP' },
     ]);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
@@ -331,7 +334,8 @@ describe('ServingControlPlane defaults', () => {
     });
   });
 
-  test('NetworkPolicies: ingress 8080 and 8443 from anywhere, 8081 from pods of any namespace, 9000 from scrapers and the controller pods (IngressReady probe); controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
+  test('NetworkPolicies: ingress 8080 and 8443 from anywhere, 8081 from pods of any namespace, 9000 from scrapers and the controller pods (IngressReady probe), '
+    + '8082 (peer port) from the ingress pods; controller 8080 from the namespace and scrapers, 8090 from the ingress pods', () => {
     const scrapers = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     expect(find(out, 'NetworkPolicy', 'serving-ingress').spec).toEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } },
@@ -341,6 +345,7 @@ describe('ServingControlPlane defaults', () => {
         { ports: [{ protocol: 'TCP', port: 8443 }] },
         { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 8081 }] },
         { from: [scrapers, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-controller' } } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+        { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'serving-ingress' } } }], ports: [{ protocol: 'TCP', port: 8082 }] },
       ],
     });
     expect(find(out, 'NetworkPolicy', 'serving-controller').spec).toEqual({

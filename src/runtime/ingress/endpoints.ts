@@ -158,3 +158,12 @@ export function readyAddresses(slices: Iterable<EndpointSliceLike>, portName: st
   }
   return [...out].sort();
 }
+
+/** The IP of every ready, non-terminating endpoint of the slices (any port), sorted: the ready ingress replicas. */
+export function readyIps(slices: Iterable<EndpointSliceLike>): string[] {
+  const out = new Set<string>();
+  for (const s of slices) {
+    for (const p of sliceEndpoints(s)) if (p.ready && !p.terminating) out.add(p.ip);
+  }
+  return [...out].sort();
+}

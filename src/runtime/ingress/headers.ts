@@ -12,6 +12,8 @@
  * - `Knative-Serving-Revision` and `Knative-Serving-Namespace`: upstream's ingress sets them per
  *   split for the activator, and the activator and queue-proxy remove them before the app, so a
  *   client's values never reach it either.
+ * - `K-Ingress-Revision`: the revision an ingress replica forwards a request for to its owner
+ *   replica (proxy.ts, peer port only): a client must not be able to set it.
  *
  * Added (replacing the client's value where noted):
  * - `X-Forwarded-For`: the client's list with the client's address appended (upstream's gateway
@@ -32,6 +34,7 @@
  * Everything else (User-Agent, cookies, tracing headers, …) passes on unchanged; no User-Agent is
  * added when absent.
  */
+import { INGRESS_PEER_REVISION_HEADER } from '../../core/runtime-contract';
 
 export interface UpstreamHeaderContext {
   /** The client's address (the TCP peer). */
@@ -53,12 +56,13 @@ const WATCHED = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings',
   'proxy-authorization', 'expect', 'knative-serving-revision', 'knative-serving-namespace',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'knative-serving-default-route', 'knative-serving-tag',
+  INGRESS_PEER_REVISION_HEADER,
 ]);
 const WATCHED_LENGTHS = new Set([...WATCHED].map((h) => h.length));
 /** Dropped outright (hop-by-hop, proxy-only, Knative-internal). */
 const DROPPED = new Set([
   'keep-alive', 'proxy-connection', 'trailer', 'transfer-encoding', 'http2-settings', 'proxy-authorization', 'expect',
-  'knative-serving-revision', 'knative-serving-namespace',
+  'knative-serving-revision', 'knative-serving-namespace', INGRESS_PEER_REVISION_HEADER,
 ]);
 
 /** The headers to send to the pod, as a flat `[name, value, …]` list. `raw`: node's rawHeaders (HTTP/2 pseudo-headers included). */
@@ -175,4 +179,44 @@ export function stripConnectionTokens(headers: string[], connection: string): vo
   for (let i = headers.length - 2; i >= 0; i -= 2) {
     if (tokens.includes(headers[i].toLowerCase())) headers.splice(i, 2);
   }
+}
+
+/** Hop-by-hop headers a forwarded request's owner drops (the forwarder kept `TE: trailers` only toward h2c). */
+const PEER_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'trailer', 'upgrade', 'http2-settings', 'expect']);
+
+/**
+ * A request another ingress replica forwarded (on the peer port): the headers to send to the pod,
+ * which the forwarder already built (upstreamRequestHeaders, DomainMapping Host rewrite), passed
+ * on as they are (no second X-Forwarded-For element) without HTTP/2 pseudo-headers (`:authority`
+ * becomes `Host` when there is none), hop-by-hop headers and `K-Ingress-Revision`, whose value
+ * (the revision the forwarder picked) is returned as `revision`.
+ */
+export function peerRequestHeaders(raw: readonly string[]): { headers: string[]; revision: string | undefined } {
+  const out: string[] = [];
+  let revision: string | undefined;
+  let authority: string | undefined;
+  let host = false;
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.charCodeAt(0) === 58 /* ':' */) {
+      if (name === ':authority') authority = raw[i + 1];
+      continue;
+    }
+    const lower = name.toLowerCase();
+    if (lower === INGRESS_PEER_REVISION_HEADER) {
+      revision ??= raw[i + 1];
+      continue;
+    }
+    if (lower === 'connection') {
+      connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
+      continue;
+    }
+    if (PEER_HOP.has(lower)) continue;
+    if (lower === 'host') host = true;
+    out.push(name, raw[i + 1]);
+  }
+  if (connection !== undefined) stripConnectionTokens(out, connection);
+  if (!host && authority !== undefined) out.push('host', authority);
+  return { headers: out, revision };
 }

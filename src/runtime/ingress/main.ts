@@ -14,7 +14,13 @@
  * POD_NAME (the host name): this replica's name in its stats; AUTOSCALER_ENDPOINTS
  * (`host:port[,host:port]`: a static list instead of watching the serving-autoscaler Service's
  * EndpointSlices); AUTOSCALER_TOKEN_FILE (INGRESS_AUTOSCALER_TOKEN_PATH; a missing file sends no
- * Authorization header).
+ * Authorization header);
+ * POD_IP (downward API status.podIP): this replica's address among the ingress replicas, which it
+ * learns from the serving-ingress Service's EndpointSlices (ready addresses). With it, a revision
+ * with containerConcurrency > 0 has one owner replica (owner.ts) that alone sends to its pods; the
+ * others forward its requests to the owner's PEER_PORT (INGRESS_PEER_PORT, 8082; accepts only the
+ * ready replicas' addresses). Without POD_IP each replica enforces containerConcurrency on its
+ * own (a warning is logged; then 2 replicas may send a CC=1 pod 2 requests at once).
  * Logs JSON lines on stderr (src/runtime/common/log.ts); admin server on ADMIN_PORT (admin.ts).
  * SIGTERM/SIGINT: /readyz → 503, both listeners stop accepting, wait (bounded) for in-flight
  * requests, exit.
@@ -29,7 +35,7 @@ import { parseEndpointList, StatsPusher } from './stats-push';
 import { TableBuilder, startKubeWatcher } from './watcher';
 import {
   DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, DEFAULT_SYSTEM_NAMESPACE, INGRESS_ADMIN_PORT, INGRESS_AUTOSCALER_TOKEN_PATH,
-  INGRESS_HTTPS_PORT, INGRESS_INTERNAL_PORT, INGRESS_PROXY_PORT, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
+  INGRESS_HTTPS_PORT, INGRESS_INTERNAL_PORT, INGRESS_PEER_PORT, INGRESS_PROXY_PORT, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
 } from '../../core/runtime-contract';
 import { createLogger, logFn, logStartupFailure, stderrSink } from '../common/log';
 
@@ -48,6 +54,11 @@ export async function main(): Promise<void> {
   const internalPort = intEnv('INTERNAL_PORT', INGRESS_INTERNAL_PORT);
   const adminPort = intEnv('ADMIN_PORT', INGRESS_ADMIN_PORT);
   const httpsPort = intEnv('HTTPS_PORT', INGRESS_HTTPS_PORT);
+  const peerPort = intEnv('PEER_PORT', INGRESS_PEER_PORT);
+  const podIp = process.env.POD_IP || undefined;
+  for (const [name, p] of [['PORT', port], ['INTERNAL_PORT', internalPort], ['HTTPS_PORT', httpsPort], ['ADMIN_PORT', adminPort]] as const) {
+    if (peerPort !== 0 && p === peerPort) throw new Error(`PEER_PORT and ${name} must differ (both ${p}): the peer port serves forwarded requests only`);
+  }
   if (port !== 0 && port === internalPort) {
     throw new Error(`PORT and INTERNAL_PORT must differ (both ${port}): the external listener must not serve cluster-local hosts`);
   }
@@ -90,6 +101,8 @@ export async function main(): Promise<void> {
     maxWaitingPerRevision,
     maxWaitingTotal,
     onPoke: (stat) => pusher.poke(stat),
+    peerAddress: podIp,
+    peerPort,
   });
   const admin = ingressAdminServer(proxy);
 
@@ -97,7 +110,13 @@ export async function main(): Promise<void> {
   const externalBound = await proxy.listen(port);
   const internalBound = await proxy.listenInternal(internalPort);
   const httpsBound = await proxy.listenHttps(httpsPort);
-  log('info', 'ingress listening', { port: externalBound, internalPort: internalBound, httpsPort: httpsBound, adminPort, systemNamespace, clusterDomain });
+  const peerBound = podIp === undefined ? undefined : await proxy.listenPeer(peerPort);
+  log('info', 'ingress listening', {
+    port: externalBound, internalPort: internalBound, httpsPort: httpsBound, peerPort: peerBound ?? null, adminPort, systemNamespace, clusterDomain,
+  });
+  if (podIp === undefined) {
+    log('warn', 'POD_IP is not set: no owner replica per revision, so containerConcurrency is enforced per ingress replica only', {});
+  }
 
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
@@ -116,6 +135,7 @@ export async function main(): Promise<void> {
     systemNamespace,
     log,
     onEndpoints: (ns, rev, pods) => proxy.setEndpoints(ns, rev, pods),
+    ...(podIp === undefined ? {} : { onIngressPeers: (addrs: string[]) => proxy.setPeers(addrs) }),
     ...(staticAutoscaler === undefined ? { onAutoscalerEndpoints: (addrs: string[]) => { autoscalerEndpoints = addrs; } } : {}),
   });
   pusher.start();

@@ -60,12 +60,27 @@ export class IngressMetrics {
   public readonly overflows = this.registry.counter('ingress_queue_overflows_total', 'Requests answered 503 "pending request queue full": the revision\'s (or the ingress\'s) queue of requests waiting for a pod was full.', ['namespace', 'revision']);
   public readonly waitTimeouts = this.registry.counter('ingress_wait_timeouts_total', 'Requests answered 504 "activator request timeout": no pod slot within the revision\'s timeout.', ['namespace', 'revision']);
   public readonly probes = this.registry.counter('ingress_pod_probes_total', 'Probes of not-ready pods by the ingress, by result.', ['result']);
+  /** The owner side of forwarded requests (route and revision labels: '' and `<ns>/<rev>`): counted apart from the route series above. */
+  public readonly peerRequests = this.registry.counter('ingress_peer_requests_total',
+    'Requests another ingress replica forwarded to this one (the revision\'s owner), by revision and response code class; '
+    + 'ingress_requests_total counts them once, at the replica the client reached.', ['route', 'revision', 'code']);
+  public readonly peerDuration = this.registry.histogram('ingress_peer_request_duration_seconds',
+    'Duration of forwarded requests at the owner replica.', ['route', 'revision'], DURATION_BUCKETS);
+  public readonly peerUpstreamErrors = this.registry.counter('ingress_peer_upstream_errors_total',
+    'Upstream (revision) errors of forwarded requests at the owner replica, by kind.', ['route', 'revision', 'kind']);
   public pokes = 0;
+  /** Requests sent to the revision's owner replica (containerConcurrency > 0, another replica owns it). */
+  public peerForwards = 0;
+  /** Requests served here because the owner replica could not be reached. */
+  public peerFallbacks = 0;
+  /** Peer-port requests refused: the source is not a known ingress replica. */
+  public peerRefused = 0;
   public statsPushed = 0;
   public statsPushFailures = 0;
   /** Requests for which no route matched (404) or no target was ready (503 without a revision). */
   public readonly unrouted = new Series(this, '', '');
   private readonly series = new Map<string, Series>();
+  private readonly peerSeriesByRevision = new Map<string, Series>();
 
   constructor() {
     const r = this.registry;
@@ -76,6 +91,12 @@ export class IngressMetrics {
     r.gauge('ingress_table_external_hosts', 'Hosts served on the external listener (the rest are cluster-local).').set({}, () => this.externalHosts);
     r.gauge('ingress_table_routes', 'Routes in the routing table.').set({}, () => this.routes);
     r.counter('ingress_autoscaler_pokes_total', 'Pokes sent to the autoscaler (a request for a revision with no ready pod).').collect({}, () => this.pokes);
+    r.counter('ingress_peer_forwards_total', 'Requests forwarded to the owner replica of their revision (containerConcurrency > 0).')
+      .collect({}, () => this.peerForwards);
+    r.counter('ingress_peer_fallbacks_total', 'Requests served by this replica because the owner replica of their revision refused the connection.')
+      .collect({}, () => this.peerFallbacks);
+    r.counter('ingress_peer_refused_total', 'Peer-port requests refused (403): the source address is not a ready ingress replica.')
+      .collect({}, () => this.peerRefused);
     r.counter('ingress_stats_pushes_total', 'Stats batches delivered to autoscaler endpoints.').collect({}, () => this.statsPushed);
     r.counter('ingress_stats_push_failures_total', 'Stats batches not delivered (error or non-2xx answer).').collect({}, () => this.statsPushFailures);
   }
@@ -104,6 +125,16 @@ export class IngressMetrics {
     if (s === undefined) {
       s = new Series(this, `${t.namespace}/${t.route}`, t.revision);
       this.series.set(t.id, s);
+    }
+    return s;
+  }
+
+  /** The owner-side series of requests forwarded for a revision (`<ns>/<rev>`). */
+  public peerSeriesFor(revisionKey: string): Series {
+    let s = this.peerSeriesByRevision.get(revisionKey);
+    if (s === undefined) {
+      s = new Series({ requests: this.peerRequests, duration: this.peerDuration, upstreamErrors: this.peerUpstreamErrors }, '', revisionKey);
+      this.peerSeriesByRevision.set(revisionKey, s);
     }
     return s;
   }

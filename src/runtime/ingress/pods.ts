@@ -100,6 +100,10 @@ export class PodTracker {
   public probeTimer: NodeJS.Timeout | undefined;
   public probeSince = 0;
   public probing = false;
+  /** Connect from this local address (an ingress peer: the replica's own address, which the owner checks). */
+  public localAddress: string | undefined;
+  /** An ingress peer refused a connection: not used until then (performance.now() ms). */
+  public downUntil = 0;
 
   constructor(public readonly key: string, public readonly ip: string, public readonly port: number, private readonly connections: number,
     private h2c = false) {
@@ -128,7 +132,8 @@ export class PodTracker {
     let p = this.pool;
     if (p === undefined) {
       p = new Pool(this.origin, {
-        connections: this.connections,
+        // 0: no limit (an ingress peer: the owner replica enforces the pods' limits).
+        connections: this.connections > 0 ? this.connections : null,
         pipelining: this.h2c ? 100 : 1,
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 600_000,
@@ -136,6 +141,7 @@ export class PodTracker {
         bodyTimeout: 0,
         // h2c: HTTP/2 with prior knowledge on a cleartext connection (undici's connector option
         // `useH2c`, not in its type definitions).
+        ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
         ...(this.h2c ? { allowH2: true, connect: { useH2c: true } as Pool.Options['connect'] } : {}),
       });
       p.on('connectionError', () => undefined);

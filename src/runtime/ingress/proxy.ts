@@ -34,15 +34,18 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { PodEndpoint } from './endpoints';
-import { stripConnectionTokens, upstreamRequestHeaders } from './headers';
+import { PodEndpoint, podKey } from './endpoints';
+import { peerRequestHeaders, stripConnectionTokens, upstreamRequestHeaders } from './headers';
 import { IngressMetrics, Series, UpstreamErrorKind } from './metrics';
+import { normalizePeerAddress, ownerOf } from './owner';
 import { PodTracker, PoolHost, PoolSettings, ProbeSpec, RevisionPool, Waiter } from './pods';
 import { RevisionStat, StatsAccumulator } from './stats';
 import { emptyRouteTable, findHost, RouteEntry, RouteTable, selectEntry, Target } from './table';
 import { featureFlag } from '../../core/config';
 import { TAG_HEADER_BASED_ROUTING } from '../../core/routing';
-import { DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal } from '../../core/runtime-contract';
+import {
+  DEFAULT_RUNTIME_MEMORY_LIMIT_MIB, INGRESS_PEER_PORT, INGRESS_PEER_REVISION_HEADER, ingressMaxWaitingPerRevision, ingressMaxWaitingTotal,
+} from '../../core/runtime-contract';
 import type { LogFn } from '../common/log';
 
 /** A revision's settings: request timeouts (Knative's revision timeout semantics), concurrency, probe. */
@@ -105,6 +108,15 @@ export interface ProxyOptions {
   maxWaitingTotal?: number;
   /** Client keep-alive idle timeout (ms); default 75 000. */
   keepAliveTimeoutMs?: number;
+  /**
+   * This replica's address among the ingress replicas (env `POD_IP`). With it, a request for a
+   * revision with containerConcurrency > 0 that another ready replica owns (owner.ts, over the
+   * addresses given to `setPeers`) is forwarded to that replica's peer port, from this address.
+   * Without it nothing is forwarded: each replica enforces containerConcurrency on its own.
+   */
+  peerAddress?: string;
+  /** The peer port every replica listens on (`listenPeer`); default INGRESS_PEER_PORT. */
+  peerPort?: number;
   /** Called at once with the poke stat when a request arrives for a revision with no ready pod (stats.ts). */
   onPoke?: (stat: RevisionStat) => void;
   metrics?: IngressMetrics;
@@ -181,6 +193,15 @@ const NEW = 0;
 const WAITING = 1;
 const RUNNING = 2;
 const EXPIRED = 3;
+/** Sent to the revision's owner replica (no pod slot here). */
+const FORWARDING = 4;
+
+/** Errors that mean a connection was never made (nothing of the request was sent). */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+/** How long a peer that refused a connection is skipped (ms): its requests are served here meanwhile. */
+const PEER_DOWN_MS = 1000;
+/** A forwarded request's response headers are awaited this long past the revision's timeout (the owner answers 504 first). */
+const PEER_SLACK_MS = 10_000;
 
 /**
  * One proxied request: the record that waits in a revision pool's queue (a `Waiter`: no closure,
@@ -229,6 +250,26 @@ class Exchange implements Waiter {
 
   public get waiting(): boolean {
     return this.phase === WAITING;
+  }
+
+  /**
+   * Send the request to the revision's owner replica (`peer`: its peer port) with the revision it
+   * was routed to; the owner queues it and applies the revision's limits and timeouts.
+   */
+  public forward(peer: PodTracker): void {
+    this.phase = FORWARDING;
+    this.pod = peer;
+    peer.inFlight++;
+    const s = this.pool.settings;
+    this.headers.push(INGRESS_PEER_REVISION_HEADER, this.pool.key);
+    peer.dispatcher().dispatch({
+      path: this.req.url as string,
+      method: this.req.method as string,
+      headers: this.headers,
+      body: this.body as never,
+      headersTimeout: s.timeoutMs + PEER_SLACK_MS,
+      bodyTimeout: 0,
+    }, this as never);
   }
 
   /** A slot on `pod` is ours: send the request, with what is left of the revision's timeouts. */
@@ -425,6 +466,17 @@ class Exchange implements Waiter {
   private retryElsewhere(err: Error): boolean {
     const pod = this.pod;
     const code = (err as { code?: string }).code;
+    if (this.phase === FORWARDING && pod !== undefined && !this.done && !this.started && CONNECT_ERRORS.has(code ?? '')) {
+      // The owner replica could not be reached (nothing was sent): serve the request here.
+      this.phase = NEW;
+      this.pod = undefined;
+      this.abortFn = undefined;
+      pod.inFlight--;
+      pod.downUntil = performance.now() + PEER_DOWN_MS;
+      this.headers.splice(this.headers.length - 2, 2); // the K-Ingress-Revision header forward() added
+      this.proxy.peerFallback(this, this.pool, pod, code!);
+      return true;
+    }
     if (this.retried || this.done || this.started || this.body !== null || pod === undefined) return false;
     if (code !== 'ECONNREFUSED') return false;
     if (!this.pool.demote(pod)) return false;
@@ -471,10 +523,20 @@ class Exchange implements Waiter {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.series.observe(status, (performance.now() - this.start) / 1000);
-    if (this.phase === WAITING) this.pool.cancelled();
-    else if (this.pod !== undefined) this.pool.release(this.pod);
-    this.proxy.revisionDone(this.pool);
+    if (this.phase === FORWARDING) {
+      // Sent to the owner replica: no slot here, and the owner counts it for the autoscaler.
+      this.pod!.inFlight--;
+    } else {
+      if (this.phase === WAITING) this.pool.cancelled();
+      else if (this.pod !== undefined) this.pool.release(this.pod);
+      this.proxy.revisionDone(this.pool);
+    }
     this.proxy.requestDone();
+  }
+
+  /** @internal Served here after all (the owner replica was not reachable): counted and queued like any request. */
+  public submitLocally(canQueue: boolean): void {
+    if (!this.submit(canQueue)) this.overflow();
   }
 }
 
@@ -566,6 +628,17 @@ export class IngressProxy {
   private readonly frontends: readonly Frontend[];
   /** The HTTPS listener's frontend (also in `frontends`). */
   private readonly httpsFrontend: Frontend;
+  /** The peer listener's frontend (also in `frontends`): requests forwarded by the other ingress replicas. */
+  private readonly peerFrontend: Frontend;
+  private readonly peerAddress: string | undefined;
+  private readonly peerPort: number;
+  /** The ready ingress replicas' addresses (sorted), from `setPeers`. */
+  private peers: readonly string[] = [];
+  private peerSet: ReadonlySet<string> = new Set();
+  /** `<ns>/<rev>` → its owner's address ('' = this replica), for the current peers. */
+  private readonly owners = new Map<string, string>();
+  /** Connection pools to the owners' peer ports, by `<address>` (HTTP/1.1) and `<address>/h2c` (HTTP/2). */
+  private readonly peerTrackers = new Map<string, PodTracker>();
   /** Host → the secure context of its certificate (SNI), from `setCertificates`. */
   private sniContexts: ReadonlyMap<string, tls.SecureContext> = new Map();
   private readonly keepAliveTimeoutMs: number;
@@ -636,7 +709,10 @@ export class IngressProxy {
     const external = this.createFrontend(opts, false);
     const internal = this.createFrontend(opts, true);
     this.httpsFrontend = this.createHttpsFrontend(opts);
-    this.frontends = [external, internal, this.httpsFrontend];
+    this.peerFrontend = this.createFrontend(opts, false, true);
+    this.frontends = [external, internal, this.httpsFrontend, this.peerFrontend];
+    this.peerAddress = opts.peerAddress === undefined || opts.peerAddress === '' ? undefined : normalizePeerAddress(opts.peerAddress);
+    this.peerPort = opts.peerPort ?? INGRESS_PEER_PORT;
     this.server = external.tcp;
     this.internalServer = internal.tcp;
   }
@@ -704,7 +780,126 @@ export class IngressProxy {
     return listenOn(this.httpsFrontend.tcp, port, host);
   }
 
-  private createFrontend(opts: ProxyOptions, internal: boolean): Frontend {
+  /**
+   * Start the peer listener (HTTP/1.1 and h2c): requests other ingress replicas forward to this
+   * one as their revision's owner. Only from the addresses given to `setPeers`. Resolves with the bound port.
+   */
+  public listenPeer(port: number = this.peerPort, host = '0.0.0.0'): Promise<number> {
+    return listenOn(this.peerFrontend.tcp, port, host);
+  }
+
+  /**
+   * The ready ingress replicas' addresses (the `serving-ingress` Service's EndpointSlices). The
+   * owners of revisions move with them; requests in flight finish where they are.
+   */
+  public setPeers(addresses: readonly string[]): void {
+    const next = [...new Set(addresses.map(normalizePeerAddress))].sort();
+    if (next.join(',') === this.peers.join(',')) return;
+    this.peers = next;
+    this.peerSet = new Set(next);
+    this.owners.clear();
+    for (const [k, t] of [...this.peerTrackers]) {
+      if (this.peerSet.has(t.ip)) continue;
+      this.peerTrackers.delete(k);
+      t.close(); // once its requests finish
+    }
+    this.log('info', 'ingress peers changed', { peers: next, self: this.peerAddress ?? null });
+  }
+
+  /** The owner replica's peer-port pool for a revision another replica owns; undefined: serve it here. */
+  private peerFor(pool: RevisionPool): PodTracker | undefined {
+    if (this.peerAddress === undefined || this.peers.length === 0) return undefined;
+    let owner = this.owners.get(pool.key);
+    if (owner === undefined) {
+      owner = ownerOf(pool.key, this.peers, this.peerAddress) ?? '';
+      this.owners.set(pool.key, owner);
+    }
+    if (owner === '') return undefined;
+    const h2c = pool.settings.h2c;
+    const k = h2c ? `${owner}/h2c` : owner;
+    let t = this.peerTrackers.get(k);
+    if (t === undefined) {
+      t = new PodTracker(podKey({ ip: owner, port: this.peerPort }), owner, this.peerPort, 0, h2c);
+      t.localAddress = this.peerAddress;
+      this.peerTrackers.set(k, t);
+    }
+    if (t.downUntil > performance.now()) {
+      this.metrics.peerFallbacks++;
+      return undefined;
+    }
+    return t;
+  }
+
+  /** @internal The owner replica refused the connection: serve the request here (counted and queued like any request). */
+  public peerFallback(ex: Exchange, pool: RevisionPool, peer: PodTracker, code: string): void {
+    this.metrics.peerFallbacks++;
+    this.log('warn', 'owner ingress replica not reachable; serving its requests here for 1 s (containerConcurrency then holds per replica only)',
+      { revision: pool.key, peer: peer.key, error: code });
+    this.arrive(pool);
+    ex.submitLocally(this.canQueue(pool));
+  }
+
+  /**
+   * A request forwarded by another ingress replica (the peer port): only from a ready replica's
+   * address; routed already (its revision in `K-Ingress-Revision`, its headers final), so it goes
+   * straight into the revision's pool, where containerConcurrency, the queue bounds and the
+   * timeouts apply as to any request. Counted for the autoscaler here and in the peer series
+   * (not in the route series: the forwarding replica counts it there).
+   */
+  private onPeerRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const start = performance.now();
+    this.inFlight++;
+    this.metrics.inFlight = this.inFlight;
+    const source = normalizePeerAddress(req.socket.remoteAddress ?? '');
+    if (!this.peerSet.has(source)) {
+      this.metrics.peerRefused++;
+      this.log('warn', 'peer port: refused a request from an address that is not a ready ingress replica', { source, peers: this.peers });
+      this.sendText(req, res, 403,
+        `forbidden: ${source || 'an unknown address'} is not a ready ingress replica (the peer port serves only requests the ingress replicas forward)`, true);
+      this.requestDone();
+      return;
+    }
+    const { headers, revision } = peerRequestHeaders(req.rawHeaders);
+    const pool = revision === undefined ? undefined : this.peerPool(revision);
+    if (pool === undefined) {
+      if (revision === undefined) {
+        this.sendText(req, res, 400, `bad request: no ${INGRESS_PEER_REVISION_HEADER} header (the peer port serves only requests the ingress replicas forward)`, false);
+      } else {
+        this.sendText(req, res, 404, `no revision "${revision}" known to this ingress replica (not in its routing table or Revisions yet)`, false);
+      }
+      this.requestDone();
+      return;
+    }
+    let body: AsyncIterable<Buffer> | http.IncomingMessage | null = null;
+    if (req.httpVersionMajor === 2) {
+      if (!(req as unknown as http2.Http2ServerRequest).stream.endAfterHeaders) body = limitBody(req, this.maxBodyBytes);
+    } else if (req.headers['transfer-encoding'] !== undefined) {
+      body = limitBody(req, this.maxBodyBytes);
+    } else if (Number(req.headers['content-length'] ?? 0) > 0) {
+      body = req;
+    }
+    this.arrive(pool);
+    const ex = new Exchange(this, req, res, this.metrics.peerSeriesFor(pool.key), start, pool, headers, body);
+    (res as ExchangeCarrier)[EXCHANGE] = ex;
+    res.on('close', onResponseClose);
+    if (!ex.submit(this.canQueue(pool))) ex.overflow();
+  }
+
+  /** The pool of a forwarded request's revision: its pool, or a new one if this replica knows the revision (its table may lag). */
+  private peerPool(key: string): RevisionPool | undefined {
+    const pool = this.pools.get(key);
+    if (pool !== undefined) return pool;
+    const slash = key.indexOf('/');
+    if (slash <= 0 || slash === key.length - 1) return undefined;
+    const namespace = key.slice(0, slash);
+    const revision = key.slice(slash + 1);
+    if (this.resolver === undefined && this.revisionInfo?.(namespace, revision) === undefined) return undefined;
+    this.unusedSince.set(key, Date.now()); // not in this replica's table: swept once idle
+    this.scheduleSweep();
+    return this.makePool(key, namespace, revision);
+  }
+
+  private createFrontend(opts: ProxyOptions, internal: boolean, peer = false): Frontend {
     const maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
     const h1 = http.createServer({
       maxHeaderSize: maxHeaderBytes,
@@ -712,11 +907,15 @@ export class IngressProxy {
       requestTimeout: 0, // per-revision timeouts apply instead
       headersTimeout: SNIFF_TIMEOUT_MS,
       noDelay: true,
-    }, (req, res) => this.onRequest(req, res, internal));
+    }, (req, res) => (peer ? this.onPeerRequest(req, res) : this.onRequest(req, res, internal)));
     // Let one more header through than allowed so that "too many" is detectable (Node truncates silently).
     h1.maxHeadersCount = this.maxHeaderCount + 1;
     h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head, internal, h1));
+    h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!peer) this.onUpgrade(req, socket, head, internal, h1);
+      else if (upgradeIsH2c(req.headers.upgrade)) this.ignoreH2cUpgrade(req, socket, head, h1);
+      else refuseUpgrade(socket, '501 Not Implemented', 'the peer port does not tunnel upgrades (each ingress replica serves its own)');
+    });
     // The HTTP/1.1 server never listens itself (the TCP server hands it connections); 'listening'
     // starts Node's tracking of its connections (headers/keep-alive timeouts, closeIdleConnections).
     h1.emit('listening');
@@ -738,8 +937,9 @@ export class IngressProxy {
     });
     // The compatibility API's request/response mirror node:http's (raw headers, writeHead with an
     // array, write/end/addTrailers, 'close', 'drain'): one request path serves both protocols.
-    h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) =>
-      this.onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, internal));
+    h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => (peer
+      ? this.onPeerRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse)
+      : this.onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse, internal)));
 
     const sniffing = new Set<net.Socket>();
     const fe: Frontend = { tcp: undefined as unknown as net.Server, h1, h2, sniffing, sessions };
@@ -961,6 +1161,8 @@ export class IngressProxy {
     await closed;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
+    await Promise.all([...this.peerTrackers.values()].map((t) => t.destroy()));
+    this.peerTrackers.clear();
   }
 
   /** @internal */
@@ -1178,10 +1380,17 @@ export class IngressProxy {
     });
     if (found.rewriteHost !== undefined) rewriteForDomainMapping(fwd, found);
 
-    this.arrive(pool);
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
     (res as ExchangeCarrier)[EXCHANGE] = ex;
     res.on('close', onResponseClose);
+    // containerConcurrency > 0 and another replica owns the revision: it alone sends to the pods.
+    const peer = pool.settings.containerConcurrency > 0 ? this.peerFor(pool) : undefined;
+    if (peer !== undefined) {
+      this.metrics.peerForwards++;
+      ex.forward(peer);
+      return;
+    }
+    this.arrive(pool);
     if (!ex.submit(this.canQueue(pool))) ex.overflow();
   }
 

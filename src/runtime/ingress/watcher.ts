@@ -8,7 +8,8 @@
  * Service (label `serving.knative.dev/revision`, all namespaces), merged per revision by
  * endpoints.ts and handed to `onEndpoints` as they change; and, unless a static list is given,
  * the EndpointSlices of the `serving-autoscaler` Service in the system namespace (its ready
- * addresses go to `onAutoscalerEndpoints`, for the stats push).
+ * addresses go to `onAutoscalerEndpoints`, for the stats push); and, with `onIngressPeers`, those
+ * of the `serving-ingress` Service (the ready ingress replicas: owner.ts).
  *
  * The ConfigMaps are parsed as the controller parses them: every ConfigMap `parseServingConfig`
  * (core/config) reads, as one configuration; an invalid one is logged and the previous good
@@ -19,13 +20,13 @@
  * the jest-mapped CJS bundle in tests) so this file stays loadable from CommonJS.
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import { EndpointSliceLike, PodEndpoint, readyAddresses, REVISION_LABEL, RevisionEndpointsIndex, SERVICE_NAME_LABEL } from './endpoints';
+import { EndpointSliceLike, PodEndpoint, readyAddresses, readyIps, REVISION_LABEL, RevisionEndpointsIndex, SERVICE_NAME_LABEL } from './endpoints';
 import type { ProbeSpec } from './pods';
 import type { LogFn, RevisionInfo } from './proxy';
 import { buildRouteTable, RouteTable } from './table';
 import { ConfigMapData, defaultServingConfig, parseServingConfig, SERVING_CONFIG_MAP_NAMES, ServingConfig } from '../../core/config';
 import { servingContainerIndex, servingPortIsH2c } from '../../core/rules/podspec';
-import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE } from '../../core/runtime-contract';
+import { AUTOSCALER_SERVICE_NAME, DEFAULT_SYSTEM_NAMESPACE, INGRESS_SERVICE_NAME } from '../../core/runtime-contract';
 import type { DomainMappingObject, RevisionObject, RouteObject } from '../../core/types';
 
 /** A revision's request timeouts in ms (see `Backend` in proxy.ts); unset fields use the defaults. */
@@ -263,6 +264,11 @@ export interface KubeWatcherOptions {
   onAutoscalerEndpoints?: (addresses: string[]) => void;
   /** Port name of the autoscaler's stats port in its EndpointSlices; default `http-stats`. */
   autoscalerPortName?: string;
+  /**
+   * The ready ingress replicas' addresses (IPs, from the `serving-ingress` Service's
+   * EndpointSlices in the system namespace) changed. Without it, those slices are not watched.
+   */
+  onIngressPeers?: (addresses: string[]) => void;
   /** Restart backoff after informer errors (ms); default 500 doubling to 30 000. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -357,34 +363,43 @@ export async function startKubeWatcher(
     informers.push(['endpointslices', sliceInformer]);
   }
 
-  // The autoscaler's EndpointSlices (where the stats go).
-  const onAutoscaler = opts.onAutoscalerEndpoints;
-  if (onAutoscaler !== undefined) {
-    const selector = `${SERVICE_NAME_LABEL}=${AUTOSCALER_SERVICE_NAME}`;
+  // The ready endpoints of a Service in the system namespace, from its EndpointSlices.
+  const watchService = (informerName: string, service: string, read: (slices: Iterable<EndpointSliceLike>) => string[],
+    on: (a: string[]) => void): void => {
+    const selector = `${SERVICE_NAME_LABEL}=${service}`;
     const slices = new Map<string, EndpointSliceLike>();
     let last = '';
     const changed = (): void => {
-      const addrs = readyAddresses(slices.values(), opts.autoscalerPortName ?? 'http-stats');
+      const addrs = read(slices.values());
       const sig = addrs.join(',');
       if (sig === last) return;
       last = sig;
-      onAutoscaler(addrs);
+      on(addrs);
     };
-    const listAutoscaler: ListFn<K8s.KubernetesObject> = async () =>
+    const list: ListFn<K8s.KubernetesObject> = async () =>
       (await custom.listNamespacedCustomObject({ group: 'discovery.k8s.io', version: 'v1', namespace: ns, plural: 'endpointslices', labelSelector: selector })) as K8s.KubernetesListObject<K8s.KubernetesObject>;
-    const asInformer = k8s.makeInformer(kc, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, listAutoscaler, selector);
+    const informer = k8s.makeInformer(kc, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, list, selector);
     const upsert = (o: K8s.KubernetesObject): void => {
       slices.set(o.metadata?.name ?? '', o as EndpointSliceLike);
       changed();
     };
-    asInformer.on('add', upsert);
-    asInformer.on('update', upsert);
-    asInformer.on('delete', (o) => {
+    informer.on('add', upsert);
+    informer.on('update', upsert);
+    informer.on('delete', (o) => {
       slices.delete(o.metadata?.name ?? '');
       changed();
     });
-    informers.push(['autoscaler-endpointslices', asInformer]);
+    informers.push([informerName, informer]);
+  };
+  // The autoscaler's EndpointSlices (where the stats go).
+  const onAutoscaler = opts.onAutoscalerEndpoints;
+  if (onAutoscaler !== undefined) {
+    const portName = opts.autoscalerPortName ?? 'http-stats';
+    watchService('autoscaler-endpointslices', AUTOSCALER_SERVICE_NAME, (slices) => readyAddresses(slices, portName), onAutoscaler);
   }
+  // The ingress's own EndpointSlices: the ready replicas (owners of revisions with containerConcurrency > 0).
+  const onPeers = opts.onIngressPeers;
+  if (onPeers !== undefined) watchService('ingress-endpointslices', INGRESS_SERVICE_NAME, readyIps, onPeers);
 
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
