@@ -84,6 +84,34 @@ function autoscaleGo(): http.RequestListener {
   };
 }
 
+/**
+ * A test image of this project (`example.com/cluster-test/overlap`): `/?ms=<n>` is answered after n
+ * ms (at most 10 s) with `overlap=<0|1> max=<m>`: overlap 1 when another request was in flight in
+ * this container at any time during this one; max is the most requests this container has had in
+ * flight at once. For containerConcurrency checks: a CC=1 pod must never report overlap.
+ */
+function overlapProbe(): http.RequestListener {
+  let inFlight = 0;
+  let max = 0;
+  /** Requests in flight now, each with its overlap flag. */
+  const open = new Set<{ overlap: boolean }>();
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    req.resume();
+    const me = { overlap: open.size > 0 };
+    for (const o of open) o.overlap = true;
+    open.add(me);
+    inFlight++;
+    max = Math.max(max, inFlight);
+    const ms = Math.max(0, Math.min(Number(url.searchParams.get('ms') ?? 0) || 0, 10_000));
+    setTimeout(() => {
+      open.delete(me);
+      inFlight--;
+      res.end(`overlap=${me.overlap ? 1 : 0} max=${max}\n`);
+    }, ms);
+  };
+}
+
 /** Image reference without registry tag/digest details that do not matter here. */
 function repository(image: string): string {
   const noDigest = image.split('@')[0];
@@ -105,6 +133,7 @@ export function resolveImage(image: string, bundleDir: string, testImages?: Test
   if (repo.endsWith('/helloworld-go')) return { kind: 'app', handler: helloWorld };
   if (repo.endsWith('/knative-samples/my-function')) return { kind: 'app', handler: myFunction };
   if (repo.endsWith('/knative-samples/autoscale-go')) return { kind: 'app', handler: autoscaleGo };
+  if (repo === 'example.com/cluster-test/overlap') return { kind: 'app', handler: overlapProbe };
   // The runtime images hold node and one bundle at /app/<component>.js (see Dockerfile).
   if (/\/serving-(controller|ingress|webhook)$/.test(repo)) {
     return { kind: 'process', resolveArg: (arg) => (arg.startsWith('/app/') ? path.join(bundleDir, arg.slice('/app/'.length)) : arg) };
