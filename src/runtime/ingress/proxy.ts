@@ -914,7 +914,7 @@ export class IngressProxy {
     h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!peer) this.onUpgrade(req, socket, head, internal, h1);
       else if (upgradeIsH2c(req.headers.upgrade)) this.ignoreH2cUpgrade(req, socket, head, h1);
-      else refuseUpgrade(socket, '501 Not Implemented', 'the peer port does not tunnel upgrades (each ingress replica serves its own)');
+      else this.onPeerUpgrade(req, socket, head);
     });
     // The HTTP/1.1 server never listens itself (the TCP server hands it connections); 'listening'
     // starts Node's tracking of its connections (headers/keep-alive timeouts, closeIdleConnections).
@@ -1460,17 +1460,67 @@ export class IngressProxy {
     if (found.rewriteHost !== undefined) lines += `host: ${found.rewriteHost}\r\nk-original-host: ${found.originalHost}\r\n`;
     lines += '\r\n';
 
-    this.arrive(pool);
     const up = new Upgrade(this, socket, head, lines, series, performance.now(), pool);
     this.upgrades.add(socket);
     socket.once('close', () => up.clientClosed());
+    // containerConcurrency > 0 and another replica owns the revision: tunnel through it.
+    const peer = pool.settings.containerConcurrency > 0 ? this.peerFor(pool) : undefined;
+    if (peer !== undefined) {
+      this.metrics.peerForwards++;
+      up.forward(peer);
+      return;
+    }
+    this.arrive(pool);
     if (!up.submit(this.canQueue(pool))) up.overflow();
   }
 
   /** @internal An upgraded connection ended. */
-  public upgradeDone(socket: Duplex, pool: RevisionPool): void {
+  public upgradeDone(socket: Duplex, pool: RevisionPool, counted: boolean): void {
     this.upgrades.delete(socket);
-    this.revisionDone(pool);
+    if (counted) this.revisionDone(pool);
+  }
+
+  /** @internal An upgrade's owner replica refused the connection: serve it here (counted and queued like any upgrade). */
+  public peerUpgradeFallback(up: Upgrade, pool: RevisionPool, peer: PodTracker, code: string): void {
+    this.metrics.peerFallbacks++;
+    this.log('warn', 'owner ingress replica not reachable; serving its requests here for 1 s (containerConcurrency then holds per replica only)',
+      { revision: pool.key, peer: peer.key, error: code });
+    this.arrive(pool);
+    if (!up.submit(this.canQueue(pool))) up.overflow();
+  }
+
+  /**
+   * An upgrade (WebSocket) forwarded by another ingress replica (the peer port): source-checked
+   * like a request, then tunnelled to a pod of its revision with the forwarder's header block
+   * (without `K-Ingress-Revision`), holding one of the pod's slots until the connection closes.
+   */
+  private onPeerUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const source = normalizePeerAddress(req.socket.remoteAddress ?? '');
+    if (!this.peerSet.has(source)) {
+      this.metrics.peerRefused++;
+      this.log('warn', 'peer port: refused an upgrade from an address that is not a ready ingress replica', { source, peers: this.peers });
+      return refuseUpgrade(socket, '403 Forbidden', `forbidden: ${source || 'an unknown address'} is not a ready ingress replica`);
+    }
+    let revision: string | undefined;
+    let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].toLowerCase() === INGRESS_PEER_REVISION_HEADER) revision ??= raw[i + 1];
+      else lines += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    }
+    lines += '\r\n';
+    const pool = revision === undefined ? undefined : this.peerPool(revision);
+    if (pool === undefined) {
+      return revision === undefined
+        ? refuseUpgrade(socket, '400 Bad Request', `bad request: no ${INGRESS_PEER_REVISION_HEADER} header`)
+        : refuseUpgrade(socket, '404 Not Found', `no revision "${revision}" known to this ingress replica`);
+    }
+    this.arrive(pool);
+    const up = new Upgrade(this, socket, head, lines, this.metrics.peerSeriesFor(pool.key), performance.now(), pool);
+    this.upgrades.add(socket);
+    socket.once('close', () => up.clientClosed());
+    if (!up.submit(this.canQueue(pool))) up.overflow();
   }
 }
 
@@ -1574,22 +1624,55 @@ class Upgrade implements Waiter {
   public run(pod: PodTracker): void {
     this.phase = RUNNING;
     this.pod = pod;
+    this.connect(pod, this.lines);
+  }
+
+  /** Tunnel through the revision's owner replica (its peer port), the revision named in `K-Ingress-Revision`. */
+  public forward(peer: PodTracker): void {
+    this.phase = FORWARDING;
+    this.pod = peer;
+    peer.inFlight++;
+    this.connect(peer, `${this.lines.slice(0, -2)}${INGRESS_PEER_REVISION_HEADER}: ${this.pool.key}\r\n\r\n`);
+  }
+
+  private connect(target: PodTracker, lines: string): void {
     const s = this.pool.settings;
     const waited = performance.now() - this.start;
-    const upstream = net.connect({ host: pod.ip, port: pod.port, noDelay: true });
+    const local = target.localAddress === undefined ? {} : { localAddress: target.localAddress };
+    const upstream = net.connect({ host: target.ip, port: target.port, noDelay: true, ...local });
     this.upstream = upstream;
-    this.timer = setTimeout(onUpgradeConnectTimeout, Math.max(1, Math.min(s.timeoutMs - waited, 30_000)), this);
+    // Through the owner: its queue wait comes first, so allow the whole timeout (the owner answers 504 itself).
+    const limit = this.phase === FORWARDING ? s.timeoutMs + PEER_SLACK_MS : Math.min(s.timeoutMs - waited, 30_000);
+    this.timer = setTimeout(onUpgradeConnectTimeout, Math.max(1, limit), this);
     upstream.once('connect', () => {
-      this.connected = true;
-      clearTimeout(this.timer);
-      upstream.write(this.lines);
+      if (this.phase !== FORWARDING) this.connected = true;
+      if (this.phase !== FORWARDING) clearTimeout(this.timer);
+      upstream.write(lines);
       if (this.head.length > 0) upstream.write(this.head);
+      if (this.phase === FORWARDING) {
+        // The owner answers the upgrade (101, or its 503/504 …) once it has a pod slot: passed on as it comes.
+        this.connected = true;
+        clearTimeout(this.timer);
+      }
       upstream.pipe(this.socket);
       this.socket.pipe(upstream);
       this.series.observe(101, (performance.now() - this.start) / 1000);
     });
     upstream.on('error', (err) => {
+      if (this.upstream !== upstream) return;
       clearTimeout(this.timer);
+      const code = (err as { code?: string }).code ?? '';
+      if (this.phase === FORWARDING && !this.connected && !this.done && CONNECT_ERRORS.has(code)) {
+        // The owner replica could not be reached (nothing was sent): serve the upgrade here.
+        const peer = this.pod!;
+        this.upstream = undefined;
+        this.pod = undefined;
+        this.phase = NEW;
+        peer.inFlight--;
+        peer.downUntil = performance.now() + PEER_DOWN_MS;
+        this.proxy.peerUpgradeFallback(this, this.pool, peer, code);
+        return;
+      }
       if (!this.connected && !this.done) {
         const c = classify(err);
         this.series.upstreamError(c.kind);
@@ -1601,6 +1684,7 @@ class Upgrade implements Waiter {
       this.end();
     });
     upstream.once('close', () => {
+      if (this.upstream !== upstream) return;
       this.socket.destroy();
       this.end();
     });
@@ -1621,8 +1705,9 @@ class Upgrade implements Waiter {
     if (this.done) return;
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.phase === WAITING) this.pool.cancelled();
+    if (this.phase === FORWARDING) this.pod!.inFlight--;
+    else if (this.phase === WAITING) this.pool.cancelled();
     else if (this.pod !== undefined) this.pool.release(this.pod);
-    this.proxy.upgradeDone(this.socket, this.pool);
+    this.proxy.upgradeDone(this.socket, this.pool, this.phase !== FORWARDING);
   }
 }

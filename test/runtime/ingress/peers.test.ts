@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { Pool } from 'undici';
+import WebSocket from 'ws';
 import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { INGRESS_PEER_REVISION_HEADER } from '../../../src/core/runtime-contract';
 import type { PodEndpoint } from '../../../src/runtime/ingress/endpoints';
@@ -30,7 +31,7 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-interface Replica { ip: string; proxy: IngressProxy; client: Pool; pokes: RevisionStat[] }
+interface Replica { ip: string; proxy: IngressProxy; client: Pool; port: number; pokes: RevisionStat[] }
 
 /** Three replicas with these revisions' settings; peer listeners on one port at each replica's address. */
 async function startReplicas(revisions: Record<string, RevisionInfo>, peers: readonly string[] = IPS):
@@ -42,10 +43,11 @@ Promise<{ replicas: Replica[]; peerPort: number; close(): Promise<void> }> {
       for (const ip of IPS) {
         const pokes: RevisionStat[] = [];
         const proxy = new IngressProxy({ revisions: (_ns, rev) => revisions[rev], onPoke: (s) => pokes.push(s), peerAddress: ip, peerPort });
-        replicas.push({ ip, proxy, pokes, client: undefined as unknown as Pool });
+        replicas.push({ ip, proxy, pokes, port: 0, client: undefined as unknown as Pool });
         await proxy.listenPeer(peerPort, ip);
         const port = await proxy.listenInternal(0, '127.0.0.1');
         replicas[replicas.length - 1].client = new Pool(`http://127.0.0.1:${port}`, { connections: 64 });
+        replicas[replicas.length - 1].port = port;
       }
     } catch (e) {
       for (const r of replicas) {
@@ -286,6 +288,37 @@ describe('containerConcurrency across ingress replicas (owner replica per revisi
     expect(owner.proxy.metrics.render()).toContain('ingress_wait_timeouts_total{namespace="default",revision="to-1"} 1');
     expect(other.proxy.metrics.render()).not.toContain('ingress_wait_timeouts_total{namespace="default",revision="to-1"}');
     expect(b.maxInFlight).toBe(1);
+    await s.close();
+  });
+  test('WebSockets: through a non-owner replica the tunnel goes via the owner, which holds the pod\'s only slot until it closes', async () => {
+    const s = await startReplicas({ 'ws-1': { containerConcurrency: 1, timeoutMs: 10_000 } });
+    const b = await backend('ws-1');
+    install(s.replicas, buildRouteTable([route('ws', [['ws-1', 100]])], ingressConfig()), { 'ws-1': [pod(b)] });
+    const owner = ownerReplica(s.replicas, 'ws-1');
+    const others = s.replicas.filter((r) => r !== owner);
+    const open = (r: Replica): Promise<WebSocket> => new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${r.port}/`, { headers: { host: 'ws.default' } });
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+    const echo = (ws: WebSocket, m: string): Promise<string> => new Promise((r) => {
+      ws.once('message', (d) => r(d.toString()));
+      ws.send(m);
+    });
+    const ws1 = await open(others[0]);
+    expect(await echo(ws1, 'hi')).toBe('ws-1:hi');
+    expect(others[0].proxy.metrics.peerForwards).toBe(1);
+    // a second one through the other non-owner waits at the owner for the slot
+    let secondOpen = false;
+    const second = open(others[1]).then((ws) => { secondOpen = true; return ws; });
+    await sleep(150);
+    expect(owner.proxy.requestsWaiting).toBe(1);
+    expect(secondOpen).toBe(false);
+    ws1.close();
+    const ws2 = await second;
+    expect(await echo(ws2, 'again')).toBe('ws-1:again');
+    expect(others[1].proxy.metrics.peerForwards).toBe(1);
+    ws2.close();
     await s.close();
   });
 });
