@@ -7,8 +7,10 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
+import { bidi, revClient, startGrpcBackend, unary } from './grpc';
 import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { INGRESS_PEER_REVISION_HEADER } from '../../../src/core/runtime-contract';
 import type { PodEndpoint } from '../../../src/runtime/ingress/endpoints';
@@ -320,6 +322,31 @@ describe('containerConcurrency across ingress replicas (owner replica per revisi
     expect(others[1].proxy.metrics.peerForwards).toBe(1);
     ws2.close();
     await s.close();
+  });
+  test('h2c (gRPC) revision: forwarded over HTTP/2, unary calls never overlap at the pod, streams and trailers pass end to end', async () => {
+    const g = await startGrpcBackend('gp-1');
+    const s = await startReplicas({ 'gp-1': { containerConcurrency: 1, h2c: true } });
+    install(s.replicas, buildRouteTable([route('gp', [['gp-1', 100]])], ingressConfig()), { 'gp-1': [pod(g)] });
+    const others = s.replicas.filter((r) => r !== ownerReplica(s.replicas, 'gp-1'));
+    const clients = s.replicas.map((r) => revClient(r.port, 'gp.default.example.com'));
+    try {
+      const calls = await Promise.all(Array.from({ length: 12 }, (_, i) => unary(clients[i % 3], 'who', { n: i, ms: 20 })));
+      expect(calls.map((c) => c.res)).toEqual(Array.from({ length: 12 }, (_, i) => ({ rev: 'gp-1', n: i })));
+      expect(calls.map((c) => c.trailers.get('x-rev'))).toEqual(calls.map(() => ['gp-1']));
+      expect(g.maxInFlight).toBe(1);
+      expect(others.map((r) => r.proxy.metrics.peerForwards)).toEqual([4, 4]);
+      const otherClient = clients[s.replicas.indexOf(others[0])];
+      const err = await unary(otherClient, 'fail', { what: 'thing' }).then(() => undefined, (e: grpc.ServiceError) => e);
+      expect(err?.code).toBe(grpc.status.NOT_FOUND);
+      expect(err?.details).toBe('no thing');
+      expect(err?.metadata.get('x-rev')).toEqual(['gp-1']);
+      const echoes = await bidi(otherClient, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(echoes).toHaveLength(3);
+    } finally {
+      for (const c of clients) c.close();
+      await s.close();
+      await g.close();
+    }
   });
 });
 
