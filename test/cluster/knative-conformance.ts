@@ -62,7 +62,6 @@ export const NOT_APPLICABLE: Record<string, string> = {};
  * A listed test that passes is printed so the entry gets removed.
  */
 export const KNOWN_FAILURES: Record<string, string> = {
-  TestSingleConcurrency: 'containerConcurrency is enforced per ingress replica, and the tier runs 2 replicas: a CC=1 pod can get one request from each',
   TestServiceAccountValidation: "the suite looks for upstream's FieldError text verbatim (`foo@bar.baz: spec.template.spec.serviceAccountName\\n<k8s details>`); our webhook says path, value and fix in the project's one error format",
 };
 
