@@ -7,7 +7,6 @@
  * alone sends to the pod; the other forwards to its peer port.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { get } from './gray-release';
 import { stopAndDiagnose } from './lifecycle';
@@ -25,22 +24,9 @@ stopAndDiagnose(() => stack);
 const ready = (o: any): boolean => (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready')?.status === 'True'
   && o.status.observedGeneration === o.metadata.generation;
 
-function getPath(ip: string, port: number, host: string, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: ip, port, path: urlPath, headers: { host }, agent: false, timeout: 20_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
 /** A counter's value in a replica's /metrics (admin port 9000). */
 async function counter(ip: string, name: string): Promise<number> {
-  const r = await getPath(ip, 9000, 'metrics', '/metrics');
+  const r = await get(ip, 9000, 'metrics', '/metrics', 20_000);
   const line = r.body.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? 0 : Number(line.split(' ')[1]);
 }
@@ -68,7 +54,7 @@ describe('scenario: containerConcurrency across ingress replicas', () => {
     const forwardsBefore = await Promise.all(ips.map((ip) => counter(ip, 'ingress_peer_forwards_total')));
 
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) =>
-      getPath(ips[i % 2], 8080, HOST, '/?ms=50').catch((e: Error) => ({ status: 0, body: e.message }))));
+      get(ips[i % 2], 8080, HOST, '/?ms=50', 20_000).catch((e: Error) => ({ status: 0, body: e.message }))));
     for (const r of results) stack.requests.add('scenario', 'containerConcurrency across ingress replicas', r.status, 200, r.body.trim());
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
     expect(results.filter((r) => !r.body.startsWith('overlap=0 '))).toEqual([]);

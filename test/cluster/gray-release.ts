@@ -70,10 +70,10 @@ export const GRAY_RELEASE_STEPS: Expected[] = [
   },
 ];
 
-/** GET http://<ip>:<port>/ with a Host header. */
-export function get(ip: string, port: number, host: string): Promise<{ status: number; body: string }> {
+/** GET http://<ip>:<port><urlPath> with a Host header (no keep-alive; `timeoutMs` of socket inactivity). */
+export function get(ip: string, port: number, host: string, urlPath = '/', timeoutMs = 10_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: ip, port, path: '/', headers: { host }, agent: false, timeout: 10_000 }, (res) => {
+    const req = http.get({ host: ip, port, path: urlPath, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
