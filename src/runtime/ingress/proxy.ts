@@ -203,11 +203,21 @@ const PEER_DOWN_MS = 1000;
 /** A forwarded request's response headers are awaited this long past the revision's timeout (the owner answers 504 first). */
 const PEER_SLACK_MS = 10_000;
 
+/** A routed request (Exchange) or upgrade (Upgrade): queued in its revision's pool here, or forwarded to the owner replica. */
+interface Dispatchable {
+  /** Queue in the revision's pool (or run at once); false: the queue is full, nothing answered yet. */
+  submit(canQueue: boolean): boolean;
+  /** The queue is full: 503. */
+  overflow(): void;
+  /** Send to the revision's owner replica (its peer port). */
+  forward(peer: PodTracker): void;
+}
+
 /**
  * One proxied request: the record that waits in a revision pool's queue (a `Waiter`: no closure,
  * no timer while waiting) and then the undici (legacy, unwrapped: fastest) dispatch handler.
  */
-class Exchange implements Waiter {
+class Exchange implements Waiter, Dispatchable {
   private abortFn: ((err?: Error) => void) | undefined;
   private resumeFn: (() => void) | undefined;
   private done = false;
@@ -533,11 +543,6 @@ class Exchange implements Waiter {
     }
     this.proxy.requestDone();
   }
-
-  /** @internal Served here after all (the owner replica was not reachable): counted and queued like any request. */
-  public submitLocally(canQueue: boolean): void {
-    if (!this.submit(canQueue)) this.overflow();
-  }
 }
 
 /** The response can no longer be written (node:http's `destroyed`; the HTTP/2 compatibility response's stream). */
@@ -830,13 +835,32 @@ export class IngressProxy {
     return t;
   }
 
-  /** @internal The owner replica refused the connection: serve the request here (counted and queued like any request). */
-  public peerFallback(ex: Exchange, pool: RevisionPool, peer: PodTracker, code: string): void {
+  /** @internal The owner replica refused the connection: serve the request or upgrade here (counted and queued like any). */
+  public peerFallback(x: Dispatchable, pool: RevisionPool, peer: PodTracker, code: string): void {
     this.metrics.peerFallbacks++;
     this.log('warn', 'owner ingress replica not reachable; serving its requests here for 1 s (containerConcurrency then holds per replica only)',
       { revision: pool.key, peer: peer.key, error: code });
+    this.queueHere(x, pool);
+  }
+
+  /**
+   * A routed request or upgrade of `pool`: to the owner replica when the revision has
+   * containerConcurrency > 0 and another replica owns it (it alone sends to the pods), else here.
+   */
+  private dispatch(x: Dispatchable, pool: RevisionPool): void {
+    const peer = pool.settings.containerConcurrency > 0 ? this.peerFor(pool) : undefined;
+    if (peer !== undefined) {
+      this.metrics.peerForwards++;
+      x.forward(peer);
+      return;
+    }
+    this.queueHere(x, pool);
+  }
+
+  /** Count the arrival for the autoscaler and queue in the revision's pool (503 when the queue is full). */
+  private queueHere(x: Dispatchable, pool: RevisionPool): void {
     this.arrive(pool);
-    ex.submitLocally(this.canQueue(pool));
+    if (!x.submit(this.canQueue(pool))) x.overflow();
   }
 
   /**
@@ -878,11 +902,10 @@ export class IngressProxy {
     } else if (Number(req.headers['content-length'] ?? 0) > 0) {
       body = req;
     }
-    this.arrive(pool);
     const ex = new Exchange(this, req, res, this.metrics.peerSeriesFor(pool.key), start, pool, headers, body);
     (res as ExchangeCarrier)[EXCHANGE] = ex;
     res.on('close', onResponseClose);
-    if (!ex.submit(this.canQueue(pool))) ex.overflow();
+    this.queueHere(ex, pool);
   }
 
   /** The pool of a forwarded request's revision: its pool, or a new one if this replica knows the revision (its table may lag). */
@@ -1383,15 +1406,7 @@ export class IngressProxy {
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
     (res as ExchangeCarrier)[EXCHANGE] = ex;
     res.on('close', onResponseClose);
-    // containerConcurrency > 0 and another replica owns the revision: it alone sends to the pods.
-    const peer = pool.settings.containerConcurrency > 0 ? this.peerFor(pool) : undefined;
-    if (peer !== undefined) {
-      this.metrics.peerForwards++;
-      ex.forward(peer);
-      return;
-    }
-    this.arrive(pool);
-    if (!ex.submit(this.canQueue(pool))) ex.overflow();
+    this.dispatch(ex, pool);
   }
 
   private reject(req: http.IncomingMessage, res: http.ServerResponse, series: Series, start: number,
@@ -1463,30 +1478,13 @@ export class IngressProxy {
     const up = new Upgrade(this, socket, head, lines, series, performance.now(), pool);
     this.upgrades.add(socket);
     socket.once('close', () => up.clientClosed());
-    // containerConcurrency > 0 and another replica owns the revision: tunnel through it.
-    const peer = pool.settings.containerConcurrency > 0 ? this.peerFor(pool) : undefined;
-    if (peer !== undefined) {
-      this.metrics.peerForwards++;
-      up.forward(peer);
-      return;
-    }
-    this.arrive(pool);
-    if (!up.submit(this.canQueue(pool))) up.overflow();
+    this.dispatch(up, pool);
   }
 
   /** @internal An upgraded connection ended. */
   public upgradeDone(socket: Duplex, pool: RevisionPool, counted: boolean): void {
     this.upgrades.delete(socket);
     if (counted) this.revisionDone(pool);
-  }
-
-  /** @internal An upgrade's owner replica refused the connection: serve it here (counted and queued like any upgrade). */
-  public peerUpgradeFallback(up: Upgrade, pool: RevisionPool, peer: PodTracker, code: string): void {
-    this.metrics.peerFallbacks++;
-    this.log('warn', 'owner ingress replica not reachable; serving its requests here for 1 s (containerConcurrency then holds per replica only)',
-      { revision: pool.key, peer: peer.key, error: code });
-    this.arrive(pool);
-    if (!up.submit(this.canQueue(pool))) up.overflow();
   }
 
   /**
@@ -1516,11 +1514,10 @@ export class IngressProxy {
         ? refuseUpgrade(socket, '400 Bad Request', `bad request: no ${INGRESS_PEER_REVISION_HEADER} header`)
         : refuseUpgrade(socket, '404 Not Found', `no revision "${revision}" known to this ingress replica`);
     }
-    this.arrive(pool);
     const up = new Upgrade(this, socket, head, lines, this.metrics.peerSeriesFor(pool.key), performance.now(), pool);
     this.upgrades.add(socket);
     socket.once('close', () => up.clientClosed());
-    if (!up.submit(this.canQueue(pool))) up.overflow();
+    this.queueHere(up, pool);
   }
 }
 
@@ -1573,7 +1570,7 @@ function onUpgradeConnectTimeout(up: Upgrade): void {
  * An upgrade (WebSocket) request: waits for a pod slot like any request, then tunnels bytes both
  * ways; the slot is held until the connection closes.
  */
-class Upgrade implements Waiter {
+class Upgrade implements Waiter, Dispatchable {
   public readonly waitDeadline: number;
   private phase = NEW;
   private done = false;
@@ -1645,15 +1642,11 @@ class Upgrade implements Waiter {
     const limit = this.phase === FORWARDING ? s.timeoutMs + PEER_SLACK_MS : Math.min(s.timeoutMs - waited, 30_000);
     this.timer = setTimeout(onUpgradeConnectTimeout, Math.max(1, limit), this);
     upstream.once('connect', () => {
-      if (this.phase !== FORWARDING) this.connected = true;
-      if (this.phase !== FORWARDING) clearTimeout(this.timer);
+      // Through the owner, its answer (101, or its 503/504 …) comes once it has a pod slot: passed on as it comes.
+      this.connected = true;
+      clearTimeout(this.timer);
       upstream.write(lines);
       if (this.head.length > 0) upstream.write(this.head);
-      if (this.phase === FORWARDING) {
-        // The owner answers the upgrade (101, or its 503/504 …) once it has a pod slot: passed on as it comes.
-        this.connected = true;
-        clearTimeout(this.timer);
-      }
       upstream.pipe(this.socket);
       this.socket.pipe(upstream);
       this.series.observe(101, (performance.now() - this.start) / 1000);
@@ -1670,7 +1663,7 @@ class Upgrade implements Waiter {
         this.phase = NEW;
         peer.inFlight--;
         peer.downUntil = performance.now() + PEER_DOWN_MS;
-        this.proxy.peerUpgradeFallback(this, this.pool, peer, code);
+        this.proxy.peerFallback(this, this.pool, peer, code);
         return;
       }
       if (!this.connected && !this.done) {
