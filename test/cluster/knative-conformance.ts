@@ -58,8 +58,8 @@ export const NOT_APPLICABLE: Record<string, string> = {};
 /**
  * Failures we know and have not fixed yet, each with its open reason (the README's conformance
  * table says the same). They are reported as failed in the table and the RESULT line; the exit
- * code (what CI judges) is 1 only for a failure not listed here, or for a kn check that fails.
- * A listed test that passes is printed so the entry gets removed.
+ * code (what CI judges) is 1 for a failure not listed here, a kn check that does not pass, or when
+ * no test or no kn check ran. A listed test that passes is printed so the entry gets removed.
  */
 export const KNOWN_FAILURES: Record<string, string> = {
   TestServiceAccountValidation: "the suite looks for upstream's FieldError text verbatim (`foo@bar.baz: spec.template.spec.serviceAccountName\\n<k8s details>`); our webhook says path, value and fix in the project's one error format",
