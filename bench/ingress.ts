@@ -12,6 +12,12 @@
  * turns with ours round by round; ours is judged as a ratio to nginx's (absolute milliseconds are
  * not stable on a shared machine).
  *
+ * Also, as the floor of the stack ours is built on: bench/minimal-proxy.cjs, the smallest
+ * node:http server + undici pool reverse proxy (no routing, no header rules, no metrics, no
+ * timeouts), placed and flagged like ours, in the throughput rounds and the half-load turns. Its
+ * numbers (RESULT's `*_node_floor*` keys) say how far a target is from what node:http + undici
+ * reach at all on this machine, in the same run.
+ *
  * gRPC row: unary calls from a @grpc/grpc-js client (closed loop, one HTTP/2 connection, 32 calls
  * in flight) to a @grpc/grpc-js server, through the ingress (an h2c revision: HTTP/2 on both sides)
  * and direct, interleaved in the same run; reported as calls/s through ours over direct.
@@ -470,11 +476,12 @@ async function addedLatencyRound(subject: HalfLoadSubject, backendPort: number, 
 
 /**
  * Added latency through the ingress at `target` req/s and, as references at the same rate, through
- * nginx and through a plain Node TCP relay (the floor of one more Node process hop on this machine),
- * interleaved round by round.
+ * nginx, through a plain Node TCP relay (the floor of one more Node process hop on this machine)
+ * and through the minimal node:http + undici proxy (the floor of our stack), interleaved round by round.
  */
 async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
-  target: number): Promise<{ p99Added: number; nginxP99Added: number | undefined }> {
+  floorPort: number | undefined, target: number):
+  Promise<{ p99Added: number; nginxP99Added: number | undefined; floorP99Added: number | undefined }> {
   const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const delayMs = 10;
   const conns = Math.max(1, Math.round((target * delayMs) / 1000));
@@ -483,9 +490,11 @@ async function halfLoad(proxyPort: number, backendPort: number, nginxPort: numbe
   const ours = subject('ingress', proxyPort);
   const subjects = [ours];
   let nginx: HalfLoadSubject | undefined;
+  let floor: HalfLoadSubject | undefined;
   if (!args.includes('--no-reference')) {
     if (nginxPort !== undefined) subjects.push(nginx = subject('nginx (reference)', nginxPort));
     if (relayPort !== undefined) subjects.push(subject('node TCP relay (floor)', relayPort));
+    if (floorPort !== undefined) subjects.push(floor = subject('node:http + undici (floor)', floorPort));
   }
   for (const s of subjects) {
     await Promise.all([load(s.port, WARMUP_S, conns, delayMs), load(backendPort, WARMUP_S, probeConns, delayMs)]);
@@ -500,7 +509,11 @@ async function halfLoad(proxyPort: number, backendPort: number, nginxPort: numbe
       `p99 added ${median(s.diffs).toFixed(3)} ms (median of ${ROUNDS}; range ${Math.min(...s.diffs).toFixed(3)}..${Math.max(...s.diffs).toFixed(3)}), ` +
       `p50 added ${median(s.p50Diffs).toFixed(3)} ms`);
   }
-  return { p99Added: median(ours.diffs), nginxP99Added: nginx !== undefined ? median(nginx.diffs) : undefined };
+  return {
+    p99Added: median(ours.diffs),
+    nginxP99Added: nginx !== undefined ? median(nginx.diffs) : undefined,
+    floorP99Added: floor !== undefined ? median(floor.diffs) : undefined,
+  };
 }
 
 /** One gRPC load run (a client child pinned like wrk) against `port`; `authority` for the ingress's host routing. */
@@ -558,6 +571,7 @@ async function main(): Promise<void> {
   const proxyPort = await freePort();
   const nginxPort = await freePort();
   const relayPort = await freePort();
+  const floorPort = await freePort();
   const grpcPort = await freePort();
   const children: ChildProcess[] = [];
   // SIGTERM (not SIGKILL): nginx's master then stops its worker, which would otherwise outlive it.
@@ -600,6 +614,16 @@ async function main(): Promise<void> {
   pin(relay.pid, 1);
   await new Promise<void>((r) => relay.once('message', () => r()));
 
+  // The node:http + undici floor, placed and flagged like the proxy under test.
+  const floorProxy = fork(path.join(__dirname, 'minimal-proxy.cjs'), [], {
+    execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
+    env: { ...process.env, BENCH_CFG: JSON.stringify({ port: floorPort, backends: backendPorts }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(floorProxy);
+  pin(floorProxy.pid, 1);
+  await new Promise<void>((r) => floorProxy.once('message', () => r()));
+
   let nginx: ChildProcess | undefined;
   if (nginxBin) {
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, d), { recursive: true });
@@ -612,8 +636,9 @@ async function main(): Promise<void> {
 
   log(`ingress bench: ${os.cpus().length} cores, node ${process.version}, generator ${generator === 'wrk' ? 'wrk (1 thread)' : 'undici (fallback: wrk unavailable)'}, ` +
     `${CONNECTIONS} connections, ${DURATION_S}s per run (+${WARMUP_S}s warm-up), split ${WEIGHTS.join('/')}`);
-  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 node TCP relay (floor reference), 1 load generator' +
-    (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx / relay to CPU 1' : '; not pinned'));
+  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 node TCP relay (floor reference), ' +
+    '1 minimal node:http + undici proxy (stack floor), 1 load generator' +
+    (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx / relay / minimal proxy to CPU 1' : '; not pinned'));
 
   // Interleaved rounds (direct, ingress, nginx, direct, …): the machine is shared and the load from
   // other processes varies, so each number is the MEDIAN over ROUNDS interleaved runs (robust to a
@@ -624,13 +649,14 @@ async function main(): Promise<void> {
     return rs.find((r) => r.rps === m)!;
   };
   const bestRps = (rs: LoadResult[]): number => Math.max(...rs.map((r) => r.rps));
-  for (const p of [backendPorts[0], proxyPort, ...(nginx ? [nginxPort] : [])]) await load(p, WARMUP_S, CONNECTIONS);
+  for (const p of [backendPorts[0], proxyPort, floorPort, ...(nginx ? [nginxPort] : [])]) await load(p, WARMUP_S, CONNECTIONS);
   const directRuns: LoadResult[] = [];
   const ingressRuns: LoadResult[] = [];
+  const floorRuns: LoadResult[] = [];
   const nginxRuns: LoadResult[] = [];
   const counts: Record<string, number> = {};
   if (HALF_RPS > 0) {
-    await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort, HALF_RPS);
+    await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort, floorPort, HALF_RPS);
     cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
     process.exit(0);
@@ -641,18 +667,23 @@ async function main(): Promise<void> {
     ingressRuns.push(await load(proxyPort, DURATION_S, CONNECTIONS));
     const c = (await request<{ counts: Record<string, number> }>(backend, { type: 'counts' }, 'counts')).counts;
     for (const [k, v] of Object.entries(c)) counts[k] = (counts[k] ?? 0) + v;
+    floorRuns.push(await load(floorPort, DURATION_S, CONNECTIONS));
     if (nginx) nginxRuns.push(await load(nginxPort, DURATION_S, CONNECTIONS));
     log(`round ${round}: direct ${directRuns[round - 1].rps.toFixed(0)}  ingress ${ingressRuns[round - 1].rps.toFixed(0)}` +
-      (nginx ? `  nginx ${nginxRuns[round - 1].rps.toFixed(0)}  (ingress/nginx ${(ingressRuns[round - 1].rps / nginxRuns[round - 1].rps).toFixed(2)})` : '') + ' req/s');
+      `  node:http+undici floor ${floorRuns[round - 1].rps.toFixed(0)}` +
+      (nginx ? `  nginx ${nginxRuns[round - 1].rps.toFixed(0)}  (ingress/nginx ${(ingressRuns[round - 1].rps / nginxRuns[round - 1].rps).toFixed(2)},` +
+        ` floor/nginx ${(floorRuns[round - 1].rps / nginxRuns[round - 1].rps).toFixed(2)})` : '') + ' req/s');
   }
   const direct = medianRun(directRuns);
   const ingress = medianRun(ingressRuns);
+  const floor = medianRun(floorRuns);
   const ngx = nginx ? medianRun(nginxRuns) : undefined;
   log(`direct  (backend)  ${fmt(direct)}   best ${bestRps(directRuns).toFixed(0)} req/s`);
   log(`ingress (ours)     ${fmt(ingress)}   best ${bestRps(ingressRuns).toFixed(0)} req/s`);
+  log(`node:http + undici ${fmt(floor)}   best ${bestRps(floorRuns).toFixed(0)} req/s`);
   if (ngx) log(`nginx   (1 worker) ${fmt(ngx)}   best ${bestRps(nginxRuns).toFixed(0)} req/s`);
   else log('nginx: not available (apt-get install failed); rps_nginx reported as null');
-  const failedAtMax = [...directRuns, ...ingressRuns, ...nginxRuns].reduce((a, r) => a + r.failed, 0);
+  const failedAtMax = [...directRuns, ...ingressRuns, ...floorRuns, ...nginxRuns].reduce((a, r) => a + r.failed, 0);
   if (failedAtMax > 0) log(`WARNING: ${failedAtMax} failed requests in the throughput runs`);
 
   // Split error over all ingress throughput runs.
@@ -667,10 +698,13 @@ async function main(): Promise<void> {
   });
   log(`split over the ingress runs: ${parts.join(', ')}; max error ${splitErr.toFixed(4)} pp`);
 
-  const { p99Added, nginxP99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort,
-    Math.max(100, ingress.rps / 2));
-  // Ours over nginx's (only meaningful when nginx adds something measurable).
-  const p99Ratio = nginxP99Added !== undefined && nginxP99Added > 0 ? p99Added / nginxP99Added : undefined;
+  const { p99Added, nginxP99Added, floorP99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort,
+    floorPort, Math.max(100, ingress.rps / 2));
+  // Over nginx's (only meaningful when nginx adds something measurable).
+  const overNginx = (ms: number | undefined): number | undefined =>
+    (ms !== undefined && nginxP99Added !== undefined && nginxP99Added > 0 ? ms / nginxP99Added : undefined);
+  const p99Ratio = overNginx(p99Added);
+  const floorP99Ratio = overNginx(floorP99Added);
 
   // gRPC unary: through the ingress (h2c revision) vs direct, interleaved rounds, medians.
   const grpcJsFile = path.join(dir, 'grpc.js');
@@ -715,6 +749,10 @@ async function main(): Promise<void> {
     rps_grpc_direct: round(gd.rps, 0),
     grpc_rps_ratio_vs_direct: round(gi.rps / gd.rps),
     grpc_failed: grpcFailed,
+    rps_node_floor: round(floor.rps, 0),
+    ratio_node_floor_vs_nginx: ngx ? round(floor.rps / ngx.rps) : null,
+    p99_added_node_floor_ms: floorP99Added !== undefined ? round(floorP99Added) : null,
+    p99_added_node_floor_ratio_vs_nginx: floorP99Ratio !== undefined ? round(floorP99Ratio, 2) : null,
   };
   log(`targets: ratio_vs_nginx >= 0.7 ${result.ratio_vs_nginx !== null && result.ratio_vs_nginx >= 0.7 ? 'OK' : 'MISSED'}, ` +
     `p99_added_ratio_vs_nginx <= 1.5 ${p99Ratio !== undefined && p99Ratio <= 1.5 ? 'OK' : 'MISSED'}, split_error_pp <= 0.5 ${splitErr <= 0.5 ? 'OK' : 'MISSED'}, ` +

@@ -1,7 +1,8 @@
-// Experiment reference for bench:ingress (`--proxy-js bench/minimal-proxy.cjs`): the smallest
-// node:http + undici reverse proxy (one backend, no routing, no header filtering, no metrics, no
-// timeouts). Comparing it with our ingress at the same rate separates the cost of the node:http +
-// undici stack from the cost of our own request handling.
+// The stack floor bench:ingress measures in every run (and an experiment switch:
+// `--proxy-js bench/minimal-proxy.cjs` runs it in the ingress's place): the smallest node:http +
+// undici reverse proxy (one backend, no routing, no header filtering, no metrics, no timeouts).
+// Comparing it with our ingress in the same run separates the cost of the node:http + undici
+// stack from the cost of our own request handling.
 'use strict';
 const http = require('node:http');
 const { Pool } = require('undici');
