@@ -51,9 +51,10 @@ function stringMap(v: unknown): Record<string, string> {
 }
 
 /**
- * `serving.knative.dev/rollout-duration` > 0 on a Service or Route: the runtime rolls the main
- * traffic's `latestRevision` targets gradually (src/core/rollout.ts), but not a tag's own host:
- * each tagged `latestRevision` target is reported (src/core/rollout.ts buildRollout).
+ * `serving.knative.dev/rollout-duration` > 0 on a Service or Route: the runtime rolls the untagged
+ * `latestRevision` targets gradually (src/core/rollout.ts), but neither a tag's own host nor a
+ * tagged target's share of the main traffic: each tagged `latestRevision` target is reported,
+ * with its percent when it has one (src/core/rollout.ts buildRollout skips tagged targets).
  */
 function rolloutDuration(out: Violation[], annotations: Record<string, string>, spec: Record<string, unknown>, kind: string): void {
   const s = rolloutDurationSeconds(annotations);
@@ -62,9 +63,12 @@ function rolloutDuration(out: Violation[], annotations: Record<string, string>, 
     if (!isRecord(tt) || typeof tt.tag !== 'string' || tt.tag === '' || tt.latestRevision === false) return;
     const latest = kind === 'Service' ? !tt.revisionName : !tt.revisionName && !!tt.configurationName;
     if (!latest) return;
+    const share = typeof tt.percent === 'number' && tt.percent > 0
+      ? `, and so does this target's ${tt.percent}% of the main traffic (it is not part of the configuration's rollout)`
+      : '';
     out.push(warning(`spec.traffic[${i}].tag`, tt.tag,
-      'the bundled runtime rolls only the main traffic gradually (rollout-duration): this tag\'s own host moves to a new latest revision at once '
-      + '(upstream Knative rolls it over the duration too)'));
+      `the bundled runtime rolls only untagged latestRevision targets gradually (rollout-duration): this tag's own host moves to a new latest revision at once${share} `
+      + '(upstream Knative rolls both over the duration)'));
   });
 }
 

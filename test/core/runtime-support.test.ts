@@ -199,8 +199,15 @@ describe('unsupportedSettings: other kinds', () => {
     // Bare seconds are not a Go duration: admission rejects them, and the runtime does not read them.
     expect(paths(route({ 'serving.knative.dev/rollout-duration': '120' }))).toEqual([]);
     expect(unsupportedSettings(route({ 'serving.knative.dev/rollout-duration': '2m' }))[0]).toMatchObject({
-      value: 'next', message: expect.stringContaining('this tag\'s own host moves to a new latest revision at once'),
+      value: 'next', message: expect.stringContaining('this tag\'s own host moves to a new latest revision at once (upstream'),
     });
+    // A tagged latest target with a share of the main traffic: that share is not rolled either, and the warning says so.
+    const shared = [{ configurationName: 'c', latestRevision: true, percent: 70 }, { tag: 'canary', configurationName: 'c', percent: 30 }];
+    expect(unsupportedSettings(route({ 'serving.knative.dev/rollout-duration': '2m' }, shared))).toEqual([expect.objectContaining({
+      path: 'spec.traffic[1].tag',
+      value: 'canary',
+      message: expect.stringContaining('this tag\'s own host moves to a new latest revision at once, and so does this target\'s 30% of the main traffic'),
+    })]);
   });
 
   test('Configuration: template checks only', () => {
