@@ -52,9 +52,10 @@ export interface KnServiceProps extends RevisionTemplateProps, KnativeResourcePr
    * Gradual rollout of new latest revisions over this duration (annotation
    * `serving.knative.dev/rollout-duration` on the Service). Whole seconds.
    *
-   * The bundled runtime rolls the main traffic as upstream does (`status.traffic` shows each
-   * step); a tag's own host moves to a new latest revision at once (synthesis warns about tagged
-   * `latestRevision` targets when the app contains a `ServingControlPlane`).
+   * The bundled runtime rolls untagged `latestRevision` targets as upstream does
+   * (`status.traffic` shows each step); a tagged one moves to a new latest revision at once, on its
+   * own host and in its share of the main traffic (synthesis warns about tagged `latestRevision`
+   * targets when the app contains a `ServingControlPlane`).
    *
    * @default - the cluster's `config-network: rollout-duration` (0, i.e. immediate)
    */

@@ -55,8 +55,9 @@ export interface NetworkSettings {
   /**
    * Cluster-wide gradual rollout duration for `latestRevision` targets (whole seconds).
    *
-   * The bundled runtime rolls the main traffic as upstream does (a Route's `status.traffic`
-   * shows each step); a tag's own host moves to a new latest revision at once.
+   * The bundled runtime rolls untagged `latestRevision` targets as upstream does (a Route's
+   * `status.traffic` shows each step); a tagged one moves to a new latest revision at once, on its
+   * own host and in its share of the main traffic.
    * @default - no gradual rollout (key not rendered)
    */
   readonly rolloutDuration?: Duration;
