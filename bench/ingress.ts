@@ -18,6 +18,16 @@
  * numbers (RESULT's `*_node_floor*` keys) say how far a target is from what node:http + undici
  * reach at all on this machine, in the same run.
  *
+ * containerConcurrency row: a revision with containerConcurrency > 0 is sent to its pods by one
+ * ingress replica, its owner (src/runtime/ingress/owner.ts); the other replicas forward its
+ * requests to the owner's peer port. Two replicas (the ingress above and a second one, both on the
+ * proxy's CPU, on their own loopback addresses with their peer listeners) serve a CC revision
+ * (the same backend); wrk drives it through the owner and through the other replica in turns.
+ * Reported: rps through the non-owner over rps through the owner, closed loop at CONNECTIONS (the
+ * forwarded path is two proxy passes on one CPU here, so this is the CPU cost of the hop; latency
+ * at saturation would only restate it); the owner's peer counter must show the forwarded requests
+ * arrived.
+ *
  * gRPC row: unary calls from a @grpc/grpc-js client (closed loop, one HTTP/2 connection, 32 calls
  * in flight) to a @grpc/grpc-js server, through the ingress (an h2c revision: HTTP/2 on both sides)
  * and direct, interleaved in the same run; reported as calls/s through ours over direct.
@@ -44,6 +54,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ownerOf } from '../src/runtime/ingress/owner';
 
 const args = process.argv.slice(2);
 const argOf = (name: string, def: number): number => {
@@ -84,6 +95,12 @@ const PROXY_JS = (() => {
 })();
 const WEIGHTS = [40, 30, 30];
 const HOST = 'bench.default.example.com';
+/** The containerConcurrency row: its revision, host and limit (high enough never to queue: the row measures the hop). */
+const CC_REVISION = 'cc-1';
+const CC_HOST = 'cc.default.example.com';
+const CC = 1000;
+/** The two replicas' own addresses (their peer listeners), as pods have their own IPs. */
+const REPLICA_IPS = ['127.0.0.2', '127.0.0.3'];
 const ROOT = path.resolve(__dirname, '..');
 
 const log = (s: string): void => {
@@ -252,7 +269,11 @@ import { buildRouteTable, RouteTable } from ${JSON.stringify(path.join(ingress, 
 import { parseServingConfig } from ${JSON.stringify(path.join(ROOT, 'src/core/config'))};
 // The host is in config-domain example.com, as a cluster's status.url would be.
 const servingConfig = parseServingConfig({ 'config-domain': { 'example.com': '' } });
-const cfg = JSON.parse(process.env.BENCH_CFG as string) as { port: number; backends: number[]; weights: number[]; host: string; grpcBackend: number };
+const cfg = JSON.parse(process.env.BENCH_CFG as string) as {
+  port: number; backends: number[]; weights: number[]; host: string; grpcBackend: number;
+  /** This replica's address and the replicas' addresses (peer listeners on peerPort). */
+  peer: { address: string; port: number; peers: string[] };
+};
 const revs = cfg.backends.map((_, i) => 'rev-' + (i + 1));
 const portOf: Record<string, number> = {};
 revs.forEach((r, i) => { portOf[r] = cfg.backends[i]; });
@@ -265,6 +286,16 @@ const route = (weights: number[]): any => ({
     conditions: [{ type: 'Ready', status: 'True' }],
   },
 });
+// The containerConcurrency row's revision: one owner replica sends its requests to the pod.
+const ccRoute = {
+  apiVersion: 'serving.knative.dev/v1', kind: 'Route',
+  metadata: { name: 'cc', namespace: 'default' }, spec: {},
+  status: {
+    url: 'http://${CC_HOST}', address: { url: 'http://cc.default.svc.cluster.local' },
+    traffic: [{ revisionName: '${CC_REVISION}', percent: 100, latestRevision: false }],
+    conditions: [{ type: 'Ready', status: 'True' }],
+  },
+} as any;
 // The gRPC row's revision: its container port is named h2c, so the ingress speaks HTTP/2 to it.
 const grpcRoute = {
   apiVersion: 'serving.knative.dev/v1', kind: 'Route',
@@ -275,10 +306,15 @@ const grpcRoute = {
     conditions: [{ type: 'Ready', status: 'True' }],
   },
 } as any;
-const proxy = new IngressProxy({ resolver: (_ns, rev) => (rev === 'grpc-1'
-  ? { origin: 'http://127.0.0.1:' + cfg.grpcBackend, h2c: true }
-  : { origin: 'http://127.0.0.1:' + portOf[rev] }) });
-let table: RouteTable = buildRouteTable([route(cfg.weights), grpcRoute], servingConfig);
+const proxy = new IngressProxy({
+  resolver: (_ns, rev) => (rev === 'grpc-1' ? { origin: 'http://127.0.0.1:' + cfg.grpcBackend, h2c: true }
+    : rev === '${CC_REVISION}' ? { origin: 'http://127.0.0.1:' + cfg.backends[0], containerConcurrency: ${CC} }
+      : { origin: 'http://127.0.0.1:' + portOf[rev] }),
+  peerAddress: cfg.peer.address,
+  peerPort: cfg.peer.port,
+});
+proxy.setPeers(cfg.peer.peers);
+let table: RouteTable = buildRouteTable([route(cfg.weights), grpcRoute, ccRoute], servingConfig);
 proxy.setTable(table);
 let timer: NodeJS.Timeout | undefined;
 let swaps = 0;
@@ -289,19 +325,22 @@ process.on('message', (m: any) => {
       swaps++;
       const a = (swaps * 7) % 101;
       const b = Math.floor((100 - a) / 2);
-      table = buildRouteTable([route([a, b, 100 - a - b]), grpcRoute], servingConfig, { previous: table });
+      table = buildRouteTable([route([a, b, 100 - a - b]), grpcRoute, ccRoute], servingConfig, { previous: table });
       proxy.setTable(table);
     }, m.intervalMs);
   } else if (m.type === 'swap-stop') {
     if (timer) clearInterval(timer);
-    table = buildRouteTable([route(cfg.weights), grpcRoute], servingConfig, { previous: table });
+    table = buildRouteTable([route(cfg.weights), grpcRoute, ccRoute], servingConfig, { previous: table });
     proxy.setTable(table);
     process.send!({ type: 'swapped', swaps });
+  } else if (m.type === 'peer-count') {
+    // Requests other replicas forwarded here (this replica as the CC revision's owner).
+    process.send!({ type: 'peer-count', count: proxy.metrics.peerSeriesFor('default/${CC_REVISION}').codes.reduce((a, b) => a + b, 0) });
   }
 });
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0)); // exit normally, so --cpu-prof / --heap-prof output is written
-void proxy.listen(cfg.port, '127.0.0.1').then(() => process.send!({ type: 'ready' }));
+void Promise.all([proxy.listen(cfg.port, '127.0.0.1'), proxy.listenPeer(cfg.peer.port, cfg.peer.address)]).then(() => process.send!({ type: 'ready' }));
 `;
 }
 
@@ -370,9 +409,9 @@ interface LoadResult {
 let generator: 'wrk' | 'undici' = 'wrk';
 let luaPath = '';
 
-async function runWrk(port: number, seconds: number, connections: number, delayMs = 0): Promise<LoadResult> {
+async function runWrk(port: number, seconds: number, connections: number, delayMs = 0, host = HOST): Promise<LoadResult> {
   const out = await new Promise<string>((resolve, reject) => {
-    const wrkArgs = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', luaPath, '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`];
+    const wrkArgs = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', luaPath, '-H', `Host: ${host}`, `http://127.0.0.1:${port}/`];
     const cmd = [...(NICE_GENERATOR ? ['nice', '-n', '10'] : []), ...(PIN ? ['taskset', '-c', '0'] : []), 'wrk', ...wrkArgs];
     const p = spawn(cmd[0], cmd.slice(1), {
       env: { ...process.env, WRK_DELAY_MS: String(delayMs) },
@@ -396,7 +435,7 @@ async function runWrk(port: number, seconds: number, connections: number, delayM
 }
 
 /** Fallback closed-loop generator (in this process) when wrk is unavailable. */
-async function runUndici(port: number, seconds: number, connections: number, delayMs = 0): Promise<LoadResult> {
+async function runUndici(port: number, seconds: number, connections: number, delayMs = 0, host = HOST): Promise<LoadResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Pool } = require('undici') as typeof import('undici');
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
@@ -408,7 +447,7 @@ async function runUndici(port: number, seconds: number, connections: number, del
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       const t0 = performance.now();
       try {
-        const r = await pool.request({ path: '/', method: 'GET', headers: { host: HOST } });
+        const r = await pool.request({ path: '/', method: 'GET', headers: { host } });
         await r.body.dump();
         if (r.statusCode >= 400) failed++;
       } catch {
@@ -426,8 +465,8 @@ async function runUndici(port: number, seconds: number, connections: number, del
   return { rps: lat.length / elapsed, p50Ms: pct(50), p99Ms: pct(99), requests: lat.length, failed };
 }
 
-function load(port: number, seconds: number, connections: number, delayMs = 0): Promise<LoadResult> {
-  return generator === 'wrk' ? runWrk(port, seconds, connections, delayMs) : runUndici(port, seconds, connections, delayMs);
+function load(port: number, seconds: number, connections: number, delayMs = 0, host = HOST): Promise<LoadResult> {
+  return generator === 'wrk' ? runWrk(port, seconds, connections, delayMs, host) : runUndici(port, seconds, connections, delayMs, host);
 }
 
 const fmt = (r: LoadResult): string =>
@@ -531,6 +570,40 @@ async function grpcLoad(jsFile: string, port: number, authority: string | undefi
   return r;
 }
 
+interface Replica { readonly address: string; readonly port: number; readonly child: ChildProcess }
+
+/**
+ * The containerConcurrency row: ROUNDS rounds of wrk at the CC revision's host through its owner
+ * replica and through the other one (order alternating), medians by rps. Throws when the owner's
+ * peer counter did not grow by at least the requests sent through the other replica (the row would
+ * not be measuring the forwarded path).
+ */
+async function ccRow(replicas: readonly Replica[]): Promise<{ owner: LoadResult; forwarded: LoadResult; failed: number }> {
+  const ownerAddress = ownerOf(`default/${CC_REVISION}`, REPLICA_IPS, undefined);
+  const owner = replicas.find((r) => r.address === ownerAddress)!;
+  const other = replicas.find((r) => r !== owner)!;
+  const peerCount = async (): Promise<number> => (await request<{ count: number }>(owner.child, { type: 'peer-count' }, 'peer-count')).count;
+  const median = (rs: LoadResult[]): LoadResult => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)];
+  await load(owner.port, WARMUP_S, CONNECTIONS, 0, CC_HOST);
+  await load(other.port, WARMUP_S, CONNECTIONS, 0, CC_HOST);
+  const ownerRuns: LoadResult[] = [];
+  const otherRuns: LoadResult[] = [];
+  const before = await peerCount();
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? [owner, other] : [other, owner];
+    for (const r of order) (r === owner ? ownerRuns : otherRuns).push(await load(r.port, DURATION_S, CONNECTIONS, 0, CC_HOST));
+    log(`containerConcurrency round ${round}: through the owner replica ${ownerRuns[round - 1].rps.toFixed(0)}  ` +
+      `through the other (forwarded) ${otherRuns[round - 1].rps.toFixed(0)} req/s (forwarded/owner ${(otherRuns[round - 1].rps / ownerRuns[round - 1].rps).toFixed(2)})`);
+  }
+  const forwardedCount = (await peerCount()) - before;
+  const sent = otherRuns.reduce((a, r) => a + r.requests, 0);
+  if (forwardedCount < sent) throw new Error(`the owner replica counted ${forwardedCount} forwarded requests, but ${sent} were sent through the other replica`);
+  const o = median(ownerRuns);
+  const f = median(otherRuns);
+  log(`CC revision via owner       ${fmt(o)}`);
+  log(`CC revision via other       ${fmt(f)}   (${forwardedCount} requests forwarded to the owner's peer port)`);
+  return { owner: o, forwarded: f, failed: [...ownerRuns, ...otherRuns].reduce((a, r) => a + r.failed, 0) };
+}
 
 // ---------------------------------------------------------------------------
 // Main
@@ -573,6 +646,8 @@ async function main(): Promise<void> {
   const relayPort = await freePort();
   const floorPort = await freePort();
   const grpcPort = await freePort();
+  const replica2Port = await freePort();
+  const replicaPeerPort = await freePort();
   const children: ChildProcess[] = [];
   // SIGTERM (not SIGKILL): nginx's master then stops its worker, which would otherwise outlive it.
   const cleanup = (): void => {
@@ -593,17 +668,30 @@ async function main(): Promise<void> {
   // Run the ingress with the V8 flags ServingControlPlane sets for its default memory limit.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
-  const proxy = fork(PROXY_JS ?? proxyJs, [], {
-    execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
-    env: {
-      ...process.env,
-      BENCH_CFG: JSON.stringify({ port: proxyPort, backends: backendPorts, weights: WEIGHTS, host: HOST, grpcBackend: grpcPort }),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(proxy);
-  pin(proxy.pid, 1);
-  await new Promise<void>((r) => proxy.once('message', () => r()));
+  // Two ingress replicas (the second only for the containerConcurrency row), placed alike.
+  const startReplica = async (js: string, port: number, address: string): Promise<ChildProcess> => {
+    const child = fork(js, [], {
+      execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
+      env: {
+        ...process.env,
+        BENCH_CFG: JSON.stringify({
+          port,
+          backends: backendPorts,
+          weights: WEIGHTS,
+          host: HOST,
+          grpcBackend: grpcPort,
+          peer: { address, port: replicaPeerPort, peers: REPLICA_IPS },
+        }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    pin(child.pid, 1);
+    await new Promise<void>((r) => child.once('message', () => r()));
+    return child;
+  };
+  const proxy = await startReplica(PROXY_JS ?? proxyJs, proxyPort, REPLICA_IPS[0]);
+  const replica2 = PROXY_JS ? undefined : await startReplica(proxyJs, replica2Port, REPLICA_IPS[1]);
 
   // The TCP relay floor, placed like the proxy under test.
   const relay = fork(path.join(dir, 'relay.js'), [], {
@@ -636,7 +724,8 @@ async function main(): Promise<void> {
 
   log(`ingress bench: ${os.cpus().length} cores, node ${process.version}, generator ${generator === 'wrk' ? 'wrk (1 thread)' : 'undici (fallback: wrk unavailable)'}, ` +
     `${CONNECTIONS} connections, ${DURATION_S}s per run (+${WARMUP_S}s warm-up), split ${WEIGHTS.join('/')}`);
-  log('processes: 1 node backend (3 revision ports), 1 ingress (esbuild bundle), 1 nginx worker, 1 node TCP relay (floor reference), ' +
+  log('processes: 1 node backend (3 revision ports), 2 ingress replicas (esbuild bundle; the second for the containerConcurrency row), ' +
+    '1 nginx worker, 1 node TCP relay (floor reference), ' +
     '1 minimal node:http + undici proxy (stack floor), 1 load generator' +
     (PIN ? '; generator + backend pinned to CPU 0, ingress / nginx / relay / minimal proxy to CPU 1' : '; not pinned'));
 
@@ -723,6 +812,12 @@ async function main(): Promise<void> {
   const grpcFailed = [...grpcDirect, ...grpcIngress].reduce((a, r) => a + r.failed, 0);
   if (grpcFailed > 0) log(`WARNING: ${grpcFailed} failed gRPC calls`);
 
+  // containerConcurrency across replicas: through the CC revision's owner vs through the other replica.
+  const cc = replica2 ? await ccRow([
+    { address: REPLICA_IPS[0], port: proxyPort, child: proxy },
+    { address: REPLICA_IPS[1], port: replica2Port, child: replica2 },
+  ]) : undefined;
+
   // Failed requests while the table is swapped repeatedly under load.
   proxy.send({ type: 'swap-start', intervalMs: SWAP_INTERVAL_MS });
   const during = await load(proxyPort, DURATION_S, CONNECTIONS);
@@ -749,6 +844,10 @@ async function main(): Promise<void> {
     rps_grpc_direct: round(gd.rps, 0),
     grpc_rps_ratio_vs_direct: round(gi.rps / gd.rps),
     grpc_failed: grpcFailed,
+    rps_cc_owner: cc ? round(cc.owner.rps, 0) : null,
+    rps_cc_forwarded: cc ? round(cc.forwarded.rps, 0) : null,
+    cc_forwarded_rps_ratio: cc ? round(cc.forwarded.rps / cc.owner.rps) : null,
+    cc_failed: cc ? cc.failed : null,
     rps_node_floor: round(floor.rps, 0),
     ratio_node_floor_vs_nginx: ngx ? round(floor.rps / ngx.rps) : null,
     p99_added_node_floor_ms: floorP99Added !== undefined ? round(floorP99Added) : null,
