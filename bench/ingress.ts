@@ -97,6 +97,7 @@ const WEIGHTS = [40, 30, 30];
 const HOST = 'bench.default.example.com';
 /** The containerConcurrency row: its revision, host and limit (high enough never to queue: the row measures the hop). */
 const CC_REVISION = 'cc-1';
+/** The CC route's host (the route is named `cc` in the default namespace, config-domain example.com). */
 const CC_HOST = 'cc.default.example.com';
 const CC = 1000;
 /** The two replicas' own addresses (their peer listeners), as pods have their own IPs. */
@@ -286,26 +287,20 @@ const route = (weights: number[]): any => ({
     conditions: [{ type: 'Ready', status: 'True' }],
   },
 });
+/** A Ready Route of the default namespace sending all its traffic to one revision. */
+const singleRevisionRoute = (name: string, revisionName: string): any => ({
+  apiVersion: 'serving.knative.dev/v1', kind: 'Route',
+  metadata: { name, namespace: 'default' }, spec: {},
+  status: {
+    url: 'http://' + name + '.default.example.com', address: { url: 'http://' + name + '.default.svc.cluster.local' },
+    traffic: [{ revisionName, percent: 100, latestRevision: false }],
+    conditions: [{ type: 'Ready', status: 'True' }],
+  },
+});
 // The containerConcurrency row's revision: one owner replica sends its requests to the pod.
-const ccRoute = {
-  apiVersion: 'serving.knative.dev/v1', kind: 'Route',
-  metadata: { name: 'cc', namespace: 'default' }, spec: {},
-  status: {
-    url: 'http://${CC_HOST}', address: { url: 'http://cc.default.svc.cluster.local' },
-    traffic: [{ revisionName: '${CC_REVISION}', percent: 100, latestRevision: false }],
-    conditions: [{ type: 'Ready', status: 'True' }],
-  },
-} as any;
+const ccRoute = singleRevisionRoute('cc', '${CC_REVISION}');
 // The gRPC row's revision: its container port is named h2c, so the ingress speaks HTTP/2 to it.
-const grpcRoute = {
-  apiVersion: 'serving.knative.dev/v1', kind: 'Route',
-  metadata: { name: 'grpc', namespace: 'default' }, spec: {},
-  status: {
-    url: 'http://grpc.default.example.com', address: { url: 'http://grpc.default.svc.cluster.local' },
-    traffic: [{ revisionName: 'grpc-1', percent: 100, latestRevision: false }],
-    conditions: [{ type: 'Ready', status: 'True' }],
-  },
-} as any;
+const grpcRoute = singleRevisionRoute('grpc', 'grpc-1');
 const proxy = new IngressProxy({
   resolver: (_ns, rev) => (rev === 'grpc-1' ? { origin: 'http://127.0.0.1:' + cfg.grpcBackend, h2c: true }
     : rev === '${CC_REVISION}' ? { origin: 'http://127.0.0.1:' + cfg.backends[0], containerConcurrency: ${CC} }
