@@ -109,6 +109,11 @@ export interface ProxyOptions {
   /** Client keep-alive idle timeout (ms); default 75 000. */
   keepAliveTimeoutMs?: number;
   /**
+   * A new connection's first bytes, and then each HTTP/1.1 request's headers, must arrive within
+   * this (ms): a silent connection is closed, a partial request answered 408. Default 60 000.
+   */
+  headersTimeoutMs?: number;
+  /**
    * This replica's address among the ingress replicas (env `POD_IP`). With it, a request for a
    * revision with containerConcurrency > 0 that another ready replica owns (owner.ts, over the
    * addresses given to `setPeers`) is forwarded to that replica's peer port, from this address.
@@ -177,8 +182,8 @@ function classify(err: unknown): { status: number; kind: UpstreamErrorKind; text
 
 const SMALL_CHUNK = 8 * 1024;
 
-/** A new connection's first bytes (and then its request headers) must arrive within this (ms). */
-const SNIFF_TIMEOUT_MS = 60_000;
+/** Default of `ProxyOptions.headersTimeoutMs`. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 function textBody(text: string): Buffer {
   return Buffer.from(text + '\n', 'latin1');
@@ -647,6 +652,7 @@ export class IngressProxy {
   /** Host → the secure context of its certificate (SNI), from `setCertificates`. */
   private sniContexts: ReadonlyMap<string, tls.SecureContext> = new Map();
   private readonly keepAliveTimeoutMs: number;
+  private readonly headersTimeoutMs: number;
   public readonly metrics: IngressMetrics;
   public draining = false;
   /** Per-revision request statistics for the autoscaler (pushed by main.ts's StatsPusher). */
@@ -711,6 +717,7 @@ export class IngressProxy {
     });
     this.table = emptyRouteTable();
     this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 75_000;
+    this.headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     const external = this.createFrontend(opts, false);
     const internal = this.createFrontend(opts, true);
     this.httpsFrontend = this.createHttpsFrontend(opts);
@@ -928,7 +935,9 @@ export class IngressProxy {
       maxHeaderSize: maxHeaderBytes,
       keepAliveTimeout: this.keepAliveTimeoutMs,
       requestTimeout: 0, // per-revision timeouts apply instead
-      headersTimeout: SNIFF_TIMEOUT_MS,
+      headersTimeout: this.headersTimeoutMs,
+      // Node checks the headers timeout at this interval (its default, 30 s, unless the timeout is shorter).
+      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(this.headersTimeoutMs / 2))),
       noDelay: true,
     }, (req, res) => (peer ? this.onPeerRequest(req, res) : this.onRequest(req, res, internal)));
     // Let one more header through than allowed so that "too many" is detectable (Node truncates silently).
@@ -1004,7 +1013,7 @@ export class IngressProxy {
       }
     };
     socket.on('error', onError);
-    socket.setTimeout(SNIFF_TIMEOUT_MS, onError);
+    socket.setTimeout(this.headersTimeoutMs, onError);
     socket.on('data', onData);
   }
 

@@ -3,6 +3,7 @@
  * idleTimeoutSeconds), enforced by the proxy with real loopback backends, and fed from Revision
  * objects by the TableBuilder.
  */
+import * as net from 'node:net';
 import { Pool } from 'undici';
 import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
 import { Backend, IngressProxy } from '../../../src/runtime/ingress/proxy';
@@ -126,5 +127,48 @@ describe('revision timeouts from Revision objects', () => {
     builder.deleteRevision(revision('r-1', {}));
     expect(builder.timeoutsFor(NS, 'r-1')).toBeUndefined();
     builder.stop();
+  });
+});
+
+describe('slow and silent clients (ProxyOptions.headersTimeoutMs)', () => {
+  let proxy: IngressProxy;
+  let port: number;
+  beforeAll(async () => {
+    proxy = new IngressProxy({ resolver: () => ({ origin: 'http://127.0.0.1:9' }), headersTimeoutMs: 300 });
+    proxy.setTable(buildRouteTable([routeWithStatus(NS, 'r', [{ revision: 'r-1', percent: 100 }])], ingressConfig()));
+    port = await proxy.listenInternal(0, '127.0.0.1');
+  });
+  afterAll(() => proxy.close());
+
+  /** Connect, send `bytes`, and collect what the proxy answers until it closes the connection. */
+  function session(bytes: string): Promise<{ answer: string; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      let answer = '';
+      const s = net.connect(port, '127.0.0.1', () => {
+        if (bytes) s.write(bytes);
+      });
+      s.setEncoding('latin1');
+      s.on('data', (c: string) => (answer += c));
+      s.on('error', reject);
+      s.on('close', () => resolve({ answer, ms: Date.now() - t0 }));
+      setTimeout(() => s.destroy(new Error('the proxy did not close the connection within 5 s')), 5000);
+    });
+  }
+
+  test('a connection that sends nothing is closed after the timeout, without an answer', async () => {
+    const r = await session('');
+    expect(r.answer).toBe('');
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+    expect(r.ms).toBeLessThan(3000);
+  });
+
+  test('an HTTP/1.1 request whose headers never end gets 408 "request timeout" and the connection closes', async () => {
+    const r = await session('GET / HTTP/1.1\r\nHost: r.default\r\nX-Slow: 1\r\n');
+    expect(r.answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(r.answer).toMatch(/connection: close/i);
+    expect(r.answer).toMatch(/request timeout\n$/);
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+    expect(r.ms).toBeLessThan(3000);
   });
 });
