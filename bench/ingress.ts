@@ -464,6 +464,14 @@ function load(port: number, seconds: number, connections: number, delayMs = 0, h
   return generator === 'wrk' ? runWrk(port, seconds, connections, delayMs, host) : runUndici(port, seconds, connections, delayMs, host);
 }
 
+/** The median of `xs` (the upper one for an even count). */
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The run with the median throughput. */
+const medianRun = (rs: LoadResult[]): LoadResult => {
+  const m = median(rs.map((r) => r.rps));
+  return rs.find((r) => r.rps === m)!;
+};
+
 const fmt = (r: LoadResult): string =>
   `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   (${r.requests} requests, ${r.failed} failed)`;
 
@@ -516,7 +524,6 @@ async function addedLatencyRound(subject: HalfLoadSubject, backendPort: number, 
 async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
   floorPort: number | undefined, target: number):
   Promise<{ p99Added: number; nginxP99Added: number | undefined; floorP99Added: number | undefined }> {
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const delayMs = 10;
   const conns = Math.max(1, Math.round((target * delayMs) / 1000));
   const probeConns = Math.max(1, Math.round(conns / 4));
@@ -578,7 +585,6 @@ async function ccRow(replicas: readonly Replica[]): Promise<{ owner: LoadResult;
   const owner = replicas.find((r) => r.address === ownerAddress)!;
   const other = replicas.find((r) => r !== owner)!;
   const peerCount = async (): Promise<number> => (await request<{ count: number }>(owner.child, { type: 'peer-count' }, 'peer-count')).count;
-  const median = (rs: LoadResult[]): LoadResult => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)];
   await load(owner.port, WARMUP_S, CONNECTIONS, 0, CC_HOST);
   await load(other.port, WARMUP_S, CONNECTIONS, 0, CC_HOST);
   const ownerRuns: LoadResult[] = [];
@@ -593,8 +599,8 @@ async function ccRow(replicas: readonly Replica[]): Promise<{ owner: LoadResult;
   const forwardedCount = (await peerCount()) - before;
   const sent = otherRuns.reduce((a, r) => a + r.requests, 0);
   if (forwardedCount < sent) throw new Error(`the owner replica counted ${forwardedCount} forwarded requests, but ${sent} were sent through the other replica`);
-  const o = median(ownerRuns);
-  const f = median(otherRuns);
+  const o = medianRun(ownerRuns);
+  const f = medianRun(otherRuns);
   log(`CC revision via owner       ${fmt(o)}`);
   log(`CC revision via other       ${fmt(f)}   (${forwardedCount} requests forwarded to the owner's peer port)`);
   return { owner: o, forwarded: f, failed: [...ownerRuns, ...otherRuns].reduce((a, r) => a + r.failed, 0) };
@@ -727,11 +733,6 @@ async function main(): Promise<void> {
   // Interleaved rounds (direct, ingress, nginx, direct, …): the machine is shared and the load from
   // other processes varies, so each number is the MEDIAN over ROUNDS interleaved runs (robust to a
   // single quiet or noisy window; the best run is printed too).
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  const medianRun = (rs: LoadResult[]): LoadResult => {
-    const m = median(rs.map((r) => r.rps));
-    return rs.find((r) => r.rps === m)!;
-  };
   const bestRps = (rs: LoadResult[]): number => Math.max(...rs.map((r) => r.rps));
   for (const p of [backendPorts[0], proxyPort, floorPort, ...(nginx ? [nginxPort] : [])]) await load(p, WARMUP_S, CONNECTIONS);
   const directRuns: LoadResult[] = [];
