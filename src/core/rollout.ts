@@ -12,8 +12,12 @@
  * Times are milliseconds since the epoch here; the serialized state (`serializeRollout`) uses
  * upstream's JSON shape with nanoseconds.
  */
-import type { TrafficLookup } from './traffic';
-import type { WireTrafficTarget } from './types';
+import type { ConfigurationObject, WireTrafficTarget } from './types';
+
+/** The Configurations a rollout is built from (core/traffic's `TrafficLookup` extends it). */
+export interface ConfigurationLookup {
+  configuration(name: string): ConfigurationObject | undefined;
+}
 
 /**
  * Where the state is kept. Upstream keeps it on the KIngress; this runtime has no KIngress (the
@@ -268,22 +272,34 @@ export function stepRollout(cur: Rollout, prev: Rollout | undefined, nowMs: numb
 }
 
 /**
- * The desired state of a Route (upstream `BuildRollout` for the main traffic): one configuration
- * per Configuration its untagged `latestRevision: true` targets name with a total percent above
- * 0, holding the Configuration's latest ready revision at that percent. Tagged targets are not
- * rolled by this runtime (they move to the latest revision at once). Call after the traffic
- * resolved (`resolveTraffic` ok), so every named Configuration has a latest ready revision.
+ * The desired state of a Route (upstream `BuildRollout`), called after the traffic resolved
+ * (`resolveTraffic` ok, so every named Configuration has a latest ready revision):
+ *
+ * - the main traffic: one configuration rollout per Configuration its `latestRevision: true`
+ *   targets name, tagged or not, with their percents added (above 0), holding the Configuration's
+ *   latest ready revision at that percent;
+ * - each tag with a `latestRevision: true` target: a rollout of that tag's Configuration at 100 %
+ *   (the tag's own host serves only that target, as upstream's consolidated tag targets).
+ *
+ * Upstream also merges a pinned target of the same revision into the main rollout (its
+ * `consolidate` joins targets by revision name), so a pinned share would move with the rollout;
+ * here a pinned `revisionName` target never moves.
  */
-export function buildRollout(specTraffic: WireTrafficTarget[] | undefined, lookup: TrafficLookup): Rollout {
+export function buildRollout(specTraffic: WireTrafficTarget[] | undefined, lookup: ConfigurationLookup): Rollout {
   const totals = new Map<string, number>();
-  for (const tt of specTraffic ?? []) {
-    if (tt.tag || tt.revisionName || !tt.configurationName) continue;
-    if (tt.latestRevision === false) continue;
-    totals.set(tt.configurationName, (totals.get(tt.configurationName) ?? 0) + (tt.percent ?? 0));
-  }
   const configurations: ConfigurationRollout[] = [];
+  const latestOf = (name: string): string | undefined => lookup.configuration(name)?.status?.latestReadyRevisionName;
+  for (const tt of specTraffic ?? []) {
+    if (tt.revisionName || !tt.configurationName || tt.latestRevision === false) continue;
+    totals.set(tt.configurationName, (totals.get(tt.configurationName) ?? 0) + (tt.percent ?? 0));
+    const latest = latestOf(tt.configurationName);
+    if (tt.tag && latest) {
+      const revisions = [{ revisionName: latest, percent: 100 }];
+      configurations.push({ configurationName: tt.configurationName, tag: tt.tag, percent: 100, revisions, stepParams: NO_PARAMS });
+    }
+  }
   for (const [name, percent] of totals) {
-    const latest = lookup.configuration(name)?.status?.latestReadyRevisionName;
+    const latest = latestOf(name);
     if (percent <= 0 || !latest) continue;
     configurations.push({ configurationName: name, percent, revisions: [{ revisionName: latest, percent }], stepParams: NO_PARAMS });
   }
@@ -291,24 +307,63 @@ export function buildRollout(specTraffic: WireTrafficTarget[] | undefined, looku
   return { configurations };
 }
 
+/** The newest revision of a configuration rollout (the Configuration's latest ready revision). */
+const goalOf = (c: ConfigurationRollout): string | undefined => c.revisions[c.revisions.length - 1]?.revisionName;
+
 /**
- * `status.traffic` during a rollout (upstream `GetRevisionTrafficTargets`): each untagged
- * `latestRevision: true` entry whose revision is the newest of a rolling configuration becomes
- * one entry per revision of that rollout (oldest first, same fields, the rollout's percents).
+ * `status.traffic` during a rollout. For each rolling configuration of the main traffic, the
+ * `latestRevision: true` entries (tagged or not) naming its newest revision share the rollout's
+ * revisions: taken oldest first, in `status.traffic` order, each entry is shown once per revision
+ * it carries (same fields, that revision's part of the entry's percent). The percents of
+ * `status.traffic` still add up to 100 and are exactly the main traffic's split; with one
+ * untagged entry per configuration this is upstream's `GetRevisionTrafficTargets`. Entries at
+ * 0 % and all others are unchanged.
+ *
+ * Upstream shows a tagged `latestRevision` entry with the tag's own rollout instead (percents
+ * adding up to 100 for that tag alone, so its `status.traffic` can add up to more than 100); here
+ * a tag's own host follows the tag's rollout in the state annotation (`tagRolloutSplit`).
  */
 export function applyRolloutToTraffic(traffic: WireTrafficTarget[], ro: Rollout): WireTrafficTarget[] {
+  const rolling = ro.configurations.filter((c) => !c.tag && c.revisions.length > 1);
+  // per rolling configuration: the revision being handed out and how much of it is handed out
+  const cursors = new Map<ConfigurationRollout, { i: number; used: number }>();
   const out: WireTrafficTarget[] = [];
   for (const tt of traffic) {
-    const c = !tt.tag && tt.latestRevision === true
-      ? ro.configurations.find((x) => !x.tag && x.revisions.length > 1 && x.revisions[x.revisions.length - 1].revisionName === tt.revisionName)
-      : undefined;
+    const pct = tt.percent ?? 0;
+    const c = tt.latestRevision === true && pct > 0 ? rolling.find((x) => goalOf(x) === tt.revisionName) : undefined;
     if (!c) {
       out.push(tt);
       continue;
     }
-    for (const r of c.revisions) out.push({ ...tt, revisionName: r.revisionName, percent: r.percent });
+    const cur = cursors.get(c) ?? { i: 0, used: 0 };
+    let left = pct;
+    while (left > 0 && cur.i < c.revisions.length) {
+      const r = c.revisions[cur.i];
+      const take = Math.min(left, r.percent - cur.used);
+      if (take > 0) out.push({ ...tt, revisionName: r.revisionName, percent: take });
+      left -= take;
+      cur.used += take;
+      if (cur.used >= r.percent) {
+        cur.i++;
+        cur.used = 0;
+      }
+    }
+    // Only if the state and the traffic disagree (they are computed together): the rest stays on the entry's revision.
+    if (left > 0) out.push({ ...tt, percent: left });
+    cursors.set(c, cur);
   }
   return out;
+}
+
+/**
+ * The split of a tag's own host while the tag's `latestRevision` target is being rolled: the
+ * tag's configuration rollout (oldest first), or `undefined` when the tag is not rolling or the
+ * state's newest revision is not among `revisionNames` (the tag's entries in `status.traffic`).
+ */
+export function tagRolloutSplit(ro: Rollout | undefined, tag: string, revisionNames: readonly string[]): RolloutRevision[] | undefined {
+  const c = ro?.configurations.find((x) => x.tag === tag);
+  if (!c || c.revisions.length < 2 || !revisionNames.includes(goalOf(c) ?? '')) return undefined;
+  return c.revisions;
 }
 
 /** Milliseconds (possibly fractional) → integer nanoseconds as a decimal string, without float error. */

@@ -23,6 +23,7 @@ import {
   clusterLocalHostForms, isClusterLocalHost, normalizeHost, routeHosts, RouteHostsInput,
 } from './hosts';
 import { canonicalJson } from './names';
+import { parseRollout, Rollout, ROLLOUT_STATE_ANNOTATION, tagRolloutSplit } from './rollout';
 import type { RouteObject, WireTrafficTarget } from './types';
 
 /** The traffic name of a Route's main split (Knative's `traffic.DefaultTarget`). */
@@ -55,8 +56,9 @@ export interface RoutingRule {
   readonly hosts: readonly string[];
   /**
    * The main split: targets with percent > 0, merged by revision, in `status.traffic` order.
-   * A tag: its own targets merged by revision; a single target (or targets that are all at 0%)
-   * gets 100% on the first.
+   * A tag: the tag's rollout while its `latestRevision` target is being rolled, else its own
+   * targets merged by revision; a single target (or targets that are all at 0%) gets 100% on the
+   * first.
    */
   readonly splits: readonly WeightedTarget[];
   /**
@@ -98,6 +100,12 @@ export interface RouteRouting {
 export interface RoutingInput extends RouteHostsInput {
   /** The resolved traffic (`status.traffic`); entries without a `revisionName` are ignored. */
   readonly traffic: readonly WireTrafficTarget[] | undefined;
+  /**
+   * The Route's gradual rollout state (core/rollout, published in `status.annotations`): a tag
+   * whose `latestRevision` target is being rolled gets the tag rollout's split on its own host.
+   * The main split needs no state: `status.traffic` shows it during a rollout.
+   */
+  readonly rollout?: Rollout;
 }
 
 export interface RoutingOptions {
@@ -164,7 +172,10 @@ export function routingContract(route: RoutingInput, cfg: ServingConfig, opts: R
     }
   }
   for (const [tag, g] of tagSplits) {
-    if (g.length === 1 || !g.some((s) => s.percent > 0)) {
+    const rolled = tagRolloutSplit(route.rollout, tag, g.map((s) => s.revisionName));
+    if (rolled) {
+      tagSplits.set(tag, rolled.map((r) => ({ revisionName: r.revisionName, percent: r.percent })));
+    } else if (g.length === 1 || !g.some((s) => s.percent > 0)) {
       tagSplits.set(tag, g.map((s, i) => ({ revisionName: s.revisionName, percent: i === 0 ? 100 : 0 })));
     }
   }
@@ -213,9 +224,9 @@ export function routingContract(route: RoutingInput, cfg: ServingConfig, opts: R
 }
 
 /**
- * The ingress's view: the contract of a Route object as the ingress watches it (metadata and
- * `status.traffic`), with the cluster-local tags read from the published tag URLs
- * (`clusterLocalTagsFromStatus`).
+ * The ingress's view: the contract of a Route object as the ingress watches it (metadata,
+ * `status.traffic` and the rollout state in `status.annotations`), with the cluster-local tags
+ * read from the published tag URLs (`clusterLocalTagsFromStatus`).
  */
 export function routingFromStatus(route: RouteObject, cfg: ServingConfig): RouteRouting {
   const traffic = route.status?.traffic;
@@ -225,6 +236,7 @@ export function routingFromStatus(route: RouteObject, cfg: ServingConfig): Route
     labels: route.metadata.labels,
     annotations: route.metadata.annotations,
     traffic,
+    rollout: parseRollout(route.status?.annotations?.[ROLLOUT_STATE_ANNOTATION]),
   }, cfg, { clusterLocalTags: clusterLocalTagsFromStatus(traffic, cfg.clusterDomain) });
 }
 

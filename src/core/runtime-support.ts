@@ -11,7 +11,7 @@
  * tests in test/core/runtime-support.test.ts name the runtime code each check stands for).
  */
 import { ConfigMapData, parseServingConfig, ServingConfig } from './config';
-import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick, rolloutDurationSeconds } from './rules/annotations';
+import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick } from './rules/annotations';
 import type { Violation } from './rules/violation';
 import { SERVING_API_VERSION } from './types';
 import type { KubeObject } from './types';
@@ -48,28 +48,6 @@ function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
-}
-
-/**
- * `serving.knative.dev/rollout-duration` > 0 on a Service or Route: the runtime rolls the untagged
- * `latestRevision` targets gradually (src/core/rollout.ts), but neither a tag's own host nor a
- * tagged target's share of the main traffic: each tagged `latestRevision` target is reported,
- * with its percent when it has one (src/core/rollout.ts buildRollout skips tagged targets).
- */
-function rolloutDuration(out: Violation[], annotations: Record<string, string>, spec: Record<string, unknown>, kind: string): void {
-  const s = rolloutDurationSeconds(annotations);
-  if (s === undefined || s <= 0 || !Array.isArray(spec.traffic)) return;
-  spec.traffic.forEach((tt: unknown, i: number) => {
-    if (!isRecord(tt) || typeof tt.tag !== 'string' || tt.tag === '' || tt.latestRevision === false) return;
-    const latest = kind === 'Service' ? !tt.revisionName : !tt.revisionName && !!tt.configurationName;
-    if (!latest) return;
-    const share = typeof tt.percent === 'number' && tt.percent > 0
-      ? `, and so does this target's ${tt.percent}% of the main traffic (it is not part of the configuration's rollout)`
-      : '';
-    out.push(warning(`spec.traffic[${i}].tag`, tt.tag,
-      `the bundled runtime rolls only untagged latestRevision targets gradually (rollout-duration): this tag's own host moves to a new latest revision at once${share} `
-      + '(upstream Knative rolls both over the duration)'));
-  });
 }
 
 /** `autoscaling.knative.dev/*` of a revision template or Revision (src/runtime/controller/resources/revision.ts). */
@@ -189,7 +167,6 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
   const spec: Record<string, unknown> = isRecord(obj.spec) ? obj.spec : {};
   switch (obj.kind) {
     case 'Service':
-      rolloutDuration(out, annotations, spec, 'Service');
       template(out, spec.template, config);
       break;
     case 'Configuration':
@@ -197,9 +174,6 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       break;
     case 'Revision':
       autoscaling(out, annotations, 'metadata.annotations', config);
-      break;
-    case 'Route':
-      rolloutDuration(out, annotations, spec, 'Route');
       break;
     case 'DomainMapping': {
       const ref = isRecord(spec.ref) ? spec.ref : undefined;

@@ -3,15 +3,15 @@
  */
 import { ServingConfig } from './config';
 import { RouteHosts, routeHosts, RouteHostsError } from './hosts';
+import type { ConfigurationLookup } from './rollout';
 import { RouteRouting, routingContract, trafficTags } from './routing';
-import { ConfigurationObject, Condition, KubeObject, RevisionObject, RouteObject, WireTrafficTarget } from './types';
+import { Condition, KubeObject, RevisionObject, RouteObject, WireTrafficTarget } from './types';
 
 export const CONFIGURATION_LABEL = 'serving.knative.dev/configuration';
 export const SERVICE_LABEL = 'serving.knative.dev/service';
 
-export interface TrafficLookup {
+export interface TrafficLookup extends ConfigurationLookup {
   revision(name: string): RevisionObject | undefined;
-  configuration(name: string): ConfigurationObject | undefined;
 }
 
 export type TrafficResult =

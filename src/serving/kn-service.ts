@@ -52,10 +52,8 @@ export interface KnServiceProps extends RevisionTemplateProps, KnativeResourcePr
    * Gradual rollout of new latest revisions over this duration (annotation
    * `serving.knative.dev/rollout-duration` on the Service). Whole seconds.
    *
-   * The bundled runtime rolls untagged `latestRevision` targets as upstream does
-   * (`status.traffic` shows each step); a tagged one moves to a new latest revision at once, on its
-   * own host and in its share of the main traffic (synthesis warns about tagged `latestRevision`
-   * targets when the app contains a `ServingControlPlane`).
+   * The bundled runtime rolls every `latestRevision` target as upstream does: its share of the
+   * main traffic (`status.traffic` shows each step) and, for a tagged one, the tag's own host.
    *
    * @default - the cluster's `config-network: rollout-duration` (0, i.e. immediate)
    */

@@ -58,8 +58,9 @@ export function _reportRuntimeWarnings(scope: IConstruct, warnings: readonly str
 
 /**
  * Warnings about settings the bundled runtime (`ServingControlPlane`) accepts but does not honour
- * yet, e.g. KPA autoscaling targets, `containerConcurrency`, gradual rollout, DomainMappings and
- * TLS. Upstream Knative Serving honours all of them.
+ * (or honours differently), e.g. `target-burst-capacity`, an HPA-class window, a custom autoscaler
+ * class, a DomainMapping to something other than a Service or Route, and some config-map keys.
+ * Upstream Knative Serving honours all of them.
  *
  * The Knative constructs and the `ServingControlPlane` compute these during synthesis (from the
  * manifests they write), only when their app contains a `ServingControlPlane`, and print each one

@@ -55,9 +55,8 @@ export interface NetworkSettings {
   /**
    * Cluster-wide gradual rollout duration for `latestRevision` targets (whole seconds).
    *
-   * The bundled runtime rolls untagged `latestRevision` targets as upstream does (a Route's
-   * `status.traffic` shows each step); a tagged one moves to a new latest revision at once, on its
-   * own host and in its share of the main traffic.
+   * The bundled runtime rolls every `latestRevision` target as upstream does: its share of the
+   * main traffic (a Route's `status.traffic` shows each step) and, for a tagged one, the tag's own host.
    * @default - no gradual rollout (key not rendered)
    */
   readonly rolloutDuration?: Duration;

@@ -1,6 +1,6 @@
 import {
   ConfigurationRollout, Rollout, RolloutStepParams, applyRolloutToTraffic, buildRollout, observeRolloutReady, parseRollout,
-  rolloutDone, rolloutStepProperties, serializeRollout, stepRollout, validateRollout,
+  rolloutDone, rolloutStepProperties, serializeRollout, stepRollout, tagRolloutSplit, validateRollout,
 } from '../../src/core/rollout';
 import type { ConfigurationObject, RevisionObject } from '../../src/core/types';
 
@@ -254,17 +254,27 @@ describe('desired state and status.traffic', () => {
   };
   const lookup = { configuration: (n: string) => configs[n], revision: (_n: string): RevisionObject | undefined => undefined };
 
-  test('untagged latestRevision targets, per configuration, percents added; tagged, pinned and 0 % targets are not rolled', () => {
+  test('main traffic: latestRevision targets per configuration, tagged ones included, percents added; each tag with a latestRevision target: its own rollout at 100 %', () => {
     const got = buildRollout([
       { configurationName: 'web', latestRevision: true, percent: 30 },
       { configurationName: 'web', percent: 20 },
-      { configurationName: 'api', latestRevision: true, percent: 50 },
+      { configurationName: 'api', latestRevision: true, percent: 40 },
       { tag: 'beta', configurationName: 'web', latestRevision: true, percent: 0 },
-      { revisionName: 'web-00001', percent: 0 },
-      { configurationName: 'web', latestRevision: false, percent: 0 },
+      { tag: 'canary', configurationName: 'api', percent: 10 },
+      { revisionName: 'web-00001', percent: 0, tag: 'pinned' },
+      { configurationName: 'web', latestRevision: false, percent: 0, tag: 'off' },
     ], lookup);
-    expect(got).toEqual(ro(cfgRo('api', [['api-00002', 50]]), cfgRo('web', [['web-00003', 50]])));
+    expect(got).toEqual(ro(
+      cfgRo('api', [['api-00002', 50]]),
+      cfgRo('web', [['web-00003', 50]]),
+      cfgRo('web', [['web-00003', 100]], {}, 'beta'),
+      cfgRo('api', [['api-00002', 100]], {}, 'canary'),
+    ));
+    // 0 % of the main traffic: no main rollout, but a tag still gets one
     expect(buildRollout([{ configurationName: 'web', latestRevision: true, percent: 0 }], lookup)).toEqual(ro());
+    expect(buildRollout([{ configurationName: 'web', tag: 'x', percent: 0 }], lookup)).toEqual(ro(cfgRo('web', [['web-00003', 100]], {}, 'x')));
+    // a Configuration without a latest ready revision is not rolled
+    expect(buildRollout([{ configurationName: 'gone', tag: 'x', percent: 100 }], lookup)).toEqual(ro());
   });
 
   test('a rolling configuration\'s entry is shown once per revision; other entries unchanged', () => {
@@ -281,5 +291,39 @@ describe('desired state and status.traffic', () => {
       traffic[1],
       traffic[2],
     ]);
+  });
+
+  test('entries sharing a rolling configuration (tagged or not) take its revisions oldest first, in order; the percents still add up to 100', () => {
+    const traffic = [
+      { revisionName: 'web-00003', latestRevision: true, percent: 50 },
+      { tag: 'pinned', revisionName: 'web-00001', latestRevision: false, percent: 20 },
+      { tag: 'canary', revisionName: 'web-00003', latestRevision: true, percent: 30, url: 'http://canary-web.default.example.com' },
+      { tag: 'next', revisionName: 'web-00003', latestRevision: true, percent: 0, url: 'http://next-web.default.example.com' },
+    ];
+    const state = ro(
+      cfgRo('web', [['web-00001', 40], ['web-00002', 25], ['web-00003', 15]]),
+      cfgRo('web', [['web-00002', 70], ['web-00003', 30]], {}, 'canary'),
+    );
+    const got = applyRolloutToTraffic(traffic, state);
+    expect(got).toEqual([
+      { revisionName: 'web-00001', latestRevision: true, percent: 40 },
+      { revisionName: 'web-00002', latestRevision: true, percent: 10 },
+      traffic[1],
+      { ...traffic[2], revisionName: 'web-00002', percent: 15 },
+      { ...traffic[2], revisionName: 'web-00003', percent: 15 },
+      traffic[3],
+    ]);
+    expect(got.reduce((sum, t) => sum + t.percent!, 0)).toBe(100);
+    // a tag's own rollout does not change status.traffic
+    expect(applyRolloutToTraffic(traffic, ro(cfgRo('web', [['web-00003', 80]]), cfgRo('web', [['web-00002', 70], ['web-00003', 30]], {}, 'canary')))).toEqual(traffic);
+  });
+
+  test('tagRolloutSplit: the tag\'s rollout while it rolls and its newest revision is the tag\'s target; otherwise none', () => {
+    const state = ro(cfgRo('web', [['web-00003', 100]]), cfgRo('web', [['web-00002', 70], ['web-00003', 30]], {}, 'canary'), cfgRo('web', [['web-00003', 100]], {}, 'done'));
+    expect(tagRolloutSplit(state, 'canary', ['web-00002', 'web-00003'])).toEqual([{ revisionName: 'web-00002', percent: 70 }, { revisionName: 'web-00003', percent: 30 }]);
+    expect(tagRolloutSplit(state, 'canary', ['web-00002'])).toBeUndefined();
+    expect(tagRolloutSplit(state, 'done', ['web-00003'])).toBeUndefined();
+    expect(tagRolloutSplit(state, 'other', ['web-00003'])).toBeUndefined();
+    expect(tagRolloutSplit(undefined, 'canary', ['web-00003'])).toBeUndefined();
   });
 });

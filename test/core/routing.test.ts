@@ -1,9 +1,12 @@
 import { ConfigMapData, defaultServingConfig, parseServingConfig } from '../../src/core/config';
 import { RouteHostsError } from '../../src/core/hosts';
+import { Rollout, ROLLOUT_STATE_ANNOTATION, RolloutStepParams, serializeRollout } from '../../src/core/rollout';
 import {
   clusterLocalTagsFromStatus, listenerHosts, routingContract, routingFromStatus, RoutingInput, trafficTags,
 } from '../../src/core/routing';
 import type { RouteObject, WireTrafficTarget } from '../../src/core/types';
+
+const NONE: RolloutStepParams = { startTime: 0, nextStepTime: 0, stepDuration: 0, stepSize: 0 };
 
 const cfgOf = (data: ConfigMapData = {}, cd?: string) => parseServingConfig({ 'config-domain': { 'example.com': '' }, ...data }, cd);
 const HEADER_ON: ConfigMapData = { 'config-features': { 'tag-header-based-routing': 'Enabled' } };
@@ -65,6 +68,50 @@ describe('routingContract', () => {
       { revisionName: 'web-2', percent: 10, tag: 'r' },
     ]), cfgOf());
     expect(r.rules.find((x) => x.name === 'r')!.splits).toEqual([{ revisionName: 'web-1', percent: 90 }, { revisionName: 'web-2', percent: 10 }]);
+  });
+
+  test('a tag whose latestRevision target is being rolled: its host (and its header route) serves the tag rollout; the main split stays status.traffic', () => {
+    const rolling: Rollout = {
+      configurations: [
+        { configurationName: 'web', percent: 60, revisions: [{ revisionName: 'web-1', percent: 59 }, { revisionName: 'web-2', percent: 1 }], stepParams: NONE },
+        { configurationName: 'web', tag: 'next', percent: 100, revisions: [{ revisionName: 'web-1', percent: 97 }, { revisionName: 'web-2', percent: 3 }], stepParams: NONE },
+      ],
+    };
+    const traffic: WireTrafficTarget[] = [
+      { revisionName: 'web-1', percent: 40, latestRevision: true },
+      { revisionName: 'web-1', percent: 19, tag: 'next', latestRevision: true },
+      { revisionName: 'web-2', percent: 1, tag: 'next', latestRevision: true },
+      { revisionName: 'web-9', percent: 40, tag: 'old', latestRevision: false },
+    ];
+    const r = routingContract({ ...input(traffic), rollout: rolling }, cfgOf(HEADER_ON));
+    const rule = (name: string) => r.rules.find((x) => x.name === name)!;
+    expect(rule('').splits).toEqual([{ revisionName: 'web-1', percent: 59 }, { revisionName: 'web-2', percent: 1 }, { revisionName: 'web-9', percent: 40 }]);
+    expect(rule('next').splits).toEqual([{ revisionName: 'web-1', percent: 97 }, { revisionName: 'web-2', percent: 3 }]);
+    expect(rule('').tagHeaderRoutes.find((t) => t.tag === 'next')!.splits).toEqual(rule('next').splits);
+    expect(rule('old').splits).toEqual([{ revisionName: 'web-9', percent: 100 }]);
+    // without the state, the tag's entries are its split
+    expect(routingContract(input(traffic), cfgOf()).rules.find((x) => x.name === 'next')!.splits)
+      .toEqual([{ revisionName: 'web-1', percent: 19 }, { revisionName: 'web-2', percent: 1 }]);
+  });
+
+  test('routingFromStatus reads the rollout state from status.annotations', () => {
+    const route: RouteObject = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { name: 'web', namespace: 'prod' },
+      spec: {},
+      status: {
+        traffic: [{ revisionName: 'web-2', percent: 100, latestRevision: true }, { revisionName: 'web-2', percent: 0, tag: 'next', latestRevision: true }],
+        annotations: {
+          [ROLLOUT_STATE_ANNOTATION]: serializeRollout({
+            configurations: [{ configurationName: 'web', tag: 'next', percent: 100, revisions: [{ revisionName: 'web-1', percent: 90 }, { revisionName: 'web-2', percent: 10 }], stepParams: NONE }],
+          }),
+        },
+      },
+    };
+    const next = (o: RouteObject) => routingFromStatus(o, cfgOf()).rules.find((x) => x.name === 'next')!.splits;
+    expect(next(route)).toEqual([{ revisionName: 'web-1', percent: 90 }, { revisionName: 'web-2', percent: 10 }]);
+    expect(next({ ...route, status: { ...route.status, annotations: { [ROLLOUT_STATE_ANNOTATION]: 'not json' } } })).toEqual([{ revisionName: 'web-2', percent: 100 }]);
   });
 
   test('tag-header-based-routing: the main rules route each tag by header and mark the default route; external rule: external tags only', () => {

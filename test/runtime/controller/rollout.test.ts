@@ -235,4 +235,102 @@ describe('gradual rollout (fake clock)', () => {
     ]);
     await h.emu.waitFor('ksvc', NS, 'roll', (o) => isReadyObj(o), 10_000);
   }, 60_000);
+
+  test('tagged latestRevision targets roll too: their share of the main traffic (status.traffic) and each tag\'s own host (the tag\'s rollout); the ingress serves every step on all hosts and fails no request', async () => {
+    proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${backends[rev]?.port ?? 1}` }) });
+    const port = await proxy.listenInternal(0, '127.0.0.1');
+    pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
+    let table: RouteTable | undefined;
+    const builder = new TableBuilder({ debounceMs: 5, onTable: (t) => { table = t; proxy!.setTable(t); } });
+    watcher = await startKubeWatcher(k8s, makeKubeConfig(h.emu), builder, { systemNamespace: 'knative-serving' });
+    const hosts: Record<string, string> = { '': HOST, 'canary': 'canary-roll.default.svc.cluster.local', 'latest': 'latest-roll.default.svc.cluster.local' };
+    const traffic = [
+      { latestRevision: true, percent: 70 },
+      { tag: 'canary', latestRevision: true, percent: 30 },
+      { tag: 'latest', latestRevision: true, percent: 0 },
+    ];
+    const deployTagged = (img: string): Promise<KubeObject> =>
+      applyService(h, ksvc('roll', { template: { spec: image(img) }, traffic }, { annotations: ANN }));
+
+    /** What each host must serve: the main split is status.traffic; a tag's host its rollout while it rolls, else its revision. */
+    const expected = (): Record<string, Record<string, number>> => {
+      const st = split(routeOf(h));
+      const main: Record<string, number> = {};
+      for (const [r, p] of st) if (p > 0) main[r] = (main[r] ?? 0) + p;
+      const out: Record<string, Record<string, number>> = { '': main };
+      for (const tag of ['canary', 'latest']) {
+        const ro = stateOf(h)!.configurations.find((c) => c.tag === tag)!;
+        out[tag] = Object.fromEntries(ro.revisions.map((r) => [r.revisionName, r.percent]));
+      }
+      return out;
+    };
+    const served = (host: string): Record<string, number> => {
+      const e = table && lookupHost(table, host);
+      return e ? Object.fromEntries(e.balancer.items.map((t, i) => [t.revision, e.balancer.weights[i]])) : {};
+    };
+
+    const failures: string[] = [];
+    let ok = 0;
+    let stopLoad = false;
+    let load: Promise<void[]> | undefined;
+    const startLoad = (): void => {
+      stopLoad = false;
+      load = Promise.all(Object.values(hosts).map(async (host) => {
+        while (!stopLoad) {
+          const r = await get(pool!, host).catch((e) => ({ status: 0, body: String(e) }));
+          if (r.status === 200 && r.body.startsWith('roll-')) ok++;
+          else failures.push(`${host}: ${r.status} ${r.body}`);
+        }
+      }));
+    };
+    /** Every host serves what `expected` says, and 100 requests per host split exactly so. */
+    const servedAsExpected = async (): Promise<Record<string, Record<string, number>>> => {
+      const want = expected();
+      await until(`ingress serving ${JSON.stringify(want)}`, () => Object.entries(hosts).every(([k, host]) => JSON.stringify(served(host)) === JSON.stringify(want[k])));
+      stopLoad = true;
+      await load;
+      for (const [k, host] of Object.entries(hosts)) expect([k, await countBodies(pool!, host, 100, 4)]).toEqual([k, want[k]]);
+      startLoad();
+      return want;
+    };
+
+    await deployTagged('gcr.io/example/app:1');
+    await h.emu.waitFor('ksvc', NS, 'roll', (o) => isReadyObj(o), 10_000);
+    await servedAsExpected();
+    startLoad();
+    await deployTagged('gcr.io/example/app:2');
+    await h.emu.waitFor('routes', NS, 'roll', (o) => split(o).length === 4, 10_000);
+    await settle(h.emu, [ctl]);
+    // 1 %: from the tagged entry's share (the last one carrying the old revision), and on each tag's host
+    expect(routeOf(h).status.traffic).toEqual([
+      { revisionName: 'roll-00001', latestRevision: true, percent: 70 },
+      { tag: 'canary', revisionName: 'roll-00001', latestRevision: true, percent: 29, url: 'http://canary-roll.default.svc.cluster.local' },
+      { tag: 'canary', revisionName: 'roll-00002', latestRevision: true, percent: 1, url: 'http://canary-roll.default.svc.cluster.local' },
+      { tag: 'latest', revisionName: 'roll-00002', latestRevision: true, percent: 0, url: 'http://latest-roll.default.svc.cluster.local' },
+    ]);
+    expect(await servedAsExpected()).toEqual({
+      '': { 'roll-00001': 99, 'roll-00002': 1 }, 'canary': { 'roll-00001': 99, 'roll-00002': 1 }, 'latest': { 'roll-00001': 99, 'roll-00002': 1 },
+    });
+    // main traffic and both tags: 1 % first, then steps of 11 % a second apart, each rollout on its own
+    expect(stateOf(h)!.configurations.map((c) => [c.tag ?? '', c.stepParams.stepSize, c.stepParams.nextStepTime])).toEqual([
+      ['', 11, T0 + 1000], ['canary', 11, T0 + 1000], ['latest', 11, T0 + 1000],
+    ]);
+    const newShare: number[] = [1];
+    for (let step = 1; step <= 9; step++) {
+      await tick(1000);
+      const want = await servedAsExpected();
+      newShare.push(want['']['roll-00002']);
+      expect(want.canary).toEqual(want['']);
+      expect(want.latest).toEqual(want['']);
+    }
+    expect(newShare).toEqual([1, 12, 23, 34, 45, 56, 67, 78, 89, 100]);
+    expect(routeOf(h).status.traffic.map((t: any) => [t.tag ?? '', t.revisionName, t.percent])).toEqual([
+      ['', 'roll-00002', 70], ['canary', 'roll-00002', 30], ['latest', 'roll-00002', 0],
+    ]);
+    await h.emu.waitFor('ksvc', NS, 'roll', (o) => isReadyObj(o), 10_000);
+    stopLoad = true;
+    await load;
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(100);
+  }, 60_000);
 });

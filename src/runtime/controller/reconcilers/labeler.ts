@@ -5,6 +5,7 @@
  * Failed — removes the route from objects it no longer references. On Route deletion the route
  * is removed everywhere.
  */
+import { parseRollout, ROLLOUT_STATE_ANNOTATION } from '../../../core/rollout';
 import type { ConfigurationObject, KubeObject, RevisionObject, RouteObject } from '../../../core/types';
 import { R, Resource } from '../client';
 import { rfc3339 } from '../clock';
@@ -26,6 +27,11 @@ export function referenced(route: RouteObject, lookupConfig: (n: string) => Conf
   const revisions = new Set<string>();
   for (const t of [...(route.spec?.traffic ?? []), ...(route.status?.traffic ?? [])]) {
     if (t.revisionName) revisions.add(t.revisionName);
+  }
+  // A tag's own host follows its rollout (core/routing), which can still serve a revision that
+  // status.traffic no longer shows.
+  for (const c of parseRollout(route.status?.annotations?.[ROLLOUT_STATE_ANNOTATION])?.configurations ?? []) {
+    for (const r of c.revisions) revisions.add(r.revisionName);
   }
   for (const t of route.spec?.traffic ?? []) {
     if (t.configurationName) {

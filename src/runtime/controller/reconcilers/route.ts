@@ -5,8 +5,9 @@
  *
  * Gradual rollout (runtime.md §6, core/rollout): with a rollout duration (the Route's
  * `serving.knative.dev/rollout-duration`, else config-network's `rollout-duration`) a new latest
- * revision of an untagged `latestRevision: true` target starts at 1 % and takes the rest in
- * steps; `status.traffic` shows the intermediate split, IngressReady is `Unknown
+ * revision of a `latestRevision: true` target starts at 1 % and takes the rest in steps (the main
+ * traffic per Configuration, each tag's own host on its own); `status.traffic` shows the main
+ * traffic's intermediate split, the ingress serves a tag's from the state, IngressReady is `Unknown
  * RolloutInProgress` meanwhile, and the Route is requeued at the next step time. The state is
  * kept in `status.annotations` (`networking.internal.knative.dev/rollout`; upstream keeps it on
  * the KIngress, which this runtime does not have), so a restarted controller resumes from it.
