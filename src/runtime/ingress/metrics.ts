@@ -59,6 +59,11 @@ export class IngressMetrics {
   public readonly upstreamErrors = this.registry.counter('ingress_upstream_errors_total', 'Upstream (revision) errors by kind.', ['route', 'revision', 'kind']);
   public readonly overflows = this.registry.counter('ingress_queue_overflows_total', 'Requests answered 503 "pending request queue full": the revision\'s (or the ingress\'s) queue of requests waiting for a pod was full.', ['namespace', 'revision']);
   public readonly waitTimeouts = this.registry.counter('ingress_wait_timeouts_total', 'Requests answered 504 "activator request timeout": no pod slot within the revision\'s timeout.', ['namespace', 'revision']);
+  public readonly podWait = this.registry.histogram('ingress_pod_wait_seconds',
+    'Time from a request\'s arrival until it was sent to a pod, for requests that had to wait, by reason: cold_start (it arrived while its revision '
+    + 'had no usable pod and was held until one was ready: the cold start its client saw) or concurrency (every pod was at its containerConcurrency). '
+    + 'Requests sent at once are not observed; those that never got a pod are counted by ingress_wait_timeouts_total.',
+    ['namespace', 'revision', 'reason'], DURATION_BUCKETS);
   public readonly probes = this.registry.counter('ingress_pod_probes_total', 'Probes of not-ready pods by the ingress, by result.', ['result']);
   /** The owner side of forwarded requests (route and revision labels: '' and `<ns>/<rev>`): counted apart from the route series above. */
   public readonly peerRequests = this.registry.counter('ingress_peer_requests_total',
@@ -113,6 +118,11 @@ export class IngressMetrics {
 
   public waitTimedOut(namespace: string, revision: string): void {
     this.waitTimeouts.inc({ namespace, revision });
+  }
+
+  /** A queued request got a pod after `seconds` (`coldStart`: it was held while its revision had no usable pod). */
+  public podWaited(namespace: string, revision: string, coldStart: boolean, seconds: number): void {
+    this.podWait.observe({ namespace, revision, reason: coldStart ? 'cold_start' : 'concurrency' }, seconds);
   }
 
   public probed(ok: boolean): void {

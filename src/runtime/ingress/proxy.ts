@@ -200,6 +200,10 @@ const RUNNING = 2;
 const EXPIRED = 3;
 /** Sent to the revision's owner replica (no pod slot here). */
 const FORWARDING = 4;
+/** Queued while the revision had no usable pod (held for a cold start); WAITING: queued behind full pods. */
+const HELD = 5;
+
+const isQueued = (phase: number): boolean => phase === WAITING || phase === HELD;
 
 /** Errors that mean a connection was never made (nothing of the request was sent). */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -257,14 +261,15 @@ class Exchange implements Waiter, Dispatchable {
 
   /** Queue in the revision's pool (or run at once). False: the queue is full (nothing was answered). */
   public submit(canQueue: boolean): boolean {
-    this.phase = WAITING;
+    this.phase = NEW; // (a retry comes back from RUNNING)
     const ok = this.pool.submit(this, canQueue);
-    if (!ok) this.phase = NEW;
+    // Queued, not run at once: held while the revision has no usable pod, else behind full pods.
+    if (ok && this.phase === NEW) this.phase = this.pool.hasUsablePod ? WAITING : HELD;
     return ok;
   }
 
   public get waiting(): boolean {
-    return this.phase === WAITING;
+    return isQueued(this.phase);
   }
 
   /**
@@ -289,10 +294,11 @@ class Exchange implements Waiter, Dispatchable {
 
   /** A slot on `pod` is ours: send the request, with what is left of the revision's timeouts. */
   public run(pod: PodTracker): void {
-    this.phase = RUNNING;
-    this.pod = pod;
     const s = this.pool.settings;
     const waited = performance.now() - this.start;
+    if (isQueued(this.phase)) this.proxy.metrics.podWaited(this.pool.namespace, this.pool.revision, this.phase === HELD, waited / 1000);
+    this.phase = RUNNING;
+    this.pod = pod;
     this.timer = setTimeout(onRequestTimeout, Math.max(1, s.timeoutMs - waited), this);
     pod.dispatcher().dispatch({
       path: this.req.url as string,
@@ -542,7 +548,7 @@ class Exchange implements Waiter, Dispatchable {
       // Sent to the owner replica: no slot here, and the owner counts it for the autoscaler.
       this.pod!.inFlight--;
     } else {
-      if (this.phase === WAITING) this.pool.cancelled();
+      if (isQueued(this.phase)) this.pool.cancelled();
       else if (this.pod !== undefined) this.pool.release(this.pod);
       this.proxy.revisionDone(this.pool);
     }
@@ -1605,9 +1611,10 @@ class Upgrade implements Waiter, Dispatchable {
   }
 
   public submit(canQueue: boolean): boolean {
-    this.phase = WAITING;
+    this.phase = NEW; // (a retry comes back from RUNNING)
     const ok = this.pool.submit(this, canQueue);
-    if (!ok) this.phase = NEW;
+    // Queued, not run at once: held while the revision has no usable pod, else behind full pods.
+    if (ok && this.phase === NEW) this.phase = this.pool.hasUsablePod ? WAITING : HELD;
     return ok;
   }
 
@@ -1628,6 +1635,9 @@ class Upgrade implements Waiter, Dispatchable {
   }
 
   public run(pod: PodTracker): void {
+    if (isQueued(this.phase)) {
+      this.proxy.metrics.podWaited(this.pool.namespace, this.pool.revision, this.phase === HELD, (performance.now() - this.start) / 1000);
+    }
     this.phase = RUNNING;
     this.pod = pod;
     this.connect(pod, this.lines);
@@ -1708,7 +1718,7 @@ class Upgrade implements Waiter, Dispatchable {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.phase === FORWARDING) this.pod!.inFlight--;
-    else if (this.phase === WAITING) this.pool.cancelled();
+    else if (isQueued(this.phase)) this.pool.cancelled();
     else if (this.pod !== undefined) this.pool.release(this.pod);
     this.proxy.upgradeDone(this.socket, this.pool, this.phase !== FORWARDING);
   }

@@ -176,6 +176,9 @@ describe('the metric sets on the registry (names and labels the README and dashb
     m.queueOverflow('default', 'hello-1');
     m.waitTimedOut('default', 'hello-1');
     m.waitTimedOut('default', 'hello-1');
+    m.podWaited('default', 'hello-1', true, 0.3);
+    m.podWaited('default', 'hello-1', true, 1.5);
+    m.podWaited('default', 'hello-1', false, 0.004);
     m.probed(true);
     m.probed(false);
     m.pokes = 6;
@@ -185,8 +188,9 @@ describe('the metric sets on the registry (names and labels the README and dashb
     expect(s.codes).toEqual([0, 1, 0, 0, 1]);
     // `at` holds the index of the bucket each observation falls in.
     const bounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
-    const bucketLines = (labels: string, at: number[]): string[] =>
-      bounds.map((le, i) => `ingress_request_duration_seconds_bucket{${labels},le="${le}"} ${at.filter((b) => b <= i).length}`);
+    const bucketLines = (labels: string, at: number[], name = 'ingress_request_duration_seconds'): string[] =>
+      bounds.map((le, i) => `${name}_bucket{${labels},le="${le}"} ${at.filter((b) => b <= i).length}`);
+    const wait = 'namespace="default",revision="hello-1",reason';
     expect(m.render()).toBe([
       '# HELP ingress_requests_total Requests proxied, by route, revision and response code class.',
       '# TYPE ingress_requests_total counter',
@@ -212,6 +216,18 @@ describe('the metric sets on the registry (names and labels the README and dashb
       '# HELP ingress_wait_timeouts_total Requests answered 504 "activator request timeout": no pod slot within the revision\'s timeout.',
       '# TYPE ingress_wait_timeouts_total counter',
       'ingress_wait_timeouts_total{namespace="default",revision="hello-1"} 2',
+      '# HELP ingress_pod_wait_seconds Time from a request\'s arrival until it was sent to a pod, for requests that had to wait, by reason: cold_start '
+        + '(it arrived while its revision had no usable pod and was held until one was ready: the cold start its client saw) or concurrency (every pod '
+        + 'was at its containerConcurrency). Requests sent at once are not observed; those that never got a pod are counted by ingress_wait_timeouts_total.',
+      '# TYPE ingress_pod_wait_seconds histogram',
+      ...bucketLines(`${wait}="cold_start"`, [8, 10], 'ingress_pod_wait_seconds'),
+      `ingress_pod_wait_seconds_bucket{${wait}="cold_start",le="+Inf"} 2`,
+      `ingress_pod_wait_seconds_sum{${wait}="cold_start"} 1.8`,
+      `ingress_pod_wait_seconds_count{${wait}="cold_start"} 2`,
+      ...bucketLines(`${wait}="concurrency"`, [2], 'ingress_pod_wait_seconds'),
+      `ingress_pod_wait_seconds_bucket{${wait}="concurrency",le="+Inf"} 1`,
+      `ingress_pod_wait_seconds_sum{${wait}="concurrency"} 0.004`,
+      `ingress_pod_wait_seconds_count{${wait}="concurrency"} 1`,
       '# HELP ingress_pod_probes_total Probes of not-ready pods by the ingress, by result.',
       '# TYPE ingress_pod_probes_total counter',
       'ingress_pod_probes_total{result="success"} 1',

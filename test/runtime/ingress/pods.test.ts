@@ -56,6 +56,14 @@ async function setup(revisions: Record<string, RevisionInfo>, opts: Partial<Prox
   };
 }
 
+/** `ingress_pod_wait_seconds` of a revision and reason: observations and their sum (seconds); zeros when none. */
+function podWait(proxy: IngressProxy, revision: string, reason: 'cold_start' | 'concurrency'): { count: number; sum: number } {
+  const text = proxy.metrics.render();
+  const labels = `\\{namespace="${NS}",revision="${revision}",reason="${reason}"\\}`;
+  const num = (suffix: string): number => Number(new RegExp(`^ingress_pod_wait_seconds_${suffix}${labels} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: num('count'), sum: num('sum') };
+}
+
 const route = (name: string, split: Array<[string, number]>): ReturnType<typeof routeWithStatus> =>
   routeWithStatus(NS, name, split.map(([revision, percent]) => ({ revision, percent })));
 
@@ -147,6 +155,11 @@ describe('per-pod limits (containerConcurrency) and LB policies', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(b.maxInFlight).toBe(1);
+    // the 9 that queued behind the busy pod are observed as concurrency waits; the first was sent at once
+    const waited = podWait(s.proxy, 'q-1', 'concurrency');
+    expect(waited.count).toBe(9);
+    expect(waited.sum).toBeGreaterThan(9 * 0.04);
+    expect(podWait(s.proxy, 'q-1', 'cold_start').count).toBe(0);
     await s.close();
   });
 
@@ -200,6 +213,12 @@ describe('activation: requests held while a revision has no ready pod', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(b.hits).toBe(30);
     expect(s.proxy.requestsWaiting).toBe(0);
+    // each held request's cold start, as its client saw it (≥ the 200 ms without a pod)
+    const cold = podWait(s.proxy, 'z-1', 'cold_start');
+    expect(cold.count).toBe(30);
+    expect(cold.sum).toBeGreaterThanOrEqual(30 * 0.2);
+    expect(cold.sum).toBeLessThan(30 * 5);
+    expect(podWait(s.proxy, 'z-1', 'concurrency').count).toBe(0);
     // stats: the poke's request is not counted twice; all 30 arrived in the first period(s)
     let requests = 0;
     for (let i = 0; i < 3; i++) for (const st of s.proxy.stats.tick(performance.now() / 1000 + i)) requests += st.requests;
@@ -304,6 +323,10 @@ describe('activation: requests held while a revision has no ready pod', () => {
     const ws2 = await second;
     expect(await echo(ws2, 'again')).toBe('w-1:again');
     ws2.close();
+    // the first upgrade waited for a cold start, the second for the CC=1 slot (≥ the 100 ms it was kept waiting)
+    expect(podWait(s.proxy, 'w-1', 'cold_start').count).toBe(1);
+    expect(podWait(s.proxy, 'w-1', 'concurrency')).toEqual({ count: 1, sum: expect.any(Number) });
+    expect(podWait(s.proxy, 'w-1', 'concurrency').sum).toBeGreaterThanOrEqual(0.1);
     await s.close();
   });
 });
@@ -346,6 +369,10 @@ describe('endpoint changes and splits', () => {
     const back = await startBackend('x#1-again', deadPort);
     backends.push(back);
     expect((await waiting).map((r) => `${r.status} ${r.body}`)).toEqual(Array(3).fill('200 x#1-again'));
+    // the retried requests waited with no usable pod left; the 20 sent on to x#2 at once did not wait
+    expect(podWait(s.proxy, 'x-1', 'cold_start').count).toBe(3);
+    expect(podWait(s.proxy, 'x-1', 'concurrency').count).toBe(0);
+    expect(s.proxy.requestsWaiting).toBe(0);
     await s.close();
   });
 
