@@ -73,19 +73,26 @@ describe('gradual rollout (fake clock)', () => {
     await settle(h.emu, [ctl]);
   };
 
-  const deploy = async (img: string): Promise<void> => {
-    await applyService(h, ksvc('roll', { template: { spec: image(img) } }, { annotations: ANN }));
-  };
-
-  test('10 s: 1 % then 9 steps of 11 % a second apart; the ingress serves each step exactly and fails no request; a restarted controller resumes', async () => {
+  /** The real ingress (watcher → table → proxy) on the emulator, and `pool` to it; returns a getter of the table it serves. */
+  const startIngress = async (): Promise<() => RouteTable | undefined> => {
     proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${backends[rev]?.port ?? 1}` }) });
     const port = await proxy.listenInternal(0, '127.0.0.1');
     pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
     let table: RouteTable | undefined;
     const builder = new TableBuilder({ debounceMs: 5, onTable: (t) => { table = t; proxy!.setTable(t); } });
     watcher = await startKubeWatcher(k8s, makeKubeConfig(h.emu), builder, { systemNamespace: 'knative-serving' });
+    return () => table;
+  };
+
+  const deploy = async (img: string): Promise<void> => {
+    await applyService(h, ksvc('roll', { template: { spec: image(img) } }, { annotations: ANN }));
+  };
+
+  test('10 s: 1 % then 9 steps of 11 % a second apart; the ingress serves each step exactly and fails no request; a restarted controller resumes', async () => {
+    const tableNow = await startIngress();
     const served = (): string => {
-      const e = table && lookupHost(table, HOST);
+      const cur = tableNow();
+      const e = cur && lookupHost(cur, HOST);
       return e ? e.balancer.items.map((t, i) => `${t.revision}=${e.balancer.weights[i]}`).join(',') : '';
     };
     const want = (s: Array<[string, number]>): string => s.filter(([, p]) => p > 0).map(([r, p]) => `${r}=${p}`).join(',');
@@ -237,12 +244,7 @@ describe('gradual rollout (fake clock)', () => {
   }, 60_000);
 
   test('tagged latestRevision targets roll too: their share of the main traffic (status.traffic) and each tag\'s own host (the tag\'s rollout); the ingress serves every step on all hosts and fails no request', async () => {
-    proxy = new IngressProxy({ resolver: (_ns, rev) => ({ origin: `http://127.0.0.1:${backends[rev]?.port ?? 1}` }) });
-    const port = await proxy.listenInternal(0, '127.0.0.1');
-    pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
-    let table: RouteTable | undefined;
-    const builder = new TableBuilder({ debounceMs: 5, onTable: (t) => { table = t; proxy!.setTable(t); } });
-    watcher = await startKubeWatcher(k8s, makeKubeConfig(h.emu), builder, { systemNamespace: 'knative-serving' });
+    const tableNow = await startIngress();
     const hosts: Record<string, string> = { '': HOST, 'canary': 'canary-roll.default.svc.cluster.local', 'latest': 'latest-roll.default.svc.cluster.local' };
     const traffic = [
       { latestRevision: true, percent: 70 },
@@ -265,7 +267,8 @@ describe('gradual rollout (fake clock)', () => {
       return out;
     };
     const served = (host: string): Record<string, number> => {
-      const e = table && lookupHost(table, host);
+      const cur = tableNow();
+      const e = cur && lookupHost(cur, host);
       return e ? Object.fromEntries(e.balancer.items.map((t, i) => [t.revision, e.balancer.weights[i]])) : {};
     };
 
