@@ -236,7 +236,8 @@ export function routingFromStatus(route: RouteObject, cfg: ServingConfig): Route
     labels: route.metadata.labels,
     annotations: route.metadata.annotations,
     traffic,
-    rollout: parseRollout(route.status?.annotations?.[ROLLOUT_STATE_ANNOTATION]),
+    // only tags read the state (tagRolloutSplit): a Route without one skips the parse
+    rollout: traffic?.some((t) => t.tag) ? parseRollout(route.status?.annotations?.[ROLLOUT_STATE_ANNOTATION]) : undefined,
   }, cfg, { clusterLocalTags: clusterLocalTagsFromStatus(traffic, cfg.clusterDomain) });
 }
 
