@@ -238,7 +238,10 @@ export function stepRollout(cur: Rollout, prev: Rollout | undefined, nowMs: numb
   for (const [tag, ccfgs] of curTags) {
     const pcfgs = prevTags.get(tag);
     if (!pcfgs) {
-      out.push(ccfgs[0]);
+      // Nothing to roll from under this tag: every configuration starts at its goal. (Upstream
+      // keeps only the first, assuming one configuration per new tag; the main traffic can be new
+      // too now that a state may hold tags only, and may have several configurations.)
+      out.push(...ccfgs);
       continue;
     }
     let i = 0;

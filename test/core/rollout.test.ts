@@ -194,6 +194,15 @@ describe('stepRollout (upstream Step / stepRevisions / adjustPercentage cases)',
     ]);
   });
 
+  test('a tag (or the main traffic) new to the state: all its configurations are taken at their goal', () => {
+    const prev = ro(cfgRo('a', [['a1', 100]], {}, 'x'));
+    const desired = ro(cfgRo('a', [['a2', 60]]), cfgRo('b', [['b1', 40]]), cfgRo('a', [['a2', 100]], {}, 'x'));
+    const got = stepRollout(desired, prev, 10).rollout;
+    expect(got.configurations.map((c) => [c.tag ?? '', c.configurationName, c.revisions.map((r) => `${r.revisionName}:${r.percent}`)])).toEqual([
+      ['', 'a', ['a2:60']], ['', 'b', ['b1:40']], ['x', 'a', ['a1:99', 'a2:1']],
+    ]);
+  });
+
   test('without a previous state the desired state is taken as is (no rollout)', () => {
     const desired = ro(cfgRo('c', [['n', 100]]));
     expect(stepRollout(desired, undefined, 1)).toEqual({ rollout: desired, nextStepTime: 0 });
