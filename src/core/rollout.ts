@@ -284,9 +284,9 @@ export function stepRollout(cur: Rollout, prev: Rollout | undefined, nowMs: numb
  * - each tag with a `latestRevision: true` target: a rollout of that tag's Configuration at 100 %
  *   (the tag's own host serves only that target, as upstream's consolidated tag targets).
  *
- * Upstream also merges a pinned target of the same revision into the main rollout (its
- * `consolidate` joins targets by revision name), so a pinned share would move with the rollout;
- * here a pinned `revisionName` target never moves.
+ * Upstream also merges a pinned target of the revision being rolled out into the main rollout
+ * (its `consolidate` joins targets by revision name), so part of the pinned share still goes to
+ * older revisions until the rollout ends; here a pinned `revisionName` target never moves.
  */
 export function buildRollout(specTraffic: WireTrafficTarget[] | undefined, lookup: ConfigurationLookup): Rollout {
   const totals = new Map<string, number>();
