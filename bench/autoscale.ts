@@ -24,7 +24,9 @@
  * closed-loop clients (each request held `--request-ms`, 100, at the backend) on a revision with
  * target `--target` (10): scale_up_s = load start → N = ceil(C/T) ready pods (Deployment
  * readyReplicas); (3) load stops: scale_to_zero_s = load stop → Deployment replicas 0; (4) memory.
- * held_requests_peak is the ingress's `ingress_requests_held` gauge, polled every 20 ms.
+ * held_requests_peak is the ingress's `ingress_requests_held` gauge, polled every 20 ms. After
+ * phase (1) the ingress's `ingress_pod_wait_seconds{reason="cold_start"}` must count each cold
+ * start once (the run fails otherwise); its mean is reported beside the client-measured latency.
  * Prints a table, then `RESULT {json}` last.
  *
  *   node -r ts-node/register/transpile-only bench/autoscale.ts [--startup-ms 500] [--cold 20]
@@ -314,6 +316,19 @@ async function main(): Promise<void> {
       added.push(latency - startup);
       await sleep(200);
     }
+    // The ingress's own record of these cold starts (ingress_pod_wait_seconds, reason cold_start,
+    // arrival → sent to the pod): each must be there exactly once; its mean is shown beside the
+    // client's (which adds the pod's answer and the client side).
+    let coldCount = 0;
+    let coldSum = 0;
+    const coldRe = /^ingress_pod_wait_seconds_(sum|count)\{namespace="[^"]*",revision="cold-\d+-00001",reason="cold_start"\} (\S+)$/gm;
+    for (const m of (await getText(ingAdmin, '/metrics')).matchAll(coldRe)) {
+      if (m[1] === 'count') coldCount += Number(m[2]);
+      else coldSum += Number(m[2]);
+    }
+    if (coldCount !== COLD) throw new Error(`ingress_pod_wait_seconds{reason="cold_start"} counted ${coldCount} cold starts, want ${COLD}`);
+    const coldMetricMeanMs = Math.round((coldSum / coldCount) * 1000);
+    const clientMeanMs = Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length);
 
     // (2) step load 0 → CONCURRENCY closed-loop clients.
     let loading = true;
@@ -385,6 +400,7 @@ async function main(): Promise<void> {
       [`cold starts (${COLD}, one at a time)`, `latency p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms; backend start-up measured p50 ${pct(startups, 50)} ms`],
       ['cold start added over the backend start-up', `p50 ${pct(added, 50)} ms, p99 ${pct(added, 99)} ms, max ${Math.max(...added)} ms (target p50 ≤ 50 ms)`],
       ['  added per cold start, in order (ms)', added.join(' ')],
+      ['  the ingress\'s cold_start wait metric', `${coldCount} observed, mean ${coldMetricMeanMs} ms (client-measured latency mean ${clientMeanMs} ms)`],
       [`scale up 0 → ${N_PODS} (C=${CONCURRENCY}, target ${TARGET})`, `${r2(scaleUpS)} s to ${N_PODS} ready pods (replicas then ${desiredAtN}; max replicas seen ${maxReplicas}; desiredReplicas after 4 s more ${desiredHeld})`],
       ['scale to zero after the load stops', `${r2(toZeroS)} s to replicas 0, ${r2(podsGoneS)} s to no pods (stable-window 6s, scale-to-zero-grace-period 6s, tick 2 s)`],
       ['requests', `${total} sent, ${lost} without a 2xx`],
@@ -399,6 +415,8 @@ async function main(): Promise<void> {
     log(`RESULT ${JSON.stringify({
       cold_start_added_ms: pct(added, 50),
       cold_start_p99_added_ms: pct(added, 99),
+      cold_start_metric_mean_ms: coldMetricMeanMs,
+      cold_start_client_mean_ms: clientMeanMs,
       lost_requests: lost,
       scale_up_s: r2(scaleUpS),
       scale_to_zero_s: r2(toZeroS),
