@@ -205,6 +205,14 @@ const HELD = 5;
 
 const isQueued = (phase: number): boolean => phase === WAITING || phase === HELD;
 
+/** The phase of a waiter `pool.submit` queued (did not run at once): HELD while the revision has no usable pod, else WAITING. */
+const queuedPhase = (pool: RevisionPool): number => (pool.hasUsablePod ? WAITING : HELD);
+
+/** A waiter in `phase` got its pod `waitedMs` after it arrived: a queued one is observed, by why it waited. */
+function observePodWait(metrics: IngressMetrics, pool: RevisionPool, phase: number, waitedMs: number): void {
+  if (isQueued(phase)) metrics.podWaited(pool.namespace, pool.revision, phase === HELD, waitedMs / 1000);
+}
+
 /** Errors that mean a connection was never made (nothing of the request was sent). */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 /** How long a peer that refused a connection is skipped (ms): its requests are served here meanwhile. */
@@ -263,8 +271,7 @@ class Exchange implements Waiter, Dispatchable {
   public submit(canQueue: boolean): boolean {
     this.phase = NEW; // (a retry comes back from RUNNING)
     const ok = this.pool.submit(this, canQueue);
-    // Queued, not run at once: held while the revision has no usable pod, else behind full pods.
-    if (ok && this.phase === NEW) this.phase = this.pool.hasUsablePod ? WAITING : HELD;
+    if (ok && this.phase === NEW) this.phase = queuedPhase(this.pool);
     return ok;
   }
 
@@ -296,7 +303,7 @@ class Exchange implements Waiter, Dispatchable {
   public run(pod: PodTracker): void {
     const s = this.pool.settings;
     const waited = performance.now() - this.start;
-    if (isQueued(this.phase)) this.proxy.metrics.podWaited(this.pool.namespace, this.pool.revision, this.phase === HELD, waited / 1000);
+    observePodWait(this.proxy.metrics, this.pool, this.phase, waited);
     this.phase = RUNNING;
     this.pod = pod;
     this.timer = setTimeout(onRequestTimeout, Math.max(1, s.timeoutMs - waited), this);
@@ -1613,8 +1620,7 @@ class Upgrade implements Waiter, Dispatchable {
   public submit(canQueue: boolean): boolean {
     this.phase = NEW; // (a retry comes back from RUNNING)
     const ok = this.pool.submit(this, canQueue);
-    // Queued, not run at once: held while the revision has no usable pod, else behind full pods.
-    if (ok && this.phase === NEW) this.phase = this.pool.hasUsablePod ? WAITING : HELD;
+    if (ok && this.phase === NEW) this.phase = queuedPhase(this.pool);
     return ok;
   }
 
@@ -1635,9 +1641,7 @@ class Upgrade implements Waiter, Dispatchable {
   }
 
   public run(pod: PodTracker): void {
-    if (isQueued(this.phase)) {
-      this.proxy.metrics.podWaited(this.pool.namespace, this.pool.revision, this.phase === HELD, (performance.now() - this.start) / 1000);
-    }
+    observePodWait(this.proxy.metrics, this.pool, this.phase, performance.now() - this.start);
     this.phase = RUNNING;
     this.pod = pod;
     this.connect(pod, this.lines);
