@@ -656,62 +656,44 @@ async function main(): Promise<void> {
   };
   process.on('exit', cleanup);
 
-  const backend = fork(path.join(dir, 'backend.js'), [], { env: { ...process.env, BENCH_PORTS: JSON.stringify(backendPorts) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.push(backend);
-  pin(backend.pid, 0);
-  await new Promise<void>((r) => backend.once('message', () => r()));
-
-  const grpcServer = fork(path.join(dir, 'grpc.js'), [], { env: { ...process.env, BENCH_CFG: JSON.stringify({ mode: 'server', port: grpcPort }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.push(grpcServer);
-  pin(grpcServer.pid, 0);
-  await new Promise<void>((r) => grpcServer.once('message', () => r()));
-
-  // Run the ingress with the V8 flags ServingControlPlane sets for its default memory limit.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
-  // Two ingress replicas (the second only for the containerConcurrency row), placed alike.
-  const startReplica = async (js: string, port: number, address: string): Promise<ChildProcess> => {
-    const child = fork(js, [], {
-      execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
-      env: {
-        ...process.env,
-        BENCH_CFG: JSON.stringify({
-          port,
-          backends: backendPorts,
-          weights: WEIGHTS,
-          host: HOST,
-          grpcBackend: grpcPort,
-          peer: { address, port: replicaPeerPort, peers: REPLICA_IPS },
-        }),
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+  /**
+   * Fork `js` with `env` added (and `execArgv` in place of this process's, when given), keep it for
+   * cleanup, pin it to `cpu`, and wait for its ready message.
+   */
+  const startChild = async (js: string, env: Record<string, string>, cpu: number, execArgv?: string[]): Promise<ChildProcess> => {
+    const child = fork(js, [], { ...(execArgv ? { execArgv } : {}), env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
-    pin(child.pid, 1);
+    pin(child.pid, cpu);
     await new Promise<void>((r) => child.once('message', () => r()));
     return child;
   };
+
+  const backend = await startChild(path.join(dir, 'backend.js'), { BENCH_PORTS: JSON.stringify(backendPorts) }, 0);
+  await startChild(path.join(dir, 'grpc.js'), { BENCH_CFG: JSON.stringify({ mode: 'server', port: grpcPort }) }, 0);
+
+  // Run the ingress (and the stack floor) with the V8 flags ServingControlPlane sets for its default memory limit.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeNodeOptions, DEFAULT_RUNTIME_MEMORY_LIMIT_MIB } = require('../src/core/runtime-contract');
+  const ingressArgv = [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS];
+  // Two ingress replicas (the second only for the containerConcurrency row), placed alike.
+  const startReplica = (js: string, port: number, address: string): Promise<ChildProcess> => startChild(js, {
+    BENCH_CFG: JSON.stringify({
+      port,
+      backends: backendPorts,
+      weights: WEIGHTS,
+      host: HOST,
+      grpcBackend: grpcPort,
+      peer: { address, port: replicaPeerPort, peers: REPLICA_IPS },
+    }),
+  }, 1, ingressArgv);
   const proxy = await startReplica(PROXY_JS ?? proxyJs, proxyPort, REPLICA_IPS[0]);
   const replica2 = PROXY_JS ? undefined : await startReplica(proxyJs, replica2Port, REPLICA_IPS[1]);
 
   // The TCP relay floor, placed like the proxy under test.
-  const relay = fork(path.join(dir, 'relay.js'), [], {
-    env: { ...process.env, BENCH_CFG: JSON.stringify({ port: relayPort, backend: backendPorts[0] }) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(relay);
-  pin(relay.pid, 1);
-  await new Promise<void>((r) => relay.once('message', () => r()));
+  await startChild(path.join(dir, 'relay.js'), { BENCH_CFG: JSON.stringify({ port: relayPort, backend: backendPorts[0] }) }, 1);
 
   // The node:http + undici floor, placed and flagged like the proxy under test.
-  const floorProxy = fork(path.join(__dirname, 'minimal-proxy.cjs'), [], {
-    execArgv: [...runtimeNodeOptions(DEFAULT_RUNTIME_MEMORY_LIMIT_MIB).split(' '), ...INGRESS_ARGS],
-    env: { ...process.env, BENCH_CFG: JSON.stringify({ port: floorPort, backends: backendPorts }) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(floorProxy);
-  pin(floorProxy.pid, 1);
-  await new Promise<void>((r) => floorProxy.once('message', () => r()));
+  await startChild(path.join(__dirname, 'minimal-proxy.cjs'), { BENCH_CFG: JSON.stringify({ port: floorPort, backends: backendPorts }) }, 1, ingressArgv);
 
   let nginx: ChildProcess | undefined;
   if (nginxBin) {
