@@ -4,11 +4,15 @@
  * process idle (after GC), for
  *   - `ingress`: the ingress's IngressProxy holding N requests for a revision with no pod
  *     (the activator path: waiting for a pod, as at scale from zero);
- *   - `baseline`: a bare node:http server that accepts the same N requests and never answers.
+ *   - `baseline`: a bare node:http server that accepts the same N requests and never answers;
+ *   - `uws` (experiment only, not run by bench:autoscale): the same with a uWebSockets.js server
+ *     loaded from the path in UWS_JS (see bench/uws-proxy.cjs for how to get one), keeping per
+ *     request what an activator would (the response, method, URL and a copy of the headers).
  * The N clients run in a separate child process (`client`), so their memory is not counted.
  * Prints one JSON line on stdout: {"mode", "held", "rss_idle_mb", "rss_held_mb", "rss_mb_per_10k_held", "heap_mb_per_10k_held"}.
  *
  *   node --expose-gc autoscale-held.js ingress|baseline [N]
+ *   UWS_JS=/tmp/uws node --expose-gc autoscale-held.js uws [N]   (bench:autoscale runs it when UWS_JS is set)
  */
 import { fork } from 'node:child_process';
 import * as http from 'node:http';
@@ -40,6 +44,39 @@ function client(port: number): void {
   });
 }
 
+/** The parts of uWebSockets.js's API `uwsServer` uses. */
+interface UwsResponse { onAborted(cb: () => void): void }
+interface UwsRequest { getMethod(): string; getUrl(): string; getQuery(): string; forEach(cb: (name: string, value: string) => void): void }
+interface UwsApp { listen(host: string, port: number, cb: (socket: unknown) => void): void }
+interface UwsModule {
+  App(): { any(pattern: string, handler: (res: UwsResponse, req: UwsRequest) => void): UwsApp };
+  us_socket_local_port(socket: unknown): number;
+  us_listen_socket_close(socket: unknown): void;
+}
+
+/** `uws` mode: a uWebSockets.js server that holds every request (what an activator keeps of it), never answering. */
+async function uwsServer(): Promise<{ port: number; held: () => number; close: () => Promise<void> }> {
+  if (!process.env.UWS_JS) throw new Error('uws mode: set UWS_JS to an unpacked uWebSockets.js package (see bench/uws-proxy.cjs)');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const uws = require(process.env.UWS_JS) as UwsModule;
+  const kept: unknown[] = [];
+  const app = uws.App().any('/*', (res, req) => {
+    const headers: string[] = [];
+    req.forEach((name, value) => headers.push(name, value));
+    const record = { res, method: req.getMethod(), url: req.getUrl(), query: req.getQuery(), headers, aborted: false };
+    res.onAborted(() => {
+      record.aborted = true;
+    });
+    kept.push(record);
+  });
+  const socket = await new Promise<unknown>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('uws: cannot listen')))));
+  return {
+    port: uws.us_socket_local_port(socket),
+    held: () => kept.length,
+    close: async () => uws.us_listen_socket_close(socket),
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function server(): Promise<void> {
@@ -69,8 +106,10 @@ async function server(): Promise<void> {
       srv.closeAllConnections();
       srv.close(() => r());
     });
+  } else if (mode === 'uws') {
+    ({ port, held, close } = await uwsServer());
   } else {
-    throw new Error(`unknown mode ${JSON.stringify(mode)}: use ingress, baseline or client`);
+    throw new Error(`unknown mode ${JSON.stringify(mode)}: use ingress, baseline, uws or client`);
   }
   // Warm up the request path once (code compiled, pools created), so the idle figure is the
   // process ready to hold requests, not a cold one.

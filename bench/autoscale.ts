@@ -11,7 +11,9 @@
  *     main.ts as shipped and run with the V8 flags ServingControlPlane deploys them with;
  *   - memory: bench/autoscale-held.ts (bundled) holding N requests in the ingress's proxy, and,
  *     as the same-run baseline, a bare node:http server holding as many; both with the deployed
- *     V8 flags (RESULT's rss_mb_per_10k_held) and again with --max-semi-space-size=1 (extra keys).
+ *     V8 flags (RESULT's rss_mb_per_10k_held) and again with --max-semi-space-size=1 (extra keys);
+ *     with UWS_JS set (an experiment, see bench/uws-proxy.cjs), a uWebSockets.js server holding as
+ *     many too (RESULT's experiment_uws_rss_mb_per_10k_held).
  *
  * Pod model: a pod is created `--pod-create-ms` (5) after the Deployment's replicas change, its
  * backend listens `--startup-ms` later, and its EndpointSlice entry turns ready
@@ -150,7 +152,7 @@ async function bundle(dir: string): Promise<{ controller: string; ingress: strin
   return out;
 }
 
-async function heldMemory(heldJs: string, mode: 'ingress' | 'baseline', nodeFlags: string[]): Promise<any> {
+async function heldMemory(heldJs: string, mode: 'ingress' | 'baseline' | 'uws', nodeFlags: string[]): Promise<any> {
   const child = fork(heldJs, [mode, String(HELD)], { execArgv: [...nodeFlags, '--expose-gc'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
@@ -393,6 +395,8 @@ async function main(): Promise<void> {
     const small = [...nodeFlags, SMALL_SEMI_SPACE];
     const ingSmall = await heldMemory(files.held, 'ingress', small);
     const baseSmall = await heldMemory(files.held, 'baseline', small);
+    // Experiment (only with UWS_JS set; see bench/uws-proxy.cjs): a uWebSockets.js server holding as many.
+    const uws = process.env.UWS_JS ? await heldMemory(files.held, 'uws', nodeFlags) : undefined;
 
     const r1 = (x: number): number => Math.round(x * 10) / 10;
     const r2 = (x: number): number => Math.round(x * 100) / 100;
@@ -408,6 +412,7 @@ async function main(): Promise<void> {
       [`RSS per 10k held (${HELD} held, deployed flags)`, `ingress ${ing.rss_mb_per_10k_held} MB (heap ${ing.heap_mb_per_10k_held}); bare node:http ${base.rss_mb_per_10k_held} MB (heap ${base.heap_mb_per_10k_held}); ratio ${r2(ing.rss_mb_per_10k_held / base.rss_mb_per_10k_held)} (target ≤ 64 MB)`],
       [`  the same with ${SMALL_SEMI_SPACE}`, `ingress ${ingSmall.rss_mb_per_10k_held} MB (heap ${ingSmall.heap_mb_per_10k_held}); bare node:http ${baseSmall.rss_mb_per_10k_held} MB (heap ${baseSmall.heap_mb_per_10k_held}); ratio ${r2(ingSmall.rss_mb_per_10k_held / baseSmall.rss_mb_per_10k_held)}`],
     ];
+    if (uws) rows.push(['  experiment: uWebSockets.js (UWS_JS)', `${uws.rss_mb_per_10k_held} MB (heap ${uws.heap_mb_per_10k_held}) per 10k held, deployed flags`]);
     const w = Math.max(...rows.map(([k]) => k.length));
     log('');
     for (const [k, v] of rows) log(`${k.padEnd(w)}  ${v}`);
@@ -425,6 +430,7 @@ async function main(): Promise<void> {
       baseline_node_http_rss_mb_per_10k_held: base.rss_mb_per_10k_held,
       rss_mb_per_10k_held_small_semi_space: ingSmall.rss_mb_per_10k_held,
       baseline_node_http_rss_mb_per_10k_held_small_semi_space: baseSmall.rss_mb_per_10k_held,
+      ...(uws ? { experiment_uws_rss_mb_per_10k_held: uws.rss_mb_per_10k_held } : {}),
     })}`);
   } finally {
     stopping = true;

@@ -10,7 +10,8 @@
  * Also, as references: the p99 added latency of nginx and of a plain Node TCP relay (no HTTP work:
  * the floor of one more Node process hop on this machine) at the same offered rate, measured in
  * turns with ours round by round; ours is judged as a ratio to nginx's (absolute milliseconds are
- * not stable on a shared machine).
+ * not stable on a shared machine). The relay's figures are in RESULT too (`p99_added_tcp_relay_*`):
+ * any proxy that is one more Node process on the path adds at least that much.
  *
  * Also, as the floor of the stack ours is built on: bench/minimal-proxy.cjs, the smallest
  * node:http server + undici pool reverse proxy (no routing, no header rules, no metrics, no
@@ -46,7 +47,8 @@
  * connection count as the proxy, one after the other, instead of the concurrent quarter-rate probe;
  * `--proxy-js <file>` runs another proxy program in the ingress's place (it gets `BENCH_CFG` and must
  * send `{ type: 'ready' }` over IPC), e.g. `bench/minimal-proxy.cjs` (the smallest node:http + undici
- * proxy, to separate the stack's cost from ours); `--no-minify` bundles the ingress unminified
+ * proxy, to separate the stack's cost from ours) or `bench/uws-proxy.cjs` (the same with a uWebSockets.js
+ * server, see that file); `--no-minify` bundles the ingress unminified
  * (readable function names in profiles).
  */
 import { ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
@@ -523,7 +525,7 @@ async function addedLatencyRound(subject: HalfLoadSubject, backendPort: number, 
  */
 async function halfLoad(proxyPort: number, backendPort: number, nginxPort: number | undefined, relayPort: number | undefined,
   floorPort: number | undefined, target: number):
-  Promise<{ p99Added: number; nginxP99Added: number | undefined; floorP99Added: number | undefined }> {
+  Promise<{ p99Added: number; nginxP99Added: number | undefined; relayP99Added: number | undefined; floorP99Added: number | undefined }> {
   const delayMs = 10;
   const conns = Math.max(1, Math.round((target * delayMs) / 1000));
   const probeConns = Math.max(1, Math.round(conns / 4));
@@ -531,10 +533,11 @@ async function halfLoad(proxyPort: number, backendPort: number, nginxPort: numbe
   const ours = subject('ingress', proxyPort);
   const subjects = [ours];
   let nginx: HalfLoadSubject | undefined;
+  let relay: HalfLoadSubject | undefined;
   let floor: HalfLoadSubject | undefined;
   if (!args.includes('--no-reference')) {
     if (nginxPort !== undefined) subjects.push(nginx = subject('nginx (reference)', nginxPort));
-    if (relayPort !== undefined) subjects.push(subject('node TCP relay (floor)', relayPort));
+    if (relayPort !== undefined) subjects.push(relay = subject('node TCP relay (floor)', relayPort));
     if (floorPort !== undefined) subjects.push(floor = subject('node:http + undici (floor)', floorPort));
   }
   for (const s of subjects) {
@@ -553,6 +556,7 @@ async function halfLoad(proxyPort: number, backendPort: number, nginxPort: numbe
   return {
     p99Added: median(ours.diffs),
     nginxP99Added: nginx !== undefined ? median(nginx.diffs) : undefined,
+    relayP99Added: relay !== undefined ? median(relay.diffs) : undefined,
     floorP99Added: floor !== undefined ? median(floor.diffs) : undefined,
   };
 }
@@ -765,13 +769,14 @@ async function main(): Promise<void> {
   });
   log(`split over the ingress runs: ${parts.join(', ')}; max error ${splitErr.toFixed(4)} pp`);
 
-  const { p99Added, nginxP99Added, floorP99Added } = await halfLoad(proxyPort, backendPorts[0], nginx ? nginxPort : undefined, relayPort,
-    floorPort, Math.max(100, ingress.rps / 2));
+  const { p99Added, nginxP99Added, relayP99Added, floorP99Added } = await halfLoad(proxyPort, backendPorts[0],
+    nginx ? nginxPort : undefined, relayPort, floorPort, Math.max(100, ingress.rps / 2));
   // Over nginx's (only meaningful when nginx adds something measurable).
   const overNginx = (ms: number | undefined): number | undefined =>
     (ms !== undefined && nginxP99Added !== undefined && nginxP99Added > 0 ? ms / nginxP99Added : undefined);
   const p99Ratio = overNginx(p99Added);
   const floorP99Ratio = overNginx(floorP99Added);
+  const relayP99Ratio = overNginx(relayP99Added);
 
   // gRPC unary: through the ingress (h2c revision) vs direct, interleaved rounds, medians.
   const grpcJsFile = path.join(dir, 'grpc.js');
@@ -830,6 +835,8 @@ async function main(): Promise<void> {
     ratio_node_floor_vs_nginx: ngx ? round(floor.rps / ngx.rps) : null,
     p99_added_node_floor_ms: floorP99Added !== undefined ? round(floorP99Added) : null,
     p99_added_node_floor_ratio_vs_nginx: floorP99Ratio !== undefined ? round(floorP99Ratio, 2) : null,
+    p99_added_tcp_relay_ms: relayP99Added !== undefined ? round(relayP99Added) : null,
+    p99_added_tcp_relay_ratio_vs_nginx: relayP99Ratio !== undefined ? round(relayP99Ratio, 2) : null,
   };
   log(`targets: ratio_vs_nginx >= 0.7 ${result.ratio_vs_nginx !== null && result.ratio_vs_nginx >= 0.7 ? 'OK' : 'MISSED'}, ` +
     `p99_added_ratio_vs_nginx <= 1.5 ${p99Ratio !== undefined && p99Ratio <= 1.5 ? 'OK' : 'MISSED'}, split_error_pp <= 0.5 ${splitErr <= 0.5 ? 'OK' : 'MISSED'}, ` +
