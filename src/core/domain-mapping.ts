@@ -6,6 +6,8 @@
  * cluster-local host, header `K-Original-Host: <domain>`, TLS from `spec.tls.secretName`); the
  * bundled runtime has no KIngress, so the controller (conditions, claim) and the ingress (host
  * table, SNI certificates) both call `domainMappingRule` on the same object and get the same rule.
+ * The ingress is also the last hop before the pod, so it sends the domain as `Host` (what
+ * upstream's queue-proxy restores from `K-Original-Host`) and no `K-Original-Host`.
  */
 import { createHash } from 'node:crypto';
 import { DOMAIN_MAPPING_CONDITION_DOMAIN_CLAIMED, DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED } from './conditions';
@@ -25,9 +27,6 @@ export const CLUSTER_DOMAIN_CLAIM_API_VERSION = 'networking.internal.knative.dev
  * DomainMappings name (one per namespace; see `domainMappingSecretsRoleName` in runtime-contract).
  */
 export const DOMAIN_MAPPING_SECRETS_LABEL = 'networking.internal.knative.dev/domainmapping-secrets';
-
-/** Header the ingress adds toward the target of a DomainMapping: the domain the client asked for. */
-export const ORIGINAL_HOST_HEADER = 'K-Original-Host';
 
 /** The kinds whose `spec.ref` the bundled runtime resolves (serving.knative.dev/v1 addressables with a cluster-local address). */
 export const DOMAIN_MAPPING_REF_KINDS: readonly string[] = ['Service', 'Route'];

@@ -84,7 +84,7 @@ test('a claimed DomainMapping with a TLS Secret: HTTP and HTTPS through the ingr
   expect(await can('default')).toBe('yes');
   expect(await can('kube-system')).toBe('no');
 
-  // HTTP through the external listener, Host rewritten to the target's cluster-local host.
+  // HTTP through the external listener: the target's pods answer (with the domain as Host, as upstream's app sees it).
   const r = await stack.until('the mapped host served', async () => {
     const x = await stack.request('shop.example.org');
     return x.status === 200 ? x : undefined;

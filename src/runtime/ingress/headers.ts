@@ -14,12 +14,18 @@
  *   client's values never reach it either.
  * - `K-Ingress-Revision`: the revision an ingress replica forwards a request for to its owner
  *   replica (proxy.ts, peer port only): a client must not be able to set it.
+ * - `K-Original-Host`: upstream's gateway sets it on a DomainMapping's requests and queue-proxy
+ *   consumes it (`RewriteHostOut`: it becomes `Host` and is removed), so the app never sees it.
+ *   A client's value is dropped (upstream's queue-proxy would make it the app's `Host`).
  *
  * Added (replacing the client's value where noted):
  * - `X-Forwarded-For`: the client's list with the client's address appended (upstream's gateway
  *   appends the same address);
  * - `X-Forwarded-Proto`: the client's first value, else the scheme it used (`http`, or `https` on
  *   the HTTPS listener);
+ * - `Host` = a DomainMapping's domain on its requests (`hostOverride`): upstream's gateway
+ *   rewrites `Host` to the target's cluster-local host with `K-Original-Host: <domain>`, and
+ *   queue-proxy puts the domain back, so the app sees the domain it was asked for;
  * - `X-Forwarded-Host`: the client's first value, else the request's host (the ingress's own:
  *   upstream's gateway adds none);
  * - `Forwarded`: when the client sent none, built from those three as queue-proxy's shim does
@@ -49,6 +55,12 @@ export interface UpstreamHeaderContext {
   readonly h2c: boolean;
   /** An upgrade tunnel (WebSocket): keep `Upgrade` and send `Connection: Upgrade`. */
   readonly tunnel?: boolean;
+  /**
+   * The `Host` to send in place of the client's: a DomainMapping's domain (`X-Forwarded-Host` and
+   * `Forwarded` still name the host the client asked for).
+   * @default - the client's `Host` (or `:authority`)
+   */
+  readonly hostOverride?: string;
 }
 
 /** Lowercase names the rules look at; every other header passes without being lowercased. */
@@ -56,13 +68,13 @@ const WATCHED = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings',
   'proxy-authorization', 'expect', 'knative-serving-revision', 'knative-serving-namespace',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'knative-serving-default-route', 'knative-serving-tag',
-  INGRESS_PEER_REVISION_HEADER,
+  'k-original-host', INGRESS_PEER_REVISION_HEADER,
 ]);
 const WATCHED_LENGTHS = new Set([...WATCHED].map((h) => h.length));
 /** Dropped outright (hop-by-hop, proxy-only, Knative-internal). */
 const DROPPED = new Set([
   'keep-alive', 'proxy-connection', 'trailer', 'transfer-encoding', 'http2-settings', 'proxy-authorization', 'expect',
-  'knative-serving-revision', 'knative-serving-namespace', INGRESS_PEER_REVISION_HEADER,
+  'knative-serving-revision', 'knative-serving-namespace', 'k-original-host', INGRESS_PEER_REVISION_HEADER,
 ]);
 
 /** The headers to send to the pod, as a flat `[name, value, …]` list. `raw`: node's rawHeaders (HTTP/2 pseudo-headers included). */
@@ -97,7 +109,7 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: UpstreamHead
     switch (lower) {
       case 'host':
         host ??= value;
-        out.push(name, value);
+        if (ctx.hostOverride === undefined) out.push(name, value);
         break;
       case 'connection':
         connection = connection === undefined ? value : `${connection}, ${value}`;
@@ -134,8 +146,9 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: UpstreamHead
   if (connection !== undefined) stripConnectionTokens(out, connection);
   if (host === undefined && authority !== undefined) {
     host = authority;
-    out.push('host', authority);
+    if (ctx.hostOverride === undefined) out.push('host', authority);
   }
+  if (ctx.hostOverride !== undefined) out.push('host', ctx.hostOverride);
   if (ctx.tunnel && upgrade !== undefined) out.push('upgrade', upgrade, 'connection', 'Upgrade');
 
   const forFor = xff === undefined ? ctx.remoteAddress : `${xff}, ${ctx.remoteAddress}`;
@@ -186,7 +199,7 @@ const PEER_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
 
 /**
  * A request another ingress replica forwarded (on the peer port): the headers to send to the pod,
- * which the forwarder already built (upstreamRequestHeaders, DomainMapping Host rewrite), passed
+ * which the forwarder already built (upstreamRequestHeaders, a DomainMapping's Host included), passed
  * on as they are (no second X-Forwarded-For element) without HTTP/2 pseudo-headers (`:authority`
  * becomes `Host` when there is none), hop-by-hop headers and `K-Ingress-Revision`, whose value
  * (the revision the forwarder picked) is returned as `revision`.

@@ -1422,8 +1422,8 @@ export class IngressProxy {
       defaultRoute: entry === found && found.markDefaultRoute,
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: pool.settings.h2c,
+      hostOverride: found.domainMappingHost,
     });
-    if (found.rewriteHost !== undefined) rewriteForDomainMapping(fwd, found);
 
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
     (res as ExchangeCarrier)[EXCHANGE] = ex;
@@ -1487,14 +1487,10 @@ export class IngressProxy {
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: false,
       tunnel: true,
+      hostOverride: found.domainMappingHost,
     });
     let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
-    for (let i = 0; i < fwd.length; i += 2) {
-      const lower = fwd[i].toLowerCase();
-      if (found.rewriteHost !== undefined && (lower === 'host' || lower === 'k-original-host')) continue;
-      lines += `${fwd[i]}: ${fwd[i + 1]}\r\n`;
-    }
-    if (found.rewriteHost !== undefined) lines += `host: ${found.rewriteHost}\r\nk-original-host: ${found.originalHost}\r\n`;
+    for (let i = 0; i < fwd.length; i += 2) lines += `${fwd[i]}: ${fwd[i + 1]}\r\n`;
     lines += '\r\n';
 
     const up = new Upgrade(this, socket, head, lines, series, performance.now(), pool);
@@ -1541,26 +1537,6 @@ export class IngressProxy {
     socket.once('close', () => up.clientClosed());
     this.queueHere(up, pool);
   }
-}
-
-/**
- * A DomainMapping's host (Knative's KIngress `rewriteHost` and `appendHeaders`): `Host` becomes
- * the target's cluster-local host and `K-Original-Host` carries the mapped domain (a client's
- * own `K-Original-Host` is dropped). `X-Forwarded-Host` keeps the host the client asked for.
- */
-function rewriteForDomainMapping(fwd: string[], entry: RouteEntry): void {
-  let hostSet = false;
-  for (let i = fwd.length - 2; i >= 0; i -= 2) {
-    const lower = fwd[i].toLowerCase();
-    if (lower === 'host') {
-      fwd[i + 1] = entry.rewriteHost!;
-      hostSet = true;
-    } else if (lower === 'k-original-host') {
-      fwd.splice(i, 2);
-    }
-  }
-  if (!hostSet) fwd.push('host', entry.rewriteHost!);
-  fwd.push('k-original-host', entry.originalHost!);
 }
 
 /** A host as SNI names it: lower case, without `:port` and trailing dot. */

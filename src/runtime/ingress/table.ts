@@ -52,12 +52,11 @@ export interface RouteEntry {
   /** True for main entries when tag-header-based routing is Enabled (adds `Knative-Serving-Default-Route: true`). */
   readonly markDefaultRoute: boolean;
   /**
-   * A DomainMapping's host: the request is routed as if it had arrived for this host (the
-   * target's cluster-local host, whose entry this one copies) and forwarded with `Host` set to it.
+   * A DomainMapping's host: the mapped domain. The entry is a copy of its target's (the entry of
+   * the target's cluster-local host, Knative's KIngress `rewriteHost`), and the domain is the
+   * `Host` the pod gets (what upstream's queue-proxy restores from `K-Original-Host`).
    */
-  readonly rewriteHost?: string;
-  /** A DomainMapping's host: the mapped domain, sent toward the target as `K-Original-Host`. */
-  readonly originalHost?: string;
+  readonly domainMappingHost?: string;
 }
 
 /** Where the HTTPS listener finds a mapped host's certificate: a TLS Secret (`tls.crt`, `tls.key`). */
@@ -285,7 +284,7 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
       invalid.push(`${dmKey}: its target host ${rule.targetHost} is not served`);
       continue;
     }
-    const entry: RouteEntry = Object.freeze({ ...target, rewriteHost: rule.targetHost, originalHost: rule.host });
+    const entry: RouteEntry = Object.freeze({ ...target, domainMappingHost: rule.host });
     owner.set(rule.host, dmKey);
     hosts.set(rule.host, entry);
     externalHosts.set(rule.host, entry);

@@ -116,13 +116,13 @@ describe('DomainMapping HTTPS (SNI certificates from Secrets)', () => {
     expect([...new Set(warnings)]).toEqual([expect.stringMatching(/^no certificate for a DomainMapping host .*missing\.example\.org.*Secret default\/no-such-secret not found/)]);
   });
 
-  test('SNI chooses each host\'s certificate; the request reaches the target with Host rewritten and X-Forwarded-Proto https', async () => {
+  test('SNI chooses each host\'s certificate; the request reaches the target with Host = the domain and X-Forwarded-Proto https', async () => {
     const a = await httpsGet(port, 'secure.example.org', 'secure.example.org', certA.cert);
     expect(a.status).toBe(200);
     expect(a.peerOrg).toBe('a');
     const seen = JSON.parse(a.body).headers;
-    expect(seen.host).toBe('web.default.svc.cluster.local');
-    expect(seen['k-original-host']).toBe('secure.example.org');
+    expect(seen.host).toBe('secure.example.org');
+    expect(seen['k-original-host']).toBeUndefined();
     expect(seen['x-forwarded-proto']).toBe('https');
     expect(seen['x-forwarded-host']).toBe('secure.example.org');
     const b = await httpsGet(port, 'other.example.org', 'other.example.org', certB.cert);
@@ -160,7 +160,8 @@ describe('DomainMapping HTTPS (SNI certificates from Secrets)', () => {
       expect((session.socket as tls.TLSSocket).alpnProtocol).toBe('h2');
       expect(status).toBe(200);
       const seen = JSON.parse(body).headers;
-      expect(seen.host).toBe('web.default.svc.cluster.local');
+      expect(seen.host).toBe('secure.example.org');
+      expect(seen['k-original-host']).toBeUndefined();
       expect(seen['x-forwarded-proto']).toBe('https');
     } finally {
       session.close();

@@ -1,13 +1,15 @@
 /**
  * DomainMappings through the ingress (issue 14): the table serves a claimed, resolved
  * DomainMapping's host as its target's cluster-local host (core/domain-mapping
- * `domainMappingRule`, the rule the controller's conditions describe), the proxy forwards with
- * `Host` rewritten to that host and `K-Original-Host` set to the domain; unknown and unclaimed
- * domains get the unknown-host 404. Then the whole path: controller + watcher + proxy against
+ * `domainMappingRule`, the rule the controller's conditions describe), the proxy forwards to the
+ * target's pods with `Host` = the domain and no `K-Original-Host` (what upstream's app sees once
+ * queue-proxy has undone the gateway's rewrite); unknown and unclaimed domains get the
+ * unknown-host 404. Then the whole path: controller + watcher + proxy against
  * the API emulator.
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { Pool } from 'undici';
+import WebSocket from 'ws';
 import { get, ingressConfig, routeWithStatus, startBackend, TestBackend } from './helpers';
 import type { DomainMappingObject } from '../../../src/core/types';
 import { R } from '../../../src/runtime/controller/client';
@@ -52,8 +54,7 @@ describe('DomainMapping rules in the routing table', () => {
     const t = build([mapping('app.example.org', 'web'), mapping('private.example.org', 'api', { tls: 'private-cert' })]);
     expect(t.domainMappingCount).toBe(2);
     const e = lookupHost(t, 'app.example.org', true)!;
-    expect(e.rewriteHost).toBe('web.default.svc.cluster.local');
-    expect(e.originalHost).toBe('app.example.org');
+    expect(e.domainMappingHost).toBe('app.example.org');
     expect(e.balancer).toBe(lookupHost(t, 'web.default.svc.cluster.local')!.balancer);
     expect(lookupHost(t, 'APP.example.org.:443', true)).toBe(e);
     expect(lookupHost(t, 'app.example.org')).toBe(e);
@@ -77,7 +78,7 @@ describe('DomainMapping rules in the routing table', () => {
   test('a host a Route serves stays the Route\'s; a target the table does not serve leaves the domain unrouted', () => {
     const t = build([mapping('web.default.example.com', 'api'), mapping('gone.example.org', 'missing')]);
     expect(t.domainMappingCount).toBe(0);
-    expect(lookupHost(t, 'web.default.example.com', true)!.rewriteHost).toBeUndefined();
+    expect(lookupHost(t, 'web.default.example.com', true)!.domainMappingHost).toBeUndefined();
     expect(t.conflicts).toEqual(['web.default.example.com claimed by default/web and DomainMapping default/web.default.example.com']);
     expect(t.invalid).toEqual(['DomainMapping default/gone.example.org: its target host missing.default.svc.cluster.local is not served']);
     expect(lookupHost(t, 'gone.example.org', true)).toBeUndefined();
@@ -88,6 +89,7 @@ describe('DomainMapping through the proxy (real sockets)', () => {
   const backends: Record<string, TestBackend> = {};
   let proxy: IngressProxy;
   let external: Pool;
+  let externalPort: number;
   let internal: Pool;
 
   beforeAll(async () => {
@@ -96,7 +98,8 @@ describe('DomainMapping through the proxy (real sockets)', () => {
     proxy.setTable(buildRouteTable(ROUTES, ingressConfig(), {
       domainMappings: [mapping('app.example.org', 'web'), mapping('unclaimed.example.org', 'web', { claimed: 'False' })],
     }));
-    external = new Pool(`http://127.0.0.1:${await proxy.listen(0, '127.0.0.1')}`);
+    externalPort = await proxy.listen(0, '127.0.0.1');
+    external = new Pool(`http://127.0.0.1:${externalPort}`);
     internal = new Pool(`http://127.0.0.1:${await proxy.listenInternal(0, '127.0.0.1')}`);
   });
 
@@ -107,20 +110,38 @@ describe('DomainMapping through the proxy (real sockets)', () => {
     for (const b of Object.values(backends)) await b.close();
   });
 
-  test('mapped host → the target, Host rewritten to its cluster-local host, K-Original-Host and X-Forwarded-Host = the domain', async () => {
+  test('mapped host → the target\'s pods with Host = the domain (as upstream\'s queue-proxy restores it), no K-Original-Host', async () => {
     for (const pool of [external, internal]) {
-      const r = await get(pool, 'app.example.org', '/headers', { 'k-original-host': 'spoofed.example.net' });
+      // The client's own spelling (case, port) stays in X-Forwarded-Host; Host is the DomainMapping's name.
+      const r = await get(pool, 'APP.example.org:80', '/headers', { 'k-original-host': 'spoofed.example.net' });
       expect(r.status).toBe(200);
       const seen = JSON.parse(r.body);
       expect(seen.id).toBe('web-1');
-      expect(seen.headers.host).toBe('web.default.svc.cluster.local');
-      expect(seen.headers['k-original-host']).toBe('app.example.org');
-      expect(seen.headers['x-forwarded-host']).toBe('app.example.org');
+      expect(seen.headers.host).toBe('app.example.org');
+      expect(seen.headers['k-original-host']).toBeUndefined();
+      expect(seen.headers['x-forwarded-host']).toBe('APP.example.org:80');
     }
   });
 
-  test('a request for the target itself is unchanged (no K-Original-Host)', async () => {
-    const seen = JSON.parse((await get(external, 'web.default.example.com', '/headers')).body);
+  test('a WebSocket upgrade for the mapped host gets the same Host', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${externalPort}/`, { headers: { 'host': 'app.example.org', 'k-original-host': 'spoofed.example.net' } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => ws.send('hi'));
+      ws.once('message', (m) => {
+        expect(m.toString()).toBe('web-1:hi');
+        resolve();
+      });
+      ws.once('error', reject);
+    });
+    ws.close();
+    const seen = backends['web-1'].lastUpgradeHeaders!;
+    expect(seen.host).toBe('app.example.org');
+    expect(seen['k-original-host']).toBeUndefined();
+    expect(seen['x-forwarded-host']).toBe('app.example.org');
+  });
+
+  test('a request for the target itself keeps its Host; a client\'s K-Original-Host is dropped there too', async () => {
+    const seen = JSON.parse((await get(external, 'web.default.example.com', '/headers', { 'k-original-host': 'spoofed.example.net' })).body);
     expect(seen.headers.host).toBe('web.default.example.com');
     expect(seen.headers['k-original-host']).toBeUndefined();
   });
@@ -191,8 +212,8 @@ describe('DomainMapping end to end: controller, watcher and proxy against the AP
     const dm = await c.get<any>(R.domainMappings, 'default', 'shop.example.org');
     expect((dm.status.conditions as any[]).find((x) => x.type === 'Ready').status).toBe('True');
     const seen = JSON.parse((await get(pool, 'shop.example.org', '/headers')).body);
-    expect(seen.headers.host).toBe('web.default.svc.cluster.local');
-    expect(seen.headers['k-original-host']).toBe('shop.example.org');
+    expect(seen.headers.host).toBe('shop.example.org');
+    expect(seen.headers['k-original-host']).toBeUndefined();
 
     await c.delete(R.domainMappings, 'default', 'shop.example.org');
     await until(async () => (await get(pool, 'shop.example.org')).status === 404, 'the mapped host gone');

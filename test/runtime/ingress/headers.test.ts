@@ -53,6 +53,17 @@ describe('upstreamRequestHeaders: what the revision receives', () => {
       ['Host', 'h', 'Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Key', 'k'], { tunnel: true },
       ['host: h', 'sec-websocket-key: k', 'upgrade: websocket', 'connection: Upgrade', 'x-forwarded-for: 10.0.0.9', 'x-forwarded-proto: http',
         'x-forwarded-host: h', 'forwarded: for=10.0.0.9;host=h;proto=http']],
+    ['a DomainMapping\'s request: Host = the domain (hostOverride), the client\'s Host in X-Forwarded-Host and Forwarded; K-Original-Host dropped',
+      ['Host', 'APP.example.org:80', 'K-Original-Host', 'spoofed.example.net', 'accept', '*/*'], { hostOverride: 'app.example.org' },
+      ['accept: */*', 'host: app.example.org', 'x-forwarded-for: 10.0.0.9', 'x-forwarded-proto: http', 'x-forwarded-host: APP.example.org:80',
+        'forwarded: for=10.0.0.9;host=APP.example.org:80;proto=http']],
+    ['a DomainMapping\'s HTTP/2 request: :authority gives way to the domain too',
+      [':method', 'GET', ':authority', 'app.example.org', ':path', '/'], { hostOverride: 'app.example.org' },
+      ['host: app.example.org', 'x-forwarded-for: 10.0.0.9', 'x-forwarded-proto: http', 'x-forwarded-host: app.example.org',
+        'forwarded: for=10.0.0.9;host=app.example.org;proto=http']],
+    ['a client\'s K-Original-Host never reaches the app (upstream\'s queue-proxy consumes it)',
+      ['host', 'h', 'k-original-host', 'spoofed.example.net'], {},
+      ['host: h', 'x-forwarded-for: 10.0.0.9', 'x-forwarded-proto: http', 'x-forwarded-host: h', 'forwarded: for=10.0.0.9;host=h;proto=http']],
   ])('%s', (_name, raw, ctx, expected) => {
     expect(lines(raw, ctx)).toEqual(expected);
   });

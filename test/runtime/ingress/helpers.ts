@@ -11,6 +11,8 @@ export interface TestBackend {
   server: http.Server;
   hits: number;
   lastHeaders: http.IncomingHttpHeaders | undefined;
+  /** The headers of the last WebSocket upgrade request. */
+  lastUpgradeHeaders?: http.IncomingHttpHeaders;
   /** Requests being answered right now, and the most at once. */
   inFlight: number;
   maxInFlight: number;
@@ -94,7 +96,10 @@ export async function startBackend(id: string, port = 0): Promise<TestBackend> {
     res.end(id);
   });
   const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => ws.on('message', (m, isBinary) => ws.send(isBinary ? m : `${id}:${m.toString()}`)));
+  wss.on('connection', (ws, req) => {
+    state.lastUpgradeHeaders = req.headers;
+    ws.on('message', (m, isBinary) => ws.send(isBinary ? m : `${id}:${m.toString()}`));
+  });
   await new Promise<void>((r, j) => {
     server.once('error', j);
     server.listen(port, '127.0.0.1', () => r());
