@@ -57,7 +57,8 @@ export function controllerRules(leaseName: string, secretsRoleName: string, reso
     c(RbacScope.CLUSTER, ['authentication.k8s.io'], ['tokenreviews'], ['create'],
       'authenticate the ingress\'s stats pushes: TokenReview of its projected serviceAccountToken, audience serving-autoscaler (autoscaler/auth.ts via autoscaler/endpoint.ts, client.ts tokenReview)'),
     c(RbacScope.CLUSTER, [''], ['services'], [...LIST_WATCH, 'create', 'update', 'delete'],
-      'ClusterIP Service per Revision (reconcilers/revision.ts) and placeholder Service per Route/tag, deleted when a tag goes away (reconcilers/route.ts)'),
+      'ClusterIP Service per Revision (reconcilers/revision.ts) and placeholder Service per Route/tag, deleted when a tag goes away (reconcilers/route.ts); '
+      + 'the informer also resolves DomainMappings whose spec.ref is a v1 Service (reconcilers/domainmapping.ts resolveRef)'),
     c(RbacScope.CLUSTER, ['autoscaling'], ['horizontalpodautoscalers'], [...LIST_WATCH, 'create', 'update', 'delete'],
       'min/max scale with the HPA class: one HorizontalPodAutoscaler per Revision, deleted when the class changes (reconcilers/revision.ts)'),
     c(RbacScope.SYSTEM_NAMESPACE, ['discovery.k8s.io'], ['endpointslices'], LIST_WATCH,

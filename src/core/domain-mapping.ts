@@ -6,8 +6,10 @@
  * cluster-local host, header `K-Original-Host: <domain>`, TLS from `spec.tls.secretName`); the
  * bundled runtime has no KIngress, so the controller (conditions, claim) and the ingress (host
  * table, SNI certificates) both call `domainMappingRule` on the same object and get the same rule.
- * The ingress is also the last hop before the pod, so it sends the domain as `Host` (what
- * upstream's queue-proxy restores from `K-Original-Host`) and no `K-Original-Host`.
+ * The ingress is also the last hop before a revision's pod, so it sends the domain as `Host`
+ * (what upstream's queue-proxy restores from `K-Original-Host`) and no `K-Original-Host`. A
+ * Kubernetes Service as the target (no Route serves its host) gets the request at its port 80
+ * as upstream's gateway sends it: `Host` = its cluster-local host, `K-Original-Host` = the domain.
  */
 import { createHash } from 'node:crypto';
 import { DOMAIN_MAPPING_CONDITION_DOMAIN_CLAIMED, DOMAIN_MAPPING_CONDITION_REFERENCE_RESOLVED } from './conditions';
@@ -28,8 +30,19 @@ export const CLUSTER_DOMAIN_CLAIM_API_VERSION = 'networking.internal.knative.dev
  */
 export const DOMAIN_MAPPING_SECRETS_LABEL = 'networking.internal.knative.dev/domainmapping-secrets';
 
-/** The kinds whose `spec.ref` the bundled runtime resolves (serving.knative.dev/v1 addressables with a cluster-local address). */
-export const DOMAIN_MAPPING_REF_KINDS: readonly string[] = ['Service', 'Route'];
+/**
+ * Whether a DomainMapping's `spec.ref` names a Kubernetes Service (`apiVersion: v1`,
+ * `kind: Service`): Knative's resolver special-cases it (its URL is
+ * `http://<name>.<namespace>.svc.<cd>`, the object need not be Addressable), and its KIngress
+ * sends the domain's requests to that Service's port 80.
+ */
+export function refsKubernetesService(dm: DomainMappingObject): boolean {
+  const ref = dm.spec?.ref;
+  return ref?.apiVersion === 'v1' && ref.kind === 'Service';
+}
+
+/** Port of the target Service Knative's DomainMapping KIngress sends to (`resources.MakeIngress`: `servicePort: 80`). */
+export const DOMAIN_MAPPING_SERVICE_PORT = 80;
 
 /** The one ingress rule of a DomainMapping (always on the external listener, like Knative's ExternalIP rule). */
 export interface DomainMappingRule {
@@ -38,8 +51,14 @@ export interface DomainMappingRule {
   readonly name: string;
   /** The mapped host (lower case, no trailing dot): the DomainMapping's name. */
   readonly host: string;
-  /** The host requests are routed as (and their Host header rewritten to): `<ref.name>.<namespace>.svc.<cd>`. */
+  /** The host requests are routed as: `<ref.name>.<namespace>.svc.<cd>`. */
   readonly targetHost: string;
+  /**
+   * The Kubernetes Service `spec.ref` names (`refsKubernetesService`): when no Route serves
+   * `targetHost`, the domain is sent to this Service's port 80 (`DOMAIN_MAPPING_SERVICE_PORT`).
+   * @default - a Knative Service or Route: the domain is served only while a Route serves `targetHost`
+   */
+  readonly kubernetesService?: string;
   /**
    * The Secret (in `namespace`) whose `tls.crt`/`tls.key` serve HTTPS for `host`.
    * @default - no TLS for this host
@@ -57,9 +76,9 @@ export function domainMappingUrl(dm: DomainMappingObject, cfg: ServingConfig): s
 }
 
 /**
- * The host a DomainMapping's reference resolves to when it is a Knative Service or Route: the
- * cluster-local host of its placeholder Service, `<ref.name>.<namespace>.svc.<cd>` (what their
- * `status.address.url` holds).
+ * The host a DomainMapping's reference resolves to: the cluster-local host of the Service named
+ * `ref.name`, `<ref.name>.<namespace>.svc.<cd>` (what a Knative Service's or Route's
+ * `status.address.url` holds: its placeholder Service; for a Kubernetes Service, its own name).
  */
 export function domainMappingTargetHost(dm: DomainMappingObject, clusterDomain: string): string {
   return clusterLocalHost(dm.spec?.ref?.name ?? '', dm.metadata.namespace ?? 'default', clusterDomain);
@@ -109,6 +128,7 @@ export function domainMappingRule(dm: DomainMappingObject, cfg: ServingConfig): 
     name,
     host: normalizeHost(name),
     targetHost: domainMappingTargetHost(dm, cfg.clusterDomain),
+    ...(refsKubernetesService(dm) ? { kubernetesService: dm.spec.ref.name } : {}),
     ...(secret ? { tlsSecretName: secret } : {}),
   };
 }
@@ -116,7 +136,7 @@ export function domainMappingRule(dm: DomainMappingObject, cfg: ServingConfig): 
 /**
  * A stable digest of what the ingress serves for a DomainMapping (the counterpart of
  * `routingDigest` for Routes; upstream hashes the DomainMapping's KIngress spec): hex SHA-256 of
- * the canonical JSON of its rule (namespace, name, mapped host, target host, TLS Secret). The
+ * the canonical JSON of its rule (namespace, name, mapped host, target host, TLS Secret, Kubernetes Service). The
  * controller computes it from the status it writes, each ingress replica from the DomainMapping
  * it serves (both through `domainMappingRule`); equal digests mean the replica serves that rule.
  */
@@ -128,5 +148,7 @@ export function domainMappingDigest(rule: DomainMappingRule): string {
     host: rule.host,
     targetHost: rule.targetHost,
     tlsSecretName: rule.tlsSecretName ?? null,
+    // Only when set, so the digests of the other DomainMappings stay what they were.
+    ...(rule.kubernetesService !== undefined ? { kubernetesService: rule.kubernetesService } : {}),
   }), 'utf8').digest('hex');
 }

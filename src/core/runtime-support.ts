@@ -177,10 +177,12 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       break;
     case 'DomainMapping': {
       const ref = isRecord(spec.ref) ? spec.ref : undefined;
-      if (ref && !(ref.apiVersion === SERVING_API_VERSION && (ref.kind === 'Service' || ref.kind === 'Route'))) {
+      if (ref && !(ref.apiVersion === SERVING_API_VERSION && (ref.kind === 'Service' || ref.kind === 'Route'))
+        && !(ref.apiVersion === 'v1' && ref.kind === 'Service')) {
         out.push(warning('spec.ref.kind', ref.kind,
-          `the bundled runtime resolves only ${SERVING_API_VERSION} Service and Route references (its ingress routes to nothing else), `
-          + 'so this DomainMapping stays ReferenceResolved=False (upstream Knative resolves any Addressable with a cluster-local address)'));
+          `the bundled runtime resolves only ${SERVING_API_VERSION} Service and Route references and v1 (Kubernetes) Services `
+          + '(its ingress routes to nothing else), so this DomainMapping stays ReferenceResolved=False '
+          + '(upstream Knative resolves any Addressable with a cluster-local address)'));
       }
       // spec.tls.secretName: served by the ingress's HTTPS listener (src/runtime/ingress/certificates.ts).
       break;

@@ -199,7 +199,7 @@ describe('unsupportedSettings: other kinds', () => {
     expect(paths(cfg)).toEqual(['spec.template.metadata.annotations.autoscaling.knative.dev/target-burst-capacity']);
   });
 
-  test('DomainMapping: a Knative Service or Route target is served, TLS too (the ingress\'s HTTPS listener); other kinds are reported', () => {
+  test('DomainMapping: a Knative Service or Route or a Kubernetes Service target is served, TLS too (the ingress\'s HTTPS listener); other kinds are reported', () => {
     const dm = (ref: Record<string, string>, tls?: string): KubeObject => ({
       apiVersion: 'serving.knative.dev/v1beta1',
       kind: 'DomainMapping',
@@ -208,8 +208,9 @@ describe('unsupportedSettings: other kinds', () => {
     });
     expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }))).toEqual([]);
     expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Route', name: 'web' }))).toEqual([]);
-    expect(unsupportedSettings(dm({ apiVersion: 'v1', kind: 'Service', name: 'web' }, 'api-tls')).map(formatViolation)).toEqual([
-      expect.stringMatching(/^spec\.ref\.kind: the bundled runtime resolves only serving\.knative\.dev\/v1 Service and Route references.* \(got "Service"\)\.$/),
+    expect(unsupportedSettings(dm({ apiVersion: 'v1', kind: 'Service', name: 'web' }, 'api-tls'))).toEqual([]);
+    expect(unsupportedSettings(dm({ apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default' })).map(formatViolation)).toEqual([
+      expect.stringMatching(/^spec\.ref\.kind: the bundled runtime resolves only serving\.knative\.dev\/v1 Service and Route references and v1 \(Kubernetes\) Services.* \(got "Broker"\)\.$/),
     ]);
     expect(unsupportedSettings(dm({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }, 'api-tls'))).toEqual([]);
   });

@@ -23,9 +23,11 @@
  *   appends the same address);
  * - `X-Forwarded-Proto`: the client's first value, else the scheme it used (`http`, or `https` on
  *   the HTTPS listener);
- * - `Host` = a DomainMapping's domain on its requests (`hostOverride`): upstream's gateway
- *   rewrites `Host` to the target's cluster-local host with `K-Original-Host: <domain>`, and
- *   queue-proxy puts the domain back, so the app sees the domain it was asked for;
+ * - `Host` = a DomainMapping's domain on its requests to a revision (`hostOverride`): upstream's
+ *   gateway rewrites `Host` to the target's cluster-local host with `K-Original-Host: <domain>`,
+ *   and queue-proxy puts the domain back, so the app sees the domain it was asked for. Toward a
+ *   Kubernetes Service (no queue-proxy there) the gateway's rewrite stays: `Host` = the
+ *   Service's cluster-local host (`hostOverride`) and `K-Original-Host: <domain>` (`originalHost`);
  * - `X-Forwarded-Host`: the client's first value, else the request's host (the ingress's own:
  *   upstream's gateway adds none);
  * - `Forwarded`: when the client sent none, built from those three as queue-proxy's shim does
@@ -61,6 +63,11 @@ export interface UpstreamHeaderContext {
    * @default - the client's `Host` (or `:authority`)
    */
   readonly hostOverride?: string;
+  /**
+   * Add `K-Original-Host` with this value (a DomainMapping's domain, toward a Kubernetes Service).
+   * @default - none (a client's `K-Original-Host` is dropped in any case)
+   */
+  readonly originalHost?: string;
 }
 
 /** Lowercase names the rules look at; every other header passes without being lowercased. */
@@ -149,6 +156,7 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: UpstreamHead
     if (ctx.hostOverride === undefined) out.push('host', authority);
   }
   if (ctx.hostOverride !== undefined) out.push('host', ctx.hostOverride);
+  if (ctx.originalHost !== undefined) out.push('k-original-host', ctx.originalHost);
   if (ctx.tunnel && upgrade !== undefined) out.push('upgrade', upgrade, 'connection', 'Upgrade');
 
   const forFor = xff === undefined ? ctx.remoteAddress : `${xff}, ${ctx.remoteAddress}`;

@@ -192,8 +192,10 @@ export class RevisionPool {
   public endpointsKnown = false;
   private closed = false;
   public settings: PoolSettings;
-  /** Static test/bench endpoints: never demoted. */
+  /** Static endpoints (tests, benchmarks, a Kubernetes Service's address): never demoted. */
   public staticEndpoints = false;
+  /** The pool of a Kubernetes Service (a DomainMapping's target), not of a revision: no autoscaler statistics. */
+  public kubernetesService = false;
 
   constructor(public readonly key: string, public readonly namespace: string, public readonly revision: string,
     settings: PoolSettings, private readonly host: PoolHost) {

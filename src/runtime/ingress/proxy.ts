@@ -91,6 +91,12 @@ export interface ProxyOptions {
    * gets the one ready pod address `origin`, with the returned settings.
    */
   resolver?: BackendResolver;
+  /**
+   * Where a Kubernetes Service backend (a DomainMapping's target, `Target.origin`) is reached
+   * (tests: a loopback server).
+   * @default - its origin as it is (the cluster's DNS name of the Service, port 80)
+   */
+  serviceOrigin?: (origin: string) => string;
   clusterDomain?: string;
   /** Default per-revision timeout (ms); default 300 000. */
   defaultTimeoutMs?: number;
@@ -679,6 +685,7 @@ export class IngressProxy {
   private readonly unusedSince = new Map<string, number>();
   private readonly revisionInfo: ((namespace: string, revision: string) => RevisionInfo | undefined) | undefined;
   private readonly resolver: BackendResolver | undefined;
+  private readonly serviceOrigin: (origin: string) => string;
   private readonly defaultTimeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly maxHeaderCount: number;
@@ -700,6 +707,7 @@ export class IngressProxy {
 
   constructor(opts: ProxyOptions = {}) {
     this.resolver = opts.resolver;
+    this.serviceOrigin = opts.serviceOrigin ?? ((origin) => origin);
     this.revisionInfo = opts.revisions;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 300_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
@@ -1068,8 +1076,8 @@ export class IngressProxy {
       used.add(t.backendKey);
       this.unusedSince.delete(t.backendKey);
       const pool = this.pools.get(t.backendKey);
-      if (pool === undefined) this.makePool(t.backendKey, t.namespace, t.revision);
-      else this.refreshPool(pool); // a revision's settings may have become known
+      if (pool === undefined) this.makePoolFor(t);
+      else if (!pool.kubernetesService) this.refreshPool(pool); // a revision's settings may have become known
       this.metrics.seriesFor(t);
     }
     for (const key of this.pools.keys()) if (!used.has(key) && !this.unusedSince.has(key)) this.unusedSince.set(key, now);
@@ -1098,7 +1106,33 @@ export class IngressProxy {
 
   /** @internal A request of this revision ended (stats). */
   public revisionDone(pool: RevisionPool): void {
-    this.stats.depart(pool.key, performance.now() / 1000);
+    if (!pool.kubernetesService) this.stats.depart(pool.key, performance.now() / 1000);
+  }
+
+  private makePoolFor(t: Target): RevisionPool {
+    return t.origin !== undefined ? this.makeServicePool(t.backendKey, t.namespace, t.origin) : this.makePool(t.backendKey, t.namespace, t.revision);
+  }
+
+  /**
+   * The pool of a Kubernetes Service a DomainMapping sends to: its one address (the Service's DNS
+   * name and port 80; kube-proxy picks the pod), never demoted or probed, HTTP/1.1, no
+   * containerConcurrency, the default revision timeout, and no autoscaler statistics.
+   */
+  private makeServicePool(key: string, namespace: string, origin: string): RevisionPool {
+    const pool = new RevisionPool(key, namespace, '', {
+      containerConcurrency: 0,
+      timeoutMs: this.defaultTimeoutMs,
+      headersTimeoutMs: this.defaultTimeoutMs,
+      bodyTimeoutMs: 0,
+      waitTimeoutMs: this.defaultTimeoutMs,
+      probe: { kind: 'tcp' },
+      h2c: false,
+    }, this.poolHost);
+    pool.kubernetesService = true;
+    pool.staticEndpoints = true;
+    this.pools.set(key, pool);
+    pool.setEndpoints([endpointOf(this.serviceOrigin(origin))]);
+    return pool;
   }
 
   private makePool(key: string, namespace: string, revision: string): RevisionPool {
@@ -1119,8 +1153,7 @@ export class IngressProxy {
   }
 
   private staticEndpoint(namespace: string, revision: string): PodEndpoint {
-    const u = new URL(this.resolver!(namespace, revision).origin);
-    return { ip: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || 80, ready: true, terminating: false };
+    return endpointOf(this.resolver!(namespace, revision).origin);
   }
 
   /** Knative's three revision timeouts → the wait deadline, the whole-request timer and undici's two timeouts. */
@@ -1258,7 +1291,7 @@ export class IngressProxy {
   }
 
   private poolFor(t: Target): RevisionPool {
-    return this.pools.get(t.backendKey) ?? this.makePool(t.backendKey, t.namespace, t.revision);
+    return this.pools.get(t.backendKey) ?? this.makePoolFor(t);
   }
 
   /** May one more request wait in this pool? */
@@ -1268,6 +1301,7 @@ export class IngressProxy {
 
   /** Count the arrival for the autoscaler; poke it at once if the revision has no ready pod. */
   private arrive(pool: RevisionPool): void {
+    if (pool.kubernetesService) return;
     const poke = this.stats.arrive(pool.key, pool.namespace, pool.revision, performance.now() / 1000, pool.hasUsablePod);
     if (poke !== undefined) {
       this.metrics.pokes++;
@@ -1422,7 +1456,8 @@ export class IngressProxy {
       defaultRoute: entry === found && found.markDefaultRoute,
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: pool.settings.h2c,
-      hostOverride: found.domainMappingHost,
+      hostOverride: found.hostOverride,
+      originalHost: found.originalHost,
     });
 
     const ex = new Exchange(this, req, res, series, start, pool, fwd, body);
@@ -1487,7 +1522,8 @@ export class IngressProxy {
       tag: entry.kind === 'tag' && this.tagHeaderRouting ? entry.tag : undefined,
       h2c: false,
       tunnel: true,
-      hostOverride: found.domainMappingHost,
+      hostOverride: found.hostOverride,
+      originalHost: found.originalHost,
     });
     let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     for (let i = 0; i < fwd.length; i += 2) lines += `${fwd[i]}: ${fwd[i + 1]}\r\n`;
@@ -1537,6 +1573,12 @@ export class IngressProxy {
     socket.once('close', () => up.clientClosed());
     this.queueHere(up, pool);
   }
+}
+
+/** An always-ready endpoint at `origin` (`http://host:port`; IPv6 hosts in brackets). */
+function endpointOf(origin: string): PodEndpoint {
+  const u = new URL(origin);
+  return { ip: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || 80, ready: true, terminating: false };
 }
 
 /** A host as SNI names it: lower case, without `:port` and trailing dot. */

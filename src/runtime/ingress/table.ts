@@ -14,21 +14,34 @@
 import { SmoothWeightedBalancer } from './balancer';
 import { ROUTE_CONDITIONS } from '../../core/conditions';
 import { defaultServingConfig, ServingConfig } from '../../core/config';
-import { domainMappingDigest, domainMappingRule } from '../../core/domain-mapping';
+import { DOMAIN_MAPPING_SERVICE_PORT, domainMappingDigest, domainMappingRule } from '../../core/domain-mapping';
 import { RouteHostsError } from '../../core/hosts';
 import { DEFAULT_TRAFFIC_NAME, RouteRouting, routingDigest, routingFromStatus, RoutingRule, WeightedTarget } from '../../core/routing';
 import type { DomainMappingObject, RouteObject } from '../../core/types';
 
-/** One backend target: a revision of a route. */
+/**
+ * One backend target: a revision of a route, or the Kubernetes Service a DomainMapping names
+ * (`origin` set; `route` is then the domain and `revision` empty).
+ */
 export interface Target {
   /** `<ns>/<route>/<revision>`: the metrics key. */
   readonly id: string;
-  /** `<ns>/<revision>`: the backend key (one connection pool per revision Service). */
+  /** `<ns>/<revision>` (or `<ns>/svc:<service>`): the backend key (one connection pool per revision, or per Service). */
   readonly backendKey: string;
   readonly namespace: string;
   readonly route: string;
   readonly revision: string;
+  /**
+   * A Kubernetes Service's address, `http://<name>.<ns>.svc.<cd>:80` (resolved by the cluster's
+   * DNS; kube-proxy picks the pod): the Service a DomainMapping names, when no Route serves its
+   * host. It is not autoscaled and has no containerConcurrency.
+   * @default - a revision: its pods from its EndpointSlices
+   */
+  readonly origin?: string;
 }
+
+/** Prefix of a Kubernetes Service's backend key (`<ns>/svc:<name>`); revision names cannot contain ':'. */
+export const SERVICE_BACKEND_PREFIX = 'svc:';
 
 export type HostKind = 'main' | 'tag';
 
@@ -52,11 +65,19 @@ export interface RouteEntry {
   /** True for main entries when tag-header-based routing is Enabled (adds `Knative-Serving-Default-Route: true`). */
   readonly markDefaultRoute: boolean;
   /**
-   * A DomainMapping's host: the mapped domain. The entry is a copy of its target's (the entry of
-   * the target's cluster-local host, Knative's KIngress `rewriteHost`), and the domain is the
-   * `Host` the pod gets (what upstream's queue-proxy restores from `K-Original-Host`).
+   * The `Host` sent upstream in place of the client's. A DomainMapping's host served by a Route
+   * (the entry is a copy of the entry of the target's cluster-local host, Knative's KIngress
+   * `rewriteHost`): the domain, which upstream's queue-proxy restores from `K-Original-Host`.
+   * A DomainMapping to a Kubernetes Service: the Service's cluster-local host, as upstream's
+   * gateway rewrites it (there is no queue-proxy to undo it).
+   * @default - the client's
    */
-  readonly domainMappingHost?: string;
+  readonly hostOverride?: string;
+  /**
+   * `K-Original-Host` to send: the domain, on a DomainMapping's requests to a Kubernetes Service.
+   * @default - none
+   */
+  readonly originalHost?: string;
 }
 
 /** Where the HTTPS listener finds a mapped host's certificate: a TLS Secret (`tls.crt`, `tls.key`). */
@@ -260,8 +281,9 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
     if (!lostHost.has(routeKey)) digests.set(routeKey, routingDigest(routing));
   }
   // DomainMappings (Knative's ExternalIP rule with rewriteHost): the mapped host serves what the
-  // target's cluster-local host serves, on both listeners. A host a Route already serves stays
-  // the Route's; a target this table does not serve leaves the domain unrouted (404).
+  // target's cluster-local host serves, on both listeners; a Kubernetes Service whose host no
+  // Route serves gets the requests at its port 80. A host a Route already serves stays the
+  // Route's; any other target this table does not serve leaves the domain unrouted (404).
   let domainMappingCount = 0;
   const domainMappingDigests = new Map<string, string>();
   const tlsHosts = new Map<string, TlsSecretRef>();
@@ -280,11 +302,35 @@ export function buildRouteTable(routes: readonly RouteObject[], config: ServingC
       continue;
     }
     const target = hosts.get(rule.targetHost);
-    if (target === undefined) {
+    let entry: RouteEntry;
+    if (target !== undefined) {
+      entry = Object.freeze({ ...target, hostOverride: rule.host });
+    } else if (rule.kubernetesService !== undefined) {
+      const t: Target = Object.freeze({
+        id: `${rule.namespace}/${rule.host}/`,
+        backendKey: `${rule.namespace}/${SERVICE_BACKEND_PREFIX}${rule.kubernetesService}`,
+        namespace: rule.namespace,
+        route: rule.host,
+        revision: '',
+        origin: `http://${rule.targetHost}:${DOMAIN_MAPPING_SERVICE_PORT}`,
+      });
+      targets.set(t.id, t);
+      entry = Object.freeze({
+        routeKey: dmKey,
+        namespace: rule.namespace,
+        route: rule.host,
+        kind: 'main' as const,
+        tag: undefined,
+        balancer: new SmoothWeightedBalancer([t], [100]),
+        tagEntries: undefined,
+        markDefaultRoute: false,
+        hostOverride: rule.targetHost,
+        originalHost: rule.host,
+      });
+    } else {
       invalid.push(`${dmKey}: its target host ${rule.targetHost} is not served`);
       continue;
     }
-    const entry: RouteEntry = Object.freeze({ ...target, domainMappingHost: rule.host });
     owner.set(rule.host, dmKey);
     hosts.set(rule.host, entry);
     externalHosts.set(rule.host, entry);

@@ -47,6 +47,8 @@ const addressed = (kind: 'Service' | 'Route', name: string, url: string | undefi
 const WEB = addressed('Service', 'web', 'http://web.default.svc.cluster.local');
 /** The KService's Route as the ingress serves it: its cluster-local host is the DomainMapping's target host. */
 const WEB_ROUTE = addressed('Route', 'web', 'http://web.default.svc.cluster.local', { traffic: [{ revisionName: 'web-00001', percent: 100 }] });
+/** A Kubernetes Service (not a Knative one) in the DomainMapping's namespace. */
+const K8S_SERVICE = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy', namespace: 'default' }, spec: { ports: [{ port: 80, targetPort: 8080 }] } } as KubeObject;
 /** IngressReady's message while the stand-in has not loaded the DomainMapping's rule (its status not written yet). */
 const NOT_LOADED = 'Waiting for load balancer to be ready: 0 of 1 ingress replicas serve the current routing (ingress-stand-in: domain mapping not loaded).';
 const network = (data: Record<string, string>): KubeObject =>
@@ -287,11 +289,31 @@ runTable('DomainMapping', [
     check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'address with name "private" not found for Service default/web'),
   },
   {
-    name: 'a kind the runtime does not resolve (core v1 Service) → ResolveFailed naming what is supported',
-    objects: [dm({ ref: { apiVersion: 'v1', kind: 'Service', name: 'web' } }), claim('default'), WEB],
+    name: 'a Kubernetes Service (v1) that exists → resolved to its cluster DNS name (Knative\'s resolver special case), Ready once served',
+    objects: [dm({ ref: { apiVersion: 'v1', kind: 'Service', name: 'legacy', namespace: 'default' } }), claim('default'), K8S_SERVICE],
     key: KEY,
     want: [`update domainmappings/status ${KEY}`],
-    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', /^Service of apiVersion "v1" is not resolved by the bundled runtime: spec.ref must name a serving.knative.dev\/v1 Service or Route/),
+    check: (actions) => {
+      expectCond(st(actions), 'ReferenceResolved', 'True');
+      expectCond(st(actions), 'IngressReady', 'Unknown', 'Uninitialized', NOT_LOADED);
+    },
+    // The ingress serves it (the Service's port 80) without any Route: Ready.
+    thenConverges: { want: [`update domainmappings/status ${KEY}`], check: (actions) => expectCond(st(actions), 'Ready', 'True') },
+  },
+  {
+    name: 'a Kubernetes Service (v1) that does not exist → ResolveFailed with upstream\'s resolver message',
+    objects: [dm({ ref: { apiVersion: 'v1', kind: 'Service', name: 'legacy', namespace: 'default' } }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed', 'failed to get object default/legacy: services "legacy" not found'),
+  },
+  {
+    name: 'a kind the runtime does not resolve (another Addressable) → ResolveFailed naming what is supported',
+    objects: [dm({ ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'web' } }), claim('default'), WEB],
+    key: KEY,
+    want: [`update domainmappings/status ${KEY}`],
+    check: (actions) => expectCond(st(actions), 'ReferenceResolved', 'False', 'ResolveFailed',
+      /^Broker of apiVersion "eventing.knative.dev\/v1" is not resolved by the bundled runtime: spec.ref must name a serving.knative.dev\/v1 Service or Route, or a v1 Service/),
   },
   {
     name: 'resolved URL with a path → ResolveFailed "contains a path"',

@@ -11,9 +11,10 @@
  * 3. TLS: `spec.tls.secretName` → `CertificateProvisioned=True CertificateExternallyProvided`
  *    (the ingress serves HTTPS from that Secret), else `True TLSNotEnabled`;
  * 4. `spec.ref`: a serving.knative.dev/v1 Service or Route in this namespace, resolved through
- *    its `status.address.url` and checked as upstream checks it (no path, host
- *    `<name>.<namespace>.svc.<cd>`, same namespace); anything else → `ReferenceResolved=False
- *    ResolveFailed` with the reason;
+ *    its `status.address.url`, or a Kubernetes Service (`v1`), which must exist and resolves to
+ *    `http://<name>.<namespace>.svc.<cd>` (Knative's resolver special-cases it); checked as
+ *    upstream checks it (no path, host `<name>.<namespace>.svc.<cd>`, same namespace); anything
+ *    else → `ReferenceResolved=False ResolveFailed` with the reason;
  * 5. the ingress rule (core/domain-mapping `domainMappingRule`): the bundled ingress reads this
  *    status, as it reads Routes', and serves the domain once DomainClaimed and ReferenceResolved
  *    are True for the current generation. IngressReady means served, as for Routes (upstream
@@ -29,7 +30,8 @@
  * Differences from upstream: a claim held by another namespace, or missing with autocreate off,
  * ends the reconcile without an error (upstream returns one and retries with backoff); the
  * ClusterDomainClaim informer re-enqueues the DomainMapping when the claim changes. Only the two
- * Knative kinds are resolved (the ingress routes only to Routes). The finalizer
+ * Knative kinds and Kubernetes Services are resolved (the ingress routes to Routes, and to a
+ * Service's port 80 through the cluster's DNS), not other Addressables. The finalizer
  * `domainmappings.serving.knative.dev` is kept only while autocreate is on (the only case in
  * which deleting the DomainMapping deletes its claim); upstream always adds it.
  */
@@ -41,7 +43,7 @@ import {
 } from '../../../core/conditions';
 import {
   CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, DOMAIN_MAPPING_SECRETS_LABEL, domainMappingDigest, domainMappingRule,
-  domainMappingTargetHost, domainMappingUrl, resolvedUrlError,
+  domainMappingTargetHost, domainMappingUrl, refsKubernetesService, resolvedUrlError,
 } from '../../../core/domain-mapping';
 import { INGRESS_NOT_SERVED_REASON } from '../../../core/routing';
 import { domainMappingSecretsRoleName, INGRESS_SERVICE_NAME } from '../../../core/runtime-contract';
@@ -55,11 +57,11 @@ const set = DOMAIN_MAPPING_CONDITIONS;
 
 export const DOMAIN_ALREADY_CLAIMED_MESSAGE = 'The domain name is already in use by another DomainMapping';
 
-/** `Service:<ns>/<name>` or `Route:<ns>/<name>`: what a DomainMapping's ref names (indexed, so a change of the target re-enqueues it). */
+/** `<apiVersion> <kind>:<ns>/<name>`: what a DomainMapping's ref names (indexed, so a change of the target re-enqueues it). */
 function refKey(dm: KubeObject): string[] {
   const ref = (dm as DomainMappingObject).spec?.ref;
   if (!ref?.name || !ref.kind) return [];
-  return [`${ref.kind}:${dm.metadata.namespace}/${ref.name}`];
+  return [`${ref.apiVersion ?? ''} ${ref.kind}:${dm.metadata.namespace}/${ref.name}`];
 }
 
 const referrers = (listers: Listers, key: string): string[] => listers.domainMappings.byIndex('ref', key).map(keyOf);
@@ -75,8 +77,9 @@ const indexes: IndexDeclaration[] = [
 const watches: Watch[] = [
   watchSelf('domainMappings'),
   { informer: 'clusterDomainClaims', keys: (o, listers) => listers.domainMappings.byIndex('domain', o.metadata.name ?? '').map(keyOf) },
-  { informer: 'services', keys: (o, listers) => referrers(listers, `Service:${keyOf(o)}`) },
-  { informer: 'routes', keys: (o, listers) => referrers(listers, `Route:${keyOf(o)}`) },
+  { informer: 'services', keys: (o, listers) => referrers(listers, `${SERVING_API_VERSION} Service:${keyOf(o)}`) },
+  { informer: 'routes', keys: (o, listers) => referrers(listers, `${SERVING_API_VERSION} Route:${keyOf(o)}`) },
+  { informer: 'k8sServices', keys: (o, listers) => referrers(listers, `v1 Service:${keyOf(o)}`) },
   // The Secrets RoleBinding changed (drift, deletion): the namespace's DomainMappings with TLS repair it.
   { informer: 'roleBindings', keys: (o, listers) => listers.domainMappings.byIndex('tlsNamespace', o.metadata.namespace ?? '').map(keyOf) },
 ];
@@ -175,10 +178,14 @@ function resolveRef(ctx: ReconcilerContext, dm: DomainMappingObject): { url?: st
   } else if (ref.apiVersion === SERVING_API_VERSION && ref.kind === 'Route') {
     target = ctx.listers.routes.get(ns, ref.name);
     resource = 'routes.serving.knative.dev';
+  } else if (refsKubernetesService(dm)) {
+    // Knative's resolver: the Service must exist; its URL is its cluster DNS name (no Addressable status).
+    if (!ctx.listers.k8sServices.get(ns, ref.name)) return { error: `failed to get object ${ns}/${ref.name}: services "${ref.name}" not found` };
+    return { url: `http://${domainMappingTargetHost(dm, ctx.config().clusterDomain)}` };
   } else {
     return {
       error: `${ref.kind} of apiVersion "${ref.apiVersion ?? ''}" is not resolved by the bundled runtime: `
-        + `spec.ref must name a ${SERVING_API_VERSION} Service or Route (the only targets its ingress routes to)`,
+        + `spec.ref must name a ${SERVING_API_VERSION} Service or Route, or a v1 Service (the only targets its ingress routes to)`,
     };
   }
   if (!target) return { error: `failed to get object ${ns}/${ref.name}: ${resource} "${ref.name}" not found` };
