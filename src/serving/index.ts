@@ -6,6 +6,7 @@ export * from './container';
 export * from './domain-mapping';
 export * from './features';
 export * from './kn-service';
+export * from './kubernetes-service-target';
 export * from './revision';
 export * from './routable';
 export * from './route';

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { Secret } from 'cdk8s-plus-28';
-import { DomainMapping, KnService, Route, TrafficSplit, TrafficTarget } from '../../src';
+import { Secret, Service } from 'cdk8s-plus-28';
+import { BundledRuntimeWarnings, DomainMapping, KnService, KubernetesServiceTarget, Route, ServingControlPlane, TrafficSplit, TrafficTarget } from '../../src';
 import { applyDefaults } from '../../src/core/rules';
 
 describe('DomainMapping', () => {
@@ -100,4 +100,48 @@ test('renders ref.namespace from the chart namespace so the output is a fixed po
   const [dm] = chart.toJson();
   expect(dm.spec.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'shop', namespace: 'shop' });
   expect(applyDefaults(dm)).toEqual(dm);
+});
+
+describe('KubernetesServiceTarget: a Kubernetes Service as the target', () => {
+  test('fromService: spec.ref is the v1 Service; its cluster-local host; no runtime warning with the bundled runtime', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new ServingControlPlane(new Chart(app, 'infra'), 'Serving');
+    const svc = new Service(chart, 'Legacy', { metadata: { name: 'legacy' }, ports: [{ port: 80, targetPort: 8080 }] });
+    const target = KubernetesServiceTarget.fromService(chart, 'LegacyTarget', svc);
+    expect([target.targetApiVersion, target.targetKind, target.targetName]).toEqual(['v1', 'Service', 'legacy']);
+    expect(target.clusterLocalUrl).toBe('http://legacy.shop.svc.cluster.local');
+    const dm = new DomainMapping(chart, 'Dm', { domain: 'legacy.example.com', target });
+    const out = chart.toJson();
+    expect(out.find((o: any) => o.kind === 'DomainMapping').spec).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'legacy', namespace: 'shop' } });
+    app.synthYaml();
+    expect(BundledRuntimeWarnings.of(app)).toEqual([]);
+    expect(dm.domainUrl).toBe('http://legacy.example.com');
+  });
+
+  test('fromService: a Service without port 80 fails the synthesis with its ports and the fix', () => {
+    const chart = Testing.chart();
+    const svc = new Service(chart, 'Legacy', { metadata: { name: 'legacy' }, ports: [{ port: 8080 }] });
+    new DomainMapping(chart, 'Dm', { domain: 'legacy.example.com', target: KubernetesServiceTarget.fromService(chart, 'LegacyTarget', svc) });
+    expect(() => Testing.synth(chart)).toThrow('[test/LegacyTarget] spec.ports: has no port 80, the port Knative sends a DomainMapping\'s requests to (got [8080]). '
+      + 'Fix: Expose port 80 on Service "legacy", e.g. service.bind(80, { targetPort: 8080 }).');
+    svc.bind(80, { targetPort: 8080 }); // ports added later count
+    expect(() => Testing.synth(chart)).not.toThrow();
+  });
+
+  test('fromServiceName: by name and namespace; a bad name is refused with the fix', () => {
+    const chart = Testing.chart();
+    const target = KubernetesServiceTarget.fromServiceName(chart, 'T', 'legacy', { namespace: 'billing' });
+    new DomainMapping(chart, 'Dm', { domain: 'pay.example.com', target });
+    expect(Testing.synth(chart)[0].spec).toEqual({ ref: { apiVersion: 'v1', kind: 'Service', name: 'legacy', namespace: 'billing' } });
+    expect(() => KubernetesServiceTarget.fromServiceName(chart, 'Bad', 'Legacy_Svc'))
+      .toThrow(/^\[test\/Bad\] KubernetesServiceTarget\.fromServiceName\(name\): must be a Kubernetes Service name .* \(got "Legacy_Svc"\)\. Fix: Pass the Service's metadata\.name\.$/);
+  });
+
+  test('url() and tagUrl() say that Knative gives a Kubernetes Service no domain URL or tags', () => {
+    const target = KubernetesServiceTarget.fromServiceName(Testing.chart(), 'T', 'legacy');
+    expect(() => target.url('example.com')).toThrow(/^\[test\/T\] url\(\): a Kubernetes Service has no Knative URL .*\(got "example.com"\)\. Fix: Use clusterLocalUrl/);
+    expect(() => target.url()).toThrow(/^\[test\/T\] url\(\): a Kubernetes Service has no Knative URL \(Knative assigns domain URLs to Knative Services and Routes only\)\. Fix:/);
+    expect(() => target.tagUrl('v2')).toThrow(/^\[test\/T\] tagUrl\(tag\): a Kubernetes Service has no traffic tags \(got "v2"\)\./);
+  });
 });
