@@ -1,6 +1,6 @@
 import { Service } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IAddressableTarget, _hostOf, _urlOf } from './addressable';
+import { IAddressableTarget, _ImportedAddressable } from './addressable';
 import { KnativeError, _childPath } from './errors';
 import { KnativeImportOptions } from './route';
 import { DOMAIN_MAPPING_SERVICE_PORT } from '../core/domain-mapping';
@@ -59,23 +59,12 @@ export class KubernetesServiceTarget {
 }
 
 /** A Kubernetes Service as an `IAddressableTarget`: cluster-local host and URL only (Knative assigns it no domain URL and no tags). */
-class ImportedKubernetesService extends Construct implements IAddressableTarget {
-  public readonly targetApiVersion = 'v1';
-  public readonly targetKind = 'Service';
-
-  public constructor(scope: Construct, id: string, public readonly targetName: string, public readonly targetNamespace?: string) {
-    super(scope, id);
+class ImportedKubernetesService extends _ImportedAddressable {
+  public constructor(scope: Construct, id: string, name: string, namespace?: string) {
+    super(scope, id, 'v1', 'Service', name, namespace);
   }
 
-  public get clusterLocalHost(): string {
-    return _hostOf(this.targetName, this.targetNamespace);
-  }
-
-  public get clusterLocalUrl(): string {
-    return _urlOf(this.targetName, this.targetNamespace);
-  }
-
-  public url(domain?: string): string {
+  public override url(domain?: string): string {
     throw new KnativeError(this, {
       field: 'url()',
       message: 'a Kubernetes Service has no Knative URL (Knative assigns domain URLs to Knative Services and Routes only)',
@@ -84,7 +73,7 @@ class ImportedKubernetesService extends Construct implements IAddressableTarget 
     });
   }
 
-  public tagUrl(tag: string, _domain?: string): string {
+  public override tagUrl(tag: string, _domain?: string): string {
     throw new KnativeError(this, {
       field: 'tagUrl(tag)',
       message: 'a Kubernetes Service has no traffic tags',

@@ -181,17 +181,19 @@ describe('DomainMapping through the proxy (real sockets)', () => {
     }
   });
 
-  test('a WebSocket upgrade for the mapped host gets the same Host', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${externalPort}/`, { headers: { 'host': 'app.example.org', 'k-original-host': 'spoofed.example.net' } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => ws.send('hi'));
-      ws.once('message', (m) => {
-        expect(m.toString()).toBe('web-1:hi');
-        resolve();
-      });
-      ws.once('error', reject);
+  /** A WebSocket through the external listener for `host` (with a spoofed K-Original-Host): the echo of "hi". */
+  const wsEcho = (host: string): Promise<string> => new Promise<string>((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${externalPort}/`, { headers: { 'host': host, 'k-original-host': 'spoofed.example.net' } });
+    ws.once('open', () => ws.send('hi'));
+    ws.once('message', (m) => {
+      ws.close();
+      resolve(m.toString());
     });
-    ws.close();
+    ws.once('error', reject);
+  });
+
+  test('a WebSocket upgrade for the mapped host gets the same Host', async () => {
+    expect(await wsEcho('app.example.org')).toBe('web-1:hi');
     const seen = backends['web-1'].lastUpgradeHeaders!;
     expect(seen.host).toBe('app.example.org');
     expect(seen['k-original-host']).toBeUndefined();
@@ -221,16 +223,7 @@ describe('DomainMapping through the proxy (real sockets)', () => {
   });
 
   test('a WebSocket upgrade for a DomainMapping to a Kubernetes Service', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${externalPort}/`, { headers: { host: 'legacy.example.org' } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => ws.send('hi'));
-      ws.once('message', (m) => {
-        expect(m.toString()).toBe('backend-svc:hi');
-        resolve();
-      });
-      ws.once('error', reject);
-    });
-    ws.close();
+    expect(await wsEcho('legacy.example.org')).toBe('backend-svc:hi');
     expect(backends['backend-svc'].lastUpgradeHeaders).toMatchObject({ 'host': 'backend.default.svc.cluster.local', 'k-original-host': 'legacy.example.org' });
   });
 
