@@ -1116,7 +1116,8 @@ export class IngressProxy {
   /**
    * The pool of a Kubernetes Service a DomainMapping sends to: its one address (the Service's DNS
    * name and port 80; kube-proxy picks the pod), never demoted or probed, HTTP/1.1, no
-   * containerConcurrency, the default revision timeout, and no autoscaler statistics.
+   * containerConcurrency, the default timeout (`defaultTimeoutMs`: 300 s, Knative's default
+   * revision timeout), and no autoscaler statistics.
    */
   private makeServicePool(key: string, namespace: string, origin: string): RevisionPool {
     const pool = new RevisionPool(key, namespace, '', {
