@@ -36,8 +36,7 @@ export const DOMAIN_MAPPING_SECRETS_LABEL = 'networking.internal.knative.dev/dom
  * `http://<name>.<namespace>.svc.<cd>`, the object need not be Addressable), and its KIngress
  * sends the domain's requests to that Service's port 80.
  */
-export function refsKubernetesService(dm: DomainMappingObject): boolean {
-  const ref = dm.spec?.ref;
+export function isKubernetesServiceRef(ref: { readonly apiVersion?: unknown; readonly kind?: unknown } | undefined): boolean {
   return ref?.apiVersion === 'v1' && ref.kind === 'Service';
 }
 
@@ -54,7 +53,7 @@ export interface DomainMappingRule {
   /** The host requests are routed as: `<ref.name>.<namespace>.svc.<cd>`. */
   readonly targetHost: string;
   /**
-   * The Kubernetes Service `spec.ref` names (`refsKubernetesService`): when no Route serves
+   * The Kubernetes Service `spec.ref` names (`isKubernetesServiceRef`): when no Route serves
    * `targetHost`, the domain is sent to this Service's port 80 (`DOMAIN_MAPPING_SERVICE_PORT`).
    * @default - a Knative Service or Route: the domain is served only while a Route serves `targetHost`
    */
@@ -128,7 +127,7 @@ export function domainMappingRule(dm: DomainMappingObject, cfg: ServingConfig): 
     name,
     host: normalizeHost(name),
     targetHost: domainMappingTargetHost(dm, cfg.clusterDomain),
-    ...(refsKubernetesService(dm) ? { kubernetesService: dm.spec.ref.name } : {}),
+    ...(isKubernetesServiceRef(dm.spec.ref) ? { kubernetesService: dm.spec.ref.name } : {}),
     ...(secret ? { tlsSecretName: secret } : {}),
   };
 }

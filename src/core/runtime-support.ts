@@ -11,6 +11,7 @@
  * tests in test/core/runtime-support.test.ts name the runtime code each check stands for).
  */
 import { ConfigMapData, parseServingConfig, ServingConfig } from './config';
+import { isKubernetesServiceRef } from './domain-mapping';
 import { AUTOSCALING_KEYS, HPA_CLASS, KPA_CLASS, pick } from './rules/annotations';
 import type { Violation } from './rules/violation';
 import { SERVING_API_VERSION } from './types';
@@ -177,8 +178,7 @@ export function unsupportedSettings(obj: KubeObject, config?: ServingConfig): Vi
       break;
     case 'DomainMapping': {
       const ref = isRecord(spec.ref) ? spec.ref : undefined;
-      if (ref && !(ref.apiVersion === SERVING_API_VERSION && (ref.kind === 'Service' || ref.kind === 'Route'))
-        && !(ref.apiVersion === 'v1' && ref.kind === 'Service')) {
+      if (ref && !(ref.apiVersion === SERVING_API_VERSION && (ref.kind === 'Service' || ref.kind === 'Route')) && !isKubernetesServiceRef(ref)) {
         out.push(warning('spec.ref.kind', ref.kind,
           `the bundled runtime resolves only ${SERVING_API_VERSION} Service and Route references and v1 (Kubernetes) Services `
           + '(its ingress routes to nothing else), so this DomainMapping stays ReferenceResolved=False '

@@ -1120,15 +1120,8 @@ export class IngressProxy {
    * revision timeout), and no autoscaler statistics.
    */
   private makeServicePool(key: string, namespace: string, origin: string): RevisionPool {
-    const pool = new RevisionPool(key, namespace, '', {
-      containerConcurrency: 0,
-      timeoutMs: this.defaultTimeoutMs,
-      headersTimeoutMs: this.defaultTimeoutMs,
-      bodyTimeoutMs: 0,
-      waitTimeoutMs: this.defaultTimeoutMs,
-      probe: { kind: 'tcp' },
-      h2c: false,
-    }, this.poolHost);
+    // Those of a revision nothing is known of (the defaults): as listed above.
+    const pool = new RevisionPool(key, namespace, '', this.settingsOf(undefined), this.poolHost);
     pool.kubernetesService = true;
     pool.staticEndpoints = true;
     this.pools.set(key, pool);
@@ -1159,7 +1152,11 @@ export class IngressProxy {
 
   /** Knative's three revision timeouts → the wait deadline, the whole-request timer and undici's two timeouts. */
   private settingsFor(namespace: string, revision: string): PoolSettings {
-    const b: RevisionInfo | undefined = this.resolver !== undefined ? this.resolver(namespace, revision) : this.revisionInfo?.(namespace, revision);
+    return this.settingsOf(this.resolver !== undefined ? this.resolver(namespace, revision) : this.revisionInfo?.(namespace, revision));
+  }
+
+  /** `settingsFor` of a revision's info (undefined: unknown, the defaults). */
+  private settingsOf(b: RevisionInfo | undefined): PoolSettings {
     const total = positive(b?.timeoutMs) ?? this.defaultTimeoutMs;
     const headers = Math.min(positive(b?.responseStartTimeoutMs) ?? total, total);
     const cc = b?.containerConcurrency;

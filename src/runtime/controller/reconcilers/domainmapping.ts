@@ -43,7 +43,7 @@ import {
 } from '../../../core/conditions';
 import {
   CLUSTER_DOMAIN_CLAIM_API_VERSION, DOMAIN_MAPPING_FINALIZER, DOMAIN_MAPPING_SECRETS_LABEL, domainMappingDigest, domainMappingRule,
-  domainMappingTargetHost, domainMappingUrl, refsKubernetesService, resolvedUrlError,
+  domainMappingTargetHost, domainMappingUrl, isKubernetesServiceRef, resolvedUrlError,
 } from '../../../core/domain-mapping';
 import { INGRESS_NOT_SERVED_REASON } from '../../../core/routing';
 import { domainMappingSecretsRoleName, INGRESS_SERVICE_NAME } from '../../../core/runtime-contract';
@@ -178,7 +178,7 @@ function resolveRef(ctx: ReconcilerContext, dm: DomainMappingObject): { url?: st
   } else if (ref.apiVersion === SERVING_API_VERSION && ref.kind === 'Route') {
     target = ctx.listers.routes.get(ns, ref.name);
     resource = 'routes.serving.knative.dev';
-  } else if (refsKubernetesService(dm)) {
+  } else if (isKubernetesServiceRef(ref)) {
     // Knative's resolver: the Service must exist; its URL is its cluster DNS name (no Addressable status).
     if (!ctx.listers.k8sServices.get(ns, ref.name)) return { error: `failed to get object ${ns}/${ref.name}: services "${ref.name}" not found` };
     return { url: `http://${domainMappingTargetHost(dm, ctx.config().clusterDomain)}` };
