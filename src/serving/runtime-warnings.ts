@@ -59,7 +59,8 @@ export function _reportRuntimeWarnings(scope: IConstruct, warnings: readonly str
 /**
  * Warnings about settings the bundled runtime (`ServingControlPlane`) accepts but does not honour
  * (or honours differently), e.g. `target-burst-capacity`, an HPA-class window, a custom autoscaler
- * class, a DomainMapping to something other than a Service or Route, and some config-map keys.
+ * class, a DomainMapping to something other than a Knative Service, a Route or a Kubernetes
+ * Service, and some config-map keys.
  * Upstream Knative Serving honours all of them.
  *
  * The Knative constructs and the `ServingControlPlane` compute these during synthesis (from the
